@@ -1,0 +1,203 @@
+// Package testdb gives each test its own PostGIS database, cloned in
+// milliseconds from a template that already has the extension and every
+// migration. Tests in parallel packages never share a database.
+package testdb
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/gridmap/gridmap/seed"
+	"github.com/gridmap/gridmap/store"
+)
+
+// AdminURL is the server the test databases are made on: TEST_DATABASE_URL,
+// else DATABASE_URL, else the local trust-auth default.
+func AdminURL() string {
+	for _, k := range []string{"TEST_DATABASE_URL", "DATABASE_URL"} {
+		if v := os.Getenv(k); v != "" {
+			return v
+		}
+	}
+	return "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
+}
+
+// Unavailable skips the test when a service is missing on a developer's
+// machine, and fails it under CI=true, where an absent service is a bug.
+func Unavailable(t testing.TB, format string, args ...any) {
+	t.Helper()
+	if os.Getenv("CI") == "true" {
+		t.Fatalf(format, args...)
+	}
+	t.Skipf(format, args...)
+}
+
+// withDatabase returns u pointing at database name.
+func withDatabase(u, name string) string {
+	parsed, err := url.Parse(u)
+	if err != nil {
+		panic(fmt.Sprintf("testdb: bad url %q: %v", u, err))
+	}
+	parsed.Path = "/" + name
+	return parsed.String()
+}
+
+var (
+	templateOnce sync.Once
+	templateName string
+	templateErr  error
+)
+
+// templateDB returns the name of the migrated template database, making
+// it once per migration set; an advisory lock keeps parallel test
+// processes from making it twice.
+func templateDB(ctx context.Context, admin *pgx.Conn) (string, error) {
+	templateOnce.Do(func() {
+		ms, err := store.Migrations()
+		if err != nil {
+			templateErr = err
+			return
+		}
+		h := sha256.New()
+		for _, m := range ms {
+			h.Write([]byte(m.Name))
+			h.Write([]byte(m.SQL))
+		}
+		name := "gridmap_tmpl_" + hex.EncodeToString(h.Sum(nil))[:12]
+		templateName, templateErr = name, makeTemplate(ctx, admin, name)
+	})
+	return templateName, templateErr
+}
+
+func makeTemplate(ctx context.Context, admin *pgx.Conn, name string) error {
+	if _, err := admin.Exec(ctx, `SELECT pg_advisory_lock(726373)`); err != nil {
+		return err
+	}
+	defer admin.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(726373)`)
+	var exists bool
+	if err := admin.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`, name).Scan(&exists); err != nil {
+		return err
+	}
+	if exists {
+		return nil
+	}
+	building := name + "_new"
+	if _, err := admin.Exec(ctx, `DROP DATABASE IF EXISTS `+pgx.Identifier{building}.Sanitize()); err != nil {
+		return err
+	}
+	if _, err := admin.Exec(ctx, `CREATE DATABASE `+pgx.Identifier{building}.Sanitize()); err != nil {
+		return err
+	}
+	st, err := store.Open(ctx, withDatabase(AdminURL(), building))
+	if err != nil {
+		return err
+	}
+	_, err = st.Migrate(ctx)
+	st.Close()
+	if err != nil {
+		return err
+	}
+	_, err = admin.Exec(ctx, `ALTER DATABASE `+pgx.Identifier{building}.Sanitize()+` RENAME TO `+pgx.Identifier{name}.Sanitize())
+	return err
+}
+
+// DB is a fresh, migrated database for one test.
+type DB struct {
+	Name  string
+	URL   string
+	Store *store.Store
+}
+
+// New makes a migrated database for t and drops it when t ends.
+func New(t testing.TB) *DB {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	admin, err := pgx.Connect(ctx, AdminURL())
+	if err != nil {
+		Unavailable(t, "testdb: PostgreSQL at %s: %v", AdminURL(), err)
+	}
+	defer admin.Close(ctx)
+	tmpl, err := templateDB(ctx, admin)
+	if err != nil {
+		Unavailable(t, "testdb: template database (is PostGIS installed? run make setup): %v", err)
+	}
+	b := make([]byte, 6)
+	rand.Read(b)
+	name := "gridmap_t_" + hex.EncodeToString(b)
+	if _, err := admin.Exec(ctx, `CREATE DATABASE `+pgx.Identifier{name}.Sanitize()+` TEMPLATE `+pgx.Identifier{tmpl}.Sanitize()); err != nil {
+		t.Fatalf("testdb: create %s: %v", name, err)
+	}
+	db := &DB{Name: name, URL: withDatabase(AdminURL(), name)}
+	t.Cleanup(func() { drop(t, name) })
+	db.Store, err = store.Open(ctx, db.URL)
+	if err != nil {
+		t.Fatalf("testdb: %v", err)
+	}
+	t.Cleanup(db.Store.Close)
+	return db
+}
+
+func drop(t testing.TB, name string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	admin, err := pgx.Connect(ctx, AdminURL())
+	if err != nil {
+		t.Errorf("testdb: drop %s: %v", name, err)
+		return
+	}
+	defer admin.Close(ctx)
+	if _, err := admin.Exec(ctx, `DROP DATABASE IF EXISTS `+pgx.Identifier{name}.Sanitize()+` WITH (FORCE)`); err != nil {
+		t.Errorf("testdb: drop %s: %v", name, err)
+	}
+}
+
+// Demo makes a database for t holding the demo subdistrict for seed 1.
+func Demo(t testing.TB) *DB {
+	t.Helper()
+	db := New(t)
+	ds, err := seed.Demo(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Store.ImportDataset(context.Background(), ds, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+// Empty makes a database for t with no extension and no migrations.
+func Empty(t testing.TB) *DB {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	admin, err := pgx.Connect(ctx, AdminURL())
+	if err != nil {
+		Unavailable(t, "testdb: PostgreSQL at %s: %v", AdminURL(), err)
+	}
+	defer admin.Close(ctx)
+	b := make([]byte, 6)
+	rand.Read(b)
+	name := "gridmap_t_" + hex.EncodeToString(b)
+	if _, err := admin.Exec(ctx, `CREATE DATABASE `+pgx.Identifier{name}.Sanitize()); err != nil {
+		t.Fatalf("testdb: create %s: %v", name, err)
+	}
+	db := &DB{Name: name, URL: withDatabase(AdminURL(), name)}
+	t.Cleanup(func() { drop(t, name) })
+	db.Store, err = store.Open(ctx, db.URL)
+	if err != nil {
+		t.Fatalf("testdb: %v", err)
+	}
+	t.Cleanup(db.Store.Close)
+	return db
+}

@@ -1,0 +1,190 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/paulmach/orb/encoding/wkb"
+
+	"github.com/gridmap/gridmap/seed"
+)
+
+// Progress receives a line of import progress: a table, rows done, rows in all.
+type Progress func(table string, done, total int)
+
+// dataTables are the tables a dataset fills, in the order TRUNCATE needs.
+const dataTables = `households, buildings, grid_staff, volunteers, volunteer_teams, party_members,
+	grid_lineage, grid_versions, boundary_publications, grids, people`
+
+// HasData reports whether any grid exists.
+func (s *Store) HasData(ctx context.Context) (bool, error) {
+	var ok bool
+	if err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM grids)`).Scan(&ok); err != nil {
+		return false, fmt.Errorf("store: has data: %w", err)
+	}
+	return ok, nil
+}
+
+// ImportDataset writes a generated dataset into an empty database in one
+// transaction with COPY: it is all there afterwards or none of it is.
+// With reset, existing grid data is removed first, in the same transaction.
+func (s *Store) ImportDataset(ctx context.Context, ds *seed.Dataset, reset bool, progress Progress) error {
+	if progress == nil {
+		progress = func(string, int, int) {}
+	}
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if reset {
+			if _, err := tx.Exec(ctx, `TRUNCATE `+dataTables+` RESTART IDENTITY`); err != nil {
+				return fmt.Errorf("store: import: reset: %w", err)
+			}
+		}
+		for _, step := range []func(context.Context, pgx.Tx, *seed.Dataset, Progress) error{
+			copyPeople, copyGrids, copyPartyMembers, copyTeams, copyStaff, copyBuildings, copyHouseholds,
+		} {
+			if err := step(ctx, tx, ds, progress); err != nil {
+				return fmt.Errorf("store: import: %w", err)
+			}
+		}
+		for _, t := range []string{"people", "grids", "boundary_publications", "grid_versions", "volunteer_teams", "buildings", "households"} {
+			q := `SELECT setval(pg_get_serial_sequence($1, 'id'), COALESCE((SELECT max(id) FROM ` + pgx.Identifier{t}.Sanitize() + `), 0) + 1, false)`
+			if _, err := tx.Exec(ctx, q, t); err != nil {
+				return fmt.Errorf("store: import: sequence %s: %w", t, err)
+			}
+		}
+		_, err := tx.Exec(ctx, `ANALYZE`)
+		return err
+	})
+}
+
+// copyRows streams n rows into table through COPY, reporting progress.
+func copyRows(ctx context.Context, tx pgx.Tx, table string, cols []string, n int, row func(i int) []any, progress Progress) error {
+	i := 0
+	src := pgx.CopyFromFunc(func() ([]any, error) {
+		if i >= n {
+			return nil, nil
+		}
+		r := row(i)
+		i++
+		if i%100_000 == 0 {
+			progress(table, i, n)
+		}
+		return r, nil
+	})
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{table}, cols, src); err != nil {
+		return fmt.Errorf("copy %s: %w", table, err)
+	}
+	progress(table, n, n)
+	return nil
+}
+
+func nullID(id int64) *int64 {
+	if id == 0 {
+		return nil
+	}
+	return &id
+}
+
+func copyPeople(ctx context.Context, tx pgx.Tx, ds *seed.Dataset, progress Progress) error {
+	return copyRows(ctx, tx, "people", []string{"id", "name", "phone"}, len(ds.People), func(i int) []any {
+		p := ds.People[i]
+		return []any{p.ID, p.Name, p.Phone}
+	}, progress)
+}
+
+// copyGrids writes grids and their first boundary versions. Boundaries go
+// through a staging table as WKB, which PostGIS parses and checks.
+func copyGrids(ctx context.Context, tx pgx.Tx, ds *seed.Dataset, progress Progress) error {
+	err := copyRows(ctx, tx, "grids", []string{"id", "parent_id", "level", "code", "name", "leader_id"}, len(ds.Grids), func(i int) []any {
+		g := ds.Grids[i]
+		return []any{g.ID, nullID(g.ParentID), int16(g.Level), g.Code, g.Name, nullID(g.LeaderID)}
+	}, progress)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO boundary_publications (id, published_by, note) VALUES (1, 'seed', 'generated dataset')`); err != nil {
+		return fmt.Errorf("publication: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE grid_wkb (grid_id bigint, wkb bytea) ON COMMIT DROP`); err != nil {
+		return fmt.Errorf("staging: %w", err)
+	}
+	var encodeErr error
+	err = copyRows(ctx, tx, "grid_wkb", []string{"grid_id", "wkb"}, len(ds.Grids), func(i int) []any {
+		b, err := wkb.Marshal(ds.Grids[i].Geom)
+		if err != nil && encodeErr == nil {
+			encodeErr = fmt.Errorf("grid %s: %w", ds.Grids[i].Code, err)
+		}
+		return []any{ds.Grids[i].ID, b}
+	}, progress)
+	if err != nil {
+		return err
+	}
+	if encodeErr != nil {
+		return encodeErr
+	}
+	_, err = tx.Exec(ctx, `
+		INSERT INTO grid_versions (grid_id, publication_id, geom)
+		SELECT grid_id, 1, ST_Multi(ST_GeomFromWKB(wkb, 4326)) FROM grid_wkb`)
+	if err != nil {
+		return fmt.Errorf("grid versions: %w", err)
+	}
+	return nil
+}
+
+func copyPartyMembers(ctx context.Context, tx pgx.Tx, ds *seed.Dataset, progress Progress) error {
+	return copyRows(ctx, tx, "party_members", []string{"person_id", "membership", "employer", "grid_id"}, len(ds.PartyMembers), func(i int) []any {
+		m := ds.PartyMembers[i]
+		var employer *string
+		if m.Employer != "" {
+			employer = &m.Employer
+		}
+		return []any{m.PersonID, m.Membership, employer, m.GridID}
+	}, progress)
+}
+
+func copyTeams(ctx context.Context, tx pgx.Tx, ds *seed.Dataset, progress Progress) error {
+	err := copyRows(ctx, tx, "volunteer_teams", []string{"id", "name", "colour", "grid_id"}, len(ds.Teams), func(i int) []any {
+		t := ds.Teams[i]
+		return []any{t.ID, t.Name, t.Colour, t.GridID}
+	}, progress)
+	if err != nil {
+		return err
+	}
+	return copyRows(ctx, tx, "volunteers", []string{"person_id", "team_id"}, len(ds.Volunteers), func(i int) []any {
+		return []any{ds.Volunteers[i].PersonID, ds.Volunteers[i].TeamID}
+	}, progress)
+}
+
+func copyStaff(ctx context.Context, tx pgx.Tx, ds *seed.Dataset, progress Progress) error {
+	return copyRows(ctx, tx, "grid_staff", []string{"grid_id", "person_id", "role"}, len(ds.Staff), func(i int) []any {
+		s := ds.Staff[i]
+		return []any{s.GridID, s.PersonID, s.Role}
+	}, progress)
+}
+
+func copyBuildings(ctx context.Context, tx pgx.Tx, ds *seed.Dataset, progress Progress) error {
+	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE building_xy (id bigint, grid_id bigint, name text, floors smallint, head_id bigint, lon float8, lat float8) ON COMMIT DROP`); err != nil {
+		return fmt.Errorf("staging: %w", err)
+	}
+	err := copyRows(ctx, tx, "building_xy", []string{"id", "grid_id", "name", "floors", "head_id", "lon", "lat"}, len(ds.Buildings), func(i int) []any {
+		b := ds.Buildings[i]
+		return []any{b.ID, b.GridID, b.Name, int16(b.Floors), nullID(b.HeadID), b.Geom[0], b.Geom[1]}
+	}, progress)
+	if err != nil {
+		return err
+	}
+	_, err = tx.Exec(ctx, `
+		INSERT INTO buildings (id, grid_id, name, floors, head_id, geom)
+		SELECT id, grid_id, name, floors, head_id, ST_SetSRID(ST_MakePoint(lon, lat), 4326) FROM building_xy`)
+	if err != nil {
+		return fmt.Errorf("buildings: %w", err)
+	}
+	return nil
+}
+
+func copyHouseholds(ctx context.Context, tx pgx.Tx, ds *seed.Dataset, progress Progress) error {
+	return copyRows(ctx, tx, "households", []string{"id", "building_id", "unit", "room", "residents", "status", "contact_id"}, len(ds.Households), func(i int) []any {
+		h := ds.Households[i]
+		return []any{h.ID, h.BuildingID, h.Unit, h.Room, int16(h.Residents), h.Status, nullID(h.ContactID)}
+	}, progress)
+}
