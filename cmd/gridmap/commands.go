@@ -1,0 +1,125 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/gridmap/gridmap/seed"
+	"github.com/gridmap/gridmap/server"
+	"github.com/gridmap/gridmap/store"
+)
+
+func serve(ctx context.Context, args []string) error {
+	c, err := parse("serve", args, serveFlags, nil)
+	if err != nil {
+		return err
+	}
+	log := newLogger(c.LogLevel)
+	st, err := store.Open(ctx, c.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if c.Migrate {
+		applied, err := st.Migrate(ctx)
+		if err != nil {
+			return err
+		}
+		for _, name := range applied {
+			log.Info("migration applied", "name", name)
+		}
+	}
+	if err := st.SchemaStatus(ctx); err != nil {
+		return err
+	}
+	srv := server.New(server.Config{TileURL: c.TileURL, TileAttribution: c.TileAttribution, DefaultLang: c.Lang}, st, log)
+	return srv.Run(ctx, c.Listen, c.ShutdownGrace)
+}
+
+func migrate(ctx context.Context, args []string) error {
+	c, err := parse("migrate", args, dbFlag, nil)
+	if err != nil {
+		return err
+	}
+	log := newLogger(c.LogLevel)
+	st, err := store.Open(ctx, c.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	applied, err := st.Migrate(ctx)
+	for _, name := range applied {
+		log.Info("migration applied", "name", name)
+	}
+	if err == nil && len(applied) == 0 {
+		log.Info("schema is current")
+	}
+	return err
+}
+
+func seedCmd(ctx context.Context, args []string) error {
+	var demo, reset, ifEmpty bool
+	var city int
+	var seedValue uint64
+	c, err := parse("seed", args, dbFlag, func(fs *flag.FlagSet) {
+		fs.BoolVar(&demo, "demo", false, "load the demo subdistrict (7 communities, 23 compound grids)")
+		fs.IntVar(&city, "city", 0, "load a generated city of N level-3 grids")
+		fs.Uint64Var(&seedValue, "seed", 1, "random seed; the same seed gives the same data")
+		fs.BoolVar(&reset, "reset", false, "remove existing grid data first")
+		fs.BoolVar(&ifEmpty, "if-empty", false, "do nothing when grid data already exists")
+	})
+	if err != nil {
+		return err
+	}
+	if demo == (city > 0) {
+		return errors.New("give exactly one of --demo or --city N")
+	}
+	log := newLogger(c.LogLevel)
+	st, err := store.Open(ctx, c.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := st.SchemaStatus(ctx); err != nil {
+		return err
+	}
+	has, err := st.HasData(ctx)
+	if err != nil {
+		return err
+	}
+	switch {
+	case has && ifEmpty:
+		log.Info("grid data present; not seeding (--if-empty)")
+		return nil
+	case has && !reset:
+		return errors.New("the database already holds grid data: add --reset to replace it or --if-empty to keep it")
+	}
+
+	start := time.Now()
+	var ds *seed.Dataset
+	if demo {
+		ds, err = seed.Demo(seedValue)
+	} else {
+		ds, err = seed.City(city, seedValue)
+	}
+	if err != nil {
+		return err
+	}
+	log.Info("generated", "grids", len(ds.Grids), "buildings", len(ds.Buildings), "households", len(ds.Households),
+		"people", len(ds.People), "party_members", len(ds.PartyMembers), "teams", len(ds.Teams), "duration", time.Since(start).Round(time.Millisecond).String())
+	progress := func(table string, done, total int) {
+		fmt.Fprintf(os.Stderr, "\r  copying %-16s %10d / %-10d", table, done, total)
+		if done == total {
+			fmt.Fprintln(os.Stderr)
+		}
+	}
+	if err := st.ImportDataset(ctx, ds, reset, progress); err != nil {
+		return err
+	}
+	log.Info("seeded", "duration", time.Since(start).Round(time.Millisecond).String())
+	return nil
+}

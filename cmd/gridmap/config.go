@@ -1,0 +1,86 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+)
+
+// defaultTileURL is OpenStreetMap's standard tile server.
+const defaultTileURL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+
+// Config is every setting, parsed once from flags with environment
+// fallbacks. The table in the README lists the same names.
+type Config struct {
+	DatabaseURL     string
+	Listen          string
+	TileURL         string
+	TileAttribution string
+	Lang            string
+	LogLevel        slog.Level
+	Migrate         bool
+	ShutdownGrace   time.Duration
+}
+
+func env(key, def string) string {
+	if v, ok := os.LookupEnv(key); ok {
+		return v
+	}
+	return def
+}
+
+// dbFlag registers --db on fs.
+func dbFlag(fs *flag.FlagSet, c *Config) {
+	fs.StringVar(&c.DatabaseURL, "db", env("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/gridmap?sslmode=disable"),
+		"PostgreSQL/PostGIS connection URL (env DATABASE_URL)")
+	fs.TextVar(&c.LogLevel, "log-level", levelFromEnv(), "debug, info, warn or error (env GRIDMAP_LOG_LEVEL)")
+}
+
+func levelFromEnv() *slog.Level {
+	l := slog.LevelInfo
+	l.UnmarshalText([]byte(env("GRIDMAP_LOG_LEVEL", "info")))
+	return &l
+}
+
+// serveFlags registers the serve command's settings on fs.
+func serveFlags(fs *flag.FlagSet, c *Config) {
+	dbFlag(fs, c)
+	fs.StringVar(&c.Listen, "listen", env("GRIDMAP_LISTEN", ":8080"), "HTTP listen address (env GRIDMAP_LISTEN)")
+	fs.StringVar(&c.TileURL, "tiles", env("GRIDMAP_TILE_URL", defaultTileURL),
+		"base-map tile URL template with {z}/{x}/{y}, or 'none' for the no-internet plain background (env GRIDMAP_TILE_URL)")
+	fs.StringVar(&c.TileAttribution, "tile-attribution", env("GRIDMAP_TILE_ATTRIBUTION", "© OpenStreetMap contributors"),
+		"attribution shown for the tiles (env GRIDMAP_TILE_ATTRIBUTION)")
+	fs.StringVar(&c.Lang, "lang", env("GRIDMAP_LANG", "zh-CN"), "default interface language, zh-CN or en (env GRIDMAP_LANG)")
+	fs.BoolVar(&c.Migrate, "migrate", env("GRIDMAP_MIGRATE", "true") == "true",
+		"apply pending migrations on start; when false, refuse to start on an old schema (env GRIDMAP_MIGRATE)")
+	fs.DurationVar(&c.ShutdownGrace, "shutdown-grace", 15*time.Second, "how long in-flight requests may run after a stop signal")
+}
+
+// Validate reports the first setting that cannot work.
+func (c *Config) Validate() error {
+	u, err := url.Parse(c.DatabaseURL)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		return errors.New("--db: want a postgres:// URL")
+	}
+	if c.Listen == "" && c.Lang == "" {
+		return nil // a command without serve settings
+	}
+	if c.TileURL == "none" {
+		c.TileURL = ""
+	}
+	if c.TileURL != "" && !(strings.Contains(c.TileURL, "{z}") && strings.Contains(c.TileURL, "{x}") && strings.Contains(c.TileURL, "{y}")) {
+		return fmt.Errorf("--tiles: %q lacks {z}, {x} or {y}", c.TileURL)
+	}
+	if c.Lang != "zh-CN" && c.Lang != "en" {
+		return fmt.Errorf("--lang: %q is not zh-CN or en", c.Lang)
+	}
+	if c.ShutdownGrace <= 0 {
+		return errors.New("--shutdown-grace: must be positive")
+	}
+	return nil
+}

@@ -1,0 +1,60 @@
+package server
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+
+	"github.com/gridmap/gridmap/store"
+)
+
+const (
+	defaultBuildingLimit = 5000
+	maxBuildingLimit     = 20000
+)
+
+type buildingProps struct {
+	ID               int64   `json:"id"`
+	GridID           int64   `json:"grid_id"`
+	Name             string  `json:"name"`
+	Floors           int     `json:"floors"`
+	HeadName         *string `json:"head_name"`
+	Households       int64   `json:"households"`
+	HouseholdsLinked int64   `json:"households_linked"`
+}
+
+func (s *Server) buildings(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	var f store.BuildingFilter
+	err := query(q, "grid", "bbox", "limit")
+	if err == nil {
+		f.GridID, err = parseID("grid", q.Get("grid"), true)
+	}
+	if err == nil {
+		f.BBox, err = parseBBox(q.Get("bbox"))
+	}
+	if err == nil {
+		f.Limit, err = parseLimit(q.Get("limit"), defaultBuildingLimit, maxBuildingLimit)
+	}
+	if err == nil && f.GridID == 0 && f.BBox == nil {
+		err = badParam("bbox", "give grid or bbox (or both)")
+	}
+	if err != nil {
+		s.respondParamError(w, r, err)
+		return
+	}
+	bs, truncated, err := s.store.Buildings(r.Context(), f)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	fc := featureCollection{Type: "FeatureCollection", Features: make([]feature, len(bs)), Truncated: truncated}
+	for i, b := range bs {
+		geom := json.RawMessage(fmt.Sprintf(`{"type":"Point","coordinates":[%.7f,%.7f]}`, b.Lon, b.Lat))
+		fc.Features[i] = feature{Type: "Feature", ID: b.ID, Geometry: geom, Properties: buildingProps{
+			ID: b.ID, GridID: b.GridID, Name: b.Name, Floors: b.Floors, HeadName: b.HeadName,
+			Households: b.Households, HouseholdsLinked: b.HouseholdsLinked,
+		}}
+	}
+	s.okGeoJSON(w, r, fc)
+}

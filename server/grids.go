@@ -1,0 +1,129 @@
+package server
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+
+	"github.com/gridmap/gridmap/store"
+)
+
+// feature and featureCollection are GeoJSON (RFC 7946) as the API writes it.
+type feature struct {
+	Type       string          `json:"type"`
+	ID         int64           `json:"id"`
+	BBox       []float64       `json:"bbox,omitempty"`
+	Geometry   json.RawMessage `json:"geometry"`
+	Properties any             `json:"properties"`
+}
+
+type featureCollection struct {
+	Type      string    `json:"type"`
+	Features  []feature `json:"features"`
+	Truncated bool      `json:"truncated,omitempty"`
+}
+
+type gridProps struct {
+	ID         int64   `json:"id"`
+	ParentID   *int64  `json:"parent_id"`
+	Level      int     `json:"level"`
+	Code       string  `json:"code"`
+	Name       string  `json:"name"`
+	LeaderName *string `json:"leader_name"`
+}
+
+type gridDetailProps struct {
+	gridProps
+	Leader *store.PersonRef `json:"leader"`
+	AreaM2 float64          `json:"area_m2"`
+	Path   []store.GridRef  `json:"path"`
+	Counts store.Counts     `json:"counts"`
+}
+
+// respondParamError answers 400 for a bad parameter, 500 for anything else.
+func (s *Server) respondParamError(w http.ResponseWriter, r *http.Request, err error) {
+	var pe *paramError
+	if errors.As(err, &pe) {
+		s.clientError(w, r, http.StatusBadRequest, pe.field, pe.msg)
+		return
+	}
+	s.serverError(w, r, err)
+}
+
+func (s *Server) grids(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	var f store.GridFilter
+	err := query(q, "level", "parent", "bbox")
+	if err == nil {
+		f.Level, err = parseLevel(q.Get("level"))
+	}
+	if err == nil {
+		f.ParentID, err = parseID("parent", q.Get("parent"), true)
+	}
+	if err == nil {
+		f.BBox, err = parseBBox(q.Get("bbox"))
+	}
+	if err != nil {
+		s.respondParamError(w, r, err)
+		return
+	}
+	grids, err := s.store.Grids(r.Context(), f)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	fc := featureCollection{Type: "FeatureCollection", Features: make([]feature, len(grids))}
+	for i, g := range grids {
+		fc.Features[i] = feature{Type: "Feature", ID: g.ID, Geometry: g.Geometry, Properties: gridProps{
+			ID: g.ID, ParentID: g.ParentID, Level: g.Level, Code: g.Code, Name: g.Name, LeaderName: g.LeaderName,
+		}}
+	}
+	s.okGeoJSON(w, r, fc)
+}
+
+func (s *Server) grid(w http.ResponseWriter, r *http.Request) {
+	id, err := parseID("id", r.PathValue("id"), false)
+	if err == nil {
+		err = query(r.URL.Query())
+	}
+	if err != nil {
+		s.respondParamError(w, r, err)
+		return
+	}
+	g, err := s.store.Grid(r.Context(), id)
+	if errors.Is(err, store.ErrNotFound) {
+		s.clientError(w, r, http.StatusNotFound, "id", "id: no current grid has this id")
+		return
+	}
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	s.okGeoJSON(w, r, feature{Type: "Feature", ID: g.ID, BBox: g.BBox[:], Geometry: g.Geometry, Properties: gridDetailProps{
+		gridProps: gridProps{ID: g.ID, ParentID: g.ParentID, Level: g.Level, Code: g.Code, Name: g.Name, LeaderName: g.LeaderName},
+		Leader:    g.Leader, AreaM2: g.AreaM2, Path: g.Path, Counts: g.Counts,
+	}})
+}
+
+func (s *Server) tree(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	err := query(q, "root")
+	var root int64
+	if err == nil {
+		root, err = parseID("root", q.Get("root"), true)
+	}
+	if err != nil {
+		s.respondParamError(w, r, err)
+		return
+	}
+	roots, err := s.store.Tree(r.Context(), root)
+	if errors.Is(err, store.ErrNotFound) {
+		s.clientError(w, r, http.StatusNotFound, "root", "root: no current grid has this id")
+		return
+	}
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	s.ok(w, r, map[string]any{"roots": roots})
+}

@@ -1,0 +1,73 @@
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+)
+
+type ctxKey int
+
+const requestIDKey ctxKey = iota
+
+// requestID returns the id the request log and error bodies carry.
+func requestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey).(string)
+	return id
+}
+
+func newRequestID() string {
+	b := make([]byte, 8)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// errorBody is the one shape of every error answer.
+type errorBody struct {
+	Error     string `json:"error"`
+	Field     string `json:"field,omitempty"`
+	RequestID string `json:"request_id,omitempty"`
+}
+
+// writeJSON writes v with the given status and content type.
+func (s *Server) writeJSON(w http.ResponseWriter, r *http.Request, status int, contentType string, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", contentType)
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	w.Write(body)
+}
+
+func (s *Server) ok(w http.ResponseWriter, r *http.Request, v any) {
+	s.writeJSON(w, r, http.StatusOK, "application/json; charset=utf-8", v)
+}
+
+func (s *Server) okGeoJSON(w http.ResponseWriter, r *http.Request, v any) {
+	s.writeJSON(w, r, http.StatusOK, "application/geo+json; charset=utf-8", v)
+}
+
+// clientError answers a 4xx naming the field at fault.
+func (s *Server) clientError(w http.ResponseWriter, r *http.Request, status int, field, msg string) {
+	s.writeJSON(w, r, status, "application/json; charset=utf-8",
+		errorBody{Error: msg, Field: field, RequestID: requestID(r.Context())})
+}
+
+// serverError logs err once, with the request's attributes, and gives the
+// client a generic message and the request id to quote.
+func (s *Server) serverError(w http.ResponseWriter, r *http.Request, err error) {
+	s.log.LogAttrs(r.Context(), slog.LevelError, "request failed",
+		slog.String("request_id", requestID(r.Context())),
+		slog.String("method", r.Method), slog.String("path", r.URL.Path),
+		slog.String("error", err.Error()))
+	body, _ := json.Marshal(errorBody{Error: "internal error", RequestID: requestID(r.Context())})
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(http.StatusInternalServerError)
+	w.Write(body)
+}
