@@ -1,0 +1,122 @@
+package server_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/gridmap/gridmap/internal/testdb"
+	"github.com/gridmap/gridmap/server"
+)
+
+// newBrowser starts headless Debian Chromium with the flags that work on
+// a machine with no internet. It writes screenshots to
+// $GRIDMAP_SCREENSHOTS when set.
+func newBrowser(t *testing.T, width, height int) context.Context {
+	t.Helper()
+	path, err := exec.LookPath("chromium")
+	if err != nil {
+		testdb.Unavailable(t, "chromium not installed (make setup): %v", err)
+	}
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(path),
+		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(width, height),
+	}
+	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	t.Cleanup(cancel)
+	ctx, cancel := chromedp.NewContext(actx)
+	t.Cleanup(cancel)
+	ctx, cancel = context.WithTimeout(ctx, 90*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// screenshot saves the page when GRIDMAP_SCREENSHOTS names a directory.
+func screenshot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	dir := os.Getenv("GRIDMAP_SCREENSHOTS")
+	if dir == "" {
+		return
+	}
+	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestMapBrowser loads / in no-internet mode, waits for the grid layer,
+// counts the drawn polygons and clicks a community to see its name.
+func TestMapBrowser(t *testing.T) {
+	db := testdb.Demo(t)
+	srv := server.New(server.Config{TileURL: "", DefaultLang: "zh-CN"}, db.Store, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	ts := httptest.NewServer(srv.Handler())
+	t.Cleanup(ts.Close)
+	ctx := newBrowser(t, 1400, 900)
+
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(ts.URL+"/"),
+		chromedp.WaitVisible(chromedp.CSS(`body[data-grids-loaded="true"]`)),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l2, err1 := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('path.grid-l2').length`))
+	l3, err2 := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('path.grid-l3').length`))
+	if err1 != nil || err2 != nil {
+		t.Fatal(err1, err2)
+	}
+	if l2 != 7 || l3 != 23 {
+		t.Errorf("drawn polygons: %d communities and %d compound grids, want 7 and 23", l2, l3)
+	}
+	labels, _ := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('.grid-label')].map(e => e.textContent.trim()).filter(Boolean)`))
+	if len(labels) < 7 {
+		t.Errorf("%d grid labels shown, want at least the 7 communities: %v", len(labels), labels)
+	}
+	screenshot(t, ctx, "map-zh")
+
+	// Click inside 协作路社区 (the community of the report's compound), at
+	// a building point of that community, which lies inside its polygon.
+	bs, _, err := db.Store.Buildings(context.Background(), storeFilter(9))
+	if err != nil || len(bs) == 0 {
+		t.Fatalf("buildings of grid 9: %v", err)
+	}
+	xy, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](fmt.Sprintf(
+		`(() => { const p = gridmap.map.latLngToContainerPoint([%f, %f]);
+		          const r = gridmap.map.getContainer().getBoundingClientRect();
+		          return [p.x + r.left, p.y + r.top]; })()`, bs[0].Lat, bs[0].Lon)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = chromedp.Do(ctx,
+		chromedp.MouseClickXY(xy[0], xy[1]),
+		chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			_, err := chromedp.Poll[bool](`(document.getElementById('panel-name') || {}).textContent === '协作路社区'`,
+				chromedp.WithPollingTimeout(10*time.Second))(ctx, tg)
+			return err
+		}),
+	)
+	if err != nil {
+		name, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`(document.getElementById('panel-name') || {}).textContent || ''`))
+		t.Fatalf("after clicking 协作路社区 the panel shows %q: %v", name, err)
+	}
+	chromedp.Do(ctx, chromedp.Sleep(700*time.Millisecond)) // let the zoom settle for the picture
+	screenshot(t, ctx, "map-community")
+}
