@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/gridmap/gridmap/internal/testdb"
 	"github.com/gridmap/gridmap/server"
@@ -92,16 +93,27 @@ func TestMapBrowser(t *testing.T) {
 	}
 	screenshot(t, ctx, "map-zh")
 
-	// Click inside 协作路社区 (the community of the report's compound), at
-	// a building point of that community, which lies inside its polygon.
-	bs, _, err := db.Store.Buildings(context.Background(), storeFilter(9))
-	if err != nil || len(bs) == 0 {
-		t.Fatalf("buildings of grid 9: %v", err)
+	// Click inside 协作路社区 (grid 2, the community of the report's
+	// compound) at a point PostGIS finds at least 25 m from any building,
+	// so the click lands on the grid, not on a building marker.
+	conn, err := pgx.Connect(context.Background(), db.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	var lon, lat float64
+	err = conn.QueryRow(context.Background(), `
+		SELECT ST_X(p), ST_Y(p) FROM (
+			SELECT ST_PointOnSurface(ST_Difference(g.geom,
+			         (SELECT ST_Buffer(ST_Collect(b.geom)::geography, 25)::geometry FROM buildings b))) AS p
+			FROM current_grids g WHERE g.id = 2) x`).Scan(&lon, &lat)
+	if err != nil {
+		t.Fatal(err)
 	}
 	xy, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](fmt.Sprintf(
 		`(() => { const p = gridmap.map.latLngToContainerPoint([%f, %f]);
 		          const r = gridmap.map.getContainer().getBoundingClientRect();
-		          return [p.x + r.left, p.y + r.top]; })()`, bs[0].Lat, bs[0].Lon)))
+		          return [p.x + r.left, p.y + r.top]; })()`, lat, lon)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +127,9 @@ func TestMapBrowser(t *testing.T) {
 	)
 	if err != nil {
 		name, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`(document.getElementById('panel-name') || {}).textContent || ''`))
-		t.Fatalf("after clicking 协作路社区 the panel shows %q: %v", name, err)
+		hit, _ := chromedp.Run(ctx, chromedp.Evaluate[string](fmt.Sprintf(`(e => e ? e.tagName + '.' + e.getAttribute('class') : 'none')(document.elementFromPoint(%f, %f))`, xy[0], xy[1])))
+		screenshot(t, ctx, "map-click-failed")
+		t.Fatalf("after clicking 协作路社区 at %v (%s) the panel shows %q: %v", xy, hit, name, err)
 	}
 	chromedp.Do(ctx, chromedp.Sleep(700*time.Millisecond)) // let the zoom settle for the picture
 	screenshot(t, ctx, "map-community")

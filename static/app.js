@@ -1,0 +1,266 @@
+// Entry point: loads config and grids, owns the focus/selection state and
+// the drill-down, and exposes window.gridmap for tests and debugging.
+//
+// State: `focusId` is the grid being drilled into (initially the level-1
+// root; null only when there are several roots). The focused grid's children
+// are the clickable polygons. `selectedId` is the grid shown in the panel;
+// clicking a child selects and focuses it in one go.
+'use strict';
+
+import { setLang, explicitLang, applyI18n } from './i18n.js';
+import { getJSON, isAbort, ApiError } from './api.js';
+import { initChrome, showError, showNotice, renderCrumbs } from './ui.js';
+import { initPanel, openPanel, fillPanel, failPanel, closePanel, panelOpen } from './panel.js';
+import * as gm from './map.js';
+import { initBuildings, schedule as scheduleBuildings, buildingAt, buildingCount, BUILDINGS_MIN_ZOOM } from './buildings.js';
+
+const state = {
+  focusId: null,
+  selectedId: null,
+  tree: new Map(), // id -> {id, parentId, level, name, code, children: [id]}
+  detailCtrl: null,
+};
+
+let map = null;
+
+// ---- hierarchy -------------------------------------------------------------
+
+function indexTree(tree) {
+  const walk = (node, parentId) => {
+    state.tree.set(node.id, {
+      id: node.id,
+      parentId,
+      level: node.level,
+      name: node.name,
+      code: node.code,
+      children: (node.children || []).map((c) => c.id),
+    });
+    (node.children || []).forEach((c) => walk(c, node.id));
+  };
+  ((tree && tree.roots) || []).forEach((r) => walk(r, null));
+}
+
+function nodeOf(id) {
+  return state.tree.get(id) || gm.gridEntry(id);
+}
+
+// Children as {id, name} for the panel: from the tree when it loaded, else
+// from the drawn polygons' parent ids.
+function childList(id) {
+  const node = state.tree.get(id);
+  if (node) return node.children.map((c) => ({ id: c, name: nodeOf(c) ? nodeOf(c).name : String(c) }));
+  return gm
+    .childrenOf(id)
+    .sort((a, b) => a.code.localeCompare(b.code))
+    .map((e) => ({ id: e.id, name: e.name }));
+}
+
+function rootIds() {
+  const roots = [...state.tree.values()].filter((n) => n.parentId === null).map((n) => n.id);
+  if (roots.length) return roots;
+  return gm.gridEntries().filter((e) => e.parentId === null).map((e) => e.id);
+}
+
+function localPath(id) {
+  const path = [];
+  let n = id === null ? null : nodeOf(id);
+  while (n) {
+    path.unshift({ id: n.id, name: n.name });
+    n = n.parentId === null || n.parentId === undefined ? null : nodeOf(n.parentId);
+  }
+  return path;
+}
+
+// ---- focus and selection ---------------------------------------------------
+
+function crumbs(path) {
+  const items = path.map((p) => ({ id: p.id, name: p.name }));
+  if (rootIds().length > 1) items.unshift({ id: null, name: null });
+  renderCrumbs(items, (id) => (id === null ? focusGrid(null) : selectGrid(id)));
+}
+
+// Map padding that keeps a fitted area clear of the open panel.
+function fitPadding() {
+  const panel = document.getElementById('panel');
+  const pad = 28;
+  if (!panelOpen()) return { paddingTopLeft: [pad, pad], paddingBottomRight: [pad, pad] };
+  const r = panel.getBoundingClientRect();
+  const m = map.getContainer().getBoundingClientRect();
+  if (r.width >= m.width * 0.9) {
+    // Bottom sheet on a phone.
+    return { paddingTopLeft: [16, 16], paddingBottomRight: [16, Math.max(0, m.bottom - r.top) + 16] };
+  }
+  return { paddingTopLeft: [pad, pad], paddingBottomRight: [Math.max(0, m.right - r.left) + pad, pad] };
+}
+
+function fitTo(id, animate = true) {
+  const b = gm.gridBounds(id);
+  if (!b || !b.isValid()) return;
+  const e = id === null ? null : gm.gridEntry(id);
+  map.fitBounds(b, { ...fitPadding(), maxZoom: e && e.level === 3 ? 19 : 18, animate });
+}
+
+function focusGrid(id, { fit = true, animate = true } = {}) {
+  if (id !== null && !gm.gridEntry(id)) return; // only drawn grids can be focused
+  state.focusId = id;
+  gm.setFocus(id);
+  crumbs(localPath(id));
+  if (id === null) {
+    closePanel();
+    state.selectedId = null;
+    gm.setSelected(null);
+  }
+  if (fit) fitTo(id, animate);
+  scheduleBuildings();
+}
+
+// Select (panel) and focus (drill into) a grid. Resolves once the panel has
+// the counts, or with false when the id is unknown or the fetch failed.
+async function selectGrid(id, { fit = true, animate = true } = {}) {
+  const entry = gm.gridEntry(id);
+  let node = nodeOf(id);
+  if (!node) {
+    // Not drawn and not in the tree: ask the server, which explains a 404.
+    try {
+      const d = await getJSON(`/api/grids/${encodeURIComponent(id)}`);
+      node = { ...d.properties, parentId: d.properties.parent_id };
+    } catch (err) {
+      showError(err);
+      return false;
+    }
+  }
+  state.selectedId = id;
+  gm.setSelected(id);
+  openPanel({
+    id,
+    level: node.level,
+    name: node.name,
+    code: node.code,
+    children: childList(id),
+    onPick: (childId) => selectGrid(childId),
+  });
+  if (entry) focusGrid(id, { fit, animate });
+  history.replaceState(null, '', `#grid=${id}`);
+
+  if (state.detailCtrl) state.detailCtrl.abort();
+  const ctrl = new AbortController();
+  state.detailCtrl = ctrl;
+  try {
+    const detail = await getJSON(`/api/grids/${encodeURIComponent(id)}`, { signal: ctrl.signal });
+    if (state.detailCtrl !== ctrl) return false;
+    state.detailCtrl = null;
+    fillPanel(id, detail);
+    const path = detail.properties && detail.properties.path;
+    if (Array.isArray(path) && path.length && state.focusId === id) crumbs(path);
+    return true;
+  } catch (err) {
+    if (isAbort(err)) return false;
+    if (state.detailCtrl === ctrl) state.detailCtrl = null;
+    failPanel(id);
+    showError(err);
+    return false;
+  }
+}
+
+function onGridClick(id, ev) {
+  // A building drawn over this polygon takes the click (buildings.js opens
+  // its popup from the map's click event).
+  if (ev && ev.layerPoint && buildingAt(ev.layerPoint)) return;
+  selectGrid(id);
+}
+
+function onPanelClosed() {
+  state.selectedId = null;
+  gm.setSelected(null);
+  if (state.detailCtrl) state.detailCtrl.abort();
+  state.detailCtrl = null;
+}
+
+function buildingsWanted() {
+  if (map.getZoom() >= BUILDINGS_MIN_ZOOM) return true;
+  if (state.focusId === null) return false;
+  const e = gm.gridEntry(state.focusId);
+  return !!e && (e.level === 3 || gm.childrenOf(e.id).length === 0);
+}
+
+function gridFromHash() {
+  const m = /(?:^#|&)grid=(\d+)/.exec(window.location.hash);
+  return m ? Number(m[1]) : null;
+}
+
+// ---- start -------------------------------------------------------------------
+
+async function main() {
+  const forced = explicitLang();
+  setLang(forced || 'zh-CN');
+  initChrome();
+  initPanel(onPanelClosed);
+  map = gm.createMap('map', { onClick: onGridClick });
+  gm.addLegend();
+  initBuildings(map, {
+    wanted: buildingsWanted,
+    gridName: (id) => (nodeOf(id) ? nodeOf(id).name : null),
+  });
+
+  window.gridmap = {
+    map,
+    counts: () => ({ ...gm.gridCounts(), buildings: buildingCount() }),
+    select: (id) => selectGrid(Number(id)),
+    focus: (id) => focusGrid(id === null ? null : Number(id)),
+    state: () => ({ focusId: state.focusId, selectedId: state.selectedId }),
+  };
+
+  const [config, tree, l1, l2, l3] = await Promise.allSettled([
+    getJSON('/api/config'),
+    getJSON('/api/tree'),
+    getJSON('/api/grids?level=1'),
+    getJSON('/api/grids?level=2'),
+    getJSON('/api/grids?level=3'),
+  ]);
+  const failed = [config, tree, l1, l2, l3].filter((r) => r.status === 'rejected');
+  if (failed.length) showError(failed[0].reason);
+  const val = (r) => (r.status === 'fulfilled' ? r.value : null);
+
+  const cfg = val(config) || { tile_url: '', tile_attribution: '' };
+  if (!forced && cfg.default_lang) setLang(cfg.default_lang);
+  gm.setupBaseMap(cfg);
+
+  indexTree(val(tree));
+  gm.drawGrids(val(l1), val(l2), val(l3));
+  const n = gm.gridCounts();
+  if (n.l1 + n.l2 + n.l3 === 0) {
+    if (!failed.length) showNotice('nogrids', 'notice.noGrids');
+    crumbs([]);
+    if (failed.length) document.body.dataset.loadError = 'true';
+    else document.body.dataset.gridsLoaded = 'true';
+    return;
+  }
+
+  // Start focused on the single root (or on all roots); on a wide screen also
+  // show its figures in the panel, on a phone keep the map clear.
+  const roots = rootIds().filter((id) => gm.gridEntry(id));
+  const start = roots.length === 1 ? roots[0] : null;
+  const wanted = gridFromHash();
+  const wide = window.matchMedia('(min-width: 900px)').matches;
+  if (wanted !== null && nodeOf(wanted)) {
+    selectGrid(wanted, { animate: false });
+  } else if (start !== null && wide) {
+    selectGrid(start, { animate: false });
+  } else {
+    focusGrid(start, { animate: false });
+  }
+  if (failed.length) document.body.dataset.loadError = 'true';
+  document.body.dataset.gridsLoaded = 'true';
+}
+
+main().catch((err) => {
+  // Never leave a blank page: report and keep whatever was drawn.
+  console.error(err);
+  try {
+    applyI18n(document);
+    showError(err instanceof ApiError ? err : { key: 'err.load', detail: err && err.message });
+  } catch (e) {
+    // nothing more we can do
+  }
+  document.body.dataset.loadError = 'true';
+});

@@ -1,0 +1,222 @@
+// Dictionaries and the t() helper. Every string the page shows goes through
+// here, except grid and building names, which come from the API as-is.
+'use strict';
+
+const STORAGE_KEY = 'gridmap.lang';
+export const LANGS = ['zh-CN', 'en'];
+
+const dict = {
+  'zh-CN': {
+    'app.title': '网格化管理地图',
+    'app.loading': '加载中…',
+    'lang.toggle': '切换语言',
+
+    'crumb.label': '当前位置',
+    'crumb.all': '全部街道',
+
+    'level.1': '街道（一级网格）',
+    'level.2': '社区/村（二级网格）',
+    'level.3': '楼院网格（三级网格）',
+
+    'panel.close': '关闭',
+    'panel.loading': '加载中…',
+    'panel.failed': '统计数据加载失败',
+    'panel.code': '网格编码',
+    'panel.leader': '网格长',
+    'panel.leaderNone': '未设置',
+    'panel.area': '面积',
+    'panel.counts': '统计',
+    'panel.grids': '三级网格',
+    'panel.buildings': '楼栋',
+    'panel.buildingsWithHead': '有楼栋长的楼栋',
+    'panel.households': '户数',
+    'panel.householdsLinked': '党员联系户',
+    'panel.residents': '居民',
+    'panel.children': '下级网格',
+    'panel.noChildren': '无下级网格',
+    'panel.pctNone': '—',
+
+    'unit.m2': '{n} 平方米',
+    'unit.km2': '{n} 平方公里',
+
+    'legend.title': '图例',
+    'legend.l1': '街道边界（一级网格）',
+    'legend.l2': '社区/村（二级网格）',
+    'legend.l3': '楼院网格（三级网格）',
+    'legend.bHead': '有楼栋长的楼栋',
+    'legend.bNoHead': '无楼栋长的楼栋',
+
+    'basemap.tiles': '地图',
+    'basemap.plain': '无底图',
+    'basemap.title': '底图',
+
+    'building.floors': '层数',
+    'building.floorsValue': '{n} 层',
+    'building.head': '楼栋长',
+    'building.noHead': '无楼栋长',
+    'building.households': '户数',
+    'building.linked': '党员联系户',
+    'building.grid': '所属网格',
+    'building.truncated': '楼栋过多，仅显示 {n} 栋，请放大查看',
+    'building.loading': '正在加载楼栋…',
+
+    'notice.tilesFailed': '底图不可用，已切换为无底图模式',
+    'notice.noGrids': '暂无网格数据',
+    'notice.dismiss': '关闭提示',
+
+    'err.title': '出错了',
+    'err.sep': '：',
+    'err.http': '请求失败（HTTP {status}）',
+    'err.network': '无法连接服务器',
+    'err.badJson': '服务器返回的数据无法解析',
+    'err.requestId': '请求编号 {id}',
+    'err.dismiss': '关闭',
+    'err.load': '地图数据加载失败',
+  },
+
+  en: {
+    'app.title': 'Grid management map',
+    'app.loading': 'Loading…',
+    'lang.toggle': 'Switch language',
+
+    'crumb.label': 'You are here',
+    'crumb.all': 'All subdistricts',
+
+    'level.1': 'Subdistrict (level-1 grid)',
+    'level.2': 'Community / village (level-2 grid)',
+    'level.3': 'Compound grid (level-3 grid)',
+
+    'panel.close': 'Close',
+    'panel.loading': 'Loading…',
+    'panel.failed': 'The figures could not be loaded',
+    'panel.code': 'Grid code',
+    'panel.leader': 'Grid leader',
+    'panel.leaderNone': 'Not set',
+    'panel.area': 'Area',
+    'panel.counts': 'Figures',
+    'panel.grids': 'Level-3 grids',
+    'panel.buildings': 'Buildings',
+    'panel.buildingsWithHead': 'Buildings with a head',
+    'panel.households': 'Households',
+    'panel.householdsLinked': 'Linked to a party member',
+    'panel.residents': 'Residents',
+    'panel.children': 'Sub-grids',
+    'panel.noChildren': 'No sub-grids',
+    'panel.pctNone': '—',
+
+    'unit.m2': '{n} m²',
+    'unit.km2': '{n} km²',
+
+    'legend.title': 'Legend',
+    'legend.l1': 'Subdistrict boundary (level-1 grid)',
+    'legend.l2': 'Community / village (level-2 grid)',
+    'legend.l3': 'Compound grid (level-3 grid)',
+    'legend.bHead': 'Building with a head',
+    'legend.bNoHead': 'Building without a head',
+
+    'basemap.tiles': 'Map',
+    'basemap.plain': 'Plain',
+    'basemap.title': 'Base map',
+
+    'building.floors': 'Floors',
+    'building.floorsValue': '{n}',
+    'building.head': 'Building head',
+    'building.noHead': 'No building head',
+    'building.households': 'Households',
+    'building.linked': 'Linked to a party member',
+    'building.grid': 'Grid',
+    'building.truncated': 'Too many buildings: showing {n}. Zoom in for all.',
+    'building.loading': 'Loading buildings…',
+
+    'notice.tilesFailed': 'Base map unavailable: plain background',
+    'notice.noGrids': 'No grids yet',
+    'notice.dismiss': 'Dismiss',
+
+    'err.title': 'Error',
+    'err.sep': ': ',
+    'err.http': 'Request failed (HTTP {status})',
+    'err.network': 'Cannot reach the server',
+    'err.badJson': 'The server sent data the page cannot read',
+    'err.requestId': 'request {id}',
+    'err.dismiss': 'Dismiss',
+    'err.load': 'Map data failed to load',
+  },
+};
+
+let current = 'zh-CN';
+const listeners = [];
+
+function normalize(lang) {
+  if (!lang) return null;
+  const l = String(lang).toLowerCase();
+  if (l === 'en' || l.startsWith('en-')) return 'en';
+  if (l === 'zh' || l.startsWith('zh')) return 'zh-CN';
+  return null;
+}
+
+// Translate key, replacing {name} placeholders from vars. An unknown key is
+// returned as-is so a missing entry is visible rather than blank.
+export function t(key, vars) {
+  const s = (dict[current] && dict[current][key]) ?? dict['zh-CN'][key] ?? key;
+  if (!vars) return s;
+  return s.replace(/\{(\w+)\}/g, (m, name) => (name in vars ? String(vars[name]) : m));
+}
+
+export function getLang() {
+  return current;
+}
+
+// The language forced by ?lang= or remembered from the toggle, else null.
+export function explicitLang() {
+  const q = normalize(new URLSearchParams(window.location.search).get('lang'));
+  if (q) return q;
+  try {
+    return normalize(window.localStorage.getItem(STORAGE_KEY));
+  } catch (e) {
+    return null; // storage disabled
+  }
+}
+
+// Switch language; persist=true remembers it (the toggle button does that).
+export function setLang(lang, persist = false) {
+  const next = normalize(lang) || 'zh-CN';
+  if (persist) {
+    try {
+      window.localStorage.setItem(STORAGE_KEY, next);
+    } catch (e) {
+      // storage disabled: the choice lasts for this page only
+    }
+  }
+  const changed = next !== current;
+  current = next;
+  applyI18n(document);
+  if (changed) listeners.forEach((fn) => fn(current));
+}
+
+export function onLangChange(fn) {
+  listeners.push(fn);
+}
+
+// Fill elements marked data-i18n (text), data-i18n-title and data-i18n-aria.
+export function applyI18n(root) {
+  document.documentElement.lang = current;
+  document.title = t('app.title');
+  root.querySelectorAll('[data-i18n]').forEach((el) => {
+    el.textContent = t(el.dataset.i18n);
+  });
+  root.querySelectorAll('[data-i18n-title]').forEach((el) => {
+    el.title = t(el.dataset.i18nTitle);
+  });
+  root.querySelectorAll('[data-i18n-aria]').forEach((el) => {
+    el.setAttribute('aria-label', t(el.dataset.i18nAria));
+  });
+}
+
+// Locale-aware number formatting.
+export function fmtNumber(n, digits = 0) {
+  if (n === null || n === undefined || Number.isNaN(n)) return t('panel.pctNone');
+  return Number(n).toLocaleString(current, {
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
+  });
+}

@@ -1,0 +1,199 @@
+// The side panel (a bottom sheet on phones) describing the selected grid.
+'use strict';
+
+import { t, fmtNumber, onLangChange } from './i18n.js';
+import { el } from './ui.js';
+
+// Coverage below this share is flagged (amber, and red below PCT_BAD).
+const PCT_WARN = 90;
+const PCT_BAD = 70;
+
+let state = null; // {id, level, name, code, detail|null, failed, children, onPick}
+let onCloseCb = null;
+
+function $(id) {
+  return document.getElementById(id);
+}
+
+export function initPanel(onClose) {
+  onCloseCb = onClose;
+  $('panel-close').addEventListener('click', () => closePanel(true));
+  document.addEventListener('keydown', (ev) => {
+    if (ev.key === 'Escape' && !$('panel').hidden) closePanel(true);
+  });
+  onLangChange(render);
+}
+
+export function panelOpen() {
+  return !$('panel').hidden;
+}
+
+export function closePanel(byUser = false) {
+  state = null;
+  $('panel').hidden = true;
+  document.body.classList.remove('panel-open');
+  if (byUser && onCloseCb) onCloseCb();
+}
+
+// Show the panel at once with what the map already knows; fillPanel() adds
+// the roll-up counts when /api/grids/{id} answers.
+export function openPanel({ id, level, name, code, children, onPick }) {
+  state = { id, level, name, code, detail: null, failed: false, children: children || [], onPick };
+  $('panel').hidden = false;
+  document.body.classList.add('panel-open');
+  render();
+}
+
+export function fillPanel(id, detail) {
+  if (!state || state.id !== id) return; // a newer selection won
+  state.detail = detail;
+  state.level = detail.properties.level;
+  state.name = detail.properties.name;
+  render();
+}
+
+// The counts could not be fetched: say so instead of loading forever.
+export function failPanel(id) {
+  if (!state || state.id !== id || state.detail) return;
+  state.failed = true;
+  render();
+}
+
+export function panelGridId() {
+  return state ? state.id : null;
+}
+
+function pct(part, whole) {
+  if (!whole) return null;
+  return (100 * part) / whole;
+}
+
+function tone(p) {
+  if (p === null) return 'none';
+  if (p < PCT_BAD) return 'bad';
+  if (p < PCT_WARN) return 'warn';
+  return 'ok';
+}
+
+function fmtArea(m2) {
+  if (typeof m2 !== 'number' || !(m2 > 0)) return null;
+  if (m2 >= 100000) return t('unit.km2', { n: fmtNumber(m2 / 1e6, 2) });
+  return t('unit.m2', { n: fmtNumber(m2, 0) });
+}
+
+function row(key, value, extraClass) {
+  return el(
+    'div',
+    { class: `stat ${extraClass || ''}`.trim(), dataset: { stat: key } },
+    el('dt', {}, t(`panel.${key}`)),
+    el('dd', {}, value)
+  );
+}
+
+// A "part / whole  (pct%)" row with a thin progress bar.
+function ratioRow(key, part, whole) {
+  const p = pct(part, whole);
+  const k = tone(p);
+  const pctText = p === null ? t('panel.pctNone') : `${fmtNumber(p, p >= 99.95 || p === 0 ? 0 : 1)}%`;
+  return el(
+    'div',
+    { class: `stat ratio tone-${k}`, dataset: { stat: key, tone: k } },
+    el('dt', {}, t(`panel.${key}`)),
+    el(
+      'dd',
+      {},
+      el('span', { class: 'ratio-nums' }, `${fmtNumber(part)} / ${fmtNumber(whole)}`),
+      el('span', { class: 'pct' }, pctText)
+    ),
+    el(
+      'div',
+      { class: 'bar', 'aria-hidden': 'true' },
+      el('span', { style: `width:${p === null ? 0 : Math.min(100, p).toFixed(1)}%` })
+    )
+  );
+}
+
+function render() {
+  if (!state) return;
+  const { level, name, detail } = state;
+  $('panel-level').textContent = level ? t(`level.${level}`) : '';
+  $('panel-level').dataset.level = level || '';
+  $('panel-name').textContent = name || '';
+  $('panel').dataset.gridId = String(state.id);
+  $('panel-close').title = t('panel.close');
+  $('panel-close').setAttribute('aria-label', t('panel.close'));
+
+  const body = $('panel-body');
+  if (!detail) {
+    $('panel-code').textContent = state.code ? `${t('panel.code')} ${state.code}` : '';
+    if (state.failed) {
+      $('panel').removeAttribute('aria-busy');
+      body.replaceChildren(el('p', { class: 'panel-failed' }, t('panel.failed')));
+    } else {
+      $('panel').setAttribute('aria-busy', 'true');
+      body.replaceChildren(el('p', { class: 'panel-loading' }, t('panel.loading')));
+    }
+    return;
+  }
+  $('panel').removeAttribute('aria-busy');
+
+  const p = detail.properties;
+  const c = p.counts || {};
+  $('panel-code').textContent = `${t('panel.code')} ${p.code || ''}`;
+
+  const leader =
+    p.leader && p.leader.name
+      ? el('span', { id: 'panel-leader' }, p.leader.name)
+      : el('span', { id: 'panel-leader', class: 'missing' }, t('panel.leaderNone'));
+
+  const people = el(
+    'dl',
+    { class: 'stats stats-people' },
+    row('leader', leader),
+    fmtArea(p.area_m2) && row('area', fmtArea(p.area_m2))
+  );
+
+  const counts = el(
+    'dl',
+    { class: 'stats stats-counts', id: 'panel-counts' },
+    p.level < 3 && row('grids', fmtNumber(c.grids ?? 0), 'big'),
+    row('buildings', fmtNumber(c.buildings ?? 0), 'big'),
+    ratioRow('buildingsWithHead', c.buildings_with_head ?? 0, c.buildings ?? 0),
+    row('households', fmtNumber(c.households ?? 0), 'big'),
+    ratioRow('householdsLinked', c.households_linked ?? 0, c.households ?? 0),
+    row('residents', fmtNumber(c.residents ?? 0), 'big')
+  );
+
+  const parts = [people, el('h3', {}, t('panel.counts')), counts];
+
+  if (p.level < 3) {
+    parts.push(el('h3', {}, t('panel.children')));
+    if (state.children.length) {
+      parts.push(
+        el(
+          'ul',
+          { class: 'children' },
+          state.children.map((ch) =>
+            el(
+              'li',
+              {},
+              el(
+                'button',
+                {
+                  type: 'button',
+                  class: 'child-link',
+                  dataset: { gridId: String(ch.id) },
+                  onclick: () => state && state.onPick && state.onPick(ch.id),
+                },
+                ch.name
+              )
+            )
+          )
+        )
+      );
+    } else {
+      parts.push(el('p', { class: 'muted' }, t('panel.noChildren')));
+    }
+  }
+  body.replaceChildren(...parts);
+}

@@ -1,0 +1,147 @@
+// Page chrome outside the map: DOM helper, error bar, notices, breadcrumb,
+// language toggle.
+'use strict';
+
+import { t, getLang, setLang, onLangChange } from './i18n.js';
+
+// el('div', {class: 'x', onclick: fn}, child, 'text', ...) builds DOM without
+// innerHTML, so names from the API can never inject markup.
+export function el(tag, attrs, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === null || v === undefined || v === false) continue;
+    if (k === 'class') node.className = v;
+    else if (k === 'dataset') Object.assign(node.dataset, v);
+    else if (k.startsWith('on') && typeof v === 'function') node.addEventListener(k.slice(2), v);
+    else node.setAttribute(k, v === true ? '' : v);
+  }
+  for (const c of children.flat(Infinity)) {
+    if (c === null || c === undefined || c === false) continue;
+    node.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return node;
+}
+
+// ---- error bar ----------------------------------------------------------
+
+let lastError = null;
+
+// err: an ApiError, an Error, or {key, detail} for a message of our own.
+export function showError(err) {
+  lastError = err;
+  renderError();
+}
+
+function renderError() {
+  const bar = document.getElementById('error-bar');
+  if (!lastError) {
+    bar.hidden = true;
+    return;
+  }
+  let text;
+  if (typeof lastError.describe === 'function') text = lastError.describe();
+  else if (lastError.key) text = t(lastError.key) + (lastError.detail ? t('err.sep') + lastError.detail : '');
+  else text = t('err.title') + t('err.sep') + (lastError.message || String(lastError));
+  document.getElementById('error-text').textContent = text;
+  bar.hidden = false;
+}
+
+function clearError() {
+  lastError = null;
+  renderError();
+}
+
+// ---- notices (small dismissable pills over the map) ---------------------
+
+const notices = new Map(); // id -> {key, vars, dismissable}
+
+export function showNotice(id, key, vars, dismissable = true) {
+  notices.set(id, { key, vars, dismissable });
+  renderNotices();
+}
+
+export function hideNotice(id) {
+  if (notices.delete(id)) renderNotices();
+}
+
+function renderNotices() {
+  const box = document.getElementById('notices');
+  box.replaceChildren(
+    ...[...notices].map(([id, n]) =>
+      el(
+        'div',
+        { class: 'notice', id: `notice-${id}`, role: 'status' },
+        el('span', {}, t(n.key, n.vars)),
+        n.dismissable &&
+          el(
+            'button',
+            {
+              type: 'button',
+              class: 'notice-close',
+              'aria-label': t('notice.dismiss'),
+              title: t('notice.dismiss'),
+              onclick: () => hideNotice(id),
+            },
+            '×'
+          )
+      )
+    )
+  );
+}
+
+// ---- breadcrumb ---------------------------------------------------------
+
+let crumbState = { items: [], onPick: null };
+
+// items: [{id, name}] from the root down; id null with name null stands for
+// "all subdistricts" when there are several roots. The last item is current.
+export function renderCrumbs(items, onPick) {
+  crumbState = { items, onPick };
+  const nav = document.getElementById('breadcrumb');
+  const list = el('ol', {});
+  items.forEach((item, i) => {
+    const label = item.name ?? t('crumb.all');
+    const isLast = i === items.length - 1;
+    const node = isLast
+      ? el('span', { class: 'crumb-current', 'aria-current': 'page' }, label)
+      : el(
+          'a',
+          {
+            href: item.id === null ? '#' : `#grid=${item.id}`,
+            class: 'crumb-link',
+            dataset: { gridId: item.id === null ? '' : String(item.id) },
+            onclick: (ev) => {
+              ev.preventDefault();
+              if (crumbState.onPick) crumbState.onPick(item.id);
+            },
+          },
+          label
+        );
+    list.append(el('li', {}, node));
+  });
+  nav.replaceChildren(list);
+}
+
+// ---- language toggle ----------------------------------------------------
+
+function renderLangToggle() {
+  const btn = document.getElementById('lang-toggle');
+  const zh = getLang() === 'zh-CN';
+  btn.querySelector('[data-lang="zh-CN"]').classList.toggle('active', zh);
+  btn.querySelector('[data-lang="en"]').classList.toggle('active', !zh);
+  btn.setAttribute('aria-pressed', String(!zh));
+}
+
+export function initChrome() {
+  document.getElementById('error-close').addEventListener('click', clearError);
+  document.getElementById('lang-toggle').addEventListener('click', () => {
+    setLang(getLang() === 'zh-CN' ? 'en' : 'zh-CN', true);
+  });
+  renderLangToggle();
+  onLangChange(() => {
+    renderLangToggle();
+    renderError();
+    renderNotices();
+    if (crumbState.items.length) renderCrumbs(crumbState.items, crumbState.onPick);
+  });
+}
