@@ -25,7 +25,7 @@ type plan struct {
 	l2Name func(l1Seq, seq int) string
 	l3Name func(r *rand.Rand, l2Seq, seq int) string
 
-	buildings    func(r *rand.Rand, l2 int) int       // buildings per level-3 grid
+	buildings    func(r *rand.Rand, l2 int) int        // buildings per level-3 grid
 	building     func(r *rand.Rand, l2 int) (int, int) // floors, units
 	perFloor     int                                   // households per floor per unit
 	spacing      float64                               // metres between buildings

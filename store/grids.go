@@ -203,7 +203,7 @@ func (s *Store) GridCounts(ctx context.Context, id int64) (Counts, error) {
 // TreeNode is a grid in the hierarchy with its children.
 type TreeNode struct {
 	GridRef
-	ParentID *int64     `json:"parent_id"`
+	ParentID *int64      `json:"parent_id"`
 	Children []*TreeNode `json:"children"`
 }
 
