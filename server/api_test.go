@@ -4,49 +4,27 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
-	"net/http"
-	"net/http/httptest"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb/geojson"
 
+	"github.com/gridmap/gridmap/auth"
 	"github.com/gridmap/gridmap/internal/testdb"
 	"github.com/gridmap/gridmap/server"
 	"github.com/gridmap/gridmap/store"
 )
 
-// newServer starts the real server over a fresh demo database.
-func newServer(t *testing.T) (*httptest.Server, *testdb.DB) {
+// newServer starts the real server over a fresh demo database and
+// returns it with a client logged in as an admin.
+func newServer(t *testing.T) (*client, *testdb.DB) {
 	t.Helper()
-	db := testdb.Demo(t)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv := server.New(server.Config{DefaultLang: "zh-CN"}, db.Store, log)
-	ts := httptest.NewServer(srv.Handler())
-	t.Cleanup(ts.Close)
-	return ts, db
-}
-
-func get(t *testing.T, url string, v any) int {
-	t.Helper()
-	res, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	body, _ := io.ReadAll(res.Body)
-	if v != nil {
-		if err := json.Unmarshal(body, v); err != nil {
-			t.Fatalf("GET %s: %v in %.200s", url, err, body)
-		}
-	}
-	return res.StatusCode
+	e := newEnv(t, server.Config{DefaultLang: "zh-CN"})
+	return e.client(t, "admin", auth.Admin, 0), e.db
 }
 
 func TestAPIBadParameters(t *testing.T) {
-	ts, _ := newServer(t)
+	c, _ := newServer(t)
 	tests := []struct {
 		path   string
 		status int
@@ -83,7 +61,7 @@ func TestAPIBadParameters(t *testing.T) {
 			var body struct {
 				Error, Field, RequestID string
 			}
-			status := get(t, ts.URL+tt.path, &body)
+			status := c.get(tt.path, &body)
 			if status != tt.status || body.Field != tt.field || body.Error == "" {
 				t.Errorf("status %d field %q error %q, want %d %q", status, body.Field, body.Error, tt.status, tt.field)
 			}
@@ -92,7 +70,7 @@ func TestAPIBadParameters(t *testing.T) {
 }
 
 func TestAPIGrids(t *testing.T) {
-	ts, _ := newServer(t)
+	c, _ := newServer(t)
 	for _, tt := range []struct {
 		query string
 		want  int
@@ -103,16 +81,11 @@ func TestAPIGrids(t *testing.T) {
 		{"bbox=0,0,1,1", 0},                    // nowhere near
 	} {
 		t.Run(tt.query, func(t *testing.T) {
-			res, err := http.Get(ts.URL + "/api/grids?" + tt.query)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer res.Body.Close()
+			res := c.do("GET", "/api/grids?"+tt.query, nil)
 			if ct := res.Header.Get("Content-Type"); ct != "application/geo+json; charset=utf-8" {
 				t.Errorf("content type %q", ct)
 			}
-			body, _ := io.ReadAll(res.Body)
-			fc, err := geojson.UnmarshalFeatureCollection(body)
+			fc, err := geojson.UnmarshalFeatureCollection(res.Body)
 			if err != nil {
 				t.Fatalf("not GeoJSON: %v", err)
 			}
@@ -128,7 +101,7 @@ func TestAPIGrids(t *testing.T) {
 	}
 	// A small box in the middle of the area holds some grids, not all.
 	var fc geojson.FeatureCollection
-	get(t, ts.URL+"/api/grids?level=3&bbox=113.6295,34.7545,113.6305,34.7555", &fc)
+	c.get("/api/grids?level=3&bbox=113.6295,34.7545,113.6305,34.7555", &fc)
 	if n := len(fc.Features); n < 1 || n > 6 {
 		t.Errorf("small bbox: %d level-3 grids", n)
 	}
@@ -137,7 +110,7 @@ func TestAPIGrids(t *testing.T) {
 // TestAPIGridCountsMatchSQL compares every grid's roll-up from the API
 // with the same figures computed directly in SQL, spatially.
 func TestAPIGridCountsMatchSQL(t *testing.T) {
-	ts, db := newServer(t)
+	c, db := newServer(t)
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, db.URL)
 	if err != nil {
@@ -173,7 +146,7 @@ func TestAPIGridCountsMatchSQL(t *testing.T) {
 				Counts store.Counts
 			}
 		}
-		if status := get(t, fmt.Sprintf("%s/api/grids/%d", ts.URL, id), &f); status != 200 {
+		if status := c.get(fmt.Sprintf("/api/grids/%d", id), &f); status != 200 {
 			t.Fatalf("grid %d: status %d", id, status)
 		}
 		if f.Properties.Counts != want {
@@ -186,7 +159,7 @@ func TestAPIGridCountsMatchSQL(t *testing.T) {
 }
 
 func TestAPIGridDetail(t *testing.T) {
-	ts, _ := newServer(t)
+	c, _ := newServer(t)
 	var f struct {
 		BBox       []float64
 		Properties struct {
@@ -197,7 +170,7 @@ func TestAPIGridDetail(t *testing.T) {
 			Leader *store.PersonRef
 		}
 	}
-	if status := get(t, ts.URL+"/api/grids/9", &f); status != 200 {
+	if status := c.get("/api/grids/9", &f); status != 200 {
 		t.Fatalf("status %d", status)
 	}
 	p := f.Properties
@@ -210,9 +183,9 @@ func TestAPIGridDetail(t *testing.T) {
 }
 
 func TestAPITreeAndBuildings(t *testing.T) {
-	ts, _ := newServer(t)
+	c, _ := newServer(t)
 	var tree struct{ Roots []store.TreeNode }
-	get(t, ts.URL+"/api/tree", &tree)
+	c.get("/api/tree", &tree)
 	if len(tree.Roots) != 1 || len(tree.Roots[0].Children) != 7 {
 		t.Fatalf("tree: %d roots", len(tree.Roots))
 	}
@@ -228,7 +201,7 @@ func TestAPITreeAndBuildings(t *testing.T) {
 		Features  []json.RawMessage
 		Truncated bool
 	}
-	get(t, ts.URL+"/api/buildings?grid=1&limit=20000", &all)
+	c.get("/api/buildings?grid=1&limit=20000", &all)
 	if len(all.Features) < 300 || all.Truncated {
 		t.Errorf("subdistrict: %d buildings, truncated %v", len(all.Features), all.Truncated)
 	}
@@ -236,7 +209,7 @@ func TestAPITreeAndBuildings(t *testing.T) {
 		Features  []json.RawMessage
 		Truncated bool
 	}
-	get(t, ts.URL+"/api/buildings?grid=1&limit=10", &some)
+	c.get("/api/buildings?grid=1&limit=10", &some)
 	if len(some.Features) != 10 || !some.Truncated {
 		t.Errorf("limit 10: %d buildings, truncated %v", len(some.Features), some.Truncated)
 	}

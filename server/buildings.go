@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/gridmap/gridmap/auth"
 	"github.com/gridmap/gridmap/store"
 )
 
@@ -23,7 +24,7 @@ type buildingProps struct {
 	HouseholdsLinked int64   `json:"households_linked"`
 }
 
-func (s *Server) buildings(w http.ResponseWriter, r *http.Request) {
+func (s *Server) buildings(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
 	q := r.URL.Query()
 	var f store.BuildingFilter
 	err := query(q, "grid", "bbox", "limit")
@@ -39,8 +40,14 @@ func (s *Server) buildings(w http.ResponseWriter, r *http.Request) {
 	if err == nil && f.GridID == 0 && f.BBox == nil {
 		err = badParam("bbox", "give grid or bbox (or both)")
 	}
+	if err == nil && f.GridID != 0 {
+		err = s.checkGrid(r.Context(), p, "grid", f.GridID)
+	}
+	if err == nil {
+		f.InGrids, err = s.scopeIDs(r.Context(), p)
+	}
 	if err != nil {
-		s.respondParamError(w, r, err)
+		s.respondError(w, r, err)
 		return
 	}
 	bs, truncated, err := s.store.Buildings(r.Context(), f)
@@ -52,7 +59,7 @@ func (s *Server) buildings(w http.ResponseWriter, r *http.Request) {
 	for i, b := range bs {
 		geom := json.RawMessage(fmt.Sprintf(`{"type":"Point","coordinates":[%.7f,%.7f]}`, b.Lon, b.Lat))
 		fc.Features[i] = feature{Type: "Feature", ID: b.ID, Geometry: geom, Properties: buildingProps{
-			ID: b.ID, GridID: b.GridID, Name: b.Name, Floors: b.Floors, HeadName: b.HeadName,
+			ID: b.ID, GridID: b.GridID, Name: b.Name, Floors: b.Floors, HeadName: maskNamePtr(p, b.HeadName),
 			Households: b.Households, HouseholdsLinked: b.HouseholdsLinked,
 		}}
 	}

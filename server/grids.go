@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/gridmap/gridmap/auth"
 	"github.com/gridmap/gridmap/store"
 )
 
@@ -40,17 +41,7 @@ type gridDetailProps struct {
 	Counts store.Counts     `json:"counts"`
 }
 
-// respondParamError answers 400 for a bad parameter, 500 for anything else.
-func (s *Server) respondParamError(w http.ResponseWriter, r *http.Request, err error) {
-	var pe *paramError
-	if errors.As(err, &pe) {
-		s.clientError(w, r, http.StatusBadRequest, pe.field, pe.msg)
-		return
-	}
-	s.serverError(w, r, err)
-}
-
-func (s *Server) grids(w http.ResponseWriter, r *http.Request) {
+func (s *Server) grids(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
 	q := r.URL.Query()
 	var f store.GridFilter
 	err := query(q, "level", "parent", "bbox")
@@ -63,8 +54,11 @@ func (s *Server) grids(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		f.BBox, err = parseBBox(q.Get("bbox"))
 	}
+	if err == nil {
+		f.InGrids, err = s.scopeIDs(r.Context(), p)
+	}
 	if err != nil {
-		s.respondParamError(w, r, err)
+		s.respondError(w, r, err)
 		return
 	}
 	grids, err := s.store.Grids(r.Context(), f)
@@ -75,29 +69,32 @@ func (s *Server) grids(w http.ResponseWriter, r *http.Request) {
 	fc := featureCollection{Type: "FeatureCollection", Features: make([]feature, len(grids))}
 	for i, g := range grids {
 		fc.Features[i] = feature{Type: "Feature", ID: g.ID, Geometry: g.Geometry, Properties: gridProps{
-			ID: g.ID, ParentID: g.ParentID, Level: g.Level, Code: g.Code, Name: g.Name, LeaderName: g.LeaderName,
+			ID: g.ID, ParentID: g.ParentID, Level: g.Level, Code: g.Code, Name: g.Name, LeaderName: maskNamePtr(p, g.LeaderName),
 		}}
 	}
 	s.okGeoJSON(w, r, fc)
 }
 
-func (s *Server) grid(w http.ResponseWriter, r *http.Request) {
+func (s *Server) grid(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
 	id, err := parseID("id", r.PathValue("id"), false)
 	if err == nil {
 		err = query(r.URL.Query())
 	}
+	if err == nil {
+		err = s.checkGrid(r.Context(), p, "id", id)
+	}
 	if err != nil {
-		s.respondParamError(w, r, err)
+		s.respondError(w, r, err)
 		return
 	}
 	g, err := s.store.Grid(r.Context(), id)
-	if errors.Is(err, store.ErrNotFound) {
-		s.clientError(w, r, http.StatusNotFound, "id", "id: no current grid has this id")
+	if err != nil {
+		s.respondError(w, r, notFoundAs(err, "id", "current grid"))
 		return
 	}
-	if err != nil {
-		s.serverError(w, r, err)
-		return
+	if g.Leader != nil {
+		g.Leader.Name = maskName(p, g.Leader.Name)
+		g.LeaderName = &g.Leader.Name
 	}
 	s.okGeoJSON(w, r, feature{Type: "Feature", ID: g.ID, BBox: g.BBox[:], Geometry: g.Geometry, Properties: gridDetailProps{
 		gridProps: gridProps{ID: g.ID, ParentID: g.ParentID, Level: g.Level, Code: g.Code, Name: g.Name, LeaderName: g.LeaderName},
@@ -105,15 +102,22 @@ func (s *Server) grid(w http.ResponseWriter, r *http.Request) {
 	}})
 }
 
-func (s *Server) tree(w http.ResponseWriter, r *http.Request) {
+// tree answers the hierarchy; a scoped principal's tree starts at their grid.
+func (s *Server) tree(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
 	q := r.URL.Query()
 	err := query(q, "root")
 	var root int64
 	if err == nil {
 		root, err = parseID("root", q.Get("root"), true)
 	}
+	if err == nil && root == 0 {
+		root = p.Scope().Root
+	}
+	if err == nil && root != 0 {
+		err = s.checkGrid(r.Context(), p, "root", root)
+	}
 	if err != nil {
-		s.respondParamError(w, r, err)
+		s.respondError(w, r, err)
 		return
 	}
 	roots, err := s.store.Tree(r.Context(), root)

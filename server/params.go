@@ -10,15 +10,17 @@ import (
 	"github.com/paulmach/orb"
 )
 
-// paramError is a bad request parameter; the handler answers 400 with it.
-type paramError struct {
+// fieldError is a client error naming the parameter or body field at
+// fault; handlers answer it with its status (400 unless set).
+type fieldError struct {
+	status     int
 	field, msg string
 }
 
-func (e *paramError) Error() string { return e.field + ": " + e.msg }
+func (e *fieldError) Error() string { return e.msg }
 
-func badParam(field, format string, args ...any) *paramError {
-	return &paramError{field: field, msg: field + ": " + fmt.Sprintf(format, args...)}
+func badParam(field, format string, args ...any) *fieldError {
+	return &fieldError{status: 400, field: field, msg: field + ": " + fmt.Sprintf(format, args...)}
 }
 
 // query checks that q holds only the allowed parameters, each at most

@@ -10,8 +10,12 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/gridmap/gridmap/auth"
 	"github.com/gridmap/gridmap/static"
 	"github.com/gridmap/gridmap/store"
 )
@@ -20,15 +24,45 @@ import (
 type Config struct {
 	TileURL         string // base-map tiles; empty for the no-internet plain background
 	TileAttribution string
-	DefaultLang     string // zh-CN or en
+	DefaultLang     string        // zh-CN or en
+	SessionTTL      time.Duration // idle time after which a browser session ends
+	SecureCookies   bool          // mark the session cookie Secure (behind TLS)
+	LoginPerMinute  float64       // password attempts per account and per address
+	WritePerMinute  float64       // writes per account
+}
+
+// withDefaults fills zero settings with safe values.
+func (c Config) withDefaults() Config {
+	if c.SessionTTL <= 0 {
+		c.SessionTTL = 12 * time.Hour
+	}
+	if c.LoginPerMinute <= 0 {
+		c.LoginPerMinute = 5
+	}
+	if c.WritePerMinute <= 0 {
+		c.WritePerMinute = 300
+	}
+	if c.DefaultLang == "" {
+		c.DefaultLang = "zh-CN"
+	}
+	return c
 }
 
 // Server serves the API and the map.
 type Server struct {
-	cfg   Config
-	store *store.Store
-	log   *slog.Logger
-	files fs.FS
+	cfg     Config
+	store   *store.Store
+	log     *slog.Logger
+	files   fs.FS
+	metrics *metrics
+	now     func() time.Time
+
+	loginLimit *limiter // per account and per address
+	writeLimit *limiter // per account
+
+	hierMu     sync.Mutex
+	hier       *auth.Hierarchy
+	hierLoaded time.Time
 }
 
 // New returns a server over st. It warns when the front-end libraries
@@ -37,22 +71,21 @@ func New(cfg Config, st *store.Store, log *slog.Logger) *Server {
 	if _, err := fs.Stat(static.FS, "vendor/leaflet/leaflet.js"); err != nil {
 		log.Warn("front-end libraries missing from the build; run `make vendor` and rebuild", "error", err)
 	}
-	return &Server{cfg: cfg, store: st, log: log, files: static.FS}
-}
-
-// Handler returns every route, wrapped in the request log.
-func (s *Server) Handler() http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", s.healthz)
-	mux.HandleFunc("GET /readyz", s.readyz)
-	mux.HandleFunc("GET /api/config", s.config)
-	mux.HandleFunc("GET /api/tree", s.tree)
-	mux.HandleFunc("GET /api/grids", s.grids)
-	mux.HandleFunc("GET /api/grids/{id}", s.grid)
-	mux.HandleFunc("GET /api/buildings", s.buildings)
-	mux.HandleFunc("GET /api/", s.notFound)
-	mux.Handle("GET /", s.staticFiles())
-	return s.logRequests(mux)
+	cfg = cfg.withDefaults()
+	pool := func(name, help string, pick func(a, i, t int32) int32) prometheus.Collector {
+		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, func() float64 {
+			return float64(pick(st.PoolStats()))
+		})
+	}
+	return &Server{
+		cfg: cfg, store: st, log: log, files: static.FS, now: time.Now,
+		metrics: newMetrics(
+			pool("gridmap_db_connections_acquired", "Database connections in use.", func(a, _, _ int32) int32 { return a }),
+			pool("gridmap_db_connections_idle", "Idle database connections.", func(_, i, _ int32) int32 { return i }),
+		),
+		loginLimit: newLimiter(cfg.LoginPerMinute, int(max(1, cfg.LoginPerMinute))),
+		writeLimit: newLimiter(cfg.WritePerMinute, int(max(10, cfg.WritePerMinute/10))),
+	}
 }
 
 // Run serves on addr until ctx ends, then shuts down: it stops accepting,
@@ -69,6 +102,7 @@ func (s *Server) Run(ctx context.Context, addr string, grace time.Duration) erro
 func (s *Server) Serve(ctx context.Context, ln net.Listener, grace time.Duration) error {
 	hs := &http.Server{
 		Handler:           s.Handler(),
+		MaxHeaderBytes:    64 << 10,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -125,6 +159,10 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		r = r.WithContext(context.WithValue(r.Context(), requestIDKey, id))
 		sw := &statusWriter{ResponseWriter: w}
 		next.ServeHTTP(sw, r)
+		if sw.status == 0 {
+			sw.status = http.StatusOK
+		}
+		s.metrics.observe(r.Pattern, r.Method, sw.status, time.Since(start))
 		level := slog.LevelDebug
 		if sw.status >= 400 {
 			level = slog.LevelInfo
@@ -140,39 +178,16 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 func (s *Server) staticFiles() http.Handler {
 	files := http.FileServerFS(s.files)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			s.clientError(w, r, http.StatusMethodNotAllowed, "", "method not allowed")
+			return
+		}
 		if r.URL.Path == "/embed.go" {
 			http.NotFound(w, r)
 			return
 		}
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		files.ServeHTTP(w, r)
-	})
-}
-
-func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
-	s.clientError(w, r, http.StatusNotFound, "", "no such API route: "+clip(r.URL.Path))
-}
-
-func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
-	s.ok(w, r, map[string]string{"status": "ok"})
-}
-
-func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-	defer cancel()
-	if err := s.store.Ping(ctx); err != nil {
-		s.log.Warn("not ready", "error", err)
-		s.writeJSON(w, r, http.StatusServiceUnavailable, "application/json; charset=utf-8",
-			map[string]string{"status": "unavailable", "database": "unreachable"})
-		return
-	}
-	s.ok(w, r, map[string]string{"status": "ok", "database": "ok"})
-}
-
-func (s *Server) config(w http.ResponseWriter, r *http.Request) {
-	s.ok(w, r, map[string]string{
-		"tile_url":         s.cfg.TileURL,
-		"tile_attribution": s.cfg.TileAttribution,
-		"default_lang":     s.cfg.DefaultLang,
 	})
 }

@@ -23,15 +23,17 @@ type BuildingFeature struct {
 // BuildingFilter selects buildings in a grid's subtree, a bounding box,
 // or both. Limit caps the answer.
 type BuildingFilter struct {
-	GridID int64
-	BBox   *orb.Bound
-	Limit  int
+	GridID  int64
+	BBox    *orb.Bound
+	InGrids []int64 // only buildings of these grids (a principal's scope); nil for all
+	Limit   int
 }
 
 // Buildings returns up to f.Limit buildings matching f in id order, and
 // whether more matched.
 func (s *Store) Buildings(ctx context.Context, f BuildingFilter) ([]BuildingFeature, bool, error) {
 	args := append([]any{nilIfZero(f.GridID), f.Limit + 1}, bboxArgs(f.BBox)...)
+	args = append(args, f.InGrids)
 	rows, err := s.pool.Query(ctx, `
 		WITH RECURSIVE subtree AS (
 			SELECT id FROM grids WHERE id = $1 AND retired_at IS NULL
@@ -49,6 +51,7 @@ func (s *Store) Buildings(ctx context.Context, f BuildingFilter) ([]BuildingFeat
 		) h
 		WHERE ($1::bigint IS NULL OR b.grid_id IN (SELECT id FROM subtree))
 		  AND ($3::float8 IS NULL OR b.geom && ST_MakeEnvelope($3, $4, $5, $6, 4326))
+		  AND ($7::bigint[] IS NULL OR b.grid_id = ANY($7))
 		ORDER BY b.id
 		LIMIT $2`, args...)
 	if err != nil {

@@ -40,7 +40,7 @@ func (s *Store) ImportDataset(ctx context.Context, ds *seed.Dataset, reset bool,
 			}
 		}
 		for _, step := range []func(context.Context, pgx.Tx, *seed.Dataset, Progress) error{
-			copyPeople, copyGrids, copyPartyMembers, copyTeams, copyStaff, copyBuildings, copyHouseholds,
+			copyPeople, copyGrids, copyHomeGrids, copyPartyMembers, copyTeams, copyStaff, copyBuildings, copyHouseholds,
 		} {
 			if err := step(ctx, tx, ds, progress); err != nil {
 				return fmt.Errorf("store: import: %w", err)
@@ -90,6 +90,24 @@ func copyPeople(ctx context.Context, tx pgx.Tx, ds *seed.Dataset, progress Progr
 		p := ds.People[i]
 		return []any{p.ID, p.Name, p.Phone}
 	}, progress)
+}
+
+// copyHomeGrids sets people's home grids once the grids exist (grids
+// name their leaders, so people come first).
+func copyHomeGrids(ctx context.Context, tx pgx.Tx, ds *seed.Dataset, progress Progress) error {
+	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE person_home (id bigint, grid_id bigint) ON COMMIT DROP`); err != nil {
+		return fmt.Errorf("staging: %w", err)
+	}
+	err := copyRows(ctx, tx, "person_home", []string{"id", "grid_id"}, len(ds.People), func(i int) []any {
+		return []any{ds.People[i].ID, nullID(ds.People[i].HomeGridID)}
+	}, progress)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `UPDATE people p SET home_grid_id = h.grid_id FROM person_home h WHERE p.id = h.id AND h.grid_id IS NOT NULL`); err != nil {
+		return fmt.Errorf("home grids: %w", err)
+	}
+	return nil
 }
 
 // copyGrids writes grids and their first boundary versions. Boundaries go

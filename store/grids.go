@@ -26,6 +26,7 @@ type GridFilter struct {
 	Level    int
 	ParentID int64
 	BBox     *orb.Bound
+	InGrids  []int64 // only these grids (a principal's scope); nil for all
 }
 
 // geoJSONDecimals keeps about a centimetre of precision and small answers.
@@ -43,6 +44,7 @@ func bboxArgs(b *orb.Bound) []any {
 // Grids returns current grids that match f, in code order.
 func (s *Store) Grids(ctx context.Context, f GridFilter) ([]GridFeature, error) {
 	args := append([]any{nilIfZero(int64(f.Level)), nilIfZero(f.ParentID), geoJSONDecimals}, bboxArgs(f.BBox)...)
+	args = append(args, f.InGrids)
 	rows, err := s.pool.Query(ctx, `
 		SELECT g.id, g.parent_id, g.level, g.code, g.name, p.name, ST_AsGeoJSON(g.geom, $3)::text
 		FROM current_grids g
@@ -50,6 +52,7 @@ func (s *Store) Grids(ctx context.Context, f GridFilter) ([]GridFeature, error) 
 		WHERE ($1::int IS NULL OR g.level = $1)
 		  AND ($2::bigint IS NULL OR g.parent_id = $2)
 		  AND ($4::float8 IS NULL OR g.geom && ST_MakeEnvelope($4, $5, $6, $7, 4326))
+		  AND ($8::bigint[] IS NULL OR g.id = ANY($8))
 		ORDER BY g.code`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: grids: %w", err)
@@ -147,7 +150,7 @@ func (s *Store) Grid(ctx context.Context, id int64) (*GridDetail, error) {
 		d.Leader = &PersonRef{ID: *leaderID, Name: *leaderName}
 		d.LeaderName = leaderName
 	}
-	if d.Path, err = s.gridPath(ctx, id); err != nil {
+	if d.Path, err = s.GridPath(ctx, id); err != nil {
 		return nil, err
 	}
 	if d.Counts, err = s.GridCounts(ctx, id); err != nil {
@@ -156,8 +159,8 @@ func (s *Store) Grid(ctx context.Context, id int64) (*GridDetail, error) {
 	return d, nil
 }
 
-// gridPath returns the ancestors of a grid, root first, ending with it.
-func (s *Store) gridPath(ctx context.Context, id int64) ([]GridRef, error) {
+// GridPath returns the ancestors of a grid, root first, ending with it.
+func (s *Store) GridPath(ctx context.Context, id int64) ([]GridRef, error) {
 	rows, err := s.pool.Query(ctx, `
 		WITH RECURSIVE up AS (
 			SELECT id, parent_id, level, code, name FROM grids WHERE id = $1

@@ -46,3 +46,9 @@ func (s *Store) Ping(ctx context.Context) error {
 	}
 	return nil
 }
+
+// PoolStats reports connections in use, idle, and in all.
+func (s *Store) PoolStats() (acquired, idle, total int32) {
+	st := s.pool.Stat()
+	return st.AcquiredConns(), st.IdleConns(), st.TotalConns()
+}

@@ -36,7 +36,11 @@ func serve(ctx context.Context, args []string) error {
 	if err := st.SchemaStatus(ctx); err != nil {
 		return err
 	}
-	srv := server.New(server.Config{TileURL: c.TileURL, TileAttribution: c.TileAttribution, DefaultLang: c.Lang}, st, log)
+	srv := server.New(server.Config{
+		TileURL: c.TileURL, TileAttribution: c.TileAttribution, DefaultLang: c.Lang,
+		SessionTTL: c.SessionTTL, SecureCookies: c.SecureCookies,
+		LoginPerMinute: c.LoginPerMinute, WritePerMinute: c.WritePerMinute,
+	}, st, log)
 	return srv.Run(ctx, c.Listen, c.ShutdownGrace)
 }
 
@@ -119,6 +123,11 @@ func seedCmd(ctx context.Context, args []string) error {
 	}
 	if err := st.ImportDataset(ctx, ds, reset, progress); err != nil {
 		return err
+	}
+	if demo {
+		if err := createDemoAccounts(ctx, st, ds.Volunteers[0].PersonID, os.Stdout); err != nil {
+			return err
+		}
 	}
 	log.Info("seeded", "duration", time.Since(start).Round(time.Millisecond).String())
 	return nil

@@ -25,6 +25,10 @@ type Config struct {
 	LogLevel        slog.Level
 	Migrate         bool
 	ShutdownGrace   time.Duration
+	SessionTTL      time.Duration
+	SecureCookies   bool
+	LoginPerMinute  float64
+	WritePerMinute  float64
 }
 
 func env(key, def string) string {
@@ -39,6 +43,13 @@ func dbFlag(fs *flag.FlagSet, c *Config) {
 	fs.StringVar(&c.DatabaseURL, "db", env("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/gridmap?sslmode=disable"),
 		"PostgreSQL/PostGIS connection URL (env DATABASE_URL)")
 	fs.TextVar(&c.LogLevel, "log-level", levelFromEnv(), "debug, info, warn or error (env GRIDMAP_LOG_LEVEL)")
+}
+
+func durationEnv(key string, def time.Duration) time.Duration {
+	if d, err := time.ParseDuration(os.Getenv(key)); err == nil {
+		return d
+	}
+	return def
 }
 
 func levelFromEnv() *slog.Level {
@@ -59,6 +70,12 @@ func serveFlags(fs *flag.FlagSet, c *Config) {
 	fs.BoolVar(&c.Migrate, "migrate", env("GRIDMAP_MIGRATE", "true") == "true",
 		"apply pending migrations on start; when false, refuse to start on an old schema (env GRIDMAP_MIGRATE)")
 	fs.DurationVar(&c.ShutdownGrace, "shutdown-grace", 15*time.Second, "how long in-flight requests may run after a stop signal")
+	fs.DurationVar(&c.SessionTTL, "session-ttl", durationEnv("GRIDMAP_SESSION_TTL", 12*time.Hour),
+		"a browser session ends after this long without use (env GRIDMAP_SESSION_TTL)")
+	fs.BoolVar(&c.SecureCookies, "secure-cookies", env("GRIDMAP_SECURE_COOKIES", "false") == "true",
+		"mark the session cookie Secure; set when served over HTTPS behind a proxy (env GRIDMAP_SECURE_COOKIES)")
+	fs.Float64Var(&c.LoginPerMinute, "login-rate", 5, "password attempts allowed per minute per account and per address")
+	fs.Float64Var(&c.WritePerMinute, "write-rate", 300, "writes allowed per minute per account")
 }
 
 // Validate reports the first setting that cannot work.
@@ -81,6 +98,12 @@ func (c *Config) Validate() error {
 	}
 	if c.ShutdownGrace <= 0 {
 		return errors.New("--shutdown-grace: must be positive")
+	}
+	if c.SessionTTL < time.Minute {
+		return errors.New("--session-ttl: at least 1m")
+	}
+	if c.LoginPerMinute <= 0 || c.WritePerMinute <= 0 {
+		return errors.New("--login-rate and --write-rate: must be positive")
 	}
 	return nil
 }

@@ -3,6 +3,8 @@
 //	gridmap serve     run the HTTP server (migrates first)
 //	gridmap migrate   apply pending schema migrations
 //	gridmap seed      load the demo subdistrict or a generated city
+//	gridmap user add  create an account
+//	gridmap token     create or revoke an API or device token
 package main
 
 import (
@@ -22,6 +24,8 @@ commands:
   serve     run the HTTP server and the map (applies pending migrations first)
   migrate   apply pending schema migrations
   seed      load the demo subdistrict (--demo) or a generated city (--city N)
+  user add  create an account (prints a generated password)
+  token     create or revoke an API/device token
 
 Run 'gridmap <command> -h' for a command's flags.
 `
@@ -42,6 +46,10 @@ func main() {
 		err = migrate(ctx, args)
 	case "seed":
 		err = seedCmd(ctx, args)
+	case "user":
+		err = userCmd(ctx, args)
+	case "token":
+		err = tokenCmd(ctx, args)
 	case "-h", "--help", "help":
 		fmt.Print(usage)
 		return

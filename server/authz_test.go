@@ -1,0 +1,172 @@
+package server_test
+
+import (
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gridmap/gridmap/auth"
+	"github.com/gridmap/gridmap/server"
+)
+
+// matrix says who may use each route: "*" everyone, "logged-in" any
+// account, otherwise the roles by name. It is written out by hand, not
+// derived from auth, so a change to either shows up here. A route the
+// server has but the matrix lacks fails the test.
+var matrix = map[string]string{
+	"GET /healthz":                       "*",
+	"GET /readyz":                        "*",
+	"GET /metrics":                       "*",
+	"GET /api/config":                    "*",
+	"POST /api/login":                    "*",
+	"POST /api/logout":                   "*",
+	"GET /api/me":                        "logged-in",
+	"GET /api/tree":                      "admin planner viewer grid-leader staff",
+	"GET /api/grids":                     "admin planner viewer grid-leader staff",
+	"GET /api/grids/{id}":                "admin planner viewer grid-leader staff",
+	"GET /api/buildings":                 "admin planner viewer grid-leader staff",
+	"GET /api/buildings/{id}/households": "admin planner viewer grid-leader staff",
+	"GET /api/people/{id}":               "admin planner viewer grid-leader staff",
+	"PUT /api/buildings/{id}/head":       "admin grid-leader staff",
+	"PUT /api/households/{id}/contact":   "admin grid-leader staff",
+	"POST /api/people":                   "admin grid-leader",
+	"PUT /api/people/{id}":               "admin grid-leader",
+	"PUT /api/grids/{id}/leader":         "admin grid-leader",
+	"PUT /api/grids/{id}/boundary":       "admin planner",
+	"GET /api/audit":                     "admin",
+	"GET /api/accounts":                  "admin",
+	"POST /api/accounts":                 "admin",
+	"POST /api/accounts/{id}/tokens":     "admin",
+	"DELETE /api/tokens/{id}":            "admin",
+}
+
+// samples are the concrete requests the matrix sends: ids inside grid 9
+// (桐柏路61号院), which is inside every scoped test account's grid.
+type sample struct {
+	path string
+	body func(who string) any
+}
+
+func samples(t *testing.T, e *env) map[string]sample {
+	building := scalar[int64](t, e, `SELECT min(id) FROM buildings WHERE grid_id = 9`)
+	household := scalar[int64](t, e, `SELECT min(h.id) FROM households h JOIN buildings b ON b.id = h.building_id WHERE b.grid_id = 9`)
+	person := scalar[int64](t, e, `SELECT min(id) FROM people WHERE home_grid_id = 9`)
+	member := scalar[int64](t, e, `SELECT min(person_id) FROM party_members WHERE grid_id = 9`)
+	geometry := scalar[string](t, e, `SELECT ST_AsGeoJSON(geom) FROM current_grids WHERE id = 9`)
+	adminID := scalar[int64](t, e, `SELECT min(id) FROM accounts`)
+	none := func(string) any { return nil }
+	return map[string]sample{
+		"GET /healthz":                       {"/healthz", none},
+		"GET /readyz":                        {"/readyz", none},
+		"GET /metrics":                       {"/metrics", none},
+		"GET /api/config":                    {"/api/config", none},
+		"POST /api/login":                    {"/api/login", func(string) any { return map[string]string{"username": "login-sample", "password": "login-sample-password"} }},
+		"POST /api/logout":                   {"/api/logout", none},
+		"GET /api/me":                        {"/api/me", none},
+		"GET /api/tree":                      {"/api/tree", none},
+		"GET /api/grids":                     {"/api/grids?level=3", none},
+		"GET /api/grids/{id}":                {"/api/grids/9", none},
+		"GET /api/buildings":                 {"/api/buildings?grid=9", none},
+		"GET /api/buildings/{id}/households": {fmt.Sprintf("/api/buildings/%d/households", building), none},
+		"GET /api/people/{id}":               {fmt.Sprintf("/api/people/%d", person), none},
+		"PUT /api/buildings/{id}/head":       {fmt.Sprintf("/api/buildings/%d/head", building), func(string) any { return map[string]any{"head_id": person} }},
+		"PUT /api/households/{id}/contact":   {fmt.Sprintf("/api/households/%d/contact", household), func(string) any { return map[string]any{"contact_id": member} }},
+		"POST /api/people":                   {"/api/people", func(string) any { return map[string]any{"name": "测试人员", "home_grid_id": 9} }},
+		"PUT /api/people/{id}":               {fmt.Sprintf("/api/people/%d", person), func(string) any { return map[string]any{"name": "改名人员", "home_grid_id": 9} }},
+		"PUT /api/grids/{id}/leader":         {"/api/grids/9/leader", func(string) any { return map[string]any{"leader_id": person} }},
+		"PUT /api/grids/{id}/boundary":       {"/api/grids/9/boundary", func(string) any { return fmt.Sprintf(`{"geometry": %s, "note": "matrix"}`, geometry) }},
+		"GET /api/audit":                     {"/api/audit", none},
+		"GET /api/accounts":                  {"/api/accounts", none},
+		"POST /api/accounts":                 {"/api/accounts", func(who string) any { return map[string]string{"username": "new-" + who, "password": "a-long-password", "role": "viewer"} }},
+		"POST /api/accounts/{id}/tokens":     {fmt.Sprintf("/api/accounts/%d/tokens", adminID), func(string) any { return map[string]any{"name": "matrix", "ttl_hours": 1} }},
+	}
+}
+
+// TestAuthorizationMatrix walks every route with every role, with no
+// login and with an expired token, and checks allow or deny.
+func TestAuthorizationMatrix(t *testing.T) {
+	e := newEnv(t, server.Config{})
+	e.account(t, "login-sample", auth.Viewer, 0, 0) // for the login sample
+	clients := map[string]*client{
+		"anonymous": e.anonymous(t),
+		"expired":   e.anonymous(t),
+		"revoked":   e.anonymous(t),
+	}
+	for _, r := range auth.Roles() {
+		grid := int64(0)
+		if r.Scoped() {
+			grid = 2 // 协作路社区, which holds grid 9
+		}
+		clients[string(r)] = e.client(t, "m-"+string(r), r, grid)
+	}
+	clients["expired"].bearer = e.token(t, clients["admin"].accountID, -time.Minute)
+	clients["revoked"].bearer = e.token(t, clients["admin"].accountID, time.Hour)
+	revoked := scalar[int64](t, e, `SELECT id FROM api_tokens WHERE token_hash = $1`, auth.HashToken(clients["revoked"].bearer))
+	if r := clients["admin"].do("DELETE", fmt.Sprintf("/api/tokens/%d", revoked), nil); r.Status != 200 {
+		t.Fatalf("revoke token: %d %s", r.Status, r.Body)
+	}
+	victim := e.token(t, clients["admin"].accountID, time.Hour)
+	ss := samples(t, e)
+	ss["DELETE /api/tokens/{id}"] = sample{
+		fmt.Sprintf("/api/tokens/%d", scalar[int64](t, e, `SELECT id FROM api_tokens WHERE token_hash = $1`, auth.HashToken(victim))),
+		func(string) any { return nil }}
+
+	// Logout ends the sessions the other requests use, so it goes last.
+	routes := e.srv.Routes()
+	sort.SliceStable(routes, func(i, j int) bool { return routes[j].Pattern == "/api/logout" && routes[i].Pattern != "/api/logout" })
+	for _, rt := range routes {
+		key := rt.Method + " " + rt.Pattern
+		allowed, ok := matrix[key]
+		if !ok {
+			t.Errorf("route %s is not in the authorisation matrix", key)
+			continue
+		}
+		s, ok := ss[key]
+		if !ok {
+			t.Errorf("route %s has no sample request", key)
+			continue
+		}
+		for who, c := range clients {
+			t.Run(key+"/"+who, func(t *testing.T) {
+				c.t = t
+				send := c
+				if rt.Pattern == "/api/login" {
+					// A login would swap the client's session for the sample's.
+					send = &client{t: t, base: c.base, http: &http.Client{}, bearer: c.bearer}
+				}
+				res := send.do(rt.Method, s.path, s.body(who))
+				want := "allow"
+				switch {
+				case allowed == "*":
+				case who == "anonymous" || who == "expired" || who == "revoked":
+					want = "401"
+				case allowed == "logged-in":
+				case !strings.Contains(" "+allowed+" ", " "+who+" "):
+					want = "403"
+				}
+				got := fmt.Sprint(res.Status)
+				if want == "allow" && res.Status != 401 && res.Status != 403 {
+					got = "allow"
+				}
+				if got != want {
+					t.Errorf("%s %s as %s: got %s (%s), want %s", rt.Method, s.path, who, got, res.Body, want)
+				}
+				if want == "allow" && res.Status >= 400 && res.Status != 429 {
+					t.Errorf("%s %s as %s: allowed but failed: %d %s", rt.Method, s.path, who, res.Status, res.Body)
+				}
+			})
+		}
+	}
+	for key := range matrix {
+		found := false
+		for _, rt := range e.srv.Routes() {
+			found = found || rt.Method+" "+rt.Pattern == key
+		}
+		if !found {
+			t.Errorf("matrix lists %s, which the server does not have", key)
+		}
+	}
+}

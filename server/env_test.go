@@ -1,0 +1,192 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/gridmap/gridmap/auth"
+	"github.com/gridmap/gridmap/internal/testdb"
+	"github.com/gridmap/gridmap/server"
+	"github.com/gridmap/gridmap/store"
+)
+
+// env is a real server over a fresh demo database, with helpers to act
+// as each role.
+type env struct {
+	ts   *httptest.Server
+	db   *testdb.DB
+	srv  *server.Server
+	conn *pgx.Conn
+}
+
+func newEnv(t *testing.T, cfg server.Config) *env {
+	t.Helper()
+	db := testdb.Demo(t)
+	if cfg.LoginPerMinute == 0 {
+		cfg.LoginPerMinute = 10000
+	}
+	srv := server.New(cfg, db.Store, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	ts := httptest.NewServer(srv.Handler())
+	t.Cleanup(ts.Close)
+	conn, err := pgx.Connect(context.Background(), db.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close(context.Background()) })
+	return &env{ts: ts, db: db, srv: srv, conn: conn}
+}
+
+// scalar runs a one-value query on the test database.
+func scalar[T any](t *testing.T, e *env, sql string, args ...any) T {
+	t.Helper()
+	var v T
+	if err := e.conn.QueryRow(context.Background(), sql, args...).Scan(&v); err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+	return v
+}
+
+// account creates an account with a password (cheap bcrypt for tests).
+func (e *env) account(t *testing.T, username string, role auth.Role, grid, person int64) (int64, string) {
+	t.Helper()
+	password := username + "-password"
+	hash := ""
+	if role != auth.Device {
+		h, err := auth.HashPassword(password, bcrypt.MinCost)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hash = h
+	}
+	acc, err := e.db.Store.CreateAccount(context.Background(), store.Actor{Name: "test"}, store.NewAccount{
+		Username: username, PasswordHash: hash, Role: role, GridID: grid, PersonID: person})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return acc.ID, password
+}
+
+// client returns an HTTP client logged in as a new account of role: a
+// session cookie for people, a bearer token for devices.
+func (e *env) client(t *testing.T, username string, role auth.Role, grid int64) *client {
+	t.Helper()
+	var person int64
+	if role == auth.Device {
+		person = scalar[int64](t, e, `SELECT min(person_id) FROM volunteers`)
+	}
+	id, _ := e.account(t, username, role, grid, person)
+	plain, hash := auth.NewToken("gms_")
+	if err := e.db.Store.CreateSession(context.Background(), id, hash, time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	jar, _ := cookiejar.New(nil)
+	u, _ := url.Parse(e.ts.URL)
+	jar.SetCookies(u, []*http.Cookie{{Name: "gridmap_session", Value: plain}})
+	c := &client{t: t, base: e.ts.URL, http: &http.Client{Jar: jar}, accountID: id}
+	if role == auth.Device {
+		c.http.Jar = nil
+		c.bearer = e.token(t, id, time.Hour)
+	}
+	return c
+}
+
+// anonymous returns a client with no login.
+func (e *env) anonymous(t *testing.T) *client {
+	jar, _ := cookiejar.New(nil)
+	return &client{t: t, base: e.ts.URL, http: &http.Client{Jar: jar}}
+}
+
+// token makes an API token for an account, valid for ttl (negative: expired).
+func (e *env) token(t *testing.T, accountID int64, ttl time.Duration) string {
+	t.Helper()
+	plain, hash := auth.NewToken("gmt_")
+	if _, err := e.db.Store.CreateToken(context.Background(), store.Actor{Name: "test"}, accountID, "test", hash, time.Now().Add(ttl)); err != nil {
+		t.Fatal(err)
+	}
+	return plain
+}
+
+type client struct {
+	t         *testing.T
+	base      string
+	http      *http.Client
+	bearer    string
+	accountID int64
+}
+
+// response is a decoded answer.
+type response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+	Error  struct {
+		Error, Field string
+	}
+}
+
+// do sends a request with an optional JSON body (a string or a value).
+func (c *client) do(method, path string, body any) response {
+	c.t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = bytes.NewBufferString(b)
+	case []byte:
+		rd = bytes.NewReader(b)
+	default:
+		j, err := json.Marshal(b)
+		if err != nil {
+			c.t.Fatal(err)
+		}
+		rd = bytes.NewReader(j)
+	}
+	req, err := http.NewRequest(method, c.base+path, rd)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	if rd != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if c.bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+c.bearer)
+	}
+	res, err := c.http.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	out := response{Status: res.StatusCode, Header: res.Header}
+	out.Body, _ = io.ReadAll(res.Body)
+	if res.StatusCode >= 400 {
+		json.Unmarshal(out.Body, &out.Error)
+	}
+	return out
+}
+
+// get decodes a GET answer into v and returns the status.
+func (c *client) get(path string, v any) int {
+	c.t.Helper()
+	r := c.do("GET", path, nil)
+	if v != nil && r.Status < 300 {
+		if err := json.Unmarshal(r.Body, v); err != nil {
+			c.t.Fatalf("GET %s: %v in %.200s", path, err, r.Body)
+		}
+	}
+	if v != nil && r.Status >= 300 {
+		json.Unmarshal(r.Body, v)
+	}
+	return r.Status
+}

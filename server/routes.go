@@ -1,0 +1,218 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gridmap/gridmap/auth"
+	"github.com/gridmap/gridmap/store"
+)
+
+// handlerFunc is a route's handler; p is nil on public routes without a login.
+type handlerFunc func(w http.ResponseWriter, r *http.Request, p *auth.Principal)
+
+// Route is one API route and the permission it needs.
+type Route struct {
+	Method, Pattern string
+	Perm            auth.Permission
+	handle          handlerFunc
+}
+
+// Routes lists every route. Handler serves exactly these, and the
+// authorisation matrix test walks them all.
+func (s *Server) Routes() []Route {
+	return []Route{
+		{"GET", "/healthz", auth.Public, s.healthz},
+		{"GET", "/readyz", auth.Public, s.readyz},
+		{"GET", "/metrics", auth.Public, s.metricsPage},
+		{"GET", "/api/config", auth.Public, s.config},
+		{"POST", "/api/login", auth.Public, s.login},
+		{"POST", "/api/logout", auth.Public, s.logout},
+		{"GET", "/api/me", auth.LoggedIn, s.me},
+
+		{"GET", "/api/tree", auth.ReadMap, s.tree},
+		{"GET", "/api/grids", auth.ReadMap, s.grids},
+		{"GET", "/api/grids/{id}", auth.ReadMap, s.grid},
+		{"GET", "/api/buildings", auth.ReadMap, s.buildings},
+		{"GET", "/api/buildings/{id}/households", auth.ReadMap, s.households},
+		{"GET", "/api/people/{id}", auth.ReadMap, s.person},
+
+		{"PUT", "/api/buildings/{id}/head", auth.WriteField, s.setBuildingHead},
+		{"PUT", "/api/households/{id}/contact", auth.WriteField, s.setHouseholdContact},
+		{"POST", "/api/people", auth.WritePeople, s.createPerson},
+		{"PUT", "/api/people/{id}", auth.WritePeople, s.updatePerson},
+		{"PUT", "/api/grids/{id}/leader", auth.WritePeople, s.setGridLeader},
+		{"PUT", "/api/grids/{id}/boundary", auth.WriteBoundary, s.setGridBoundary},
+
+		{"GET", "/api/audit", auth.ReadAudit, s.auditLog},
+		{"GET", "/api/accounts", auth.ManageAccounts, s.accounts},
+		{"POST", "/api/accounts", auth.ManageAccounts, s.createAccount},
+		{"POST", "/api/accounts/{id}/tokens", auth.ManageAccounts, s.createToken},
+		{"DELETE", "/api/tokens/{id}", auth.ManageAccounts, s.revokeToken},
+	}
+}
+
+// Handler returns every route, guarded, wrapped in the request log.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	for _, rt := range s.Routes() {
+		mux.Handle(rt.Method+" "+rt.Pattern, s.guard(rt))
+	}
+	mux.HandleFunc("/api/", s.notFound)
+	mux.Handle("/", s.staticFiles())
+	return s.logRequests(mux)
+}
+
+// guard authenticates the request, refuses it without the route's
+// permission (401 without a login, 403 with the wrong role), rate-limits
+// writes per account, then calls the handler.
+func (s *Server) guard(rt Route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, err := s.authenticate(r)
+		if err != nil && rt.Perm != auth.Public {
+			s.respondError(w, r, err)
+			return
+		}
+		switch {
+		case rt.Perm == auth.Public:
+		case p == nil:
+			s.clientError(w, r, http.StatusUnauthorized, "", "login required")
+			return
+		case !p.Can(rt.Perm):
+			s.clientError(w, r, http.StatusForbidden, "", "your role ("+string(p.Role)+") may not do this")
+			return
+		}
+		if r.Method != http.MethodGet && p != nil {
+			if ok, wait := s.writeLimit.allow("account:"+strconv.FormatInt(p.AccountID, 10), s.now()); !ok {
+				s.tooMany(w, r, "writes", "", wait)
+				return
+			}
+		}
+		rt.handle(w, r, p)
+	})
+}
+
+// tooMany answers 429 with Retry-After.
+func (s *Server) tooMany(w http.ResponseWriter, r *http.Request, limit, field string, wait time.Duration) {
+	s.metrics.rateLimited.WithLabelValues(limit).Inc()
+	w.Header().Set("Retry-After", strconv.Itoa(retryAfter(wait)))
+	s.clientError(w, r, http.StatusTooManyRequests, field, "too many requests; retry after "+strconv.Itoa(retryAfter(wait))+" s")
+}
+
+// hierarchy returns the grid hierarchy for scope checks, reloading it
+// when it is older than a few seconds so changes made by other instances
+// or the command line show up.
+func (s *Server) hierarchy(ctx context.Context) (*auth.Hierarchy, error) {
+	s.hierMu.Lock()
+	defer s.hierMu.Unlock()
+	if s.hier != nil && s.now().Sub(s.hierLoaded) < 10*time.Second {
+		return s.hier, nil
+	}
+	h, err := s.store.Hierarchy(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.hier, s.hierLoaded = h, s.now()
+	return h, nil
+}
+
+// errOutOfScope is the 403 for a grid outside the principal's scope.
+var errOutOfScope = &fieldError{status: http.StatusForbidden, field: "", msg: "outside your grid"}
+
+// checkGrid is the scope check of one grid for a request: 404 when the
+// grid does not exist, 403 when it lies outside the principal's scope.
+// field names the parameter that carried the id.
+func (s *Server) checkGrid(ctx context.Context, p *auth.Principal, field string, id int64) error {
+	h, err := s.hierarchy(ctx)
+	if err != nil {
+		return err
+	}
+	if !h.Has(id) {
+		return &fieldError{status: http.StatusNotFound, field: field, msg: field + ": no current grid has this id"}
+	}
+	if !p.Scope().Contains(h, id) {
+		return &fieldError{status: http.StatusForbidden, field: field, msg: field + ": grid " + strconv.FormatInt(id, 10) + " is outside your grid"}
+	}
+	return nil
+}
+
+// scopeIDs returns the grid ids a list must be limited to, nil for all.
+func (s *Server) scopeIDs(ctx context.Context, p *auth.Principal) ([]int64, error) {
+	if p.Scope().All() {
+		return nil, nil
+	}
+	h, err := s.hierarchy(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return p.Scope().GridIDs(h), nil
+}
+
+// notFoundAs turns store.ErrNotFound into a 404 naming field.
+func notFoundAs(err error, field, what string) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return &fieldError{status: http.StatusNotFound, field: field, msg: field + ": no " + what + " has this id"}
+	}
+	return err
+}
+
+// maskName returns name as the principal may see it.
+func maskName(p *auth.Principal, name string) string {
+	if p.Can(auth.ReadPeople) {
+		return name
+	}
+	return auth.MaskName(name)
+}
+
+func maskNamePtr(p *auth.Principal, name *string) *string {
+	if name == nil {
+		return nil
+	}
+	m := maskName(p, *name)
+	return &m
+}
+
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	s.clientError(w, r, http.StatusNotFound, "", "no such API route: "+clip(r.Method+" "+r.URL.Path))
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request, _ *auth.Principal) {
+	s.ok(w, r, map[string]string{"status": "ok"})
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request, _ *auth.Principal) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.store.Ping(ctx); err != nil {
+		s.log.Warn("not ready", "error", err)
+		s.writeJSON(w, r, http.StatusServiceUnavailable, "application/json; charset=utf-8",
+			map[string]string{"status": "unavailable", "database": "unreachable"})
+		return
+	}
+	s.ok(w, r, map[string]string{"status": "ok", "database": "ok"})
+}
+
+func (s *Server) metricsPage(w http.ResponseWriter, r *http.Request, _ *auth.Principal) {
+	s.metrics.handler().ServeHTTP(w, r)
+}
+
+func (s *Server) config(w http.ResponseWriter, r *http.Request, _ *auth.Principal) {
+	s.ok(w, r, map[string]string{
+		"tile_url":         s.cfg.TileURL,
+		"tile_attribution": s.cfg.TileAttribution,
+		"default_lang":     s.cfg.DefaultLang,
+	})
+}
+
+// clientAddr is the peer address without its port, for rate limits.
+func clientAddr(r *http.Request) string {
+	addr := r.RemoteAddr
+	if i := strings.LastIndexByte(addr, ':'); i > 0 {
+		addr = addr[:i]
+	}
+	return strings.Trim(addr, "[]")
+}

@@ -1,0 +1,335 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/gridmap/gridmap/auth"
+	"github.com/gridmap/gridmap/geo"
+	"github.com/gridmap/gridmap/store"
+)
+
+// actor names the principal of a write for the audit log.
+func actor(r *http.Request, p *auth.Principal) store.Actor {
+	return store.Actor{AccountID: p.AccountID, Name: p.Username, RequestID: requestID(r.Context())}
+}
+
+// refRequest sets or clears one reference: {"<field>": 12} or {"<field>": null}.
+// The field must be present, so an empty object never clears by accident.
+type refRequest map[string]json.RawMessage
+
+// value returns the id under field, nil for JSON null.
+func (req refRequest) value(field string) (*int64, error) {
+	for k := range req {
+		if k != field {
+			return nil, badParam(k, "unknown field")
+		}
+	}
+	raw, ok := req[field]
+	if !ok {
+		return nil, badParam(field, "required (null to clear)")
+	}
+	if string(raw) == "null" {
+		return nil, nil
+	}
+	id, err := strconv.ParseInt(string(raw), 10, 64)
+	if err != nil || id <= 0 {
+		return nil, badParam(field, "want a positive integer id or null")
+	}
+	return &id, nil
+}
+
+// writeRef is the shape of every reference write: parse the path id,
+// find the grid it belongs to and check scope, decode the body, check
+// the referenced row's scope, write, answer 204.
+func (s *Server) writeRef(w http.ResponseWriter, r *http.Request, p *auth.Principal, field string,
+	gridOf func(context.Context, int64) (int64, error), what string,
+	refGrid func(context.Context, int64) (int64, error), refWhat string,
+	write func(context.Context, store.Actor, int64, *int64) error) {
+	ctx := r.Context()
+	id, err := parseID("id", r.PathValue("id"), false)
+	if err != nil {
+		s.respondError(w, r, err)
+		return
+	}
+	grid, err := gridOf(ctx, id)
+	if err == nil {
+		err = s.checkGrid(ctx, p, "id", grid)
+	}
+	if err != nil {
+		s.respondError(w, r, notFoundAs(err, "id", what))
+		return
+	}
+	var req refRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		s.respondError(w, r, err)
+		return
+	}
+	ref, err := req.value(field)
+	if err == nil && ref != nil {
+		err = s.checkRefScope(ctx, p, field, *ref, refGrid, refWhat)
+	}
+	if err == nil {
+		err = write(ctx, actor(r, p), id, ref)
+	}
+	if errors.Is(err, store.ErrBadReference) {
+		err = badParam(field, "no %s has this id", refWhat)
+	}
+	if err != nil {
+		s.respondError(w, r, notFoundAs(err, "id", what))
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// checkRefScope checks that a referenced person lies in the principal's
+// scope; a person with no home grid is for unscoped roles only.
+func (s *Server) checkRefScope(ctx context.Context, p *auth.Principal, field string, id int64,
+	gridOf func(context.Context, int64) (int64, error), what string) error {
+	grid, err := gridOf(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return badParam(field, "no %s has this id", what)
+	}
+	if err != nil {
+		return err
+	}
+	if p.Scope().All() {
+		return nil
+	}
+	if grid == 0 {
+		return &fieldError{status: http.StatusForbidden, field: field, msg: field + ": this person belongs to no grid of yours"}
+	}
+	return s.checkGrid(ctx, p, field, grid)
+}
+
+func (s *Server) setBuildingHead(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
+	s.writeRef(w, r, p, "head_id", s.store.BuildingGrid, "building", s.store.PersonGrid, "person", s.store.SetBuildingHead)
+}
+
+func (s *Server) setHouseholdContact(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
+	s.writeRef(w, r, p, "contact_id", s.store.HouseholdGrid, "household", s.store.PartyMemberGrid, "party member", s.store.SetHouseholdContact)
+}
+
+func (s *Server) setGridLeader(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
+	gridOf := func(_ context.Context, id int64) (int64, error) { return id, nil }
+	s.writeRef(w, r, p, "leader_id", gridOf, "grid", s.store.PersonGrid, "person", s.store.SetGridLeader)
+}
+
+// personRequest is a person as written through the API.
+type personRequest struct {
+	Name       string `json:"name"`
+	Phone      string `json:"phone"`
+	HomeGridID int64  `json:"home_grid_id"`
+}
+
+var phonePattern = regexp.MustCompile(`^[0-9+ -]{5,20}$`)
+
+func (req *personRequest) validate() error {
+	req.Name = strings.TrimSpace(req.Name)
+	req.Phone = strings.TrimSpace(req.Phone)
+	switch n := utf8.RuneCountInString(req.Name); {
+	case n == 0:
+		return badParam("name", "required")
+	case n > 100:
+		return badParam("name", "at most 100 characters")
+	case req.Phone != "" && !phonePattern.MatchString(req.Phone):
+		return badParam("phone", "5 to 20 digits, spaces, '+' or '-'")
+	case req.HomeGridID < 0:
+		return badParam("home_grid_id", "want a positive grid id")
+	}
+	return nil
+}
+
+func (req personRequest) input() store.PersonInput {
+	return store.PersonInput{Name: req.Name, Phone: req.Phone, HomeGridID: req.HomeGridID}
+}
+
+// checkHome checks the home grid of a person being written: scoped roles
+// must give one inside their scope.
+func (s *Server) checkHome(ctx context.Context, p *auth.Principal, home int64) error {
+	if home == 0 {
+		if p.Scope().All() {
+			return nil
+		}
+		return badParam("home_grid_id", "required: a grid of yours")
+	}
+	err := s.checkGrid(ctx, p, "home_grid_id", home)
+	var fe *fieldError
+	if errors.As(err, &fe) && fe.status == http.StatusNotFound {
+		return badParam("home_grid_id", "no current grid has this id")
+	}
+	return err
+}
+
+func (s *Server) createPerson(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
+	var req personRequest
+	err := decodeJSON(w, r, &req)
+	if err == nil {
+		err = req.validate()
+	}
+	if err == nil {
+		err = s.checkHome(r.Context(), p, req.HomeGridID)
+	}
+	if err != nil {
+		s.respondError(w, r, err)
+		return
+	}
+	person, err := s.store.CreatePerson(r.Context(), actor(r, p), req.input())
+	if err != nil {
+		s.respondError(w, r, err)
+		return
+	}
+	s.writeJSON(w, r, http.StatusCreated, "application/json; charset=utf-8", person)
+}
+
+func (s *Server) updatePerson(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
+	ctx := r.Context()
+	id, err := parseID("id", r.PathValue("id"), false)
+	if err == nil {
+		err = s.checkRefScope(ctx, p, "id", id, s.store.PersonGrid, "person")
+	}
+	if fe := (*fieldError)(nil); errors.As(err, &fe) && fe.status == http.StatusBadRequest && fe.field == "id" {
+		err = &fieldError{status: http.StatusNotFound, field: "id", msg: fe.msg}
+	}
+	var req personRequest
+	if err == nil {
+		err = decodeJSON(w, r, &req)
+	}
+	if err == nil {
+		err = req.validate()
+	}
+	if err == nil {
+		err = s.checkHome(ctx, p, req.HomeGridID)
+	}
+	if err != nil {
+		s.respondError(w, r, err)
+		return
+	}
+	person, err := s.store.UpdatePerson(ctx, actor(r, p), id, req.input())
+	if err != nil {
+		s.respondError(w, r, notFoundAs(err, "id", "person"))
+		return
+	}
+	s.ok(w, r, person)
+}
+
+// person answers one person, masked for roles that may not see people.
+func (s *Server) person(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
+	ctx := r.Context()
+	id, err := parseID("id", r.PathValue("id"), false)
+	if err == nil {
+		err = s.checkRefScope(ctx, p, "id", id, s.store.PersonGrid, "person")
+	}
+	if fe := (*fieldError)(nil); errors.As(err, &fe) && fe.status == http.StatusBadRequest && fe.field == "id" {
+		err = &fieldError{status: http.StatusNotFound, field: "id", msg: fe.msg}
+	}
+	if err != nil {
+		s.respondError(w, r, err)
+		return
+	}
+	person, err := s.store.Person(ctx, id)
+	if err != nil {
+		s.respondError(w, r, notFoundAs(err, "id", "person"))
+		return
+	}
+	s.ok(w, r, maskPerson(p, person))
+}
+
+func maskPerson(p *auth.Principal, person store.Person) store.Person {
+	if p.Can(auth.ReadPeople) {
+		return person
+	}
+	person.Name = auth.MaskName(person.Name)
+	if person.Phone != nil {
+		m := auth.MaskPhone(*person.Phone)
+		person.Phone = &m
+	}
+	return person
+}
+
+// households answers a building's households with their contacts.
+func (s *Server) households(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
+	ctx := r.Context()
+	id, err := parseID("id", r.PathValue("id"), false)
+	var grid int64
+	if err == nil {
+		grid, err = s.store.BuildingGrid(ctx, id)
+	}
+	if err == nil {
+		err = s.checkGrid(ctx, p, "id", grid)
+	}
+	if err != nil {
+		s.respondError(w, r, notFoundAs(err, "id", "building"))
+		return
+	}
+	hs, err := s.store.Households(ctx, id)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	for i := range hs {
+		if hs[i].Contact != nil {
+			c := maskPerson(p, *hs[i].Contact)
+			hs[i].Contact = &c
+		}
+	}
+	s.ok(w, r, map[string]any{"building_id": id, "households": hs})
+}
+
+// boundaryRequest is a new boundary for one grid.
+type boundaryRequest struct {
+	Geometry json.RawMessage `json:"geometry"`
+	Note     string          `json:"note"`
+}
+
+func (s *Server) setGridBoundary(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
+	ctx := r.Context()
+	id, err := parseID("id", r.PathValue("id"), false)
+	if err == nil {
+		err = s.checkGrid(ctx, p, "id", id)
+	}
+	var req boundaryRequest
+	if err == nil {
+		err = decodeJSON(w, r, &req)
+	}
+	if err == nil && len(req.Geometry) == 0 {
+		err = badParam("geometry", "required: a GeoJSON Polygon or MultiPolygon")
+	}
+	if err == nil && utf8.RuneCountInString(req.Note) > 500 {
+		err = badParam("note", "at most 500 characters")
+	}
+	if err != nil {
+		s.respondError(w, r, err)
+		return
+	}
+	mp, err := geo.ParsePolygonal(req.Geometry, geo.DefaultLimits())
+	var ie *geo.InputError
+	if errors.As(err, &ie) {
+		field := "geometry"
+		if ie.Path != "" {
+			field += "." + ie.Path
+		}
+		s.clientError(w, r, http.StatusBadRequest, field, field+": "+ie.Msg)
+		return
+	}
+	if err != nil {
+		s.respondError(w, r, badParam("geometry", "%v", err))
+		return
+	}
+	change, err := s.store.SetGridBoundary(ctx, actor(r, p), id, mp, req.Note)
+	if errors.Is(err, store.ErrInvalidGeometry) {
+		s.respondError(w, r, badParam("geometry", "%v", err))
+		return
+	}
+	if err != nil {
+		s.respondError(w, r, notFoundAs(err, "id", "current grid"))
+		return
+	}
+	s.ok(w, r, change)
+}

@@ -1,0 +1,262 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/gridmap/gridmap/auth"
+)
+
+// ErrConflict is returned when a unique value (a username) is taken.
+var ErrConflict = errors.New("already exists")
+
+// Account is a login, without its secrets.
+type Account struct {
+	ID        int64     `json:"id"`
+	Username  string    `json:"username"`
+	Role      auth.Role `json:"role"`
+	GridID    *int64    `json:"grid_id"`
+	PersonID  *int64    `json:"person_id"`
+	Disabled  bool      `json:"disabled"`
+	CreatedAt time.Time `json:"created_at"`
+	GridName  *string   `json:"grid_name"`
+}
+
+// NewAccount is what creating an account takes. PasswordHash may be empty
+// for device accounts, which log in with tokens only.
+type NewAccount struct {
+	Username     string
+	PasswordHash string
+	Role         auth.Role
+	GridID       int64
+	PersonID     int64
+}
+
+// CreateAccount adds an account and audits it.
+func (s *Store) CreateAccount(ctx context.Context, a Actor, n NewAccount) (Account, error) {
+	var acc Account
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var hash *string
+		if n.PasswordHash != "" {
+			hash = &n.PasswordHash
+		}
+		err := tx.QueryRow(ctx, `
+			INSERT INTO accounts (username, password_hash, role, grid_id, person_id)
+			VALUES ($1, $2, $3, $4, $5)
+			RETURNING id, username, role, grid_id, person_id, disabled_at IS NOT NULL, created_at`,
+			n.Username, hash, n.Role, nilIfZero(n.GridID), nilIfZero(n.PersonID)).Scan(
+			&acc.ID, &acc.Username, &acc.Role, &acc.GridID, &acc.PersonID, &acc.Disabled, &acc.CreatedAt)
+		if err != nil {
+			return err
+		}
+		return audit(ctx, tx, a, "create", "account", acc.ID, nil, acc)
+	})
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
+		return acc, fmt.Errorf("store: account %q: %w", n.Username, ErrConflict)
+	}
+	if err != nil {
+		return acc, fmt.Errorf("store: create account %q: %w", n.Username, err)
+	}
+	return acc, nil
+}
+
+// Accounts lists every account.
+func (s *Store) Accounts(ctx context.Context) ([]Account, error) {
+	rows, err := s.pool.Query(ctx, `
+		SELECT a.id, a.username, a.role, a.grid_id, a.person_id, a.disabled_at IS NOT NULL, a.created_at, g.name
+		FROM accounts a LEFT JOIN grids g ON g.id = a.grid_id ORDER BY a.id`)
+	if err != nil {
+		return nil, fmt.Errorf("store: accounts: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Account, error) {
+		var a Account
+		err := r.Scan(&a.ID, &a.Username, &a.Role, &a.GridID, &a.PersonID, &a.Disabled, &a.CreatedAt, &a.GridName)
+		return a, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: accounts: %w", err)
+	}
+	return out, nil
+}
+
+// Login is what a password check needs.
+type Login struct {
+	Principal    auth.Principal
+	PasswordHash string // empty when the account has no password
+	Disabled     bool
+}
+
+// AccountLogin returns the login record of username, or ErrNotFound.
+func (s *Store) AccountLogin(ctx context.Context, username string) (Login, error) {
+	var l Login
+	var hash *string
+	var grid, person *int64
+	err := s.pool.QueryRow(ctx, `
+		SELECT id, username, role, grid_id, person_id, password_hash, disabled_at IS NOT NULL
+		FROM accounts WHERE username = $1`, username).Scan(
+		&l.Principal.AccountID, &l.Principal.Username, &l.Principal.Role, &grid, &person, &hash, &l.Disabled)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return l, fmt.Errorf("store: account %q: %w", username, ErrNotFound)
+	}
+	if err != nil {
+		return l, fmt.Errorf("store: account %q: %w", username, err)
+	}
+	l.Principal.GridID, l.Principal.PersonID = derefOr(grid), derefOr(person)
+	if hash != nil {
+		l.PasswordHash = *hash
+	}
+	return l, nil
+}
+
+// CreateSession stores a session for an account.
+func (s *Store) CreateSession(ctx context.Context, accountID int64, tokenHash []byte, expires time.Time) error {
+	_, err := s.pool.Exec(ctx, `INSERT INTO sessions (token_hash, account_id, expires_at) VALUES ($1, $2, $3)`,
+		tokenHash, accountID, expires)
+	if err != nil {
+		return fmt.Errorf("store: create session: %w", err)
+	}
+	return nil
+}
+
+// principalColumns reads a principal from accounts a.
+const principalColumns = `a.id, a.username, a.role, COALESCE(a.grid_id, 0), COALESCE(a.person_id, 0)`
+
+// SessionPrincipal returns the account of a live session, sliding its
+// expiry forward to extendTo when that is later; ErrNotFound when the
+// session is unknown, expired or its account disabled.
+func (s *Store) SessionPrincipal(ctx context.Context, tokenHash []byte, extendTo time.Time) (auth.Principal, error) {
+	var p auth.Principal
+	err := s.pool.QueryRow(ctx, `
+		UPDATE sessions s SET expires_at = GREATEST(s.expires_at, $2)
+		FROM accounts a
+		WHERE s.token_hash = $1 AND s.expires_at > now() AND a.id = s.account_id AND a.disabled_at IS NULL
+		RETURNING `+principalColumns, tokenHash, extendTo).Scan(
+		&p.AccountID, &p.Username, &p.Role, &p.GridID, &p.PersonID)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return p, fmt.Errorf("store: session: %w", ErrNotFound)
+	}
+	if err != nil {
+		return p, fmt.Errorf("store: session: %w", err)
+	}
+	return p, nil
+}
+
+// DeleteSession ends a session.
+func (s *Store) DeleteSession(ctx context.Context, tokenHash []byte) error {
+	if _, err := s.pool.Exec(ctx, `DELETE FROM sessions WHERE token_hash = $1`, tokenHash); err != nil {
+		return fmt.Errorf("store: delete session: %w", err)
+	}
+	return nil
+}
+
+// DeleteExpiredSessions removes sessions past their expiry.
+func (s *Store) DeleteExpiredSessions(ctx context.Context) (int64, error) {
+	tag, err := s.pool.Exec(ctx, `DELETE FROM sessions WHERE expires_at <= now()`)
+	if err != nil {
+		return 0, fmt.Errorf("store: delete expired sessions: %w", err)
+	}
+	return tag.RowsAffected(), nil
+}
+
+// Token is an API or device token, without its secret.
+type Token struct {
+	ID        int64      `json:"id"`
+	AccountID int64      `json:"account_id"`
+	Name      string     `json:"name"`
+	CreatedAt time.Time  `json:"created_at"`
+	ExpiresAt time.Time  `json:"expires_at"`
+	RevokedAt *time.Time `json:"revoked_at"`
+}
+
+// CreateToken stores the hash of a new token for an account, audited.
+func (s *Store) CreateToken(ctx context.Context, a Actor, accountID int64, name string, tokenHash []byte, expires time.Time) (Token, error) {
+	var t Token
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, `
+			INSERT INTO api_tokens (account_id, name, token_hash, expires_at) VALUES ($1, $2, $3, $4)
+			RETURNING id, account_id, name, created_at, expires_at, revoked_at`,
+			accountID, name, tokenHash, expires).Scan(&t.ID, &t.AccountID, &t.Name, &t.CreatedAt, &t.ExpiresAt, &t.RevokedAt)
+		if err != nil {
+			return err
+		}
+		return audit(ctx, tx, a, "create", "token", t.ID, nil, t)
+	})
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "23503" {
+		return t, fmt.Errorf("store: token for account %d: %w", accountID, ErrNotFound)
+	}
+	if err != nil {
+		return t, fmt.Errorf("store: create token: %w", err)
+	}
+	return t, nil
+}
+
+// RevokeToken revokes a token, audited; ErrNotFound when there is none.
+func (s *Store) RevokeToken(ctx context.Context, a Actor, id int64) (Token, error) {
+	var before, after Token
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, `SELECT id, account_id, name, created_at, expires_at, revoked_at FROM api_tokens WHERE id = $1 FOR UPDATE`, id).Scan(
+			&before.ID, &before.AccountID, &before.Name, &before.CreatedAt, &before.ExpiresAt, &before.RevokedAt)
+		if err != nil {
+			return err
+		}
+		err = tx.QueryRow(ctx, `UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, now()) WHERE id = $1
+			RETURNING id, account_id, name, created_at, expires_at, revoked_at`, id).Scan(
+			&after.ID, &after.AccountID, &after.Name, &after.CreatedAt, &after.ExpiresAt, &after.RevokedAt)
+		if err != nil {
+			return err
+		}
+		return audit(ctx, tx, a, "revoke", "token", id, before, after)
+	})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return after, fmt.Errorf("store: token %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return after, fmt.Errorf("store: revoke token %d: %w", id, err)
+	}
+	return after, nil
+}
+
+// TokenPrincipal returns the account of a live token; ErrNotFound when the
+// token is unknown, expired, revoked or its account disabled.
+func (s *Store) TokenPrincipal(ctx context.Context, tokenHash []byte) (auth.Principal, error) {
+	var p auth.Principal
+	err := s.pool.QueryRow(ctx, `
+		UPDATE api_tokens t SET last_used_at = now()
+		FROM accounts a
+		WHERE t.token_hash = $1 AND t.expires_at > now() AND t.revoked_at IS NULL
+		  AND a.id = t.account_id AND a.disabled_at IS NULL
+		RETURNING `+principalColumns, tokenHash).Scan(
+		&p.AccountID, &p.Username, &p.Role, &p.GridID, &p.PersonID)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return p, fmt.Errorf("store: token: %w", ErrNotFound)
+	}
+	if err != nil {
+		return p, fmt.Errorf("store: token: %w", err)
+	}
+	return p, nil
+}
+
+// Hierarchy loads the parent of every current grid.
+func (s *Store) Hierarchy(ctx context.Context) (*auth.Hierarchy, error) {
+	rows, err := s.pool.Query(ctx, `SELECT id, COALESCE(parent_id, 0) FROM grids WHERE retired_at IS NULL`)
+	if err != nil {
+		return nil, fmt.Errorf("store: hierarchy: %w", err)
+	}
+	parent := map[int64]int64{}
+	var id, p int64
+	_, err = pgx.ForEachRow(rows, []any{&id, &p}, func() error {
+		parent[id] = p
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: hierarchy: %w", err)
+	}
+	return auth.NewHierarchy(parent), nil
+}

@@ -1,0 +1,125 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// gridOf runs a one-row query that yields a grid id, mapping no row to
+// ErrNotFound.
+func (s *Store) gridOf(ctx context.Context, what string, id int64, q string) (int64, error) {
+	var grid *int64
+	err := s.pool.QueryRow(ctx, q, id).Scan(&grid)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, fmt.Errorf("store: %s %d: %w", what, id, ErrNotFound)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("store: %s %d: %w", what, id, err)
+	}
+	return derefOr(grid), nil
+}
+
+// BuildingGrid returns the level-3 grid a building is in.
+func (s *Store) BuildingGrid(ctx context.Context, id int64) (int64, error) {
+	return s.gridOf(ctx, "building", id, `SELECT grid_id FROM buildings WHERE id = $1`)
+}
+
+// HouseholdGrid returns the level-3 grid of a household's building.
+func (s *Store) HouseholdGrid(ctx context.Context, id int64) (int64, error) {
+	return s.gridOf(ctx, "household", id, `SELECT b.grid_id FROM households h JOIN buildings b ON b.id = h.building_id WHERE h.id = $1`)
+}
+
+// PersonGrid returns a person's home grid, 0 when they have none.
+func (s *Store) PersonGrid(ctx context.Context, id int64) (int64, error) {
+	return s.gridOf(ctx, "person", id, `SELECT home_grid_id FROM people WHERE id = $1`)
+}
+
+// PartyMemberGrid returns the grid a party member is registered in.
+func (s *Store) PartyMemberGrid(ctx context.Context, id int64) (int64, error) {
+	return s.gridOf(ctx, "party member", id, `SELECT grid_id FROM party_members WHERE person_id = $1`)
+}
+
+// setColumn is the before/after of a single reference column.
+type setColumn struct {
+	Value *int64 `json:"value"`
+}
+
+// updateRef sets one nullable reference column of one row and audits the
+// change. table and column come from the callers below, never from input.
+func (s *Store) updateRef(ctx context.Context, a Actor, entity, table, column string, id int64, value *int64) error {
+	ident := pgx.Identifier{table}.Sanitize()
+	col := pgx.Identifier{column}.Sanitize()
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var before *int64
+		if err := tx.QueryRow(ctx, `SELECT `+col+` FROM `+ident+` WHERE id = $1 FOR UPDATE`, id).Scan(&before); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE `+ident+` SET `+col+` = $2 WHERE id = $1`, id, value); err != nil {
+			return err
+		}
+		return audit(ctx, tx, a, "set "+column, entity, id, map[string]*int64{column: before}, map[string]*int64{column: value})
+	})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return fmt.Errorf("store: %s %d: %w", entity, id, ErrNotFound)
+	}
+	if err != nil {
+		return fmt.Errorf("store: set %s of %s %d: %w", column, entity, id, refError(err))
+	}
+	return nil
+}
+
+// SetBuildingHead sets or clears (nil) a building's head.
+func (s *Store) SetBuildingHead(ctx context.Context, a Actor, buildingID int64, headID *int64) error {
+	return s.updateRef(ctx, a, "building", "buildings", "head_id", buildingID, headID)
+}
+
+// SetHouseholdContact sets or clears (nil) a household's party-member contact.
+func (s *Store) SetHouseholdContact(ctx context.Context, a Actor, householdID int64, contactID *int64) error {
+	return s.updateRef(ctx, a, "household", "households", "contact_id", householdID, contactID)
+}
+
+// SetGridLeader sets or clears (nil) a grid's leader.
+func (s *Store) SetGridLeader(ctx context.Context, a Actor, gridID int64, personID *int64) error {
+	return s.updateRef(ctx, a, "grid", "grids", "leader_id", gridID, personID)
+}
+
+// Household is one household of a building, with its contact.
+type Household struct {
+	ID        int64   `json:"id"`
+	Unit      string  `json:"unit"`
+	Room      string  `json:"room"`
+	Residents int     `json:"residents"`
+	Status    string  `json:"status"`
+	Contact   *Person `json:"contact"`
+}
+
+// Households lists a building's households in unit and room order.
+func (s *Store) Households(ctx context.Context, buildingID int64) ([]Household, error) {
+	rows, err := s.pool.Query(ctx, `
+		SELECT h.id, h.unit, h.room, h.residents, h.status, p.id, p.name, p.phone, p.home_grid_id
+		FROM households h LEFT JOIN people p ON p.id = h.contact_id
+		WHERE h.building_id = $1
+		ORDER BY h.unit, length(h.room), h.room`, buildingID)
+	if err != nil {
+		return nil, fmt.Errorf("store: households of %d: %w", buildingID, err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Household, error) {
+		var h Household
+		var pid *int64
+		var name *string
+		var c Person
+		err := r.Scan(&h.ID, &h.Unit, &h.Room, &h.Residents, &h.Status, &pid, &name, &c.Phone, &c.HomeGridID)
+		if pid != nil {
+			c.ID, c.Name = *pid, *name
+			h.Contact = &c
+		}
+		return h, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: households of %d: %w", buildingID, err)
+	}
+	return out, nil
+}
