@@ -70,10 +70,10 @@ func build(p plan, seed uint64) (*Dataset, error) {
 	l1 := groupUp(l2, p.l2Parent, 1)
 
 	nextPerson := int64(1)
-	person := func() int64 {
+	person := func(home int64) int64 {
 		id := nextPerson
 		nextPerson++
-		ds.People = append(ds.People, Person{ID: id, Name: personName(r), Phone: phone(r)})
+		ds.People = append(ds.People, Person{ID: id, Name: personName(r), Phone: phone(r), HomeGridID: home})
 		return id
 	}
 	nextGrid := int64(1)
@@ -129,12 +129,12 @@ func build(p plan, seed uint64) (*Dataset, error) {
 	for i := range ds.Grids {
 		g := &ds.Grids[i]
 		if g.Level < 3 || r.Float64() >= p.noLeader {
-			g.LeaderID = person()
+			g.LeaderID = person(g.ID)
 			ds.Staff = append(ds.Staff, Staff{GridID: g.ID, PersonID: g.LeaderID, Role: "leader"})
 		}
 		if g.Level < 3 {
 			for k := 0; k < p.staffPerGrid; k++ {
-				ds.Staff = append(ds.Staff, Staff{GridID: g.ID, PersonID: person(), Role: "staff"})
+				ds.Staff = append(ds.Staff, Staff{GridID: g.ID, PersonID: person(g.ID), Role: "staff"})
 			}
 		}
 	}
@@ -152,7 +152,7 @@ func build(p plan, seed uint64) (*Dataset, error) {
 			}
 			ds.Teams = append(ds.Teams, Team{ID: id, Name: name, Colour: teamColours[(id-1)%int64(len(teamColours))], GridID: c.grid.ID})
 			for v := 0; v < p.volunteers; v++ {
-				ds.Volunteers = append(ds.Volunteers, Volunteer{PersonID: person(), TeamID: id})
+				ds.Volunteers = append(ds.Volunteers, Volunteer{PersonID: person(c.grid.ID), TeamID: id})
 			}
 		}
 	}
@@ -201,7 +201,7 @@ func ordered(groups map[int]*group, keep func(key int) bool) []*group {
 	return out
 }
 
-func (p plan) fillCompound(r *rand.Rand, ds *Dataset, g *group, l2 int, person func() int64) error {
+func (p plan) fillCompound(r *rand.Rand, ds *Dataset, g *group, l2 int, person func(home int64) int64) error {
 	grid := g.grid
 	nb := p.buildings(r, l2)
 	var cells []orb.Polygon
@@ -238,7 +238,7 @@ func (p plan) fillCompound(r *rand.Rand, ds *Dataset, g *group, l2 int, person f
 		b := Building{ID: int64(len(ds.Buildings) + 1), GridID: grid.ID, Name: fmt.Sprintf("%d号楼", k+1),
 			Floors: floors, Geom: p.lat.lonLat(pt)}
 		if r.Float64() >= headGap {
-			b.HeadID = person()
+			b.HeadID = person(grid.ID)
 		}
 		ds.Buildings = append(ds.Buildings, b)
 		for u := 1; u <= units; u++ {
@@ -268,7 +268,7 @@ func (p plan) fillCompound(r *rand.Rand, ds *Dataset, g *group, l2 int, person f
 	nm := max(1, (occupied+p.perMember-1)/p.perMember)
 	members := make([]int64, nm)
 	for k := range members {
-		id := person()
+		id := person(grid.ID)
 		m := PartyMember{PersonID: id, Membership: Resident, GridID: grid.ID}
 		if r.IntN(100) < 55 {
 			m.Membership, m.Employer = InService, employer(r)

@@ -32,9 +32,10 @@ type Grid struct {
 
 // Person is anyone named in the data. All names are synthetic.
 type Person struct {
-	ID    int64
-	Name  string
-	Phone string
+	ID         int64
+	Name       string
+	Phone      string
+	HomeGridID int64 // the grid whose leader and staff look after this person
 }
 
 // Membership kinds of a party member.

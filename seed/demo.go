@@ -114,7 +114,7 @@ func addDemoTeams(ds *Dataset, r *rand.Rand) {
 		team := Team{ID: int64(i + 1), Name: name, Colour: teamColours[i], GridID: communities[i%len(communities)]}
 		ds.Teams = append(ds.Teams, team)
 		for v := 0; v < 10+r.IntN(9); v++ {
-			ds.People = append(ds.People, Person{ID: next, Name: personName(r), Phone: phone(r)})
+			ds.People = append(ds.People, Person{ID: next, Name: personName(r), Phone: phone(r), HomeGridID: team.GridID})
 			ds.Volunteers = append(ds.Volunteers, Volunteer{PersonID: next, TeamID: team.ID})
 			next++
 		}

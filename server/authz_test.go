@@ -59,11 +59,13 @@ func samples(t *testing.T, e *env) map[string]sample {
 	adminID := scalar[int64](t, e, `SELECT min(id) FROM accounts`)
 	none := func(string) any { return nil }
 	return map[string]sample{
-		"GET /healthz":                       {"/healthz", none},
-		"GET /readyz":                        {"/readyz", none},
-		"GET /metrics":                       {"/metrics", none},
-		"GET /api/config":                    {"/api/config", none},
-		"POST /api/login":                    {"/api/login", func(string) any { return map[string]string{"username": "login-sample", "password": "login-sample-password"} }},
+		"GET /healthz":    {"/healthz", none},
+		"GET /readyz":     {"/readyz", none},
+		"GET /metrics":    {"/metrics", none},
+		"GET /api/config": {"/api/config", none},
+		"POST /api/login": {"/api/login", func(string) any {
+			return map[string]string{"username": "login-sample", "password": "login-sample-password"}
+		}},
 		"POST /api/logout":                   {"/api/logout", none},
 		"GET /api/me":                        {"/api/me", none},
 		"GET /api/tree":                      {"/api/tree", none},
@@ -80,8 +82,10 @@ func samples(t *testing.T, e *env) map[string]sample {
 		"PUT /api/grids/{id}/boundary":       {"/api/grids/9/boundary", func(string) any { return fmt.Sprintf(`{"geometry": %s, "note": "matrix"}`, geometry) }},
 		"GET /api/audit":                     {"/api/audit", none},
 		"GET /api/accounts":                  {"/api/accounts", none},
-		"POST /api/accounts":                 {"/api/accounts", func(who string) any { return map[string]string{"username": "new-" + who, "password": "a-long-password", "role": "viewer"} }},
-		"POST /api/accounts/{id}/tokens":     {fmt.Sprintf("/api/accounts/%d/tokens", adminID), func(string) any { return map[string]any{"name": "matrix", "ttl_hours": 1} }},
+		"POST /api/accounts": {"/api/accounts", func(who string) any {
+			return map[string]string{"username": "new-" + who, "password": "a-long-password", "role": "viewer"}
+		}},
+		"POST /api/accounts/{id}/tokens": {fmt.Sprintf("/api/accounts/%d/tokens", adminID), func(string) any { return map[string]any{"name": "matrix", "ttl_hours": 1} }},
 	}
 }
 

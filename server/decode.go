@@ -81,7 +81,10 @@ func jsonError(err error) error {
 		if uerr != nil {
 			field = name
 		}
-		return badParam(field, "unknown field")
+		if field == "" {
+			return badParam("body", "a field with an empty name")
+		}
+		return badParam(clip(field), "unknown field")
 	}
 	return badParam("body", "%v", err)
 }

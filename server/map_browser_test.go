@@ -3,9 +3,6 @@ package server_test
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,8 +10,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"github.com/jackc/pgx/v5"
 
+	"github.com/gridmap/gridmap/auth"
 	"github.com/gridmap/gridmap/internal/testdb"
 	"github.com/gridmap/gridmap/server"
 )
@@ -63,22 +60,32 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 	}
 }
 
-// TestMapBrowser loads / in no-internet mode, waits for the grid layer,
-// counts the drawn polygons and clicks a community to see its name.
-func TestMapBrowser(t *testing.T) {
-	db := testdb.Demo(t)
-	srv := server.New(server.Config{TileURL: "", DefaultLang: "zh-CN"}, db.Store, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	ts := httptest.NewServer(srv.Handler())
-	t.Cleanup(ts.Close)
-	ctx := newBrowser(t, 1400, 900)
-
+// login signs in through the real login page, which sends the browser
+// back to where it was going.
+func login(t *testing.T, ctx context.Context, base, path, username, password string) {
+	t.Helper()
 	err := chromedp.Do(ctx,
-		chromedp.Navigate(ts.URL+"/"),
+		chromedp.Navigate(base+path),
+		chromedp.WaitVisible(chromedp.ID("login-username")),
+		chromedp.SendKeys(chromedp.ID("login-username"), username),
+		chromedp.SendKeys(chromedp.ID("login-password"), password),
+		chromedp.Click(chromedp.ID("login-submit")),
 		chromedp.WaitVisible(chromedp.CSS(`body[data-grids-loaded="true"]`)),
 	)
 	if err != nil {
-		t.Fatal(err)
+		screenshot(t, ctx, "login-failed")
+		t.Fatalf("log in as %s: %v", username, err)
 	}
+}
+
+// TestMapBrowser logs in, loads / in no-internet mode, waits for the grid
+// layer, counts the drawn polygons and clicks a community to see its name.
+func TestMapBrowser(t *testing.T) {
+	e := newEnv(t, server.Config{TileURL: "", DefaultLang: "zh-CN"})
+	_, password := e.account(t, "admin", auth.Admin, 0, 0)
+	ts := e.ts
+	ctx := newBrowser(t, 1400, 900)
+	login(t, ctx, ts.URL, "/", "admin", password)
 	l2, err1 := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('path.grid-l2').length`))
 	l3, err2 := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('path.grid-l3').length`))
 	if err1 != nil || err2 != nil {
@@ -96,13 +103,8 @@ func TestMapBrowser(t *testing.T) {
 	// Click inside 协作路社区 (grid 2, the community of the report's
 	// compound) at a point PostGIS finds at least 25 m from any building,
 	// so the click lands on the grid, not on a building marker.
-	conn, err := pgx.Connect(context.Background(), db.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(context.Background())
 	var lon, lat float64
-	err = conn.QueryRow(context.Background(), `
+	err := e.conn.QueryRow(context.Background(), `
 		SELECT ST_X(p), ST_Y(p) FROM (
 			SELECT ST_PointOnSurface(ST_Difference(g.geom,
 			         (SELECT ST_Buffer(ST_Collect(b.geom)::geography, 25)::geometry FROM buildings b))) AS p
@@ -133,4 +135,32 @@ func TestMapBrowser(t *testing.T) {
 	}
 	chromedp.Do(ctx, chromedp.Sleep(700*time.Millisecond)) // let the zoom settle for the picture
 	screenshot(t, ctx, "map-community")
+}
+
+// TestMapBrowserGridLeader logs in as the leader of one compound grid:
+// the map draws that grid and nothing of its neighbours.
+func TestMapBrowserGridLeader(t *testing.T) {
+	e := newEnv(t, server.Config{TileURL: "", DefaultLang: "zh-CN"})
+	_, password := e.account(t, "leader", auth.GridLeader, 9, 0)
+	ctx := newBrowser(t, 1000, 800)
+	if err := chromedp.Do(ctx, chromedp.Navigate(e.ts.URL+"/login.html"), chromedp.WaitVisible(chromedp.ID("login-form"))); err != nil {
+		t.Fatal(err)
+	}
+	screenshot(t, ctx, "login-zh")
+	login(t, ctx, e.ts.URL, "/", "leader", password)
+	counts, err := chromedp.Run(ctx, chromedp.Evaluate[map[string]int](`({
+		l2: document.querySelectorAll('path.grid-l2').length,
+		l3: document.querySelectorAll('path.grid-l3').length})`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if counts["l2"] != 0 || counts["l3"] != 1 {
+		t.Errorf("grid leader of 9 sees %v polygons, want 0 communities and 1 compound grid", counts)
+	}
+	user, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById('user-name').textContent`))
+	if user != "leader" {
+		t.Errorf("header shows user %q", user)
+	}
+	chromedp.Do(ctx, chromedp.Sleep(500*time.Millisecond))
+	screenshot(t, ctx, "map-leader")
 }

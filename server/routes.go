@@ -87,7 +87,12 @@ func (s *Server) guard(rt Route) http.Handler {
 			return
 		}
 		if r.Method != http.MethodGet && p != nil {
-			if ok, wait := s.writeLimit.allow("account:"+strconv.FormatInt(p.AccountID, 10), s.now()); !ok {
+			now := s.now()
+			if ok, wait := s.writeLimit.allow("account:"+strconv.FormatInt(p.AccountID, 10), now); !ok {
+				s.tooMany(w, r, "writes", "", wait)
+				return
+			}
+			if ok, wait := s.writeAddrLimit.allow("addr:"+clientAddr(r), now); !ok {
 				s.tooMany(w, r, "writes", "", wait)
 				return
 			}

@@ -27,7 +27,7 @@ type Config struct {
 	DefaultLang     string        // zh-CN or en
 	SessionTTL      time.Duration // idle time after which a browser session ends
 	SecureCookies   bool          // mark the session cookie Secure (behind TLS)
-	LoginPerMinute  float64       // password attempts per account and per address
+	LoginPerMinute  float64       // password attempts per account; six times as many per address
 	WritePerMinute  float64       // writes per account
 }
 
@@ -57,8 +57,10 @@ type Server struct {
 	metrics *metrics
 	now     func() time.Time
 
-	loginLimit *limiter // per account and per address
-	writeLimit *limiter // per account
+	loginLimit     *limiter // per account
+	loginAddrLimit *limiter // per address, looser: an office shares one address
+	writeLimit     *limiter // per account
+	writeAddrLimit *limiter // per address: several accounts behind one office NAT share it
 
 	hierMu     sync.Mutex
 	hier       *auth.Hierarchy
@@ -83,8 +85,10 @@ func New(cfg Config, st *store.Store, log *slog.Logger) *Server {
 			pool("gridmap_db_connections_acquired", "Database connections in use.", func(a, _, _ int32) int32 { return a }),
 			pool("gridmap_db_connections_idle", "Idle database connections.", func(_, i, _ int32) int32 { return i }),
 		),
-		loginLimit: newLimiter(cfg.LoginPerMinute, int(max(1, cfg.LoginPerMinute))),
-		writeLimit: newLimiter(cfg.WritePerMinute, int(max(10, cfg.WritePerMinute/10))),
+		loginLimit:     newLimiter(cfg.LoginPerMinute, int(max(1, cfg.LoginPerMinute))),
+		loginAddrLimit: newLimiter(6*cfg.LoginPerMinute, int(max(6, 6*cfg.LoginPerMinute))),
+		writeLimit:     newLimiter(cfg.WritePerMinute, int(max(10, cfg.WritePerMinute/10))),
+		writeAddrLimit: newLimiter(4*cfg.WritePerMinute, int(max(40, cfg.WritePerMinute/2))),
 	}
 }
 

@@ -98,7 +98,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, _ *auth.Principal
 		return
 	}
 	now := s.now()
-	if ok, wait := s.loginLimit.allow("addr:"+clientAddr(r), now); !ok {
+	if ok, wait := s.loginAddrLimit.allow("addr:"+clientAddr(r), now); !ok {
 		s.tooMany(w, r, "login", "username", wait)
 		return
 	}

@@ -27,8 +27,11 @@ type refRequest map[string]json.RawMessage
 // value returns the id under field, nil for JSON null.
 func (req refRequest) value(field string) (*int64, error) {
 	for k := range req {
-		if k != field {
-			return nil, badParam(k, "unknown field")
+		switch {
+		case k == "":
+			return nil, badParam("body", "a field with an empty name")
+		case k != field:
+			return nil, badParam(clip(k), "unknown field")
 		}
 	}
 	raw, ok := req[field]

@@ -1,4 +1,9 @@
 // Thin fetch wrapper for the JSON API (see docs/API.md).
+//
+// Every /api route but /api/login and /api/config needs a session cookie
+// (HttpOnly, sent by fetch for same-origin requests). A 401 means no session
+// or an expired one: by default the page then goes to the login page, which
+// brings the user back here (next=) once signed in.
 'use strict';
 
 import { t } from './i18n.js';
@@ -6,12 +11,14 @@ import { t } from './i18n.js';
 // ApiError carries what the error bar shows. message() is computed at display
 // time so it follows the current language.
 export class ApiError extends Error {
-  constructor({ status = 0, serverMessage = '', requestId = '', kind = 'http', url = '' }) {
+  constructor({ status = 0, serverMessage = '', requestId = '', field = '', retryAfter = null, kind = 'http', url = '' }) {
     super(serverMessage || kind);
     this.name = 'ApiError';
     this.status = status;
     this.serverMessage = serverMessage;
     this.requestId = requestId;
+    this.field = field; // the request field the server blames, '' if none
+    this.retryAfter = retryAfter; // seconds from a Retry-After header, or null
     this.kind = kind; // 'http' | 'network' | 'json'
     this.url = url;
   }
@@ -20,6 +27,7 @@ export class ApiError extends Error {
     let head;
     if (this.kind === 'network') head = t('err.network');
     else if (this.kind === 'json') head = t('err.badJson');
+    else if (this.status === 403) head = t('err.forbidden');
     else head = t('err.http', { status: this.status });
     let s = this.serverMessage ? `${head}${t('err.sep')}${this.serverMessage}` : head;
     if (this.requestId) s += ` (${t('err.requestId', { id: this.requestId })})`;
@@ -31,32 +39,98 @@ export function isAbort(err) {
   return err && err.name === 'AbortError';
 }
 
-// GET url and parse JSON. Non-2xx answers throw ApiError with the server's
-// `error` field; an aborted request rethrows the AbortError untouched.
-export async function getJSON(url, { signal } = {}) {
+// ---- login redirect -------------------------------------------------------
+
+export const LOGIN_PATH = '/login.html';
+
+// The login page URL that comes back to `back` (default: this page, with its
+// query and hash, e.g. the selected grid) after signing in.
+export function loginURL(back = window.location.pathname + window.location.search + window.location.hash) {
+  return `${LOGIN_PATH}?next=${encodeURIComponent(back)}`;
+}
+
+let leaving = false;
+
+// Go to the login page once; later calls (other requests failing with 401
+// at the same time) do nothing.
+export function goToLogin() {
+  if (leaving) return;
+  leaving = true;
+  document.body.dataset.auth = 'redirect';
+  // replace: the page that needed a login is no use in the history; Back
+  // from the login page should not bounce straight back to it.
+  window.location.replace(loginURL());
+}
+
+// A promise that never settles: what a request answers once the page is on
+// its way to the login page, so no caller shows an error meanwhile.
+function never() {
+  return new Promise(() => {});
+}
+
+// Seconds from a Retry-After header (delay-seconds or an HTTP date).
+function retryAfterSeconds(res) {
+  const v = res.headers.get('Retry-After');
+  if (!v) return null;
+  if (/^\s*\d+\s*$/.test(v)) return Number(v);
+  const at = Date.parse(v);
+  if (Number.isNaN(at)) return null;
+  return Math.max(0, Math.ceil((at - Date.now()) / 1000));
+}
+
+// ---- requests ---------------------------------------------------------------
+
+// Send a request and parse the JSON answer. Non-2xx answers throw ApiError
+// with the server's `error` and `field`; an aborted request rethrows the
+// AbortError untouched. With loginOn401 (the default) a 401 sends the page to
+// the login page and the returned promise never settles. A 204 gives null.
+export async function request(url, { method = 'GET', body, signal, loginOn401 = true } = {}) {
+  const init = { method, headers: { Accept: 'application/json' }, credentials: 'same-origin', signal };
+  if (body !== undefined) {
+    init.headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
   let res;
   try {
-    res = await fetch(url, { headers: { Accept: 'application/json' }, signal });
+    res = await fetch(url, init);
   } catch (err) {
     if (isAbort(err)) throw err;
     throw new ApiError({ kind: 'network', url });
   }
-  let body = null;
+  if (res.status === 401 && loginOn401) {
+    goToLogin();
+    return never();
+  }
+  if (res.status === 204) return null;
+  let data = null;
   let parseFailed = false;
   try {
-    body = await res.json();
+    data = await res.json();
   } catch (err) {
     if (isAbort(err)) throw err;
     parseFailed = true;
   }
   if (!res.ok) {
+    const str = (k) => (data && typeof data[k] === 'string' ? data[k] : '');
     throw new ApiError({
       status: res.status,
-      serverMessage: body && typeof body.error === 'string' ? body.error : '',
-      requestId: body && typeof body.request_id === 'string' ? body.request_id : '',
+      serverMessage: str('error'),
+      requestId: str('request_id'),
+      field: str('field'),
+      retryAfter: res.status === 429 || res.status === 503 ? retryAfterSeconds(res) : null,
       url,
     });
   }
   if (parseFailed) throw new ApiError({ kind: 'json', status: res.status, url });
-  return body;
+  return data;
+}
+
+// GET url and parse JSON (see request).
+export function getJSON(url, { signal, loginOn401 = true } = {}) {
+  return request(url, { signal, loginOn401 });
+}
+
+// POST a JSON body (or none) and parse the answer (see request).
+export function postJSON(url, body, { signal, loginOn401 = true } = {}) {
+  return request(url, { method: 'POST', body, signal, loginOn401 });
 }

@@ -1,15 +1,23 @@
-// Entry point: loads config and grids, owns the focus/selection state and
-// the drill-down, and exposes window.gridmap for tests and debugging.
+// Entry point: checks who is signed in, loads config and grids, owns the
+// focus/selection state and the drill-down, and exposes window.gridmap for
+// tests and debugging.
 //
-// State: `focusId` is the grid being drilled into (initially the level-1
-// root; null only when there are several roots). The focused grid's children
+// Sign-in: /api/me comes first. A 401 there, or from any later request (an
+// expired session), sends the page to /login.html?next=<this page> (api.js).
+// A device account gets a message instead of the map. A grid leader or staff
+// member sees only their own subtree: the tree's roots are their grids, which
+// may be level-2 or level-3 grids whose parents the map never draws.
+//
+// State: `focusId` is the grid being drilled into (initially the single
+// root: the level-1 grid, or a scoped user's own grid; null only when there
+// are several roots). The focused grid's children
 // are the clickable polygons. `selectedId` is the grid shown in the panel;
 // clicking a child selects and focuses it in one go.
 'use strict';
 
 import { setLang, explicitLang, applyI18n } from './i18n.js';
 import { getJSON, isAbort, ApiError } from './api.js';
-import { initChrome, showError, showNotice, renderCrumbs } from './ui.js';
+import { initChrome, showError, showNotice, renderCrumbs, renderUser, logout } from './ui.js';
 import { initPanel, openPanel, fillPanel, failPanel, closePanel, panelOpen } from './panel.js';
 import * as gm from './map.js';
 import { initBuildings, schedule as scheduleBuildings, buildingAt, buildingCount, BUILDINGS_MIN_ZOOM } from './buildings.js';
@@ -19,6 +27,7 @@ const state = {
   selectedId: null,
   tree: new Map(), // id -> {id, parentId, level, name, code, children: [id]}
   detailCtrl: null,
+  user: null, // the /api/me answer; null when the server has no logins
 };
 
 let map = null;
@@ -55,10 +64,15 @@ function childList(id) {
     .map((e) => ({ id: e.id, name: e.name }));
 }
 
+// Top grids: the tree's roots, else drawn grids whose parent is not drawn
+// (for a scoped user the parent exists but is outside what they may see).
 function rootIds() {
   const roots = [...state.tree.values()].filter((n) => n.parentId === null).map((n) => n.id);
   if (roots.length) return roots;
-  return gm.gridEntries().filter((e) => e.parentId === null).map((e) => e.id);
+  return gm
+    .gridEntries()
+    .filter((e) => e.parentId === null || !gm.gridEntry(e.parentId))
+    .map((e) => e.id);
 }
 
 function localPath(id) {
@@ -74,8 +88,15 @@ function localPath(id) {
 // ---- focus and selection ---------------------------------------------------
 
 function crumbs(path) {
-  const items = path.map((p) => ({ id: p.id, name: p.name }));
-  if (rootIds().length > 1) items.unshift({ id: null, name: null });
+  const roots = rootIds();
+  // The server's path starts at the subdistrict; a scoped user's breadcrumb
+  // starts at their own grid, since the grids above it are not theirs.
+  const start = path.findIndex((p) => roots.includes(p.id));
+  const items = (start > 0 ? path.slice(start) : path).map((p) => ({ id: p.id, name: p.name }));
+  if (roots.length > 1) {
+    const allL1 = roots.every((id) => nodeOf(id) && nodeOf(id).level === 1);
+    items.unshift({ id: null, name: null, labelKey: allL1 ? 'crumb.all' : 'crumb.mine' });
+  }
   renderCrumbs(items, (id) => (id === null ? focusGrid(null) : selectGrid(id)));
 }
 
@@ -188,6 +209,27 @@ function gridFromHash() {
   return m ? Number(m[1]) : null;
 }
 
+// ---- sign-in -----------------------------------------------------------------
+
+// Who is signed in. A 401 goes to the login page (getJSON never settles then);
+// a 404 means a server without logins, and the map works as before.
+async function whoAmI() {
+  try {
+    return await getJSON('/api/me');
+  } catch (err) {
+    if (!(err instanceof ApiError && err.status === 404)) showError(err);
+    return null;
+  }
+}
+
+// A device account (a volunteer's phone) has no business on the map.
+function showDeviceNote() {
+  document.getElementById('map').hidden = true;
+  document.getElementById('device-note').hidden = false;
+  document.getElementById('device-logout').addEventListener('click', logout);
+  renderCrumbs([], null);
+}
+
 // ---- start -------------------------------------------------------------------
 
 async function main() {
@@ -195,6 +237,28 @@ async function main() {
   setLang(forced || 'zh-CN');
   initChrome();
   initPanel(onPanelClosed);
+
+  document.body.dataset.auth = 'checking';
+  const user = await whoAmI();
+  state.user = user;
+  renderUser(user);
+  document.body.dataset.role = user ? user.role || '' : '';
+  window.gridmap = { map: null, user: () => state.user };
+  if (user && user.role === 'device') {
+    document.body.dataset.auth = 'device';
+    showDeviceNote();
+    return;
+  }
+  document.body.dataset.auth = user ? 'ok' : 'none';
+  if (user) {
+    // A wall display left on for hours: when it is looked at again, check the
+    // session so an expired one goes to the login page rather than failing
+    // on the next click.
+    document.addEventListener('visibilitychange', () => {
+      if (document.visibilityState === 'visible') getJSON('/api/me').catch(() => {});
+    });
+  }
+
   map = gm.createMap('map', { onClick: onGridClick });
   gm.addLegend();
   initBuildings(map, {
@@ -204,6 +268,7 @@ async function main() {
 
   window.gridmap = {
     map,
+    user: () => state.user,
     counts: () => ({ ...gm.gridCounts(), buildings: buildingCount() }),
     select: (id) => selectGrid(Number(id)),
     focus: (id) => focusGrid(id === null ? null : Number(id)),

@@ -13,6 +13,34 @@ const dict = {
 
     'crumb.label': '当前位置',
     'crumb.all': '全部街道',
+    'crumb.mine': '我的网格',
+
+    'role.admin': '管理员',
+    'role.planner': '规划员',
+    'role.viewer': '只读大屏',
+    'role.grid-leader': '网格长',
+    'role.staff': '网格员',
+    'role.device': '设备',
+
+    'user.account': '当前账号',
+    'user.logout': '退出登录',
+    'user.logoutShort': '退出',
+
+    'device.title': '此账号用于设备',
+    'device.body': '设备账号供志愿者手机上的采集应用使用，不能查看网格地图。请退出后使用个人账号登录。',
+
+    'login.docTitle': '登录 · 网格化管理地图',
+    'login.heading': '登录',
+    'login.username': '用户名',
+    'login.password': '密码',
+    'login.submit': '登录',
+    'login.submitting': '正在登录…',
+    'login.needUsername': '请输入用户名',
+    'login.needPassword': '请输入密码',
+    'login.tooMany': '登录尝试过多，请 {n} 秒后再试',
+    'login.tooManyLater': '登录尝试过多，请稍后再试',
+    'login.failed': '登录失败',
+    'login.wrong': '用户名或密码错误',
 
     'level.1': '街道（一级网格）',
     'level.2': '社区/村（二级网格）',
@@ -67,6 +95,7 @@ const dict = {
     'err.title': '出错了',
     'err.sep': '：',
     'err.http': '请求失败（HTTP {status}）',
+    'err.forbidden': '无权访问',
     'err.network': '无法连接服务器',
     'err.badJson': '服务器返回的数据无法解析',
     'err.requestId': '请求编号 {id}',
@@ -81,6 +110,34 @@ const dict = {
 
     'crumb.label': 'You are here',
     'crumb.all': 'All subdistricts',
+    'crumb.mine': 'All my grids',
+
+    'role.admin': 'Admin',
+    'role.planner': 'Planner',
+    'role.viewer': 'Viewer',
+    'role.grid-leader': 'Grid leader',
+    'role.staff': 'Staff',
+    'role.device': 'Device',
+
+    'user.account': 'Signed in as',
+    'user.logout': 'Sign out',
+    'user.logoutShort': 'Sign out',
+
+    'device.title': 'This account is for devices',
+    'device.body': 'Device accounts are for the app on volunteers\' phones and cannot open the grid map. Sign out and sign in with a personal account.',
+
+    'login.docTitle': 'Sign in · Grid management map',
+    'login.heading': 'Sign in',
+    'login.username': 'Username',
+    'login.password': 'Password',
+    'login.submit': 'Sign in',
+    'login.submitting': 'Signing in…',
+    'login.needUsername': 'Enter your username',
+    'login.needPassword': 'Enter your password',
+    'login.tooMany': 'Too many attempts, try again in {n} s',
+    'login.tooManyLater': 'Too many attempts, try again later',
+    'login.failed': 'Sign-in failed',
+    'login.wrong': 'Wrong username or password',
 
     'level.1': 'Subdistrict (level-1 grid)',
     'level.2': 'Community / village (level-2 grid)',
@@ -135,6 +192,7 @@ const dict = {
     'err.title': 'Error',
     'err.sep': ': ',
     'err.http': 'Request failed (HTTP {status})',
+    'err.forbidden': 'Not allowed',
     'err.network': 'Cannot reach the server',
     'err.badJson': 'The server sent data the page cannot read',
     'err.requestId': 'request {id}',
@@ -200,7 +258,8 @@ export function onLangChange(fn) {
 // Fill elements marked data-i18n (text), data-i18n-title and data-i18n-aria.
 export function applyI18n(root) {
   document.documentElement.lang = current;
-  document.title = t('app.title');
+  // A page names its own title key on <html data-i18n-doc-title>.
+  document.title = t(document.documentElement.dataset.i18nDocTitle || 'app.title');
   root.querySelectorAll('[data-i18n]').forEach((el) => {
     el.textContent = t(el.dataset.i18n);
   });

@@ -1,8 +1,9 @@
 // Page chrome outside the map: DOM helper, error bar, notices, breadcrumb,
-// language toggle.
+// language toggle, signed-in user and logout.
 'use strict';
 
 import { t, getLang, setLang, onLangChange } from './i18n.js';
+import { postJSON, LOGIN_PATH } from './api.js';
 
 // el('div', {class: 'x', onclick: fn}, child, 'text', ...) builds DOM without
 // innerHTML, so names from the API can never inject markup.
@@ -94,13 +95,14 @@ function renderNotices() {
 let crumbState = { items: [], onPick: null };
 
 // items: [{id, name}] from the root down; id null with name null stands for
-// "all subdistricts" when there are several roots. The last item is current.
+// all the roots when there are several ("all subdistricts", or labelKey).
+// The last item is current.
 export function renderCrumbs(items, onPick) {
   crumbState = { items, onPick };
   const nav = document.getElementById('breadcrumb');
   const list = el('ol', {});
   items.forEach((item, i) => {
-    const label = item.name ?? t('crumb.all');
+    const label = item.name ?? t(item.labelKey || 'crumb.all');
     const isLast = i === items.length - 1;
     const node = isLast
       ? el('span', { class: 'crumb-current', 'aria-current': 'page' }, label)
@@ -132,16 +134,105 @@ function renderLangToggle() {
   btn.setAttribute('aria-pressed', String(!zh));
 }
 
-export function initChrome() {
-  document.getElementById('error-close').addEventListener('click', clearError);
+// The 中文/EN button (#lang-toggle); the choice is remembered. Used by the
+// map and by the login page.
+export function initLangToggle() {
   document.getElementById('lang-toggle').addEventListener('click', () => {
     setLang(getLang() === 'zh-CN' ? 'en' : 'zh-CN', true);
   });
   renderLangToggle();
+  onLangChange(renderLangToggle);
+}
+
+// ---- signed-in user and logout -------------------------------------------
+
+let me = null; // the /api/me answer, or null when the server has no logins
+
+export function roleName(role) {
+  const key = `role.${role}`;
+  const s = t(key);
+  return s === key ? String(role || '') : s;
+}
+
+// Show who is signed in (#user-name, #user-role) and enable #logout.
+export function renderUser(user) {
+  me = user;
+  const box = document.getElementById('user-box');
+  if (!me) {
+    box.hidden = true;
+    return;
+  }
+  const name = String(me.username || '');
+  const role = roleName(me.role);
+  document.getElementById('user-name').textContent = name;
+  document.getElementById('user-role').textContent = role;
+  box.querySelectorAll('.user-avatar').forEach((a) => {
+    a.textContent = (name.trim()[0] || '?').toUpperCase();
+  });
+  const who = [name, role, me.grid_name].filter(Boolean).join(' · ');
+  box.title = `${t('user.account')}${t('err.sep')}${who}`;
+  const toggle = document.getElementById('user-toggle');
+  toggle.setAttribute('aria-label', `${t('user.account')}${t('err.sep')}${who}`);
+  const logout = document.getElementById('logout');
+  logout.title = t('user.logout');
+  logout.setAttribute('aria-label', t('user.logout'));
+  box.dataset.role = me.role || '';
+  box.hidden = false;
+}
+
+function setUserMenu(open) {
+  const box = document.getElementById('user-box');
+  box.classList.toggle('open', open);
+  document.getElementById('user-toggle').setAttribute('aria-expanded', String(open));
+}
+
+// POST /api/logout, then the login page. A 401 means the session was gone
+// already, which is as good.
+export async function logout() {
+  document.querySelectorAll('#logout, #device-logout').forEach((b) => {
+    b.disabled = true;
+  });
+  try {
+    await postJSON('/api/logout', undefined, { loginOn401: false });
+  } catch (err) {
+    if (err.status !== 401) {
+      document.querySelectorAll('#logout, #device-logout').forEach((b) => {
+        b.disabled = false;
+      });
+      showError(err);
+      return;
+    }
+  }
+  window.location.assign(LOGIN_PATH);
+}
+
+function initUserBox() {
+  const box = document.getElementById('user-box');
+  document.getElementById('logout').addEventListener('click', logout);
+  // On a phone the user box folds into its avatar; a tap opens it.
+  document.getElementById('user-toggle').addEventListener('click', (ev) => {
+    ev.stopPropagation();
+    setUserMenu(!box.classList.contains('open'));
+  });
+  document.addEventListener('click', (ev) => {
+    if (box.classList.contains('open') && !box.contains(ev.target)) setUserMenu(false);
+  });
+  document.addEventListener('keydown', (ev) => {
+    if (ev.key === 'Escape' && box.classList.contains('open')) {
+      setUserMenu(false);
+      document.getElementById('user-toggle').focus();
+    }
+  });
+}
+
+export function initChrome() {
+  document.getElementById('error-close').addEventListener('click', clearError);
+  initLangToggle();
+  initUserBox();
   onLangChange(() => {
-    renderLangToggle();
     renderError();
     renderNotices();
+    if (me) renderUser(me);
     if (crumbState.items.length) renderCrumbs(crumbState.items, crumbState.onPick);
   });
 }

@@ -1,0 +1,72 @@
+package server
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+// FuzzDecodeRequests feeds arbitrary bodies to the strict decoder and the
+// validation of every request type: it must never panic, every error
+// must be a *fieldError naming a field, and whatever passes must satisfy
+// the type's own rules.
+func FuzzDecodeRequests(f *testing.F) {
+	for _, seed := range []string{
+		`{"username": "admin", "password": "x"}`,
+		`{"name": "王秀平", "phone": "19900001234", "home_grid_id": 9}`,
+		`{"head_id": 12}`, `{"head_id": null}`, `{}`, `[]`, `null`, `"x"`, `1e999`,
+		`{"geometry": {"type": "Polygon", "coordinates": [[[0,0],[1,0],[1,1],[0,0]]]}, "note": "n"}`,
+		`{"username": "u", "password": "long-password", "role": "grid-leader", "grid_id": 9}`,
+		`{"name": "t", "ttl_hours": 24}`, `{"name": 5}`, `{"nmae": 1}`, `{"a":1}{"b":2}`,
+		"{\"name\": \"\xff\"}", `{"name": "\u0000"}`, `{"home_grid_id": -1}`, `{"home_grid_id": 1.5}`,
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		check := func(err error) {
+			if err == nil {
+				return
+			}
+			var fe *fieldError
+			if !errors.As(err, &fe) || fe.field == "" || !strings.HasPrefix(fe.msg, fe.field) {
+				t.Fatalf("error %v (%T) does not name its field", err, err)
+			}
+		}
+		var login loginRequest
+		if err := decodeBody(body, &login); err != nil {
+			check(err)
+		} else if err := login.validate(); err != nil {
+			check(err)
+		} else if login.Username == "" || login.Password == "" {
+			t.Fatal("empty credentials accepted")
+		}
+		var person personRequest
+		if err := decodeBody(body, &person); err != nil {
+			check(err)
+		} else if err := person.validate(); err != nil {
+			check(err)
+		} else if person.Name == "" || person.HomeGridID < 0 {
+			t.Fatalf("bad person accepted: %+v", person)
+		}
+		var ref refRequest
+		if err := decodeBody(body, &ref); err != nil {
+			check(err)
+		} else if id, err := ref.value("head_id"); err != nil {
+			check(err)
+		} else if id != nil && *id <= 0 {
+			t.Fatalf("non-positive id %d accepted", *id)
+		}
+		var acc accountRequest
+		if err := decodeBody(body, &acc); err != nil {
+			check(err)
+		} else if role, err := acc.validate(); err != nil {
+			check(err)
+		} else if role.Scoped() != (acc.GridID > 0) || !validUsername(acc.Username) {
+			t.Fatalf("bad account accepted: %+v", acc)
+		}
+		var tok tokenRequest
+		check(decodeBody(body, &tok))
+		var b boundaryRequest
+		check(decodeBody(body, &b))
+	})
+}
