@@ -1,6 +1,7 @@
 // Package geo holds gridmap's pure geometry: local metric projections,
-// dissolving tiles into their union, and the measures the coverage maths
-// needs. It does no I/O and knows nothing of databases or HTTP.
+// dissolving tiles into their union, the gate that checks uploaded
+// boundaries (ParsePolygonal), and the measures the coverage maths needs.
+// It does no I/O and knows nothing of databases or HTTP.
 package geo
 
 import (
