@@ -12,3 +12,7 @@ unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' 
 if [[ -n "$unformatted" ]]; then echo "gofmt needed:"; echo "$unformatted"; exit 1; fi
 go vet ./...
 go test -count=1 -timeout 20m ./...
+# Fuzz the hostile-input gates briefly on every run; a long run's figures
+# are in BENCHMARKS.md. A crasher is saved under testdata/fuzz and fails here.
+go test ./geo -run '^$' -fuzz '^FuzzParsePolygonal$' -fuzztime "${FUZZTIME:-20s}"
+go test ./server -run '^$' -fuzz '^FuzzDecodeRequests$' -fuzztime "${FUZZTIME:-20s}"
