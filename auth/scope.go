@@ -73,3 +73,6 @@ func (s Scope) GridIDs(h *Hierarchy) []int64 {
 	}
 	return out
 }
+
+// Parent returns the parent of grid id, 0 for a root or an unknown grid.
+func (h *Hierarchy) Parent(id int64) int64 { return h.parent[id] }

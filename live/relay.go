@@ -1,0 +1,134 @@
+package live
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/nats-io/nats.go"
+)
+
+// NATS subjects between gridmap instances.
+const (
+	subjectPositions = "gridmap.live.positions"
+	subjectEvents    = "gridmap.live.events"
+	originHeader     = "Gridmap-Origin"
+)
+
+// Relay shares positions and events between gridmap instances through
+// NATS: what one instance ingests is published once, and every other
+// instance hands it to its own hub. An instance ignores its own messages
+// (it delivered them locally already).
+type Relay struct {
+	nc   *nats.Conn
+	id   string
+	hub  *Hub
+	log  *slog.Logger
+	subs []*nats.Subscription
+}
+
+// wirePosition is a position on the wire between instances.
+type wirePosition struct {
+	V    int64   `json:"v"`
+	Team int64   `json:"team"`
+	G    int64   `json:"g"`
+	Lon  float64 `json:"lon"`
+	Lat  float64 `json:"lat"`
+	Acc  float32 `json:"acc"`
+	T    int64   `json:"t"` // Unix ms
+}
+
+// NewRelay connects to NATS at url and starts delivering other
+// instances' positions and events to hub. id names this instance.
+func NewRelay(url, id string, hub *Hub, log *slog.Logger) (*Relay, error) {
+	nc, err := nats.Connect(url, nats.Name("gridmap "+id), nats.MaxReconnects(-1), nats.ReconnectWait(time.Second),
+		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) { log.Warn("nats disconnected", "error", err) }),
+		nats.ReconnectHandler(func(*nats.Conn) { log.Info("nats reconnected") }))
+	if err != nil {
+		return nil, fmt.Errorf("live: connect nats %s: %w", url, err)
+	}
+	r := &Relay{nc: nc, id: id, hub: hub, log: log}
+	for subject, handle := range map[string]nats.MsgHandler{subjectPositions: r.onPositions, subjectEvents: r.onEvent} {
+		sub, err := nc.Subscribe(subject, handle)
+		if err != nil {
+			nc.Close()
+			return nil, fmt.Errorf("live: subscribe %s: %w", subject, err)
+		}
+		sub.SetPendingLimits(1<<20, 256<<20)
+		r.subs = append(r.subs, sub)
+	}
+	if err := nc.Flush(); err != nil {
+		nc.Close()
+		return nil, fmt.Errorf("live: nats flush: %w", err)
+	}
+	return r, nil
+}
+
+// Close drains the subscriptions and disconnects.
+func (r *Relay) Close() {
+	for _, s := range r.subs {
+		s.Unsubscribe()
+	}
+	r.nc.Close()
+}
+
+// Ping reports whether NATS answers.
+func (r *Relay) Ping() error {
+	if !r.nc.IsConnected() {
+		return errors.New("live: nats not connected")
+	}
+	return r.nc.FlushTimeout(2 * time.Second)
+}
+
+func (r *Relay) publish(subject string, v any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	msg := nats.NewMsg(subject)
+	msg.Header.Set(originHeader, r.id)
+	msg.Data = data
+	return r.nc.PublishMsg(msg)
+}
+
+// PublishPositions sends a batch to the other instances.
+func (r *Relay) PublishPositions(ps []Position) error {
+	w := make([]wirePosition, len(ps))
+	for i, p := range ps {
+		w[i] = wirePosition{V: p.VolunteerID, Team: p.TeamID, G: p.GridID, Lon: p.Lon, Lat: p.Lat, Acc: p.Accuracy, T: p.At.UnixMilli()}
+	}
+	return r.publish(subjectPositions, w)
+}
+
+// PublishEvent sends a durable event to the other instances.
+func (r *Relay) PublishEvent(e Event) error { return r.publish(subjectEvents, e) }
+
+func (r *Relay) onPositions(m *nats.Msg) {
+	if m.Header.Get(originHeader) == r.id {
+		return
+	}
+	var w []wirePosition
+	if err := json.Unmarshal(m.Data, &w); err != nil {
+		r.log.Warn("nats: bad positions message", "error", err)
+		return
+	}
+	ps := make([]Position, len(w))
+	for i, p := range w {
+		ps[i] = Position{VolunteerID: p.V, TeamID: p.Team, GridID: p.G, Lon: p.Lon, Lat: p.Lat, Accuracy: p.Acc, At: time.UnixMilli(p.T)}
+	}
+	r.hub.PublishPositions(ps)
+}
+
+func (r *Relay) onEvent(m *nats.Msg) {
+	if m.Header.Get(originHeader) == r.id {
+		return
+	}
+	var e Event
+	if err := json.Unmarshal(m.Data, &e); err != nil {
+		r.log.Warn("nats: bad event message", "error", err)
+		return
+	}
+	r.hub.PublishEvent(e)
+}
