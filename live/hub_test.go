@@ -9,9 +9,9 @@ import (
 	"github.com/gridmap/gridmap/auth"
 )
 
-//	1 subdistrict
-//	├── 2 community ── 4, 5 compounds
-//	└── 3 community ── 6 compound
+// 1 subdistrict
+// ├── 2 community ── 4, 5 compounds
+// └── 3 community ── 6 compound
 func testHub() *Hub {
 	return NewHub(auth.NewHierarchy(map[int64]int64{1: 0, 2: 1, 3: 1, 4: 2, 5: 2, 6: 3}))
 }

@@ -116,3 +116,16 @@ func SnapshotFrame(seq int64, ps []Position, resync bool) []byte {
 	}
 	return append(b, "]}"...)
 }
+
+// PositionsFrame encodes positions as one delta frame.
+func PositionsFrame(ps []Position) []byte {
+	b := make([]byte, 0, 40+110*len(ps))
+	b = append(b, `{"type":"positions","items":[`...)
+	for i, p := range ps {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = p.appendJSON(b)
+	}
+	return append(b, "]}"...)
+}

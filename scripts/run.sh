@@ -9,4 +9,14 @@ set -a; . ./.gridmap.env; set +a
 go build -o bin/gridmap ./cmd/gridmap
 bin/gridmap migrate
 bin/gridmap seed --demo --if-empty
-exec bin/gridmap serve "$@"
+
+# The server, and volunteers walking the demo's streets so the map moves.
+listen=${GRIDMAP_LISTEN:-:8080}
+bin/gridmap serve "$@" &
+server=$!
+trap 'kill $server ${sim:-} 2>/dev/null || true; wait' INT TERM EXIT
+if [[ ${GRIDMAP_SIMULATE:-true} == true ]]; then
+	bin/gridmap simulate --url "http://127.0.0.1:${listen##*:}" --interval 2s &
+	sim=$!
+fi
+wait $server

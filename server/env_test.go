@@ -17,7 +17,9 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/gridmap/gridmap/auth"
+	"github.com/gridmap/gridmap/ingest"
 	"github.com/gridmap/gridmap/internal/testdb"
+	"github.com/gridmap/gridmap/live"
 	"github.com/gridmap/gridmap/server"
 	"github.com/gridmap/gridmap/store"
 )
@@ -28,7 +30,11 @@ type env struct {
 	ts   *httptest.Server
 	db   *testdb.DB
 	srv  *server.Server
+	hub  *live.Hub
+	pipe *ingest.Pipeline
 	conn *pgx.Conn
+
+	volunteer int64 // the volunteer device clients report for
 }
 
 func newEnv(t *testing.T, cfg server.Config) *env {
@@ -37,15 +43,35 @@ func newEnv(t *testing.T, cfg server.Config) *env {
 	if cfg.LoginPerMinute == 0 {
 		cfg.LoginPerMinute = 10000
 	}
-	srv := server.New(cfg, db.Store, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	hier, err := db.Store.Hierarchy(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	hub := live.NewHub(hier)
+	pipe := ingest.New(ingest.Config{Dwell: time.Second}, db.Store, hub, nil, log)
+	if err := pipe.Load(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	stopped := make(chan struct{})
+	go func() { pipe.Run(ctx); close(stopped) }()
+	srv := server.New(cfg, server.Deps{Store: db.Store, Hub: hub, Ingest: pipe, Log: log})
 	ts := httptest.NewServer(srv.Handler())
-	t.Cleanup(ts.Close)
+	t.Cleanup(func() {
+		srv.StopStreams()
+		ts.Close()
+		cancel()
+		<-stopped
+	})
 	conn, err := pgx.Connect(context.Background(), db.URL)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { conn.Close(context.Background()) })
-	return &env{ts: ts, db: db, srv: srv, conn: conn}
+	e := &env{ts: ts, db: db, srv: srv, hub: hub, pipe: pipe, conn: conn}
+	e.volunteer = scalar[int64](t, e, `SELECT min(person_id) FROM volunteers`)
+	return e
 }
 
 // scalar runs a one-value query on the test database.
@@ -84,7 +110,7 @@ func (e *env) client(t *testing.T, username string, role auth.Role, grid int64) 
 	t.Helper()
 	var person int64
 	if role == auth.Device {
-		person = scalar[int64](t, e, `SELECT min(person_id) FROM volunteers`)
+		person = e.volunteer
 	}
 	id, _ := e.account(t, username, role, grid, person)
 	plain, hash := auth.NewToken("gms_")
@@ -189,4 +215,12 @@ func (c *client) get(path string, v any) int {
 		json.Unmarshal(r.Body, v)
 	}
 	return r.Status
+}
+
+func mustURL(s string) *url.URL {
+	u, err := url.Parse(s)
+	if err != nil {
+		panic(err)
+	}
+	return u
 }

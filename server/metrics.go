@@ -17,6 +17,8 @@ type metrics struct {
 	duration      *prometheus.HistogramVec
 	loginFailures prometheus.Counter
 	rateLimited   *prometheus.CounterVec
+	streamClients prometheus.Gauge
+	streamDropped prometheus.Counter
 }
 
 func newMetrics(extra ...prometheus.Collector) *metrics {
@@ -36,7 +38,13 @@ func newMetrics(extra ...prometheus.Collector) *metrics {
 			Name: "gridmap_rate_limited_total", Help: "Requests refused with 429, by limit.",
 		}, []string{"limit"}),
 	}
-	m.registry.MustRegister(m.requests, m.duration, m.loginFailures, m.rateLimited,
+	m.streamClients = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "gridmap_stream_clients", Help: "Open WebSocket streams.",
+	})
+	m.streamDropped = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "gridmap_stream_dropped_total", Help: "Streams closed because the viewer fell behind (close code 4008).",
+	})
+	m.registry.MustRegister(m.requests, m.duration, m.loginFailures, m.rateLimited, m.streamClients, m.streamDropped,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.registry.MustRegister(extra...)
 	return m

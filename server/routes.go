@@ -33,6 +33,11 @@ func (s *Server) Routes() []Route {
 		{"POST", "/api/login", auth.Public, s.login},
 		{"POST", "/api/logout", auth.Public, s.logout},
 		{"GET", "/api/me", auth.LoggedIn, s.me},
+		{"GET", "/ws", auth.ReadMap, s.stream},
+		{"POST", "/api/positions", auth.PostPositions, s.postPositions},
+		{"GET", "/ws/device", auth.PostPositions, s.deviceStream},
+		{"GET", "/api/teams", auth.ReadMap, s.teams},
+		{"GET", "/api/volunteers/{id}/trail", auth.ReadMap, s.trail},
 
 		{"GET", "/api/tree", auth.ReadMap, s.tree},
 		{"GET", "/api/grids", auth.ReadMap, s.grids},
@@ -92,7 +97,9 @@ func (s *Server) guard(rt Route) http.Handler {
 				s.tooMany(w, r, "writes", "", wait)
 				return
 			}
-			if ok, wait := s.writeAddrLimit.allow("addr:"+clientAddr(r), now); !ok {
+			// Phones behind one carrier NAT share an address; devices are
+			// limited per account only.
+			if ok, wait := s.writeAddrLimit.allow("addr:"+clientAddr(r), now); !ok && rt.Perm != auth.PostPositions {
 				s.tooMany(w, r, "writes", "", wait)
 				return
 			}
@@ -122,6 +129,7 @@ func (s *Server) hierarchy(ctx context.Context) (*auth.Hierarchy, error) {
 		return nil, err
 	}
 	s.hier, s.hierLoaded = h, s.now()
+	s.hub.SetHierarchy(h)
 	return h, nil
 }
 
@@ -192,13 +200,25 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request, _ *auth.Princip
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request, _ *auth.Principal) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
+	status := map[string]string{"status": "ok", "database": "ok"}
+	ready := true
 	if err := s.store.Ping(ctx); err != nil {
-		s.log.Warn("not ready", "error", err)
-		s.writeJSON(w, r, http.StatusServiceUnavailable, "application/json; charset=utf-8",
-			map[string]string{"status": "unavailable", "database": "unreachable"})
+		s.log.Warn("not ready: database", "error", err)
+		status["database"], ready = "unreachable", false
+	}
+	if s.relay != nil {
+		status["nats"] = "ok"
+		if err := s.relay.Ping(); err != nil {
+			s.log.Warn("not ready: nats", "error", err)
+			status["nats"], ready = "unreachable", false
+		}
+	}
+	if !ready {
+		status["status"] = "unavailable"
+		s.writeJSON(w, r, http.StatusServiceUnavailable, "application/json; charset=utf-8", status)
 		return
 	}
-	s.ok(w, r, map[string]string{"status": "ok", "database": "ok"})
+	s.ok(w, r, status)
 }
 
 func (s *Server) metricsPage(w http.ResponseWriter, r *http.Request, _ *auth.Principal) {

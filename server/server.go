@@ -3,6 +3,7 @@
 package server
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -16,6 +17,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/gridmap/gridmap/auth"
+	"github.com/gridmap/gridmap/ingest"
+	"github.com/gridmap/gridmap/live"
 	"github.com/gridmap/gridmap/static"
 	"github.com/gridmap/gridmap/store"
 )
@@ -29,6 +32,7 @@ type Config struct {
 	SecureCookies   bool          // mark the session cookie Secure (behind TLS)
 	LoginPerMinute  float64       // password attempts per account; six times as many per address
 	WritePerMinute  float64       // writes per account
+	AllowedOrigins  []string      // other origins allowed to open the stream (e.g. a wall-display host)
 }
 
 // withDefaults fills zero settings with safe values.
@@ -48,10 +52,21 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
+// Deps are the parts a server is built from.
+type Deps struct {
+	Store  *store.Store
+	Hub    *live.Hub        // fan-out to viewers
+	Ingest *ingest.Pipeline // the position path; nil refuses positions
+	Relay  *live.Relay      // NATS between instances; nil for a single instance
+	Log    *slog.Logger
+}
+
 // Server serves the API and the map.
 type Server struct {
 	cfg     Config
 	store   *store.Store
+	ingest  *ingest.Pipeline
+	relay   *live.Relay
 	log     *slog.Logger
 	files   fs.FS
 	metrics *metrics
@@ -65,11 +80,20 @@ type Server struct {
 	hierMu     sync.Mutex
 	hier       *auth.Hierarchy
 	hierLoaded time.Time
+
+	hub         *live.Hub
+	streams     sync.WaitGroup // open WebSocket streams
+	stopStreams chan struct{}  // closed on shutdown: streams send 1001 and end
+	stopOnce    sync.Once
 }
 
 // New returns a server over st. It warns when the front-end libraries
 // were not vendored into the build, since the map cannot draw without them.
-func New(cfg Config, st *store.Store, log *slog.Logger) *Server {
+func New(cfg Config, d Deps) *Server {
+	st, log := d.Store, d.Log
+	if d.Hub == nil {
+		d.Hub = live.NewHub(auth.NewHierarchy(nil))
+	}
 	if _, err := fs.Stat(static.FS, "vendor/leaflet/leaflet.js"); err != nil {
 		log.Warn("front-end libraries missing from the build; run `make vendor` and rebuild", "error", err)
 	}
@@ -81,6 +105,7 @@ func New(cfg Config, st *store.Store, log *slog.Logger) *Server {
 	}
 	return &Server{
 		cfg: cfg, store: st, log: log, files: static.FS, now: time.Now,
+		hub: d.Hub, ingest: d.Ingest, relay: d.Relay, stopStreams: make(chan struct{}),
 		metrics: newMetrics(
 			pool("gridmap_db_connections_acquired", "Database connections in use.", func(a, _, _ int32) int32 { return a }),
 			pool("gridmap_db_connections_idle", "Idle database connections.", func(_, i, _ int32) int32 { return i }),
@@ -124,13 +149,28 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, grace time.Duration
 	s.log.Info("shutting down", "grace", grace.String())
 	sctx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
-	if err := hs.Shutdown(sctx); err != nil {
+	// Stop accepting and drain HTTP; hijacked WebSockets are not part of
+	// that, so tell them to close (1001) and wait for them too.
+	err := hs.Shutdown(sctx)
+	s.StopStreams()
+	waited := make(chan struct{})
+	go func() { s.streams.Wait(); close(waited) }()
+	select {
+	case <-waited:
+	case <-sctx.Done():
+	}
+	if err != nil {
 		return fmt.Errorf("server: shutdown: %w", err)
 	}
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("server: %w", err)
 	}
 	return nil
+}
+
+// StopStreams closes every WebSocket stream with 1001 (going away).
+func (s *Server) StopStreams() {
+	s.stopOnce.Do(func() { close(s.stopStreams) })
 }
 
 // statusWriter records the status a handler wrote, for the request log.
@@ -153,6 +193,20 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 	w.bytes += n
 	return n, err
 }
+
+// Hijack hands the connection to a WebSocket upgrade; the request log
+// records it as 101.
+func (w *statusWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	h, ok := w.ResponseWriter.(http.Hijacker)
+	if !ok {
+		return nil, nil, errors.New("server: response does not support hijacking")
+	}
+	w.status = http.StatusSwitchingProtocols
+	return h.Hijack()
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // logRequests gives each request an id and logs one line when it ends.
 func (s *Server) logRequests(next http.Handler) http.Handler {

@@ -18,9 +18,10 @@
 import { setLang, explicitLang, applyI18n } from './i18n.js';
 import { getJSON, isAbort, ApiError } from './api.js';
 import { initChrome, showError, showNotice, renderCrumbs, renderUser, logout } from './ui.js';
-import { initPanel, openPanel, fillPanel, failPanel, closePanel, panelOpen } from './panel.js';
+import { initPanel, openPanel, fillPanel, failPanel, closePanel, panelOpen, setPanelLive } from './panel.js';
 import * as gm from './map.js';
 import { initBuildings, schedule as scheduleBuildings, buildingAt, buildingCount, BUILDINGS_MIN_ZOOM } from './buildings.js';
+import { startLive, volunteerAt, volunteersIn } from './live.js';
 
 const state = {
   focusId: null,
@@ -28,6 +29,8 @@ const state = {
   tree: new Map(), // id -> {id, parentId, level, name, code, children: [id]}
   detailCtrl: null,
   user: null, // the /api/me answer; null when the server has no logins
+  live: false, // the live stream is on (a signed-in map user)
+  l3Under: { id: null, ids: [] }, // level-3 grids under the selected grid (cached)
 };
 
 let map = null;
@@ -159,7 +162,9 @@ async function selectGrid(id, { fit = true, animate = true } = {}) {
     code: node.code,
     children: childList(id),
     onPick: (childId) => selectGrid(childId),
+    live: state.live,
   });
+  updatePanelLive();
   if (entry) focusGrid(id, { fit, animate });
   history.replaceState(null, '', `#grid=${id}`);
 
@@ -183,11 +188,40 @@ async function selectGrid(id, { fit = true, animate = true } = {}) {
   }
 }
 
+// A volunteer dot drawn over a building or polygon takes the click
+// (volunteers.js opens its popup from the map's click event).
+function volunteerUnder(layerPoint) {
+  return state.live && volunteerAt(layerPoint) !== null;
+}
+
 function onGridClick(id, ev) {
-  // A building drawn over this polygon takes the click (buildings.js opens
-  // its popup from the map's click event).
-  if (ev && ev.layerPoint && buildingAt(ev.layerPoint)) return;
+  // A building or volunteer drawn over this polygon takes the click
+  // (buildings.js and volunteers.js open their popups from the map's click).
+  if (ev && ev.layerPoint && (buildingAt(ev.layerPoint) || volunteerUnder(ev.layerPoint))) return;
   selectGrid(id);
+}
+
+// ---- live volunteers -------------------------------------------------------
+
+// Level-3 grids in a grid's subtree (the grid itself when it is level 3).
+function level3Under(id) {
+  if (state.l3Under.id === id) return state.l3Under.ids;
+  const ids = [];
+  const walk = (gid) => {
+    const n = nodeOf(gid);
+    if (!n) return;
+    if (n.level === 3) ids.push(gid);
+    const kids = state.tree.has(gid) ? state.tree.get(gid).children : gm.childrenOf(gid).map((e) => e.id);
+    kids.forEach(walk);
+  };
+  walk(id);
+  state.l3Under = { id, ids };
+  return ids;
+}
+
+function updatePanelLive() {
+  if (!state.live || state.selectedId === null) return;
+  setPanelLive(state.selectedId, volunteersIn(level3Under(state.selectedId)));
 }
 
 function onPanelClosed() {
@@ -260,10 +294,12 @@ async function main() {
   }
 
   map = gm.createMap('map', { onClick: onGridClick });
-  gm.addLegend();
+  state.live = !!user;
+  gm.addLegend({ live: state.live });
   initBuildings(map, {
     wanted: buildingsWanted,
     gridName: (id) => (nodeOf(id) ? nodeOf(id).name : null),
+    covered: volunteerUnder,
   });
 
   window.gridmap = {
@@ -292,6 +328,18 @@ async function main() {
 
   indexTree(val(tree));
   gm.drawGrids(val(l1), val(l2), val(l3));
+  if (state.live) {
+    // After the grids: count badges sit at the level-3 grids' label points.
+    window.gridmap.live = startLive(map, {
+      user,
+      gridName: (id) => (nodeOf(id) ? nodeOf(id).name : null),
+      gridLabel: (id) => {
+        const e = gm.gridEntry(id);
+        return e && e.level === 3 ? gm.gridLabelPoint(id) : null;
+      },
+      onCounts: updatePanelLive,
+    });
+  }
   const n = gm.gridCounts();
   if (n.l1 + n.l2 + n.l3 === 0) {
     if (!failed.length) showNotice('nogrids', 'notice.noGrids');

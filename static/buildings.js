@@ -24,7 +24,7 @@ function radiusFor(hasHead, zoom) {
 let map = null;
 let renderer = null;
 let group = null;
-let opts = null; // {wanted(): bool, gridName(id): string|null}
+let opts = null; // {wanted(): bool, gridName(id): string|null, covered(layerPoint): bool}
 let drawn = []; // [{feature, latlng, radius, pt}] with pt the layer point at ptZoom
 let ptZoom = null;
 let timer = null;
@@ -54,6 +54,8 @@ export function initBuildings(theMap, options) {
     resize();
   });
   map.on('click', (ev) => {
+    // Something drawn above the buildings (a volunteer) takes the click.
+    if (opts.covered && opts.covered(ev.layerPoint)) return;
     const f = buildingAt(ev.layerPoint);
     if (f) openPopup(f);
   });

@@ -226,14 +226,23 @@ const LegendControl = L.Control.extend({
         item('sw-l2', 'legend.l2'),
         item('sw-l3', 'legend.l3'),
         item('sw-bhead', 'legend.bHead'),
-        item('sw-bnohead', 'legend.bNoHead')
+        item('sw-bnohead', 'legend.bNoHead'),
+        this.options.live && item('sw-vol', 'legend.volunteers'),
+        this.options.live &&
+          el(
+            'li',
+            {},
+            el('span', { class: 'sw sw-vcluster', 'aria-hidden': 'true' }, '12'),
+            t('legend.vCluster')
+          )
       )
     );
   },
 });
 
-export function addLegend() {
-  new LegendControl({ position: 'bottomleft' }).addTo(map);
+// live: also explain the volunteer dots and count badges.
+export function addLegend({ live = false } = {}) {
+  new LegendControl({ position: 'bottomleft', live }).addTo(map);
 }
 
 // ---- geometry helpers ------------------------------------------------------
@@ -469,6 +478,7 @@ function addGridFeature(f, level, index) {
     color: index,
     layer: null,
     label: null,
+    at: null,
   };
   const pane = `l${level}`;
   entry.layer = L.geoJSON(f, {
@@ -509,8 +519,10 @@ function addGridFeature(f, level, index) {
     }
   });
 
+  // Where the label goes; volunteer count badges use it too (volunteers.js).
+  const at = labelPoint(f.geometry);
+  entry.at = at;
   if (level >= 2 && entry.name) {
-    const at = labelPoint(f.geometry);
     if (at) {
       entry.label = L.tooltip({
         permanent: true,
@@ -538,6 +550,12 @@ export function drawGrids(l1, l2, l3) {
   l2f.forEach((f, i) => addGridFeature(f, 2, i));
   feats(l3).forEach((f, i) => addGridFeature(f, 3, i));
   restyleAll();
+}
+
+// The label point of a drawn grid (a LatLng inside it), or null.
+export function gridLabelPoint(id) {
+  const e = grids.get(id);
+  return e ? e.at : null;
 }
 
 export function gridBounds(id) {

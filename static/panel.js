@@ -37,8 +37,8 @@ export function closePanel(byUser = false) {
 
 // Show the panel at once with what the map already knows; fillPanel() adds
 // the roll-up counts when /api/grids/{id} answers.
-export function openPanel({ id, level, name, code, children, onPick }) {
-  state = { id, level, name, code, detail: null, failed: false, children: children || [], onPick };
+export function openPanel({ id, level, name, code, children, onPick, live = false }) {
+  state = { id, level, name, code, detail: null, failed: false, children: children || [], onPick, live, liveCount: null };
   $('panel').hidden = false;
   document.body.classList.add('panel-open');
   render();
@@ -57,6 +57,14 @@ export function failPanel(id) {
   if (!state || state.id !== id || state.detail) return;
   state.failed = true;
   render();
+}
+
+// Volunteers now in the grid (live.js), updated in place.
+export function setPanelLive(id, n) {
+  if (!state || state.id !== id || !state.live) return;
+  state.liveCount = n;
+  const node = document.getElementById('panel-live-count');
+  if (node) node.textContent = fmtNumber(n);
 }
 
 export function panelGridId() {
@@ -150,7 +158,18 @@ function render() {
     'dl',
     { class: 'stats stats-people' },
     row('leader', leader),
-    fmtArea(p.area_m2) && row('area', fmtArea(p.area_m2))
+    fmtArea(p.area_m2) && row('area', fmtArea(p.area_m2)),
+    state.live &&
+      row(
+        'volunteersNow',
+        el(
+          'span',
+          { class: 'live-count' },
+          el('span', { class: 'live-count-dot', 'aria-hidden': 'true' }),
+          el('span', { id: 'panel-live-count' }, state.liveCount === null ? '—' : fmtNumber(state.liveCount))
+        ),
+        'live'
+      )
   );
 
   const counts = el(

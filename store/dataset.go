@@ -14,7 +14,8 @@ import (
 type Progress func(table string, done, total int)
 
 // dataTables are the tables a dataset fills, in the order TRUNCATE needs.
-const dataTables = `households, buildings, grid_staff, volunteers, volunteer_teams, party_members,
+const dataTables = `positions, latest_positions, live_events, audit_log, api_tokens, sessions, accounts,
+	households, buildings, grid_staff, volunteers, volunteer_teams, party_members,
 	grid_lineage, grid_versions, boundary_publications, grids, people`
 
 // HasData reports whether any grid exists.

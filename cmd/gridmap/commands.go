@@ -8,6 +8,8 @@ import (
 	"os"
 	"time"
 
+	"github.com/gridmap/gridmap/ingest"
+	"github.com/gridmap/gridmap/live"
 	"github.com/gridmap/gridmap/seed"
 	"github.com/gridmap/gridmap/server"
 	"github.com/gridmap/gridmap/store"
@@ -36,12 +38,42 @@ func serve(ctx context.Context, args []string) error {
 	if err := st.SchemaStatus(ctx); err != nil {
 		return err
 	}
+	hier, err := st.Hierarchy(ctx)
+	if err != nil {
+		return err
+	}
+	hub := live.NewHub(hier)
+	if seq, err := st.LastEventSeq(ctx); err == nil {
+		hub.SetLastSeq(seq)
+	}
+	var relay *live.Relay
+	if c.NATS != "" {
+		host, _ := os.Hostname()
+		if relay, err = live.NewRelay(c.NATS, fmt.Sprintf("%s-%d", host, os.Getpid()), hub, log); err != nil {
+			return err
+		}
+		defer relay.Close()
+		log.Info("sharing the live stream through nats", "url", c.NATS)
+	}
+	pipe := ingest.New(ingest.Config{MaxAge: c.PositionMaxAge, Dwell: c.Dwell, Retention: c.Retention}, st, hub, relay, log)
+	if err := pipe.Load(ctx); err != nil {
+		return err
+	}
+	runCtx, stopPipe := context.WithCancel(context.WithoutCancel(ctx))
+	piped := make(chan struct{})
+	go func() { pipe.Run(runCtx); close(piped) }()
 	srv := server.New(server.Config{
 		TileURL: c.TileURL, TileAttribution: c.TileAttribution, DefaultLang: c.Lang,
 		SessionTTL: c.SessionTTL, SecureCookies: c.SecureCookies,
 		LoginPerMinute: c.LoginPerMinute, WritePerMinute: c.WritePerMinute,
-	}, st, log)
-	return srv.Run(ctx, c.Listen, c.ShutdownGrace)
+		AllowedOrigins: c.AllowedOrigins,
+	}, server.Deps{Store: st, Hub: hub, Ingest: pipe, Relay: relay, Log: log})
+	err = srv.Run(ctx, c.Listen, c.ShutdownGrace)
+	// HTTP is drained: flush what the pipeline still holds, then close.
+	stopPipe()
+	<-piped
+	log.Info("stopped", "positions_accepted", pipe.Accepted.Load(), "positions_persisted", pipe.Persisted.Load())
+	return err
 }
 
 func migrate(ctx context.Context, args []string) error {

@@ -29,6 +29,11 @@ type Config struct {
 	SecureCookies   bool
 	LoginPerMinute  float64
 	WritePerMinute  float64
+	AllowedOrigins  []string
+	NATS            string
+	PositionMaxAge  time.Duration
+	Dwell           time.Duration
+	Retention       time.Duration
 }
 
 func env(key, def string) string {
@@ -43,6 +48,16 @@ func dbFlag(fs *flag.FlagSet, c *Config) {
 	fs.StringVar(&c.DatabaseURL, "db", env("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/gridmap?sslmode=disable"),
 		"PostgreSQL/PostGIS connection URL (env DATABASE_URL)")
 	fs.TextVar(&c.LogLevel, "log-level", levelFromEnv(), "debug, info, warn or error (env GRIDMAP_LOG_LEVEL)")
+}
+
+func splitList(v string) []string {
+	var out []string
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 func durationEnv(key string, def time.Duration) time.Duration {
@@ -76,6 +91,15 @@ func serveFlags(fs *flag.FlagSet, c *Config) {
 		"mark the session cookie Secure; set when served over HTTPS behind a proxy (env GRIDMAP_SECURE_COOKIES)")
 	fs.Float64Var(&c.LoginPerMinute, "login-rate", 5, "password attempts allowed per minute per account and per address")
 	fs.Float64Var(&c.WritePerMinute, "write-rate", 300, "writes allowed per minute per account")
+	fs.Func("allowed-origins", "comma-separated extra origins allowed to open the live stream (env GRIDMAP_ALLOWED_ORIGINS)", func(v string) error {
+		c.AllowedOrigins = splitList(v)
+		return nil
+	})
+	c.AllowedOrigins = splitList(env("GRIDMAP_ALLOWED_ORIGINS", ""))
+	fs.StringVar(&c.NATS, "nats", env("GRIDMAP_NATS", ""), "NATS URL to share the live stream between instances, e.g. nats://127.0.0.1:4222; empty for a single instance (env GRIDMAP_NATS)")
+	fs.DurationVar(&c.PositionMaxAge, "position-max-age", durationEnv("GRIDMAP_POSITION_MAX_AGE", 10*time.Minute), "positions older than this are refused (env GRIDMAP_POSITION_MAX_AGE)")
+	fs.DurationVar(&c.Dwell, "geofence-dwell", durationEnv("GRIDMAP_GEOFENCE_DWELL", 20*time.Second), "a volunteer counts as in a new grid after this long there (env GRIDMAP_GEOFENCE_DWELL)")
+	fs.DurationVar(&c.Retention, "retention", durationEnv("GRIDMAP_RETENTION", 30*24*time.Hour), "positions and stream events are kept this long (env GRIDMAP_RETENTION)")
 }
 
 // Validate reports the first setting that cannot work.
@@ -104,6 +128,12 @@ func (c *Config) Validate() error {
 	}
 	if c.LoginPerMinute <= 0 || c.WritePerMinute <= 0 {
 		return errors.New("--login-rate and --write-rate: must be positive")
+	}
+	if c.NATS != "" && !strings.HasPrefix(c.NATS, "nats://") && !strings.HasPrefix(c.NATS, "tls://") {
+		return fmt.Errorf("--nats: %q is not a nats:// URL", c.NATS)
+	}
+	if c.PositionMaxAge < time.Minute || c.Dwell < 0 || c.Retention < time.Hour {
+		return errors.New("--position-max-age at least 1m, --geofence-dwell not negative, --retention at least 1h")
 	}
 	return nil
 }

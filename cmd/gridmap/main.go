@@ -26,6 +26,7 @@ commands:
   seed      load the demo subdistrict (--demo) or a generated city (--city N)
   user add  create an account (prints a generated password)
   token     create or revoke an API/device token
+  simulate  walk volunteers around their areas, posting positions to a server
 
 Run 'gridmap <command> -h' for a command's flags.
 `
@@ -50,6 +51,8 @@ func main() {
 		err = userCmd(ctx, args)
 	case "token":
 		err = tokenCmd(ctx, args)
+	case "simulate":
+		err = simulateCmd(ctx, args)
 	case "-h", "--help", "help":
 		fmt.Print(usage)
 		return

@@ -1,0 +1,228 @@
+// Package ingest is the live path of a position: validate a device's
+// report, convert it to WGS84, assign it to its grid with the in-memory
+// index, track geofence changes, hand it to the hub (and other instances)
+// at once, and persist it in batches without ever making the device wait
+// on the database.
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/paulmach/orb"
+
+	"github.com/gridmap/gridmap/auth"
+	"github.com/gridmap/gridmap/geo"
+	"github.com/gridmap/gridmap/live"
+	"github.com/gridmap/gridmap/store"
+	"github.com/gridmap/gridmap/track"
+)
+
+// Config bounds what is accepted and how persistence batches.
+type Config struct {
+	MaxAge     time.Duration // reports older than this are refused
+	MaxFuture  time.Duration // reports further ahead of the server clock are refused
+	MaxBatch   int           // reports in one request
+	Buffer     int           // positions waiting for the database
+	BatchSize  int           // positions in one COPY
+	FlushEvery time.Duration // longest a position waits for its COPY
+	Dwell      time.Duration // geofence hysteresis
+	Retention  time.Duration // positions and stream events are kept this long
+}
+
+func (c Config) withDefaults() Config {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&c.MaxAge, 10*time.Minute)
+	def(&c.MaxFuture, time.Minute)
+	def(&c.FlushEvery, 200*time.Millisecond)
+	def(&c.Dwell, 20*time.Second)
+	def(&c.Retention, 30*24*time.Hour)
+	if c.MaxBatch <= 0 {
+		c.MaxBatch = 500
+	}
+	if c.Buffer <= 0 {
+		c.Buffer = 200_000
+	}
+	if c.BatchSize <= 0 {
+		c.BatchSize = 5000
+	}
+	return c
+}
+
+// Coordinate systems a report may use.
+const (
+	WGS84 = "wgs84"
+	GCJ02 = "gcj02"
+)
+
+// Report is one fix as a device sends it.
+type Report struct {
+	Lon      float64   `json:"lon"`
+	Lat      float64   `json:"lat"`
+	Accuracy float32   `json:"accuracy"`
+	At       time.Time `json:"at"`
+	CRS      string    `json:"crs"`
+}
+
+// ReportError names the report and field at fault.
+type ReportError struct {
+	Field, Msg string
+}
+
+func (e *ReportError) Error() string { return e.Field + ": " + e.Msg }
+
+// Errors a caller branches on.
+var (
+	ErrUnknownVolunteer = errors.New("ingest: not a volunteer")
+	ErrBusy             = errors.New("ingest: buffer full")
+	ErrNotReady         = errors.New("ingest: grid index not loaded")
+)
+
+// Pipeline is the live path. Ingest may be called from many goroutines;
+// Run persists and must run for the pipeline's lifetime.
+type Pipeline struct {
+	cfg   Config
+	store *store.Store
+	hub   *live.Hub
+	relay *live.Relay // nil for a single instance
+	log   *slog.Logger
+
+	index atomic.Pointer[geo.Index]
+	vols  atomic.Pointer[map[int64]store.VolunteerInfo]
+
+	trackMu sync.Mutex
+	tracker *track.Tracker
+
+	buf    chan store.Position
+	events chan store.LiveEvent
+
+	Accepted  atomic.Int64 // positions accepted
+	Dropped   atomic.Int64 // positions refused because the buffer was full
+	Persisted atomic.Int64 // positions written to the database
+	Published atomic.Int64 // durable events stored and published
+}
+
+// New returns a pipeline; call Load before Ingest and run Run.
+func New(cfg Config, st *store.Store, hub *live.Hub, relay *live.Relay, log *slog.Logger) *Pipeline {
+	cfg = cfg.withDefaults()
+	p := &Pipeline{cfg: cfg, store: st, hub: hub, relay: relay, log: log,
+		buf: make(chan store.Position, cfg.Buffer), events: make(chan store.LiveEvent, 100_000)}
+	p.tracker = track.New(track.Config{Dwell: cfg.Dwell}, func(grid, area int64) bool {
+		return auth.Scope{Root: area}.Contains(hub.Hierarchy(), grid)
+	})
+	return p
+}
+
+// Load (re)builds the grid index and the volunteer list from the
+// database and swaps them in; call it again after boundaries change.
+func (p *Pipeline) Load(ctx context.Context) error {
+	regions, err := p.store.GridShapes(ctx, 3)
+	if err != nil {
+		return err
+	}
+	ix, err := geo.NewIndex(regions)
+	if err != nil {
+		return fmt.Errorf("ingest: build index: %w", err)
+	}
+	vs, err := p.store.Volunteers(ctx)
+	if err != nil {
+		return err
+	}
+	m := make(map[int64]store.VolunteerInfo, len(vs))
+	for _, v := range vs {
+		m[v.PersonID] = v
+	}
+	p.index.Store(ix)
+	p.vols.Store(&m)
+	return nil
+}
+
+// BufferLen is the number of positions waiting for the database.
+func (p *Pipeline) BufferLen() int { return len(p.buf) }
+
+// check validates one report and returns its WGS84 point.
+func (p *Pipeline) check(i int, r Report, now time.Time) (orb.Point, error) {
+	field := func(f string) string { return fmt.Sprintf("positions[%d].%s", i, f) }
+	switch {
+	case math.IsNaN(r.Lon) || r.Lon < -180 || r.Lon > 180:
+		return orb.Point{}, &ReportError{field("lon"), "out of range -180..180"}
+	case math.IsNaN(r.Lat) || r.Lat < -90 || r.Lat > 90:
+		return orb.Point{}, &ReportError{field("lat"), "out of range -90..90"}
+	case r.Accuracy < 0 || r.Accuracy > 100_000 || math.IsNaN(float64(r.Accuracy)):
+		return orb.Point{}, &ReportError{field("accuracy"), "want metres, 0 to 100000"}
+	case r.At.IsZero():
+		return orb.Point{}, &ReportError{field("at"), "required: when the fix was taken (RFC 3339)"}
+	case r.At.After(now.Add(p.cfg.MaxFuture)):
+		return orb.Point{}, &ReportError{field("at"), fmt.Sprintf("more than %s in the future", p.cfg.MaxFuture)}
+	case r.At.Before(now.Add(-p.cfg.MaxAge)):
+		return orb.Point{}, &ReportError{field("at"), fmt.Sprintf("older than %s", p.cfg.MaxAge)}
+	}
+	pt := orb.Point{r.Lon, r.Lat}
+	switch r.CRS {
+	case "", WGS84:
+	case GCJ02:
+		pt = geo.GCJ02ToWGS84(pt)
+	default:
+		return orb.Point{}, &ReportError{field("crs"), "want wgs84 or gcj02"}
+	}
+	return pt, nil
+}
+
+// Ingest accepts a device's batch for volunteer: every report is checked
+// first (an error names the first bad one and nothing is taken), then all
+// are assigned, tracked, published and buffered for the database.
+func (p *Pipeline) Ingest(volunteer int64, reports []Report, now time.Time) (int, error) {
+	if len(reports) > p.cfg.MaxBatch {
+		return 0, &ReportError{"positions", fmt.Sprintf("at most %d per request", p.cfg.MaxBatch)}
+	}
+	ix, vols := p.index.Load(), p.vols.Load()
+	if ix == nil || vols == nil {
+		return 0, ErrNotReady
+	}
+	v, ok := (*vols)[volunteer]
+	if !ok {
+		return 0, ErrUnknownVolunteer
+	}
+	pts := make([]orb.Point, len(reports))
+	for i, r := range reports {
+		pt, err := p.check(i, r, now)
+		if err != nil {
+			return 0, err
+		}
+		pts[i] = pt
+	}
+	if len(p.buf)+len(reports) > cap(p.buf) {
+		p.Dropped.Add(int64(len(reports)))
+		return 0, ErrBusy
+	}
+	ps := make([]live.Position, len(reports))
+	for i, r := range reports {
+		grid, _ := ix.Locate(pts[i])
+		ps[i] = live.Position{VolunteerID: volunteer, TeamID: v.TeamID, GridID: grid,
+			Lon: pts[i][0], Lat: pts[i][1], Accuracy: r.Accuracy, At: r.At}
+		select {
+		case p.buf <- store.Position{VolunteerID: volunteer, At: r.At, Lon: pts[i][0], Lat: pts[i][1], Accuracy: r.Accuracy, GridID: grid}:
+		default:
+			p.Dropped.Add(1)
+		}
+	}
+	p.track(v, ps)
+	p.hub.PublishPositions(ps)
+	if p.relay != nil {
+		if err := p.relay.PublishPositions(ps); err != nil {
+			p.log.Warn("nats: publish positions", "error", err)
+		}
+	}
+	p.Accepted.Add(int64(len(ps)))
+	return len(ps), nil
+}

@@ -1,0 +1,191 @@
+package ingest
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/gridmap/gridmap/live"
+	"github.com/gridmap/gridmap/store"
+	"github.com/gridmap/gridmap/track"
+)
+
+// geofencePayload is the data of a geofence stream event.
+type geofencePayload struct {
+	Kind      track.Kind `json:"kind"`
+	Volunteer int64      `json:"volunteer"`
+	Team      int64      `json:"team"`
+	TeamGrid  int64      `json:"team_grid"`
+	Lon       float64    `json:"lon"`
+	Lat       float64    `json:"lat"`
+}
+
+// track feeds positions to the geofence tracker and queues its events.
+func (p *Pipeline) track(v store.VolunteerInfo, ps []live.Position) {
+	var evs []track.Event
+	p.trackMu.Lock()
+	for _, pos := range ps {
+		evs = append(evs, p.tracker.Observe(pos.VolunteerID, v.TeamGridID, pos.At, pos.Lon, pos.Lat, pos.GridID)...)
+	}
+	p.trackMu.Unlock()
+	for _, e := range evs {
+		payload, _ := json.Marshal(geofencePayload{Kind: e.Kind, Volunteer: e.VolunteerID, Team: v.TeamID, TeamGrid: e.TeamGridID, Lon: e.Lon, Lat: e.Lat})
+		le := store.LiveEvent{At: e.At, Topic: live.TopicGeofence, GridID: e.GridID, VolunteerID: e.VolunteerID, Payload: payload}
+		if le.GridID == 0 {
+			le.GridID = e.TeamGridID // an exit from every grid concerns the team's area
+		}
+		select {
+		case p.events <- le:
+		default:
+			p.log.Error("geofence event queue full; event lost", "volunteer_id", e.VolunteerID, "kind", e.Kind)
+		}
+	}
+}
+
+// Run persists buffered positions and events until ctx ends, then
+// flushes what is left, so a graceful shutdown loses nothing accepted.
+func (p *Pipeline) Run(ctx context.Context) {
+	done := make(chan struct{})
+	go func() { p.runEvents(ctx); close(done) }()
+	p.runPositions(ctx)
+	<-done
+}
+
+func (p *Pipeline) runPositions(ctx context.Context) {
+	tick := time.NewTicker(p.cfg.FlushEvery)
+	defer tick.Stop()
+	retention := time.NewTicker(time.Hour)
+	defer retention.Stop()
+	reload := time.NewTicker(10 * time.Second)
+	defer reload.Stop()
+	publication, _ := p.store.LastPublication(ctx)
+	p.prune(ctx)
+	batch := make([]store.Position, 0, p.cfg.BatchSize)
+	flush := func(ctx context.Context) {
+		for len(batch) > 0 {
+			err := p.store.WritePositions(ctx, batch)
+			if err == nil {
+				p.Persisted.Add(int64(len(batch)))
+				batch = batch[:0]
+				return
+			}
+			p.log.Error("write positions; retrying", "error", err, "positions", len(batch))
+			select {
+			case <-time.After(time.Second):
+			case <-ctx.Done():
+				return
+			}
+		}
+	}
+	for {
+		select {
+		case pos := <-p.buf:
+			batch = append(batch, pos)
+			if len(batch) >= p.cfg.BatchSize {
+				flush(ctx)
+			}
+		case <-tick.C:
+			flush(ctx)
+		case <-retention.C:
+			p.prune(ctx)
+		case <-reload.C:
+			// Boundaries published here or on another instance: rebuild.
+			if pub, err := p.store.LastPublication(ctx); err == nil && pub != publication {
+				if err := p.Load(ctx); err != nil {
+					p.log.Error("reload grid index", "error", err)
+				} else {
+					publication = pub
+					p.log.Info("grid index rebuilt", "publication_id", pub)
+				}
+			}
+		case <-ctx.Done():
+			final, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			for drained := false; !drained; {
+				select {
+				case pos := <-p.buf:
+					batch = append(batch, pos)
+					if len(batch) >= p.cfg.BatchSize {
+						flush(final)
+					}
+				default:
+					drained = true
+				}
+			}
+			flush(final)
+			cancel()
+			return
+		}
+	}
+}
+
+// runEvents stores geofence events (which gives them their seq) and then
+// publishes them, locally and to other instances.
+func (p *Pipeline) runEvents(ctx context.Context) {
+	for {
+		var batch []store.LiveEvent
+		select {
+		case e := <-p.events:
+			batch = append(batch, e)
+		case <-ctx.Done():
+			select {
+			case e := <-p.events:
+				batch = append(batch, e)
+			default:
+				return
+			}
+		}
+		for more := true; more && len(batch) < 1000; {
+			select {
+			case e := <-p.events:
+				batch = append(batch, e)
+			default:
+				more = false
+			}
+		}
+		wctx := ctx
+		if ctx.Err() != nil {
+			var cancel context.CancelFunc
+			wctx, cancel = context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+		}
+		stored, err := p.store.AppendEvents(wctx, batch)
+		for err != nil && wctx.Err() == nil {
+			p.log.Error("store events; retrying", "error", err, "events", len(batch))
+			time.Sleep(time.Second)
+			stored, err = p.store.AppendEvents(wctx, batch)
+		}
+		if err != nil {
+			p.log.Error("events lost at shutdown", "error", err, "events", len(batch))
+		}
+		for _, e := range stored {
+			le := live.Event{Seq: e.Seq, Topic: e.Topic, GridID: e.GridID, At: e.At, Payload: e.Payload}
+			p.hub.PublishEvent(le)
+			if p.relay != nil {
+				if err := p.relay.PublishEvent(le); err != nil {
+					p.log.Warn("nats: publish event", "error", err)
+				}
+			}
+			p.Published.Add(1)
+		}
+	}
+}
+
+// prune drops positions and stream events past the retention period and
+// makes sure today's and tomorrow's partitions exist.
+func (p *Pipeline) prune(ctx context.Context) {
+	now := time.Now()
+	if err := p.store.EnsurePositionPartitions(ctx, now.Add(-24*time.Hour), now.Add(48*time.Hour)); err != nil {
+		p.log.Error("position partitions", "error", err)
+	}
+	cutoff := now.Add(-p.cfg.Retention)
+	dropped, err := p.store.DropPositionsBefore(ctx, cutoff)
+	if err != nil {
+		p.log.Error("position retention", "error", err)
+	}
+	for _, name := range dropped {
+		p.log.Info("positions past retention dropped", "partition", name)
+	}
+	if _, err := p.store.DropEventsBefore(ctx, cutoff); err != nil {
+		p.log.Error("event retention", "error", err)
+	}
+}

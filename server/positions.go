@@ -1,0 +1,168 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/gridmap/gridmap/auth"
+	"github.com/gridmap/gridmap/ingest"
+)
+
+// positionsRequest is a device's batch of fixes.
+type positionsRequest struct {
+	Positions []ingest.Report `json:"positions"`
+}
+
+// ingestError answers an ingest error: 400 naming the report field, 403
+// for an account that is not a volunteer's device, 503 when full.
+func (s *Server) ingestError(w http.ResponseWriter, r *http.Request, err error) {
+	var re *ingest.ReportError
+	switch {
+	case errors.As(err, &re):
+		s.clientError(w, r, http.StatusBadRequest, re.Field, re.Error())
+	case errors.Is(err, ingest.ErrUnknownVolunteer):
+		s.clientError(w, r, http.StatusForbidden, "", "this device's person is not a volunteer")
+	case errors.Is(err, ingest.ErrBusy), errors.Is(err, ingest.ErrNotReady):
+		w.Header().Set("Retry-After", "1")
+		s.clientError(w, r, http.StatusServiceUnavailable, "", "busy: retry the batch in a second")
+	default:
+		s.serverError(w, r, err)
+	}
+}
+
+// postPositions takes a device's batch over HTTP. A device posts only its
+// own volunteer's positions: the volunteer comes from its token.
+func (s *Server) postPositions(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
+	if s.ingest == nil {
+		s.ingestError(w, r, ingest.ErrNotReady)
+		return
+	}
+	var req positionsRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		s.respondError(w, r, err)
+		return
+	}
+	if len(req.Positions) == 0 {
+		s.respondError(w, r, badParam("positions", "want at least one"))
+		return
+	}
+	n, err := s.ingest.Ingest(p.PersonID, req.Positions, s.now())
+	if err != nil {
+		s.ingestError(w, r, err)
+		return
+	}
+	s.writeJSON(w, r, http.StatusAccepted, "application/json; charset=utf-8", map[string]int{"accepted": n})
+}
+
+// deviceStream takes positions over a WebSocket: each message is a
+// positionsRequest, each answer {"type":"ack","accepted":n} or an error.
+func (s *Server) deviceStream(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
+	if s.ingest == nil {
+		s.ingestError(w, r, ingest.ErrNotReady)
+		return
+	}
+	conn, err := s.upgrader().Upgrade(w, r, nil)
+	if err != nil {
+		return
+	}
+	s.streams.Add(1)
+	defer s.streams.Done()
+	defer conn.Close()
+	conn.SetReadLimit(maxBody)
+	go func() {
+		<-s.stopStreams
+		closeWith(conn, websocket.CloseGoingAway, "server shutting down")
+		conn.Close()
+	}()
+	for {
+		conn.SetReadDeadline(time.Now().Add(pongWait))
+		_, data, err := conn.ReadMessage()
+		if err != nil {
+			return
+		}
+		var req positionsRequest
+		var answer []byte
+		if err := decodeBody(data, &req); err != nil {
+			var fe *fieldError
+			errors.As(err, &fe)
+			answer = errorFrame(fe.field, fe.msg)
+		} else if n, err := s.ingest.Ingest(p.PersonID, req.Positions, s.now()); err != nil {
+			var re *ingest.ReportError
+			if errors.As(err, &re) {
+				answer = errorFrame(re.Field, re.Error())
+			} else {
+				answer = errorFrame("", err.Error())
+			}
+		} else {
+			answer = []byte(`{"type":"ack","accepted":` + strconv.Itoa(n) + `}`)
+		}
+		conn.SetWriteDeadline(time.Now().Add(writeWait))
+		if conn.WriteMessage(websocket.TextMessage, answer) != nil {
+			return
+		}
+	}
+}
+
+// teams lists the volunteer teams with their colours, for the map.
+func (s *Server) teams(w http.ResponseWriter, r *http.Request, _ *auth.Principal) {
+	ts, err := s.store.Teams(r.Context(), nil)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	s.ok(w, r, map[string]any{"teams": ts})
+}
+
+type trailPoint struct {
+	Lon  float64 `json:"lon"`
+	Lat  float64 `json:"lat"`
+	T    int64   `json:"t"`
+	Grid int64   `json:"g"`
+}
+
+// trail answers a volunteer's positions of the last minutes. A scoped
+// account sees the trail of a volunteer now in its grids.
+func (s *Server) trail(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
+	ctx := r.Context()
+	id, err := parseID("id", r.PathValue("id"), false)
+	q := r.URL.Query()
+	if err == nil {
+		err = query(q, "minutes")
+	}
+	minutes := 10
+	if err == nil && q.Get("minutes") != "" {
+		minutes, err = strconv.Atoi(q.Get("minutes"))
+		if err != nil || minutes < 1 || minutes > 24*60 {
+			err = badParam("minutes", "want 1 to 1440")
+		}
+	}
+	if err != nil {
+		s.respondError(w, r, err)
+		return
+	}
+	last, ok := s.hub.Latest(id)
+	if !ok {
+		s.respondError(w, r, &fieldError{status: http.StatusNotFound, field: "id", msg: "id: no recent position for this volunteer"})
+		return
+	}
+	if !p.Scope().All() {
+		if err := s.checkGrid(ctx, p, "id", last.GridID); err != nil || last.GridID == 0 {
+			s.respondError(w, r, &fieldError{status: http.StatusForbidden, field: "id", msg: "id: this volunteer is not in your grid"})
+			return
+		}
+	}
+	ps, err := s.store.Trail(ctx, id, s.now().Add(-time.Duration(minutes)*time.Minute))
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	out := make([]trailPoint, len(ps))
+	for i, pos := range ps {
+		out[i] = trailPoint{Lon: pos.Lon, Lat: pos.Lat, T: pos.At.UnixMilli(), Grid: pos.GridID}
+	}
+	s.ok(w, r, map[string]any{"volunteer_id": id, "points": out})
+}

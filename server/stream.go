@@ -1,0 +1,338 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/gridmap/gridmap/auth"
+	"github.com/gridmap/gridmap/live"
+	"github.com/gridmap/gridmap/store"
+)
+
+// Stream timing: positions go out in frames every frameEvery; pings keep
+// idle connections alive through proxies and detect dead peers.
+const (
+	frameEvery    = 100 * time.Millisecond
+	pingEvery     = 25 * time.Second
+	pongWait      = 60 * time.Second
+	writeWait     = 10 * time.Second
+	recheckEvery  = time.Minute // the login is checked again this often
+	maxMessage    = 4096        // bytes in one viewer message
+	clientQueue   = 1024        // durable events and control frames waiting for one viewer
+	maxReplay     = 5000        // events replayed on resume before a fresh snapshot is cheaper
+	closeDeadline = time.Second
+)
+
+// subscribeMessage is what a viewer sends to choose what it receives.
+type subscribeMessage struct {
+	Type   string    `json:"type"`
+	Grid   int64     `json:"grid"`
+	BBox   []float64 `json:"bbox"`
+	Topics []string  `json:"topics"`
+	Since  int64     `json:"since"`
+}
+
+func (m *subscribeMessage) subscription() (*live.Subscription, error) {
+	if m.Type != "subscribe" {
+		return nil, badParam("type", "want \"subscribe\"")
+	}
+	if m.Grid < 0 {
+		return nil, badParam("grid", "want a grid id, or 0 for the whole area")
+	}
+	if m.Since < 0 {
+		return nil, badParam("since", "want the last seq you received, or 0")
+	}
+	sub := &live.Subscription{Root: m.Grid, Topics: map[string]bool{}}
+	if len(m.Topics) == 0 {
+		m.Topics = live.Topics()
+	}
+	for _, t := range m.Topics {
+		if !live.ValidTopic(t) {
+			return nil, badParam("topics", "unknown topic %q (want %s)", clip(t), strings.Join(live.Topics(), ", "))
+		}
+		sub.Topics[t] = true
+	}
+	if m.BBox != nil {
+		s := make([]string, len(m.BBox))
+		for i, f := range m.BBox {
+			s[i] = jsonNumber(f)
+		}
+		b, err := parseBBox(strings.Join(s, ","))
+		if err != nil {
+			return nil, err
+		}
+		sub.BBox = b
+	}
+	return sub, nil
+}
+
+func jsonNumber(f float64) string { b, _ := json.Marshal(f); return string(b) }
+
+// upgrader checks Origin: a browser may open the stream only from this
+// site (non-browser clients send no Origin and authenticate by token).
+func (s *Server) upgrader() *websocket.Upgrader {
+	return &websocket.Upgrader{
+		ReadBufferSize: 4096, WriteBufferSize: 16384,
+		CheckOrigin: func(r *http.Request) bool {
+			origin := r.Header.Get("Origin")
+			if origin == "" {
+				return true
+			}
+			for _, o := range s.cfg.AllowedOrigins {
+				if origin == o {
+					return true
+				}
+			}
+			return origin == "http://"+r.Host || origin == "https://"+r.Host
+		},
+		Error: func(w http.ResponseWriter, r *http.Request, status int, reason error) {
+			s.clientError(w, r, status, "Origin", "stream: "+reason.Error())
+		},
+	}
+}
+
+// stream serves /ws: after the upgrade the viewer sends a subscribe
+// message; it gets a snapshot (or, resuming with since, the durable
+// events it missed) and then deltas until it or the server goes away.
+func (s *Server) stream(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
+	if _, err := s.hierarchy(r.Context()); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	conn, err := s.upgrader().Upgrade(w, r, nil)
+	if err != nil {
+		return // the upgrader answered
+	}
+	s.streams.Add(1)
+	defer s.streams.Done()
+	defer conn.Close()
+	conn.SetReadLimit(maxMessage)
+	conn.SetReadDeadline(time.Now().Add(pongWait))
+	conn.SetPongHandler(func(string) error { return conn.SetReadDeadline(time.Now().Add(pongWait)) })
+
+	c := live.NewClient(clientQueue)
+	defer s.hub.Unsubscribe(c)
+	s.metrics.streamClients.Inc()
+	defer s.metrics.streamClients.Dec()
+
+	// The first subscription is answered here, before the writer starts,
+	// so that its snapshot or replay goes out ahead of any live delta.
+	if err := s.firstSubscribe(r.Context(), conn, c, p); err != nil {
+		return
+	}
+	msgs := make(chan subscribeMessage)
+	go s.readStream(conn, c, msgs)
+	s.writeStream(r, conn, c, p, msgs)
+}
+
+// closeWith sends a close frame with code and reason.
+func closeWith(conn *websocket.Conn, code int, reason string) {
+	conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), time.Now().Add(closeDeadline))
+}
+
+func errorFrame(field, msg string) []byte {
+	b, _ := json.Marshal(map[string]string{"type": "error", "field": field, "error": msg})
+	return b
+}
+
+// readSubscribe reads one subscribe message.
+func readSubscribe(conn *websocket.Conn) (subscribeMessage, error) {
+	var m subscribeMessage
+	_, data, err := conn.ReadMessage()
+	if err != nil {
+		return m, err
+	}
+	return m, decodeBody(data, &m)
+}
+
+func (s *Server) firstSubscribe(ctx context.Context, conn *websocket.Conn, c *live.Client, p *auth.Principal) error {
+	m, err := readSubscribe(conn)
+	var fe *fieldError
+	if errors.As(err, &fe) {
+		conn.SetWriteDeadline(time.Now().Add(writeWait))
+		conn.WriteMessage(websocket.TextMessage, errorFrame(fe.field, fe.msg))
+		closeWith(conn, live.CloseBadMessage, "bad subscribe message")
+		return err
+	}
+	if err != nil {
+		return err
+	}
+	frames, err := s.subscribe(ctx, c, p, m)
+	conn.SetWriteDeadline(time.Now().Add(writeWait))
+	for _, f := range frames {
+		if werr := conn.WriteMessage(websocket.TextMessage, f); werr != nil {
+			return werr
+		}
+	}
+	switch {
+	case errors.Is(err, live.ErrOutOfScope):
+		closeWith(conn, live.CloseForbidden, "subscription outside your grid")
+	case errors.As(err, &fe):
+		closeWith(conn, live.CloseBadMessage, "bad subscribe message")
+	case err != nil:
+		closeWith(conn, websocket.CloseInternalServerErr, "internal error")
+	}
+	return err
+}
+
+// subscribe applies a subscribe message and returns the frames that must
+// precede live deltas: an error, or the snapshot, or the replay.
+func (s *Server) subscribe(ctx context.Context, c *live.Client, p *auth.Principal, m subscribeMessage) ([][]byte, error) {
+	sub, err := m.subscription()
+	if err != nil {
+		var fe *fieldError
+		errors.As(err, &fe)
+		return [][]byte{errorFrame(fe.field, fe.msg)}, err
+	}
+	snap, seq, err := s.hub.Subscribe(c, p, sub)
+	if errors.Is(err, live.ErrOutOfScope) {
+		return [][]byte{errorFrame("grid", "grid: outside your grid")}, err
+	}
+	if m.Since > 0 && m.Since <= seq {
+		frames, ok, err := s.replay(ctx, c, p, sub, m.Since)
+		if err != nil {
+			return [][]byte{errorFrame("", "internal error")}, err
+		}
+		if ok {
+			// Positions are not replayed: bring the viewer up to date at once.
+			if len(snap) > 0 {
+				frames = append(frames, live.PositionsFrame(snap))
+			}
+			return frames, nil
+		}
+	}
+	c.SetLastSeq(seq)
+	return [][]byte{snapshotFrame(seq, snap, m.Since > 0)}, nil
+}
+
+// replay returns the durable events after since, or ok=false when there
+// are too many (or they were pruned) and a snapshot should go instead.
+func (s *Server) replay(ctx context.Context, c *live.Client, p *auth.Principal, sub *live.Subscription, since int64) ([][]byte, bool, error) {
+	var grids []int64
+	if sub.Root != 0 {
+		grids = (auth.Scope{Root: sub.Root}).GridIDs(s.hub.Hierarchy())
+	}
+	var topics []string
+	for t := range sub.Topics {
+		topics = append(topics, t)
+	}
+	evs, err := s.store.EventsSince(ctx, since, grids, topics, maxReplay+1)
+	if err != nil {
+		return nil, false, err
+	}
+	oldest, err := s.store.OldestEventSeq(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	if len(evs) > maxReplay || (oldest > 0 && since < oldest-1) {
+		return nil, false, nil
+	}
+	frames := [][]byte{[]byte(`{"type":"resumed","since":` + jsonNumber(float64(since)) + `}`)}
+	last := since
+	for _, e := range evs {
+		frames = append(frames, liveEvent(e).Frame())
+		last = e.Seq
+	}
+	c.SetLastSeq(last)
+	return frames, true, nil
+}
+
+func snapshotFrame(seq int64, ps []live.Position, resync bool) []byte {
+	return live.SnapshotFrame(seq, ps, resync)
+}
+
+// liveEvent converts a stored event for the hub.
+func liveEvent(e store.LiveEvent) live.Event {
+	return live.Event{Seq: e.Seq, Topic: e.Topic, GridID: e.GridID, At: e.At, Payload: e.Payload}
+}
+
+// readStream reads later subscribe messages; a bad one closes the stream.
+func (s *Server) readStream(conn *websocket.Conn, c *live.Client, msgs chan<- subscribeMessage) {
+	defer close(msgs)
+	for {
+		m, err := readSubscribe(conn)
+		if err != nil {
+			var fe *fieldError
+			if errors.As(err, &fe) {
+				c.Send(errorFrame(fe.field, fe.msg))
+			}
+			return
+		}
+		select {
+		case msgs <- m:
+		case <-c.Done():
+			return
+		}
+	}
+}
+
+// writeStream is the one writer of a connection: queued events and
+// control frames as they come, positions every frameEvery, pings, and a
+// close frame saying why when the stream ends.
+func (s *Server) writeStream(r *http.Request, conn *websocket.Conn, c *live.Client, p *auth.Principal, msgs <-chan subscribeMessage) {
+	frames := time.NewTicker(frameEvery)
+	defer frames.Stop()
+	pings := time.NewTicker(pingEvery)
+	defer pings.Stop()
+	recheck := time.NewTicker(recheckEvery)
+	defer recheck.Stop()
+	write := func(data []byte) bool {
+		conn.SetWriteDeadline(time.Now().Add(writeWait))
+		return conn.WriteMessage(websocket.TextMessage, data) == nil
+	}
+	for {
+		select {
+		case it := <-c.Queue():
+			if data, ok := c.Data(it); ok && !write(data) {
+				return
+			}
+		case <-frames.C:
+			if data := c.TakePositions(); data != nil && !write(data) {
+				return
+			}
+		case m, ok := <-msgs:
+			if !ok {
+				closeWith(conn, live.CloseNormal, "")
+				return
+			}
+			out, err := s.subscribe(r.Context(), c, p, m)
+			for _, f := range out {
+				if !write(f) {
+					return
+				}
+			}
+			if errors.Is(err, live.ErrOutOfScope) {
+				closeWith(conn, live.CloseForbidden, "subscription outside your grid")
+				return
+			}
+		case now := <-pings.C:
+			// A ping for the peer's TCP stack, and a heartbeat the page can
+			// see, so a half-dead connection is noticed even when nothing moves.
+			if conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(writeWait)) != nil {
+				return
+			}
+			if !write([]byte(`{"type":"heartbeat","t":` + strconv.FormatInt(now.UnixMilli(), 10) + `}`)) {
+				return
+			}
+		case <-recheck.C:
+			if q, err := s.authenticate(r); err != nil || q == nil {
+				closeWith(conn, live.CloseUnauthorized, "login expired")
+				return
+			}
+		case <-c.Done():
+			s.metrics.streamDropped.Inc()
+			closeWith(conn, c.CloseCode(), "too slow: queue overflowed")
+			return
+		case <-s.stopStreams:
+			closeWith(conn, live.CloseGoingAway, "server shutting down")
+			return
+		}
+	}
+}

@@ -1,0 +1,376 @@
+// The live stream (docs/STREAM.md): one WebSocket to /ws on this origin,
+// authenticated by the session cookie. It feeds volunteers.js with positions,
+// shows geofence and alert events as short-lived toasts, and keeps the
+// connection indicator (#live-status) in the header.
+//
+// Reconnecting: every close except the final ones (4001 login expired, 4003
+// out of scope, 4400 a message the server rejected) is followed by a new
+// connection after 1 s, 2 s, 4 s ... at most 30 s (each 75-100% of that, so
+// displays that lost the server together do not return together). The
+// subscribe message then carries `since` = the seq of the last durable event
+// received, so the server replays what was missed (`resumed`) or sends a new
+// snapshot (`resync`). The count resets once a connection delivers its
+// snapshot or replay. A connection that never opened may be a refused upgrade
+// (401 after the session expired): /api/me is asked then, and api.js sends
+// the page to the login page on a 401.
+'use strict';
+
+import { t, getLang, onLangChange } from './i18n.js';
+import { getJSON, goToLogin } from './api.js';
+import { el, showError } from './ui.js';
+import * as vol from './volunteers.js';
+
+const TOPICS = ['positions', 'geofence', 'alerts'];
+const BACKOFF_START_MS = 1000;
+const BACKOFF_MAX_MS = 30000;
+const OFFLINE_AFTER = 6; // failed attempts (about a minute) before "offline"
+const MAX_TOASTS = 5;
+const TOAST_MS = 8000;
+const TOAST_FADE_MS = 600;
+const TOAST_MAX_AGE_MS = 2 * 60 * 1000; // older replayed events are not toasted
+
+const UNSCOPED_ROLES = ['admin', 'planner', 'viewer'];
+
+let opts = null; // {user, gridName(id)}
+let ws = null;
+let state = 'reconnecting';
+let connecting = true; // no connection has been live yet
+let attempt = 0; // failed attempts since the last live connection
+let lastSeq = 0;
+let timer = null;
+let stopped = false;
+let lastError = null; // the last `error` frame of this connection
+let toastQueue = [];
+let toastTimer = null;
+
+// ---- public ------------------------------------------------------------------
+
+export function startLive(map, options) {
+  opts = options;
+  vol.initVolunteers(map, {
+    gridName: options.gridName,
+    gridLabel: options.gridLabel,
+    onCounts: options.onCounts,
+  });
+  document.getElementById('live-status').hidden = false;
+  setState('reconnecting');
+  onLangChange(() => {
+    renderStatus();
+    for (const node of document.querySelectorAll('#toasts .toast')) if (node._render) node._render();
+  });
+  window.addEventListener('online', () => {
+    if (!ws && !stopped) connect();
+  });
+  window.addEventListener('offline', () => {
+    if (!ws && !stopped) setState('offline');
+  });
+  loadTeams();
+  connect();
+  return {
+    state: () => state,
+    volunteers: () => vol.volunteerCount(),
+    positionOf: (id) => vol.positionOf(id),
+    lastSeq: () => lastSeq,
+    // Extras for tests and debugging.
+    attempt: () => attempt,
+    displayedOf: (id) => vol.displayedOf(id),
+    badges: () => vol.badgeCount(),
+    countsByGrid: () => Object.fromEntries(vol.countsByGrid()),
+    open: (id) => vol.focusVolunteer(Number(id)),
+    toasts: () => toastCount(),
+  };
+}
+
+// Volunteers now in a set of level-3 grids.
+export function volunteersIn(gridIds) {
+  const c = vol.countsByGrid();
+  let n = 0;
+  for (const g of gridIds) n += c.get(g) || 0;
+  return n;
+}
+
+export { volunteerAt, CLUSTER_BELOW_ZOOM } from './volunteers.js';
+
+// ---- teams -------------------------------------------------------------------
+
+async function loadTeams() {
+  try {
+    const d = await getJSON('/api/teams');
+    vol.setTeams(d && Array.isArray(d.teams) ? d.teams : []);
+  } catch (err) {
+    // Dots still draw, in fallback colours and with "team #id".
+    console.warn('gridmap: /api/teams failed', err);
+  }
+}
+
+// ---- connection --------------------------------------------------------------
+
+function scopeGrid() {
+  const u = opts.user;
+  if (!u || !u.grid_id || UNSCOPED_ROLES.includes(u.role)) return 0;
+  return Number(u.grid_id) || 0;
+}
+
+function connect() {
+  window.clearTimeout(timer);
+  timer = null;
+  if (stopped || ws) return;
+  const proto = window.location.protocol === 'https:' ? 'wss:' : 'ws:';
+  let sock;
+  try {
+    sock = new WebSocket(`${proto}//${window.location.host}/ws`);
+  } catch (err) {
+    failed(false);
+    return;
+  }
+  ws = sock;
+  lastError = null;
+  let opened = false;
+  sock.onopen = () => {
+    opened = true;
+    sock.send(JSON.stringify({ type: 'subscribe', grid: scopeGrid(), topics: TOPICS, since: lastSeq }));
+  };
+  sock.onmessage = (ev) => {
+    if (ws === sock) onFrame(ev.data);
+  };
+  sock.onclose = (ev) => {
+    if (ws !== sock) return;
+    ws = null;
+    onClose(ev.code, opened);
+  };
+  // An error is always followed by a close, which does the work.
+  sock.onerror = () => {};
+}
+
+function onClose(code, opened) {
+  switch (code) {
+    case 4001: // login expired or revoked
+      stop();
+      goToLogin();
+      return;
+    case 4003: // subscription outside the account's scope
+      stop();
+      showError({ key: 'live.errScope', detail: lastError && lastError.error });
+      return;
+    case 4400: // the server could not read our message: retrying cannot help
+      stop();
+      showError({ key: 'live.errProtocol', detail: lastError && lastError.error });
+      return;
+    case 1001: // server restarting: come back after a short, spread-out pause
+      attempt = Math.max(attempt, 1);
+      setState('reconnecting');
+      later(1000 + Math.random() * 2000);
+      return;
+    case 4008: // we fell behind: the replay catches up
+      attempt = Math.max(attempt, 1);
+      setState('reconnecting');
+      later(500 + Math.random() * 1000);
+      return;
+    default:
+      failed(opened);
+  }
+}
+
+// A connection failed or dropped: wait, then try again.
+function failed(opened) {
+  attempt += 1;
+  if (!opened) {
+    // The upgrade may have been refused because the session expired; the
+    // browser does not say. /api/me answers 401 then and api.js goes to the
+    // login page.
+    getJSON('/api/me').catch(() => {});
+  }
+  const base = Math.min(BACKOFF_MAX_MS, BACKOFF_START_MS * 2 ** (attempt - 1));
+  setState(attempt >= OFFLINE_AFTER || navigator.onLine === false ? 'offline' : 'reconnecting');
+  later(base * (1 - 0.25 * Math.random()));
+}
+
+function later(ms) {
+  window.clearTimeout(timer);
+  timer = window.setTimeout(connect, ms);
+}
+
+function stop() {
+  stopped = true;
+  window.clearTimeout(timer);
+  timer = null;
+  setState('offline');
+}
+
+function becomeLive() {
+  attempt = 0;
+  connecting = false;
+  setState('live');
+}
+
+function onFrame(data) {
+  let msg;
+  try {
+    msg = JSON.parse(data);
+  } catch (err) {
+    return;
+  }
+  if (!msg || typeof msg !== 'object') return;
+  switch (msg.type) {
+    case 'snapshot':
+      // A fresh start (or a resync): the snapshot is current to its seq,
+      // which may be lower than ours if the server's sequence restarted.
+      if (Number.isFinite(msg.seq)) lastSeq = msg.seq;
+      vol.replaceAll(msg.positions);
+      becomeLive();
+      break;
+    case 'resumed':
+      becomeLive();
+      break;
+    case 'positions':
+      vol.applyPositions(msg.items);
+      break;
+    case 'event':
+      if (Number.isFinite(msg.seq)) {
+        if (msg.seq <= lastSeq) return; // seen before the reconnect
+        lastSeq = msg.seq;
+      }
+      onEvent(msg);
+      break;
+    case 'error':
+      lastError = msg;
+      console.warn('gridmap: stream error', msg);
+      break;
+    default:
+      break; // newer server, newer frames
+  }
+}
+
+// ---- status indicator ----------------------------------------------------------
+
+function setState(s) {
+  state = s;
+  document.body.dataset.live = s;
+  vol.setDimmed(s === 'offline');
+  renderStatus();
+}
+
+function renderStatus() {
+  const box = document.getElementById('live-status');
+  if (!box) return;
+  box.dataset.state = state;
+  box.dataset.attempt = String(attempt);
+  let text;
+  if (state === 'live') text = t('live.live');
+  else if (state === 'offline') text = t('live.offline');
+  else if (connecting && attempt === 0) text = t('live.connecting');
+  else text = t('live.reconnecting', { n: attempt });
+  box.querySelector('.live-text').textContent = text;
+  const tip =
+    state === 'live'
+      ? t('live.tipLive', { seq: lastSeq })
+      : state === 'offline' && stopped
+        ? t('live.tipStopped')
+        : t('live.tipRetry', { n: attempt });
+  box.title = tip;
+  box.setAttribute('aria-label', `${t('live.label')}${t('err.sep')}${text}`);
+}
+
+// ---- events and toasts ---------------------------------------------------------
+
+function gridLabel(id) {
+  return (id && opts.gridName(Number(id))) || t('vol.gridUnknown', { id });
+}
+
+function who(volunteer, team) {
+  const name = team !== null && team !== undefined ? vol.knownTeamName(team) : null;
+  return name ? t('live.who', { v: volunteer, team: name }) : t('live.whoNoTeam', { v: volunteer });
+}
+
+const GEO_KINDS = {
+  enter: { key: 'live.geoEnter', tone: 'info', grid: 'event' },
+  exit: { key: 'live.geoExit', tone: 'info', grid: 'event' },
+  outside_team_area: { key: 'live.geoOutside', tone: 'warn', grid: 'team' },
+  back_in_team_area: { key: 'live.geoBack', tone: 'ok', grid: 'team' },
+};
+
+function onEvent(msg) {
+  const at = Date.parse(msg.at);
+  if (Number.isFinite(at) && Date.now() - at > TOAST_MAX_AGE_MS) return;
+  const d = msg.data && typeof msg.data === 'object' ? msg.data : {};
+  if (msg.topic === 'geofence') {
+    const kind = GEO_KINDS[d.kind];
+    if (!kind || !Number.isFinite(d.volunteer)) return;
+    const team = Number.isFinite(d.team) ? d.team : vol.teamOfVolunteer(d.volunteer);
+    const grid = kind.grid === 'team' ? d.team_grid || msg.grid : msg.grid;
+    queueToast({
+      tone: kind.tone,
+      kind: d.kind,
+      at: Number.isFinite(at) ? at : Date.now(),
+      volunteer: d.volunteer,
+      text: () => t(kind.key, { who: who(d.volunteer, team), grid: gridLabel(grid) }),
+    });
+  } else if (msg.topic === 'alerts') {
+    const detail = typeof d.message === 'string' ? d.message : typeof d.text === 'string' ? d.text : '';
+    queueToast({
+      tone: 'bad',
+      kind: 'alert',
+      at: Number.isFinite(at) ? at : Date.now(),
+      volunteer: Number.isFinite(d.volunteer) ? d.volunteer : null,
+      text: () => {
+        const where = msg.grid ? gridLabel(msg.grid) : '';
+        return [t('live.alert'), where, detail || d.kind || ''].filter(Boolean).join(t('err.sep'));
+      },
+    });
+  }
+}
+
+// Toasts are added in batches: a replay can deliver many events at once and
+// only the newest MAX_TOASTS would be seen anyway.
+function queueToast(item) {
+  toastQueue.push(item);
+  if (toastQueue.length > MAX_TOASTS) toastQueue.splice(0, toastQueue.length - MAX_TOASTS);
+  if (!toastTimer) toastTimer = window.setTimeout(flushToasts, 50);
+}
+
+function flushToasts() {
+  toastTimer = null;
+  const items = toastQueue;
+  toastQueue = [];
+  for (const item of items) addToast(item);
+}
+
+function removeToast(node) {
+  window.clearTimeout(node._fade);
+  window.clearTimeout(node._gone);
+  node._render = null;
+  node.remove();
+}
+
+function addToast(item) {
+  const box = document.getElementById('toasts');
+  const text = el('span', { class: 'toast-text' });
+  const time = el('span', { class: 'toast-time' });
+  const node = el(
+    'div',
+    {
+      class: `toast toast-${item.tone}`,
+      role: 'status',
+      dataset: { kind: item.kind, volunteer: item.volunteer === null ? '' : String(item.volunteer) },
+    },
+    time,
+    text
+  );
+  node._render = () => {
+    text.textContent = item.text();
+    time.textContent = new Date(item.at).toLocaleTimeString(getLang(), { hour12: false });
+  };
+  node._render();
+  if (item.volunteer !== null) {
+    node.classList.add('toast-link');
+    node.addEventListener('click', () => vol.focusVolunteer(item.volunteer));
+  }
+  box.prepend(node);
+  while (box.children.length > MAX_TOASTS) removeToast(box.lastElementChild);
+  node._fade = window.setTimeout(() => node.classList.add('toast-fading'), TOAST_MS);
+  node._gone = window.setTimeout(() => removeToast(node), TOAST_MS + TOAST_FADE_MS);
+}
+
+export function toastCount() {
+  return document.querySelectorAll('#toasts .toast').length;
+}
