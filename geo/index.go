@@ -42,6 +42,7 @@ type Index struct {
 	cw, ch                 float64 // cell width and height
 	nx, ny                 int
 	unitX, unitY           float64 // degrees per unit of block coordinates
+	perUnitX, perUnitY     float64 // and their inverses
 	anchors                [anchorTries][2]float64
 	cells                  []int32 // a part, cellOutside, or cellBlock - the offset of a block
 	blocks                 []uint32
@@ -106,7 +107,7 @@ func (ix *Index) Locate(p orb.Point) (int64, bool) {
 	}
 	parts := blk[1 : 1+head>>16&31]
 	a := ix.anchor(cx, cy, int(head>>21&63))
-	qx, qy := (p[0]-a[0])/ix.unitX, (p[1]-a[1])/ix.unitY
+	qx, qy := (p[0]-a[0])*ix.perUnitX, (p[1]-a[1])*ix.perUnitY
 	var flip uint32
 	i := 1 + len(parts)
 	for w := blk[i]; w != 0; w = blk[i] {

@@ -11,7 +11,7 @@ import (
 
 // cellsPerSegment sets the raster's resolution: about one cell for every
 // few boundary segments, so a boundary cell holds a handful of edges.
-const cellsPerSegment = 0.3
+const cellsPerSegment = 0.1
 
 // maxIndexCells caps the raster, whatever the input.
 const maxIndexCells = 1 << 24
@@ -213,6 +213,7 @@ func (b *indexBuilder) raster() {
 		// All on one line, and no area: any unit will do.
 		ix.unitX, ix.unitY = max(ix.unitX, ix.unitY, 1), max(ix.unitX, ix.unitY, 1)
 	}
+	ix.perUnitX, ix.perUnitY = 1/ix.unitX, 1/ix.unitY
 	fx, fy := 0.5, 0.5
 	for k := range ix.anchors {
 		ix.anchors[k] = [2]float64{fx, fy}
