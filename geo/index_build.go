@@ -11,7 +11,7 @@ import (
 
 // cellsPerSegment sets the raster's resolution: about one cell for every
 // few boundary segments, so a boundary cell holds a handful of edges.
-const cellsPerSegment = 0.1
+const cellsPerSegment = 0.3
 
 // maxIndexCells caps the raster, whatever the input.
 const maxIndexCells = 1 << 24

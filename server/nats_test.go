@@ -1,0 +1,104 @@
+package server_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/gridmap/gridmap/auth"
+	"github.com/gridmap/gridmap/ingest"
+	"github.com/gridmap/gridmap/internal/testdb"
+	"github.com/gridmap/gridmap/live"
+	"github.com/gridmap/gridmap/server"
+)
+
+// natsURL is the NATS server the multi-instance test uses.
+func natsURL() string {
+	if u := os.Getenv("NATS_URL"); u != "" {
+		return u
+	}
+	return nats.DefaultURL
+}
+
+// instance is a second gridmap server over the same database, sharing the
+// live stream through NATS.
+func instance(t *testing.T, db *testdb.DB, id string) (*httptest.Server, *live.Relay) {
+	t.Helper()
+	ctx := context.Background()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	hier, err := db.Store.Hierarchy(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hub := live.NewHub(hier)
+	relay, err := live.NewRelay(natsURL(), id, hub, log)
+	if err != nil {
+		testdb.Unavailable(t, "NATS at %s: %v", natsURL(), err)
+	}
+	t.Cleanup(relay.Close)
+	pipe := ingest.New(ingest.Config{}, db.Store, hub, relay, log)
+	if err := pipe.Load(ctx); err != nil {
+		t.Fatal(err)
+	}
+	rctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { pipe.Run(rctx); close(done) }()
+	srv := server.New(server.Config{}, server.Deps{Store: db.Store, Hub: hub, Ingest: pipe, Relay: relay, Log: log})
+	ts := httptest.NewServer(srv.Handler())
+	t.Cleanup(func() { srv.StopStreams(); ts.Close(); cancel(); <-done })
+	return ts, relay
+}
+
+// TestNATSAcrossInstances posts a position to instance A and receives it
+// on a viewer of instance B, through the real NATS server.
+func TestNATSAcrossInstances(t *testing.T) {
+	e := newEnv(t, server.Config{}) // for the database, accounts and helpers
+	tsA, _ := instance(t, e.db, "test-a-"+e.db.Name)
+	tsB, relayB := instance(t, e.db, "test-b-"+e.db.Name)
+	if err := relayB.Ping(); err != nil {
+		t.Fatal(err)
+	}
+	wall := e.client(t, "wall", auth.Viewer, 0)
+	e.ts = tsB
+	v, _, err := dial(t, e, wall, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.send(map[string]any{"type": "subscribe", "topics": []string{"positions", "geofence"}})
+	v.next(5*time.Second, func(m message) bool { return m.Type == "snapshot" })
+
+	e.ts = tsA
+	id := volunteers(t, e, 1)[0]
+	d := e.device(t, "phone", id)
+	d.c.base = tsA.URL
+	lon, lat := pointIn(t, e, 9)
+	start := time.Now()
+	d.post(lon, lat, start)
+	var got, ev *message
+	for got == nil || ev == nil {
+		m := v.next(5*time.Second, func(m message) bool { return m.Type == "event" || m.Type == "positions" && len(m.Items) > 0 })
+		if m.Type == "event" {
+			ev = &m
+		} else {
+			got = &m
+		}
+	}
+	if got.Items[0].V != id || got.Items[0].G != 9 {
+		t.Errorf("viewer on B got %+v, want volunteer %d in grid 9", got.Items, id)
+	}
+	if ev.Grid != 9 || ev.Seq == 0 {
+		t.Errorf("geofence event on B: %+v", ev)
+	}
+	t.Logf("A → NATS → B in %v", time.Since(start))
+	var ready map[string]string
+	e.anonymous(t).get("/readyz", &ready)
+	if ready["nats"] != "ok" {
+		t.Errorf("readyz on A: %v, want nats ok", ready)
+	}
+}
