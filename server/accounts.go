@@ -152,6 +152,7 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request, p *auth.Pri
 		return
 	}
 	t, err := s.store.RevokeToken(r.Context(), actor(r, p), id)
+	s.tokens.clear()
 	if err != nil {
 		s.respondError(w, r, notFoundAs(err, "id", "token"))
 		return

@@ -72,6 +72,8 @@ type Server struct {
 	metrics *metrics
 	now     func() time.Time
 
+	tokens tokenCache // bearer tokens recently seen
+
 	loginLimit     *limiter // per account
 	loginAddrLimit *limiter // per address, looser: an office shares one address
 	writeLimit     *limiter // per account

@@ -24,7 +24,14 @@ func (s *Server) authenticate(r *http.Request) (*auth.Principal, error) {
 		if !ok || token == "" {
 			return nil, &fieldError{status: http.StatusUnauthorized, field: "Authorization", msg: "Authorization: want 'Bearer <token>'"}
 		}
-		p, err := s.store.TokenPrincipal(r.Context(), auth.HashToken(token))
+		hash := auth.HashToken(token)
+		if p, ok := s.tokens.get(hash, s.now()); ok {
+			return &p, nil
+		}
+		p, err := s.store.TokenPrincipal(r.Context(), hash)
+		if err == nil {
+			s.tokens.put(hash, p, s.now())
+		}
 		return principalOrError(p, err)
 	}
 	c, err := r.Cookie(sessionCookie)

@@ -38,6 +38,9 @@ func serve(ctx context.Context, args []string) error {
 	if err := st.SchemaStatus(ctx); err != nil {
 		return err
 	}
+	if c.DebugListen != "" {
+		go servePprof(c.DebugListen, log)
+	}
 	hier, err := st.Hierarchy(ctx)
 	if err != nil {
 		return err

@@ -31,6 +31,7 @@ type Config struct {
 	WritePerMinute  float64
 	AllowedOrigins  []string
 	NATS            string
+	DebugListen     string
 	PositionMaxAge  time.Duration
 	Dwell           time.Duration
 	Retention       time.Duration
@@ -96,6 +97,7 @@ func serveFlags(fs *flag.FlagSet, c *Config) {
 		return nil
 	})
 	c.AllowedOrigins = splitList(env("GRIDMAP_ALLOWED_ORIGINS", ""))
+	fs.StringVar(&c.DebugListen, "debug-listen", env("GRIDMAP_DEBUG_LISTEN", ""), "address for Go's pprof profiles, e.g. 127.0.0.1:6060; empty for none (env GRIDMAP_DEBUG_LISTEN)")
 	fs.StringVar(&c.NATS, "nats", env("GRIDMAP_NATS", ""), "NATS URL to share the live stream between instances, e.g. nats://127.0.0.1:4222; empty for a single instance (env GRIDMAP_NATS)")
 	fs.DurationVar(&c.PositionMaxAge, "position-max-age", durationEnv("GRIDMAP_POSITION_MAX_AGE", 10*time.Minute), "positions older than this are refused (env GRIDMAP_POSITION_MAX_AGE)")
 	fs.DurationVar(&c.Dwell, "geofence-dwell", durationEnv("GRIDMAP_GEOFENCE_DWELL", 20*time.Second), "a volunteer counts as in a new grid after this long there (env GRIDMAP_GEOFENCE_DWELL)")

@@ -208,3 +208,5 @@ func (f *fleet) post(ctx context.Context, r report) error {
 	f.posted.Add(1)
 	return nil
 }
+
+func indexOf(regions []geo.Region) (*geo.Index, error) { return geo.NewIndex(regions) }

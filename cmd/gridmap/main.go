@@ -27,6 +27,7 @@ commands:
   user add  create an account (prints a generated password)
   token     create or revoke an API/device token
   simulate  walk volunteers around their areas, posting positions to a server
+  load      devices and viewers against a server: throughput and latency
 
 Run 'gridmap <command> -h' for a command's flags.
 `
@@ -53,6 +54,8 @@ func main() {
 		err = tokenCmd(ctx, args)
 	case "simulate":
 		err = simulateCmd(ctx, args)
+	case "load":
+		err = loadCmd(ctx, args)
 	case "-h", "--help", "help":
 		fmt.Print(usage)
 		return
