@@ -183,6 +183,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 			})
 		}
 	}
+	t.Run("stream topics", func(t *testing.T) { streamTopicsMatrix(t, e) })
 	for key := range matrix {
 		found := false
 		for _, rt := range e.srv.Routes() {

@@ -105,13 +105,32 @@ func New(cfg Config, d Deps) *Server {
 			return float64(pick(st.PoolStats()))
 		})
 	}
+	extra := []prometheus.Collector{
+		pool("gridmap_db_connections_acquired", "Database connections in use.", func(a, _, _ int32) int32 { return a }),
+		pool("gridmap_db_connections_idle", "Idle database connections.", func(_, i, _ int32) int32 { return i }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "gridmap_stream_viewers", Help: "Viewers subscribed in the hub."},
+			func() float64 { return float64(d.Hub.Clients()) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "gridmap_stream_positions_delivered_total", Help: "Positions handed to viewers' frames."},
+			func() float64 { return float64(d.Hub.Positions.Load()) }),
+	}
+	if p := d.Ingest; p != nil {
+		extra = append(extra,
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "gridmap_positions_queued", Help: "Positions waiting for the database."},
+				func() float64 { return float64(p.BufferLen()) }),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "gridmap_positions_accepted_total", Help: "Positions accepted."},
+				func() float64 { return float64(p.Accepted.Load()) }),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "gridmap_positions_dropped_total", Help: "Positions refused because the buffer was full."},
+				func() float64 { return float64(p.Dropped.Load()) }),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "gridmap_positions_persisted_total", Help: "Positions written to PostGIS."},
+				func() float64 { return float64(p.Persisted.Load()) }),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "gridmap_stream_events_total", Help: "Durable stream events stored and published."},
+				func() float64 { return float64(p.Published.Load()) }),
+		)
+	}
 	return &Server{
 		cfg: cfg, store: st, log: log, files: static.FS, now: time.Now,
 		hub: d.Hub, ingest: d.Ingest, relay: d.Relay, stopStreams: make(chan struct{}),
-		metrics: newMetrics(
-			pool("gridmap_db_connections_acquired", "Database connections in use.", func(a, _, _ int32) int32 { return a }),
-			pool("gridmap_db_connections_idle", "Idle database connections.", func(_, i, _ int32) int32 { return i }),
-		),
+		metrics:        newMetrics(extra...),
 		loginLimit:     newLimiter(cfg.LoginPerMinute, int(max(1, cfg.LoginPerMinute))),
 		loginAddrLimit: newLimiter(6*cfg.LoginPerMinute, int(max(6, 6*cfg.LoginPerMinute))),
 		writeLimit:     newLimiter(cfg.WritePerMinute, int(max(10, cfg.WritePerMinute/10))),

@@ -249,9 +249,10 @@ func TestStreamScope(t *testing.T) {
 	}
 }
 
-// TestStreamTopicsMatrix subscribes to every topic as every role.
-func TestStreamTopicsMatrix(t *testing.T) {
-	e := newEnv(t, server.Config{})
+// streamTopicsMatrix subscribes to every topic as every role, inside the
+// role's scope; TestAuthorizationMatrix runs it. (Subscriptions outside
+// the scope are TestStreamScope's.)
+func streamTopicsMatrix(t *testing.T, e *env) {
 	for _, r := range auth.Roles() {
 		grid := int64(0)
 		if r.Scoped() {
