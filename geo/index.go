@@ -1,8 +1,8 @@
 package geo
 
 import (
-	"math"
 	"math/bits"
+	"slices"
 
 	"github.com/paulmach/orb"
 )
@@ -25,8 +25,9 @@ type Region struct {
 // point outside every region is not found. The rule holds exactly, to the
 // last bit of the coordinates; Naive follows it too.
 //
-// The index is a raster over the bounds of all regions. A cell that no
-// edge crosses stores its answer outright. Any other cell stores a block:
+// The index is a raster over the bounds of all regions, each cell a cache
+// line. A cell that no edge crosses stores its answer outright. Any other
+// cell stores a block:
 // which of its candidate polygons hold its anchor, a point chosen well
 // clear of every edge, and its edges as polylines relative to the anchor,
 // each with the polygons it bounds. A lookup flips those polygons in or
@@ -41,39 +42,60 @@ type Index struct {
 	invW, invH             float64 // cells per degree, 0 when an extent is 0
 	cw, ch                 float64 // cell width and height
 	nx, ny                 int
-	unitX, unitY           float64 // degrees per unit of block coordinates
-	perUnitX, perUnitY     float64 // and their inverses
+	perUnitX, perUnitY     float64 // block coordinate units per degree
 	anchors                [anchorTries][2]float64
-	cells                  []int32 // a part, cellOutside, or cellBlock - the offset of a block
-	blocks                 []uint32
-	partID                 []int64
+	cells                  []uint32 // cellWords per cell
+	spill                  []uint32 // blocks too long for their cell
+	wide                   bool     // whether ID words are part indices
+	idBase                 int64
+	partID                 []int64 // by part, in ID order
 	partShape              []orb.Polygon
 }
 
-// Values of Index.cells other than a part index.
+// Each cell has cellWords words, a cache line, so that a lookup costs one
+// memory access more often than not; the raster is sized so that most
+// blocks fit. The top two bits of the first word say what the cell holds:
+//
+//	cellOutside  nothing: no region holds any point of the cell
+//	cellInside   in the next word, the ID word of the region that holds
+//	             all of it
+//	cellBlock    its block, which starts with this word
+//	cellSpilled  in the next word, where in Index.spill its block is
+//
+// An ID word is the region's ID less Index.idBase, when the IDs span no
+// more than 32 bits, and otherwise (Index.wide) a part index.
 const (
-	cellOutside = -1
-	cellBlock   = -2 // the block at offset b is stored as cellBlock - b
+	cellWords   = 16
+	cellOutside = 0
+	cellInside  = 1
+	cellBlock   = 2
+	cellSpilled = 3
+	kindShift   = 30
 )
 
-// A block in Index.blocks is a run of words:
+// A block is a run of words:
 //
-//	header      inside | parts<<16 | anchor<<21
-//	parts       that many part indices, in ID order
-//	polylines   each: n | mask<<16, then n vertices
-//	0           the end
+//	header      inside | parts<<16 | anchor<<21 | cellBlock<<30
+//	parts       that many ID words, in ID order
+//	polylines   each: mask | polyline<<28, then its vertices
+//	0           the end, unless the cell's words end first
 //
 // Bit i of inside says the anchor is inside the i-th part. Bit i of a
 // polyline's mask says it bounds the i-th part; a stretch two neighbours
-// share is stored once with both bits. A vertex is x | y<<16, each an
-// int16 count of units from the anchor; blocks are clipped to the cell's
-// neighbours, so 16 bits reach. A block with no usable anchor or more
-// than 16 parts has the header blockExact | parts and holds only its
-// parts, and every lookup in it takes the exact path.
+// share is stored once with both bits. A vertex is x | y<<14 | lg<<28: x
+// and y are 14-bit counts of units from the anchor, and 1<<lg is at least
+// the |dx|+|dy| of the edge that ends there. Blocks are clipped to half a
+// cell around theirs, so no coordinate exceeds 1.4 cellUnits nor any edge
+// 4 cellUnits, and lg < 15 = polyline. No vertex is the anchor, so none
+// is 0. A block with no usable anchor or more than 16 parts has the
+// header blockExact | parts | cellBlock<<30 and holds only its parts, and
+// every lookup in it takes the exact path.
 const (
-	blockExact   = 1 << 31
+	blockExact   = 1 << 29
 	maxFastParts = 16
-	cellUnits    = 32767.0 / 2 // units per cell width or height
+	cellUnits    = 4000 // units per cell width or height
+	maxUnits     = 1<<13 - 1
+	polyline     = 15
 )
 
 // anchorTries is how many anchor positions a cell may try: the centre,
@@ -81,9 +103,10 @@ const (
 const anchorTries = 64
 
 // nearEdge is how close to an edge, in units, a point takes the exact
-// path. Rounding moves a block vertex by at most 0.71 units, so beyond 3
-// the rounded edges and the exact ones put the point on the same side.
-const nearEdge = 3
+// path (up to twice that, as lg rounds up). Rounding moves a block vertex
+// by at most 0.71 units and the point by less than 1.42, so beyond 4 the
+// rounded edges and the exact ones put the point on the same side.
+const nearEdge = 4
 
 // Locate returns the ID of the region that holds p under the edge rule of
 // Index, and false when no region does.
@@ -93,62 +116,95 @@ func (ix *Index) Locate(p orb.Point) (int64, bool) {
 	}
 	cx := min(int((p[0]-ix.minX)*ix.invW), ix.nx-1)
 	cy := min(int((p[1]-ix.minY)*ix.invH), ix.ny-1)
-	v := ix.cells[cy*ix.nx+cx]
-	if v >= 0 {
-		return ix.partID[v], true
-	}
-	if v == cellOutside {
-		return 0, false
-	}
-	blk := ix.blocks[cellBlock-v:]
+	k := (cy*ix.nx + cx) * cellWords
+	blk := ix.cells[k : k+cellWords]
 	head := blk[0]
-	if head&blockExact != 0 {
-		return ix.exact(p, blk[1:1+head&^blockExact])
+	switch head >> kindShift {
+	case cellOutside:
+		return 0, false
+	case cellInside:
+		return ix.id(blk[1]), true
+	case cellSpilled:
+		blk = ix.spill[blk[1]:]
+		head = blk[0]
 	}
-	parts := blk[1 : 1+head>>16&31]
+	if head&blockExact != 0 {
+		return ix.exact(p, blk[1:1+head&(blockExact-1)])
+	}
+	ids := blk[1 : 1+head>>16&31]
 	a := ix.anchor(cx, cy, int(head>>21&63))
-	qx, qy := (p[0]-a[0])*ix.perUnitX, (p[1]-a[1])*ix.perUnitY
-	var flip uint32
-	i := 1 + len(parts)
-	for w := blk[i]; w != 0; w = blk[i] {
-		line := blk[i+1 : i+1+int(w&0xffff)]
-		i += 1 + len(line)
-		x0, y0 := unpack(line[0])
-		s0 := qx*y0 - qy*x0 // > 0: the vertex is left of anchor→p
-		for _, v := range line[1:] {
-			x1, y1 := unpack(v)
-			s1 := qx*y1 - qy*x1
-			dx, dy := x1-x0, y1-y0
-			det := dx*(qy-y0) - dy*(qx-x0) // > 0: p is left of the edge
-			if math.Abs(det) <= (math.Abs(dx)+math.Abs(dy))*nearEdge {
-				return ix.exact(p, parts) // on the edge or nearly
-			}
-			// The edge crosses anchor→p when its ends lie either side of
-			// that line, a vertex on it counting as right of it for both
-			// its edges, and the anchor and p lie either side of the edge.
-			// Without branches: which way it goes is anyone's guess.
-			cross := (b2u(s0 > 0) ^ b2u(s1 > 0)) & (b2u(det > 0) ^ b2u(x0*y1-y0*x1 > 0))
-			flip ^= w >> 16 & -cross
-			x0, y0, s0 = x1, y1, s1
-		}
+	// p in whole units from the anchor, truncated: off by less than one
+	// unit in each axis, which nearEdge allows for.
+	qx, qy := int64((p[0]-a[0])*ix.perUnitX), int64((p[1]-a[1])*ix.perUnitY)
+	flip := blockCrossings(blk[1+len(ids):], qx, qy)
+	if flip&nearFlag != 0 {
+		return ix.exact(p, ids) // on an edge or nearly
 	}
 	in := (head ^ flip) & 0xffff
 	if in == 0 {
 		return 0, false
 	}
-	return ix.partID[parts[bits.TrailingZeros32(in)]], true
+	return ix.id(ids[bits.TrailingZeros32(in)]), true
 }
 
-func unpack(w uint32) (x, y float64) {
-	return float64(int16(w)), float64(int16(w >> 16))
-}
-
-func b2u(b bool) uint32 {
-	var u uint32
-	if b {
-		u = 1
+// blockCrossings returns the parts that the segment from the anchor to q
+// crosses an odd number of times, given the polylines of a block and q in
+// units from its anchor, with nearFlag set when q is so near an edge that
+// the answer cannot be trusted. It is one flat loop over the words, with
+// few variables, so that they all stay in registers.
+func blockCrossings(words []uint32, qx, qy int64) (flip uint32) {
+	// r, below, is the distance of a vertex from the line through the
+	// anchor and q, times |q|; an edge with both ends beyond far on one
+	// side neither crosses anchor→q nor comes within nearEdge of q.
+	far := nearEdge * (max(qx, -qx) + max(qy, -qy))
+	var mask, v0 uint32
+	var r0 int64
+	for i := 0; i < len(words) && words[i] != 0; i++ {
+		v := words[i]
+		if v>>28 == polyline {
+			mask = v & 0xffff
+			i++
+			v0 = words[i]
+			x0, y0, _ := unpack(v0)
+			r0 = qy*x0 - qx*y0
+			continue
+		}
+		x1, y1, lg := unpack(v)
+		r1 := qy*x1 - qx*y1
+		if min(r0, r1) <= far && max(r0, r1) >= -far {
+			// Orientations, exact in int64: r > 0 when the vertex is
+			// right of anchor→q, c > 0 when the anchor is left of the
+			// edge, and det > 0 when q is.
+			x0, y0, _ := unpack(v0)
+			c := x0*y1 - y0*x1
+			det := r1 - r0 + c
+			if t := int64(nearEdge) << lg; uint64(det+t) <= uint64(2*t) {
+				flip |= nearFlag
+			}
+			// The edge crosses anchor→q when its ends lie either side of
+			// that line, a vertex on it counting as right of it for both
+			// its edges, and the anchor and q lie either side of the edge
+			// (neither is on it).
+			flip ^= mask & -uint32(uint64((r0^r1)&(det^c))>>63)
+		}
+		v0, r0 = v, r1
 	}
-	return u
+	return flip
+}
+
+// nearFlag in the result of blockCrossings sends a lookup the exact way.
+const nearFlag = 1 << 31
+
+func unpack(v uint32) (x, y int64, lg uint32) {
+	return int64(int32(v<<18) >> 18), int64(int32(v<<4) >> 18), v >> 28
+}
+
+// id returns the region ID of an ID word.
+func (ix *Index) id(w uint32) int64 {
+	if ix.wide {
+		return ix.partID[w]
+	}
+	return ix.idBase + int64(w)
 }
 
 // anchor returns anchor number k of cell (cx, cy). The conversions keep
@@ -162,12 +218,20 @@ func (ix *Index) anchor(cx, cy, k int) orb.Point {
 	}
 }
 
-// exact applies the edge rule to p by testing each candidate part, sorted
-// by ID, in full.
-func (ix *Index) exact(p orb.Point, parts []uint32) (int64, bool) {
-	for _, k := range parts {
-		if closedContains(ix.partShape[k], p) {
-			return ix.partID[k], true
+// exact applies the edge rule to p by testing in full each part of the
+// regions whose ID words are given, in ID order.
+func (ix *Index) exact(p orb.Point, ids []uint32) (int64, bool) {
+	for _, w := range ids {
+		from, to := int(w), int(w)+1
+		if !ix.wide {
+			from, _ = slices.BinarySearch(ix.partID, ix.id(w))
+			for to = from; to < len(ix.partID) && ix.partID[to] == ix.id(w); to++ {
+			}
+		}
+		for k := from; k < to; k++ {
+			if closedContains(ix.partShape[k], p) {
+				return ix.partID[k], true
+			}
 		}
 	}
 	return 0, false

@@ -86,12 +86,12 @@ func BenchmarkBuildCity(b *testing.B) {
 	}
 	b.StopTimer()
 	b.ReportMetric(float64(indexBytes(ix))/(1<<20), "index-MiB")
-	b.ReportMetric(float64(len(ix.cells)), "cells")
+	b.ReportMetric(float64(ix.nx*ix.ny), "cells")
 }
 
 // indexBytes is the memory an index holds beyond the shapes it shares
 // with the caller.
 func indexBytes(ix *Index) int {
-	return len(ix.cells)*4 + len(ix.blocks)*4 +
+	return len(ix.cells)*4 + len(ix.spill)*4 +
 		len(ix.partID)*8 + len(ix.partShape)*int(unsafe.Sizeof(orb.Polygon{}))
 }

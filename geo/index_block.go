@@ -10,7 +10,6 @@ import "slices"
 // has it, and joins the polyline before it when it continues it with the
 // same mask.
 func (b *indexBuilder) block(k, anchor int, segs []int32) {
-	ix := b.ix
 	mark := int32(k + 1)
 	b.local = b.local[:0]
 	for _, s := range segs {
@@ -27,10 +26,11 @@ func (b *indexBuilder) block(k, anchor int, segs []int32) {
 	}
 	slices.Sort(b.local)
 	if len(b.local) > maxFastParts {
-		ix.blocks = append(ix.blocks, blockExact|uint32(len(b.local)))
+		b.blk = append(b.blk[:0], cellBlock<<kindShift|blockExact|uint32(len(b.local)))
 		for _, p := range b.local {
-			ix.blocks = append(ix.blocks, uint32(p))
+			b.blk = append(b.blk, b.word(p))
 		}
+		b.store(k)
 		return
 	}
 	var inside uint32
@@ -40,12 +40,12 @@ func (b *indexBuilder) block(k, anchor int, segs []int32) {
 			inside |= 1 << i
 		}
 	}
-	ix.blocks = append(ix.blocks, inside|uint32(len(b.local))<<16|uint32(anchor)<<21)
+	b.blk = append(b.blk[:0], inside|uint32(len(b.local))<<16|uint32(anchor)<<21|cellBlock<<kindShift)
 	for _, p := range b.local {
-		ix.blocks = append(ix.blocks, uint32(p))
+		b.blk = append(b.blk, b.word(p))
 	}
 
-	open := -1 // where the n of the polyline being extended is
+	open := false // whether a polyline is being extended
 	var lastMask uint32
 	var lastEnd [2]float64
 	lastClipped := false
@@ -61,21 +61,32 @@ func (b *indexBuilder) block(k, anchor int, segs []int32) {
 		}
 		c := &b.clipped[b.shareOf[at]]
 		u, v, _ := b.segment(s)
-		cu, cv, clipU, clipV := c.ua, c.ub, c.clipA, c.clipB
+		ux, uy, vx, vy, clipU, clipV := c.ax, c.ay, c.bx, c.by, c.clipA, c.clipB
 		if u != b.keyed[sh.from].a {
-			cu, cv, clipU, clipV = cv, cu, clipV, clipU
+			ux, uy, vx, vy, clipU, clipV = vx, vy, ux, uy, clipV, clipU
 		}
-		if open >= 0 && mask == lastMask && !lastClipped && !clipU && u == lastEnd {
-			ix.blocks[open]++
-		} else {
-			open = len(ix.blocks)
-			ix.blocks = append(ix.blocks, 2|mask<<16, cu)
+		if !open || mask != lastMask || lastClipped || clipU || u != lastEnd {
+			b.blk = append(b.blk, mask|polyline<<28, blockVertex(ux, uy, ux, uy))
+			open = true
 		}
-		ix.blocks = append(ix.blocks, cv)
+		b.blk = append(b.blk, blockVertex(ux, uy, vx, vy))
 		lastMask, lastEnd, lastClipped = mask, v, clipV
 	}
-	ix.blocks = append(ix.blocks, 0)
 	for i := range b.shared {
 		b.shared[i].done = false
 	}
+	b.store(k)
+}
+
+// store puts the block built for cell k in the cell if it fits, and
+// otherwise in the spill, ended by a 0.
+func (b *indexBuilder) store(k int) {
+	ix := b.ix
+	cell := ix.cells[k*cellWords : (k+1)*cellWords]
+	if len(b.blk) <= cellWords {
+		copy(cell, b.blk)
+		return
+	}
+	cell[0], cell[1] = cellSpilled<<kindShift, uint32(len(ix.spill))
+	ix.spill = append(append(ix.spill, b.blk...), 0)
 }

@@ -55,6 +55,7 @@ type indexBuilder struct {
 	partMark   []int32 // per part, the last cell that listed it
 	partBit    []uint8
 	local      []int32
+	blk        []uint32 // the block being built
 
 	// The segments of the cell at hand, merged.
 	keyed   []keyedSeg
@@ -80,9 +81,9 @@ type sharedSeg struct {
 // clippedSeg is a sharedSeg clipped to the cell's neighbourhood, and once
 // an anchor is chosen, in block units from it.
 type clippedSeg struct {
-	a, b         orb.Point
-	clipA, clipB bool
-	ua, ub       uint32 // packed as block vertices
+	a, b           orb.Point
+	clipA, clipB   bool
+	ax, ay, bx, by int64
 }
 
 func newIndexBuilder(regions []Region) (*indexBuilder, error) {
@@ -107,6 +108,11 @@ func newIndexBuilder(regions []Region) (*indexBuilder, error) {
 	slices.SortStableFunc(parts, func(a, b part) int { return cmp.Compare(a.id, b.id) })
 
 	ix := &Index{partID: make([]int64, len(parts)), partShape: make([]orb.Polygon, len(parts))}
+	if len(parts) > 0 {
+		// The span of IDs, in uint64 so that it cannot overflow.
+		ix.idBase = parts[0].id
+		ix.wide = uint64(parts[len(parts)-1].id)-uint64(ix.idBase) > math.MaxUint32
+	}
 	b := &indexBuilder{ix: ix, partBound: make([]orb.Bound, len(parts))}
 	for k, p := range parts {
 		ix.partID[k], ix.partShape[k] = p.id, p.poly
@@ -155,6 +161,14 @@ func ringSegments(ring orb.Ring) int {
 	return len(ring)
 }
 
+// word returns the ID word of part p.
+func (b *indexBuilder) word(p int32) uint32 {
+	if b.ix.wide {
+		return uint32(p)
+	}
+	return uint32(b.ix.partID[p] - b.ix.idBase)
+}
+
 // segment returns the endpoints of segment s and its part.
 func (b *indexBuilder) segment(s int32) (orb.Point, orb.Point, int32) {
 	r := b.segRing[s]
@@ -177,12 +191,11 @@ func (b *indexBuilder) build() *Index {
 	b.partMark = make([]int32, len(ix.partID))
 	b.partBit = make([]uint8, len(ix.partID))
 	b.stamp = make([]int32, len(b.segRing))
-	ix.cells = make([]int32, ix.nx*ix.ny)
-	ix.blocks = make([]uint32, 0, 4*len(b.cellSegs))
+	ix.cells = make([]uint32, ix.nx*ix.ny*cellWords)
 	for iy := range ix.ny {
 		b.walkRow(iy)
 	}
-	ix.blocks = slices.Clone(ix.blocks)
+	ix.spill = slices.Clip(ix.spill)
 	return ix
 }
 
@@ -208,12 +221,11 @@ func (b *indexBuilder) raster() {
 	}
 	b.cw, b.ch = w/float64(ix.nx), h/float64(ix.ny)
 	ix.cw, ix.ch = b.cw, b.ch
-	ix.unitX, ix.unitY = b.cw/cellUnits, b.ch/cellUnits
-	if ix.unitX == 0 || ix.unitY == 0 {
+	ix.perUnitX, ix.perUnitY = cellUnits/b.cw, cellUnits/b.ch
+	if b.cw == 0 || b.ch == 0 {
 		// All on one line, and no area: any unit will do.
-		ix.unitX, ix.unitY = max(ix.unitX, ix.unitY, 1), max(ix.unitX, ix.unitY, 1)
+		ix.perUnitX, ix.perUnitY = 1, 1
 	}
-	ix.perUnitX, ix.perUnitY = 1/ix.unitX, 1/ix.unitY
 	fx, fy := 0.5, 0.5
 	for k := range ix.anchors {
 		ix.anchors[k] = [2]float64{fx, fy}

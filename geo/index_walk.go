@@ -2,6 +2,7 @@ package geo
 
 import (
 	"math"
+	"math/bits"
 	"slices"
 
 	"github.com/paulmach/orb"
@@ -29,20 +30,17 @@ func (b *indexBuilder) walkRow(iy int) {
 			to := ix.anchor(cx, iy, 0)
 			b.walk(from, to, iy*ix.nx+last, k)
 			from, last = to, cx
-			ix.cells[k] = cellOutside
-			for _, p := range b.insideList {
-				if ix.cells[k] == cellOutside || p < ix.cells[k] {
-					ix.cells[k] = p
-				}
+			if len(b.insideList) > 0 {
+				cell := ix.cells[k*cellWords:]
+				cell[0], cell[1] = cellInside<<kindShift, b.word(slices.Min(b.insideList))
 			}
 			continue
 		}
-		ix.cells[k] = int32(cellBlock - len(ix.blocks))
 		b.mergeSegments(segs)
 		b.clipSegments(cx, iy)
 		anchor, ok := b.anchor(cx, iy)
 		if !ok {
-			b.exactBlock(cx, iy)
+			b.exactBlock(k, cx, iy)
 			continue
 		}
 		to := ix.anchor(cx, iy, anchor)
@@ -131,13 +129,13 @@ func cmpFloat(x, y float64) int {
 	return 1
 }
 
-// clipSegments clips each distinct segment to the cell and its eight
-// neighbours, which keeps block coordinates small. A segment through the
-// cell still crosses every path between two of its points as before.
+// clipSegments clips each distinct segment to the cell widened by half a
+// cell all round, which keeps block coordinates small. A segment through
+// the cell still crosses every path between two of its points as before.
 func (b *indexBuilder) clipSegments(cx, cy int) {
 	ix := b.ix
-	lo := orb.Point{ix.minX + float64(cx-1)*b.cw, ix.minY + float64(cy-1)*b.ch}
-	hi := orb.Point{ix.minX + float64(cx+2)*b.cw, ix.minY + float64(cy+2)*b.ch}
+	lo := orb.Point{ix.minX + (float64(cx)-0.5)*b.cw, ix.minY + (float64(cy)-0.5)*b.ch}
+	hi := orb.Point{ix.minX + (float64(cx)+1.5)*b.cw, ix.minY + (float64(cy)+1.5)*b.ch}
 	b.clipped = b.clipped[:0]
 	for _, g := range b.shared {
 		e := b.keyed[g.from]
@@ -200,12 +198,14 @@ const anchorClearance = 8
 func (b *indexBuilder) clear(c orb.Point) bool {
 	for i := range b.clipped {
 		e := &b.clipped[i]
-		x0, y0 := b.units(e.a, c)
-		x1, y1 := b.units(e.b, c)
-		e.ua, e.ub = pack(x0, y0), pack(x1, y1)
+		e.ax, e.ay = b.units(e.a, c)
+		e.bx, e.by = b.units(e.b, c)
+		if max(abs(e.ax), abs(e.ay), abs(e.bx), abs(e.by)) > maxUnits {
+			return false // cannot happen with the anchor inside the cell
+		}
 		// Exact in int64: the orientation of the anchor to the edge.
-		k := x0*y1 - y0*x1
-		if abs(k) <= anchorClearance*(abs(x1-x0)+abs(y1-y0)) {
+		k := e.ax*e.by - e.ay*e.bx
+		if abs(k) <= anchorClearance*(abs(e.bx-e.ax)+abs(e.by-e.ay)) {
 			return false // near the line, or rounded to a point
 		}
 	}
@@ -214,27 +214,34 @@ func (b *indexBuilder) clear(c orb.Point) bool {
 
 // units returns p in block units from the anchor c.
 func (b *indexBuilder) units(p, c orb.Point) (int64, int64) {
-	return int64(math.Round((p[0] - c[0]) / b.ix.unitX)), int64(math.Round((p[1] - c[1]) / b.ix.unitY))
+	return int64(math.Round((p[0] - c[0]) * b.ix.perUnitX)), int64(math.Round((p[1] - c[1]) * b.ix.perUnitY))
 }
 
-func pack(x, y int64) uint32 { return uint32(uint16(int16(x))) | uint32(uint16(int16(y)))<<16 }
+// blockVertex packs the end (x, y) of an edge from (x0, y0) as a block vertex.
+func blockVertex(x0, y0, x, y int64) uint32 {
+	lg := 0
+	if d := abs(x-x0) + abs(y-y0); d > 0 {
+		lg = bits.Len64(uint64(d - 1))
+	}
+	return uint32(x)&0x3fff | uint32(y)&0x3fff<<14 | uint32(lg)<<28
+}
 
 func abs(x int64) int64 { return max(x, -x) }
 
 // exactBlock stores a cell without a usable anchor: its candidates are
 // every part whose bounds meet it.
-func (b *indexBuilder) exactBlock(cx, cy int) {
+func (b *indexBuilder) exactBlock(k, cx, cy int) {
 	ix := b.ix
 	cell := orb.Bound{
 		Min: orb.Point{ix.minX + float64(cx)*b.cw - b.mx, ix.minY + float64(cy)*b.ch - b.my},
 		Max: orb.Point{ix.minX + float64(cx+1)*b.cw + b.mx, ix.minY + float64(cy+1)*b.ch + b.my},
 	}
-	head := len(ix.blocks)
-	ix.blocks = append(ix.blocks, blockExact)
+	b.blk = append(b.blk[:0], cellBlock<<kindShift|blockExact)
 	for p, pb := range b.partBound {
 		if pb.Intersects(cell) {
-			ix.blocks = append(ix.blocks, uint32(p))
+			b.blk = append(b.blk, b.word(int32(p)))
 		}
 	}
-	ix.blocks[head] |= uint32(len(ix.blocks) - head - 1)
+	b.blk[0] |= uint32(len(b.blk) - 1)
+	b.store(k)
 }
