@@ -193,13 +193,7 @@ func (s *Server) createPerson(w http.ResponseWriter, r *http.Request, p *auth.Pr
 
 func (s *Server) updatePerson(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
 	ctx := r.Context()
-	id, err := parseID("id", r.PathValue("id"), false)
-	if err == nil {
-		err = s.checkRefScope(ctx, p, "id", id, s.store.PersonGrid, "person")
-	}
-	if fe := (*fieldError)(nil); errors.As(err, &fe) && fe.status == http.StatusBadRequest && fe.field == "id" {
-		err = &fieldError{status: http.StatusNotFound, field: "id", msg: fe.msg}
-	}
+	id, err := s.personInPath(r, p)
 	var req personRequest
 	if err == nil {
 		err = decodeJSON(w, r, &req)
@@ -222,16 +216,25 @@ func (s *Server) updatePerson(w http.ResponseWriter, r *http.Request, p *auth.Pr
 	s.ok(w, r, person)
 }
 
+// personInPath parses the person id of the path and checks the person is
+// in the principal's scope: 404 when there is none, 403 outside.
+func (s *Server) personInPath(r *http.Request, p *auth.Principal) (int64, error) {
+	id, err := parseID("id", r.PathValue("id"), false)
+	if err != nil {
+		return 0, err
+	}
+	err = s.checkRefScope(r.Context(), p, "id", id, s.store.PersonGrid, "person")
+	var fe *fieldError
+	if errors.As(err, &fe) && fe.status == http.StatusBadRequest {
+		return 0, &fieldError{status: http.StatusNotFound, field: "id", msg: fe.msg}
+	}
+	return id, err
+}
+
 // person answers one person, masked for roles that may not see people.
 func (s *Server) person(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
 	ctx := r.Context()
-	id, err := parseID("id", r.PathValue("id"), false)
-	if err == nil {
-		err = s.checkRefScope(ctx, p, "id", id, s.store.PersonGrid, "person")
-	}
-	if fe := (*fieldError)(nil); errors.As(err, &fe) && fe.status == http.StatusBadRequest && fe.field == "id" {
-		err = &fieldError{status: http.StatusNotFound, field: "id", msg: fe.msg}
-	}
+	id, err := s.personInPath(r, p)
 	if err != nil {
 		s.respondError(w, r, err)
 		return

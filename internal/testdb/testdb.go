@@ -121,6 +121,19 @@ type DB struct {
 // New makes a migrated database for t and drops it when t ends.
 func New(t testing.TB) *DB {
 	t.Helper()
+	return create(t, true)
+}
+
+// Empty makes a database for t with no extension and no migrations.
+func Empty(t testing.TB) *DB {
+	t.Helper()
+	return create(t, false)
+}
+
+// create makes a database for t, cloned from the migrated template or
+// empty, opens a store on it, and drops it when t ends.
+func create(t testing.TB, migrated bool) *DB {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	admin, err := pgx.Connect(ctx, AdminURL())
@@ -128,14 +141,18 @@ func New(t testing.TB) *DB {
 		Unavailable(t, "testdb: PostgreSQL at %s: %v", AdminURL(), err)
 	}
 	defer admin.Close(ctx)
-	tmpl, err := templateDB(ctx, admin)
-	if err != nil {
-		Unavailable(t, "testdb: template database (is PostGIS installed? run make setup): %v", err)
-	}
 	b := make([]byte, 6)
 	rand.Read(b)
 	name := "gridmap_t_" + hex.EncodeToString(b)
-	if _, err := admin.Exec(ctx, `CREATE DATABASE `+pgx.Identifier{name}.Sanitize()+` TEMPLATE `+pgx.Identifier{tmpl}.Sanitize()); err != nil {
+	sql := `CREATE DATABASE ` + pgx.Identifier{name}.Sanitize()
+	if migrated {
+		tmpl, err := templateDB(ctx, admin)
+		if err != nil {
+			Unavailable(t, "testdb: template database (is PostGIS installed? run make setup): %v", err)
+		}
+		sql += ` TEMPLATE ` + pgx.Identifier{tmpl}.Sanitize()
+	}
+	if _, err := admin.Exec(ctx, sql); err != nil {
 		t.Fatalf("testdb: create %s: %v", name, err)
 	}
 	db := &DB{Name: name, URL: withDatabase(AdminURL(), name)}
@@ -173,31 +190,5 @@ func Demo(t testing.TB) *DB {
 	if err := db.Store.ImportDataset(context.Background(), ds, false, nil); err != nil {
 		t.Fatal(err)
 	}
-	return db
-}
-
-// Empty makes a database for t with no extension and no migrations.
-func Empty(t testing.TB) *DB {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	admin, err := pgx.Connect(ctx, AdminURL())
-	if err != nil {
-		Unavailable(t, "testdb: PostgreSQL at %s: %v", AdminURL(), err)
-	}
-	defer admin.Close(ctx)
-	b := make([]byte, 6)
-	rand.Read(b)
-	name := "gridmap_t_" + hex.EncodeToString(b)
-	if _, err := admin.Exec(ctx, `CREATE DATABASE `+pgx.Identifier{name}.Sanitize()); err != nil {
-		t.Fatalf("testdb: create %s: %v", name, err)
-	}
-	db := &DB{Name: name, URL: withDatabase(AdminURL(), name)}
-	t.Cleanup(func() { drop(t, name) })
-	db.Store, err = store.Open(ctx, db.URL)
-	if err != nil {
-		t.Fatalf("testdb: %v", err)
-	}
-	t.Cleanup(db.Store.Close)
 	return db
 }
