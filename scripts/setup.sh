@@ -82,6 +82,15 @@ if [[ ! -d node_modules/leaflet ]] || [[ package-lock.json -nt node_modules/.pac
 fi
 scripts/vendor.sh
 
+# --- NATS for the multi-instance test -------------------------------------------
+nats_up() { (exec 3<>/dev/tcp/127.0.0.1/4222) 2>/dev/null; }
+if $want_test && ! nats_up; then
+	command -v nats-server >/dev/null || apt_install nats-server
+	say "starting nats-server on 127.0.0.1:4222"
+	as_root start-stop-daemon --start --oknodo --background --exec "$(command -v nats-server)" -- -a 127.0.0.1 -p 4222
+	for _ in $(seq 1 20); do nats_up && break; sleep 0.5; done
+fi
+
 # --- Browser tests -------------------------------------------------------------
 if $want_test; then
 	missing=()
