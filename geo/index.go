@@ -19,30 +19,29 @@ type Region struct {
 //
 // Edge rule: regions are closed sets. A point inside exactly one region
 // belongs to it. A point contained in several, because it lies on an edge
-// or vertex they share (or because regions overlap), belongs to the one
+// or a vertex they share (or because regions overlap), belongs to the one
 // with the smallest ID. A point on an outer boundary belongs to that
-// region; a point in a hole does not, a point on a hole's ring does. A
-// point outside every region is not found. The rule holds exactly, to the
-// last bit of the coordinates; Naive follows it too.
+// region; a point in a hole does not, but a point on the hole's ring does.
+// A point outside every region is not found. The rule holds exactly, to
+// the last bit of the coordinates, and Naive follows it too.
 //
 // The index is a raster over the bounds of all regions, each cell a cache
-// line. A cell that no edge crosses stores its answer outright. Any other
-// cell stores a block:
-// which of its candidate polygons hold its anchor, a point chosen well
-// clear of every edge, and its edges as polylines relative to the anchor,
-// each with the polygons it bounds. A lookup flips those polygons in or
-// out for each edge that the segment from the point to the anchor
-// crosses, and takes the smallest ID left in. Block coordinates are
-// rounded to 16 bits, a millimetre or two in a city, so a point on an
-// edge, or so near one that the rounding could put it on the wrong side,
-// takes the exact path instead: each candidate polygon tested in full,
-// as Naive does.
+// line. A cell that no edge crosses holds its answer. Any other cell holds
+// a block: an anchor point well clear of every edge, which of the cell's
+// candidate polygons hold the anchor, and the cell's edges as polylines
+// relative to the anchor, each with the polygons it bounds. A lookup flips
+// those polygons in or out for each edge that the segment from the point
+// to the anchor crosses, and takes the smallest ID left in. Block
+// coordinates are rounded to 1/4000 of a cell, a few millimetres in a
+// city, so a point on an edge, or so near one that the rounding could put
+// it on the wrong side, takes the exact path instead: each candidate
+// polygon tested in full, as Naive does.
 type Index struct {
 	minX, minY, maxX, maxY float64
 	invW, invH             float64 // cells per degree, 0 when an extent is 0
 	cw, ch                 float64 // cell width and height
 	nx, ny                 int
-	perUnitX, perUnitY     float64 // block coordinate units per degree
+	perUnitX, perUnitY     float64 // block units per degree
 	anchors                [anchorTries][2]float64
 	cells                  []uint32 // cellWords per cell
 	spill                  []uint32 // blocks too long for their cell
@@ -62,7 +61,7 @@ type Index struct {
 //	cellBlock    its block, which starts with this word
 //	cellSpilled  in the next word, where in Index.spill its block is
 //
-// An ID word is the region's ID less Index.idBase, when the IDs span no
+// An ID word is the region's ID less Index.idBase when the IDs span no
 // more than 32 bits, and otherwise (Index.wide) a part index.
 const (
 	cellWords   = 16
@@ -85,9 +84,9 @@ const (
 // share is stored once with both bits. A vertex is x | y<<14 | lg<<28: x
 // and y are 14-bit counts of units from the anchor, and 1<<lg is at least
 // the |dx|+|dy| of the edge that ends there. Blocks are clipped to half a
-// cell around theirs, so no coordinate exceeds 1.4 cellUnits nor any edge
-// 4 cellUnits, and lg < 15 = polyline. No vertex is the anchor, so none
-// is 0. A block with no usable anchor or more than 16 parts has the
+// cell around their own, so no coordinate exceeds 1.4 cellUnits nor any
+// edge 4 cellUnits, and lg < 15 = polyline. No vertex is the anchor, so
+// none is 0. A block with no usable anchor or more than 16 parts has the
 // header blockExact | parts | cellBlock<<30 and holds only its parts, and
 // every lookup in it takes the exact path.
 const (
@@ -109,10 +108,10 @@ const anchorTries = 64
 const nearEdge = 4
 
 // Locate returns the ID of the region that holds p under the edge rule of
-// Index, and false when no region does.
+// Index, and false when no region does. It does not allocate.
 func (ix *Index) Locate(p orb.Point) (int64, bool) {
 	if !(p[0] >= ix.minX && p[0] <= ix.maxX && p[1] >= ix.minY && p[1] <= ix.maxY) {
-		return 0, false
+		return 0, false // outside the bounds, or NaN
 	}
 	cx := min(int((p[0]-ix.minX)*ix.invW), ix.nx-1)
 	cy := min(int((p[1]-ix.minY)*ix.invH), ix.ny-1)
@@ -147,15 +146,16 @@ func (ix *Index) Locate(p orb.Point) (int64, bool) {
 	return ix.id(ids[bits.TrailingZeros32(in)]), true
 }
 
-// blockCrossings returns the parts that the segment from the anchor to q
-// crosses an odd number of times, given the polylines of a block and q in
-// units from its anchor, with nearFlag set when q is so near an edge that
-// the answer cannot be trusted. It is one flat loop over the words, with
-// few variables, so that they all stay in registers.
+// blockCrossings returns the parts whose edges the segment from the anchor
+// to q crosses an odd number of times, given the polylines of a block and
+// q in units from its anchor, with nearFlag set when q is so near an edge
+// that the answer cannot be trusted. It is one flat loop with few
+// variables, so that they all stay in registers.
 func blockCrossings(words []uint32, qx, qy int64) (flip uint32) {
 	// r, below, is the distance of a vertex from the line through the
-	// anchor and q, times |q|; an edge with both ends beyond far on one
-	// side neither crosses anchor→q nor comes within nearEdge of q.
+	// anchor and q, times |q|. An edge with both ends beyond far on the
+	// same side neither crosses anchor→q nor comes within nearEdge of q,
+	// which is most of them.
 	far := nearEdge * (max(qx, -qx) + max(qy, -qy))
 	var mask, v0 uint32
 	var r0 int64
@@ -184,7 +184,8 @@ func blockCrossings(words []uint32, qx, qy int64) (flip uint32) {
 			// The edge crosses anchor→q when its ends lie either side of
 			// that line, a vertex on it counting as right of it for both
 			// its edges, and the anchor and q lie either side of the edge
-			// (neither is on it).
+			// (neither is on it). Without a branch: which way it goes is
+			// anyone's guess.
 			flip ^= mask & -uint32(uint64((r0^r1)&(det^c))>>63)
 		}
 		v0, r0 = v, r1
@@ -209,7 +210,7 @@ func (ix *Index) id(w uint32) int64 {
 
 // anchor returns anchor number k of cell (cx, cy). The conversions keep
 // the compiler from fusing the arithmetic differently in different
-// places, so NewIndex and Locate get the same bits.
+// places, so that NewIndex and Locate get the same bits.
 func (ix *Index) anchor(cx, cy, k int) orb.Point {
 	f := ix.anchors[k]
 	return orb.Point{
@@ -218,14 +219,15 @@ func (ix *Index) anchor(cx, cy, k int) orb.Point {
 	}
 }
 
-// exact applies the edge rule to p by testing in full each part of the
+// exact applies the edge rule to p by testing in full each polygon of the
 // regions whose ID words are given, in ID order.
 func (ix *Index) exact(p orb.Point, ids []uint32) (int64, bool) {
 	for _, w := range ids {
 		from, to := int(w), int(w)+1
 		if !ix.wide {
-			from, _ = slices.BinarySearch(ix.partID, ix.id(w))
-			for to = from; to < len(ix.partID) && ix.partID[to] == ix.id(w); to++ {
+			id := ix.id(w)
+			from, _ = slices.BinarySearch(ix.partID, id)
+			for to = from; to < len(ix.partID) && ix.partID[to] == id; to++ {
 			}
 		}
 		for k := from; k < to; k++ {

@@ -3,6 +3,7 @@ package geo
 import (
 	"math"
 	"math/rand/v2"
+	"testing"
 
 	"github.com/paulmach/orb"
 )
@@ -152,4 +153,39 @@ func (t tiling) outerPoints() []orb.Point {
 		pts = append(pts, r.Shape[0][0]...)
 	}
 	return pts
+}
+
+// TestTiling checks the generator: every grid has 50 to 150 vertices, and
+// the grids tile their region exactly, so they dissolve into its outline
+// (with a hole where the demo leaves a cell out).
+func TestTiling(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		t     tiling
+		grids int
+		holes int
+	}{
+		{"demo", demoTiling(), 23, 1},
+		{"town", newTiling(12, 15, 150, 180, nil), 180, 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if len(tt.t.regions) != tt.grids {
+				t.Fatalf("%d grids, want %d", len(tt.t.regions), tt.grids)
+			}
+			var tiles []orb.Polygon
+			for _, r := range tt.t.regions {
+				if n := len(r.Shape[0][0]) - 1; n < 50 || n > 150 {
+					t.Errorf("grid %d has %d vertices", r.ID, n)
+				}
+				tiles = append(tiles, r.Shape[0])
+			}
+			mp, err := Dissolve(tiles)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(mp) != 1 || len(mp[0])-1 != tt.holes {
+				t.Errorf("dissolved into %d polygons, the first with %d holes; want 1 with %d", len(mp), len(mp[0])-1, tt.holes)
+			}
+		})
+	}
 }

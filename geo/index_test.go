@@ -118,6 +118,14 @@ func TestIndexEdgeRule(t *testing.T) {
 			{p: orb.Point{1.5, math.Nextafter(0.5, 1)}, id: 1, inside: true},
 			{p: orb.Point{1.5, math.Nextafter(0.5, 0)}, id: 2, inside: true}, // orb would say on the edge
 		}},
+		// IDs more than 32 bits apart, and negative
+		{name: "wide IDs", regions: []Region{region(1<<40, square(0, 0)), region(-3, square(1, 0)), region(1<<41, square(2, 0))}, probes: []probe{
+			{p: orb.Point{0.5, 0.5}, id: 1 << 40, inside: true},
+			{p: orb.Point{1, 0.5}, id: -3, inside: true},
+			{p: orb.Point{2, 0.5}, id: -3, inside: true},
+			{p: orb.Point{2.5, 0.5}, id: 1 << 41, inside: true},
+			{p: orb.Point{3.5, 0.5}},
+		}},
 		{name: "nothing", probes: []probe{{p: orb.Point{0, 0}}}},
 	}
 	for _, tt := range tests {
