@@ -64,8 +64,24 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 // back to where it was going.
 func login(t *testing.T, ctx context.Context, base, path, username, password string) {
 	t.Helper()
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+path)); err != nil {
+		t.Fatal(err)
+	}
+	// The map answers a missing login by sending the browser to the login
+	// page. Wait until that page has fully loaded, so that no query lands
+	// on the document being replaced (queries during the navigation fail,
+	// and are retried).
+	for deadline := time.Now().Add(15 * time.Second); ; {
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`location.pathname === '/login.html' && document.readyState === 'complete'`))
+		if err == nil && ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not sent to the login page: %v", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 	err := chromedp.Do(ctx,
-		chromedp.Navigate(base+path),
 		chromedp.WaitVisible(chromedp.ID("login-username")),
 		chromedp.SendKeys(chromedp.ID("login-username"), username),
 		chromedp.SendKeys(chromedp.ID("login-password"), password),
