@@ -29,8 +29,9 @@ type Item struct {
 // queue of durable events and control frames, and the positions waiting
 // for the next frame (latest per volunteer).
 type Client struct {
-	sub   atomic.Pointer[Subscription]
-	queue chan Item
+	sub       atomic.Pointer[Subscription]
+	positions atomic.Bool // the subscription wants positions: read per position, so no map lookup
+	queue     chan Item
 
 	mu      sync.Mutex
 	pending map[int64]Position

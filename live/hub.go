@@ -53,6 +53,7 @@ func (h *Hub) Subscribe(c *Client, p *auth.Principal, sub *Subscription) ([]Posi
 	}
 	h.removeLocked(c)
 	c.sub.Store(sub)
+	c.positions.Store(sub.Wants(TopicPositions))
 	h.clients[c] = struct{}{}
 	set := h.byRoot[sub.Root]
 	if set == nil {
@@ -138,8 +139,10 @@ func (h *Hub) PublishPositions(ps []Position) {
 		h.latest[p.VolunteerID] = p
 		rcpt = h.recipientsLocked(p.GridID, rcpt[:0])
 		for _, c := range rcpt {
-			sub := c.sub.Load()
-			if sub.Wants(TopicPositions) && (sub.BBox == nil || sub.BBox.Contains([2]float64{p.Lon, p.Lat})) {
+			if !c.positions.Load() {
+				continue
+			}
+			if box := c.sub.Load().BBox; box == nil || box.Contains([2]float64{p.Lon, p.Lat}) {
 				out = append(out, delivery{c, p})
 			}
 		}

@@ -161,6 +161,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, grace time.Duration
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
+	sweeps, stopSweeps := context.WithCancel(ctx)
+	defer stopSweeps()
+	go s.tokens.runSweeps(sweeps, s.store, s.now, s.log)
 	s.log.Info("serving", "addr", ln.Addr().String())
 	select {
 	case err := <-errc:

@@ -1,11 +1,15 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"os"
 	"runtime"
@@ -31,6 +35,8 @@ func loadCmd(ctx context.Context, args []string) error {
 	var devices, viewers, whole int
 	var rate float64
 	var duration, report time.Duration
+	var transport string
+	var conns int
 	c, err := parse("load", args, dbFlag, func(fs *flag.FlagSet) {
 		fs.StringVar(&url, "url", "http://127.0.0.1:8080", "the gridmap server")
 		fs.IntVar(&devices, "devices", 1000, "simulated devices (volunteers)")
@@ -39,12 +45,17 @@ func loadCmd(ctx context.Context, args []string) error {
 		fs.IntVar(&whole, "whole", 10, "viewers watching the whole area; the rest watch one level-3 grid each")
 		fs.DurationVar(&duration, "duration", time.Minute, "how long to run")
 		fs.DurationVar(&report, "report", 5*time.Second, "how often to print figures")
+		fs.StringVar(&transport, "transport", "ws", "how devices report: ws (one device WebSocket each) or http (POST /api/positions over a shared keep-alive pool, as behind a reverse proxy; for more devices than open files allow)")
+		fs.IntVar(&conns, "conns", 128, "HTTP connections in the pool (--transport http)")
 	})
 	if err != nil {
 		return err
 	}
 	if devices < 1 || rate <= 0 || viewers < 0 || whole < 0 || whole > viewers {
 		return errors.New("--devices and --rate positive, 0 <= --whole <= --viewers")
+	}
+	if transport != "ws" && transport != "http" {
+		return errors.New("--transport: want ws or http")
 	}
 	st, err := store.Open(ctx, c.DatabaseURL)
 	if err != nil {
@@ -66,29 +77,64 @@ func loadCmd(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(ctx, duration)
-	defer cancel()
-	m := &loadMetrics{}
-	var wg sync.WaitGroup
+	m := newLoadMetrics()
 	ws := "ws" + strings.TrimPrefix(url, "http")
+	fmt.Fprintf(os.Stderr, "load: connecting %d devices and %d viewers\n", len(f.walkers), viewers)
+	var devs []*deviceConn
+	if transport == "ws" {
+		devs, err = m.dialDevices(ctx, f, ws+"/ws/device")
+		if err != nil {
+			return err
+		}
+	} else {
+		for _, w := range f.walkers {
+			devs = append(devs, &deviceConn{w: w})
+		}
+		host := strings.TrimPrefix(strings.TrimPrefix(url, "http://"), "https://")
+		if strings.HasPrefix(url, "https://") {
+			return errors.New("--transport http: plain http only (a load generator's raw keep-alive connections)")
+		}
+		m.httpHost = host
+	}
+	runCtx, cancel := context.WithTimeout(ctx, duration)
+	defer cancel()
+	var wg sync.WaitGroup
 	for i := range viewers {
 		grid := int64(0)
 		if i >= whole && len(grids) > 0 {
 			grid = grids[i%len(grids)]
 		}
 		wg.Add(1)
-		go func() { defer wg.Done(); m.view(ctx, ws+"/ws", viewerToken, grid) }()
+		go func() { defer wg.Done(); m.view(runCtx, ws+"/ws", viewerToken, grid) }()
 	}
-	time.Sleep(time.Second) // let viewers subscribe
+	time.Sleep(2 * time.Second) // let viewers subscribe
 	fmt.Fprintf(os.Stderr, "load: %d devices, %.0f positions/s, %d viewers (%d whole area, %d on one grid), %s\n",
-		len(f.walkers), rate, viewers, whole, viewers-whole, duration)
-	for i, w := range f.walkers {
-		wg.Add(1)
-		go func() { defer wg.Done(); m.device(ctx, f, w, ws+"/ws/device", rate/float64(len(f.walkers)), i) }()
+		len(devs), rate, viewers, whole, viewers-whole, duration)
+	m.start = time.Now()
+	// A few sender goroutines pace all devices between them: one ticker
+	// goroutine per device would cost the tool more than the server.
+	// Over HTTP a sender waits for each answer, so more of them run.
+	shards := 4 * runtime.GOMAXPROCS(0)
+	if transport == "http" {
+		shards = conns
 	}
-	go m.print(ctx, report)
-	<-ctx.Done()
+	every := time.Duration(float64(time.Second) * float64(len(devs)) / rate)
+	for s := range shards {
+		var mine []*deviceConn
+		for i := s; i < len(devs); i += shards {
+			mine = append(mine, devs[i])
+		}
+		wg.Add(1)
+		go func() { defer wg.Done(); m.send(runCtx, f, mine, every, s, shards) }()
+	}
+	go m.print(runCtx, report)
+	<-runCtx.Done()
 	wg.Wait()
+	for _, c := range devs {
+		if c.conn != nil {
+			c.conn.Close()
+		}
+	}
 	m.line(os.Stdout, "total", duration)
 	return nil
 }
@@ -129,63 +175,204 @@ func busyGrids(ctx context.Context, st *store.Store, f *fleet) ([]int64, error) 
 	return out, nil
 }
 
-// loadMetrics are the load run's counters and latency samples.
+// loadMetrics are the load run's counters and a latency histogram.
 type loadMetrics struct {
 	accepted, failed, delivered, viewerErrs, dropped atomic.Int64
-	mu                                               sync.Mutex
-	lat                                              []int32 // ms, post to receipt
+	start                                            time.Time
+	httpHost                                         string         // --transport http: host:port
+	hist                                             []atomic.Int64 // latencyBuckets
 }
 
-// device reports for one walker over a device WebSocket at perSecond.
-func (m *loadMetrics) device(ctx context.Context, f *fleet, w *walker, url string, perSecond float64, i int) {
-	h := http.Header{"Authorization": {"Bearer " + w.token}}
-	conn, _, err := websocket.DefaultDialer.DialContext(ctx, url, h)
-	if err != nil {
-		m.failed.Add(1)
+func newLoadMetrics() *loadMetrics {
+	return &loadMetrics{hist: make([]atomic.Int64, len(latencyBuckets))}
+}
+
+// latencyBuckets are the histogram's upper bounds in ms: 1 ms steps to a
+// second, then 10 ms steps to a minute (the last bucket takes the rest).
+var latencyBuckets = func() []int64 {
+	var b []int64
+	for ms := int64(1); ms <= 1000; ms++ {
+		b = append(b, ms)
+	}
+	for ms := int64(1010); ms <= 60_000; ms += 10 {
+		b = append(b, ms)
+	}
+	return b
+}()
+
+func (m *loadMetrics) observe(ms int64) {
+	i, _ := slices.BinarySearch(latencyBuckets, max(ms, 0))
+	m.hist[min(i, len(m.hist)-1)].Add(1)
+}
+
+// deviceConn is one device's WebSocket.
+type deviceConn struct {
+	w    *walker
+	conn *websocket.Conn
+}
+
+// dialDevices opens every walker's device WebSocket before the clock
+// starts, 64 at a time, and starts a reader for each one's acks.
+func (m *loadMetrics) dialDevices(ctx context.Context, f *fleet, url string) ([]*deviceConn, error) {
+	conns := make([]*deviceConn, len(f.walkers))
+	sem := make(chan struct{}, 64)
+	var wg sync.WaitGroup
+	var failed atomic.Int64
+	for i, w := range f.walkers {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			h := http.Header{"Authorization": {"Bearer " + w.token}}
+			conn, _, err := websocket.DefaultDialer.DialContext(ctx, url, h)
+			if err != nil {
+				failed.Add(1)
+				return
+			}
+			conns[i] = &deviceConn{w: w, conn: conn}
+			go m.acks(conn)
+		}()
+	}
+	wg.Wait()
+	if n := failed.Load(); n > 0 {
+		return nil, fmt.Errorf("load: %d of %d device connections failed", n, len(f.walkers))
+	}
+	return conns, nil
+}
+
+// acks counts a device connection's answers: {"type":"ack","accepted":n}
+// or an error frame.
+func (m *loadMetrics) acks(conn *websocket.Conn) {
+	const prefix = `{"type":"ack","accepted":`
+	for {
+		_, data, err := conn.ReadMessage()
+		if err != nil {
+			return
+		}
+		if rest, ok := bytes.CutPrefix(data, []byte(prefix)); ok {
+			n, _ := strconv.ParseInt(string(bytes.TrimSuffix(rest, []byte("}"))), 10, 64)
+			m.accepted.Add(n)
+		} else {
+			m.failed.Add(1)
+		}
+	}
+}
+
+// send reports for its share of the devices, each once every every,
+// spread evenly over the interval.
+func (m *loadMetrics) send(ctx context.Context, f *fleet, conns []*deviceConn, every time.Duration, shard, shards int) {
+	if len(conns) == 0 {
 		return
 	}
-	defer conn.Close()
-	go func() {
-		for {
-			var ack struct {
-				Type     string
-				Accepted int64
+	gap := every / time.Duration(len(conns))
+	next := time.Now().Add(every * time.Duration(shard) / time.Duration(shards) / time.Duration(len(conns)))
+	var msg []byte
+	var hc *httpConn
+	if m.httpHost != "" {
+		hc = &httpConn{host: m.httpHost}
+		defer hc.close()
+	}
+	for ctx.Err() == nil {
+		for _, c := range conns {
+			if c.conn == nil && hc == nil {
+				continue
 			}
-			if conn.ReadJSON(&ack) != nil {
-				return
+			if d := time.Until(next); d > time.Millisecond {
+				select {
+				case <-ctx.Done():
+					for _, c := range conns {
+						if c.conn == nil {
+							continue
+						}
+						c.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(time.Second))
+					}
+					return
+				case <-time.After(d):
+				}
 			}
-			if ack.Type == "ack" {
-				m.accepted.Add(ack.Accepted)
-			} else {
+			next = next.Add(gap)
+			p := f.proj.ToLonLat(c.w.pos) // the walker stands still: this measures the path, not the walk
+			msg = append(msg[:0], `{"positions":[{"lon":`...)
+			msg = strconv.AppendFloat(msg, p[0], 'f', 7, 64)
+			msg = append(msg, `,"lat":`...)
+			msg = strconv.AppendFloat(msg, p[1], 'f', 7, 64)
+			msg = append(msg, `,"accuracy":5,"at":"`...)
+			msg = time.Now().UTC().AppendFormat(msg, time.RFC3339Nano)
+			msg = append(msg, `"}]}`...)
+			if hc != nil {
+				switch status, err := hc.post(c.w.token, msg); {
+				case status == http.StatusAccepted:
+					m.accepted.Add(1)
+				case err == nil || ctx.Err() == nil:
+					m.failed.Add(1)
+				}
+				continue
+			}
+			c.conn.SetWriteDeadline(time.Now().Add(5 * time.Second))
+			if c.conn.WriteMessage(websocket.TextMessage, msg) != nil {
 				m.failed.Add(1)
+				c.conn.Close()
+				c.conn = nil
 			}
 		}
-	}()
-	every := time.Duration(float64(time.Second) / perSecond)
-	rng := rand.New(rand.NewPCG(uint64(i), 3))
-	time.Sleep(time.Duration(rng.Int64N(int64(every))))
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(time.Second))
-			return
-		case now := <-t.C:
-			p := f.proj.ToLonLat(w.pos) // the walker stands still: this measures the path, not the walk
-			msg := `{"positions":[{"lon":` + strconv.FormatFloat(p[0], 'f', 7, 64) + `,"lat":` + strconv.FormatFloat(p[1], 'f', 7, 64) +
-				`,"accuracy":5,"at":"` + now.UTC().Format(time.RFC3339Nano) + `"}]}`
-			conn.SetWriteDeadline(time.Now().Add(5 * time.Second))
-			if conn.WriteMessage(websocket.TextMessage, []byte(msg)) != nil {
-				m.failed.Add(1)
-				return
-			}
+	}
+}
+
+// httpConn posts over one raw keep-alive connection, one request at a
+// time, as a load generator such as wrk does: net/http's client costs
+// more CPU than the server's handler, and tool and server share cores.
+type httpConn struct {
+	host string
+	conn net.Conn
+	br   *bufio.Reader
+	req  []byte
+}
+
+// post sends a device's report and returns the answer's status.
+func (h *httpConn) post(token string, body []byte) (int, error) {
+	if h.conn == nil {
+		c, err := net.DialTimeout("tcp", h.host, 5*time.Second)
+		if err != nil {
+			return 0, err
 		}
+		h.conn, h.br = c, bufio.NewReader(c)
+	}
+	h.req = append(h.req[:0], "POST /api/positions HTTP/1.1\r\nHost: "...)
+	h.req = append(h.req, h.host...)
+	h.req = append(h.req, "\r\nContent-Type: application/json\r\nAuthorization: Bearer "...)
+	h.req = append(h.req, token...)
+	h.req = append(h.req, "\r\nContent-Length: "...)
+	h.req = strconv.AppendInt(h.req, int64(len(body)), 10)
+	h.req = append(h.req, "\r\n\r\n"...)
+	h.req = append(h.req, body...)
+	h.conn.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := h.conn.Write(h.req); err != nil {
+		h.close()
+		return 0, err
+	}
+	res, err := http.ReadResponse(h.br, nil)
+	if err != nil {
+		h.close()
+		return 0, err
+	}
+	io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	if res.Close {
+		h.close()
+	}
+	return res.StatusCode, nil
+}
+
+func (h *httpConn) close() {
+	if h.conn != nil {
+		h.conn.Close()
+		h.conn = nil
 	}
 }
 
 // view is one viewer: it subscribes and records the latency of every
-// position it receives.
+// position in the delta frames it receives (the "t" of each item is when
+// the device sent it).
 func (m *loadMetrics) view(ctx context.Context, url, token string, grid int64) {
 	h := http.Header{"Authorization": {"Bearer " + token}}
 	conn, _, err := websocket.DefaultDialer.DialContext(ctx, url, h)
@@ -196,34 +383,38 @@ func (m *loadMetrics) view(ctx context.Context, url, token string, grid int64) {
 	defer conn.Close()
 	conn.WriteJSON(map[string]any{"type": "subscribe", "grid": grid, "topics": []string{"positions"}})
 	go func() { <-ctx.Done(); conn.Close() }()
-	var lat []int32
+	frame := []byte(`{"type":"positions",`)
+	key := []byte(`"t":`)
 	for {
-		var f struct {
-			Type  string
-			Items []struct{ T int64 }
-		}
-		if err := conn.ReadJSON(&f); err != nil {
+		_, data, err := conn.ReadMessage()
+		if err != nil {
 			var ce *websocket.CloseError
 			if errors.As(err, &ce) && ce.Code == 4008 {
 				m.dropped.Add(1)
 			}
-			break
+			return
+		}
+		if !bytes.HasPrefix(data, frame) {
+			continue // the snapshot and control frames
 		}
 		now := time.Now().UnixMilli()
-		for _, it := range f.Items {
-			lat = append(lat, int32(now-it.T))
+		n := int64(0)
+		for {
+			i := bytes.Index(data, key)
+			if i < 0 {
+				break
+			}
+			data = data[i+len(key):]
+			t := int64(0)
+			for len(data) > 0 && data[0] >= '0' && data[0] <= '9' {
+				t = t*10 + int64(data[0]-'0')
+				data = data[1:]
+			}
+			m.observe(now - t)
+			n++
 		}
-		m.delivered.Add(int64(len(f.Items)))
-		if len(lat) > 4096 {
-			m.mu.Lock()
-			m.lat = append(m.lat, lat...)
-			m.mu.Unlock()
-			lat = lat[:0]
-		}
+		m.delivered.Add(n)
 	}
-	m.mu.Lock()
-	m.lat = append(m.lat, lat...)
-	m.mu.Unlock()
 }
 
 func (m *loadMetrics) print(ctx context.Context, every time.Duration) {
@@ -236,8 +427,6 @@ func (m *loadMetrics) print(ctx context.Context, every time.Duration) {
 			return
 		case <-t.C:
 			a, d := m.accepted.Load(), m.delivered.Load()
-			var ms runtime.MemStats
-			runtime.ReadMemStats(&ms)
 			fmt.Fprintf(os.Stderr, "  accepted %.0f/s  delivered %.0f/s  failed %d  viewers dropped %d  %s\n",
 				float64(a-lastA)/every.Seconds(), float64(d-lastD)/every.Seconds(), m.failed.Load(), m.dropped.Load(), m.percentiles())
 			lastA, lastD = a, d
@@ -245,17 +434,28 @@ func (m *loadMetrics) print(ctx context.Context, every time.Duration) {
 	}
 }
 
-// percentiles reports p50/p95/p99 of the samples so far.
+// percentiles reports p50/p95/p99 of the latencies so far.
 func (m *loadMetrics) percentiles() string {
-	m.mu.Lock()
-	s := slices.Clone(m.lat)
-	m.mu.Unlock()
-	if len(s) == 0 {
+	counts := make([]int64, len(m.hist))
+	total := int64(0)
+	for i := range m.hist {
+		counts[i] = m.hist[i].Load()
+		total += counts[i]
+	}
+	if total == 0 {
 		return "latency: no samples"
 	}
-	slices.Sort(s)
-	q := func(p float64) int32 { return s[min(len(s)-1, int(p*float64(len(s))))] }
-	return fmt.Sprintf("latency p50 %d ms  p95 %d ms  p99 %d ms  (%d samples)", q(.5), q(.95), q(.99), len(s))
+	q := func(p float64) int64 {
+		want, seen := int64(p*float64(total)), int64(0)
+		for i, c := range counts {
+			seen += c
+			if seen > want {
+				return latencyBuckets[i]
+			}
+		}
+		return latencyBuckets[len(latencyBuckets)-1]
+	}
+	return fmt.Sprintf("latency p50 %d ms  p95 %d ms  p99 %d ms  (%d samples)", q(.5), q(.95), q(.99), total)
 }
 
 func (m *loadMetrics) line(w *os.File, label string, d time.Duration) {
