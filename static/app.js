@@ -22,6 +22,7 @@ import { initPanel, openPanel, fillPanel, failPanel, closePanel, panelOpen, setP
 import * as gm from './map.js';
 import { initBuildings, schedule as scheduleBuildings, buildingAt, buildingCount, BUILDINGS_MIN_ZOOM } from './buildings.js';
 import { startLive, volunteerAt, volunteersIn } from './live.js';
+import { initChoropleth, refresh as refreshChoropleth, onCoverage, choroplethState, pickMetric } from './choropleth.js';
 
 const state = {
   focusId: null,
@@ -136,6 +137,20 @@ function focusGrid(id, { fit = true, animate = true } = {}) {
   }
   if (fit) fitTo(id, animate);
   scheduleBuildings();
+  refreshChoropleth();
+}
+
+// The level the choropleth colours: the focused grid's children (what
+// the map offers to click), or the focused grid itself when it has none.
+function levelOnScreen() {
+  if (state.focusId === null) {
+    const roots = rootIds().map(nodeOf).filter(Boolean);
+    return roots.length ? roots[0].level : null;
+  }
+  const kids = gm.childrenOf(state.focusId);
+  if (kids.length) return kids[0].level;
+  const e = gm.gridEntry(state.focusId);
+  return e ? e.level : null;
 }
 
 // Select (panel) and focus (drill into) a grid. Resolves once the panel has
@@ -328,6 +343,9 @@ async function main() {
 
   indexTree(val(tree));
   gm.drawGrids(val(l1), val(l2), val(l3));
+  initChoropleth(map, { level: levelOnScreen });
+  window.gridmap.choropleth = choroplethState;
+  window.gridmap.pickMetric = pickMetric;
   if (state.live) {
     // After the grids: count badges sit at the level-3 grids' label points.
     window.gridmap.live = startLive(map, {
@@ -338,6 +356,10 @@ async function main() {
         return e && e.level === 3 ? gm.gridLabelPoint(id) : null;
       },
       onCounts: updatePanelLive,
+      topics: ['positions', 'geofence', 'alerts', 'coverage'],
+      onEvent: (msg) => {
+        if (msg.topic === 'coverage') onCoverage(msg.data);
+      },
     });
   }
   const n = gm.gridCounts();

@@ -5,6 +5,7 @@
 import { t, fmtNumber, onLangChange } from './i18n.js';
 import { getJSON, isAbort } from './api.js';
 import { el, showError, showNotice, hideNotice } from './ui.js';
+import { householdsBlock } from './households.js';
 
 const L = window.L;
 
@@ -219,11 +220,13 @@ function popupContent(f) {
     ],
   ];
   if (gridName) rows.push([t('building.grid'), gridName]);
+  const id = p.id ?? f.id;
   return el(
     'div',
-    { class: 'bpop', dataset: { buildingId: String(p.id ?? f.id ?? '') } },
+    { class: 'bpop', dataset: { buildingId: String(id ?? '') } },
     el('div', { class: 'bpop-name' }, p.name || '—'),
-    el('dl', {}, rows.map(([k, v]) => [el('dt', {}, k), el('dd', {}, v)]))
+    el('dl', {}, rows.map(([k, v]) => [el('dt', {}, k), el('dd', {}, v)])),
+    id != null && householdsBlock(id, p.grid_id)
   );
 }
 

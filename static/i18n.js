@@ -2,6 +2,8 @@
 // here, except grid and building names, which come from the API as-is.
 'use strict';
 
+import { fieldDict } from './i18n-field.js';
+
 const STORAGE_KEY = 'gridmap.lang';
 export const LANGS = ['zh-CN', 'en'];
 
@@ -280,6 +282,8 @@ const dict = {
     'err.load': 'Map data failed to load',
   },
 };
+
+for (const lang of Object.keys(fieldDict)) Object.assign(dict[lang], fieldDict[lang]);
 
 let current = 'zh-CN';
 const listeners = [];

@@ -21,6 +21,8 @@ import { el, showError } from './ui.js';
 import * as vol from './volunteers.js';
 
 const TOPICS = ['positions', 'geofence', 'alerts'];
+// Pages that want more (the choropleth, the grid leader's page) pass
+// `topics`; durable events of every topic reach options.onEvent.
 const BACKOFF_START_MS = 1000;
 const BACKOFF_MAX_MS = 30000;
 const OFFLINE_AFTER = 6; // failed attempts (about a minute) before "offline"
@@ -31,12 +33,15 @@ const TOAST_MAX_AGE_MS = 2 * 60 * 1000; // older replayed events are not toasted
 
 const UNSCOPED_ROLES = ['admin', 'planner', 'viewer'];
 
-let opts = null; // {user, gridName(id)}
+// {user, gridName(id), gridLabel(id), onCounts(), topics?, grid?,
+//  onEvent?(msg), onSync?({resync, first})}
+let opts = null;
 let ws = null;
 let state = 'reconnecting';
 let connecting = true; // no connection has been live yet
 let attempt = 0; // failed attempts since the last live connection
 let lastSeq = 0;
+let synced = false; // a snapshot has arrived on some connection
 let timer = null;
 let stopped = false;
 let lastError = null; // the last `error` frame of this connection
@@ -106,6 +111,7 @@ async function loadTeams() {
 // ---- connection --------------------------------------------------------------
 
 function scopeGrid() {
+  if (Number.isFinite(opts.grid)) return opts.grid;
   const u = opts.user;
   if (!u || !u.grid_id || UNSCOPED_ROLES.includes(u.role)) return 0;
   return Number(u.grid_id) || 0;
@@ -128,7 +134,8 @@ function connect() {
   let opened = false;
   sock.onopen = () => {
     opened = true;
-    sock.send(JSON.stringify({ type: 'subscribe', grid: scopeGrid(), topics: TOPICS, since: lastSeq }));
+    const topics = Array.isArray(opts.topics) ? opts.topics : TOPICS;
+    sock.send(JSON.stringify({ type: 'subscribe', grid: scopeGrid(), topics, since: lastSeq }));
   };
   sock.onmessage = (ev) => {
     if (ws === sock) onFrame(ev.data);
@@ -218,6 +225,10 @@ function onFrame(data) {
       if (Number.isFinite(msg.seq)) lastSeq = msg.seq;
       vol.replaceAll(msg.positions);
       becomeLive();
+      // Events between what the page loaded and the snapshot may be
+      // missing: a page that keeps derived state refetches it.
+      if (opts.onSync) opts.onSync({ resync: !!msg.resync, first: !synced });
+      synced = true;
       break;
     case 'resumed':
       becomeLive();
@@ -230,6 +241,7 @@ function onFrame(data) {
         if (msg.seq <= lastSeq) return; // seen before the reconnect
         lastSeq = msg.seq;
       }
+      if (opts.onEvent) opts.onEvent(msg);
       onEvent(msg);
       break;
     case 'error':
@@ -308,13 +320,16 @@ function onEvent(msg) {
   } else if (msg.topic === 'alerts') {
     const detail = typeof d.message === 'string' ? d.message : typeof d.text === 'string' ? d.text : '';
     queueToast({
-      tone: 'bad',
+      tone: d.open === false ? 'ok' : 'bad',
       kind: 'alert',
       at: Number.isFinite(at) ? at : Date.now(),
       volunteer: Number.isFinite(d.volunteer) ? d.volunteer : null,
       text: () => {
         const where = msg.grid ? gridLabel(msg.grid) : '';
-        return [t('live.alert'), where, detail || d.kind || ''].filter(Boolean).join(t('err.sep'));
+        const kindKey = `alertKind.${d.kind}`;
+        let what = detail || (t(kindKey) !== kindKey ? t(kindKey) : d.kind || '');
+        if (d.open === false) what = t('live.alertClosed', { what });
+        return [t('live.alert'), where, what].filter(Boolean).join(t('err.sep'));
       },
     });
   }

@@ -373,7 +373,39 @@ function isInteractive(e) {
   return e.parentId === focusId;
 }
 
+// The choropleth (choropleth.js) colours some grids: fillFor(entry) gives
+// a fill colour, or null for a grid it leaves alone.
+let fillFor = null;
+const CHORO_OPACITY = 0.72;
+
+export function setFillFor(fn) {
+  fillFor = fn;
+  if (map) restyleAll();
+}
+
+// Restyle one drawn grid (its choropleth value changed).
+export function restyleGrid(id) {
+  const e = grids.get(id);
+  if (e) applyState(e, focusChain());
+}
+
 function styleFor(e, chain) {
+  const s = baseStyle(e, chain);
+  if (!fillFor) return s;
+  const c = fillFor(e);
+  if (c) {
+    s.fill = true;
+    s.fillColor = c;
+    s.fillOpacity = hoverId === e.id && isInteractive(e) ? 0.88 : CHORO_OPACITY;
+  } else if (e.level === 2) {
+    // A community's tint under coloured compound grids would mix with
+    // their colours: the legend must match what is seen.
+    s.fillOpacity = Math.min(s.fillOpacity, 0.04);
+  }
+  return s;
+}
+
+function baseStyle(e, chain) {
   const hovered = hoverId === e.id && isInteractive(e);
   const selected = selectedId === e.id;
   if (e.level === 1) {

@@ -183,7 +183,20 @@ function render() {
     row('residents', fmtNumber(c.residents ?? 0), 'big')
   );
 
-  const parts = [people, el('h3', {}, t('panel.counts')), counts];
+  const parts = [people];
+  if (p.level === 3) {
+    // The grid leader's page: gaps, figures and actions for this grid.
+    parts.push(
+      el(
+        'a',
+        { class: 'workbench-link', id: 'panel-workbench', href: `/grid/${encodeURIComponent(state.id)}` },
+        el('span', { class: 'workbench-icon', 'aria-hidden': 'true' }),
+        t('panel.workbench'),
+        el('span', { class: 'workbench-arrow', 'aria-hidden': 'true' }, '›')
+      )
+    );
+  }
+  parts.push(el('h3', {}, t('panel.counts')), counts);
 
   if (p.level < 3) {
     parts.push(el('h3', {}, t('panel.children')));

@@ -1,0 +1,197 @@
+// What a grid leader does about one gap, on the spot: the form for it
+// (screen a household, record a visit, close a request, resolve a fever
+// alert) and the nearest volunteers by live position, with dashed lines
+// to them on the map.
+'use strict';
+
+import { t, fmtNumber } from './i18n.js';
+import { getJSON, isAbort } from './api.js';
+import { el } from './ui.js';
+import { Write } from './fieldwrite.js';
+import { teamColour, focusVolunteer } from './volunteers.js';
+
+const L = window.L;
+
+export const OUTCOMES = ['normal', 'not_home', 'fever', 'home_quarantine', 'risk_area_return', 'refused'];
+const NEAREST_N = 5;
+
+let map = null;
+let lines = null;
+let nearCtrl = null;
+let opts = null; // {canWrite, onDone(item, action, answer)}
+// Pending writes by form: a failed write is sent again with its client id
+// as long as the form still says the same thing.
+const pending = new Map();
+
+export function initActions(theMap, options) {
+  map = theMap;
+  opts = options;
+  map.createPane('nearest').style.zIndex = '610';
+  lines = L.layerGroup([], { pane: 'nearest' }).addTo(map);
+}
+
+// ---- forms -----------------------------------------------------------------
+
+function field(labelKey, control) {
+  return el('label', { class: 'act-field' }, el('span', {}, t(labelKey)), control);
+}
+
+function select(name, values, prefix) {
+  return el(
+    'select',
+    { name },
+    values.map((v) => el('option', { value: v }, t(`${prefix}${v}`)))
+  );
+}
+
+// The route, body and form of the action on an item, or null.
+function actionFor(item) {
+  switch (item.kind) {
+    case 'unscreened':
+      return {
+        name: 'screen',
+        submitKey: 'act.screen',
+        url: '/api/screenings',
+        fields: () => [
+          field('act.outcome', select('outcome', OUTCOMES, 'outcome.')),
+          field('act.temperature', el('input', { name: 'temperature', type: 'number', inputmode: 'decimal', min: '30', max: '45', step: '0.1' })),
+        ],
+        body: (f) => {
+          const b = { household_id: item.householdId, outcome: f.outcome.value };
+          const temp = f.temperature.value.trim();
+          if (temp !== '') b.temperature = Number(temp);
+          return b;
+        },
+      };
+    case 'overdue':
+      return {
+        name: 'visit',
+        submitKey: 'act.visit',
+        url: `/api/vulnerable/${encodeURIComponent(item.id)}/visits`,
+        fields: () => [field('act.method', select('method', ['visit', 'phone'], 'method.')), field('act.note', el('input', { name: 'note', maxlength: '500' }))],
+        body: (f) => ({ method: f.method.value, ...(f.note.value.trim() ? { note: f.note.value.trim() } : {}) }),
+      };
+    case 'requests':
+      return {
+        name: 'close',
+        submitKey: 'act.close',
+        url: `/api/requests/${encodeURIComponent(item.id)}/close`,
+        fields: () => [field('act.resolution', el('input', { name: 'resolution', maxlength: '500' }))],
+        body: (f) => (f.resolution.value.trim() ? { resolution: f.resolution.value.trim() } : {}),
+      };
+    case 'fever':
+      return {
+        name: 'resolve',
+        submitKey: 'act.close',
+        url: `/api/alerts/${encodeURIComponent(item.id)}/resolve`,
+        fields: () => [field('act.resolution', el('input', { name: 'resolution', maxlength: '500' }))],
+        body: (f) => (f.resolution.value.trim() ? { resolution: f.resolution.value.trim() } : {}),
+      };
+    default:
+      return null;
+  }
+}
+
+function actionForm(item) {
+  const a = actionFor(item);
+  if (!a) return null;
+  if (!opts.canWrite) return el('p', { class: 'muted act-readonly' }, t('act.readOnly'));
+  const status = el('div', { class: 'act-status', role: 'status' });
+  const submit = el('button', { type: 'submit', class: 'btn-primary act-submit' }, t(a.submitKey));
+  const form = el('form', { class: `act-form act-${a.name}`, dataset: { action: a.name } }, a.fields(), el('div', { class: 'act-row' }, submit, status));
+  const id = `${item.kind}|${item.id}`;
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const body = a.body(form.elements);
+    let w = pending.get(id);
+    if (!w || JSON.stringify(w.body) !== JSON.stringify(body)) {
+      w = new Write('POST', a.url, body);
+      pending.set(id, w);
+    }
+    submit.disabled = true;
+    form.dataset.state = 'saving';
+    status.className = 'act-status';
+    status.textContent = t('act.saving');
+    try {
+      const answer = await w.send();
+      pending.delete(id);
+      form.dataset.state = 'saved';
+      status.textContent = '';
+      opts.onDone(item, a.name, answer);
+    } catch (err) {
+      form.dataset.state = 'failed';
+      status.className = 'act-status act-error';
+      status.textContent = `${t('act.failed')}${t('err.sep')}${err.describe ? err.describe() : err.message}`;
+      submit.textContent = t('act.retry');
+      submit.disabled = false;
+    }
+  });
+  return form;
+}
+
+// ---- nearest volunteers ----------------------------------------------------
+
+function fmtDistance(m) {
+  if (m >= 1000) return t('near.km', { n: fmtNumber(m / 1000, 1) });
+  return t('near.m', { n: fmtNumber(m, 0) });
+}
+
+function nearestList(item) {
+  const box = el('div', { class: 'near', dataset: { state: 'loading' } }, el('h4', {}, t('near.title')), el('p', { class: 'muted' }, t('near.loading')));
+  if (nearCtrl) nearCtrl.abort();
+  const ctrl = new AbortController();
+  nearCtrl = ctrl;
+  lines.clearLayers();
+  const q = `lon=${item.lon.toFixed(6)}&lat=${item.lat.toFixed(6)}&n=${NEAREST_N}`;
+  getJSON(`/api/nearest-volunteers?${q}`, { signal: ctrl.signal })
+    .then((d) => {
+      if (nearCtrl !== ctrl) return;
+      const vols = d && Array.isArray(d.volunteers) ? d.volunteers : [];
+      box.dataset.state = 'loaded';
+      box.dataset.count = String(vols.length);
+      const rows = vols.map((v) =>
+        el(
+          'li',
+          { dataset: { volunteerId: String(v.id) } },
+          el(
+            'button',
+            { type: 'button', class: 'near-item', onclick: () => focusVolunteer(v.id) || map.flyTo([v.lat, v.lon], Math.max(map.getZoom(), 18)) },
+            el('span', { class: 'near-sw', style: `background:${teamColour(v.team_id)}`, 'aria-hidden': 'true' }),
+            el('span', { class: 'near-name' }, v.name || t('vol.volunteerN', { id: v.id })),
+            el('span', { class: 'near-team' }, v.team || t('near.noTeam')),
+            el('span', { class: 'near-dist' }, fmtDistance(v.distance_m))
+          )
+        )
+      );
+      box.replaceChildren(el('h4', {}, t('near.title')), rows.length ? el('ol', { class: 'near-list' }, rows) : el('p', { class: 'muted' }, t('near.none')));
+      for (const v of vols) {
+        L.polyline([[item.lat, item.lon], [v.lat, v.lon]], {
+          pane: 'nearest',
+          color: teamColour(v.team_id),
+          weight: 2,
+          dashArray: '4 5',
+          opacity: 0.9,
+          interactive: false,
+        }).addTo(lines);
+      }
+    })
+    .catch((err) => {
+      if (isAbort(err) || nearCtrl !== ctrl) return;
+      box.dataset.state = 'failed';
+      box.replaceChildren(el('h4', {}, t('near.title')), el('p', { class: 'act-error' }, t('near.failed')));
+    });
+  return box;
+}
+
+// The detail block under a selected list item: its form and the nearest
+// volunteers.
+export function detailFor(item) {
+  return el('div', { class: 'gap-detail', dataset: { kind: item.kind, id: String(item.id) } }, actionForm(item), nearestList(item));
+}
+
+// Nothing selected: abort the lookup, remove the lines.
+export function clearDetail() {
+  if (nearCtrl) nearCtrl.abort();
+  nearCtrl = null;
+  if (lines) lines.clearLayers();
+}

@@ -1,0 +1,70 @@
+// Idempotent field writes (docs/FIELD.md): every intended write carries a
+// client id made once and reused when the same write is retried, so a
+// retry after a lost answer is stored once. A Write object is one intended
+// write: send() may be called again (the retry button) and sends the same
+// client id; a new intention needs a new Write.
+'use strict';
+
+import { request, ApiError } from './api.js';
+
+// A random RFC 4122 version-4 UUID. crypto.randomUUID exists only in secure
+// contexts (https or localhost); a grid office's intranet server on plain
+// http still has crypto.getRandomValues.
+export function newClientId() {
+  const c = window.crypto;
+  if (c && typeof c.randomUUID === 'function') {
+    try {
+      return c.randomUUID();
+    } catch (e) {
+      // not a secure context: fall through
+    }
+  }
+  const b = new Uint8Array(16);
+  c.getRandomValues(b);
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const h = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+// Failures worth sending the same write again: no answer at all, the
+// server busy or briefly down. A 4xx other than 429 will not change.
+function retryable(err) {
+  if (!(err instanceof ApiError)) return false;
+  return err.kind === 'network' || err.status === 429 || err.status === 502 || err.status === 503 || err.status === 504;
+}
+
+const AUTO_RETRIES = 2;
+
+export class Write {
+  constructor(method, url, body) {
+    this.method = method;
+    this.url = url;
+    this.body = body;
+    this.clientId = newClientId();
+    this.done = false;
+  }
+
+  // Send (or send again) with the same client id. A retryable failure is
+  // retried a couple of times, after Retry-After when the server gave one;
+  // then the error is thrown and the caller may offer a retry button.
+  async send() {
+    const body = { ...this.body, client_id: this.clientId };
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const res = await request(this.url, { method: this.method, body });
+        this.done = true;
+        return res;
+      } catch (err) {
+        if (!retryable(err) || attempt >= AUTO_RETRIES) throw err;
+        const wait = err.retryAfter !== null && err.retryAfter !== undefined ? err.retryAfter * 1000 : 600 * 2 ** attempt;
+        await new Promise((r) => window.setTimeout(r, Math.min(wait, 5000)));
+      }
+    }
+  }
+}
+
+// The roles that may record field data (docs/FIELD.md "who").
+export function canWriteField(user) {
+  return !!user && ['admin', 'grid-leader', 'staff'].includes(user.role);
+}

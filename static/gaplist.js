@@ -1,0 +1,229 @@
+// The gap list of the grid leader's page: one tab per kind, the items of
+// the open tab (households grouped under their building), and the
+// selection it shares with the map (gapmap.js). Picking an item flies the
+// map to its marker and opens its detail (actions.js) under it; picking a
+// marker opens its tab and scrolls its item into view.
+'use strict';
+
+import { t, fmtNumber, getLang, onLangChange } from './i18n.js';
+import { el } from './ui.js';
+import { KINDS, findGroup, findItem } from './gaps.js';
+import * as gmap from './gapmap.js';
+import { detailFor, clearDetail } from './actions.js';
+
+const GROUPED = new Set(['unscreened', 'noContact']);
+
+let tabsBox = null;
+let panel = null;
+let model = null;
+let kind = 'unscreened';
+let sel = null; // {kind, key, id|null}
+let detail = null; // {id: `${kind}|${itemId}`, node}: kept across re-renders
+let buildingName = () => null;
+const attempts = new Map(); // household id -> outcome of today's unscreened attempt made here
+
+export function initGapList({ tabs, body, buildingName: nameOf }) {
+  tabsBox = tabs;
+  panel = body;
+  buildingName = nameOf;
+  onLangChange(() => {
+    detail = null;
+    render();
+  });
+}
+
+export function setGapModel(m) {
+  model = m;
+  if (sel) {
+    // Keep the selection while its item (or, for a building, its group) is
+    // still there; drop it once the gap is gone.
+    const g = findGroup(model, sel.kind, sel.key);
+    if (!g) sel = null;
+    else if (sel.id !== null && !findItem(model, sel.kind, sel.key, sel.id)) sel = { ...sel, id: GROUPED.has(sel.kind) ? null : g.items[0].id };
+  }
+  if (!sel) {
+    clearDetail();
+    detail = null;
+  }
+  gmap.setGaps(model);
+  if (sel) gmap.selectMarker(sel.kind, sel.key);
+  render();
+}
+
+export function noteAttempt(householdId, outcome) {
+  attempts.set(householdId, outcome);
+}
+
+function fmtWhen(iso) {
+  if (!iso) return '';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return String(iso);
+  const today = new Date().toDateString() === d.toDateString();
+  const opt = today ? { hour: '2-digit', minute: '2-digit', hour12: false } : { month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false };
+  return d.toLocaleString(getLang(), opt);
+}
+
+function bname(id, fallback) {
+  return fallback || buildingName(id) || (id != null ? t('gap.building', { id }) : '');
+}
+
+// Heading and detail line of an item.
+function describe(it) {
+  const r = it.raw;
+  switch (it.kind) {
+    case 'unscreened':
+    case 'noContact': {
+      const tried = attempts.get(it.householdId);
+      return [`${it.unit} ${it.room}`.trim(), tried && it.kind === 'unscreened' ? t('gap.attempt', { outcome: t(`outcome.${tried}`) }) : ''];
+    }
+    case 'noHead':
+      return [it.building, ''];
+    case 'overdue':
+      return [
+        `${r.name || ''} · ${t(`vcat.${r.category}`)}`,
+        [bname(r.building_id), r.last_visit ? t('gap.lastVisit', { when: fmtWhen(r.last_visit) }) : t('gap.neverVisited'), r.due ? t('gap.due', { when: fmtWhen(r.due) }) : '']
+          .filter(Boolean)
+          .join(' · '),
+      ];
+    case 'requests':
+      return [`${bname(r.building_id, r.building)} · ${t(`rcat.${r.category}`)}`, `${t('gap.received', { when: fmtWhen(r.received_at) })} · ${r.body || ''}`];
+    case 'quarantined':
+      return [
+        `${bname(r.building_id)} ${r.unit || ''} ${r.room || ''}`.trim(),
+        [t('gap.period', { starts: r.starts, ends: r.ends }), r.seal_id ? t('gap.seal', { id: r.seal_id }) : ''].filter(Boolean).join(' · '),
+      ];
+    case 'fever': {
+      const where = r.household_id ? t('gap.household', { id: r.household_id }) : r.checkpoint_id ? t('gap.checkpoint', { id: r.checkpoint_id }) : '';
+      return [`${t(`alertKind.${r.kind || 'fever'}`)} · ${where}`, [fmtWhen(r.at), r.note || ''].filter(Boolean).join(' · ')];
+    }
+    default:
+      return [String(it.id), ''];
+  }
+}
+
+function itemNode(it) {
+  const [head, sub] = describe(it);
+  const on = !!sel && sel.kind === it.kind && sel.key === it.key && String(sel.id) === String(it.id);
+  const li = el(
+    'li',
+    { class: `gap-item${on ? ' is-selected' : ''}`, dataset: { kind: it.kind, key: it.key, id: String(it.id) } },
+    el(
+      'button',
+      { type: 'button', class: 'gap-item-head', 'aria-expanded': String(on), onclick: () => pick(it.kind, it.key, on ? null : it.id, true) },
+      el('span', { class: `gap-dot gap-${it.kind}`, 'aria-hidden': 'true' }),
+      el('span', { class: 'gap-item-text' }, el('span', { class: 'gap-item-title' }, head), sub && el('span', { class: 'gap-item-sub' }, sub))
+    )
+  );
+  if (on) {
+    const id = `${it.kind}|${it.id}`;
+    if (!detail || detail.id !== id) detail = { id, node: detailFor(it) };
+    li.append(detail.node);
+  }
+  return li;
+}
+
+function groupNode(g) {
+  const on = !!sel && sel.kind === g.kind && sel.key === g.key;
+  return el(
+    'li',
+    { class: `gap-group${on ? ' is-selected' : ''}`, dataset: { kind: g.kind, key: g.key } },
+    el(
+      'button',
+      { type: 'button', class: 'gap-group-head', onclick: () => pick(g.kind, g.key, null, true) },
+      el('span', { class: `gap-mk gap-${g.kind} gap-inline`, 'aria-hidden': 'true' }, String(g.items.length)),
+      el('span', { class: 'gap-group-name' }, g.title || bname(g.buildingId)),
+      el('span', { class: 'gap-group-n' }, t('gap.householdsN', { n: fmtNumber(g.items.length) }))
+    ),
+    el('ul', { class: 'gap-items' }, g.items.map(itemNode))
+  );
+}
+
+function renderTabs() {
+  tabsBox.replaceChildren(
+    ...KINDS.map((k) => {
+      const n = model ? model.kinds[k].total : null;
+      return el(
+        'button',
+        {
+          type: 'button',
+          role: 'tab',
+          class: `gap-tab${k === kind ? ' active' : ''}${n ? ' has' : ''}`,
+          'aria-selected': String(k === kind),
+          dataset: { kind: k, count: n === null ? '' : String(n) },
+          onclick: () => openTab(k),
+        },
+        el('span', { class: `gap-dot gap-${k}`, 'aria-hidden': 'true' }),
+        t(`gap.${k}`),
+        el('span', { class: 'gap-tab-n' }, n === null ? '…' : fmtNumber(n))
+      );
+    })
+  );
+}
+
+function render() {
+  if (!panel) return;
+  renderTabs();
+  if (!model) return;
+  const k = model.kinds[kind];
+  const scroller = panel.closest('.gw-side') || panel;
+  const keep = scroller.scrollTop;
+  const parts = [];
+  if (model.truncated) parts.push(el('p', { class: 'gap-truncated' }, t('gap.truncated', { n: fmtNumber(2000) })));
+  if (!k.groups.length) {
+    parts.push(el('p', { class: 'gap-empty', dataset: { kind } }, el('span', { class: 'gap-empty-icon', 'aria-hidden': 'true' }, '✓'), t(`gap.empty.${kind}`)));
+  } else if (GROUPED.has(kind)) {
+    parts.push(el('ul', { class: 'gap-groups', dataset: { kind } }, k.groups.map(groupNode)));
+  } else {
+    parts.push(el('ul', { class: 'gap-items gap-flat', dataset: { kind } }, k.groups.flatMap((g) => g.items.map(itemNode))));
+  }
+  panel.replaceChildren(...parts);
+  panel.dataset.kind = kind;
+  scroller.scrollTop = keep;
+  document.body.dataset.gapsVersion = String(Number(document.body.dataset.gapsVersion || 0) + 1);
+}
+
+export function openTab(k) {
+  if (k === kind) return;
+  kind = k;
+  gmap.setActiveKind(k);
+  render();
+}
+
+// Select an item (id) or a whole group (id null) of a kind; fly: move the
+// map to its marker. The list scrolls to it.
+export function pick(k, key, id, fly) {
+  if (!model || !findGroup(model, k, key)) return;
+  if (kind !== k) {
+    kind = k;
+    gmap.setActiveKind(k);
+  }
+  sel = { kind: k, key, id };
+  if (id === null) {
+    clearDetail();
+    detail = null;
+  }
+  gmap.selectMarker(k, key, { fly });
+  render();
+  const sq = (s) => (window.CSS && CSS.escape ? CSS.escape(s) : s);
+  const node =
+    id !== null
+      ? panel.querySelector(`.gap-item[data-key="${sq(key)}"][data-id="${sq(String(id))}"]`)
+      : panel.querySelector(`.gap-group[data-key="${sq(key)}"]`);
+  if (node) node.scrollIntoView({ block: 'nearest', behavior: fly ? 'smooth' : 'auto' });
+}
+
+// A marker was clicked: a building of households selects the group, a
+// single thing its item.
+export function pickMarker(k, key) {
+  const g = model && findGroup(model, k, key);
+  if (!g) return;
+  pick(k, key, GROUPED.has(k) ? null : g.items[0].id, false);
+}
+
+export function selection() {
+  return sel;
+}
+
+export function activeKind() {
+  return kind;
+}

@@ -1,0 +1,113 @@
+// The gaps of a grid (GET /api/grids/{id}/gaps, docs/FIELD.md) as one
+// model for the list and the map: per kind, groups that share a map marker
+// (a building, or one place), each with its list items.
+'use strict';
+
+// Tab order: the daily screening first, the rarer kinds after.
+export const KINDS = ['unscreened', 'fever', 'quarantined', 'overdue', 'requests', 'noHead', 'noContact'];
+
+// Which list of the API answer each kind reads.
+export const SOURCE = {
+  unscreened: 'unscreened',
+  noContact: 'without_contact',
+  noHead: 'buildings_without_head',
+  overdue: 'overdue_visits',
+  requests: 'open_requests',
+  quarantined: 'quarantined',
+  fever: 'fever_alerts',
+};
+
+const num = (v) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
+function pointKey(lon, lat) {
+  return `p${lon.toFixed(6)},${lat.toFixed(6)}`;
+}
+
+// Households grouped by building (unscreened, without_contact).
+function byBuilding(kind, list) {
+  const groups = [];
+  for (const g of list || []) {
+    const b = g && g.building;
+    if (!b || num(b.lon) === null || num(b.lat) === null) continue;
+    const key = `b${b.id}`;
+    const items = (g.households || []).map((h) => ({
+      kind,
+      key,
+      id: h.id,
+      householdId: h.id,
+      buildingId: b.id,
+      building: b.name || '',
+      unit: h.unit || '',
+      room: h.room || '',
+      lon: b.lon,
+      lat: b.lat,
+      raw: h,
+    }));
+    groups.push({ kind, key, lon: b.lon, lat: b.lat, title: b.name || '', buildingId: b.id, items });
+  }
+  return groups;
+}
+
+// Items at points; items at the same place share a group (one marker).
+function byPoint(kind, list, fields) {
+  const groups = new Map();
+  for (const raw of list || []) {
+    if (!raw || num(raw.lon) === null || num(raw.lat) === null) continue;
+    const key = pointKey(raw.lon, raw.lat);
+    let g = groups.get(key);
+    if (!g) {
+      g = { kind, key, lon: raw.lon, lat: raw.lat, title: '', buildingId: raw.building_id ?? null, items: [] };
+      groups.set(key, g);
+    }
+    g.items.push({ kind, key, id: raw.id, lon: raw.lon, lat: raw.lat, raw, ...fields(raw) });
+  }
+  return [...groups.values()];
+}
+
+// Build the model: {kind: {groups, total, truncated}}.
+export function gapModel(gaps) {
+  const d = gaps || {};
+  const truncated = !!d.truncated;
+  const out = {};
+  out.unscreened = byBuilding('unscreened', d.unscreened);
+  out.noContact = byBuilding('noContact', d.without_contact);
+  out.noHead = (d.buildings_without_head || [])
+    .filter((b) => b && num(b.lon) !== null && num(b.lat) !== null)
+    .map((b) => {
+      const key = `b${b.id}`;
+      return {
+        kind: 'noHead',
+        key,
+        lon: b.lon,
+        lat: b.lat,
+        title: b.name || '',
+        buildingId: b.id,
+        items: [{ kind: 'noHead', key, id: b.id, buildingId: b.id, building: b.name || '', lon: b.lon, lat: b.lat, raw: b }],
+      };
+    });
+  out.overdue = byPoint('overdue', d.overdue_visits, (r) => ({ householdId: r.household_id, buildingId: r.building_id }));
+  out.requests = byPoint('requests', d.open_requests, (r) => ({ buildingId: r.building_id, building: r.building || '' }));
+  out.quarantined = byPoint('quarantined', d.quarantined, (r) => ({
+    householdId: r.household_id,
+    buildingId: r.building_id,
+    unit: r.unit || '',
+    room: r.room || '',
+  }));
+  out.fever = byPoint('fever', d.fever_alerts, (r) => ({ householdId: r.household_id }));
+  const model = { day: d.day || '', truncated, kinds: {} };
+  for (const k of KINDS) {
+    const groups = out[k];
+    model.kinds[k] = { groups, total: groups.reduce((n, g) => n + g.items.length, 0) };
+  }
+  return model;
+}
+
+export function findGroup(model, kind, key) {
+  const k = model && model.kinds[kind];
+  return (k && k.groups.find((g) => g.key === key)) || null;
+}
+
+export function findItem(model, kind, key, id) {
+  const g = findGroup(model, kind, key);
+  return (g && g.items.find((it) => String(it.id) === String(id))) || null;
+}

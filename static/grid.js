@@ -1,0 +1,278 @@
+// The grid leader's page, /grid/{id}: the grid on the map with its gaps,
+// its coverage figures, the gap list in step with the map, the nearest
+// volunteers and the actions for a chosen gap, spot checks, and live
+// updates from /ws (coverage figures straight from the events; gaps
+// refetched, debounced, after screening and alert events).
+'use strict';
+
+import { t, setLang, explicitLang, applyI18n, onLangChange } from './i18n.js';
+import { getJSON, ApiError } from './api.js';
+import { initChrome, showError, renderCrumbs, renderUser, logout, el } from './ui.js';
+import * as gm from './map.js';
+import { initBuildings } from './buildings.js';
+import { startLive } from './live.js';
+import { gapModel, KINDS, SOURCE } from './gaps.js';
+import { initGapMap } from './gapmap.js';
+import { initGapList, setGapModel, pickMarker, pick, noteAttempt, selection, openTab } from './gaplist.js';
+import { initActions } from './actions.js';
+import { initFigures, setFigures, figures } from './figures.js';
+import { initSpotChecks, load as loadSpotChecks } from './spotchecks.js';
+import { canWriteField } from './fieldwrite.js';
+
+const REFRESH_MS = 300;
+const TOPICS = ['positions', 'screening', 'coverage', 'alerts'];
+
+const state = {
+  id: null,
+  user: null,
+  detail: null,
+  gaps: null, // the last API answer, kept to take done items out at once
+  model: null,
+  refreshSeq: 0,
+  refreshTimer: null,
+  buildings: new Map(), // id -> name, for items that only carry an id
+};
+let map = null;
+
+function gridIdFromPath() {
+  const m = /^\/grid\/(\d{1,18})\/?$/.exec(window.location.pathname);
+  return m ? Number(m[1]) : null;
+}
+
+function showFatal(message) {
+  document.getElementById('gw-side').replaceChildren(el('div', { class: 'gw-card gw-fatal', role: 'alert' }, message));
+}
+
+// ---- gaps --------------------------------------------------------------------
+
+function applyGaps(gaps) {
+  state.gaps = gaps;
+  state.model = gapModel(gaps);
+  setGapModel(state.model);
+  document.body.dataset.gapsLoaded = 'true';
+}
+
+// Refetch the gaps; only the newest request's answer is used, so an
+// answer that started before a write cannot bring a done item back.
+async function refreshGaps() {
+  const seq = ++state.refreshSeq;
+  try {
+    const gaps = await getJSON(`/api/grids/${state.id}/gaps`);
+    if (seq === state.refreshSeq) applyGaps(gaps);
+  } catch (err) {
+    if (seq === state.refreshSeq) showError(err);
+  }
+}
+
+function scheduleRefresh() {
+  window.clearTimeout(state.refreshTimer);
+  state.refreshTimer = window.setTimeout(refreshGaps, REFRESH_MS);
+}
+
+async function refreshFigures() {
+  try {
+    const c = await getJSON(`/api/grids/${state.id}/coverage`);
+    setFigures(c.grid, { day: c.day, flash: true });
+  } catch (err) {
+    showError(err);
+  }
+}
+
+// A write succeeded: take its item out of the list at once (the stream's
+// event brings the refetch that confirms it).
+function onDone(item, action, answer) {
+  const g = state.gaps;
+  if (!g) return;
+  if (action === 'screen' && answer && answer.screened === false) {
+    noteAttempt(item.householdId, answer.outcome);
+  } else if (item.kind === 'unscreened') {
+    g.unscreened = (g.unscreened || [])
+      .map((b) => (b.building.id === item.buildingId ? { ...b, households: b.households.filter((h) => h.id !== item.householdId) } : b))
+      .filter((b) => b.households.length);
+  } else {
+    const src = SOURCE[item.kind];
+    g[src] = (g[src] || []).filter((x) => x.id !== item.id);
+  }
+  state.refreshSeq++; // an answer in flight is older than this write
+  applyGaps(g);
+  scheduleRefresh();
+}
+
+// ---- live ------------------------------------------------------------------------
+
+function onEvent(msg) {
+  const d = msg.data && typeof msg.data === 'object' ? msg.data : {};
+  if (msg.topic === 'coverage') {
+    if (Number(d.grid) === state.id) setFigures(d, { flash: true });
+    return;
+  }
+  if (msg.topic === 'screening' || msg.topic === 'alerts') {
+    scheduleRefresh();
+    if (d.kind === 'spot_check') loadSpotChecks();
+  }
+}
+
+function onSync({ first }) {
+  // A new snapshot after a gap in the stream: events may have been lost.
+  if (first) return;
+  scheduleRefresh();
+  refreshFigures();
+  loadSpotChecks();
+}
+
+// ---- start -------------------------------------------------------------------------
+
+function crumbs(path) {
+  const items = (path || []).map((p) => ({ id: p.id, name: p.name }));
+  const mine = state.user && state.user.grid_id ? items.findIndex((p) => p.id === state.user.grid_id) : -1;
+  renderCrumbs(mine > 0 ? items.slice(mine) : items, (id) => window.location.assign(`/#grid=${id}`));
+}
+
+function renderHead(detail) {
+  const p = detail.properties;
+  document.getElementById('gw-level').textContent = t(`level.${p.level}`);
+  document.getElementById('gw-level').dataset.level = String(p.level);
+  document.getElementById('gw-name').textContent = p.name;
+  const leader = document.getElementById('gw-leader');
+  leader.textContent = `${t('panel.leader')}${t('err.sep')}${p.leader && p.leader.name ? p.leader.name : t('panel.leaderNone')}`;
+  document.getElementById('gw-back').href = `/#grid=${p.id}`;
+}
+
+async function drawGrid(detail) {
+  const p = detail.properties;
+  const fc = (features) => ({ type: 'FeatureCollection', features });
+  let children = [];
+  if (p.level < 3) {
+    try {
+      children = (await getJSON(`/api/grids?parent=${state.id}`)).features || [];
+    } catch (err) {
+      showError(err);
+    }
+  }
+  const byLevel = { 1: [], 2: [], 3: [] };
+  byLevel[p.level].push(detail);
+  for (const c of children) byLevel[p.level + 1].push(c);
+  gm.drawGrids(fc(byLevel[1]), fc(byLevel[2]), fc(byLevel[3]));
+  gm.setFocus(state.id);
+  const b = gm.gridBounds(state.id);
+  if (b && b.isValid()) map.fitBounds(b, { padding: [24, 24], maxZoom: 19, animate: false });
+}
+
+async function loadBuildingNames() {
+  try {
+    const fc = await getJSON(`/api/buildings?grid=${state.id}&limit=20000`);
+    for (const f of fc.features || []) state.buildings.set(Number(f.properties.id), f.properties.name);
+  } catch (err) {
+    console.warn('gridmap: building names', err);
+  }
+}
+
+async function main() {
+  const forced = explicitLang();
+  setLang(forced || 'zh-CN');
+  initChrome();
+  document.body.dataset.auth = 'checking';
+  state.id = gridIdFromPath();
+
+  // /api/me first: a 401 goes to the login page, which comes back here.
+  let user = null;
+  try {
+    user = await getJSON('/api/me');
+  } catch (err) {
+    if (!(err instanceof ApiError && err.status === 404)) showError(err);
+  }
+  state.user = user;
+  renderUser(user);
+  document.body.dataset.role = user ? user.role || '' : '';
+  if (user && user.role === 'device') {
+    document.body.dataset.auth = 'device';
+    document.querySelector('.gw').classList.add('gw-device');
+    document.getElementById('device-note').hidden = false;
+    document.getElementById('device-logout').addEventListener('click', logout);
+    renderCrumbs([], null);
+    return;
+  }
+  document.body.dataset.auth = user ? 'ok' : 'none';
+  if (state.id === null) {
+    renderCrumbs([], null);
+    showFatal(t('grid.badId'));
+    return;
+  }
+
+  map = gm.createMap('map', { onClick: () => {} });
+  const canWrite = canWriteField(user);
+  initFigures(document.getElementById('fig-body'));
+  initGapMap(map, { onPick: pickMarker });
+  initActions(map, { canWrite, onDone });
+  initGapList({ tabs: document.getElementById('gap-tabs'), body: document.getElementById('gap-panel'), buildingName: (id) => state.buildings.get(Number(id)) || null });
+  initBuildings(map, { wanted: () => true, gridName: () => null, covered: () => false });
+  window.gridpage = {
+    map,
+    model: () => state.model,
+    gaps: () => state.gaps,
+    figures: () => figures(),
+    selection: () => selection(),
+    pick: (kind, key, id) => pick(kind, key, id, true),
+    openTab: (k) => openTab(k),
+    kinds: KINDS,
+  };
+
+  const [config, detail, coverage, gaps] = await Promise.allSettled([
+    getJSON('/api/config'),
+    getJSON(`/api/grids/${state.id}`),
+    getJSON(`/api/grids/${state.id}/coverage`),
+    getJSON(`/api/grids/${state.id}/gaps`),
+  ]);
+  const cfg = config.status === 'fulfilled' ? config.value : { tile_url: '' };
+  if (!forced && cfg.default_lang) setLang(cfg.default_lang);
+  gm.setupBaseMap(cfg);
+  if (detail.status === 'rejected') {
+    showError(detail.reason);
+    showFatal(detail.reason.describe ? detail.reason.describe() : String(detail.reason));
+    document.body.dataset.loadError = 'true';
+    return;
+  }
+  state.detail = detail.value;
+  renderHead(state.detail);
+  crumbs(state.detail.properties.path);
+  onLangChange(() => {
+    renderHead(state.detail);
+    crumbs(state.detail.properties.path);
+  });
+  await drawGrid(state.detail);
+  if (coverage.status === 'fulfilled') {
+    setFigures(coverage.value.grid, { day: coverage.value.day });
+    document.body.dataset.figuresLoaded = 'true';
+  } else showError(coverage.reason);
+  loadBuildingNames().then(() => state.model && setGapModel(state.model));
+  if (gaps.status === 'fulfilled') applyGaps(gaps.value);
+  else {
+    showError(gaps.reason);
+    document.getElementById('gap-panel').replaceChildren(el('p', { class: 'act-error' }, t('gap.failed')));
+  }
+  initSpotChecks(document.getElementById('spot-body'), { grid: state.id, canWrite });
+  if (user) {
+    window.gridpage.live = startLive(map, {
+      user,
+      grid: state.id,
+      topics: TOPICS,
+      gridName: (id) => (Number(id) === state.id ? state.detail.properties.name : null),
+      gridLabel: () => null,
+      onCounts: () => {},
+      onEvent,
+      onSync,
+    });
+  }
+  document.body.dataset.gridsLoaded = 'true';
+}
+
+main().catch((err) => {
+  console.error(err);
+  try {
+    applyI18n(document);
+    showError(err instanceof ApiError ? err : { key: 'err.load', detail: err && err.message });
+  } catch (e) {
+    // nothing more we can do
+  }
+  document.body.dataset.loadError = 'true';
+});
