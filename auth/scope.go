@@ -76,3 +76,30 @@ func (s Scope) GridIDs(h *Hierarchy) []int64 {
 
 // Parent returns the parent of grid id, 0 for a root or an unknown grid.
 func (h *Hierarchy) Parent(id int64) int64 { return h.parent[id] }
+
+// All lists every current grid.
+func (h *Hierarchy) All() []int64 {
+	out := make([]int64, 0, len(h.parent))
+	for id := range h.parent {
+		out = append(out, id)
+	}
+	return out
+}
+
+// Children lists a grid's children.
+func (h *Hierarchy) Children(id int64) []int64 { return h.children[id] }
+
+// Level is a grid's depth: 1 for a root, 0 for an unknown grid.
+func (h *Hierarchy) Level(id int64) int {
+	for l := 1; l <= maxDepth; l++ {
+		p, ok := h.parent[id]
+		if !ok {
+			return 0
+		}
+		if p == 0 {
+			return l
+		}
+		id = p
+	}
+	return 0
+}

@@ -42,6 +42,20 @@ func (p *Pipeline) track(v store.VolunteerInfo, ps []live.Position) {
 	}
 }
 
+// PublishEvents queues events (field writes' screening, alerts and
+// coverage events) to be stored, numbered and published like geofence
+// events. The queue is large; an event that finds it full is logged and
+// lost, and the next coverage recount corrects the figures it carried.
+func (p *Pipeline) PublishEvents(evs []store.LiveEvent) {
+	for _, e := range evs {
+		select {
+		case p.events <- e:
+		default:
+			p.log.Error("event queue full; event lost", "topic", e.Topic, "grid_id", e.GridID)
+		}
+	}
+}
+
 // Run persists buffered positions and events until ctx ends, then
 // flushes what is left, so a graceful shutdown loses nothing accepted.
 func (p *Pipeline) Run(ctx context.Context) {

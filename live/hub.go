@@ -1,9 +1,14 @@
 package live
 
 import (
+	"cmp"
 	"errors"
+	"slices"
 	"sync"
 	"sync/atomic"
+
+	"github.com/paulmach/orb"
+	orbgeo "github.com/paulmach/orb/geo"
 
 	"github.com/gridmap/gridmap/auth"
 )
@@ -197,4 +202,33 @@ func (h *Hub) Latest(volunteer int64) (Position, bool) {
 	defer h.mu.RUnlock()
 	p, ok := h.latest[volunteer]
 	return p, ok
+}
+
+// Near is a volunteer's latest position and its distance from a point.
+type Near struct {
+	Position
+	Distance float64 // metres
+}
+
+// Nearest returns up to n volunteers nearest (lon, lat) by their latest
+// positions, among those whose current grid passes keep.
+func (h *Hub) Nearest(lon, lat float64, n int, keep func(grid int64) bool) []Near {
+	h.mu.RLock()
+	out := make([]Near, 0, n+1)
+	for _, p := range h.latest {
+		if !keep(p.GridID) {
+			continue
+		}
+		d := orbgeo.Distance(orb.Point{lon, lat}, orb.Point{p.Lon, p.Lat})
+		if len(out) == n && d >= out[n-1].Distance {
+			continue
+		}
+		i, _ := slices.BinarySearchFunc(out, d, func(x Near, d float64) int { return cmp.Compare(x.Distance, d) })
+		out = slices.Insert(out, i, Near{p, d})
+		if len(out) > n {
+			out = out[:n]
+		}
+	}
+	h.mu.RUnlock()
+	return out
 }

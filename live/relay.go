@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -27,7 +28,14 @@ type Relay struct {
 	hub  *Hub
 	log  *slog.Logger
 	subs []*nats.Subscription
+
+	onRemote atomic.Pointer[func(Event)]
 }
+
+// OnRemoteEvent sets a function called with each event another instance
+// published, before the hub delivers it (the server applies other
+// instances' coverage deltas to its own roll-up).
+func (r *Relay) OnRemoteEvent(fn func(Event)) { r.onRemote.Store(&fn) }
 
 // wirePosition is a position on the wire between instances.
 type wirePosition struct {
@@ -129,6 +137,9 @@ func (r *Relay) onEvent(m *nats.Msg) {
 	if err := json.Unmarshal(m.Data, &e); err != nil {
 		r.log.Warn("nats: bad event message", "error", err)
 		return
+	}
+	if fn := r.onRemote.Load(); fn != nil {
+		(*fn)(e)
 	}
 	r.hub.PublishEvent(e)
 }

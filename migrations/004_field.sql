@@ -16,7 +16,7 @@ CREATE TABLE field_writes (
     account_id bigint REFERENCES accounts (id) ON DELETE SET NULL,
     kind       text NOT NULL,
     status     smallint NOT NULL,
-    response   jsonb NOT NULL,
+    response   text NOT NULL,   -- the answer's JSON exactly as first sent
     at         timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX field_writes_at ON field_writes (at);

@@ -46,6 +46,27 @@ var matrix = map[string]string{
 	"POST /api/accounts":                 "admin",
 	"POST /api/accounts/{id}/tokens":     "admin",
 	"DELETE /api/tokens/{id}":            "admin",
+
+	"GET /api/coverage":                   "admin planner viewer grid-leader staff",
+	"GET /api/grids/{id}/coverage":        "admin planner viewer grid-leader staff",
+	"GET /api/grids/{id}/gaps":            "admin planner viewer grid-leader staff",
+	"GET /api/grids/{id}/spot-checks":     "admin planner viewer grid-leader staff",
+	"GET /api/nearest-volunteers":         "admin planner viewer grid-leader staff",
+	"POST /api/screenings":                "admin grid-leader staff",
+	"POST /api/quarantines":               "admin grid-leader staff",
+	"POST /api/quarantines/{id}/end":      "admin grid-leader staff",
+	"POST /api/seal-alerts":               "admin grid-leader staff",
+	"POST /api/checkpoints":               "admin grid-leader staff",
+	"POST /api/checkpoints/{id}/duty":     "admin grid-leader staff",
+	"POST /api/checkpoints/{id}/counts":   "admin grid-leader staff",
+	"POST /api/alerts/{id}/resolve":       "admin grid-leader staff",
+	"POST /api/vulnerable":                "admin grid-leader staff",
+	"POST /api/vulnerable/{id}/visits":    "admin grid-leader staff",
+	"POST /api/requests":                  "admin grid-leader staff",
+	"POST /api/requests/{id}/close":       "admin grid-leader staff",
+	"POST /api/grids/{id}/spot-checks":    "admin grid-leader staff",
+	"POST /api/spot-checks/{id}/results":  "admin grid-leader staff",
+	"POST /api/party-members/{id}/points": "admin grid-leader staff",
 }
 
 // samples are the concrete requests the matrix sends: ids inside grid 9
@@ -64,7 +85,7 @@ func samples(t *testing.T, e *env) map[string]sample {
 	adminID := scalar[int64](t, e, `SELECT min(id) FROM accounts`)
 	position := func(string) any { return samplePosition(t, e) }
 	none := func(string) any { return nil }
-	return map[string]sample{
+	out := map[string]sample{
 		"GET /healthz":    {"/healthz", none},
 		"GET /readyz":     {"/readyz", none},
 		"GET /metrics":    {"/metrics", none},
@@ -98,6 +119,10 @@ func samples(t *testing.T, e *env) map[string]sample {
 		}},
 		"POST /api/accounts/{id}/tokens": {fmt.Sprintf("/api/accounts/%d/tokens", adminID), func(string) any { return map[string]any{"name": "matrix", "ttl_hours": 1} }},
 	}
+	for k, v := range fieldSamples(t, e, building, household, member) {
+		out[k] = v
+	}
+	return out
 }
 
 // TestAuthorizationMatrix walks every route with every role, with no
@@ -200,4 +225,52 @@ func samplePosition(t *testing.T, e *env) string {
 	inside := scalar[string](t, e, `SELECT ST_X(ST_PointOnSurface(geom)) || ',' || ST_Y(ST_PointOnSurface(geom)) FROM current_grids WHERE id = 9`)
 	lonlat := strings.Split(inside, ",")
 	return fmt.Sprintf(`{"positions": [{"lon": %s, "lat": %s, "accuracy": 8, "at": %q}]}`, lonlat[0], lonlat[1], time.Now().UTC().Format(time.RFC3339Nano))
+}
+
+// fieldSamples are the field routes' sample requests, on rows made in
+// grid 9 for the purpose. Each account sends its own client id.
+func fieldSamples(t *testing.T, e *env, building, household, member int64) map[string]sample {
+	id := func(sql string, args ...any) int64 { return scalar[int64](t, e, sql, args...) }
+	id(`INSERT INTO quarantines (household_id, starts, ends, reason, seal_id)
+		VALUES ($1, current_date - 1, current_date + 7, 'close_contact', 'DS-MATRIX') RETURNING id`, household)
+	quarantine := id(`INSERT INTO quarantines (household_id, starts, ends, reason)
+		VALUES ($1, current_date - 1, current_date + 7, 'close_contact') RETURNING id`, household)
+	alert := id(`INSERT INTO alerts (kind, grid_id, household_id) VALUES ('fever', 9, $1) RETURNING id`, household)
+	checkpoint := id(`INSERT INTO checkpoints (grid_id, name, geom) SELECT 9, '矩阵卡点', geom FROM buildings WHERE id = $1 RETURNING id`, building)
+	resident := id(`WITH p AS (INSERT INTO people (name, home_grid_id) VALUES ('矩阵老人', 9) RETURNING id)
+		INSERT INTO vulnerable_residents (person_id, household_id, category, visit_every_days)
+		SELECT p.id, $1, 'elderly_alone', 2 FROM p RETURNING id`, household)
+	request := id(`INSERT INTO requests (building_id, grid_id, category, body) VALUES ($1, 9, 'supplies', '矩阵诉求') RETURNING id`, building)
+	check := id(`WITH c AS (INSERT INTO spot_checks (grid_id, seed, k) VALUES (9, 1, 1) RETURNING id)
+		INSERT INTO spot_check_items (check_id, position, household_id) SELECT c.id, 1, $1 FROM c RETURNING check_id`, household)
+	point := scalar[string](t, e, `SELECT ST_X(ST_PointOnSurface(geom)) || ',' || ST_Y(ST_PointOnSurface(geom)) FROM current_grids WHERE id = 9`)
+	lon, lat, _ := strings.Cut(point, ",")
+	body := func(fields string) func(who string) any {
+		return func(who string) any {
+			return fmt.Sprintf(`{"client_id": "matrix-%s-%d", %s}`, who, time.Now().UnixNano(), fields)
+		}
+	}
+	none := func(string) any { return nil }
+	return map[string]sample{
+		"GET /api/coverage":                   {"/api/coverage?level=3", none},
+		"GET /api/grids/{id}/coverage":        {"/api/grids/9/coverage", none},
+		"GET /api/grids/{id}/gaps":            {"/api/grids/9/gaps", none},
+		"GET /api/grids/{id}/spot-checks":     {"/api/grids/9/spot-checks", none},
+		"GET /api/nearest-volunteers":         {"/api/nearest-volunteers?lon=" + lon + "&lat=" + lat, none},
+		"POST /api/screenings":                {"/api/screenings", body(fmt.Sprintf(`"household_id": %d, "outcome": "normal"`, household))},
+		"POST /api/quarantines":               {"/api/quarantines", body(fmt.Sprintf(`"household_id": %d, "starts": "2026-01-01", "ends": "2026-01-14", "reason": "other"`, household))},
+		"POST /api/quarantines/{id}/end":      {fmt.Sprintf("/api/quarantines/%d/end", quarantine), body(`"resolution": ""`)},
+		"POST /api/seal-alerts":               {"/api/seal-alerts", body(`"seal_id": "DS-MATRIX", "kind": "seal_opened"`)},
+		"POST /api/checkpoints":               {"/api/checkpoints", body(fmt.Sprintf(`"grid_id": 9, "name": "矩阵新卡点", "lon": %s, "lat": %s`, lon, lat))},
+		"POST /api/checkpoints/{id}/duty":     {fmt.Sprintf("/api/checkpoints/%d/duty", checkpoint), body(`"on_duty": false`)},
+		"POST /api/checkpoints/{id}/counts":   {fmt.Sprintf("/api/checkpoints/%d/counts", checkpoint), body(`"scans": 10, "temperatures": 10, "fevers": 0`)},
+		"POST /api/alerts/{id}/resolve":       {fmt.Sprintf("/api/alerts/%d/resolve", alert), body(`"resolution": "复测正常"`)},
+		"POST /api/vulnerable":                {"/api/vulnerable", body(fmt.Sprintf(`"household_id": %d, "name": "矩阵新老人", "category": "elderly_alone", "visit_every_days": 2`, household))},
+		"POST /api/vulnerable/{id}/visits":    {fmt.Sprintf("/api/vulnerable/%d/visits", resident), body(`"method": "phone"`)},
+		"POST /api/requests":                  {"/api/requests", body(fmt.Sprintf(`"building_id": %d, "category": "repair", "body": "楼道灯坏了"`, building))},
+		"POST /api/requests/{id}/close":       {fmt.Sprintf("/api/requests/%d/close", request), body(`"resolution": "已办结"`)},
+		"POST /api/grids/{id}/spot-checks":    {"/api/grids/9/spot-checks", body(`"k": 3`)},
+		"POST /api/spot-checks/{id}/results":  {fmt.Sprintf("/api/spot-checks/%d/results", check), body(fmt.Sprintf(`"household_id": %d, "result": "knows", "method": "phone"`, household))},
+		"POST /api/party-members/{id}/points": {fmt.Sprintf("/api/party-members/%d/points", member), body(`"points": 2, "reason": "参与卡点值守"`)},
+	}
 }

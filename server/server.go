@@ -11,12 +11,14 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/gridmap/gridmap/auth"
+	"github.com/gridmap/gridmap/coverage"
 	"github.com/gridmap/gridmap/ingest"
 	"github.com/gridmap/gridmap/live"
 	"github.com/gridmap/gridmap/static"
@@ -27,12 +29,15 @@ import (
 type Config struct {
 	TileURL         string // base-map tiles; empty for the no-internet plain background
 	TileAttribution string
-	DefaultLang     string        // zh-CN or en
-	SessionTTL      time.Duration // idle time after which a browser session ends
-	SecureCookies   bool          // mark the session cookie Secure (behind TLS)
-	LoginPerMinute  float64       // password attempts per account; six times as many per address
-	WritePerMinute  float64       // writes per account
-	AllowedOrigins  []string      // other origins allowed to open the stream (e.g. a wall-display host)
+	DefaultLang     string           // zh-CN or en
+	SessionTTL      time.Duration    // idle time after which a browser session ends
+	SecureCookies   bool             // mark the session cookie Secure (behind TLS)
+	LoginPerMinute  float64          // password attempts per account; six times as many per address
+	WritePerMinute  float64          // writes per account
+	AllowedOrigins  []string         // other origins allowed to open the stream (e.g. a wall-display host)
+	Location        *time.Location   // the area's time zone: "today" for screening (Asia/Shanghai)
+	CoverageEvery   time.Duration    // how often coverage is recounted in full (and after each local midnight)
+	Clock           func() time.Time // the time; nil for time.Now (tests move it)
 }
 
 // withDefaults fills zero settings with safe values.
@@ -48,6 +53,15 @@ func (c Config) withDefaults() Config {
 	}
 	if c.DefaultLang == "" {
 		c.DefaultLang = "zh-CN"
+	}
+	if c.Location == nil {
+		c.Location = shanghai()
+	}
+	if c.CoverageEvery <= 0 {
+		c.CoverageEvery = time.Minute
+	}
+	if c.Clock == nil {
+		c.Clock = time.Now
 	}
 	return c
 }
@@ -73,6 +87,9 @@ type Server struct {
 	now     func() time.Time
 
 	tokens tokenCache // bearer tokens recently seen
+
+	cov   *coverage.Rollup // live coverage figures
+	covMu sync.RWMutex     // writes read-lock, full recounts write-lock
 
 	loginLimit     *limiter // per account
 	loginAddrLimit *limiter // per address, looser: an office shares one address
@@ -127,8 +144,8 @@ func New(cfg Config, d Deps) *Server {
 				func() float64 { return float64(p.Published.Load()) }),
 		)
 	}
-	return &Server{
-		cfg: cfg, store: st, log: log, files: static.FS, now: time.Now,
+	srv := &Server{
+		cfg: cfg, store: st, log: log, files: static.FS, now: cfg.Clock,
 		hub: d.Hub, ingest: d.Ingest, relay: d.Relay, stopStreams: make(chan struct{}),
 		metrics:        newMetrics(extra...),
 		loginLimit:     newLimiter(cfg.LoginPerMinute, int(max(1, cfg.LoginPerMinute))),
@@ -136,6 +153,29 @@ func New(cfg Config, d Deps) *Server {
 		writeLimit:     newLimiter(cfg.WritePerMinute, int(max(10, cfg.WritePerMinute/10))),
 		writeAddrLimit: newLimiter(4*cfg.WritePerMinute, int(max(40, cfg.WritePerMinute/2))),
 	}
+	srv.cov = coverage.New(func(int64) int64 { return 0 })
+	if d.Relay != nil {
+		d.Relay.OnRemoteEvent(srv.applyRemote)
+	}
+	return srv
+}
+
+// shanghai is the default time zone of the area (the binary embeds the
+// zone database, so this works on a machine without tzdata).
+func shanghai() *time.Location {
+	loc, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		return time.FixedZone("CST", 8*3600)
+	}
+	return loc
+}
+
+// Background runs the server's periodic work until ctx ends: rechecking
+// cached tokens and recounting coverage. Serve runs it; tests that use
+// Handler alone may too.
+func (s *Server) Background(ctx context.Context) {
+	go s.tokens.runSweeps(ctx, s.store, s.now, s.log)
+	s.runReconcile(ctx)
 }
 
 // Run serves on addr until ctx ends, then shuts down: it stops accepting,
@@ -161,9 +201,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, grace time.Duration
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
-	sweeps, stopSweeps := context.WithCancel(ctx)
-	defer stopSweeps()
-	go s.tokens.runSweeps(sweeps, s.store, s.now, s.log)
+	background, stopBackground := context.WithCancel(ctx)
+	defer stopBackground()
+	go s.Background(background)
 	s.log.Info("serving", "addr", ln.Addr().String())
 	select {
 	case err := <-errc:
@@ -267,6 +307,13 @@ func (s *Server) staticFiles() http.Handler {
 		}
 		if r.URL.Path == "/embed.go" {
 			http.NotFound(w, r)
+			return
+		}
+		// /grid/{id} is the grid leader's page; the page reads the id
+		// from its own address.
+		if rest, ok := strings.CutPrefix(r.URL.Path, "/grid/"); ok && rest != "" && !strings.Contains(rest, "/") {
+			w.Header().Set("X-Content-Type-Options", "nosniff")
+			http.ServeFileFS(w, r, s.files, "grid.html")
 			return
 		}
 		w.Header().Set("X-Content-Type-Options", "nosniff")

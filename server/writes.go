@@ -24,13 +24,26 @@ func actor(r *http.Request, p *auth.Principal) store.Actor {
 // The field must be present, so an empty object never clears by accident.
 type refRequest map[string]json.RawMessage
 
+// clientID returns the optional client id of a reference write.
+func (req refRequest) clientID() (string, error) {
+	raw, ok := req["client_id"]
+	if !ok {
+		return "", nil
+	}
+	var id string
+	if err := json.Unmarshal(raw, &id); err != nil {
+		return "", badParam("client_id", "want a string")
+	}
+	return id, checkClientID(id)
+}
+
 // value returns the id under field, nil for JSON null.
 func (req refRequest) value(field string) (*int64, error) {
 	for k := range req {
 		switch {
 		case k == "":
 			return nil, badParam("body", "a field with an empty name")
-		case k != field:
+		case k != field && k != "client_id":
 			return nil, badParam(clip(k), "unknown field")
 		}
 	}
@@ -50,11 +63,13 @@ func (req refRequest) value(field string) (*int64, error) {
 
 // writeRef is the shape of every reference write: parse the path id,
 // find the grid it belongs to and check scope, decode the body, check
-// the referenced row's scope, write, answer 204.
+// the referenced row's scope, write, answer 204. Setting a reference to a
+// value is idempotent by nature; a client_id in the body also makes the
+// write replay-safe like other field writes.
 func (s *Server) writeRef(w http.ResponseWriter, r *http.Request, p *auth.Principal, field string,
 	gridOf func(context.Context, int64) (int64, error), what string,
 	refGrid func(context.Context, int64) (int64, error), refWhat string,
-	write func(context.Context, store.Actor, int64, *int64) error) {
+	write func(ctx context.Context, a store.Actor, clientID string, id int64, ref *int64) (store.WriteResult, error)) {
 	ctx := r.Context()
 	id, err := parseID("id", r.PathValue("id"), false)
 	if err != nil {
@@ -74,21 +89,29 @@ func (s *Server) writeRef(w http.ResponseWriter, r *http.Request, p *auth.Princi
 		s.respondError(w, r, err)
 		return
 	}
+	clientID, err := req.clientID()
+	if err != nil {
+		s.respondError(w, r, err)
+		return
+	}
+	if clientID == "" {
+		clientID = "server:" + requestID(ctx)
+	}
 	ref, err := req.value(field)
 	if err == nil && ref != nil {
 		err = s.checkRefScope(ctx, p, field, *ref, refGrid, refWhat)
 	}
-	if err == nil {
-		err = write(ctx, actor(r, p), id, ref)
-	}
-	if errors.Is(err, store.ErrBadReference) {
-		err = badParam(field, "no %s has this id", refWhat)
-	}
 	if err != nil {
-		s.respondError(w, r, notFoundAs(err, "id", what))
+		s.respondError(w, r, err)
 		return
 	}
-	w.WriteHeader(http.StatusNoContent)
+	s.fieldWrite(w, r, p, "id", fixed(grid), what, func(ctx context.Context, a store.Actor) (store.WriteResult, error) {
+		res, err := write(ctx, a, clientID, id, ref)
+		if errors.Is(err, store.ErrBadReference) {
+			err = &store.FieldError{Status: http.StatusBadRequest, Field: field, Msg: "no " + refWhat + " has this id"}
+		}
+		return res, err
+	})
 }
 
 // checkRefScope checks that a referenced person lies in the principal's
@@ -112,16 +135,25 @@ func (s *Server) checkRefScope(ctx context.Context, p *auth.Principal, field str
 }
 
 func (s *Server) setBuildingHead(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
-	s.writeRef(w, r, p, "head_id", s.store.BuildingGrid, "building", s.store.PersonGrid, "person", s.store.SetBuildingHead)
+	s.writeRef(w, r, p, "head_id", s.store.BuildingGrid, "building", s.store.PersonGrid, "person",
+		func(ctx context.Context, a store.Actor, clientID string, id int64, ref *int64) (store.WriteResult, error) {
+			return s.store.SetReference(ctx, a, clientID, "building", id, ref)
+		})
 }
 
 func (s *Server) setHouseholdContact(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
-	s.writeRef(w, r, p, "contact_id", s.store.HouseholdGrid, "household", s.store.PartyMemberGrid, "party member", s.store.SetHouseholdContact)
+	s.writeRef(w, r, p, "contact_id", s.store.HouseholdGrid, "household", s.store.PartyMemberGrid, "party member",
+		func(ctx context.Context, a store.Actor, clientID string, id int64, ref *int64) (store.WriteResult, error) {
+			return s.store.SetReference(ctx, a, clientID, "household", id, ref)
+		})
 }
 
 func (s *Server) setGridLeader(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
 	gridOf := func(_ context.Context, id int64) (int64, error) { return id, nil }
-	s.writeRef(w, r, p, "leader_id", gridOf, "grid", s.store.PersonGrid, "person", s.store.SetGridLeader)
+	s.writeRef(w, r, p, "leader_id", gridOf, "grid", s.store.PersonGrid, "person",
+		func(ctx context.Context, a store.Actor, clientID string, id int64, ref *int64) (store.WriteResult, error) {
+			return s.store.SetReference(ctx, a, clientID, "grid", id, ref)
+		})
 }
 
 // personRequest is a person as written through the API.

@@ -42,50 +42,6 @@ func (s *Store) PartyMemberGrid(ctx context.Context, id int64) (int64, error) {
 	return s.gridOf(ctx, "party member", id, `SELECT grid_id FROM party_members WHERE person_id = $1`)
 }
 
-// setColumn is the before/after of a single reference column.
-type setColumn struct {
-	Value *int64 `json:"value"`
-}
-
-// updateRef sets one nullable reference column of one row and audits the
-// change. table and column come from the callers below, never from input.
-func (s *Store) updateRef(ctx context.Context, a Actor, entity, table, column string, id int64, value *int64) error {
-	ident := pgx.Identifier{table}.Sanitize()
-	col := pgx.Identifier{column}.Sanitize()
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		var before *int64
-		if err := tx.QueryRow(ctx, `SELECT `+col+` FROM `+ident+` WHERE id = $1 FOR UPDATE`, id).Scan(&before); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `UPDATE `+ident+` SET `+col+` = $2 WHERE id = $1`, id, value); err != nil {
-			return err
-		}
-		return audit(ctx, tx, a, "set "+column, entity, id, map[string]*int64{column: before}, map[string]*int64{column: value})
-	})
-	if errors.Is(err, pgx.ErrNoRows) {
-		return fmt.Errorf("store: %s %d: %w", entity, id, ErrNotFound)
-	}
-	if err != nil {
-		return fmt.Errorf("store: set %s of %s %d: %w", column, entity, id, refError(err))
-	}
-	return nil
-}
-
-// SetBuildingHead sets or clears (nil) a building's head.
-func (s *Store) SetBuildingHead(ctx context.Context, a Actor, buildingID int64, headID *int64) error {
-	return s.updateRef(ctx, a, "building", "buildings", "head_id", buildingID, headID)
-}
-
-// SetHouseholdContact sets or clears (nil) a household's party-member contact.
-func (s *Store) SetHouseholdContact(ctx context.Context, a Actor, householdID int64, contactID *int64) error {
-	return s.updateRef(ctx, a, "household", "households", "contact_id", householdID, contactID)
-}
-
-// SetGridLeader sets or clears (nil) a grid's leader.
-func (s *Store) SetGridLeader(ctx context.Context, a Actor, gridID int64, personID *int64) error {
-	return s.updateRef(ctx, a, "grid", "grids", "leader_id", gridID, personID)
-}
-
 // Household is one household of a building, with its contact.
 type Household struct {
 	ID        int64   `json:"id"`

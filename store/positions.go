@@ -315,3 +315,32 @@ func (s *Store) Volunteers(ctx context.Context) ([]VolunteerInfo, error) {
 	}
 	return out, nil
 }
+
+// VolunteerName is a volunteer's name and team name.
+type VolunteerName struct {
+	Name, Team string
+}
+
+// VolunteerNames returns the names and teams of the given volunteers.
+func (s *Store) VolunteerNames(ctx context.Context, ids []int64) (map[int64]VolunteerName, error) {
+	out := map[int64]VolunteerName{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rows, err := s.pool.Query(ctx, `
+		SELECT p.id, p.name, t.name FROM volunteers v JOIN people p ON p.id = v.person_id
+		JOIN volunteer_teams t ON t.id = v.team_id WHERE v.person_id = ANY($1)`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("store: volunteer names: %w", err)
+	}
+	var id int64
+	var n VolunteerName
+	_, err = pgx.ForEachRow(rows, []any{&id, &n.Name, &n.Team}, func() error {
+		out[id] = n
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: volunteer names: %w", err)
+	}
+	return out, nil
+}

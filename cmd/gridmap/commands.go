@@ -69,7 +69,7 @@ func serve(ctx context.Context, args []string) error {
 		TileURL: c.TileURL, TileAttribution: c.TileAttribution, DefaultLang: c.Lang,
 		SessionTTL: c.SessionTTL, SecureCookies: c.SecureCookies,
 		LoginPerMinute: c.LoginPerMinute, WritePerMinute: c.WritePerMinute,
-		AllowedOrigins: c.AllowedOrigins,
+		AllowedOrigins: c.AllowedOrigins, Location: c.Location, CoverageEvery: c.CoverageEvery,
 	}, server.Deps{Store: st, Hub: hub, Ingest: pipe, Relay: relay, Log: log})
 	err = srv.Run(ctx, c.Listen, c.ShutdownGrace)
 	// HTTP is drained: flush what the pipeline still holds, then close.
@@ -141,7 +141,7 @@ func seedCmd(ctx context.Context, args []string) error {
 	start := time.Now()
 	var ds *seed.Dataset
 	if demo {
-		ds, err = seed.Demo(seedValue)
+		ds, err = seed.DemoAt(seedValue, time.Now().In(seed.Zone))
 	} else {
 		ds, err = seed.City(city, seedValue)
 	}

@@ -35,6 +35,9 @@ type Config struct {
 	PositionMaxAge  time.Duration
 	Dwell           time.Duration
 	Retention       time.Duration
+	Timezone        string
+	Location        *time.Location
+	CoverageEvery   time.Duration
 }
 
 func env(key, def string) string {
@@ -101,6 +104,8 @@ func serveFlags(fs *flag.FlagSet, c *Config) {
 	fs.StringVar(&c.NATS, "nats", env("GRIDMAP_NATS", ""), "NATS URL to share the live stream between instances, e.g. nats://127.0.0.1:4222; empty for a single instance (env GRIDMAP_NATS)")
 	fs.DurationVar(&c.PositionMaxAge, "position-max-age", durationEnv("GRIDMAP_POSITION_MAX_AGE", 10*time.Minute), "positions older than this are refused (env GRIDMAP_POSITION_MAX_AGE)")
 	fs.DurationVar(&c.Dwell, "geofence-dwell", durationEnv("GRIDMAP_GEOFENCE_DWELL", 20*time.Second), "a volunteer counts as in a new grid after this long there (env GRIDMAP_GEOFENCE_DWELL)")
+	fs.StringVar(&c.Timezone, "timezone", env("GRIDMAP_TIMEZONE", "Asia/Shanghai"), "the area's time zone: screening reports count for its local day (env GRIDMAP_TIMEZONE)")
+	fs.DurationVar(&c.CoverageEvery, "coverage-every", durationEnv("GRIDMAP_COVERAGE_EVERY", time.Minute), "how often coverage is recounted in full, for visits falling due and drift (env GRIDMAP_COVERAGE_EVERY)")
 	fs.DurationVar(&c.Retention, "retention", durationEnv("GRIDMAP_RETENTION", 30*24*time.Hour), "positions and stream events are kept this long (env GRIDMAP_RETENTION)")
 }
 
@@ -133,6 +138,12 @@ func (c *Config) Validate() error {
 	}
 	if c.NATS != "" && !strings.HasPrefix(c.NATS, "nats://") && !strings.HasPrefix(c.NATS, "tls://") {
 		return fmt.Errorf("--nats: %q is not a nats:// URL", c.NATS)
+	}
+	if c.Location, err = time.LoadLocation(c.Timezone); err != nil {
+		return fmt.Errorf("--timezone: %q is not a time zone name such as Asia/Shanghai", c.Timezone)
+	}
+	if c.CoverageEvery < time.Second {
+		return errors.New("--coverage-every: at least 1s")
 	}
 	if c.PositionMaxAge < time.Minute || c.Dwell < 0 || c.Retention < time.Hour {
 		return errors.New("--position-max-age at least 1m, --geofence-dwell not negative, --retention at least 1h")

@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	_ "time/tzdata" // "today" is Asia/Shanghai's day even on a machine without zone files
 )
 
 const usage = `usage: gridmap <command> [flags]

@@ -1,0 +1,676 @@
+package server_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/gridmap/gridmap/auth"
+	"github.com/gridmap/gridmap/coverage"
+	"github.com/gridmap/gridmap/internal/testdb"
+	"github.com/gridmap/gridmap/server"
+)
+
+// clock is a test's movable server clock.
+type clock struct{ ns atomic.Int64 }
+
+func newClock(t time.Time) *clock {
+	c := &clock{}
+	c.set(t)
+	return c
+}
+func (c *clock) now() time.Time  { return time.Unix(0, c.ns.Load()) }
+func (c *clock) set(t time.Time) { c.ns.Store(t.UnixNano()) }
+
+var clientSeq atomic.Int64
+
+// cid makes a fresh client id.
+func cid() string { return fmt.Sprintf("test-%d-%d", time.Now().UnixNano(), clientSeq.Add(1)) }
+
+// sqlCoverage computes every grid's figures directly from the tables,
+// written independently of the store's count: each grid's compound grids
+// are found by walking up from them, and "screened" is a report with no
+// later report that day.
+func sqlCoverage(t *testing.T, conn *pgx.Conn, today string, now time.Time) map[int64]coverage.Tally {
+	t.Helper()
+	ctx := context.Background()
+	const anc = `WITH RECURSIVE anc(grid, leaf) AS (
+		SELECT id, id FROM grids WHERE level = 3 AND retired_at IS NULL
+		UNION ALL SELECT g.parent_id, anc.leaf FROM anc JOIN grids g ON g.id = anc.grid WHERE g.parent_id IS NOT NULL) `
+	metrics := map[string]string{
+		"households": `SELECT anc.grid, count(*) FROM anc JOIN buildings b ON b.grid_id = anc.leaf JOIN households h ON h.building_id = b.id
+			WHERE h.status = 'occupied' AND $1::date IS NOT NULL AND $2::timestamptz IS NOT NULL GROUP BY 1`,
+		"excluded": `SELECT anc.grid, count(*) FROM anc JOIN buildings b ON b.grid_id = anc.leaf JOIN households h ON h.building_id = b.id
+			WHERE h.status IN ('vacant', 'demolished') AND $1::date IS NOT NULL AND $2::timestamptz IS NOT NULL GROUP BY 1`,
+		"with_contact": `SELECT anc.grid, count(*) FROM anc JOIN buildings b ON b.grid_id = anc.leaf JOIN households h ON h.building_id = b.id
+			WHERE h.status = 'occupied' AND h.contact_id IS NOT NULL AND $1::date IS NOT NULL AND $2::timestamptz IS NOT NULL GROUP BY 1`,
+		"buildings": `SELECT anc.grid, count(*) FROM anc JOIN buildings b ON b.grid_id = anc.leaf WHERE $1::date IS NOT NULL AND $2::timestamptz IS NOT NULL GROUP BY 1`,
+		"with_head": `SELECT anc.grid, count(*) FROM anc JOIN buildings b ON b.grid_id = anc.leaf WHERE b.head_id IS NOT NULL AND $1::date IS NOT NULL AND $2::timestamptz IS NOT NULL GROUP BY 1`,
+		"screened_today": `SELECT anc.grid, count(*) FROM anc JOIN buildings b ON b.grid_id = anc.leaf JOIN households h ON h.building_id = b.id
+			JOIN screenings s ON s.household_id = h.id AND s.day = $1::date
+			WHERE h.status = 'occupied' AND s.outcome NOT IN ('not_home', 'refused') AND $2::timestamptz IS NOT NULL
+			  AND NOT EXISTS (SELECT 1 FROM screenings l WHERE l.household_id = s.household_id AND l.day = s.day
+			                  AND (l.reported_at, l.id) > (s.reported_at, s.id)) GROUP BY 1`,
+		"quarantined": `SELECT anc.grid, count(DISTINCT h.id) FROM anc JOIN buildings b ON b.grid_id = anc.leaf JOIN households h ON h.building_id = b.id
+			JOIN quarantines q ON q.household_id = h.id WHERE q.ended_at IS NULL AND $1::date BETWEEN q.starts AND q.ends AND $2::timestamptz IS NOT NULL GROUP BY 1`,
+		"fever_alerts": `SELECT anc.grid, count(*) FROM anc JOIN alerts a ON a.grid_id = anc.leaf
+			WHERE a.kind = 'fever' AND a.resolved_at IS NULL AND $1::date IS NOT NULL AND $2::timestamptz IS NOT NULL GROUP BY 1`,
+		"overdue_visits": `SELECT anc.grid, count(*) FROM anc JOIN buildings b ON b.grid_id = anc.leaf JOIN households h ON h.building_id = b.id
+			JOIN vulnerable_residents r ON r.household_id = h.id
+			WHERE r.left_at IS NULL AND $1::date IS NOT NULL
+			  AND COALESCE((SELECT max(v.at) FROM visits v WHERE v.resident_id = r.id), r.since) + r.visit_every_days * interval '1 day' < $2 GROUP BY 1`,
+		"open_requests": `SELECT anc.grid, count(*) FROM anc JOIN requests q ON q.building_id IN (SELECT id FROM buildings WHERE grid_id = anc.leaf)
+			WHERE q.closed_at IS NULL AND $1::date IS NOT NULL AND $2::timestamptz IS NOT NULL GROUP BY 1`,
+	}
+	out := map[int64]coverage.Tally{}
+	rows, err := conn.Query(ctx, `SELECT id FROM grids WHERE retired_at IS NULL`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range ids {
+		out[id] = coverage.Tally{}
+	}
+	for name, sql := range metrics {
+		rows, err := conn.Query(ctx, anc+sql, today, now)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		var grid, n int64
+		_, err = pgx.ForEachRow(rows, []any{&grid, &n}, func() error {
+			tl := out[grid]
+			field := map[string]*int64{"households": &tl.Households, "excluded": &tl.Excluded, "with_contact": &tl.WithContact,
+				"buildings": &tl.Buildings, "with_head": &tl.WithHead, "screened_today": &tl.ScreenedToday,
+				"quarantined": &tl.Quarantined, "fever_alerts": &tl.FeverAlerts, "overdue_visits": &tl.OverdueVisits,
+				"open_requests": &tl.OpenRequests}[name]
+			*field = n
+			out[grid] = tl
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+	return out
+}
+
+// apiCoverage reads every grid's figures from the API, level by level.
+func apiCoverage(t *testing.T, c *client) (string, map[int64]coverage.Figures) {
+	t.Helper()
+	out := map[int64]coverage.Figures{}
+	var day string
+	for level := 1; level <= 3; level++ {
+		var res struct {
+			Day   string
+			Grids []coverage.Figures
+		}
+		if st := c.get(fmt.Sprintf("/api/coverage?level=%d", level), &res); st != 200 {
+			t.Fatalf("coverage level %d: %d", level, st)
+		}
+		day = res.Day
+		for _, f := range res.Grids {
+			out[f.Grid] = f
+		}
+	}
+	return day, out
+}
+
+// checkCoverage compares the API's live figures with SQL's for every grid.
+func checkCoverage(t *testing.T, e *env, c *client, clk *clock, label string) {
+	t.Helper()
+	now := clk.now()
+	today := now.In(shanghai(t)).Format(time.DateOnly)
+	day, api := apiCoverage(t, c)
+	if day != today {
+		t.Errorf("%s: coverage is for %s, want %s", label, day, today)
+	}
+	want := sqlCoverage(t, e.conn, today, now)
+	if len(api) != len(want) {
+		t.Errorf("%s: the API has figures for %d grids, SQL for %d", label, len(api), len(want))
+	}
+	for id, w := range want {
+		if got := api[id].Tally; got != w {
+			t.Errorf("%s: grid %d:\n api %+v\n sql %+v", label, id, got, w)
+		}
+	}
+}
+
+func shanghai(t *testing.T) *time.Location {
+	loc, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
+}
+
+// TestCoverageMatchesSQL makes a random series of field writes of every
+// kind through the API, across a jump of three days, and checks that
+// every figure of every grid equals the same figure computed in SQL.
+func TestCoverageMatchesSQL(t *testing.T) {
+	clk := newClock(time.Now())
+	e := newEnv(t, server.Config{Clock: clk.now, WritePerMinute: 100000})
+	admin := e.client(t, "cov-admin", auth.Admin, 0)
+	checkCoverage(t, e, admin, clk, "demo as seeded")
+
+	rng := rand.New(rand.NewPCG(7, 11))
+	ids := func(sql string) []int64 {
+		rows, err := e.conn.Query(context.Background(), sql)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+		if err != nil || len(out) == 0 {
+			t.Fatalf("%s: %v (%d rows)", sql, err, len(out))
+		}
+		return out
+	}
+	households := ids(`SELECT id FROM households ORDER BY id`)
+	buildings := ids(`SELECT id FROM buildings ORDER BY id`)
+	members := ids(`SELECT person_id FROM party_members ORDER BY 1`)
+	people := ids(`SELECT id FROM people ORDER BY id LIMIT 500`)
+	pick := func(s []int64) int64 { return s[rng.IntN(len(s))] }
+	post := func(path string, body string) response {
+		t.Helper()
+		r := admin.do("POST", path, body)
+		if r.Status >= 300 {
+			t.Fatalf("POST %s %s: %d %s", path, body, r.Status, r.Body)
+		}
+		return r
+	}
+	idOf := func(r response) int64 {
+		var v struct{ ID int64 }
+		json.Unmarshal(r.Body, &v)
+		return v.ID
+	}
+	var quarantines, requests, residents, alerts []int64
+	var checkpoint int64
+	outcomes := []string{"normal", "not_home", "fever", "home_quarantine", "risk_area_return", "refused"}
+	writes := func(n int) {
+		for range n {
+			today := clk.now().In(shanghai(t)).Format(time.DateOnly)
+			switch k := rng.IntN(11); k {
+			case 0, 1, 2:
+				day := today
+				if rng.IntN(5) == 0 {
+					day = clk.now().In(shanghai(t)).AddDate(0, 0, -1).Format(time.DateOnly)
+				}
+				r := post("/api/screenings", fmt.Sprintf(`{"client_id": %q, "household_id": %d, "outcome": %q, "day": %q}`,
+					cid(), pick(households), outcomes[rng.IntN(len(outcomes))], day))
+				var s struct {
+					AlertID int64 `json:"alert_id"`
+				}
+				json.Unmarshal(r.Body, &s)
+				if s.AlertID != 0 {
+					alerts = append(alerts, s.AlertID)
+				}
+			case 3:
+				ref := "null"
+				if rng.IntN(3) > 0 {
+					ref = fmt.Sprint(pick(members))
+				}
+				if r := admin.do("PUT", fmt.Sprintf("/api/households/%d/contact", pick(households)), fmt.Sprintf(`{"contact_id": %s, "client_id": %q}`, ref, cid())); r.Status != 204 {
+					t.Fatalf("contact: %d %s", r.Status, r.Body)
+				}
+			case 4:
+				ref := "null"
+				if rng.IntN(2) > 0 {
+					ref = fmt.Sprint(pick(people))
+				}
+				if r := admin.do("PUT", fmt.Sprintf("/api/buildings/%d/head", pick(buildings)), fmt.Sprintf(`{"head_id": %s}`, ref)); r.Status != 204 {
+					t.Fatalf("head: %d %s", r.Status, r.Body)
+				}
+			case 5:
+				start := clk.now().In(shanghai(t)).AddDate(0, 0, rng.IntN(5)-3)
+				r := post("/api/quarantines", fmt.Sprintf(`{"client_id": %q, "household_id": %d, "starts": %q, "ends": %q, "reason": "risk_area_return"}`,
+					cid(), pick(households), start.Format(time.DateOnly), start.AddDate(0, 0, rng.IntN(6)).Format(time.DateOnly)))
+				quarantines = append(quarantines, idOf(r))
+			case 6:
+				if len(quarantines) > 0 {
+					post(fmt.Sprintf("/api/quarantines/%d/end", pick(quarantines)), fmt.Sprintf(`{"client_id": %q}`, cid()))
+				}
+			case 7:
+				r := post("/api/requests", fmt.Sprintf(`{"client_id": %q, "building_id": %d, "category": "supplies", "body": "需要代购药品"}`, cid(), pick(buildings)))
+				requests = append(requests, idOf(r))
+				if rng.IntN(2) == 0 {
+					post(fmt.Sprintf("/api/requests/%d/close", pick(requests)), fmt.Sprintf(`{"client_id": %q, "resolution": "已送达"}`, cid()))
+				}
+			case 8:
+				r := post("/api/vulnerable", fmt.Sprintf(`{"client_id": %q, "household_id": %d, "name": "独居老人", "category": "elderly_alone", "visit_every_days": %d}`,
+					cid(), pick(households), 1+rng.IntN(3)))
+				residents = append(residents, idOf(r))
+				if len(residents) > 1 {
+					post(fmt.Sprintf("/api/vulnerable/%d/visits", pick(residents)), fmt.Sprintf(`{"client_id": %q, "method": "visit", "at": %q}`,
+						cid(), clk.now().Add(-time.Duration(rng.IntN(40))*time.Hour).Format(time.RFC3339)))
+				}
+			case 9:
+				if checkpoint == 0 {
+					lon, lat := pointIn(t, e, 9)
+					checkpoint = idOf(post("/api/checkpoints", fmt.Sprintf(`{"client_id": %q, "grid_id": 9, "name": "北门卡点", "lon": %f, "lat": %f}`, cid(), lon, lat)))
+				}
+				post(fmt.Sprintf("/api/checkpoints/%d/counts", checkpoint), fmt.Sprintf(`{"client_id": %q, "scans": 40, "temperatures": 40, "fevers": %d}`, cid(), rng.IntN(2)))
+			case 10:
+				if len(alerts) > 0 {
+					post(fmt.Sprintf("/api/alerts/%d/resolve", pick(alerts)), fmt.Sprintf(`{"client_id": %q, "resolution": "复测正常"}`, cid()))
+				}
+			}
+		}
+	}
+	writes(120)
+	checkCoverage(t, e, admin, clk, "after 120 random writes")
+	// Three days on: residents fall due, quarantines end, and "today"
+	// starts again from zero screenings.
+	clk.set(clk.now().Add(72 * time.Hour))
+	checkCoverage(t, e, admin, clk, "three days later")
+	writes(120)
+	checkCoverage(t, e, admin, clk, "after 120 more writes")
+}
+
+// TestFieldWriteIdempotent: a retried write (same client id) is stored
+// once and answered as the first time; the same id from another account
+// or for another kind of write is refused.
+func TestFieldWriteIdempotent(t *testing.T) {
+	e := newEnv(t, server.Config{})
+	leader := e.client(t, "idem-leader", auth.GridLeader, 9)
+	staff := e.client(t, "idem-staff", auth.Staff, 9)
+	household := scalar[int64](t, e, `SELECT min(h.id) FROM households h JOIN buildings b ON b.id = h.building_id WHERE b.grid_id = 9`)
+	id := cid()
+	body := fmt.Sprintf(`{"client_id": %q, "household_id": %d, "outcome": "normal"}`, id, household)
+	first := leader.do("POST", "/api/screenings", body)
+	if first.Status != 201 || first.Header.Get("Idempotent-Replay") != "" {
+		t.Fatalf("first: %d %s", first.Status, first.Body)
+	}
+	for i := range 3 {
+		again := leader.do("POST", "/api/screenings", body)
+		if again.Status != 201 || string(again.Body) != string(first.Body) || again.Header.Get("Idempotent-Replay") != "true" {
+			t.Errorf("retry %d: %d %s (replay %q), want the first answer %s", i, again.Status, again.Body, again.Header.Get("Idempotent-Replay"), first.Body)
+		}
+	}
+	if n := scalar[int64](t, e, `SELECT count(*) FROM screenings WHERE household_id = $1`, household); n != 1 {
+		t.Errorf("%d screenings stored for one report sent four times", n)
+	}
+	// Retries racing each other are stored once too.
+	id2 := cid()
+	building := scalar[int64](t, e, `SELECT building_id FROM households WHERE id = $1`, household)
+	var wg sync.WaitGroup
+	statuses := make([]int, 8)
+	for i := range statuses {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			statuses[i] = leader.do("POST", "/api/requests", fmt.Sprintf(`{"client_id": %q, "building_id": %d, "category": "repair", "body": "水管漏水"}`,
+				id2, building)).Status
+		}()
+	}
+	wg.Wait()
+	for _, st := range statuses {
+		if st != 201 {
+			t.Errorf("concurrent retries answered %v, want all 201", statuses)
+			break
+		}
+	}
+	if n := scalar[int64](t, e, `SELECT count(*) FROM requests WHERE body = '水管漏水'`); n != 1 {
+		t.Errorf("%d requests stored for 8 concurrent retries", n)
+	}
+	if r := staff.do("POST", "/api/screenings", body); r.Status != 409 || r.Error.Field != "client_id" {
+		t.Errorf("another account reusing a client id: %d %s, want 409 naming client_id", r.Status, r.Body)
+	}
+	if r := leader.do("POST", "/api/requests", fmt.Sprintf(`{"client_id": %q, "building_id": 1, "category": "repair", "body": "x"}`, id)); r.Status != 409 || r.Error.Field != "client_id" {
+		t.Errorf("a client id reused for another kind of write: %d %s, want 409", r.Status, r.Body)
+	}
+	// A write refused for a bad value stores nothing, so the same client
+	// id can carry the corrected write.
+	id3 := cid()
+	if r := leader.do("POST", "/api/screenings", fmt.Sprintf(`{"client_id": %q, "household_id": 999999999, "outcome": "normal"}`, id3)); r.Status != 404 && r.Status != 400 {
+		t.Errorf("unknown household: %d %s", r.Status, r.Body)
+	}
+	if r := leader.do("POST", "/api/screenings", fmt.Sprintf(`{"client_id": %q, "household_id": %d, "outcome": "fever"}`, id3, household)); r.Status != 201 {
+		t.Errorf("corrected write with the refused write's client id: %d %s", r.Status, r.Body)
+	}
+}
+
+// TestFieldWriteValidation: bad bodies are refused with 4xx naming the
+// field, and nothing is stored.
+func TestFieldWriteValidation(t *testing.T) {
+	e := newEnv(t, server.Config{})
+	leader := e.client(t, "val-leader", auth.GridLeader, 9)
+	household := scalar[int64](t, e, `SELECT min(h.id) FROM households h JOIN buildings b ON b.id = h.building_id WHERE b.grid_id = 9`)
+	outside := scalar[int64](t, e, `SELECT min(h.id) FROM households h JOIN buildings b ON b.id = h.building_id WHERE b.grid_id <> 9`)
+	before := scalar[int64](t, e, `SELECT count(*) FROM field_writes`)
+	cases := []struct {
+		name, path, body string
+		status           int
+		field            string
+	}{
+		{"no client id", "/api/screenings", fmt.Sprintf(`{"household_id": %d, "outcome": "normal"}`, household), 400, "client_id"},
+		{"short client id", "/api/screenings", fmt.Sprintf(`{"client_id": "abc", "household_id": %d, "outcome": "normal"}`, household), 400, "client_id"},
+		{"client id with spaces", "/api/screenings", fmt.Sprintf(`{"client_id": "abc def ghi", "household_id": %d, "outcome": "normal"}`, household), 400, "client_id"},
+		{"unknown outcome", "/api/screenings", fmt.Sprintf(`{"client_id": %q, "household_id": %d, "outcome": "fine"}`, cid(), household), 400, "outcome"},
+		{"no outcome", "/api/screenings", fmt.Sprintf(`{"client_id": %q, "household_id": %d}`, cid(), household), 400, "outcome"},
+		{"hot", "/api/screenings", fmt.Sprintf(`{"client_id": %q, "household_id": %d, "outcome": "fever", "temperature": 48}`, cid(), household), 400, "temperature"},
+		{"tomorrow", "/api/screenings", fmt.Sprintf(`{"client_id": %q, "household_id": %d, "outcome": "normal", "day": "2099-01-01"}`, cid(), household), 400, "day"},
+		{"bad day", "/api/screenings", fmt.Sprintf(`{"client_id": %q, "household_id": %d, "outcome": "normal", "day": "28/11/2026"}`, cid(), household), 400, "day"},
+		{"no household", "/api/screenings", fmt.Sprintf(`{"client_id": %q, "outcome": "normal"}`, cid()), 400, "household_id"},
+		{"unknown household", "/api/screenings", fmt.Sprintf(`{"client_id": %q, "household_id": 99999999, "outcome": "normal"}`, cid()), 404, "household_id"},
+		{"outside the grid", "/api/screenings", fmt.Sprintf(`{"client_id": %q, "household_id": %d, "outcome": "normal"}`, cid(), outside), 403, "household_id"},
+		{"unknown field", "/api/screenings", fmt.Sprintf(`{"client_id": %q, "household_id": %d, "outcome": "normal", "colour": 1}`, cid(), household), 400, "colour"},
+		{"quarantine ends first", "/api/quarantines", fmt.Sprintf(`{"client_id": %q, "household_id": %d, "starts": "2026-11-20", "ends": "2026-11-10", "reason": "other"}`, cid(), household), 400, "ends"},
+		{"quarantine reason", "/api/quarantines", fmt.Sprintf(`{"client_id": %q, "household_id": %d, "starts": "2026-11-20", "ends": "2026-11-30", "reason": "bored"}`, cid(), household), 400, "reason"},
+		{"seal nobody wears", "/api/seal-alerts", fmt.Sprintf(`{"client_id": %q, "seal_id": "DS-NONE", "kind": "seal_opened"}`, cid()), 400, "seal_id"},
+		{"request body empty", "/api/requests", fmt.Sprintf(`{"client_id": %q, "building_id": 1, "category": "repair", "body": "  "}`, cid()), 400, "body"},
+		{"request category", "/api/requests", fmt.Sprintf(`{"client_id": %q, "building_id": 1, "category": "gossip", "body": "x"}`, cid()), 400, "category"},
+		{"visit interval", "/api/vulnerable", fmt.Sprintf(`{"client_id": %q, "household_id": %d, "name": "王奶奶", "category": "elderly_alone", "visit_every_days": 0}`, cid(), household), 400, "visit_every_days"},
+		{"spot check size", "/api/grids/9/spot-checks", fmt.Sprintf(`{"client_id": %q, "k": 0}`, cid()), 400, "k"},
+		{"points zero", fmt.Sprintf("/api/party-members/%d/points", scalar[int64](t, e, `SELECT min(person_id) FROM party_members WHERE grid_id = 9`)), fmt.Sprintf(`{"client_id": %q, "points": 0, "reason": "x"}`, cid()), 400, "points"},
+		{"checkpoint outside its grid", "/api/checkpoints", fmt.Sprintf(`{"client_id": %q, "grid_id": 9, "name": "卡点", "lon": 100, "lat": 30}`, cid()), 400, "lon"},
+		{"counts negative", "/api/checkpoints/1/counts", fmt.Sprintf(`{"client_id": %q, "scans": -1, "temperatures": 0, "fevers": 0}`, cid()), 400, "scans"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			leader.t = t
+			r := leader.do("POST", c.path, c.body)
+			if r.Status != c.status || r.Error.Field != c.field {
+				t.Errorf("%d %s, want %d naming %s", r.Status, r.Body, c.status, c.field)
+			}
+		})
+	}
+	if after := scalar[int64](t, e, `SELECT count(*) FROM field_writes`); after != before {
+		t.Errorf("refused writes stored %d client ids", after-before)
+	}
+}
+
+// TestScreeningTodayIsShanghai: a report just after midnight in
+// Asia/Shanghai (16:00 UTC) counts for the new day, one just before for
+// the old one, and the new day starts with no one screened.
+func TestScreeningTodayIsShanghai(t *testing.T) {
+	before := time.Date(2026, 11, 28, 15, 59, 30, 0, time.UTC) // 23:59:30 in Shanghai
+	clk := newClock(before)
+	e := newEnv(t, server.Config{Clock: clk.now})
+	leader := e.client(t, "tz-leader", auth.GridLeader, 9)
+	households := func() []int64 {
+		rows, _ := e.conn.Query(context.Background(), `SELECT h.id FROM households h JOIN buildings b ON b.id = h.building_id
+			WHERE b.grid_id = 9 AND h.status = 'occupied' AND NOT EXISTS (SELECT 1 FROM screenings s WHERE s.household_id = h.id) ORDER BY h.id LIMIT 2`)
+		ids, _ := pgx.CollectRows(rows, pgx.RowTo[int64])
+		return ids
+	}()
+	if len(households) < 2 {
+		t.Fatal("grid 9 has no unscreened households to report")
+	}
+	figures := func() coverage.Figures {
+		var res struct {
+			Day  string
+			Grid coverage.Figures
+		}
+		leader.get("/api/grids/9/coverage", &res)
+		return res.Grid
+	}
+	old := figures()
+	r := leader.do("POST", "/api/screenings", fmt.Sprintf(`{"client_id": %q, "household_id": %d, "outcome": "normal"}`, cid(), households[0]))
+	var s struct{ Day string }
+	json.Unmarshal(r.Body, &s)
+	if r.Status != 201 || s.Day != "2026-11-28" {
+		t.Fatalf("at 23:59:30 in Shanghai: %d %s, want day 2026-11-28", r.Status, r.Body)
+	}
+	if f := figures(); f.ScreenedToday != old.ScreenedToday+1 {
+		t.Errorf("before midnight: screened today %d, want %d", f.ScreenedToday, old.ScreenedToday+1)
+	}
+	clk.set(time.Date(2026, 11, 28, 16, 0, 30, 0, time.UTC)) // 00:00:30 on the 29th in Shanghai
+	if f := figures(); f.ScreenedToday != scalar[int64](t, e, `SELECT count(DISTINCT s.household_id) FROM screenings s JOIN households h ON h.id = s.household_id
+		JOIN buildings b ON b.id = h.building_id WHERE b.grid_id = 9 AND s.day = '2026-11-29' AND h.status = 'occupied' AND s.outcome NOT IN ('not_home', 'refused')`) {
+		t.Errorf("after midnight the new day starts from the 29th's reports: got %d", f.ScreenedToday)
+	}
+	base := figures().ScreenedToday
+	r = leader.do("POST", "/api/screenings", fmt.Sprintf(`{"client_id": %q, "household_id": %d, "outcome": "normal"}`, cid(), households[1]))
+	json.Unmarshal(r.Body, &s)
+	if r.Status != 201 || s.Day != "2026-11-29" {
+		t.Fatalf("at 00:00:30 in Shanghai: %d %s, want day 2026-11-29", r.Status, r.Body)
+	}
+	if f := figures(); f.ScreenedToday != base+1 {
+		t.Errorf("a report just after midnight: screened today %d, want %d", f.ScreenedToday, base+1)
+	}
+	var day string
+	if err := e.conn.QueryRow(context.Background(), `SELECT day::text FROM screenings WHERE household_id = $1`, households[1]).Scan(&day); err != nil || day != "2026-11-29" {
+		t.Errorf("stored day %q %v, want 2026-11-29", day, err)
+	}
+}
+
+// TestFieldWriteDuringDatabaseRestart: while the database refuses and
+// drops connections, every write is either acknowledged and present
+// afterwards, or refused with an error; none is acknowledged and lost,
+// and retrying a refused one with its client id stores it once.
+func TestFieldWriteDuringDatabaseRestart(t *testing.T) {
+	e := newEnv(t, server.Config{WritePerMinute: 100000})
+	leader := e.client(t, "restart-leader", auth.GridLeader, 9)
+	rows, err := e.conn.Query(context.Background(), `SELECT h.id FROM households h JOIN buildings b ON b.id = h.building_id WHERE b.grid_id = 9 ORDER BY h.id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	households, _ := pgx.CollectRows(rows, pgx.RowTo[int64])
+	admin, err := pgx.Connect(context.Background(), testdb.AdminURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close(context.Background())
+	db := pgx.Identifier{e.db.Name}.Sanitize()
+	defer admin.Exec(context.Background(), `ALTER DATABASE `+db+` ALLOW_CONNECTIONS true`)
+
+	type sent struct {
+		id, body string
+		status   int
+	}
+	var mu sync.Mutex
+	var all []sent
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				id := cid()
+				body := fmt.Sprintf(`{"client_id": %q, "household_id": %d, "outcome": "normal"}`, id, households[(w*997+i)%len(households)])
+				r := leader.do("POST", "/api/screenings", body)
+				mu.Lock()
+				all = append(all, sent{id, body, r.Status})
+				mu.Unlock()
+				time.Sleep(5 * time.Millisecond)
+			}
+		}()
+	}
+	time.Sleep(300 * time.Millisecond)
+	// The "restart": no new connections, every open one dropped, for 1.5 s.
+	if _, err := admin.Exec(context.Background(), `ALTER DATABASE `+db+` ALLOW_CONNECTIONS false`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := admin.Exec(context.Background(), `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, e.db.Name); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(1500 * time.Millisecond)
+	if _, err := admin.Exec(context.Background(), `ALTER DATABASE `+db+` ALLOW_CONNECTIONS true`); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(700 * time.Millisecond)
+	close(stop)
+	wg.Wait()
+
+	conn, err := pgx.Connect(context.Background(), e.db.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	stored := func(id string) bool {
+		var n int
+		if err := conn.QueryRow(context.Background(), `SELECT count(*) FROM field_writes w JOIN screenings s ON s.id = (w.response::jsonb->>'id')::bigint
+			WHERE w.client_id = $1`, id).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n == 1
+	}
+	var acked, refused int
+	var retry []sent
+	for _, s := range all {
+		switch {
+		case s.status == 201:
+			acked++
+			if !stored(s.id) {
+				t.Errorf("write %s was acknowledged but is not in the database", s.id)
+			}
+		case s.status >= 500:
+			refused++
+			retry = append(retry, s)
+		default:
+			t.Errorf("write %s answered %d during the restart, want 201 or a 5xx", s.id, s.status)
+		}
+	}
+	if refused == 0 {
+		t.Errorf("no write was refused in a 1.5 s outage (%d acknowledged): the outage was not exercised", acked)
+	}
+	t.Logf("%d writes acknowledged and present, %d refused during the outage", acked, refused)
+	// A refused write may have committed (the connection can drop after
+	// COMMIT) or not; its retry with the same client id settles it, once.
+	for _, s := range retry {
+		if r := leader.do("POST", "/api/screenings", s.body); r.Status != 201 {
+			t.Errorf("retry of %s after the restart: %d %s", s.id, r.Status, r.Body)
+		} else if !stored(s.id) {
+			t.Errorf("retry of %s acknowledged but not stored", s.id)
+		}
+	}
+	var dup int
+	if err := conn.QueryRow(context.Background(), `SELECT count(*) - count(DISTINCT (response::jsonb->>'id')) FROM field_writes`).Scan(&dup); err != nil || dup != 0 {
+		t.Errorf("%d client ids share a screening (%v)", dup, err)
+	}
+}
+
+// TestGridLeaderGetsCoverageOverStream: a screening in the leader's grid
+// reaches the leader's stream as a screening event and a coverage event
+// with the new figures; nothing from outside the grid arrives.
+func TestGridLeaderGetsCoverageOverStream(t *testing.T) {
+	e := newEnv(t, server.Config{})
+	leader := e.client(t, "ws-leader", auth.GridLeader, 9)
+	admin := e.client(t, "ws-admin", auth.Admin, 0)
+	v, _, err := dial(t, e, leader, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.send(map[string]any{"type": "subscribe", "grid": 9, "topics": []string{"screening", "coverage"}})
+	v.next(5*time.Second, func(m message) bool { return m.Type == "snapshot" })
+	var start struct{ Grid coverage.Figures }
+	leader.get("/api/grids/9/coverage", &start)
+	outside := scalar[int64](t, e, `SELECT min(h.id) FROM households h JOIN buildings b ON b.id = h.building_id
+		WHERE b.grid_id <> 9 AND h.status = 'occupied' AND NOT EXISTS (SELECT 1 FROM screenings s WHERE s.household_id = h.id AND s.day = (now() AT TIME ZONE 'Asia/Shanghai')::date)`)
+	inside := scalar[int64](t, e, `SELECT min(h.id) FROM households h JOIN buildings b ON b.id = h.building_id
+		WHERE b.grid_id = 9 AND h.status = 'occupied' AND NOT EXISTS (SELECT 1 FROM screenings s WHERE s.household_id = h.id AND s.day = (now() AT TIME ZONE 'Asia/Shanghai')::date)`)
+	if r := admin.do("POST", "/api/screenings", fmt.Sprintf(`{"client_id": %q, "household_id": %d, "outcome": "normal"}`, cid(), outside)); r.Status != 201 {
+		t.Fatalf("screening outside: %d %s", r.Status, r.Body)
+	}
+	if r := admin.do("POST", "/api/screenings", fmt.Sprintf(`{"client_id": %q, "household_id": %d, "outcome": "normal"}`, cid(), inside)); r.Status != 201 {
+		t.Fatalf("screening inside: %d %s", r.Status, r.Body)
+	}
+	var gotScreening bool
+	m := v.next(5*time.Second, func(m message) bool {
+		if m.Type != "event" {
+			return false
+		}
+		if m.Grid != 9 {
+			t.Errorf("an event for grid %d reached the leader of grid 9: %s", m.Grid, m.Data)
+		}
+		var d struct {
+			HouseholdID int64 `json:"household_id"`
+		}
+		json.Unmarshal(m.Data, &d)
+		if m.Topic == "screening" {
+			gotScreening = d.HouseholdID == inside
+		}
+		return m.Topic == "coverage"
+	})
+	var f coverage.Figures
+	json.Unmarshal(m.Data, &f)
+	if f.Grid != 9 || f.ScreenedToday != start.Grid.ScreenedToday+1 {
+		t.Errorf("coverage event %s, want grid 9 with screened_today %d", m.Data, start.Grid.ScreenedToday+1)
+	}
+	if !gotScreening {
+		t.Error("no screening event for the household before the coverage event")
+	}
+}
+
+// TestSpotCheck: a sample is reproducible from its seed, holds k occupied
+// households of the grid, and its result rate follows the results.
+func TestSpotCheck(t *testing.T) {
+	e := newEnv(t, server.Config{})
+	leader := e.client(t, "spot-leader", auth.GridLeader, 9)
+	draw := func(seed int) (out struct {
+		ID         int64
+		Households []struct {
+			HouseholdID int64 `json:"household_id"`
+		}
+		RatePct *float64 `json:"rate_pct"`
+	}) {
+		r := leader.do("POST", "/api/grids/9/spot-checks", fmt.Sprintf(`{"client_id": %q, "k": 5, "seed": %d}`, cid(), seed))
+		if r.Status != 201 {
+			t.Fatalf("draw: %d %s", r.Status, r.Body)
+		}
+		json.Unmarshal(r.Body, &out)
+		return out
+	}
+	a, b, c := draw(42), draw(42), draw(43)
+	if len(a.Households) != 5 {
+		t.Fatalf("sample of %d, want 5", len(a.Households))
+	}
+	same := func(x, y []struct {
+		HouseholdID int64 `json:"household_id"`
+	}) bool { for i := range x {
+		if x[i] != y[i] {
+			return false
+		}
+	}; return len(x) == len(y) }
+	if !same(a.Households, b.Households) {
+		t.Errorf("the same seed drew %v and %v", a.Households, b.Households)
+	}
+	if same(a.Households, c.Households) {
+		t.Errorf("seeds 42 and 43 drew the same sample %v", a.Households)
+	}
+	for _, h := range a.Households {
+		if g := scalar[int64](t, e, `SELECT b.grid_id FROM households h JOIN buildings b ON b.id = h.building_id WHERE h.id = $1 AND h.status = 'occupied'`, h.HouseholdID); g != 9 {
+			t.Errorf("household %d of the sample is in grid %d", h.HouseholdID, g)
+		}
+	}
+	results := []string{"knows", "knows", "does_not_know", "knows"}
+	for i, res := range results {
+		if r := leader.do("POST", fmt.Sprintf("/api/spot-checks/%d/results", a.ID), fmt.Sprintf(`{"client_id": %q, "household_id": %d, "result": %q, "method": "phone"}`,
+			cid(), a.Households[i].HouseholdID, res)); r.Status != 200 {
+			t.Fatalf("result: %d %s", r.Status, r.Body)
+		}
+	}
+	var list struct {
+		Checks []struct {
+			ID              int64
+			Recorded, Knows int
+			RatePct         *float64 `json:"rate_pct"`
+		}
+	}
+	leader.get("/api/grids/9/spot-checks", &list)
+	for _, ch := range list.Checks {
+		if ch.ID == a.ID && (ch.Recorded != 4 || ch.Knows != 3 || ch.RatePct == nil || *ch.RatePct != 75) {
+			t.Errorf("spot check %d: %+v, want 3 of 4 know (75%%)", a.ID, ch)
+		}
+	}
+	outsider := scalar[int64](t, e, `SELECT min(h.id) FROM households h JOIN buildings b ON b.id = h.building_id WHERE b.grid_id <> 9`)
+	if r := leader.do("POST", fmt.Sprintf("/api/spot-checks/%d/results", a.ID), fmt.Sprintf(`{"client_id": %q, "household_id": %d, "result": "knows", "method": "visit"}`,
+		cid(), outsider)); r.Status != 400 || r.Error.Field != "household_id" {
+		t.Errorf("a household outside the sample: %d %s", r.Status, r.Body)
+	}
+}

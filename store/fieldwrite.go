@@ -1,0 +1,131 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/gridmap/gridmap/coverage"
+)
+
+// Errors of field writes a caller branches on.
+var (
+	// ErrClientIDReused: the client id was used by another account or for
+	// another kind of write.
+	ErrClientIDReused = errors.New("client id already used for another write")
+)
+
+// FieldError is a write refused for one field's value after looking at
+// the database (a household that does not exist, a seal nobody wears).
+type FieldError struct {
+	Status     int
+	Field, Msg string
+}
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Msg }
+
+func fieldErr(status int, field, format string, args ...any) error {
+	return &FieldError{Status: status, Field: field, Msg: fmt.Sprintf(format, args...)}
+}
+
+// Change is what a committed field write did to the live figures and the
+// stream: a delta to one compound grid's tally and events to publish.
+type Change struct {
+	Grid   int64          // the compound grid it concerns
+	Delta  coverage.Tally // the change to that grid's tally
+	Events []LiveEvent    // screening and alerts events, not yet numbered
+}
+
+// WriteResult is the answer to a field write. A replay (a retry with a
+// client id already stored) carries the first answer and no Change.
+type WriteResult struct {
+	Status int
+	Body   json.RawMessage
+	Replay bool
+	Change Change
+}
+
+// fieldWrite runs one idempotent field write. The client id's row is
+// inserted first, in the write's transaction: a concurrent retry waits on
+// it, and once the first commits finds the stored answer and replays it.
+// A write that fails rolls back with its client id, so a retry can
+// succeed later. The answer is returned only after the commit.
+func (s *Store) fieldWrite(ctx context.Context, a Actor, clientID, kind string, status int,
+	fn func(tx pgx.Tx) (any, Change, error)) (WriteResult, error) {
+	var res WriteResult
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `
+			INSERT INTO field_writes (client_id, account_id, kind, status, response)
+			VALUES ($1, $2, $3, 0, '') ON CONFLICT (client_id) DO NOTHING`,
+			clientID, nilIfZero(a.AccountID), kind)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			var account *int64
+			var storedKind string
+			if err := tx.QueryRow(ctx, `SELECT account_id, kind, status, response FROM field_writes WHERE client_id = $1`,
+				clientID).Scan(&account, &storedKind, &res.Status, &res.Body); err != nil {
+				return err
+			}
+			if storedKind != kind || derefOr(account) != a.AccountID {
+				return ErrClientIDReused
+			}
+			res.Replay = true
+			return nil
+		}
+		answer, ch, err := fn(tx)
+		if err != nil {
+			return err
+		}
+		body, err := json.Marshal(answer)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE field_writes SET status = $2, response = $3 WHERE client_id = $1`,
+			clientID, status, string(body)); err != nil {
+			return err
+		}
+		res = WriteResult{Status: status, Body: body, Change: ch}
+		return nil
+	})
+	if err != nil {
+		var fe *FieldError
+		if errors.As(err, &fe) || errors.Is(err, ErrClientIDReused) || errors.Is(err, ErrNotFound) || errors.Is(err, ErrConflict) {
+			return WriteResult{}, err
+		}
+		return WriteResult{}, fmt.Errorf("store: %s: %w", kind, refError(err))
+	}
+	return res, nil
+}
+
+// isUnique reports a unique violation on the named constraint or index.
+func isUnique(err error, name string) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "23505" && pgErr.ConstraintName == name
+}
+
+// event makes a live event of payload for grid.
+func event(topic string, grid int64, payload any) LiveEvent {
+	b, _ := json.Marshal(payload)
+	return LiveEvent{At: time.Now(), Topic: topic, GridID: grid, Payload: b}
+}
+
+func b2i(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// Statuses of field writes: created rows answer 201, changes 200.
+const (
+	created = http.StatusCreated
+	changed = http.StatusOK
+)
