@@ -8,7 +8,7 @@ import { t, fmtNumber } from './i18n.js';
 import { getJSON, isAbort } from './api.js';
 import { el } from './ui.js';
 import { Write } from './fieldwrite.js';
-import { teamColour, focusVolunteer } from './volunteers.js';
+import { teamColour, focusVolunteer, positionOf } from './volunteers.js';
 
 const L = window.L;
 
@@ -18,6 +18,8 @@ const NEAREST_N = 5;
 let map = null;
 let lines = null;
 let nearCtrl = null;
+let followTimer = null; // keeps the dashed lines on the moving volunteers
+const FOLLOW_MS = 1000;
 let opts = null; // {canWrite, onDone(item, action, answer)}
 // Pending writes by form: a failed write is sent again with its client id
 // as long as the form still says the same thing.
@@ -141,7 +143,7 @@ function nearestList(item) {
   if (nearCtrl) nearCtrl.abort();
   const ctrl = new AbortController();
   nearCtrl = ctrl;
-  lines.clearLayers();
+  stopFollowing();
   const q = `lon=${item.lon.toFixed(6)}&lat=${item.lat.toFixed(6)}&n=${NEAREST_N}`;
   getJSON(`/api/nearest-volunteers?${q}`, { signal: ctrl.signal })
     .then((d) => {
@@ -164,16 +166,24 @@ function nearestList(item) {
         )
       );
       box.replaceChildren(el('h4', {}, t('near.title')), rows.length ? el('ol', { class: 'near-list' }, rows) : el('p', { class: 'muted' }, t('near.none')));
-      for (const v of vols) {
-        L.polyline([[item.lat, item.lon], [v.lat, v.lon]], {
+      const drawn = vols.map((v) => ({
+        id: v.id,
+        line: L.polyline([[item.lat, item.lon], [v.lat, v.lon]], {
           pane: 'nearest',
           color: teamColour(v.team_id),
           weight: 2,
           dashArray: '4 5',
           opacity: 0.9,
           interactive: false,
-        }).addTo(lines);
-      }
+        }).addTo(lines),
+      }));
+      // The distances are as of the answer; the lines follow the dots.
+      followTimer = window.setInterval(() => {
+        for (const d of drawn) {
+          const p = positionOf(d.id);
+          if (p) d.line.setLatLngs([[item.lat, item.lon], [p.lat, p.lon]]);
+        }
+      }, FOLLOW_MS);
     })
     .catch((err) => {
       if (isAbort(err) || nearCtrl !== ctrl) return;
@@ -193,5 +203,11 @@ export function detailFor(item) {
 export function clearDetail() {
   if (nearCtrl) nearCtrl.abort();
   nearCtrl = null;
+  stopFollowing();
+}
+
+function stopFollowing() {
+  window.clearInterval(followTimer);
+  followTimer = null;
   if (lines) lines.clearLayers();
 }

@@ -25,7 +25,7 @@ function radiusFor(hasHead, zoom) {
 let map = null;
 let renderer = null;
 let group = null;
-let opts = null; // {wanted(): bool, gridName(id): string|null, covered(layerPoint): bool}
+let opts = null; // {wanted(): bool, gridName(id): string|null, covered(layerPoint): bool, grid?: id}
 let drawn = []; // [{feature, latlng, radius, pt}] with pt the layer point at ptZoom
 let ptZoom = null;
 let timer = null;
@@ -123,7 +123,9 @@ async function load() {
   setStatus('loading');
   let fc;
   try {
-    fc = await getJSON(`/api/buildings?bbox=${bbox}`, { signal: mine.signal });
+    // A page about one grid (opts.grid) shows that grid's buildings only.
+    const grid = opts.grid ? `grid=${encodeURIComponent(opts.grid)}&` : '';
+    fc = await getJSON(`/api/buildings?${grid}bbox=${bbox}`, { signal: mine.signal });
   } catch (err) {
     if (isAbort(err)) return;
     if (ctrl === mine) ctrl = null;
@@ -226,7 +228,11 @@ function popupContent(f) {
     { class: 'bpop', dataset: { buildingId: String(id ?? '') } },
     el('div', { class: 'bpop-name' }, p.name || '—'),
     el('dl', {}, rows.map(([k, v]) => [el('dt', {}, k), el('dd', {}, v)])),
-    id != null && householdsBlock(id, p.grid_id)
+    id != null &&
+      householdsBlock(id, p.grid_id, () => {
+        // Taller now: lay out again and pan it into view.
+        if (popupFeature === f && popup.isOpen()) popup.update();
+      })
   );
 }
 

@@ -41,7 +41,7 @@ export function setGapModel(m) {
     if (!g) sel = null;
     else if (sel.id !== null && !findItem(model, sel.kind, sel.key, sel.id)) sel = { ...sel, id: GROUPED.has(sel.kind) ? null : g.items[0].id };
   }
-  if (!sel) {
+  if (!sel || sel.id === null) {
     clearDetail();
     detail = null;
   }

@@ -47,7 +47,8 @@ export function initGapMap(theMap, { onPick: pick }) {
   onPick = pick;
   map.createPane('gaps').style.zIndex = '620';
   for (const k of KINDS) layers.set(k, L.layerGroup([], { pane: 'gaps' }));
-  new GapLegend({ position: 'bottomleft' }).addTo(map);
+  // Top right: the map's corner farthest from the zoom buttons and toasts.
+  new GapLegend({ position: 'topright' }).addTo(map);
   onLangChange(() => {
     if (model) setGaps(model);
   });

@@ -17,6 +17,9 @@ export const SOURCE = {
   fever: 'fever_alerts',
 };
 
+// Natural order: 2号楼 before 10号楼, room 602 before 1401.
+const collator = new Intl.Collator('zh-CN', { numeric: true });
+
 const num = (v) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
 function pointKey(lon, lat) {
@@ -43,6 +46,7 @@ function byBuilding(kind, list) {
       lat: b.lat,
       raw: h,
     }));
+    items.sort((x, y) => collator.compare(x.unit, y.unit) || collator.compare(x.room, y.room));
     groups.push({ kind, key, lon: b.lon, lat: b.lat, title: b.name || '', buildingId: b.id, items });
   }
   return groups;
@@ -64,14 +68,20 @@ function byPoint(kind, list, fields) {
   return [...groups.values()];
 }
 
+function byName(a, b) {
+  return collator.compare(a.title, b.title);
+}
+
 // Build the model: {kind: {groups, total, truncated}}.
 export function gapModel(gaps) {
   const d = gaps || {};
   const truncated = !!d.truncated;
   const out = {};
-  out.unscreened = byBuilding('unscreened', d.unscreened);
-  out.noContact = byBuilding('noContact', d.without_contact);
+  out.unscreened = byBuilding('unscreened', d.unscreened).sort(byName);
+  out.noContact = byBuilding('noContact', d.without_contact).sort(byName);
   out.noHead = (d.buildings_without_head || [])
+    .slice()
+    .sort((a, b) => collator.compare(a.name || '', b.name || ''))
     .filter((b) => b && num(b.lon) !== null && num(b.lat) !== null)
     .map((b) => {
       const key = `b${b.id}`;

@@ -18,6 +18,7 @@ import { initActions } from './actions.js';
 import { initFigures, setFigures, figures } from './figures.js';
 import { initSpotChecks, load as loadSpotChecks } from './spotchecks.js';
 import { canWriteField } from './fieldwrite.js';
+import { forgetScreening } from './households.js';
 
 const REFRESH_MS = 300;
 const TOPICS = ['positions', 'screening', 'coverage', 'alerts'];
@@ -107,6 +108,7 @@ function onEvent(msg) {
     return;
   }
   if (msg.topic === 'screening' || msg.topic === 'alerts') {
+    forgetScreening();
     scheduleRefresh();
     if (d.kind === 'spot_check') loadSpotChecks();
   }
@@ -205,7 +207,7 @@ async function main() {
   initGapMap(map, { onPick: pickMarker });
   initActions(map, { canWrite, onDone });
   initGapList({ tabs: document.getElementById('gap-tabs'), body: document.getElementById('gap-panel'), buildingName: (id) => state.buildings.get(Number(id)) || null });
-  initBuildings(map, { wanted: () => true, gridName: () => null, covered: () => false });
+  initBuildings(map, { wanted: () => true, gridName: () => null, covered: () => false, grid: state.id });
   window.gridpage = {
     map,
     model: () => state.model,

@@ -42,8 +42,9 @@ function stateOf(h, unscreened) {
   return screened ? ['screened', t('hh.screened')] : ['unscreened', t('hh.unscreened')];
 }
 
-// A block that fills itself in: loading, then the list (or a failure).
-export function householdsBlock(buildingId, gridId) {
+// A block that fills itself in: loading, then the list (or a failure);
+// onSized() after it changed size (the popup re-lays itself out).
+export function householdsBlock(buildingId, gridId, onSized = () => {}) {
   const box = el('div', { class: 'bpop-hh', dataset: { state: 'loading' } }, el('div', { class: 'bpop-hh-title' }, t('hh.title')), el('div', { class: 'muted' }, t('hh.loading')));
   Promise.all([
     getJSON(`/api/buildings/${encodeURIComponent(buildingId)}/households`),
@@ -65,10 +66,12 @@ export function householdsBlock(buildingId, gridId) {
       if (hs.length > SHOW_MAX) rows.push(el('li', { class: 'muted' }, t('hh.more', { n: hs.length - SHOW_MAX })));
       box.dataset.state = 'loaded';
       box.replaceChildren(el('div', { class: 'bpop-hh-title' }, t('hh.title')), el('ul', {}, rows));
+      onSized();
     })
     .catch(() => {
       box.dataset.state = 'failed';
       box.replaceChildren(el('div', { class: 'bpop-hh-title' }, t('hh.title')), el('div', { class: 'act-error' }, t('hh.failed')));
+      onSized();
     });
   return box;
 }

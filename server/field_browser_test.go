@@ -1,0 +1,339 @@
+package server_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/gridmap/gridmap/auth"
+	"github.com/gridmap/gridmap/server"
+)
+
+// The grid leader's page and the choropleth, in a real browser against a
+// real server over the demo database with its field data.
+
+// gapsAnswer is GET /api/grids/{id}/gaps, as far as the page shows it.
+type gapsAnswer struct {
+	Grid                 int64
+	Day                  string
+	BuildingsWithoutHead []gapPoint `json:"buildings_without_head"`
+	Unscreened           []gapBuilding
+	WithoutContact       []gapBuilding `json:"without_contact"`
+	OverdueVisits        []gapPoint    `json:"overdue_visits"`
+	OpenRequests         []gapPoint    `json:"open_requests"`
+	Quarantined          []gapPoint
+	FeverAlerts          []gapPoint `json:"fever_alerts"`
+	Truncated            bool
+}
+
+type gapPoint struct {
+	ID       int64
+	Lon, Lat float64
+}
+
+type gapBuilding struct {
+	Building   gapPoint
+	Households []struct{ ID int64 }
+}
+
+func households(bs []gapBuilding) []int64 {
+	var ids []int64
+	for _, b := range bs {
+		for _, h := range b.Households {
+			ids = append(ids, h.ID)
+		}
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// places counts the distinct points of a list (one marker each).
+func places(ps []gapPoint) int {
+	seen := map[string]bool{}
+	for _, p := range ps {
+		seen[fmt.Sprintf("%.6f,%.6f", p.Lon, p.Lat)] = true
+	}
+	return len(seen)
+}
+
+// want is, per kind the page lists: how many items and how many markers.
+func (g gapsAnswer) want() map[string][2]int {
+	n := func(bs []gapBuilding) int { return len(households(bs)) }
+	return map[string][2]int{
+		"unscreened":  {n(g.Unscreened), len(g.Unscreened)},
+		"noContact":   {n(g.WithoutContact), len(g.WithoutContact)},
+		"noHead":      {len(g.BuildingsWithoutHead), len(g.BuildingsWithoutHead)},
+		"overdue":     {len(g.OverdueVisits), places(g.OverdueVisits)},
+		"requests":    {len(g.OpenRequests), places(g.OpenRequests)},
+		"quarantined": {len(g.Quarantined), places(g.Quarantined)},
+		"fever":       {len(g.FeverAlerts), places(g.FeverAlerts)},
+	}
+}
+
+// eval runs a JavaScript expression and fails the test on an error.
+func eval[T any](t *testing.T, ctx context.Context, js string) T {
+	t.Helper()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](js))
+	if err != nil {
+		t.Fatalf("%.120s: %v", js, err)
+	}
+	return v
+}
+
+// waitJS polls a JavaScript condition until it holds.
+func waitJS(t *testing.T, ctx context.Context, what, js string, timeout time.Duration) {
+	t.Helper()
+	err := chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := chromedp.Poll[bool](js, chromedp.WithPollingTimeout(timeout))(ctx, tg)
+		return err
+	}))
+	if err != nil {
+		screenshot(t, ctx, "failed-"+what)
+		t.Fatalf("waiting for %s: %v", what, err)
+	}
+}
+
+// pageGaps is what the page shows per kind: [list items, markers, sum of
+// marker counts], and the household ids listed under 今日未排查.
+type pageGaps struct {
+	Counts     map[string][3]int
+	Unscreened []int64
+}
+
+const pageGapsJS = `(() => {
+	const counts = {};
+	for (const k of gridpage.kinds) {
+		const tab = document.querySelector('.gap-tab[data-kind="' + k + '"]');
+		const marks = [...document.querySelectorAll('.gap-icon[data-kind="' + k + '"]')];
+		counts[k] = [Number(tab.dataset.count), marks.length, marks.reduce((n, m) => n + Number(m.dataset.count), 0)];
+	}
+	const ids = [...document.querySelectorAll('#gap-panel .gap-item[data-kind="unscreened"]')].map(e => Number(e.dataset.id));
+	return {counts, unscreened: ids.sort((a, b) => a - b)};
+})()`
+
+// openGridPage logs in as the demo grid leader of grid 9 and opens
+// /grid/9 at the given size; phone emulates a touch screen.
+func openGridPage(t *testing.T, e *env, width, height int, phone bool) context.Context {
+	t.Helper()
+	_, password := e.account(t, "leader", auth.GridLeader, 9, 0)
+	ctx := newBrowser(t, width, height)
+	if phone {
+		if err := chromedp.Do(ctx, chromedp.EmulateViewport(int64(width), int64(height), chromedp.EmulateMobile, chromedp.EmulateTouch)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	login(t, ctx, e.ts.URL, "/grid/9", "leader", password)
+	waitJS(t, ctx, "gaps", `document.body.dataset.gapsLoaded === 'true' && document.body.dataset.figuresLoaded === 'true'`, 15*time.Second)
+	return ctx
+}
+
+func setLangEN(t *testing.T, ctx context.Context) {
+	t.Helper()
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("lang-toggle")), chromedp.Sleep(400*time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestFieldBrowserGridGaps opens /grid/9 as its grid leader: every gap
+// list holds as many items as the API's gaps, the unscreened list holds
+// exactly the API's households, the map has one marker per building or
+// place with the right counts, and list and map select each other.
+func TestFieldBrowserGridGaps(t *testing.T) {
+	e := newEnv(t, server.Config{TileURL: "", DefaultLang: "zh-CN"})
+	api := e.client(t, "leader-api", auth.GridLeader, 9)
+	var gaps gapsAnswer
+	if st := api.get("/api/grids/9/gaps", &gaps); st != 200 {
+		t.Fatalf("GET gaps: %d", st)
+	}
+	if len(gaps.Unscreened) == 0 {
+		t.Fatal("the demo grid 9 has no unscreened households today: nothing to show")
+	}
+	ctx := openGridPage(t, e, 1280, 860, false)
+	if name := eval[string](t, ctx, `document.getElementById('gw-name').textContent`); name != "桐柏路61号院" {
+		t.Errorf("page shows grid %q", name)
+	}
+	// Layers switched off in the legend (没有联系党员) show with their tab.
+	got := eval[pageGaps](t, ctx, pageGapsJS)
+	eval[bool](t, ctx, `gridpage.openTab('noContact'), true`)
+	nc := eval[pageGaps](t, ctx, pageGapsJS)
+	got.Counts["noContact"] = nc.Counts["noContact"]
+	eval[bool](t, ctx, `gridpage.openTab('unscreened'), true`)
+	for kind, w := range gaps.want() {
+		g := got.Counts[kind]
+		if g[0] != w[0] || g[1] != w[1] || g[2] != w[0] {
+			t.Errorf("%s: page lists %d, draws %d markers counting %d; API has %d items at %d places", kind, g[0], g[1], g[2], w[0], w[1])
+		}
+	}
+	if want := households(gaps.Unscreened); !slices.Equal(got.Unscreened, want) {
+		t.Errorf("unscreened households listed %v, API %v", got.Unscreened, want)
+	}
+	screenshot(t, ctx, "grid-laptop-zh")
+
+	// A list item: its marker is highlighted, its nearest volunteers load.
+	b := gaps.Unscreened[0]
+	h := b.Households[0].ID
+	item := fmt.Sprintf(`#gap-panel .gap-item[data-id="%d"] .gap-item-head`, h)
+	if err := chromedp.Do(ctx, chromedp.ScrollIntoView(chromedp.CSS(item)), chromedp.Click(chromedp.CSS(item))); err != nil {
+		t.Fatal(err)
+	}
+	waitJS(t, ctx, "marker highlighted", fmt.Sprintf(`!!document.querySelector('.gap-icon.is-selected[data-kind="unscreened"][data-key="b%d"]')`, b.Building.ID), 5*time.Second)
+	waitJS(t, ctx, "nearest volunteers", `(n => n && n.dataset.state === 'loaded')(document.querySelector('.gap-detail .near'))`, 10*time.Second)
+	chromedp.Do(ctx, chromedp.Sleep(800*time.Millisecond)) // the fly-to
+	screenshot(t, ctx, "grid-laptop-selected")
+
+	// A marker: its building's group is highlighted in the list.
+	other := gaps.Unscreened[len(gaps.Unscreened)-1].Building.ID
+	marker := fmt.Sprintf(`.gap-icon[data-kind="unscreened"][data-key="b%d"]`, other)
+	eval[bool](t, ctx, fmt.Sprintf(`document.querySelector('%s').dispatchEvent(new MouseEvent('click', {bubbles: true})), true`, marker))
+	waitJS(t, ctx, "list follows the marker", fmt.Sprintf(`!!document.querySelector('.gap-group.is-selected[data-key="b%d"]')`, other), 5*time.Second)
+
+	setLangEN(t, ctx)
+	if tab := eval[string](t, ctx, `document.querySelector('.gap-tab[data-kind="unscreened"]').textContent`); tab == "" || tab[0] != 'N' {
+		t.Errorf("English tab reads %q", tab)
+	}
+	screenshot(t, ctx, "grid-laptop-en")
+}
+
+// TestFieldBrowserGridPhone looks at /grid/9 on a 375 px wide phone.
+func TestFieldBrowserGridPhone(t *testing.T) {
+	e := newEnv(t, server.Config{TileURL: "", DefaultLang: "zh-CN"})
+	ctx := openGridPage(t, e, 375, 812, true)
+	wide := eval[bool](t, ctx, `document.documentElement.scrollWidth > window.innerWidth`)
+	if wide {
+		t.Errorf("the page is wider than the phone: %d px", eval[int](t, ctx, `document.documentElement.scrollWidth`))
+	}
+	screenshot(t, ctx, "grid-phone-zh")
+	eval[bool](t, ctx, `document.getElementById('gaps').scrollIntoView(), true`)
+	screenshot(t, ctx, "grid-phone-zh-list")
+	setLangEN(t, ctx)
+	eval[bool](t, ctx, `document.getElementById('gw-side').scrollTop = 0, true`)
+	screenshot(t, ctx, "grid-phone-en")
+}
+
+// TestFieldBrowserGridLive marks a household screened through the page,
+// and another client screens one through the API: both leave the list
+// without a reload, and the figures follow the stream's coverage events.
+func TestFieldBrowserGridLive(t *testing.T) {
+	e := newEnv(t, server.Config{TileURL: "", DefaultLang: "zh-CN"})
+	api := e.client(t, "leader-api", auth.GridLeader, 9)
+	var gaps gapsAnswer
+	api.get("/api/grids/9/gaps", &gaps)
+	ids := households(gaps.Unscreened)
+	if len(ids) < 2 {
+		t.Fatalf("grid 9 has %d unscreened households, want at least 2", len(ids))
+	}
+	ctx := openGridPage(t, e, 1280, 860, false)
+	waitJS(t, ctx, "stream", `document.body.dataset.live === 'live'`, 10*time.Second)
+	eval[bool](t, ctx, `window.noReload = true`)
+	before := eval[int](t, ctx, `gridpage.figures().screened_today`)
+
+	// Through the page: open the household, pick "normal", submit.
+	mine, theirs := ids[0], ids[1]
+	item := fmt.Sprintf(`#gap-panel .gap-item[data-id="%d"]`, mine)
+	err := chromedp.Do(ctx,
+		chromedp.ScrollIntoView(chromedp.CSS(item+" .gap-item-head")),
+		chromedp.Click(chromedp.CSS(item+" .gap-item-head")),
+		chromedp.WaitVisible(chromedp.CSS(item+" form.act-screen")),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eval[bool](t, ctx, fmt.Sprintf(`(f => (f.elements.outcome.value = 'normal', f.elements.temperature.value = '36.5', true))(document.querySelector('%s form.act-screen'))`, item))
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(item+" form.act-screen .act-submit"))); err != nil {
+		t.Fatal(err)
+	}
+	waitJS(t, ctx, "own screening leaves the list", fmt.Sprintf(`!document.querySelector('.gap-item[data-id="%d"]')`, mine), 10*time.Second)
+	waitJS(t, ctx, "figures after own screening", fmt.Sprintf(`gridpage.figures().screened_today === %d`, before+1), 10*time.Second)
+
+	// Through the API, as another client.
+	other := e.client(t, "staff-api", auth.Staff, 2)
+	r := other.do("POST", "/api/screenings", map[string]any{"household_id": theirs, "outcome": "normal", "client_id": "browser-test-" + strconv.FormatInt(theirs, 10)})
+	if r.Status != 201 {
+		t.Fatalf("POST screening: %d %s", r.Status, r.Body)
+	}
+	waitJS(t, ctx, "their screening leaves the list", fmt.Sprintf(`!document.querySelector('.gap-item[data-id="%d"]')`, theirs), 10*time.Second)
+	waitJS(t, ctx, "figures after their screening", fmt.Sprintf(`gridpage.figures().screened_today === %d`, before+2), 10*time.Second)
+
+	var cov struct{ Grid map[string]any }
+	api.get("/api/grids/9/coverage", &cov)
+	shown := eval[string](t, ctx, `document.querySelector('[data-stat="screened_pct"]').dataset.pct`)
+	if want := fmt.Sprint(cov.Grid["screened_pct"]); shown != want {
+		t.Errorf("page shows screened_pct %s, API %s", shown, want)
+	}
+	if !eval[bool](t, ctx, `window.noReload === true`) {
+		t.Error("the page reloaded")
+	}
+	screenshot(t, ctx, "grid-live-after")
+}
+
+// legendClass is one class of the choropleth legend as drawn.
+type legendClass struct {
+	Color, Min, Max, Class string
+}
+
+// TestFieldBrowserChoropleth colours the map by a percentage and by a
+// count: every coloured polygon's fill is the legend colour of the class
+// its value from /api/coverage falls in.
+func TestFieldBrowserChoropleth(t *testing.T) {
+	e := newEnv(t, server.Config{TileURL: "", DefaultLang: "zh-CN"})
+	_, password := e.account(t, "admin", auth.Admin, 0, 0)
+	api := e.client(t, "admin-api", auth.Admin, 0)
+	ctx := newBrowser(t, 1400, 900)
+	login(t, ctx, e.ts.URL, "/", "admin", password)
+
+	check := func(metric string, level int) {
+		t.Helper()
+		eval[bool](t, ctx, fmt.Sprintf(`(s => (s.value = '%s', s.dispatchEvent(new Event('change')), true))(document.getElementById('choro-metric'))`, metric))
+		waitJS(t, ctx, "choropleth "+metric, fmt.Sprintf(`document.body.dataset.choropleth === '%s@%d' && document.body.dataset.choroLoaded === 'true'`, metric, level), 10*time.Second)
+		var cov struct {
+			Grids []map[string]any
+		}
+		if st := api.get(fmt.Sprintf("/api/coverage?level=%d", level), &cov); st != 200 {
+			t.Fatalf("GET coverage: %d", st)
+		}
+		legend := eval[[]legendClass](t, ctx, `[...document.querySelectorAll('#choropleth li[data-class]')].map(li => ({color: li.dataset.color, min: li.dataset.min || '', max: li.dataset.max || '', class: li.dataset.class}))`)
+		fills := eval[map[string]string](t, ctx, fmt.Sprintf(`Object.fromEntries([...document.querySelectorAll('path.grid-l%d')].map(p => [p.dataset.gridId, p.getAttribute('fill')]))`, level))
+		if len(cov.Grids) == 0 || len(fills) != len(cov.Grids) {
+			t.Fatalf("%s: %d polygons of level %d drawn, API has %d grids", metric, len(fills), level, len(cov.Grids))
+		}
+		for _, g := range cov.Grids {
+			id := fmt.Sprint(g["grid"])
+			want := ""
+			if v, ok := g[metric].(float64); ok {
+				for _, c := range legend {
+					lo, err1 := strconv.ParseFloat(c.Min, 64)
+					hi, err2 := strconv.ParseFloat(c.Max, 64)
+					if err1 == nil && err2 == nil && v >= lo && v < hi {
+						want = c.Color
+					}
+				}
+			} else {
+				for _, c := range legend {
+					if c.Class == "none" {
+						want = c.Color
+					}
+				}
+			}
+			if want == "" || fills[id] != want {
+				b, _ := json.Marshal(g)
+				t.Errorf("%s: grid %s (%s) is filled %q, legend says %q", metric, id, b, fills[id], want)
+			}
+		}
+	}
+	check("screened_pct", 2)
+	screenshot(t, ctx, "choropleth-zh")
+	// Into 协作路社区: its compound grids are on screen.
+	eval[bool](t, ctx, `gridmap.select(2), true`)
+	check("open_requests", 3)
+	chromedp.Do(ctx, chromedp.Sleep(800*time.Millisecond))
+	screenshot(t, ctx, "choropleth-l3-zh")
+	setLangEN(t, ctx)
+	check("contact_pct", 3)
+	screenshot(t, ctx, "choropleth-l3-en")
+}
