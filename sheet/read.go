@@ -1,0 +1,163 @@
+package sheet
+
+import (
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/xuri/excelize/v2"
+	"golang.org/x/text/encoding/simplifiedchinese"
+)
+
+// maxUnzipped bounds what an xlsx may unzip to. A legitimate sheet of MaxRows rows unzips
+// to a few tens of megabytes; a zip bomb is refused. Worksheets up to this size are kept in
+// memory, so excelize writes no temporary files.
+const maxUnzipped = 100 << 20
+
+// table is the first sheet of a file as read for one kind of import: where its columns are,
+// and its data rows.
+type table struct {
+	layout     []field
+	cols       map[string]position // nil until the header row is read
+	headerErrs []RowError
+	rows       []row // rows with a value in a known column, up to row MaxRows+1
+	tooMany    bool  // such a row lies beyond row MaxRows+1
+	dates      dates
+}
+
+// row is one data row and its 1-based spreadsheet row number.
+type row struct {
+	n     int
+	cells []string
+}
+
+// add takes row n of the sheet, the first one being the header. A row whose known columns
+// are all empty is skipped, so a 序号 column numbered in advance makes no rows. add reports
+// false once a row lies beyond the limit: reading can stop there.
+func (t *table) add(n int, cells []string) bool {
+	switch {
+	case t.cols == nil:
+		t.cols, t.headerErrs = mapHeader(t.layout, cells)
+	case t.blank(cells):
+	case n > MaxRows+1:
+		t.tooMany = true
+		return false
+	default:
+		t.rows = append(t.rows, row{n: n, cells: cells})
+	}
+	return true
+}
+
+// blank reports whether every known column is empty or white space in cells.
+func (t *table) blank(cells []string) bool {
+	for _, p := range t.cols {
+		if p.index < len(cells) && strings.TrimSpace(cells[p.index]) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// readCSV reads a CSV file into t. Row numbers are those Excel shows for the file: a blank
+// line is a row, and a line break inside a quoted cell is not a new row.
+func readCSV(data []byte, t *table) error {
+	text, err := decodeText(data)
+	if err != nil {
+		return err
+	}
+	r := csv.NewReader(strings.NewReader(text))
+	r.FieldsPerRecord = -1
+	r.LazyQuotes = true
+	inCell := 0 // lines so far that continue a quoted cell
+	for {
+		rec, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("sheet: read csv: %w", err)
+		}
+		first, _ := r.FieldPos(0)
+		last, _ := r.FieldPos(len(rec) - 1)
+		if !t.add(first-inCell, rec) {
+			return nil
+		}
+		inCell += last + strings.Count(rec[len(rec)-1], "\n") - first
+	}
+}
+
+var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
+
+// decodeText returns CSV bytes as UTF-8 text. Excel saves "CSV UTF-8" with a byte order mark
+// and plain "CSV" on Chinese Windows in GBK, which GB18030 decodes.
+func decodeText(data []byte) (string, error) {
+	switch {
+	case bytes.HasPrefix(data, []byte("PK\x03\x04")):
+		return "", errors.New("sheet: read csv: this is an xlsx file, not CSV")
+	case bytes.HasPrefix(data, []byte{0xFF, 0xFE}), bytes.HasPrefix(data, []byte{0xFE, 0xFF}):
+		return "", errors.New("sheet: read csv: UTF-16 text; save the file as CSV UTF-8")
+	case bytes.IndexByte(data, 0) >= 0:
+		return "", errors.New("sheet: read csv: not a text file")
+	}
+	if rest, ok := bytes.CutPrefix(data, utf8BOM); ok {
+		if !utf8.Valid(rest) {
+			return "", errors.New("sheet: read csv: not valid UTF-8 after the byte order mark")
+		}
+		return string(rest), nil
+	}
+	if utf8.Valid(data) {
+		return string(data), nil
+	}
+	text, err := simplifiedchinese.GB18030.NewDecoder().String(string(data))
+	if err != nil {
+		return "", fmt.Errorf("sheet: read csv: decode GB18030: %w", err)
+	}
+	if strings.ContainsRune(text, utf8.RuneError) {
+		return "", errors.New("sheet: read csv: neither UTF-8 nor GBK/GB18030 text")
+	}
+	return text, nil
+}
+
+// readXLSX reads the first sheet of a workbook into t. Cells are read raw, without their number
+// formats: a phone number stays all digits, and a date cell gives its serial number, which
+// dates.parse converts.
+func readXLSX(data []byte, t *table) error {
+	f, err := excelize.OpenReader(bytes.NewReader(data),
+		excelize.Options{UnzipSizeLimit: maxUnzipped, UnzipXMLSizeLimit: maxUnzipped})
+	if err != nil {
+		return fmt.Errorf("sheet: open xlsx: %w", err)
+	}
+	defer f.Close()
+	sheets := f.GetSheetList()
+	if len(sheets) == 0 {
+		return errors.New("sheet: open xlsx: the workbook has no sheets")
+	}
+	props, err := f.GetWorkbookProps()
+	if err != nil {
+		return fmt.Errorf("sheet: open xlsx: workbook properties: %w", err)
+	}
+	rows, err := f.Rows(sheets[0])
+	if err != nil {
+		return fmt.Errorf("sheet: read xlsx sheet %q: %w", sheets[0], err)
+	}
+	defer rows.Close()
+	t.dates = dates{serial: true, date1904: props.Date1904 != nil && *props.Date1904}
+	// Next steps through every row number, giving gaps in the sheet as empty rows.
+	for n := 1; rows.Next(); n++ {
+		cells, err := rows.Columns(excelize.Options{RawCellValue: true})
+		if err != nil {
+			return fmt.Errorf("sheet: read xlsx sheet %q row %d: %w", sheets[0], n, err)
+		}
+		if !t.add(n, cells) {
+			return nil
+		}
+	}
+	if err := rows.Error(); err != nil {
+		return fmt.Errorf("sheet: read xlsx sheet %q: %w", sheets[0], err)
+	}
+	return nil
+}
