@@ -67,6 +67,7 @@ var matrix = map[string]string{
 	"POST /api/grids/{id}/spot-checks":    "admin grid-leader staff",
 	"POST /api/spot-checks/{id}/results":  "admin grid-leader staff",
 	"POST /api/party-members/{id}/points": "admin grid-leader staff",
+	"POST /api/import/{kind}":             "admin grid-leader staff",
 }
 
 // samples are the concrete requests the matrix sends: ids inside grid 9
@@ -74,6 +75,13 @@ var matrix = map[string]string{
 type sample struct {
 	path string
 	body func(who string) any
+}
+
+// routed is a sample body that also gives the path, when the path
+// differs by account.
+type routed struct {
+	path string
+	body any
 }
 
 func samples(t *testing.T, e *env) map[string]sample {
@@ -182,7 +190,11 @@ func TestAuthorizationMatrix(t *testing.T) {
 					// A login would swap the client's session for the sample's.
 					send = &client{t: t, base: c.base, http: &http.Client{}, bearer: c.bearer}
 				}
-				res := send.do(rt.Method, s.path, s.body(who))
+				path, body := s.path, s.body(who)
+				if r, ok := body.(routed); ok {
+					path, body = r.path, r.body
+				}
+				res := send.do(rt.Method, path, body)
 				want := "allow"
 				switch {
 				case allowed == "*":
@@ -272,5 +284,8 @@ func fieldSamples(t *testing.T, e *env, building, household, member int64) map[s
 		"POST /api/grids/{id}/spot-checks":    {"/api/grids/9/spot-checks", body(`"k": 3`)},
 		"POST /api/spot-checks/{id}/results":  {fmt.Sprintf("/api/spot-checks/%d/results", check), body(fmt.Sprintf(`"household_id": %d, "result": "knows", "method": "phone"`, household))},
 		"POST /api/party-members/{id}/points": {fmt.Sprintf("/api/party-members/%d/points", member), body(`"points": 2, "reason": "参与卡点值守"`)},
+		"POST /api/import/{kind}": {"/api/import/screenings", func(string) any {
+			return routed{"/api/import/screenings?client_id=" + cid(), upload{"text/csv", []byte(importCSV(t, e, household))}}
+		}},
 	}
 }

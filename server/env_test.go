@@ -162,11 +162,21 @@ type response struct {
 	}
 }
 
-// do sends a request with an optional JSON body (a string or a value).
+// upload is a request body that is not JSON.
+type upload struct {
+	contentType string
+	data        []byte
+}
+
+// do sends a request with an optional JSON body (a string or a value),
+// or an upload.
 func (c *client) do(method, path string, body any) response {
 	c.t.Helper()
 	var rd io.Reader
+	contentType := "application/json"
 	switch b := body.(type) {
+	case upload:
+		rd, contentType = bytes.NewReader(b.data), b.contentType
 	case nil:
 	case string:
 		rd = bytes.NewBufferString(b)
@@ -184,7 +194,7 @@ func (c *client) do(method, path string, body any) response {
 		c.t.Fatal(err)
 	}
 	if rd != nil {
-		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Content-Type", contentType)
 	}
 	if c.bearer != "" {
 		req.Header.Set("Authorization", "Bearer "+c.bearer)

@@ -69,8 +69,7 @@ func date(field, v string) (time.Time, error) {
 }
 
 // fieldWrite is the common path of a field write: the scope check on the
-// grid the write concerns, the write under the coverage lock, the change
-// applied, the stored answer.
+// grid the write concerns, then commitWrite.
 func (s *Server) fieldWrite(w http.ResponseWriter, r *http.Request, p *auth.Principal, idField string,
 	gridOf func(context.Context) (int64, error), what string, write func(context.Context, store.Actor) (store.WriteResult, error)) {
 	ctx := r.Context()
@@ -82,6 +81,15 @@ func (s *Server) fieldWrite(w http.ResponseWriter, r *http.Request, p *auth.Prin
 		s.respondError(w, r, notFoundAs(err, idField, what))
 		return
 	}
+	s.commitWrite(w, r, p, idField, what, write, nil)
+}
+
+// commitWrite runs a write whose scope was checked under the coverage
+// lock, applies its change to the live figures, runs after (if any) once
+// the write has committed, and answers the stored answer.
+func (s *Server) commitWrite(w http.ResponseWriter, r *http.Request, p *auth.Principal, idField, what string,
+	write func(context.Context, store.Actor) (store.WriteResult, error), after func(context.Context)) {
+	ctx := r.Context()
 	if err := s.freshCoverage(ctx); err != nil {
 		s.writeError(w, r, err, idField, what)
 		return
@@ -95,6 +103,9 @@ func (s *Server) fieldWrite(w http.ResponseWriter, r *http.Request, p *auth.Prin
 	if err != nil {
 		s.writeError(w, r, err, idField, what)
 		return
+	}
+	if after != nil {
+		after(ctx)
 	}
 	if res.Replay {
 		w.Header().Set("Idempotent-Replay", "true")
@@ -114,8 +125,12 @@ func (s *Server) fieldWrite(w http.ResponseWriter, r *http.Request, p *auth.Prin
 // 503 (the write was not stored; retry with the same client id).
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error, idField, what string) {
 	var fe *store.FieldError
+	var ie *store.ImportError
 	var ce *pgconn.ConnectError
 	switch {
+	case errors.As(err, &ie):
+		s.writeJSON(w, r, http.StatusUnprocessableEntity, "application/json; charset=utf-8", map[string]any{
+			"error": "the file was not imported: fix the rows listed and send it again", "field": "body", "rows": ie.Rows})
 	case errors.As(err, &fe):
 		s.clientError(w, r, fe.Status, fe.Field, fe.Field+": "+fe.Msg)
 	case errors.Is(err, store.ErrClientIDReused):

@@ -67,6 +67,7 @@ func (s *Server) Routes() []Route {
 		{"POST", "/api/grids/{id}/spot-checks", auth.WriteField, s.postSpotCheck},
 		{"POST", "/api/spot-checks/{id}/results", auth.WriteField, s.postSpotResult},
 		{"POST", "/api/party-members/{id}/points", auth.WriteField, s.postPoints},
+		{"POST", "/api/import/{kind}", auth.WriteField, s.importFile},
 		{"PUT", "/api/buildings/{id}/head", auth.WriteField, s.setBuildingHead},
 		{"PUT", "/api/households/{id}/contact", auth.WriteField, s.setHouseholdContact},
 		{"POST", "/api/people", auth.WritePeople, s.createPerson},

@@ -97,7 +97,8 @@ func (s *Store) fieldWrite(ctx context.Context, a Actor, clientID, kind string, 
 	})
 	if err != nil {
 		var fe *FieldError
-		if errors.As(err, &fe) || errors.Is(err, ErrClientIDReused) || errors.Is(err, ErrNotFound) || errors.Is(err, ErrConflict) {
+		var ie *ImportError
+		if errors.As(err, &fe) || errors.As(err, &ie) || errors.Is(err, ErrClientIDReused) || errors.Is(err, ErrNotFound) || errors.Is(err, ErrConflict) {
 			return WriteResult{}, err
 		}
 		return WriteResult{}, fmt.Errorf("store: %s: %w", kind, refError(err))
