@@ -632,11 +632,14 @@ func TestSpotCheck(t *testing.T) {
 	}
 	same := func(x, y []struct {
 		HouseholdID int64 `json:"household_id"`
-	}) bool { for i := range x {
-		if x[i] != y[i] {
-			return false
+	}) bool {
+		for i := range x {
+			if x[i] != y[i] {
+				return false
+			}
 		}
-	}; return len(x) == len(y) }
+		return len(x) == len(y)
+	}
 	if !same(a.Households, b.Households) {
 		t.Errorf("the same seed drew %v and %v", a.Households, b.Households)
 	}
