@@ -16,7 +16,7 @@ bin/gridmap serve "$@" &
 server=$!
 trap 'kill $server ${sim:-} 2>/dev/null || true; wait' INT TERM EXIT
 if [[ ${GRIDMAP_SIMULATE:-true} == true ]]; then
-	bin/gridmap simulate --url "http://127.0.0.1:${listen##*:}" --interval 2s &
+	bin/gridmap simulate --url "http://127.0.0.1:${listen##*:}" --interval 2s --screen-every 3s &
 	sim=$!
 fi
 wait $server

@@ -17,7 +17,7 @@ import (
 func simulateCmd(ctx context.Context, args []string) error {
 	var url string
 	var n, workers int
-	var interval, duration time.Duration
+	var interval, duration, screenEvery time.Duration
 	var seedValue uint64
 	c, err := parse("simulate", args, dbFlag, func(fs *flag.FlagSet) {
 		fs.StringVar(&url, "url", "http://127.0.0.1:8080", "the gridmap server to post to")
@@ -26,6 +26,7 @@ func simulateCmd(ctx context.Context, args []string) error {
 		fs.DurationVar(&duration, "duration", 0, "stop after this long (0: until interrupted)")
 		fs.IntVar(&workers, "workers", 32, "concurrent requests")
 		fs.Uint64Var(&seedValue, "seed", 1, "random seed for the paths")
+		fs.DurationVar(&screenEvery, "screen-every", 0, "also report one unscreened household this often, as grid staff would (0: off)")
 	})
 	if err != nil {
 		return err
@@ -63,6 +64,13 @@ func simulateCmd(ctx context.Context, args []string) error {
 			}
 		}
 	}()
+	if screenEvery > 0 {
+		sc, err := newScreener(ctx, st, url, seedValue)
+		if err != nil {
+			return err
+		}
+		go sc.run(ctx, screenEvery)
+	}
 	f.run(ctx, interval, workers)
 	fmt.Fprintf(os.Stderr, "\r  posted %d, failed %d\n", f.posted.Load(), f.failed.Load())
 	return nil
