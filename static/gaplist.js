@@ -160,9 +160,22 @@ function renderTabs() {
   );
 }
 
+// On a phone the tabs scroll sideways: keep the open one in view.
+function revealTab() {
+  const tab = tabsBox.querySelector('.gap-tab.active');
+  if (!tab || tabsBox.scrollWidth <= tabsBox.clientWidth) return;
+  const left = tab.offsetLeft - tabsBox.offsetLeft;
+  if (left < tabsBox.scrollLeft || left + tab.offsetWidth > tabsBox.scrollLeft + tabsBox.clientWidth) {
+    tabsBox.scrollLeft = Math.max(0, left - 12);
+  }
+}
+
 function render() {
   if (!panel) return;
+  const tabsScroll = tabsBox.scrollLeft;
   renderTabs();
+  tabsBox.scrollLeft = tabsScroll;
+  revealTab();
   if (!model) return;
   const k = model.kinds[kind];
   const scroller = panel.closest('.gw-side') || panel;

@@ -10,6 +10,7 @@ import { Write } from './fieldwrite.js';
 
 const RESULTS = ['knows', 'does_not_know', 'unreachable'];
 const DEFAULT_K = 10;
+let lastK = DEFAULT_K; // the size last asked for, kept across re-renders
 
 let box = null;
 let gridId = null;
@@ -51,13 +52,14 @@ function fmtDate(iso) {
 
 function drawForm() {
   if (!canWrite) return null;
-  const k = el('input', { name: 'k', type: 'number', min: '1', max: '500', value: String(DEFAULT_K), inputmode: 'numeric' });
+  const k = el('input', { name: 'k', type: 'number', min: '1', max: '500', value: String(lastK), inputmode: 'numeric' });
   const status = el('span', { class: 'act-status', role: 'status' });
   const btn = el('button', { type: 'submit', class: 'btn-primary' }, t('spot.draw'));
   const form = el('form', { class: 'spot-draw', id: 'spot-draw' }, el('label', { class: 'act-field act-inline' }, el('span', {}, t('spot.k')), k), btn, status);
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     const body = { k: Number(k.value) };
+    lastK = body.k;
     if (!drawWrite || drawWrite.body.k !== body.k) drawWrite = new Write('POST', `/api/grids/${gridId}/spot-checks`, body);
     btn.disabled = true;
     status.textContent = t('act.saving');
@@ -135,12 +137,26 @@ function checkNode(c, open) {
   );
 }
 
+// The grid's result rate over every check: households that knew their
+// contact among all those followed up.
+function summary(list) {
+  const recorded = list.reduce((n, c) => n + (c.recorded || 0), 0);
+  const knows = list.reduce((n, c) => n + (c.knows || 0), 0);
+  const rate = recorded ? (100 * knows) / recorded : null;
+  return el(
+    'div',
+    { class: 'spot-summary', id: 'spot-summary', dataset: { recorded: String(recorded), knows: String(knows) } },
+    el('span', { class: 'spot-summary-rate' }, rate === null ? '—' : `${fmtNumber(rate, rate % 1 ? 1 : 0)}%`),
+    el('span', {}, t('spot.summary', { n: fmtNumber(list.length), r: fmtNumber(recorded) }))
+  );
+}
+
 function render() {
   if (!box) return;
   const parts = [el('p', { class: 'muted spot-hint' }, t('spot.hint')), drawForm()];
   if (failed) parts.push(el('p', { class: 'act-error' }, t('gap.failed')));
   else if (checks === null) parts.push(el('p', { class: 'muted' }, t('gap.loading')));
   else if (!checks.length) parts.push(el('p', { class: 'gap-empty' }, t('spot.none')));
-  else parts.push(...checks.slice(0, 5).map((c, i) => checkNode(c, i === 0)));
+  else parts.push(summary(checks), ...checks.slice(0, 5).map((c, i) => checkNode(c, i === 0)));
   box.replaceChildren(...parts.filter(Boolean));
 }
