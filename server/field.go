@@ -734,6 +734,7 @@ func (s *Server) coverageLevel(w http.ResponseWriter, r *http.Request, p *auth.P
 	if ids == nil {
 		ids = h.All()
 	}
+	slices.Sort(ids)
 	figs := []any{}
 	for _, id := range ids {
 		if h.Level(id) == level {
