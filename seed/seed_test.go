@@ -3,6 +3,7 @@ package seed
 import (
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/planar"
@@ -144,4 +145,29 @@ func project(mp orb.MultiPolygon) orb.MultiPolygon {
 		out = append(out, q)
 	}
 	return out
+}
+
+func TestFieldDeterministic(t *testing.T) {
+	now := time.Date(2026, 11, 28, 15, 30, 0, 0, Zone)
+	a, err := DemoAt(7, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := DemoAt(7, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(a, b) {
+		t.Error("two demos with field data from seed 7 at the same moment differ")
+	}
+	c, err := DemoAt(8, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if reflect.DeepEqual(a.Field.Screenings, c.Field.Screenings) {
+		t.Error("seeds 7 and 8 give the same screenings")
+	}
+	if err := AddField(a, 7, now); err == nil {
+		t.Error("adding field data twice: no error")
+	}
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb/encoding/wkb"
@@ -13,8 +14,11 @@ import (
 // Progress receives a line of import progress: a table, rows done, rows in all.
 type Progress func(table string, done, total int)
 
-// dataTables are the tables a dataset fills, in the order TRUNCATE needs.
-const dataTables = `positions, latest_positions, live_events, audit_log, api_tokens, sessions, accounts,
+// dataTables are the tables a dataset fills, and those that refer to
+// them, which one TRUNCATE must name together.
+const dataTables = `positions, latest_positions, live_events, audit_log, api_tokens, sessions, field_writes, accounts,
+	point_awards, spot_check_items, spot_checks, requests, visits, vulnerable_residents,
+	alerts, checkpoint_days, checkpoints, quarantines, screenings,
 	households, buildings, grid_staff, volunteers, volunteer_teams, party_members,
 	grid_lineage, grid_versions, boundary_publications, grids, people`
 
@@ -29,7 +33,8 @@ func (s *Store) HasData(ctx context.Context) (bool, error) {
 
 // ImportDataset writes a generated dataset into an empty database in one
 // transaction with COPY: it is all there afterwards or none of it is.
-// With reset, existing grid data is removed first, in the same transaction.
+// With reset, existing grid and field data, accounts, sessions and
+// positions are removed first, in the same transaction.
 func (s *Store) ImportDataset(ctx context.Context, ds *seed.Dataset, reset bool, progress Progress) error {
 	if progress == nil {
 		progress = func(string, int, int) {}
@@ -42,12 +47,16 @@ func (s *Store) ImportDataset(ctx context.Context, ds *seed.Dataset, reset bool,
 		}
 		for _, step := range []func(context.Context, pgx.Tx, *seed.Dataset, Progress) error{
 			copyPeople, copyGrids, copyHomeGrids, copyPartyMembers, copyTeams, copyStaff, copyBuildings, copyHouseholds,
+			copyScreenings, copyQuarantines, copyCheckpoints, copyAlerts, copyLedger, copyRequests, copySpotChecks, copyPointAwards,
 		} {
 			if err := step(ctx, tx, ds, progress); err != nil {
 				return fmt.Errorf("store: import: %w", err)
 			}
 		}
-		for _, t := range []string{"people", "grids", "boundary_publications", "grid_versions", "volunteer_teams", "buildings", "households"} {
+		// Ids came from the generator: move each identity past them, so
+		// rows added later get new ids.
+		for _, t := range []string{"people", "grids", "boundary_publications", "grid_versions", "volunteer_teams", "buildings", "households",
+			"screenings", "quarantines", "checkpoints", "alerts", "vulnerable_residents", "visits", "requests", "spot_checks", "point_awards"} {
 			q := `SELECT setval(pg_get_serial_sequence($1, 'id'), COALESCE((SELECT max(id) FROM ` + pgx.Identifier{t}.Sanitize() + `), 0) + 1, false)`
 			if _, err := tx.Exec(ctx, q, t); err != nil {
 				return fmt.Errorf("store: import: sequence %s: %w", t, err)
@@ -84,6 +93,20 @@ func nullID(id int64) *int64 {
 		return nil
 	}
 	return &id
+}
+
+func nullText(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func nullTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
 }
 
 func copyPeople(ctx context.Context, tx pgx.Tx, ds *seed.Dataset, progress Progress) error {
@@ -151,13 +174,9 @@ func copyGrids(ctx context.Context, tx pgx.Tx, ds *seed.Dataset, progress Progre
 }
 
 func copyPartyMembers(ctx context.Context, tx pgx.Tx, ds *seed.Dataset, progress Progress) error {
-	return copyRows(ctx, tx, "party_members", []string{"person_id", "membership", "employer", "grid_id"}, len(ds.PartyMembers), func(i int) []any {
+	return copyRows(ctx, tx, "party_members", []string{"person_id", "membership", "employer", "grid_id", "points"}, len(ds.PartyMembers), func(i int) []any {
 		m := ds.PartyMembers[i]
-		var employer *string
-		if m.Employer != "" {
-			employer = &m.Employer
-		}
-		return []any{m.PersonID, m.Membership, employer, m.GridID}
+		return []any{m.PersonID, m.Membership, nullText(m.Employer), m.GridID, int32(m.Points)}
 	}, progress)
 }
 
@@ -205,5 +224,116 @@ func copyHouseholds(ctx context.Context, tx pgx.Tx, ds *seed.Dataset, progress P
 	return copyRows(ctx, tx, "households", []string{"id", "building_id", "unit", "room", "residents", "status", "contact_id"}, len(ds.Households), func(i int) []any {
 		h := ds.Households[i]
 		return []any{h.ID, h.BuildingID, h.Unit, h.Room, int16(h.Residents), h.Status, nullID(h.ContactID)}
+	}, progress)
+}
+
+// field returns the dataset's field work, empty when it has none.
+func field(ds *seed.Dataset) *seed.FieldData {
+	if ds.Field == nil {
+		return &seed.FieldData{}
+	}
+	return ds.Field
+}
+
+func copyScreenings(ctx context.Context, tx pgx.Tx, ds *seed.Dataset, progress Progress) error {
+	f := field(ds)
+	return copyRows(ctx, tx, "screenings", []string{"id", "household_id", "day", "outcome", "temperature", "note", "reported_at"}, len(f.Screenings), func(i int) []any {
+		s := f.Screenings[i]
+		var temp *float64
+		if s.Temperature != 0 {
+			temp = &s.Temperature
+		}
+		return []any{s.ID, s.HouseholdID, s.Day, s.Outcome, temp, nullText(s.Note), s.ReportedAt}
+	}, progress)
+}
+
+func copyQuarantines(ctx context.Context, tx pgx.Tx, ds *seed.Dataset, progress Progress) error {
+	f := field(ds)
+	return copyRows(ctx, tx, "quarantines", []string{"id", "household_id", "starts", "ends", "reason", "seal_id", "ended_at", "created_at"}, len(f.Quarantines), func(i int) []any {
+		q := f.Quarantines[i]
+		return []any{q.ID, q.HouseholdID, q.Starts, q.Ends, q.Reason, nullText(q.SealID), nullTime(q.EndedAt), q.CreatedAt}
+	}, progress)
+}
+
+// copyCheckpoints writes checkpoints through a staging table, as
+// buildings are, and their daily counts.
+func copyCheckpoints(ctx context.Context, tx pgx.Tx, ds *seed.Dataset, progress Progress) error {
+	f := field(ds)
+	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE checkpoint_xy (id bigint, grid_id bigint, name text, on_duty boolean, duty_person bigint, duty_since timestamptz, lon float8, lat float8) ON COMMIT DROP`); err != nil {
+		return fmt.Errorf("staging: %w", err)
+	}
+	err := copyRows(ctx, tx, "checkpoint_xy", []string{"id", "grid_id", "name", "on_duty", "duty_person", "duty_since", "lon", "lat"}, len(f.Checkpoints), func(i int) []any {
+		c := f.Checkpoints[i]
+		return []any{c.ID, c.GridID, c.Name, c.OnDuty, nullID(c.DutyPerson), nullTime(c.DutySince), c.Geom[0], c.Geom[1]}
+	}, progress)
+	if err != nil {
+		return err
+	}
+	_, err = tx.Exec(ctx, `
+		INSERT INTO checkpoints (id, grid_id, name, on_duty, duty_person, duty_since, geom)
+		SELECT id, grid_id, name, on_duty, duty_person, duty_since, ST_SetSRID(ST_MakePoint(lon, lat), 4326) FROM checkpoint_xy`)
+	if err != nil {
+		return fmt.Errorf("checkpoints: %w", err)
+	}
+	return copyRows(ctx, tx, "checkpoint_days", []string{"checkpoint_id", "day", "scans", "temperatures", "fevers"}, len(f.CheckpointDays), func(i int) []any {
+		d := f.CheckpointDays[i]
+		return []any{d.CheckpointID, d.Day, int32(d.Scans), int32(d.Temperatures), int32(d.Fevers)}
+	}, progress)
+}
+
+func copyAlerts(ctx context.Context, tx pgx.Tx, ds *seed.Dataset, progress Progress) error {
+	f := field(ds)
+	return copyRows(ctx, tx, "alerts", []string{"id", "kind", "grid_id", "household_id", "checkpoint_id", "quarantine_id", "note", "at", "resolved_at", "resolution"}, len(f.Alerts), func(i int) []any {
+		a := f.Alerts[i]
+		return []any{a.ID, a.Kind, a.GridID, nullID(a.HouseholdID), nullID(a.CheckpointID), nullID(a.QuarantineID),
+			nullText(a.Note), a.At, nullTime(a.ResolvedAt), nullText(a.Resolution)}
+	}, progress)
+}
+
+// copyLedger writes the ledger of vulnerable residents and their visits.
+func copyLedger(ctx context.Context, tx pgx.Tx, ds *seed.Dataset, progress Progress) error {
+	f := field(ds)
+	err := copyRows(ctx, tx, "vulnerable_residents", []string{"id", "person_id", "household_id", "category", "visit_every_days", "since", "last_visit"}, len(f.Vulnerable), func(i int) []any {
+		v := f.Vulnerable[i]
+		return []any{v.ID, v.PersonID, v.HouseholdID, v.Category, int16(v.VisitEveryDays), v.Since, nullTime(v.LastVisit)}
+	}, progress)
+	if err != nil {
+		return err
+	}
+	return copyRows(ctx, tx, "visits", []string{"id", "resident_id", "at", "method", "note"}, len(f.Visits), func(i int) []any {
+		v := f.Visits[i]
+		return []any{v.ID, v.ResidentID, v.At, v.Method, nullText(v.Note)}
+	}, progress)
+}
+
+func copyRequests(ctx context.Context, tx pgx.Tx, ds *seed.Dataset, progress Progress) error {
+	f := field(ds)
+	return copyRows(ctx, tx, "requests", []string{"id", "building_id", "grid_id", "category", "body", "caller", "phone", "received_at", "closed_at", "resolution"}, len(f.Requests), func(i int) []any {
+		r := f.Requests[i]
+		return []any{r.ID, r.BuildingID, r.GridID, r.Category, r.Body, nullText(r.Caller), nullText(r.Phone),
+			r.ReceivedAt, nullTime(r.ClosedAt), nullText(r.Resolution)}
+	}, progress)
+}
+
+func copySpotChecks(ctx context.Context, tx pgx.Tx, ds *seed.Dataset, progress Progress) error {
+	f := field(ds)
+	err := copyRows(ctx, tx, "spot_checks", []string{"id", "grid_id", "seed", "k", "created_at"}, len(f.SpotChecks), func(i int) []any {
+		c := f.SpotChecks[i]
+		return []any{c.ID, c.GridID, c.Seed, int32(c.K), c.CreatedAt}
+	}, progress)
+	if err != nil {
+		return err
+	}
+	return copyRows(ctx, tx, "spot_check_items", []string{"check_id", "position", "household_id", "result", "method", "recorded_at"}, len(f.SpotCheckItems), func(i int) []any {
+		it := f.SpotCheckItems[i]
+		return []any{it.CheckID, int32(it.Position), it.HouseholdID, nullText(it.Result), nullText(it.Method), nullTime(it.RecordedAt)}
+	}, progress)
+}
+
+func copyPointAwards(ctx context.Context, tx pgx.Tx, ds *seed.Dataset, progress Progress) error {
+	f := field(ds)
+	return copyRows(ctx, tx, "point_awards", []string{"id", "person_id", "points", "reason", "at"}, len(f.PointAwards), func(i int) []any {
+		a := f.PointAwards[i]
+		return []any{a.ID, a.PersonID, int32(a.Points), a.Reason, a.At}
 	}, progress)
 }
