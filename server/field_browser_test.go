@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -336,4 +337,71 @@ func TestFieldBrowserChoropleth(t *testing.T) {
 	setLangEN(t, ctx)
 	check("contact_pct", 3)
 	screenshot(t, ctx, "choropleth-l3-en")
+}
+
+// TestFieldBrowserHouseholds drills down on / to the households of a
+// building: each shows today's screening state as the API's gaps have it
+// (one household screened through the API first) and its contact.
+func TestFieldBrowserHouseholds(t *testing.T) {
+	e := newEnv(t, server.Config{TileURL: "", DefaultLang: "zh-CN"})
+	_, password := e.account(t, "admin", auth.Admin, 0, 0)
+	api := e.client(t, "admin-api", auth.Admin, 0)
+	var gaps gapsAnswer
+	api.get("/api/grids/9/gaps", &gaps)
+	if len(gaps.Unscreened) == 0 || len(gaps.Unscreened[0].Households) < 2 {
+		t.Fatal("want a building of grid 9 with two unscreened households")
+	}
+	b := gaps.Unscreened[0]
+	screened := b.Households[0].ID
+	if r := api.do("POST", "/api/screenings", map[string]any{"household_id": screened, "outcome": "normal", "client_id": "households-test-1"}); r.Status != 201 {
+		t.Fatalf("POST screening: %d %s", r.Status, r.Body)
+	}
+	api.get("/api/grids/9/gaps", &gaps)
+	unscreened := map[int64]bool{}
+	for _, g := range gaps.Unscreened {
+		for _, h := range g.Households {
+			unscreened[h.ID] = true
+		}
+	}
+
+	ctx := newBrowser(t, 1280, 860)
+	login(t, ctx, e.ts.URL, "/#grid=9", "admin", password)
+	waitJS(t, ctx, "buildings", `document.body.dataset.buildings === 'loaded'`, 10*time.Second)
+	eval[bool](t, ctx, fmt.Sprintf(`(() => { const m = gridmap.map, ll = L.latLng(%f, %f);
+		m.fire('click', {latlng: ll, layerPoint: m.latLngToLayerPoint(ll), containerPoint: m.latLngToContainerPoint(ll)}); return true })()`,
+		b.Building.Lat, b.Building.Lon))
+	waitJS(t, ctx, "households in the popup", `(n => n && n.dataset.state === 'loaded')(document.querySelector('.bpop-hh'))`, 10*time.Second)
+	var hs struct {
+		Households []struct {
+			ID      int64
+			Status  string
+			Contact *struct{ Name string }
+		}
+	}
+	api.get(fmt.Sprintf("/api/buildings/%d/households", b.Building.ID), &hs)
+	shown := eval[map[string]string](t, ctx, `Object.fromEntries([...document.querySelectorAll('.bpop-hh li[data-household-id]')].map(li => [li.dataset.householdId, li.dataset.screening + '|' + ((li.querySelector('.hh-contact') || {}).textContent || '')]))`)
+	if len(shown) != len(hs.Households) {
+		t.Errorf("popup lists %d households, API %d", len(shown), len(hs.Households))
+	}
+	for _, h := range hs.Households {
+		want := "screened"
+		switch {
+		case h.Status != "occupied":
+			want = "excluded"
+		case unscreened[h.ID]:
+			want = "unscreened"
+		}
+		got := shown[strconv.FormatInt(h.ID, 10)]
+		state, contact, _ := strings.Cut(got, "|")
+		if state != want {
+			t.Errorf("household %d (%s) shown %q, want %q", h.ID, h.Status, state, want)
+		}
+		if h.Status == "occupied" && h.Contact != nil && !strings.Contains(contact, h.Contact.Name) {
+			t.Errorf("household %d: contact shown %q, want %s", h.ID, contact, h.Contact.Name)
+		}
+	}
+	if s, _, _ := strings.Cut(shown[strconv.FormatInt(screened, 10)], "|"); s != "screened" {
+		t.Errorf("household %d screened through the API is shown %q", screened, s)
+	}
+	screenshot(t, ctx, "households-popup-zh")
 }

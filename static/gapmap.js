@@ -45,7 +45,8 @@ const markers = new Map(); // `${kind}|${key}` -> L.marker
 export function initGapMap(theMap, { onPick: pick }) {
   map = theMap;
   onPick = pick;
-  map.createPane('gaps').style.zIndex = '620';
+  // Above the grid labels (tooltip pane, 650): a gap matters more than a name.
+  map.createPane('gaps').style.zIndex = '660';
   for (const k of KINDS) layers.set(k, L.layerGroup([], { pane: 'gaps' }));
   // Top right: the map's corner farthest from the zoom buttons and toasts.
   new GapLegend({ position: 'topright' }).addTo(map);
