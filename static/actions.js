@@ -166,22 +166,23 @@ function nearestList(item) {
         )
       );
       box.replaceChildren(el('h4', {}, t('near.title')), rows.length ? el('ol', { class: 'near-list' }, rows) : el('p', { class: 'muted' }, t('near.none')));
-      const drawn = vols.map((v) => ({
-        id: v.id,
-        line: L.polyline([[item.lat, item.lon], [v.lat, v.lon]], {
-          pane: 'nearest',
-          color: teamColour(v.team_id),
-          weight: 2,
-          dashArray: '4 5',
-          opacity: 0.9,
-          interactive: false,
-        }).addTo(lines),
-      }));
+      const drawn = vols.map((v) => {
+        const style = { pane: 'nearest', color: teamColour(v.team_id), interactive: false };
+        return {
+          id: v.id,
+          line: L.polyline([[item.lat, item.lon], [v.lat, v.lon]], { ...style, weight: 2, dashArray: '4 5', opacity: 0.9 }).addTo(lines),
+          // An end point of its own: a volunteer outside the streamed grid
+          // has no dot on this map.
+          end: L.circleMarker([v.lat, v.lon], { ...style, radius: 4.5, weight: 1.5, color: '#fff', fillColor: teamColour(v.team_id), fillOpacity: 1 }).addTo(lines),
+        };
+      });
       // The distances are as of the answer; the lines follow the dots.
       followTimer = window.setInterval(() => {
         for (const d of drawn) {
           const p = positionOf(d.id);
-          if (p) d.line.setLatLngs([[item.lat, item.lon], [p.lat, p.lon]]);
+          if (!p) continue;
+          d.line.setLatLngs([[item.lat, item.lon], [p.lat, p.lon]]);
+          d.end.setLatLng([p.lat, p.lon]);
         }
       }, FOLLOW_MS);
     })

@@ -93,7 +93,9 @@ function describe(it) {
         [t('gap.period', { starts: r.starts, ends: r.ends }), r.seal_id ? t('gap.seal', { id: r.seal_id }) : ''].filter(Boolean).join(' · '),
       ];
     case 'fever': {
-      const where = r.household_id ? t('gap.household', { id: r.household_id }) : r.checkpoint_id ? t('gap.checkpoint', { id: r.checkpoint_id }) : '';
+      const a = r.household_id && model.addresses.get(r.household_id);
+      const home = a ? `${bname(a.buildingId, a.building)} ${a.unit} ${a.room}`.trim() : t('gap.household', { id: r.household_id });
+      const where = r.household_id ? home : r.checkpoint_id ? t('gap.checkpoint', { id: r.checkpoint_id }) : '';
       return [`${t(`alertKind.${r.kind || 'fever'}`)} · ${where}`, [fmtWhen(r.at), r.note || ''].filter(Boolean).join(' · ')];
     }
     default:

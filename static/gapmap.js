@@ -148,7 +148,9 @@ const GapLegend = L.Control.extend({
   onAdd() {
     const box = L.DomUtil.create('details', 'legend gap-legend');
     box.id = 'legend';
-    box.open = !window.matchMedia('(max-width: 640px)').matches;
+    // Open only where it leaves the map room: the gap tabs beside the map
+    // carry the same colours and names.
+    box.open = this._map.getSize().x >= 1000;
     L.DomEvent.disableClickPropagation(box);
     L.DomEvent.disableScrollPropagation(box);
     this._box = box;

@@ -104,7 +104,13 @@ export function gapModel(gaps) {
     room: r.room || '',
   }));
   out.fever = byPoint('fever', d.fever_alerts, (r) => ({ householdId: r.household_id }));
-  const model = { day: d.day || '', truncated, kinds: {} };
+  // Addresses of the households the lists name, for items that carry
+  // only a household id (fever alerts).
+  const addresses = new Map();
+  for (const k of ['unscreened', 'noContact', 'quarantined']) {
+    for (const g of out[k]) for (const it of g.items) if (it.householdId) addresses.set(it.householdId, it);
+  }
+  const model = { day: d.day || '', truncated, kinds: {}, addresses };
   for (const k of KINDS) {
     const groups = out[k];
     model.kinds[k] = { groups, total: groups.reduce((n, g) => n + g.items.length, 0) };
