@@ -174,6 +174,17 @@ func TestFieldBrowserGridGaps(t *testing.T) {
 	if want := households(gaps.Unscreened); !slices.Equal(got.Unscreened, want) {
 		t.Errorf("unscreened households listed %v, API %v", got.Unscreened, want)
 	}
+	// The figures say what their percentages are of.
+	var cov struct {
+		Grid struct {
+			Households, Excluded int
+		}
+	}
+	api.get("/api/grids/9/coverage", &cov)
+	denom := eval[string](t, ctx, `document.getElementById('fig-denominator').textContent`)
+	if want := fmt.Sprintf("%d 户在住（不含空置/拆除 %d 户）", cov.Grid.Households, cov.Grid.Excluded); denom != want {
+		t.Errorf("denominator reads %q, want %q", denom, want)
+	}
 	screenshot(t, ctx, "grid-laptop-zh")
 
 	// A list item: its marker is highlighted, its nearest volunteers load.
@@ -332,6 +343,22 @@ func TestFieldBrowserChoropleth(t *testing.T) {
 	// Into 协作路社区: its compound grids are on screen.
 	eval[bool](t, ctx, `gridmap.select(2), true`)
 	check("open_requests", 3)
+
+	// A new hotline request in grid 9 recolours it from the stream's
+	// coverage event, into the class of its new count.
+	var cov struct {
+		Grid struct {
+			OpenRequests int `json:"open_requests"`
+		}
+	}
+	api.get("/api/grids/9/coverage", &cov)
+	building := scalar[int64](t, e, `SELECT min(id) FROM buildings WHERE grid_id = 9`)
+	if r := api.do("POST", "/api/requests", map[string]any{"building_id": building, "category": "supplies", "body": "需要代购药品", "client_id": "choropleth-request-1"}); r.Status != 201 {
+		t.Fatalf("POST request: %d %s", r.Status, r.Body)
+	}
+	n := cov.Grid.OpenRequests + 1
+	wantFill := eval[string](t, ctx, fmt.Sprintf(`[...document.querySelectorAll('#choropleth li[data-class]')].find(li => %d >= Number(li.dataset.min) && %d < Number(li.dataset.max)).dataset.color`, n, n))
+	waitJS(t, ctx, "grid 9 recoloured live", fmt.Sprintf(`document.querySelector('path.grid-l3[data-grid-id="9"]').getAttribute('fill') === '%s'`, wantFill), 10*time.Second)
 	chromedp.Do(ctx, chromedp.Sleep(800*time.Millisecond))
 	screenshot(t, ctx, "choropleth-l3-zh")
 	setLangEN(t, ctx)
