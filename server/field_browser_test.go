@@ -433,3 +433,20 @@ func TestFieldBrowserHouseholds(t *testing.T) {
 	}
 	screenshot(t, ctx, "households-popup-zh")
 }
+
+// TestFieldBrowserGridOutOfScope: the leader of grid 9 opening another
+// compound grid's page is told it is not theirs, and shown nothing of it.
+func TestFieldBrowserGridOutOfScope(t *testing.T) {
+	e := newEnv(t, server.Config{TileURL: "", DefaultLang: "zh-CN"})
+	_, password := e.account(t, "leader", auth.GridLeader, 9, 0)
+	ctx := newBrowser(t, 1000, 700)
+	login(t, ctx, e.ts.URL, "/grid/10", "leader", password)
+	msg := eval[string](t, ctx, `(document.querySelector('.gw-fatal-title') || {}).textContent || ''`)
+	if msg != "这个网格不在本账号的管辖范围内" {
+		t.Errorf("out-of-scope page says %q", msg)
+	}
+	if n := eval[int](t, ctx, `document.querySelectorAll('.gap-icon, .gap-item').length`); n != 0 {
+		t.Errorf("out-of-scope page shows %d gaps", n)
+	}
+	screenshot(t, ctx, "grid-out-of-scope")
+}

@@ -40,8 +40,27 @@ function gridIdFromPath() {
   return m ? Number(m[1]) : null;
 }
 
-function showFatal(message) {
-  document.getElementById('gw-side').replaceChildren(el('div', { class: 'gw-card gw-fatal', role: 'alert' }, message));
+// The page cannot show this grid: say why, offer the way back, and leave
+// the map empty.
+function showFatal(message, detail) {
+  renderCrumbs([], null);
+  document.body.dataset.loadError = 'true';
+  document.body.dataset.gridsLoaded = 'true'; // loading is over
+  document.getElementById('gw-side').replaceChildren(
+    el(
+      'div',
+      { class: 'gw-card gw-fatal', role: 'alert' },
+      el('p', { class: 'gw-fatal-title' }, message),
+      detail && el('p', { class: 'gw-fatal-detail' }, detail),
+      el('a', { class: 'btn-primary', href: '/' }, t('grid.backToMap'))
+    )
+  );
+}
+
+function fatalFor(err) {
+  if (err instanceof ApiError && err.status === 403) return t('grid.forbidden');
+  if (err instanceof ApiError && (err.status === 404 || err.status === 400)) return t('grid.notFound');
+  return t('err.load');
 }
 
 // ---- gaps --------------------------------------------------------------------
@@ -196,7 +215,6 @@ async function main() {
   }
   document.body.dataset.auth = user ? 'ok' : 'none';
   if (state.id === null) {
-    renderCrumbs([], null);
     showFatal(t('grid.badId'));
     return;
   }
@@ -229,9 +247,7 @@ async function main() {
   if (!forced && cfg.default_lang) setLang(cfg.default_lang);
   gm.setupBaseMap(cfg);
   if (detail.status === 'rejected') {
-    showError(detail.reason);
-    showFatal(detail.reason.describe ? detail.reason.describe() : String(detail.reason));
-    document.body.dataset.loadError = 'true';
+    showFatal(fatalFor(detail.reason), detail.reason.describe ? detail.reason.describe() : String(detail.reason));
     return;
   }
   state.detail = detail.value;

@@ -9,6 +9,8 @@ export const fieldDict = {
     'grid.title': '网格工作台',
     'grid.backToMap': '返回地图',
     'grid.badId': '网址中没有有效的网格编号',
+    'grid.forbidden': '这个网格不在本账号的管辖范围内',
+    'grid.notFound': '没有这个网格',
     'grid.mapLabel': '网格地图',
 
     'fig.title': '覆盖情况',
@@ -171,6 +173,8 @@ export const fieldDict = {
     'grid.title': 'Grid workbench',
     'grid.backToMap': 'Back to map',
     'grid.badId': 'The address has no valid grid id',
+    'grid.forbidden': 'This grid is outside your account\'s area',
+    'grid.notFound': 'There is no such grid',
     'grid.mapLabel': 'Map of the grid',
 
     'fig.title': 'Coverage',
