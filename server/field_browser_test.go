@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -204,6 +205,19 @@ func TestFieldBrowserGridGaps(t *testing.T) {
 	marker := fmt.Sprintf(`.gap-icon[data-kind="unscreened"][data-key="b%d"]`, other)
 	eval[bool](t, ctx, fmt.Sprintf(`document.querySelector('%s').dispatchEvent(new MouseEvent('click', {bubbles: true})), true`, marker))
 	waitJS(t, ctx, "list follows the marker", fmt.Sprintf(`!!document.querySelector('.gap-group.is-selected[data-key="b%d"]')`, other), 5*time.Second)
+
+	// Client ids where crypto.randomUUID is missing (a plain-http intranet
+	// server is not a secure context): random version-4 UUIDs all the same.
+	ids, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`import('/fieldwrite.js').then(m => {
+		crypto.randomUUID = undefined;
+		const ids = [m.newClientId(), m.newClientId()];
+		delete crypto.randomUUID;
+		return ids.concat([m.newClientId()]);
+	})`, chromedp.EvalAwaitPromise))
+	uuid := regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
+	if err != nil || len(ids) != 3 || ids[0] == ids[1] || !uuid.MatchString(ids[0]) || !uuid.MatchString(ids[1]) || !uuid.MatchString(ids[2]) {
+		t.Errorf("client ids %v (%v): want distinct version-4 UUIDs with and without crypto.randomUUID", ids, err)
+	}
 
 	setLangEN(t, ctx)
 	if tab := eval[string](t, ctx, `document.querySelector('.gap-tab[data-kind="unscreened"]').textContent`); tab == "" || tab[0] != 'N' {
