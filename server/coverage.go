@@ -16,9 +16,9 @@ import (
 // out as coverage events. A full count (reconcile) runs when the server
 // starts, when the local day changes, and every CoverageEvery, to take in
 // what time changes by itself (visits falling due, quarantines ending)
-// and any drift. Writes hold covMu for reading and reconcile holds it for
-// writing, so a write is never counted twice or lost by a count running
-// across it.
+// and any drift. Writes hold covMu for reading while they commit and apply
+// their delta; a recount takes it for writing only to start its journal
+// and to swap in the new figures, not while it counts.
 
 // today is the area's local day at t.
 func (s *Server) today(t time.Time) string { return t.In(s.cfg.Location).Format(time.DateOnly) }
@@ -33,23 +33,47 @@ func (s *Server) freshCoverage(ctx context.Context) error {
 	return err
 }
 
+// journaled is a write's delta recorded while a recount runs.
+type journaled struct {
+	xid   uint64
+	grid  int64
+	delta coverage.Tally
+}
+
 // reconcile recounts every compound grid and replaces the roll-up,
-// publishing the figures that changed when publish is set.
+// publishing the figures that changed when publish is set. Writes go on
+// while the count runs (it can take a second on a city): each one's delta
+// is journaled with its transaction id, and those the count's snapshot
+// did not see are added to the count before it replaces the roll-up, so
+// no write is lost or counted twice.
 func (s *Server) reconcile(ctx context.Context, publish bool) (int, error) {
 	h, err := s.hierarchy(ctx)
 	if err != nil {
 		return 0, err
 	}
-	s.covMu.Lock()
+	s.recountMu.Lock() // one recount at a time
+	defer s.recountMu.Unlock()
 	now := s.now()
 	today := s.today(now)
 	if !publish && s.cov.Day() == today {
-		s.covMu.Unlock()
 		return 0, nil // another request counted meanwhile
 	}
-	leaves, err := s.store.CoverageLeaves(ctx, today, now)
+	s.covMu.Lock()
+	s.journal = []journaled{}
+	s.covMu.Unlock()
+	leaves, snap, err := s.store.CoverageLeaves(ctx, today, now)
+	s.covMu.Lock()
+	journal := s.journal
+	s.journal = nil
 	var changed []coverage.Figures
 	if err == nil {
+		for _, j := range journal {
+			if !snap.Visible(j.xid) {
+				t := leaves[j.grid]
+				t.Add(j.delta)
+				leaves[j.grid] = t
+			}
+		}
 		changed = s.cov.Reconcile(today, leaves, h.Parent)
 	}
 	s.covMu.Unlock()
@@ -64,6 +88,20 @@ func (s *Server) reconcile(ctx context.Context, publish bool) (int, error) {
 		s.publish(evs)
 	}
 	return len(changed), nil
+}
+
+// record applies a committed write's delta and journals it when a
+// recount is running. Called with covMu held for reading.
+func (s *Server) record(grid int64, d coverage.Tally, xid uint64) []coverage.Figures {
+	if d.IsZero() {
+		return nil
+	}
+	s.journalMu.Lock()
+	if s.journal != nil {
+		s.journal = append(s.journal, journaled{xid, grid, d})
+	}
+	s.journalMu.Unlock()
+	return s.cov.Apply(grid, d)
 }
 
 // runReconcile recounts coverage every CoverageEvery and just after each
@@ -96,13 +134,14 @@ func (s *Server) runReconcile(ctx context.Context) {
 type coverageDelta struct {
 	coverage.Figures
 	Delta *coverage.Tally `json:"delta,omitempty"`
+	Xid   uint64          `json:"xid,omitempty"` // the write's transaction
 }
 
 // commitChange applies a committed write's change to the roll-up and
 // publishes its events and the new figures. Called with covMu held for
 // reading.
 func (s *Server) commitChange(ch store.Change) {
-	figs := s.cov.Apply(ch.Grid, ch.Delta)
+	figs := s.record(ch.Grid, ch.Delta, ch.Xid)
 	now := s.now()
 	evs := ch.Events
 	for i := range evs {
@@ -112,7 +151,7 @@ func (s *Server) commitChange(ch store.Change) {
 		p := coverageDelta{Figures: f}
 		if i == 0 {
 			d := ch.Delta
-			p.Delta = &d
+			p.Delta, p.Xid = &d, ch.Xid
 		}
 		b, _ := json.Marshal(p)
 		evs = append(evs, store.LiveEvent{At: now, Topic: live.TopicCoverage, GridID: f.Grid, Payload: b})
@@ -131,7 +170,7 @@ func (s *Server) applyRemote(e live.Event) {
 		return
 	}
 	s.covMu.RLock()
-	s.cov.Apply(p.Grid, *p.Delta)
+	s.record(p.Grid, *p.Delta, p.Xid)
 	s.covMu.RUnlock()
 }
 

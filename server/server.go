@@ -88,8 +88,11 @@ type Server struct {
 
 	tokens tokenCache // bearer tokens recently seen
 
-	cov   *coverage.Rollup // live coverage figures
-	covMu sync.RWMutex     // writes read-lock, full recounts write-lock
+	cov       *coverage.Rollup // live coverage figures
+	covMu     sync.RWMutex     // writes read-lock; a recount write-locks to start its journal and to swap
+	recountMu sync.Mutex       // one recount at a time
+	journalMu sync.Mutex       // guards journal
+	journal   []journaled      // writes' deltas while a recount runs; nil when none runs
 
 	loginLimit     *limiter // per account
 	loginAddrLimit *limiter // per address, looser: an office shares one address

@@ -2,7 +2,11 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -10,12 +14,81 @@ import (
 	"github.com/gridmap/gridmap/coverage"
 )
 
+// Snapshot is the set of transactions a count saw (PostgreSQL's
+// pg_current_snapshot): a write whose transaction is not visible in it
+// committed after the count began, and its delta must be added to the
+// count.
+type Snapshot struct {
+	Xmin, Xmax uint64
+	InProgress []uint64
+}
+
+// Visible reports whether transaction xid had committed (or aborted)
+// when the snapshot was taken.
+func (s Snapshot) Visible(xid uint64) bool {
+	if xid < s.Xmin {
+		return true
+	}
+	if xid >= s.Xmax {
+		return false
+	}
+	return !slices.Contains(s.InProgress, xid)
+}
+
+// parseSnapshot reads "xmin:xmax:xip,xip".
+func parseSnapshot(v string) (Snapshot, error) {
+	parts := strings.Split(v, ":")
+	if len(parts) != 3 {
+		return Snapshot{}, fmt.Errorf("store: snapshot %q", v)
+	}
+	var s Snapshot
+	var err1, err2 error
+	s.Xmin, err1 = strconv.ParseUint(parts[0], 10, 64)
+	s.Xmax, err2 = strconv.ParseUint(parts[1], 10, 64)
+	if err := errors.Join(err1, err2); err != nil {
+		return s, fmt.Errorf("store: snapshot %q: %w", v, err)
+	}
+	for _, x := range strings.Split(parts[2], ",") {
+		if x == "" {
+			continue
+		}
+		id, err := strconv.ParseUint(x, 10, 64)
+		if err != nil {
+			return s, fmt.Errorf("store: snapshot %q: %w", v, err)
+		}
+		s.InProgress = append(s.InProgress, id)
+	}
+	return s, nil
+}
+
 // CoverageLeaves counts every compound grid's coverage from current state
 // in one statement: the full count the live roll-up starts from and is
 // reconciled against. today is the area's local day, now the instant
-// visits fall due against.
-func (s *Store) CoverageLeaves(ctx context.Context, today string, now time.Time) (map[int64]coverage.Tally, error) {
-	rows, err := s.pool.Query(ctx, `
+// visits fall due against. It also returns the snapshot the count saw,
+// so writes committed while it ran can be added (Snapshot.Visible).
+func (s *Store) CoverageLeaves(ctx context.Context, today string, now time.Time) (map[int64]coverage.Tally, Snapshot, error) {
+	var snap Snapshot
+	var out map[int64]coverage.Tally
+	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+		var v string
+		if err := tx.QueryRow(ctx, `SELECT pg_current_snapshot()::text`).Scan(&v); err != nil {
+			return err
+		}
+		var err error
+		if snap, err = parseSnapshot(v); err != nil {
+			return err
+		}
+		out, err = coverageLeaves(ctx, tx, today, now)
+		return err
+	})
+	if err != nil {
+		return nil, snap, fmt.Errorf("store: coverage: %w", err)
+	}
+	return out, snap, nil
+}
+
+func coverageLeaves(ctx context.Context, tx pgx.Tx, today string, now time.Time) (map[int64]coverage.Tally, error) {
+	rows, err := tx.Query(ctx, `
 		WITH hh AS (
 			SELECT b.grid_id,
 			       count(*) FILTER (WHERE h.status = 'occupied') AS households,
@@ -57,7 +130,7 @@ func (s *Store) CoverageLeaves(ctx context.Context, today string, now time.Time)
 		LEFT JOIN rq ON rq.grid_id = g.id
 		WHERE g.level = 3 AND g.retired_at IS NULL`, today, now)
 	if err != nil {
-		return nil, fmt.Errorf("store: coverage: %w", err)
+		return nil, err
 	}
 	out := map[int64]coverage.Tally{}
 	var id int64
@@ -67,10 +140,7 @@ func (s *Store) CoverageLeaves(ctx context.Context, today string, now time.Time)
 		out[id] = t
 		return nil
 	})
-	if err != nil {
-		return nil, fmt.Errorf("store: coverage: %w", err)
-	}
-	return out, nil
+	return out, err
 }
 
 // GapBuilding is a building as a gap list shows it.

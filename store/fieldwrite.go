@@ -40,6 +40,7 @@ type Change struct {
 	Grid   int64          // the compound grid it concerns
 	Delta  coverage.Tally // the change to that grid's tally
 	Events []LiveEvent    // screening and alerts events, not yet numbered
+	Xid    uint64         // the write's transaction id, to tell whether a recount saw it
 }
 
 // WriteResult is the answer to a field write. A replay (a retry with a
@@ -88,8 +89,8 @@ func (s *Store) fieldWrite(ctx context.Context, a Actor, clientID, kind string, 
 		if err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `UPDATE field_writes SET status = $2, response = $3 WHERE client_id = $1`,
-			clientID, status, string(body)); err != nil {
+		if err := tx.QueryRow(ctx, `UPDATE field_writes SET status = $2, response = $3 WHERE client_id = $1
+			RETURNING pg_current_xact_id()::text::bigint`, clientID, status, string(body)).Scan(&ch.Xid); err != nil {
 			return err
 		}
 		res = WriteResult{Status: status, Body: body, Change: ch}
