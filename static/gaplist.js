@@ -12,6 +12,7 @@ import * as gmap from './gapmap.js';
 import { detailFor, clearDetail } from './actions.js';
 
 const GROUPED = new Set(['unscreened', 'noContact']);
+const LIST_CAP = 2000; // the API's cap on each list (docs/FIELD.md)
 
 let tabsBox = null;
 let panel = null;
@@ -156,7 +157,7 @@ function renderTabs() {
         },
         el('span', { class: `gap-dot gap-${k}`, 'aria-hidden': 'true' }),
         t(`gap.${k}`),
-        el('span', { class: 'gap-tab-n' }, n === null ? '…' : fmtNumber(n))
+        el('span', { class: 'gap-tab-n' }, n === null ? '…' : `${fmtNumber(n)}${model.truncated && n >= LIST_CAP ? '+' : ''}`)
       );
     })
   );
@@ -183,7 +184,7 @@ function render() {
   const scroller = panel.closest('.gw-side') || panel;
   const keep = scroller.scrollTop;
   const parts = [];
-  if (model.truncated) parts.push(el('p', { class: 'gap-truncated' }, t('gap.truncated', { n: fmtNumber(2000) })));
+  if (model.truncated) parts.push(el('p', { class: 'gap-truncated' }, t('gap.truncated', { n: fmtNumber(LIST_CAP) })));
   if (!k.groups.length) {
     parts.push(el('p', { class: 'gap-empty', dataset: { kind } }, el('span', { class: 'gap-empty-icon', 'aria-hidden': 'true' }, '✓'), t(`gap.empty.${kind}`)));
   } else if (GROUPED.has(kind)) {

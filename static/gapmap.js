@@ -38,6 +38,7 @@ let onPick = null;
 let model = null;
 let activeKind = 'unscreened';
 let selected = null; // {kind, key}
+let legend = null;
 const hidden = new Set(['noContact']); // kinds switched off in the legend
 const layers = new Map(); // kind -> L.layerGroup
 const markers = new Map(); // `${kind}|${key}` -> L.marker
@@ -49,7 +50,8 @@ export function initGapMap(theMap, { onPick: pick }) {
   map.createPane('gaps').style.zIndex = '660';
   for (const k of KINDS) layers.set(k, L.layerGroup([], { pane: 'gaps' }));
   // Top right: the map's corner farthest from the zoom buttons and toasts.
-  new GapLegend({ position: 'topright' }).addTo(map);
+  legend = new GapLegend({ position: 'topright' });
+  legend.addTo(map);
   onLangChange(() => {
     if (model) setGaps(model);
   });
@@ -114,8 +116,17 @@ function applyVisibility() {
   map.getContainer().dataset.activeKind = activeKind;
 }
 
+// Show only the open tab's kind until the legend switches others on: a
+// community or subdistrict has too many gaps to show every kind at once.
+export function showOnlyActive() {
+  for (const k of KINDS) hidden.add(k);
+  if (legend) legend._render();
+  applyVisibility();
+}
+
 export function setActiveKind(kind) {
   activeKind = kind;
+  if (legend) legend._render();
   for (const [id, mk] of markers) {
     const k = id.slice(0, id.indexOf('|'));
     mk.setZIndexOffset(k === kind ? 1000 : 0);
@@ -173,7 +184,9 @@ const GapLegend = L.Control.extend({
           {},
           el('input', {
             type: 'checkbox',
-            checked: !hidden.has(k),
+            // The open tab's kind is always shown.
+            checked: !hidden.has(k) || k === activeKind,
+            disabled: k === activeKind,
             onchange: (ev) => {
               if (ev.target.checked) hidden.delete(k);
               else hidden.add(k);

@@ -12,7 +12,7 @@ import * as gm from './map.js';
 import { initBuildings } from './buildings.js';
 import { startLive } from './live.js';
 import { gapModel, KINDS, SOURCE } from './gaps.js';
-import { initGapMap } from './gapmap.js';
+import { initGapMap, showOnlyActive } from './gapmap.js';
 import { initGapList, setGapModel, pickMarker, pick, noteAttempt, selection, openTab } from './gaplist.js';
 import { initActions } from './actions.js';
 import { initFigures, setFigures, figures } from './figures.js';
@@ -258,6 +258,7 @@ async function main() {
     crumbs(state.detail.properties.path);
   });
   await drawGrid(state.detail);
+  if (state.detail.properties.level < 3) showOnlyActive();
   if (coverage.status === 'fulfilled') {
     setFigures(coverage.value.grid, { day: coverage.value.day });
     document.body.dataset.figuresLoaded = 'true';
