@@ -890,3 +890,28 @@ func (s *Server) nearestVolunteers(w http.ResponseWriter, r *http.Request, p *au
 	}
 	s.ok(w, r, map[string]any{"volunteers": out})
 }
+
+// checkpoints lists a grid subtree's gate checkpoints with duty and
+// today's counts.
+func (s *Server) checkpoints(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
+	ctx := r.Context()
+	id, err := pathID(r)
+	if err == nil {
+		err = s.checkGrid(ctx, p, "id", id)
+	}
+	if err != nil {
+		s.respondError(w, r, err)
+		return
+	}
+	h, err := s.hierarchy(ctx)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	cps, err := s.store.Checkpoints(ctx, auth.Scope{Root: id}.GridIDs(h), s.today(s.now()))
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	s.ok(w, r, map[string]any{"day": s.today(s.now()), "checkpoints": cps})
+}

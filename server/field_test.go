@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -712,4 +713,107 @@ func TestCoverageRecountDuringWrites(t *testing.T) {
 	cancel()
 	<-done
 	checkCoverage(t, e, admin, clk, "after writes racing recounts")
+}
+
+// TestGridGaps: the gap lists of a grid are the rows SQL finds for each
+// definition, and viewers see names masked.
+func TestGridGaps(t *testing.T) {
+	clk := newClock(time.Now())
+	e := newEnv(t, server.Config{Clock: clk.now})
+	leader := e.client(t, "gaps-leader", auth.GridLeader, 9)
+	viewer := e.client(t, "gaps-viewer", auth.Viewer, 0)
+	household := scalar[int64](t, e, `SELECT min(h.id) FROM households h JOIN buildings b ON b.id = h.building_id WHERE b.grid_id = 9 AND h.status = 'occupied'`)
+	building := scalar[int64](t, e, `SELECT building_id FROM households WHERE id = $1`, household)
+	for _, body := range []struct{ path, body string }{
+		{"/api/vulnerable", fmt.Sprintf(`{"client_id": %q, "household_id": %d, "name": "王秀英", "phone": "13900001234", "category": "elderly_alone", "visit_every_days": 2}`, cid(), household)},
+		{"/api/requests", fmt.Sprintf(`{"client_id": %q, "building_id": %d, "category": "medical", "body": "需要代购降压药", "caller": "李明", "phone": "13900004321"}`, cid(), building)},
+		{"/api/quarantines", fmt.Sprintf(`{"client_id": %q, "household_id": %d, "starts": %q, "ends": %q, "reason": "risk_area_return", "seal_id": "DS-GAPS"}`,
+			cid(), household, clk.now().In(shanghai(t)).Format(time.DateOnly), clk.now().In(shanghai(t)).AddDate(0, 0, 7).Format(time.DateOnly))},
+		{"/api/seal-alerts", fmt.Sprintf(`{"client_id": %q, "seal_id": "DS-GAPS", "kind": "seal_opened"}`, cid())},
+		{"/api/screenings", fmt.Sprintf(`{"client_id": %q, "household_id": %d, "outcome": "fever", "temperature": 38.2}`, cid(), household)},
+	} {
+		if r := leader.do("POST", body.path, body.body); r.Status != 201 {
+			t.Fatalf("%s: %d %s", body.path, r.Status, r.Body)
+		}
+	}
+	clk.set(clk.now().Add(50 * time.Hour)) // the new resident falls due
+	var g struct {
+		Unscreened []struct {
+			Building   struct{ ID int64 }
+			Households []struct{ ID int64 }
+		}
+		BuildingsWithoutHead []struct{ ID int64 } `json:"buildings_without_head"`
+		OverdueVisits        []struct {
+			ID   int64
+			Name string
+		} `json:"overdue_visits"`
+		OpenRequests []struct {
+			ID     int64
+			Caller string
+			Phone  string
+		} `json:"open_requests"`
+		Quarantined []struct {
+			HouseholdID int64 `json:"household_id"`
+		} `json:"quarantined"`
+		FeverAlerts []struct{ ID int64 }    `json:"fever_alerts"`
+		SealAlerts  []struct{ Kind string } `json:"seal_alerts"`
+	}
+	if st := leader.get("/api/grids/9/gaps", &g); st != 200 {
+		t.Fatalf("gaps: %d", st)
+	}
+	today := clk.now().In(shanghai(t)).Format(time.DateOnly)
+	want := scalar[int64](t, e, `SELECT count(*) FROM households h JOIN buildings b ON b.id = h.building_id
+		WHERE b.grid_id = 9 AND h.status = 'occupied' AND NOT EXISTS (
+			SELECT 1 FROM screenings s WHERE s.household_id = h.id AND s.day = $1 AND s.outcome NOT IN ('not_home', 'refused')
+			AND NOT EXISTS (SELECT 1 FROM screenings l WHERE l.household_id = h.id AND l.day = $1 AND (l.reported_at, l.id) > (s.reported_at, s.id)))`, today)
+	got := 0
+	for _, b := range g.Unscreened {
+		got += len(b.Households)
+	}
+	if int64(got) != want {
+		t.Errorf("unscreened: %d households listed, SQL finds %d", got, want)
+	}
+	if n := scalar[int64](t, e, `SELECT count(*) FROM buildings WHERE grid_id = 9 AND head_id IS NULL`); int64(len(g.BuildingsWithoutHead)) != n {
+		t.Errorf("buildings without a head: %d listed, SQL finds %d", len(g.BuildingsWithoutHead), n)
+	}
+	if n := scalar[int64](t, e, `SELECT count(*) FROM vulnerable_residents r JOIN households h ON h.id = r.household_id JOIN buildings b ON b.id = h.building_id
+		WHERE b.grid_id = 9 AND COALESCE(r.last_visit, r.since) + r.visit_every_days * interval '1 day' < $1`, clk.now()); int64(len(g.OverdueVisits)) != n || n == 0 {
+		t.Errorf("overdue visits: %d listed, SQL finds %d", len(g.OverdueVisits), n)
+	}
+	if n := scalar[int64](t, e, `SELECT count(*) FROM requests WHERE grid_id = 9 AND closed_at IS NULL`); int64(len(g.OpenRequests)) != n || n == 0 {
+		t.Errorf("open requests: %d listed, SQL finds %d", len(g.OpenRequests), n)
+	}
+	if len(g.SealAlerts) == 0 || g.SealAlerts[len(g.SealAlerts)-1].Kind != "seal_opened" {
+		t.Errorf("seal alerts: %+v", g.SealAlerts)
+	}
+	found := false
+	for _, q := range g.Quarantined {
+		found = found || q.HouseholdID == household
+	}
+	if !found {
+		t.Errorf("the quarantined household %d is not listed", household)
+	}
+	if n := scalar[int64](t, e, `SELECT count(*) FROM alerts WHERE grid_id = 9 AND kind = 'fever' AND resolved_at IS NULL`); int64(len(g.FeverAlerts)) != n || n == 0 {
+		t.Errorf("fever alerts: %d listed, SQL finds %d", len(g.FeverAlerts), n)
+	}
+	// A viewer of the whole area sees the same gaps, names masked.
+	var masked struct {
+		OverdueVisits []struct{ Name string }          `json:"overdue_visits"`
+		OpenRequests  []struct{ Caller, Phone string } `json:"open_requests"`
+	}
+	viewer.get("/api/grids/9/gaps", &masked)
+	for _, v := range masked.OverdueVisits {
+		if v.Name == "王秀英" || !strings.Contains(v.Name, "*") {
+			t.Errorf("a viewer sees the resident's name %q", v.Name)
+		}
+	}
+	for _, q := range masked.OpenRequests {
+		if q.Caller == "李明" || q.Phone == "13900004321" {
+			t.Errorf("a viewer sees the caller %q %q", q.Caller, q.Phone)
+		}
+	}
+	var cps struct{ Checkpoints []struct{ Grid int64 } }
+	if st := viewer.get("/api/grids/2/checkpoints", &cps); st != 200 {
+		t.Errorf("checkpoints: %d", st)
+	}
 }

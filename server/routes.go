@@ -50,6 +50,7 @@ func (s *Server) Routes() []Route {
 		{"GET", "/api/grids/{id}/coverage", auth.ReadMap, s.gridCoverage},
 		{"GET", "/api/grids/{id}/gaps", auth.ReadMap, s.gridGaps},
 		{"GET", "/api/grids/{id}/spot-checks", auth.ReadMap, s.spotChecks},
+		{"GET", "/api/grids/{id}/checkpoints", auth.ReadMap, s.checkpoints},
 		{"GET", "/api/nearest-volunteers", auth.ReadMap, s.nearestVolunteers},
 
 		{"POST", "/api/screenings", auth.WriteField, s.postScreening},

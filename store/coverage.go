@@ -231,6 +231,7 @@ type Gaps struct {
 	OpenRequests         []OpenRequestGap `json:"open_requests"`
 	Quarantined          []QuarantineGap  `json:"quarantined"`
 	FeverAlerts          []FeverAlertGap  `json:"fever_alerts"`
+	SealAlerts           []FeverAlertGap  `json:"seal_alerts"` // open door-seal alerts (same shape, kind seal_*)
 	Truncated            bool             `json:"truncated"`
 }
 
@@ -242,7 +243,7 @@ const GapLimit = 2000
 func (s *Store) GridGaps(ctx context.Context, grid int64, leaves []int64, today string, now time.Time) (*Gaps, error) {
 	g := &Gaps{Grid: grid, Day: today, BuildingsWithoutHead: []GapBuilding{}, Unscreened: []BuildingGap{},
 		WithoutContact: []BuildingGap{}, OverdueVisits: []OverdueVisit{}, OpenRequests: []OpenRequestGap{},
-		Quarantined: []QuarantineGap{}, FeverAlerts: []FeverAlertGap{}}
+		Quarantined: []QuarantineGap{}, FeverAlerts: []FeverAlertGap{}, SealAlerts: []FeverAlertGap{}}
 	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
 		// One snapshot for every list, so they agree with each other.
 		var err error
@@ -297,15 +298,21 @@ func (s *Store) GridGaps(ctx context.Context, grid int64, leaves []int64, today 
 			}, leaves, GapLimit+1, today); err != nil {
 			return err
 		}
-		g.FeverAlerts, err = collect(ctx, tx, &g.Truncated, `
-			SELECT a.id, a.kind, a.household_id, a.checkpoint_id, ST_X(COALESCE(b.geom, c.geom)), ST_Y(COALESCE(b.geom, c.geom)), a.at, a.note
-			FROM alerts a LEFT JOIN households h ON h.id = a.household_id LEFT JOIN buildings b ON b.id = h.building_id
-			LEFT JOIN checkpoints c ON c.id = a.checkpoint_id
-			WHERE a.grid_id = ANY($1) AND a.kind = 'fever' AND a.resolved_at IS NULL ORDER BY a.at, a.id LIMIT $2`,
-			func(row pgx.CollectableRow) (FeverAlertGap, error) {
-				var a FeverAlertGap
-				return a, row.Scan(&a.ID, &a.Kind, &a.HouseholdID, &a.CheckpointID, &a.Lon, &a.Lat, &a.At, &a.Note)
-			}, leaves, GapLimit+1)
+		alerts := func(kinds ...string) ([]FeverAlertGap, error) {
+			return collect(ctx, tx, &g.Truncated, `
+				SELECT a.id, a.kind, a.household_id, a.checkpoint_id, ST_X(COALESCE(b.geom, c.geom)), ST_Y(COALESCE(b.geom, c.geom)), a.at, a.note
+				FROM alerts a LEFT JOIN households h ON h.id = a.household_id LEFT JOIN buildings b ON b.id = h.building_id
+				LEFT JOIN checkpoints c ON c.id = a.checkpoint_id
+				WHERE a.grid_id = ANY($1) AND a.kind = ANY($3) AND a.resolved_at IS NULL ORDER BY a.at, a.id LIMIT $2`,
+				func(row pgx.CollectableRow) (FeverAlertGap, error) {
+					var a FeverAlertGap
+					return a, row.Scan(&a.ID, &a.Kind, &a.HouseholdID, &a.CheckpointID, &a.Lon, &a.Lat, &a.At, &a.Note)
+				}, leaves, GapLimit+1, kinds)
+		}
+		if g.FeverAlerts, err = alerts("fever"); err != nil {
+			return err
+		}
+		g.SealAlerts, err = alerts("seal_opened", "seal_tampered", "seal_offline")
 		return err
 	})
 	if err != nil {
@@ -360,6 +367,31 @@ func householdGaps(ctx context.Context, tx pgx.Tx, truncated *bool, cond string,
 		}
 		last := &out[len(out)-1]
 		last.Households = append(last.Households, x.h)
+	}
+	return out, nil
+}
+
+// Checkpoints lists the checkpoints of the compound grids given, with
+// their duty and today's counts.
+func (s *Store) Checkpoints(ctx context.Context, leaves []int64, today string) ([]Checkpoint, error) {
+	rows, err := s.pool.Query(ctx, `
+		SELECT c.id, c.grid_id, c.name, ST_X(c.geom), ST_Y(c.geom), c.on_duty, c.duty_person, c.duty_since,
+		       $2::date::text, COALESCE(d.scans, 0), COALESCE(d.temperatures, 0), COALESCE(d.fevers, 0)
+		FROM checkpoints c LEFT JOIN checkpoint_days d ON d.checkpoint_id = c.id AND d.day = $2::date
+		WHERE c.grid_id = ANY($1) ORDER BY c.name, c.id LIMIT 5000`, leaves, today)
+	if err != nil {
+		return nil, fmt.Errorf("store: checkpoints: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Checkpoint, error) {
+		var c Checkpoint
+		err := row.Scan(&c.ID, &c.Grid, &c.Name, &c.Lon, &c.Lat, &c.OnDuty, &c.DutyPersonID, &c.DutySince, &c.Day, &c.Scans, &c.Temperatures, &c.Fevers)
+		return c, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: checkpoints: %w", err)
+	}
+	if out == nil {
+		out = []Checkpoint{}
 	}
 	return out, nil
 }
