@@ -173,6 +173,17 @@ func decodeWrite[T interface{ validate(s *Server) error }](s *Server, w http.Res
 	return true
 }
 
+// pathBody parses the {id} of the path and decodes and validates the
+// body into req.
+func pathBody[T interface{ validate(s *Server) error }](s *Server, w http.ResponseWriter, r *http.Request, req T) (int64, bool) {
+	id, err := pathID(r)
+	if err != nil {
+		s.respondError(w, r, err)
+		return 0, false
+	}
+	return id, decodeWrite(s, w, r, req)
+}
+
 type screeningRequest struct {
 	ClientID    string   `json:"client_id"`
 	HouseholdID int64    `json:"household_id"`
@@ -293,13 +304,9 @@ func (q *clientOnly) validate(*Server) error {
 // pathWrite handles a write on the row named by the path's {id}.
 func (s *Server) pathWrite(w http.ResponseWriter, r *http.Request, p *auth.Principal, what string,
 	gridOf func(context.Context, int64) (int64, error), write func(context.Context, store.Actor, int64, *clientOnly) (store.WriteResult, error)) {
-	id, err := pathID(r)
-	if err != nil {
-		s.respondError(w, r, err)
-		return
-	}
 	var q clientOnly
-	if !decodeWrite(s, w, r, &q) {
+	id, ok := pathBody(s, w, r, &q)
+	if !ok {
 		return
 	}
 	s.fieldWrite(w, r, p, "id", byID(id, gridOf), what, func(ctx context.Context, a store.Actor) (store.WriteResult, error) {
@@ -422,13 +429,9 @@ func (q *dutyRequest) validate(*Server) error {
 }
 
 func (s *Server) checkpointDuty(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
-	id, err := pathID(r)
-	if err != nil {
-		s.respondError(w, r, err)
-		return
-	}
 	var q dutyRequest
-	if !decodeWrite(s, w, r, &q) {
+	id, ok := pathBody(s, w, r, &q)
+	if !ok {
 		return
 	}
 	s.fieldWrite(w, r, p, "id", byID(id, s.store.CheckpointGrid), "checkpoint", func(ctx context.Context, a store.Actor) (store.WriteResult, error) {
@@ -463,13 +466,9 @@ func (q *countsRequest) validate(*Server) error {
 }
 
 func (s *Server) checkpointCounts(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
-	id, err := pathID(r)
-	if err != nil {
-		s.respondError(w, r, err)
-		return
-	}
 	var q countsRequest
-	if !decodeWrite(s, w, r, &q) {
+	id, ok := pathBody(s, w, r, &q)
+	if !ok {
 		return
 	}
 	s.fieldWrite(w, r, p, "id", byID(id, s.store.CheckpointGrid), "checkpoint", func(ctx context.Context, a store.Actor) (store.WriteResult, error) {
@@ -546,13 +545,9 @@ func (q *visitRequest) validate(s *Server) error {
 }
 
 func (s *Server) postVisit(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
-	id, err := pathID(r)
-	if err != nil {
-		s.respondError(w, r, err)
-		return
-	}
 	var q visitRequest
-	if !decodeWrite(s, w, r, &q) {
+	id, ok := pathBody(s, w, r, &q)
+	if !ok {
 		return
 	}
 	s.fieldWrite(w, r, p, "id", byID(id, s.store.ResidentGrid), "vulnerable resident", func(ctx context.Context, a store.Actor) (store.WriteResult, error) {
@@ -623,13 +618,9 @@ func (q *spotCheckRequest) validate(s *Server) error {
 }
 
 func (s *Server) postSpotCheck(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
-	id, err := pathID(r)
-	if err != nil {
-		s.respondError(w, r, err)
-		return
-	}
 	var q spotCheckRequest
-	if !decodeWrite(s, w, r, &q) {
+	id, ok := pathBody(s, w, r, &q)
+	if !ok {
 		return
 	}
 	s.fieldWrite(w, r, p, "id", fixed(id), "grid", func(ctx context.Context, a store.Actor) (store.WriteResult, error) {
@@ -658,13 +649,9 @@ func (q *spotResultRequest) validate(*Server) error {
 }
 
 func (s *Server) postSpotResult(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
-	id, err := pathID(r)
-	if err != nil {
-		s.respondError(w, r, err)
-		return
-	}
 	var q spotResultRequest
-	if !decodeWrite(s, w, r, &q) {
+	id, ok := pathBody(s, w, r, &q)
+	if !ok {
 		return
 	}
 	s.fieldWrite(w, r, p, "id", byID(id, s.store.SpotCheckGrid), "spot check", func(ctx context.Context, a store.Actor) (store.WriteResult, error) {
@@ -691,13 +678,9 @@ func (q *pointsRequest) validate(*Server) error {
 }
 
 func (s *Server) postPoints(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
-	id, err := pathID(r)
-	if err != nil {
-		s.respondError(w, r, err)
-		return
-	}
 	var q pointsRequest
-	if !decodeWrite(s, w, r, &q) {
+	id, ok := pathBody(s, w, r, &q)
+	if !ok {
 		return
 	}
 	s.fieldWrite(w, r, p, "id", byID(id, s.store.PartyMemberGrid), "party member", func(ctx context.Context, a store.Actor) (store.WriteResult, error) {

@@ -212,16 +212,23 @@ func refusal(errs []RowError) error {
 	return nil
 }
 
+// households resolves every row's household, refusing the file when any
+// row has none.
+func households(ctx context.Context, tx pgx.Tx, rows []int, refs []HouseholdRef, scope []int64) (map[int]resolved, error) {
+	found, errs, err := resolveHouseholds(ctx, tx, rows, refs, scope)
+	if err != nil {
+		return nil, err
+	}
+	return found, refusal(errs)
+}
+
 func importScreenings(ctx context.Context, tx pgx.Tx, a Actor, today string, in []ImportScreening, scope []int64) (int, error) {
 	rows, refs := make([]int, len(in)), make([]HouseholdRef, len(in))
 	for i, r := range in {
 		rows[i], refs[i] = r.Row, r.Household
 	}
-	found, errs, err := resolveHouseholds(ctx, tx, rows, refs, scope)
+	found, err := households(ctx, tx, rows, refs, scope)
 	if err != nil {
-		return 0, err
-	}
-	if err := refusal(errs); err != nil {
 		return 0, err
 	}
 	for _, r := range in {
@@ -344,11 +351,8 @@ func importResidents(ctx context.Context, tx pgx.Tx, now time.Time, in []ImportR
 	for i, r := range in {
 		rows[i], refs[i] = r.Row, r.Household
 	}
-	found, errs, err := resolveHouseholds(ctx, tx, rows, refs, scope)
+	found, err := households(ctx, tx, rows, refs, scope)
 	if err != nil {
-		return 0, err
-	}
-	if err := refusal(errs); err != nil {
 		return 0, err
 	}
 	for _, r := range in {
