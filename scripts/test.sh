@@ -16,3 +16,4 @@ go test -count=1 -timeout 20m ./...
 # are in BENCHMARKS.md. A crasher is saved under testdata/fuzz and fails here.
 go test ./geo -run '^$' -fuzz '^FuzzParsePolygonal$' -fuzztime "${FUZZTIME:-20s}"
 go test ./server -run '^$' -fuzz '^FuzzDecodeRequests$' -fuzztime "${FUZZTIME:-20s}"
+go test ./sheet -run '^$' -fuzz '^FuzzParseCSV$' -fuzztime "${FUZZTIME:-20s}"
