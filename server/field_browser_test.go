@@ -31,6 +31,7 @@ type gapsAnswer struct {
 	OpenRequests         []gapPoint    `json:"open_requests"`
 	Quarantined          []gapPoint
 	FeverAlerts          []gapPoint `json:"fever_alerts"`
+	SealAlerts           []gapPoint `json:"seal_alerts"`
 	Truncated            bool
 }
 
@@ -75,6 +76,7 @@ func (g gapsAnswer) want() map[string][2]int {
 		"requests":    {len(g.OpenRequests), places(g.OpenRequests)},
 		"quarantined": {len(g.Quarantined), places(g.Quarantined)},
 		"fever":       {len(g.FeverAlerts), places(g.FeverAlerts)},
+		"seal":        {len(g.SealAlerts), places(g.SealAlerts)},
 	}
 }
 
@@ -124,13 +126,19 @@ const pageGapsJS = `(() => {
 func openGridPage(t *testing.T, e *env, width, height int, phone bool) context.Context {
 	t.Helper()
 	_, password := e.account(t, "leader", auth.GridLeader, 9, 0)
+	return openGridPageAs(t, e, "leader", password, width, height, phone)
+}
+
+// openGridPageAs opens /grid/9 in a new browser as an existing account.
+func openGridPageAs(t *testing.T, e *env, username, password string, width, height int, phone bool) context.Context {
+	t.Helper()
 	ctx := newBrowser(t, width, height)
 	if phone {
 		if err := chromedp.Do(ctx, chromedp.EmulateViewport(int64(width), int64(height), chromedp.EmulateMobile, chromedp.EmulateTouch)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	login(t, ctx, e.ts.URL, "/grid/9", "leader", password)
+	login(t, ctx, e.ts.URL, "/grid/9", username, password)
 	waitJS(t, ctx, "gaps", `document.body.dataset.gapsLoaded === 'true' && document.body.dataset.figuresLoaded === 'true'`, 15*time.Second)
 	return ctx
 }
@@ -463,4 +471,262 @@ func TestFieldBrowserGridOutOfScope(t *testing.T) {
 		t.Errorf("out-of-scope page shows %d gaps", n)
 	}
 	screenshot(t, ctx, "grid-out-of-scope")
+}
+
+// checkpointsAnswer is GET /api/grids/{id}/checkpoints.
+type checkpointsAnswer struct {
+	Day         string
+	Checkpoints []checkpoint
+}
+
+type checkpoint struct {
+	ID                          int64
+	Name                        string
+	OnDuty                      bool `json:"on_duty"`
+	Scans, Temperatures, Fevers int
+}
+
+func (a checkpointsAnswer) byID(id int64) (checkpoint, bool) {
+	i := slices.IndexFunc(a.Checkpoints, func(c checkpoint) bool { return c.ID == id })
+	if i < 0 {
+		return checkpoint{}, false
+	}
+	return a.Checkpoints[i], true
+}
+
+// shownCheckpoint is a checkpoint as /grid/{id} shows it: its marker and
+// its list entry.
+type shownCheckpoint struct {
+	Marker, MarkerClass, Item   string
+	Title                       string
+	Scans, Temperatures, Fevers int
+}
+
+func checkpointJS(id int64) string {
+	return fmt.Sprintf(`(() => {
+		const m = document.querySelector('.gap-icon[data-kind="checkpoints"][data-key="c%[1]d"]');
+		const li = document.querySelector('#gap-panel .gap-item[data-kind="checkpoints"][data-id="%[1]d"]');
+		const n = (s) => li ? Number(li.querySelector('.cp-n[data-stat="' + s + '"]').dataset.value) : -1;
+		return {marker: m ? m.dataset.duty : '', markerClass: m ? m.firstChild.className : '', item: li ? li.dataset.duty : '',
+			title: li ? li.querySelector('.gap-item-title').textContent : '', scans: n('scans'), temperatures: n('temperatures'), fevers: n('fevers')};
+	})()`, id)
+}
+
+// gateOf is a point just inside a grid's boundary, where a gate would be.
+func gateOf(t *testing.T, e *env, id int64) (float64, float64) {
+	t.Helper()
+	var lon, lat float64
+	err := e.conn.QueryRow(context.Background(), `SELECT ST_X(p), ST_Y(p) FROM (
+		SELECT ST_LineInterpolatePoint(ST_MakeLine(ST_LineInterpolatePoint(ST_ExteriorRing(ST_GeometryN(geom, 1)), 0.3), ST_PointOnSurface(geom)), 0.1) p
+		FROM current_grids WHERE id = $1) x`, id).Scan(&lon, &lat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return lon, lat
+}
+
+// fieldPost posts a field write with a fresh client id and wants status.
+func fieldPost(t *testing.T, c *client, path string, body map[string]any, status int) int64 {
+	t.Helper()
+	body["client_id"] = cid()
+	r := c.do("POST", path, body)
+	if r.Status != status {
+		t.Fatalf("POST %s: %d %s", path, r.Status, r.Body)
+	}
+	var v struct{ ID int64 }
+	json.Unmarshal(r.Body, &v)
+	return v.ID
+}
+
+// TestFieldBrowserCheckpoints puts a checkpoint on duty with counts and a
+// door-seal alert on a quarantined household in grid 9 through the API;
+// /grid/9 shows the checkpoint as a green marker and a list entry with
+// the counts, off-duty posts first, and the seal alert. Through the page
+// the seal alert is resolved and leaves the list, counts are added, and
+// the checkpoint goes off duty: its marker turns grey.
+func TestFieldBrowserCheckpoints(t *testing.T) {
+	e := newEnv(t, server.Config{TileURL: "", DefaultLang: "zh-CN"})
+	api := e.client(t, "leader-api", auth.GridLeader, 9)
+	lon, lat := gateOf(t, e, 9)
+	cp := fieldPost(t, api, "/api/checkpoints", map[string]any{"grid_id": 9, "name": "桐柏路南门卡点", "lon": lon, "lat": lat}, 201)
+	fieldPost(t, api, fmt.Sprintf("/api/checkpoints/%d/duty", cp), map[string]any{"on_duty": true}, 200)
+	fieldPost(t, api, fmt.Sprintf("/api/checkpoints/%d/counts", cp), map[string]any{"scans": 137, "temperatures": 135, "fevers": 1}, 200)
+	household := scalar[int64](t, e, `SELECT min(h.id) FROM households h JOIN buildings b ON b.id = h.building_id
+		WHERE b.grid_id = 9 AND h.status = 'occupied' AND NOT EXISTS (SELECT 1 FROM quarantines q WHERE q.household_id = h.id AND q.ended_at IS NULL)`)
+	today := time.Now().In(shanghai(t))
+	fieldPost(t, api, "/api/quarantines", map[string]any{"household_id": household, "starts": today.Format(time.DateOnly),
+		"ends": today.AddDate(0, 0, 7).Format(time.DateOnly), "reason": "close_contact", "seal_id": "DS-BROWSER"}, 201)
+	seal := fieldPost(t, api, "/api/seal-alerts", map[string]any{"seal_id": "DS-BROWSER", "kind": "seal_tampered"}, 201)
+	var cps checkpointsAnswer
+	api.get("/api/grids/9/checkpoints", &cps)
+	var gaps gapsAnswer
+	api.get("/api/grids/9/gaps", &gaps)
+
+	_, password := e.account(t, "leader", auth.GridLeader, 9, 0)
+	ctx := openGridPageAs(t, e, "leader", password, 1280, 860, false)
+	waitJS(t, ctx, "checkpoints", `Number(document.body.dataset.checkpointsVersion) > 0`, 10*time.Second)
+	waitJS(t, ctx, "stream", `document.body.dataset.live === 'live'`, 10*time.Second)
+
+	// The seal alert: its tab, marker and list entry.
+	eval[bool](t, ctx, `gridpage.openTab('seal'), true`)
+	tabs := eval[map[string]string](t, ctx, `Object.fromEntries([...document.querySelectorAll('.gap-tab')].map(b => [b.dataset.kind, b.dataset.count]))`)
+	if want := strconv.Itoa(len(gaps.SealAlerts)); tabs["seal"] != want || want == "0" {
+		t.Errorf("seal tab counts %q, API has %s seal alerts", tabs["seal"], want)
+	}
+	if want := strconv.Itoa(len(cps.Checkpoints)); tabs["checkpoints"] != want {
+		t.Errorf("checkpoints tab counts %q, API has %s", tabs["checkpoints"], want)
+	}
+	sealItem := fmt.Sprintf(`#gap-panel .gap-item[data-kind="seal"][data-id="%d"]`, seal)
+	text := eval[string](t, ctx, fmt.Sprintf(`(document.querySelector('%s') || {}).textContent || ''`, sealItem))
+	if !strings.Contains(text, "门锁被破坏") || !strings.Contains(text, "DS-BROWSER") {
+		t.Errorf("seal alert reads %q, want its kind 门锁被破坏 and seal DS-BROWSER", text)
+	}
+	if n := eval[int](t, ctx, `document.querySelectorAll('.gap-icon[data-kind="seal"]').length`); n != places(gaps.SealAlerts) {
+		t.Errorf("%d seal markers, API has alerts at %d places", n, places(gaps.SealAlerts))
+	}
+
+	// The checkpoint: a green marker; in its tab, the name and today's
+	// counts, and nobody's posts listed before the staffed ones.
+	eval[bool](t, ctx, `gridpage.openTab('checkpoints'), true`)
+	got := eval[shownCheckpoint](t, ctx, checkpointJS(cp))
+	want := shownCheckpoint{Marker: "on", MarkerClass: "gap-mk gap-checkpoints cp-on", Item: "on", Title: "桐柏路南门卡点", Scans: 137, Temperatures: 135, Fevers: 1}
+	if got != want {
+		t.Errorf("checkpoint shown as %+v, want %+v", got, want)
+	}
+	order := eval[[]string](t, ctx, `[...document.querySelectorAll('#gap-panel .gap-item[data-kind="checkpoints"]')].map(li => li.dataset.duty)`)
+	if len(order) != len(cps.Checkpoints) || !slices.IsSorted(order) { // "off" < "on"
+		t.Errorf("checkpoints listed with duty %v; want %d, nobody's first", order, len(cps.Checkpoints))
+	}
+	if n := eval[int](t, ctx, `document.querySelectorAll('.gap-icon[data-kind="checkpoints"]').length`); n != len(cps.Checkpoints) {
+		t.Errorf("%d checkpoint markers, API has %d checkpoints", n, len(cps.Checkpoints))
+	}
+	cpItem := fmt.Sprintf(`#gap-panel .gap-item[data-kind="checkpoints"][data-id="%d"]`, cp)
+	if err := chromedp.Do(ctx, chromedp.ScrollIntoView(chromedp.CSS(cpItem+" .gap-item-head")), chromedp.Click(chromedp.CSS(cpItem+" .gap-item-head")),
+		chromedp.WaitVisible(chromedp.CSS(cpItem+" form.act-duty"))); err != nil {
+		t.Fatal(err)
+	}
+	chromedp.Do(ctx, chromedp.Sleep(800*time.Millisecond)) // the fly-to
+	screenshot(t, ctx, "checkpoint-laptop-zh")
+	eval[bool](t, ctx, `document.getElementById('legend').open = true`)
+	screenshot(t, ctx, "checkpoint-laptop-zh-legend")
+	eval[bool](t, ctx, `document.getElementById('legend').open = false, true`)
+
+	// Counts added through the page add up.
+	eval[bool](t, ctx, fmt.Sprintf(`(f => (f.elements.scans.value = '3', f.elements.temperatures.value = '2', true))(document.querySelector('%s form.act-counts'))`, cpItem))
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(cpItem+" form.act-counts .act-submit"))); err != nil {
+		t.Fatal(err)
+	}
+	waitJS(t, ctx, "counts added", fmt.Sprintf(`(li => li && li.querySelector('.cp-n[data-stat="scans"]').dataset.value === '140' && li.querySelector('.cp-n[data-stat="temperatures"]').dataset.value === '137')(document.querySelector('%s'))`, cpItem), 10*time.Second)
+
+	// Off duty through the page: the marker turns grey, the post moves up.
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(cpItem+" form.act-duty .act-submit"))); err != nil {
+		t.Fatal(err)
+	}
+	waitJS(t, ctx, "marker grey", fmt.Sprintf(`(m => m && m.dataset.duty === 'off' && m.firstChild.classList.contains('cp-off') && !m.firstChild.classList.contains('cp-on'))(document.querySelector('.gap-icon[data-kind="checkpoints"][data-key="c%d"]'))`, cp), 10*time.Second)
+	waitJS(t, ctx, "list entry off duty", fmt.Sprintf(`(li => li && li.dataset.duty === 'off' && !!li.querySelector('form.act-duty'))(document.querySelector('%s'))`, cpItem), 10*time.Second)
+	order = eval[[]string](t, ctx, `[...document.querySelectorAll('#gap-panel .gap-item[data-kind="checkpoints"]')].map(li => li.dataset.duty)`)
+	if !slices.IsSorted(order) {
+		t.Errorf("after going off duty, checkpoints listed with duty %v", order)
+	}
+	api.get("/api/grids/9/checkpoints", &cps)
+	if c, ok := cps.byID(cp); !ok || c.OnDuty || c.Scans != 140 || c.Temperatures != 137 {
+		t.Errorf("the API has the checkpoint as %+v", c)
+	}
+	screenshot(t, ctx, "checkpoint-laptop-zh-off")
+
+	// Resolve the seal alert through the page: it leaves the list live.
+	eval[bool](t, ctx, `gridpage.openTab('seal'), true`)
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(sealItem+" .gap-item-head")), chromedp.WaitVisible(chromedp.CSS(sealItem+" form.act-resolve"))); err != nil {
+		t.Fatal(err)
+	}
+	chromedp.Do(ctx, chromedp.Sleep(800*time.Millisecond))
+	screenshot(t, ctx, "seal-laptop-zh")
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(sealItem+" form.act-resolve .act-submit"))); err != nil {
+		t.Fatal(err)
+	}
+	waitJS(t, ctx, "seal alert leaves the list", fmt.Sprintf(`!document.querySelector('%s') && document.querySelector('.gap-tab[data-kind="seal"]').dataset.count === '%d'`, sealItem, len(gaps.SealAlerts)-1), 10*time.Second)
+	api.get("/api/grids/9/gaps", &gaps)
+	if slices.ContainsFunc(gaps.SealAlerts, func(p gapPoint) bool { return p.ID == seal }) {
+		t.Error("the API still lists the seal alert resolved through the page")
+	}
+
+	// Another client puts the post back on duty and a seal goes offline:
+	// the page follows the stream.
+	fieldPost(t, api, fmt.Sprintf("/api/checkpoints/%d/duty", cp), map[string]any{"on_duty": true}, 200)
+	waitJS(t, ctx, "marker green again (stream)", fmt.Sprintf(`(m => m && m.dataset.duty === 'on')(document.querySelector('.gap-icon[data-kind="checkpoints"][data-key="c%d"]'))`, cp), 10*time.Second)
+	offline := fieldPost(t, api, "/api/seal-alerts", map[string]any{"seal_id": "DS-BROWSER", "kind": "seal_offline", "note": "电池电量低"}, 201)
+	waitJS(t, ctx, "new seal alert (stream)", fmt.Sprintf(`(li => !!li && li.textContent.includes('门锁离线'))(document.querySelector('#gap-panel .gap-item[data-kind="seal"][data-id="%d"]'))`, offline), 10*time.Second)
+
+	setLangEN(t, ctx)
+	eval[bool](t, ctx, `gridpage.openTab('checkpoints'), true`)
+	if tab := eval[string](t, ctx, `document.querySelector('.gap-tab[data-kind="checkpoints"]').textContent`); !strings.HasPrefix(tab, "Checkpoints") {
+		t.Errorf("English checkpoints tab reads %q", tab)
+	}
+	eval[bool](t, ctx, fmt.Sprintf(`gridpage.pick('checkpoints', 'c%d', %d), true`, cp, cp))
+	chromedp.Do(ctx, chromedp.Sleep(800*time.Millisecond))
+	screenshot(t, ctx, "checkpoint-laptop-en")
+
+	// On a phone: the map with both, then the list entries.
+	phone := openGridPageAs(t, e, "leader", password, 375, 812, true)
+	waitJS(t, phone, "checkpoints on the phone", `Number(document.body.dataset.checkpointsVersion) > 0`, 10*time.Second)
+	if eval[bool](t, phone, `document.documentElement.scrollWidth > window.innerWidth`) {
+		t.Errorf("the phone page is %d px wide", eval[int](t, phone, `document.documentElement.scrollWidth`))
+	}
+	eval[bool](t, phone, fmt.Sprintf(`gridpage.pick('seal', document.querySelector('.gap-icon[data-kind="seal"]').dataset.key, %d), true`, offline))
+	chromedp.Do(phone, chromedp.Sleep(900*time.Millisecond))
+	screenshot(t, phone, "seal-phone-zh")
+	eval[bool](t, phone, fmt.Sprintf(`gridpage.pick('checkpoints', 'c%d', %d), true`, cp, cp))
+	chromedp.Do(phone, chromedp.Sleep(900*time.Millisecond))
+	screenshot(t, phone, "checkpoint-phone-zh")
+	eval[bool](t, phone, fmt.Sprintf(`document.querySelector('%s').scrollIntoView(), true`, cpItem))
+	screenshot(t, phone, "checkpoint-phone-zh-list")
+	setLangEN(t, phone)
+	eval[bool](t, phone, fmt.Sprintf(`document.querySelector('%s').scrollIntoView(), true`, cpItem))
+	screenshot(t, phone, "checkpoint-phone-en-list")
+	eval[bool](t, phone, `document.getElementById('gw-side').scrollTop = 0, true`)
+	screenshot(t, phone, "checkpoint-phone-en")
+}
+
+// TestFieldBrowserMapCheckpoints: on /, a community in the panel shows its
+// checkpoints as flags coloured by duty with today's counts in a popup;
+// the subdistrict shows none.
+func TestFieldBrowserMapCheckpoints(t *testing.T) {
+	e := newEnv(t, server.Config{TileURL: "", DefaultLang: "zh-CN"})
+	_, password := e.account(t, "admin", auth.Admin, 0, 0)
+	api := e.client(t, "admin-api", auth.Admin, 0)
+	lon, lat := gateOf(t, e, 9)
+	cp := fieldPost(t, api, "/api/checkpoints", map[string]any{"grid_id": 9, "name": "桐柏路南门卡点", "lon": lon, "lat": lat}, 201)
+	fieldPost(t, api, fmt.Sprintf("/api/checkpoints/%d/duty", cp), map[string]any{"on_duty": true}, 200)
+	fieldPost(t, api, fmt.Sprintf("/api/checkpoints/%d/counts", cp), map[string]any{"scans": 88, "temperatures": 86, "fevers": 0}, 200)
+	var cps checkpointsAnswer
+	api.get("/api/grids/2/checkpoints", &cps)
+
+	ctx := newBrowser(t, 1280, 860)
+	login(t, ctx, e.ts.URL, "/#grid=2", "admin", password)
+	waitJS(t, ctx, "checkpoints of 协作路社区", `document.body.dataset.checkpoints === 'loaded'`, 10*time.Second)
+	duty := eval[map[string]string](t, ctx, `Object.fromEntries([...document.querySelectorAll('.cp-icon')].map(m => [m.dataset.checkpointId, m.dataset.duty + '|' + m.firstChild.className]))`)
+	if len(duty) != len(cps.Checkpoints) {
+		t.Errorf("%d checkpoint flags on the map, API has %d", len(duty), len(cps.Checkpoints))
+	}
+	for _, c := range cps.Checkpoints {
+		want := "off|cp-flag cp-off"
+		if c.OnDuty {
+			want = "on|cp-flag cp-on"
+		}
+		if got := duty[strconv.FormatInt(c.ID, 10)]; got != want {
+			t.Errorf("checkpoint %d (%s) drawn %q, want %q", c.ID, c.Name, got, want)
+		}
+	}
+	eval[bool](t, ctx, fmt.Sprintf(`document.querySelector('.cp-icon[data-checkpoint-id="%d"]').dispatchEvent(new MouseEvent('click', {bubbles: true})), true`, cp))
+	waitJS(t, ctx, "popup", fmt.Sprintf(`!!document.querySelector('.cpop[data-checkpoint-id="%d"]')`, cp), 5*time.Second)
+	text := eval[string](t, ctx, `document.querySelector('.cpop').textContent`)
+	for _, want := range []string{"桐柏路南门卡点", "起在岗", "今日扫码88", "今日测温86", "今日发热0"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("popup reads %q, want %q in it", text, want)
+		}
+	}
+	chromedp.Do(ctx, chromedp.Sleep(400*time.Millisecond)) // the popup fades in
+	screenshot(t, ctx, "map-checkpoints-zh")
+	eval[bool](t, ctx, `gridmap.select(1), true`)
+	waitJS(t, ctx, "no checkpoints on the subdistrict", `document.body.dataset.checkpoints === 'none' && !document.querySelector('.cp-icon')`, 5*time.Second)
 }

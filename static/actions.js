@@ -1,7 +1,8 @@
-// What a grid leader does about one gap, on the spot: the form for it
-// (screen a household, record a visit, close a request, resolve a fever
-// alert) and the nearest volunteers by live position, with dashed lines
-// to them on the map.
+// What a grid leader does about one gap, on the spot: the forms for it
+// (screen a household, record a visit, close a request, resolve a fever or
+// door-seal alert, put a checkpoint on or off duty and add to its counts)
+// and the nearest volunteers by live position, with dashed lines to them
+// on the map.
 'use strict';
 
 import { t, fmtNumber } from './i18n.js';
@@ -46,7 +47,56 @@ function select(name, values, prefix) {
   );
 }
 
-// The route, body and form of the action on an item, or null.
+function count(name, labelKey) {
+  return field(labelKey, el('input', { name, type: 'number', inputmode: 'numeric', min: '0', max: '100000', step: '1', value: '0' }));
+}
+
+// A count field as a number: empty is 0; anything else the server judges.
+function countOf(input) {
+  const v = input.value.trim();
+  return v === '' ? 0 : Number(v);
+}
+
+// The resolve form of an alert (fever or door seal).
+function resolveAction(item) {
+  return {
+    name: 'resolve',
+    submitKey: 'act.close',
+    url: `/api/alerts/${encodeURIComponent(item.id)}/resolve`,
+    fields: () => [field('act.resolution', el('input', { name: 'resolution', maxlength: '500' }))],
+    body: (f) => (f.resolution.value.trim() ? { resolution: f.resolution.value.trim() } : {}),
+  };
+}
+
+// The routes, bodies and forms of the actions on an item (none: []).
+// keep: the item stays in the list afterwards and the form is made ready
+// for the next entry, saying what was saved.
+function actionsFor(item) {
+  const a = actionFor(item);
+  if (a) return [a];
+  if (item.kind !== 'checkpoints') return [];
+  const on = !!item.raw.on_duty;
+  return [
+    {
+      name: 'duty',
+      submitKey: on ? 'cp.goOff' : 'cp.goOn',
+      secondary: on,
+      url: `/api/checkpoints/${encodeURIComponent(item.id)}/duty`,
+      fields: () => [],
+      body: () => ({ on_duty: !on }),
+    },
+    {
+      name: 'counts',
+      submitKey: 'cp.addCounts',
+      keep: 'cp.countsSaved',
+      url: `/api/checkpoints/${encodeURIComponent(item.id)}/counts`,
+      fields: () => [count('scans', 'cp.addScans'), count('temperatures', 'cp.addTemperatures'), count('fevers', 'cp.addFevers')],
+      body: (f) => ({ scans: countOf(f.scans), temperatures: countOf(f.temperatures), fevers: countOf(f.fevers) }),
+    },
+  ];
+}
+
+// The route, body and form of the one action on a gap, or null.
 function actionFor(item) {
   switch (item.kind) {
     case 'unscreened':
@@ -82,26 +132,25 @@ function actionFor(item) {
         body: (f) => (f.resolution.value.trim() ? { resolution: f.resolution.value.trim() } : {}),
       };
     case 'fever':
-      return {
-        name: 'resolve',
-        submitKey: 'act.close',
-        url: `/api/alerts/${encodeURIComponent(item.id)}/resolve`,
-        fields: () => [field('act.resolution', el('input', { name: 'resolution', maxlength: '500' }))],
-        body: (f) => (f.resolution.value.trim() ? { resolution: f.resolution.value.trim() } : {}),
-      };
+    case 'seal':
+      return resolveAction(item);
     default:
       return null;
   }
 }
 
-function actionForm(item) {
-  const a = actionFor(item);
-  if (!a) return null;
+function actionForms(item) {
+  const list = actionsFor(item);
+  if (!list.length) return null;
   if (!opts.canWrite) return el('p', { class: 'muted act-readonly' }, t('act.readOnly'));
+  return list.map((a) => actionForm(item, a));
+}
+
+function actionForm(item, a) {
   const status = el('div', { class: 'act-status', role: 'status' });
-  const submit = el('button', { type: 'submit', class: 'btn-primary act-submit' }, t(a.submitKey));
+  const submit = el('button', { type: 'submit', class: `${a.secondary ? 'btn-secondary' : 'btn-primary'} act-submit` }, t(a.submitKey));
   const form = el('form', { class: `act-form act-${a.name}`, dataset: { action: a.name } }, a.fields(), el('div', { class: 'act-row' }, submit, status));
-  const id = `${item.kind}|${item.id}`;
+  const id = `${item.kind}|${item.id}|${a.name}`;
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     const body = a.body(form.elements);
@@ -119,6 +168,13 @@ function actionForm(item) {
       pending.delete(id);
       form.dataset.state = 'saved';
       status.textContent = '';
+      if (a.keep) {
+        form.reset();
+        status.className = 'act-status act-ok';
+        status.textContent = t(a.keep);
+        submit.textContent = t(a.submitKey);
+        submit.disabled = false;
+      }
       opts.onDone(item, a.name, answer);
     } catch (err) {
       form.dataset.state = 'failed';
@@ -194,10 +250,10 @@ function nearestList(item) {
   return box;
 }
 
-// The detail block under a selected list item: its form and the nearest
+// The detail block under a selected list item: its forms and the nearest
 // volunteers.
 export function detailFor(item) {
-  return el('div', { class: 'gap-detail', dataset: { kind: item.kind, id: String(item.id) } }, actionForm(item), nearestList(item));
+  return el('div', { class: 'gap-detail', dataset: { kind: item.kind, id: String(item.id) } }, actionForms(item), nearestList(item));
 }
 
 // Nothing selected: abort the lookup, remove the lines.

@@ -23,6 +23,7 @@ import * as gm from './map.js';
 import { initBuildings, schedule as scheduleBuildings, buildingAt, buildingCount, BUILDINGS_MIN_ZOOM } from './buildings.js';
 import { startLive, volunteerAt, volunteersIn } from './live.js';
 import { initChoropleth, refresh as refreshChoropleth, onCoverage, choroplethState, pickMetric } from './choropleth.js';
+import { initCheckpoints, showCheckpoints, onCheckpointEvent, checkpointCount } from './checkpoints.js';
 
 const state = {
   focusId: null,
@@ -138,6 +139,10 @@ function focusGrid(id, { fit = true, animate = true } = {}) {
   if (fit) fitTo(id, animate);
   scheduleBuildings();
   refreshChoropleth();
+  // Checkpoints of a community or compound grid; a subdistrict's would
+  // only clutter the map.
+  const e = id === null ? null : gm.gridEntry(id);
+  showCheckpoints(e && e.level >= 2 ? id : null, e ? level3Under(id) : []);
 }
 
 // The level the choropleth colours: the focused grid's children (what
@@ -316,6 +321,7 @@ async function main() {
     gridName: (id) => (nodeOf(id) ? nodeOf(id).name : null),
     covered: volunteerUnder,
   });
+  initCheckpoints(map);
 
   window.gridmap = {
     map,
@@ -324,6 +330,7 @@ async function main() {
     select: (id) => selectGrid(Number(id)),
     focus: (id) => focusGrid(id === null ? null : Number(id)),
     state: () => ({ focusId: state.focusId, selectedId: state.selectedId }),
+    checkpoints: () => checkpointCount(),
   };
 
   const [config, tree, l1, l2, l3] = await Promise.allSettled([
@@ -359,6 +366,7 @@ async function main() {
       topics: ['positions', 'geofence', 'alerts', 'coverage'],
       onEvent: (msg) => {
         if (msg.topic === 'coverage') onCoverage(msg.data);
+        else if (msg.topic === 'alerts') onCheckpointEvent(msg);
       },
     });
   }

@@ -51,6 +51,13 @@ export function setGapModel(m) {
   render();
 }
 
+// The checkpoints could not be loaded: their tab says so.
+let checkpointsFailed = false;
+export function setCheckpointsFailed(failed) {
+  checkpointsFailed = failed;
+  render();
+}
+
 export function noteAttempt(householdId, outcome) {
   attempts.set(householdId, outcome);
 }
@@ -66,6 +73,32 @@ function fmtWhen(iso) {
 
 function bname(id, fallback) {
   return fallback || buildingName(id) || (id != null ? t('gap.building', { id }) : '');
+}
+
+// The address of a household the lists name, else its id.
+function home(householdId) {
+  const a = model.addresses.get(householdId);
+  return a ? `${bname(a.buildingId, a.building)} ${a.unit} ${a.room}`.trim() : t('gap.household', { id: householdId });
+}
+
+function checkpointName(id) {
+  return model.checkpoints.get(id) || t('gap.checkpoint', { id });
+}
+
+// A checkpoint's duty (since when) and today's counts, under its name.
+function checkpointFacts(c) {
+  const n = (key, v, stat) =>
+    el('span', { class: `cp-n${stat === 'fevers' && v > 0 ? ' cp-fever' : ''}`, dataset: { stat, value: String(v || 0) } }, t(key), ' ', el('b', {}, fmtNumber(v || 0)));
+  return el(
+    'span',
+    { class: 'cp-facts' },
+    el('span', { class: `cp-badge ${gmap.dutyClass(c.on_duty)}` }, t(c.on_duty ? 'cp.onDuty' : 'cp.offDuty')),
+    c.on_duty && c.duty_since && el('span', { class: 'cp-since' }, t('cp.sinceShort', { when: fmtWhen(c.duty_since) })),
+    el('span', { class: 'cp-today' }, t('cp.today')),
+    n('cp.scans', c.scans, 'scans'),
+    n('cp.temperatures', c.temperatures, 'temperatures'),
+    n('cp.fevers', c.fevers, 'fevers')
+  );
 }
 
 // Heading and detail line of an item.
@@ -91,14 +124,21 @@ function describe(it) {
     case 'quarantined':
       return [
         `${bname(r.building_id)} ${r.unit || ''} ${r.room || ''}`.trim(),
-        [t('gap.period', { starts: r.starts, ends: r.ends }), r.seal_id ? t('gap.seal', { id: r.seal_id }) : ''].filter(Boolean).join(' · '),
+        [t('gap.period', { starts: r.starts, ends: r.ends }), r.seal_id ? t('gap.sealId', { id: r.seal_id }) : ''].filter(Boolean).join(' · '),
       ];
     case 'fever': {
-      const a = r.household_id && model.addresses.get(r.household_id);
-      const home = a ? `${bname(a.buildingId, a.building)} ${a.unit} ${a.room}`.trim() : t('gap.household', { id: r.household_id });
-      const where = r.household_id ? home : r.checkpoint_id ? t('gap.checkpoint', { id: r.checkpoint_id }) : '';
+      const where = r.household_id ? home(r.household_id) : r.checkpoint_id ? checkpointName(r.checkpoint_id) : '';
       return [`${t(`alertKind.${r.kind || 'fever'}`)} · ${where}`, [fmtWhen(r.at), r.note || ''].filter(Boolean).join(' · ')];
     }
+    case 'seal': {
+      const seal = r.household_id && model.seals.get(r.household_id);
+      return [
+        `${t(`alertKind.${r.kind}`)} · ${r.household_id ? home(r.household_id) : ''}`,
+        [seal ? t('gap.sealId', { id: seal }) : '', fmtWhen(r.at), r.note || ''].filter(Boolean).join(' · '),
+      ];
+    }
+    case 'checkpoints':
+      return [r.name || t('gap.checkpoint', { id: r.id }), ''];
     default:
       return [String(it.id), ''];
   }
@@ -107,18 +147,29 @@ function describe(it) {
 function itemNode(it) {
   const [head, sub] = describe(it);
   const on = !!sel && sel.kind === it.kind && sel.key === it.key && String(sel.id) === String(it.id);
+  const cp = it.kind === 'checkpoints';
   const li = el(
     'li',
-    { class: `gap-item${on ? ' is-selected' : ''}`, dataset: { kind: it.kind, key: it.key, id: String(it.id) } },
+    {
+      class: `gap-item${on ? ' is-selected' : ''}`,
+      dataset: { kind: it.kind, key: it.key, id: String(it.id), ...(cp ? { duty: it.onDuty ? 'on' : 'off' } : {}) },
+    },
     el(
       'button',
       { type: 'button', class: 'gap-item-head', 'aria-expanded': String(on), onclick: () => pick(it.kind, it.key, on ? null : it.id, true) },
-      el('span', { class: `gap-dot gap-${it.kind}`, 'aria-hidden': 'true' }),
-      el('span', { class: 'gap-item-text' }, el('span', { class: 'gap-item-title' }, head), sub && el('span', { class: 'gap-item-sub' }, sub))
+      el('span', { class: `gap-dot gap-${it.kind}${cp ? ` ${gmap.dutyClass(it.onDuty)}` : ''}`, 'aria-hidden': 'true' }),
+      el(
+        'span',
+        { class: 'gap-item-text' },
+        el('span', { class: 'gap-item-title' }, head),
+        sub && el('span', { class: 'gap-item-sub' }, sub),
+        cp && checkpointFacts(it.raw)
+      )
     )
   );
   if (on) {
-    const id = `${it.kind}|${it.id}`;
+    // A new revision (a checkpoint's duty changed) gets a new form.
+    const id = `${it.kind}|${it.id}|${it.rev || ''}`;
     if (!detail || detail.id !== id) detail = { id, node: detailFor(it) };
     li.append(detail.node);
   }
@@ -144,13 +195,15 @@ function groupNode(g) {
 function renderTabs() {
   tabsBox.replaceChildren(
     ...KINDS.map((k) => {
-      const n = model ? model.kinds[k].total : null;
+      const n = !model || (k === 'checkpoints' && !model.checkpointsLoaded) ? null : model.kinds[k].total;
+      // Red when something needs doing: for checkpoints, a post nobody is on.
+      const alarm = n ? model.kinds[k].alarm : 0;
       return el(
         'button',
         {
           type: 'button',
           role: 'tab',
-          class: `gap-tab${k === kind ? ' active' : ''}${n ? ' has' : ''}`,
+          class: `gap-tab${k === kind ? ' active' : ''}${alarm ? ' has' : ''}`,
           'aria-selected': String(k === kind),
           dataset: { kind: k, count: n === null ? '' : String(n) },
           onclick: () => openTab(k),
@@ -185,7 +238,9 @@ function render() {
   const keep = scroller.scrollTop;
   const parts = [];
   if (model.truncated) parts.push(el('p', { class: 'gap-truncated' }, t('gap.truncated', { n: fmtNumber(LIST_CAP) })));
-  if (!k.groups.length) {
+  if (kind === 'checkpoints' && !model.checkpointsLoaded) {
+    parts.push(el('p', { class: checkpointsFailed ? 'act-error' : 'muted' }, t(checkpointsFailed ? 'cp.failed' : 'gap.loading')));
+  } else if (!k.groups.length) {
     parts.push(el('p', { class: 'gap-empty', dataset: { kind } }, el('span', { class: 'gap-empty-icon', 'aria-hidden': 'true' }, '✓'), t(`gap.empty.${kind}`)));
   } else if (GROUPED.has(kind)) {
     parts.push(el('ul', { class: 'gap-groups', dataset: { kind } }, k.groups.map(groupNode)));

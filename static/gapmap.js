@@ -1,11 +1,13 @@
 // Gap markers on the grid leader's map: one marker per group of the gap
 // model (gaps.js), a distinct style per kind, placed around the building
 // point at a fixed offset per kind so kinds at one building do not cover
-// each other. A legend explains them and switches kinds on and off; the
-// kind of the open tab is always shown and drawn on top.
+// each other. Gate checkpoints stand at their own points, green while
+// someone is on duty and grey when nobody is. A legend explains them and
+// switches kinds on and off; the kind of the open tab is always shown and
+// drawn on top.
 'use strict';
 
-import { t, onLangChange } from './i18n.js';
+import { t, fmtNumber, onLangChange } from './i18n.js';
 import { el } from './ui.js';
 import { KINDS } from './gaps.js';
 
@@ -20,9 +22,19 @@ const OFFSET = {
   requests: [21, -6],
   quarantined: [-19, 14],
   fever: [19, 14],
+  // Beside the quarantine it belongs to, outside the ring.
+  seal: [-43, 14],
+  checkpoints: [0, 0],
 };
 const COUNTED = new Set(['unscreened', 'noContact']);
-const GLYPH = { overdue: 'glyph.overdue', requests: 'glyph.requests', quarantined: 'glyph.quarantined', fever: 'glyph.fever' };
+const GLYPH = {
+  overdue: 'glyph.overdue',
+  requests: 'glyph.requests',
+  quarantined: 'glyph.quarantined',
+  fever: 'glyph.fever',
+  seal: 'glyph.seal',
+  checkpoints: 'glyph.checkpoint',
+};
 const LEGEND_KEY = {
   unscreened: 'legend.gapUnscreened',
   noContact: 'legend.gapNoContact',
@@ -31,6 +43,8 @@ const LEGEND_KEY = {
   requests: 'legend.gapRequests',
   quarantined: 'legend.gapQuarantined',
   fever: 'legend.gapFever',
+  seal: 'legend.gapSeal',
+  checkpoints: 'legend.checkpoints',
 };
 
 let map = null;
@@ -63,9 +77,15 @@ function label(g) {
   return '';
 }
 
+// The duty class of a checkpoint marker, list dot or legend sample.
+export function dutyClass(onDuty) {
+  return onDuty ? 'cp-on' : 'cp-off';
+}
+
 function makeMarker(g) {
   const [dx, dy] = OFFSET[g.kind];
-  const html = `<span class="gap-mk gap-${g.kind}" style="margin-left:${dx}px;margin-top:${dy}px"></span>`;
+  const duty = g.kind === 'checkpoints' ? ` ${dutyClass(g.onDuty)}` : '';
+  const html = `<span class="gap-mk gap-${g.kind}${duty}" style="margin-left:${dx}px;margin-top:${dy}px"></span>`;
   const icon = L.divIcon({ className: 'gap-icon', html, iconSize: [0, 0] });
   const m = L.marker([g.lat, g.lon], { icon, pane: 'gaps', keyboard: true, riseOnHover: true });
   m.on('click', () => onPick && onPick(g.kind, g.key));
@@ -83,12 +103,22 @@ function decorate(m, g) {
   node.dataset.kind = g.kind;
   node.dataset.key = g.key;
   node.dataset.count = String(g.items.length);
-  node.title = [g.title, t(`gap.${g.kind}`), COUNTED.has(g.kind) ? t('gap.householdsN', { n: g.items.length }) : '']
+  if (g.kind === 'checkpoints') node.dataset.duty = g.onDuty ? 'on' : 'off';
+  node.title = (g.kind === 'checkpoints' ? checkpointTitle(g.items[0].raw) : [g.title, t(`gap.${g.kind}`), COUNTED.has(g.kind) ? t('gap.householdsN', { n: g.items.length }) : ''])
     .filter(Boolean)
     .join(' · ');
   node.setAttribute('aria-label', node.title);
   node.classList.toggle('is-selected', !!selected && selected.kind === g.kind && selected.key === g.key);
   node.classList.toggle('is-active-kind', g.kind === activeKind);
+}
+
+// A checkpoint's hover text: name, duty, today's counts.
+function checkpointTitle(c) {
+  return [
+    c.name,
+    t(c.on_duty ? 'cp.onDuty' : 'cp.offDuty'),
+    t('cp.countsLine', { scans: fmtNumber(c.scans || 0), temps: fmtNumber(c.temperatures || 0), fevers: fmtNumber(c.fevers || 0) }),
+  ];
 }
 
 // Draw the model, replacing what was drawn.
@@ -170,11 +200,16 @@ const GapLegend = L.Control.extend({
     return box;
   },
   _render() {
-    const sample = (k) => {
-      const s = el('span', { class: `gap-mk gap-${k} gap-sample`, 'aria-hidden': 'true' });
+    const sample = (k, extra = '') => {
+      const s = el('span', { class: `gap-mk gap-${k} gap-sample${extra}`, 'aria-hidden': 'true' });
       s.textContent = COUNTED.has(k) ? '12' : GLYPH[k] ? t(GLYPH[k]) : '';
       return s;
     };
+    // Checkpoints: both colours, on duty and nobody on duty.
+    const samples = (k) =>
+      k === 'checkpoints'
+        ? el('span', { class: 'gap-sample-box gap-sample-pair' }, sample(k, ` ${dutyClass(true)}`), sample(k, ` ${dutyClass(false)}`))
+        : el('span', { class: 'gap-sample-box' }, sample(k));
     const items = KINDS.map((k) =>
       el(
         'li',
@@ -193,7 +228,7 @@ const GapLegend = L.Control.extend({
               applyVisibility();
             },
           }),
-          el('span', { class: 'gap-sample-box' }, sample(k)),
+          samples(k),
           t(LEGEND_KEY[k])
         )
       )

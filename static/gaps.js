@@ -1,10 +1,12 @@
-// The gaps of a grid (GET /api/grids/{id}/gaps, docs/FIELD.md) as one
-// model for the list and the map: per kind, groups that share a map marker
-// (a building, or one place), each with its list items.
+// The gaps of a grid (GET /api/grids/{id}/gaps, docs/FIELD.md) and its
+// gate checkpoints (GET /api/grids/{id}/checkpoints) as one model for the
+// list and the map: per kind, groups that share a map marker (a building,
+// or one place), each with its list items.
 'use strict';
 
-// Tab order: the daily screening first, the rarer kinds after.
-export const KINDS = ['unscreened', 'fever', 'quarantined', 'overdue', 'requests', 'noHead', 'noContact'];
+// Tab order: the daily screening and the alarms first, the rarer kinds
+// after. Checkpoints are not gaps but their duty is watched the same way.
+export const KINDS = ['unscreened', 'fever', 'seal', 'quarantined', 'checkpoints', 'overdue', 'requests', 'noHead', 'noContact'];
 
 // Which list of the API answer each kind reads.
 export const SOURCE = {
@@ -15,7 +17,11 @@ export const SOURCE = {
   requests: 'open_requests',
   quarantined: 'quarantined',
   fever: 'fever_alerts',
+  seal: 'seal_alerts',
 };
+
+// Door-seal alert kinds (docs/FIELD.md), for the page's own checks.
+export const SEAL_KINDS = ['seal_opened', 'seal_tampered', 'seal_offline'];
 
 // Natural order: 2号楼 before 10号楼, room 602 before 1401.
 const collator = new Intl.Collator('zh-CN', { numeric: true });
@@ -72,8 +78,24 @@ function byName(a, b) {
   return collator.compare(a.title, b.title);
 }
 
-// Build the model: {kind: {groups, total, truncated}}.
-export function gapModel(gaps) {
+// Checkpoints, one group each (two at one gate are still two posts): the
+// ones nobody is on duty at first, then by name.
+function checkpointGroups(list) {
+  const groups = [];
+  for (const c of list || []) {
+    if (!c || num(c.lon) === null || num(c.lat) === null) continue;
+    const key = `c${c.id}`;
+    const item = { kind: 'checkpoints', key, id: c.id, lon: c.lon, lat: c.lat, onDuty: !!c.on_duty, rev: String(!!c.on_duty), raw: c };
+    groups.push({ kind: 'checkpoints', key, lon: c.lon, lat: c.lat, title: c.name || '', buildingId: null, onDuty: !!c.on_duty, items: [item] });
+  }
+  return groups.sort((a, b) => Number(a.onDuty) - Number(b.onDuty) || byName(a, b) || a.items[0].id - b.items[0].id);
+}
+
+// Build the model from the gaps and the checkpoints (either may be null
+// while loading): {day, truncated, kinds: {kind: {groups, total, alarm}},
+// addresses, seals, checkpoints}. alarm is what needs doing: every item,
+// except for checkpoints, where it is the posts nobody is on duty at.
+export function gapModel(gaps, checkpoints) {
   const d = gaps || {};
   const truncated = !!d.truncated;
   const out = {};
@@ -104,16 +126,25 @@ export function gapModel(gaps) {
     room: r.room || '',
   }));
   out.fever = byPoint('fever', d.fever_alerts, (r) => ({ householdId: r.household_id }));
+  out.seal = byPoint('seal', d.seal_alerts, (r) => ({ householdId: r.household_id }));
+  const cps = checkpoints && Array.isArray(checkpoints.checkpoints) ? checkpoints.checkpoints : [];
+  out.checkpoints = checkpointGroups(cps);
   // Addresses of the households the lists name, for items that carry
-  // only a household id (fever alerts).
+  // only a household id (fever and seal alerts); the seal each quarantined
+  // household wears; checkpoint names for alerts raised at a gate.
   const addresses = new Map();
   for (const k of ['unscreened', 'noContact', 'quarantined']) {
     for (const g of out[k]) for (const it of g.items) if (it.householdId) addresses.set(it.householdId, it);
   }
-  const model = { day: d.day || '', truncated, kinds: {}, addresses };
+  const seals = new Map();
+  for (const q of d.quarantined || []) if (q && q.seal_id) seals.set(q.household_id, q.seal_id);
+  const names = new Map(cps.map((c) => [c.id, c.name]));
+  const model = { day: d.day || '', truncated, kinds: {}, addresses, seals, checkpoints: names, checkpointsLoaded: !!checkpoints };
   for (const k of KINDS) {
     const groups = out[k];
-    model.kinds[k] = { groups, total: groups.reduce((n, g) => n + g.items.length, 0) };
+    const total = groups.reduce((n, g) => n + g.items.length, 0);
+    const alarm = k === 'checkpoints' ? groups.filter((g) => !g.onDuty).length : total;
+    model.kinds[k] = { groups, total, alarm };
   }
   return model;
 }

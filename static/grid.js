@@ -1,8 +1,9 @@
-// The grid leader's page, /grid/{id}: the grid on the map with its gaps,
-// its coverage figures, the gap list in step with the map, the nearest
-// volunteers and the actions for a chosen gap, spot checks, and live
-// updates from /ws (coverage figures straight from the events; gaps
-// refetched, debounced, after screening and alert events).
+// The grid leader's page, /grid/{id}: the grid on the map with its gaps
+// and gate checkpoints, its coverage figures, the gap list in step with the
+// map, the nearest volunteers and the actions for a chosen gap, spot
+// checks, and live updates from /ws (coverage figures straight from the
+// events; gaps refetched, debounced, after screening and alert events;
+// checkpoints after checkpoint and alert events).
 'use strict';
 
 import { t, setLang, explicitLang, applyI18n, onLangChange } from './i18n.js';
@@ -13,7 +14,7 @@ import { initBuildings } from './buildings.js';
 import { startLive } from './live.js';
 import { gapModel, KINDS, SOURCE } from './gaps.js';
 import { initGapMap, showOnlyActive } from './gapmap.js';
-import { initGapList, setGapModel, pickMarker, pick, noteAttempt, selection, openTab } from './gaplist.js';
+import { initGapList, setGapModel, setCheckpointsFailed, pickMarker, pick, noteAttempt, selection, openTab } from './gaplist.js';
 import { initActions } from './actions.js';
 import { initFigures, setFigures, figures } from './figures.js';
 import { initSpotChecks, load as loadSpotChecks } from './spotchecks.js';
@@ -28,9 +29,12 @@ const state = {
   user: null,
   detail: null,
   gaps: null, // the last API answer, kept to take done items out at once
+  checkpoints: null, // the last GET /api/grids/{id}/checkpoints answer
   model: null,
   refreshSeq: 0,
+  checkpointSeq: 0,
   refreshTimer: null,
+  refreshWanted: new Set(), // 'gaps', 'checkpoints': what the timer refetches
   buildings: new Map(), // id -> name, for items that only carry an id
 };
 let map = null;
@@ -65,11 +69,24 @@ function fatalFor(err) {
 
 // ---- gaps --------------------------------------------------------------------
 
+// The model needs the gaps; the checkpoints join it when they arrive.
+function applyModel() {
+  if (!state.gaps) return;
+  state.model = gapModel(state.gaps, state.checkpoints);
+  setGapModel(state.model);
+}
+
 function applyGaps(gaps) {
   state.gaps = gaps;
-  state.model = gapModel(gaps);
-  setGapModel(state.model);
+  applyModel();
   document.body.dataset.gapsLoaded = 'true';
+}
+
+function applyCheckpoints(cps) {
+  state.checkpoints = cps;
+  setCheckpointsFailed(false);
+  applyModel();
+  document.body.dataset.checkpointsVersion = String(Number(document.body.dataset.checkpointsVersion || 0) + 1);
 }
 
 // Refetch the gaps; only the newest request's answer is used, so an
@@ -84,9 +101,29 @@ async function refreshGaps() {
   }
 }
 
-function scheduleRefresh() {
+// The same for the checkpoints; fetching: a request already under way.
+async function refreshCheckpoints(fetching = null) {
+  const seq = ++state.checkpointSeq;
+  try {
+    const cps = await (fetching || getJSON(`/api/grids/${state.id}/checkpoints`));
+    if (seq === state.checkpointSeq) applyCheckpoints(cps);
+  } catch (err) {
+    if (seq !== state.checkpointSeq) return;
+    if (!state.checkpoints) setCheckpointsFailed(true);
+    showError(err);
+  }
+}
+
+// Refetch what changed, once a burst of events has passed.
+function scheduleRefresh(what = ['gaps']) {
+  for (const w of what) state.refreshWanted.add(w);
   window.clearTimeout(state.refreshTimer);
-  state.refreshTimer = window.setTimeout(refreshGaps, REFRESH_MS);
+  state.refreshTimer = window.setTimeout(() => {
+    const wanted = state.refreshWanted;
+    state.refreshWanted = new Set();
+    if (wanted.has('gaps')) refreshGaps();
+    if (wanted.has('checkpoints')) refreshCheckpoints();
+  }, REFRESH_MS);
 }
 
 async function refreshFigures() {
@@ -98,9 +135,21 @@ async function refreshFigures() {
   }
 }
 
-// A write succeeded: take its item out of the list at once (the stream's
-// event brings the refetch that confirms it).
+// A write succeeded: take its item out of the list at once, or for a
+// checkpoint show its new state (the stream's event brings the refetch
+// that confirms it).
 function onDone(item, action, answer) {
+  if (item.kind === 'checkpoints') {
+    const cps = state.checkpoints;
+    if (cps && answer && answer.id === item.id) {
+      state.checkpoints = { ...cps, checkpoints: cps.checkpoints.map((c) => (c.id === answer.id ? answer : c)) };
+      state.checkpointSeq++; // an answer in flight is older than this write
+      applyModel();
+    }
+    // Fevers counted at the gate raise fever alerts.
+    scheduleRefresh(action === 'counts' && answer && answer.fevers !== item.raw.fevers ? ['checkpoints', 'gaps'] : ['checkpoints']);
+    return;
+  }
   const g = state.gaps;
   if (!g) return;
   if (action === 'screen' && answer && answer.screened === false) {
@@ -126,9 +175,14 @@ function onEvent(msg) {
     if (Number(d.grid) === state.id) setFigures(d, { flash: true });
     return;
   }
+  if (msg.topic === 'screening' && d.kind === 'checkpoint') {
+    scheduleRefresh(['checkpoints']);
+    return;
+  }
   if (msg.topic === 'screening' || msg.topic === 'alerts') {
     forgetScreening();
-    scheduleRefresh();
+    // An alert may come from a checkpoint's fevers.
+    scheduleRefresh(msg.topic === 'alerts' ? ['gaps', 'checkpoints'] : ['gaps']);
     if (d.kind === 'spot_check') loadSpotChecks();
   }
 }
@@ -136,7 +190,7 @@ function onEvent(msg) {
 function onSync({ first }) {
   // A new snapshot after a gap in the stream: events may have been lost.
   if (first) return;
-  scheduleRefresh();
+  scheduleRefresh(['gaps', 'checkpoints']);
   refreshFigures();
   loadSpotChecks();
 }
@@ -230,6 +284,7 @@ async function main() {
     map,
     model: () => state.model,
     gaps: () => state.gaps,
+    checkpoints: () => state.checkpoints,
     figures: () => figures(),
     selection: () => selection(),
     pick: (kind, key, id) => pick(kind, key, id, true),
@@ -237,6 +292,8 @@ async function main() {
     kinds: KINDS,
   };
 
+  const checkpoints = getJSON(`/api/grids/${state.id}/checkpoints`);
+  checkpoints.catch(() => {}); // judged below, once the grid is known to be ours
   const [config, detail, coverage, gaps] = await Promise.allSettled([
     getJSON('/api/config'),
     getJSON(`/api/grids/${state.id}`),
@@ -264,6 +321,7 @@ async function main() {
     document.body.dataset.figuresLoaded = 'true';
   } else showError(coverage.reason);
   loadBuildingNames().then(() => state.model && setGapModel(state.model));
+  refreshCheckpoints(checkpoints); // joins the model when the gaps are in
   if (gaps.status === 'fulfilled') applyGaps(gaps.value);
   else {
     showError(gaps.reason);

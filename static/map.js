@@ -227,6 +227,7 @@ const LegendControl = L.Control.extend({
         item('sw-l3', 'legend.l3'),
         item('sw-bhead', 'legend.bHead'),
         item('sw-bnohead', 'legend.bNoHead'),
+        item('sw-cp', 'legend.checkpoints'),
         this.options.live && item('sw-vol', 'legend.volunteers'),
         this.options.live &&
           el(
