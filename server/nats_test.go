@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http/httptest"
@@ -12,6 +13,7 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/gridmap/gridmap/auth"
+	"github.com/gridmap/gridmap/coverage"
 	"github.com/gridmap/gridmap/ingest"
 	"github.com/gridmap/gridmap/internal/testdb"
 	"github.com/gridmap/gridmap/live"
@@ -100,5 +102,53 @@ func TestNATSAcrossInstances(t *testing.T) {
 	e.anonymous(t).get("/readyz", &ready)
 	if ready["nats"] != "ok" {
 		t.Errorf("readyz on A: %v, want nats ok", ready)
+	}
+}
+
+// TestNATSCoverageAcrossInstances: field writes on instance A change the
+// live coverage figures on instance B at once (B applies the deltas A
+// publishes), without waiting for B's recount.
+func TestNATSCoverageAcrossInstances(t *testing.T) {
+	e := newEnv(t, server.Config{})
+	tsA, _ := instance(t, e.db, "cov-a-"+e.db.Name)
+	tsB, relayB := instance(t, e.db, "cov-b-"+e.db.Name)
+	if err := relayB.Ping(); err != nil {
+		t.Fatal(err)
+	}
+	admin := e.client(t, "nats-admin", auth.Admin, 0)
+	figures := func(ts *httptest.Server) coverage.Figures {
+		t.Helper()
+		admin.base = ts.URL
+		var res struct{ Grid coverage.Figures }
+		if st := admin.get("/api/grids/9/coverage", &res); st != 200 {
+			t.Fatalf("coverage: %d", st)
+		}
+		return res.Grid
+	}
+	before := figures(tsB) // B counts its figures now, before the writes
+	hs := unscreened(t, e, 9, 3)
+	building := scalar[int64](t, e, `SELECT building_id FROM households WHERE id = $1`, hs[0])
+	admin.base = tsA.URL
+	for _, h := range hs {
+		if r := admin.do("POST", "/api/screenings", fmt.Sprintf(`{"client_id": %q, "household_id": %d, "outcome": "normal"}`, cid(), h)); r.Status != 201 {
+			t.Fatalf("screening on A: %d %s", r.Status, r.Body)
+		}
+	}
+	if r := admin.do("POST", "/api/requests", fmt.Sprintf(`{"client_id": %q, "building_id": %d, "category": "repair", "body": "门禁坏了"}`, cid(), building)); r.Status != 201 {
+		t.Fatalf("request on A: %d %s", r.Status, r.Body)
+	}
+	want := before
+	want.ScreenedToday += 3
+	want.OpenRequests++
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		got := figures(tsB)
+		if got.Tally == want.Tally {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("B's figures for grid 9: %+v, want %+v", got.Tally, want.Tally)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
