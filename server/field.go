@@ -756,8 +756,9 @@ func (s *Server) gridCoverage(w http.ResponseWriter, r *http.Request, p *auth.Pr
 	s.ok(w, r, map[string]any{"day": s.cov.Day(), "denominator": coverageDenominator, "grid": s.cov.Get(id), "children": children})
 }
 
-// gridGaps answers what needs doing in a grid.
-func (s *Server) gridGaps(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
+// subtree parses the {id} of the path, checks it against the principal's
+// scope, and returns the grid and every grid of its subtree.
+func (s *Server) subtree(w http.ResponseWriter, r *http.Request, p *auth.Principal) (int64, []int64, bool) {
 	ctx := r.Context()
 	id, err := pathID(r)
 	if err == nil {
@@ -765,39 +766,35 @@ func (s *Server) gridGaps(w http.ResponseWriter, r *http.Request, p *auth.Princi
 	}
 	if err != nil {
 		s.respondError(w, r, err)
-		return
+		return 0, nil, false
 	}
 	h, err := s.hierarchy(ctx)
 	if err != nil {
 		s.serverError(w, r, err)
+		return 0, nil, false
+	}
+	return id, auth.Scope{Root: id}.GridIDs(h), true
+}
+
+// gridGaps answers what needs doing in a grid.
+func (s *Server) gridGaps(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
+	id, grids, ok := s.subtree(w, r, p)
+	if !ok {
 		return
 	}
 	now := s.now()
-	g, err := s.store.GridGaps(ctx, id, auth.Scope{Root: id}.GridIDs(h), s.today(now), now)
+	g, err := s.store.GridGaps(r.Context(), id, grids, s.today(now), now)
 	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
-	if !p.Can(auth.ReadPeople) {
-		for i := range g.OverdueVisits {
-			v := &g.OverdueVisits[i]
-			v.Name = auth.MaskName(v.Name)
-			if v.Phone != nil {
-				m := auth.MaskPhone(*v.Phone)
-				v.Phone = &m
-			}
-		}
-		for i := range g.OpenRequests {
-			q := &g.OpenRequests[i]
-			if q.Caller != nil {
-				m := auth.MaskName(*q.Caller)
-				q.Caller = &m
-			}
-			if q.Phone != nil {
-				m := auth.MaskPhone(*q.Phone)
-				q.Phone = &m
-			}
-		}
+	for i := range g.OverdueVisits {
+		v := &g.OverdueVisits[i]
+		v.Name, v.Phone = maskName(p, v.Name), maskPhone(p, v.Phone)
+	}
+	for i := range g.OpenRequests {
+		q := &g.OpenRequests[i]
+		q.Caller, q.Phone = maskNamePtr(p, q.Caller), maskPhone(p, q.Phone)
 	}
 	s.ok(w, r, g)
 }
@@ -877,24 +874,94 @@ func (s *Server) nearestVolunteers(w http.ResponseWriter, r *http.Request, p *au
 // checkpoints lists a grid subtree's gate checkpoints with duty and
 // today's counts.
 func (s *Server) checkpoints(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
-	ctx := r.Context()
-	id, err := pathID(r)
-	if err == nil {
-		err = s.checkGrid(ctx, p, "id", id)
-	}
-	if err != nil {
-		s.respondError(w, r, err)
+	_, grids, ok := s.subtree(w, r, p)
+	if !ok {
 		return
 	}
-	h, err := s.hierarchy(ctx)
-	if err != nil {
-		s.serverError(w, r, err)
-		return
-	}
-	cps, err := s.store.Checkpoints(ctx, auth.Scope{Root: id}.GridIDs(h), s.today(s.now()))
+	cps, err := s.store.Checkpoints(r.Context(), grids, s.today(s.now()))
 	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
 	s.ok(w, r, map[string]any{"day": s.today(s.now()), "checkpoints": cps})
+}
+
+// maskPhone returns a phone as the principal may see it.
+func maskPhone(p *auth.Principal, phone *string) *string {
+	if phone == nil || p.Can(auth.ReadPeople) {
+		return phone
+	}
+	m := auth.MaskPhone(*phone)
+	return &m
+}
+
+// ledger lists a grid's vulnerable residents with their visit logs,
+// overdue first.
+func (s *Server) ledger(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
+	_, grids, ok := s.subtree(w, r, p)
+	if !ok {
+		return
+	}
+	entries, err := s.store.Ledger(r.Context(), grids, s.now())
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	for i := range entries {
+		entries[i].Name, entries[i].Phone = maskName(p, entries[i].Name), maskPhone(p, entries[i].Phone)
+	}
+	s.ok(w, r, map[string]any{"residents": entries})
+}
+
+// requests lists a grid's hotline requests: ?state=open (default) or all
+// (open ones and those received in the last days, default 7).
+func (s *Server) requests(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
+	q := r.URL.Query()
+	err := query(q, "state", "days")
+	state := q.Get("state")
+	days := 7
+	switch {
+	case err != nil:
+	case state != "" && state != "open" && state != "all":
+		err = badParam("state", "want open or all")
+	case q.Get("days") != "":
+		if days, err = strconv.Atoi(q.Get("days")); err != nil || days < 1 || days > 90 {
+			err = badParam("days", "want 1 to 90")
+		}
+	}
+	if err != nil {
+		s.respondError(w, r, err)
+		return
+	}
+	_, grids, ok := s.subtree(w, r, p)
+	if !ok {
+		return
+	}
+	list, err := s.store.Requests(r.Context(), grids, state != "all", s.now().AddDate(0, 0, -days))
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	for i := range list {
+		list[i].Caller, list[i].Phone = maskNamePtr(p, list[i].Caller), maskPhone(p, list[i].Phone)
+	}
+	s.ok(w, r, map[string]any{"requests": list})
+}
+
+// partyMembers lists the party members registered in a grid's subtree
+// with their points and the households they are the contact of.
+func (s *Server) partyMembers(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
+	_, grids, ok := s.subtree(w, r, p)
+	if !ok {
+		return
+	}
+	list, err := s.store.PartyMembers(r.Context(), grids, s.now())
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	for i := range list {
+		list[i].Name, list[i].Phone = maskName(p, list[i].Name), maskPhone(p, list[i].Phone)
+	}
+	s.ok(w, r, map[string]any{"party_members": list})
 }

@@ -816,4 +816,64 @@ func TestGridGaps(t *testing.T) {
 	if st := viewer.get("/api/grids/2/checkpoints", &cps); st != 200 {
 		t.Errorf("checkpoints: %d", st)
 	}
+
+	// The ledger, the requests and the party members of the grid.
+	var ledger struct {
+		Residents []struct {
+			Name    string
+			Overdue bool
+			Visits  []struct{ Method string }
+		}
+	}
+	leader.get("/api/grids/9/vulnerable", &ledger)
+	if len(ledger.Residents) != 1 || ledger.Residents[0].Name != "王秀英" || !ledger.Residents[0].Overdue || len(ledger.Residents[0].Visits) != 0 {
+		t.Errorf("ledger before a visit: %+v", ledger.Residents)
+	}
+	var rid struct{ Residents []struct{ ID int64 } }
+	leader.get("/api/grids/9/vulnerable", &rid)
+	if r := leader.do("POST", fmt.Sprintf("/api/vulnerable/%d/visits", rid.Residents[0].ID), fmt.Sprintf(`{"client_id": %q, "method": "phone"}`, cid())); r.Status != 201 {
+		t.Fatalf("visit: %d %s", r.Status, r.Body)
+	}
+	leader.get("/api/grids/9/vulnerable", &ledger)
+	if ledger.Residents[0].Overdue || len(ledger.Residents[0].Visits) != 1 || ledger.Residents[0].Visits[0].Method != "phone" {
+		t.Errorf("ledger after a visit: %+v", ledger.Residents)
+	}
+	var reqs struct {
+		Requests []struct {
+			Body   string
+			Caller string
+		}
+	}
+	viewer.get("/api/grids/9/requests?state=all&days=30", &reqs)
+	if len(reqs.Requests) != 1 || reqs.Requests[0].Body != "需要代购降压药" || reqs.Requests[0].Caller == "李明" {
+		t.Errorf("requests as a viewer: %+v", reqs.Requests)
+	}
+	if r := leader.do("GET", "/api/grids/9/requests?state=closed", nil); r.Status != 400 || r.Error.Field != "state" {
+		t.Errorf("a bad state: %d %s", r.Status, r.Body)
+	}
+	member := scalar[int64](t, e, `SELECT min(person_id) FROM party_members WHERE grid_id = 9`)
+	if r := leader.do("POST", fmt.Sprintf("/api/party-members/%d/points", member), fmt.Sprintf(`{"client_id": %q, "points": 3, "reason": "入户排查"}`, cid())); r.Status != 201 {
+		t.Fatalf("points: %d %s", r.Status, r.Body)
+	}
+	var pm struct {
+		PartyMembers []struct {
+			PersonID   int64 `json:"person_id"`
+			Points     int
+			Awards     int
+			Households int
+		} `json:"party_members"`
+	}
+	leader.get("/api/grids/9/party-members", &pm)
+	found = false
+	for _, m := range pm.PartyMembers {
+		if m.PersonID == member {
+			found = true
+			if m.Points != int(scalar[int32](t, e, `SELECT points FROM party_members WHERE person_id = $1`, member)) || m.Awards < 1 {
+				t.Errorf("party member %d: %+v", member, m)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("party member %d is not listed", member)
+	}
 }

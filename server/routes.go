@@ -51,6 +51,9 @@ func (s *Server) Routes() []Route {
 		{"GET", "/api/grids/{id}/gaps", auth.ReadMap, s.gridGaps},
 		{"GET", "/api/grids/{id}/spot-checks", auth.ReadMap, s.spotChecks},
 		{"GET", "/api/grids/{id}/checkpoints", auth.ReadMap, s.checkpoints},
+		{"GET", "/api/grids/{id}/vulnerable", auth.ReadMap, s.ledger},
+		{"GET", "/api/grids/{id}/requests", auth.ReadMap, s.requests},
+		{"GET", "/api/grids/{id}/party-members", auth.ReadMap, s.partyMembers},
 		{"GET", "/api/nearest-volunteers", auth.ReadMap, s.nearestVolunteers},
 
 		{"POST", "/api/screenings", auth.WriteField, s.postScreening},

@@ -283,11 +283,7 @@ func maskPerson(p *auth.Principal, person store.Person) store.Person {
 	if p.Can(auth.ReadPeople) {
 		return person
 	}
-	person.Name = auth.MaskName(person.Name)
-	if person.Phone != nil {
-		m := auth.MaskPhone(*person.Phone)
-		person.Phone = &m
-	}
+	person.Name, person.Phone = auth.MaskName(person.Name), maskPhone(p, person.Phone)
 	return person
 }
 

@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -454,4 +456,101 @@ func (s *Store) SetReference(ctx context.Context, a Actor, clientID, entity stri
 		ch.Events = []LiveEvent{event("screening", grid, payload)}
 		return nil, ch, nil
 	})
+}
+
+// Ledger lists the residents on the ledger in the compound grids given,
+// overdue first, each with their visit log (newest first, at most 20).
+func (s *Store) Ledger(ctx context.Context, leaves []int64, now time.Time) ([]LedgerEntry, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+residentColumns+`, b.name, h.unit, h.room,
+		COALESCE((SELECT json_agg(json_build_object('id', v.id, 'at', v.at, 'method', v.method, 'note', v.note) ORDER BY v.at DESC)
+		          FROM (SELECT * FROM visits WHERE resident_id = r.id ORDER BY at DESC LIMIT 20) v), '[]')
+		`+residentFrom+` WHERE b.grid_id = ANY($1) AND r.left_at IS NULL
+		ORDER BY COALESCE(r.last_visit, r.since) + make_interval(days => r.visit_every_days), r.id LIMIT 5000`, leaves)
+	if err != nil {
+		return nil, fmt.Errorf("store: ledger: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (LedgerEntry, error) {
+		var e LedgerEntry
+		r := &e.Resident
+		err := row.Scan(&r.ID, &r.PersonID, &r.Name, &r.Phone, &r.HouseholdID, &r.BuildingID, &r.Grid, &r.Category,
+			&r.VisitEveryDays, &r.Since, &r.LastVisit, &r.Due, &e.Building, &e.Unit, &e.Room, &e.Visits)
+		r.Overdue = r.Due.Before(now)
+		return e, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: ledger: %w", err)
+	}
+	if out == nil {
+		out = []LedgerEntry{}
+	}
+	return out, nil
+}
+
+// LedgerEntry is a resident on the ledger with where they live and their
+// recent visits.
+type LedgerEntry struct {
+	Resident
+	Building string          `json:"building"`
+	Unit     string          `json:"unit"`
+	Room     string          `json:"room"`
+	Visits   json.RawMessage `json:"visits"` // [{"id", "at", "method", "note"}], newest first
+}
+
+// Requests lists the hotline requests of the compound grids given, newest
+// first: open ones only, or all received since.
+func (s *Store) Requests(ctx context.Context, leaves []int64, openOnly bool, since time.Time) ([]Request, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+requestColumns+` FROM requests q JOIN buildings b ON b.id = q.building_id
+		WHERE q.grid_id = ANY($1) AND (q.closed_at IS NULL OR (NOT $2 AND q.received_at >= $3))
+		ORDER BY q.received_at DESC, q.id DESC LIMIT 5000`, leaves, openOnly, since)
+	if err != nil {
+		return nil, fmt.Errorf("store: requests: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Request, error) { return scanRequest(row) })
+	if err != nil {
+		return nil, fmt.Errorf("store: requests: %w", err)
+	}
+	if out == nil {
+		out = []Request{}
+	}
+	return out, nil
+}
+
+// PartyMemberActivity is a party member with their points and the
+// households they are the contact of.
+type PartyMemberActivity struct {
+	PersonID   int64   `json:"person_id"`
+	Name       string  `json:"name"`
+	Phone      *string `json:"phone"`
+	Membership string  `json:"membership"`
+	Employer   *string `json:"employer"`
+	Grid       int64   `json:"grid"`
+	Points     int     `json:"points"`
+	Households int     `json:"households"` // households they are the contact of
+	Awards     int     `json:"awards"`     // point awards in the last 30 days
+}
+
+// PartyMembers lists the party members registered in the grids given, by
+// points.
+func (s *Store) PartyMembers(ctx context.Context, grids []int64, now time.Time) ([]PartyMemberActivity, error) {
+	rows, err := s.pool.Query(ctx, `
+		SELECT m.person_id, p.name, p.phone, m.membership, m.employer, m.grid_id, m.points,
+		       (SELECT count(*) FROM households h WHERE h.contact_id = m.person_id),
+		       (SELECT count(*) FROM point_awards a WHERE a.person_id = m.person_id AND a.at >= $2::timestamptz - interval '30 days')
+		FROM party_members m JOIN people p ON p.id = m.person_id
+		WHERE m.grid_id = ANY($1) ORDER BY m.points DESC, m.person_id LIMIT 5000`, grids, now)
+	if err != nil {
+		return nil, fmt.Errorf("store: party members: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (PartyMemberActivity, error) {
+		var a PartyMemberActivity
+		err := row.Scan(&a.PersonID, &a.Name, &a.Phone, &a.Membership, &a.Employer, &a.Grid, &a.Points, &a.Households, &a.Awards)
+		return a, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: party members: %w", err)
+	}
+	if out == nil {
+		out = []PartyMemberActivity{}
+	}
+	return out, nil
 }
