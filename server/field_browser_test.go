@@ -730,3 +730,234 @@ func TestFieldBrowserMapCheckpoints(t *testing.T) {
 	eval[bool](t, ctx, `gridmap.select(1), true`)
 	waitJS(t, ctx, "no checkpoints on the subdistrict", `document.body.dataset.checkpoints === 'none' && !document.querySelector('.cp-icon')`, 5*time.Second)
 }
+
+// figures is a grid's coverage Figures (docs/FIELD.md).
+type figures struct {
+	Grid          int64
+	Households    int
+	Excluded      int
+	ScreenedToday int      `json:"screened_today"`
+	ScreenedPct   *float64 `json:"screened_pct"`
+	Quarantined   int
+	FeverAlerts   int `json:"fever_alerts"`
+	OverdueVisits int `json:"overdue_visits"`
+	OpenRequests  int `json:"open_requests"`
+}
+
+// shownToday is the panel's today block as the page shows it.
+type shownToday struct {
+	Grid, State      string
+	Title            string
+	Pct, PctText     string
+	Part, Whole      int
+	Nums, Denom      string
+	Counts           map[string]int
+	Red              map[string]bool // the count is drawn red
+	Fetches          int             // GET /api/grids/{grid}/coverage requests so far
+	Bottom, PanelBot float64         // bottom edges of the block and of the panel body's visible part
+	PanelOver        bool            // the panel reaches past the map
+	Scrolls, Wide    bool            // the panel body scrolls down, or sideways
+}
+
+const shownTodayJS = `(() => {
+	const b = document.getElementById('panel-today');
+	const q = (s) => b.querySelector(s);
+	const r = q('.fig-ratio[data-stat="screened_pct"]');
+	const counts = {}, red = {};
+	for (const c of b.querySelectorAll('.fig-count')) {
+		counts[c.dataset.stat] = Number(c.dataset.value);
+		const [cr, cg, cb] = getComputedStyle(c.querySelector('.fig-n')).color.match(/\d+/g).map(Number);
+		red[c.dataset.stat] = cr > 150 && cg < 100 && cb < 100;
+	}
+	const body = document.getElementById('panel-body');
+	const panel = document.getElementById('panel').getBoundingClientRect();
+	const map = document.getElementById('map').getBoundingClientRect();
+	return {grid: b.dataset.grid, state: b.dataset.state, title: q('.today-title').textContent,
+		pct: r ? r.dataset.pct : '', pctText: r ? r.querySelector('.pct').textContent : '',
+		part: r ? Number(r.dataset.part) : -1, whole: r ? Number(r.dataset.whole) : -1,
+		nums: r ? r.querySelector('.ratio-nums').textContent : '', denom: (q('.fig-denom') || {}).textContent || '',
+		counts, red,
+		fetches: performance.getEntriesByType('resource').filter(e => new URL(e.name).pathname === '/api/grids/' + b.dataset.grid + '/coverage').length,
+		bottom: b.getBoundingClientRect().bottom, panelBot: Math.min(body.getBoundingClientRect().bottom, window.innerHeight),
+		panelOver: panel.bottom > map.bottom + 0.5 || panel.right > map.right + 0.5,
+		scrolls: body.scrollHeight > body.clientHeight, wide: body.scrollWidth > body.clientWidth};
+})()`
+
+// thousands writes n with comma separators, as the page's zh-CN and en
+// number formats do.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+// checkToday compares the block with the API's figures.
+func checkToday(t *testing.T, got shownToday, day string, want figures) {
+	t.Helper()
+	pct := ""
+	if want.ScreenedPct != nil {
+		pct = strconv.FormatFloat(*want.ScreenedPct, 'f', -1, 64)
+	}
+	if got.State != "loaded" || got.Grid != strconv.FormatInt(want.Grid, 10) {
+		t.Errorf("today block of grid %s is %s, want grid %d loaded", got.Grid, got.State, want.Grid)
+	}
+	if got.Pct != pct || got.Part != want.ScreenedToday || got.Whole != want.Households {
+		t.Errorf("today block shows %s%% screened (%d of %d), API %s%% (%d of %d)", got.Pct, got.Part, got.Whole, pct, want.ScreenedToday, want.Households)
+	}
+	if w := thousands(want.ScreenedToday) + " / " + thousands(want.Households); got.Nums != w {
+		t.Errorf("today block's numbers read %q, want %q", got.Nums, w)
+	}
+	if !strings.HasSuffix(got.PctText, "%") && want.ScreenedPct != nil {
+		t.Errorf("today block's percentage reads %q", got.PctText)
+	}
+	if !strings.Contains(got.Title, day) {
+		t.Errorf("today block's title %q does not name the day %s", got.Title, day)
+	}
+	wantCounts := map[string]int{"quarantined": want.Quarantined, "fever_alerts": want.FeverAlerts, "overdue_visits": want.OverdueVisits, "open_requests": want.OpenRequests}
+	for k, n := range wantCounts {
+		if got.Counts[k] != n {
+			t.Errorf("today block counts %s %d, API %d", k, got.Counts[k], n)
+		}
+		if got.Red[k] != (n > 0) {
+			t.Errorf("today block's %s count %d drawn red: %v", k, n, got.Red[k])
+		}
+	}
+}
+
+// TestFieldBrowserPanelCoverage: on / the panel of 协作路社区 (grid 2)
+// shows today's coverage as the API has it, with its denominator; a
+// screening posted through the API in its compound grid 9 raises the
+// count from the stream's coverage event, without a reload or a refetch.
+// On a 1920×1080 wall display the block is in view without scrolling; on
+// a 1280×800 laptop the panel stays inside the map and scrolls.
+func TestFieldBrowserPanelCoverage(t *testing.T) {
+	e := newEnv(t, server.Config{TileURL: "", DefaultLang: "zh-CN"})
+	_, password := e.account(t, "admin", auth.Admin, 0, 0)
+	api := e.client(t, "admin-api", auth.Admin, 0)
+	var gaps gapsAnswer
+	api.get("/api/grids/9/gaps", &gaps)
+	unscreened := households(gaps.Unscreened)
+	if len(unscreened) < 4 {
+		t.Fatalf("grid 9 has %d unscreened households today, want at least 4", len(unscreened))
+	}
+	// Things to do in grid 9, so that some counts are above 0: a hotline
+	// request, a quarantine, and a fever at a gate; and two screenings.
+	building := scalar[int64](t, e, `SELECT min(id) FROM buildings WHERE grid_id = 9`)
+	fieldPost(t, api, "/api/requests", map[string]any{"building_id": building, "category": "medical", "body": "需要代购药品"}, 201)
+	today := time.Now().In(shanghai(t))
+	fieldPost(t, api, "/api/quarantines", map[string]any{"household_id": unscreened[len(unscreened)-1], "starts": today.Format(time.DateOnly),
+		"ends": today.AddDate(0, 0, 7).Format(time.DateOnly), "reason": "close_contact"}, 201)
+	lon, lat := gateOf(t, e, 9)
+	cp := fieldPost(t, api, "/api/checkpoints", map[string]any{"grid_id": 9, "name": "桐柏路南门卡点", "lon": lon, "lat": lat}, 201)
+	fieldPost(t, api, fmt.Sprintf("/api/checkpoints/%d/counts", cp), map[string]any{"scans": 40, "temperatures": 40, "fevers": 1}, 200)
+	for _, h := range unscreened[1:3] {
+		fieldPost(t, api, "/api/screenings", map[string]any{"household_id": h, "outcome": "normal"}, 201)
+	}
+	household := unscreened[0]
+	var cov struct {
+		Day  string
+		Grid figures
+	}
+	if st := api.get("/api/grids/2/coverage", &cov); st != 200 {
+		t.Fatalf("GET coverage: %d", st)
+	}
+	if cov.Grid.Quarantined == 0 || cov.Grid.FeverAlerts == 0 || cov.Grid.OpenRequests == 0 {
+		t.Fatalf("grid 2's figures %+v: want quarantines, fever alerts and requests above 0", cov.Grid)
+	}
+
+	// The wall display: a kiosk browser, the whole 1920×1080 for the page.
+	ctx := newBrowser(t, 1920, 1080)
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1920, 1080)); err != nil {
+		t.Fatal(err)
+	}
+	login(t, ctx, e.ts.URL, "/#grid=2", "admin", password)
+	waitJS(t, ctx, "today block of grid 2", `(b => b && b.dataset.grid === '2' && b.dataset.state === 'loaded')(document.getElementById('panel-today'))`, 10*time.Second)
+	waitJS(t, ctx, "stream", `document.body.dataset.live === 'live'`, 10*time.Second)
+	got := eval[shownToday](t, ctx, shownTodayJS)
+	checkToday(t, got, cov.Day, cov.Grid)
+	if want := fmt.Sprintf("%s 户在住（不含空置/拆除 %s 户）", thousands(cov.Grid.Households), thousands(cov.Grid.Excluded)); got.Denom != want {
+		t.Errorf("denominator reads %q, want %q", got.Denom, want)
+	}
+	if got.Bottom > got.PanelBot || got.PanelOver {
+		t.Errorf("on the wall display the today block ends at %.0f px, below the panel's visible part (%.0f px), or the panel leaves the map (%v)", got.Bottom, got.PanelBot, got.PanelOver)
+	}
+	chromedp.Do(ctx, chromedp.Sleep(700*time.Millisecond)) // the zoom settles
+	screenshot(t, ctx, "panel-today-wall-zh")
+
+	// A screening in grid 9 through the API: the block follows the event.
+	// (Room to record every request from here on, to count refetches.)
+	eval[bool](t, ctx, `performance.setResourceTimingBufferSize(100000), window.noReload = true`)
+	fieldPost(t, api, "/api/screenings", map[string]any{"household_id": household, "outcome": "normal"}, 201)
+	waitJS(t, ctx, "screened today +1", fmt.Sprintf(`document.querySelector('#panel-today .fig-ratio[data-stat="screened_pct"]').dataset.part === '%d'`, cov.Grid.ScreenedToday+1), 10*time.Second)
+	after := eval[shownToday](t, ctx, shownTodayJS)
+	var cov2 struct {
+		Day  string
+		Grid figures
+	}
+	api.get("/api/grids/2/coverage", &cov2)
+	if cov2.Grid.ScreenedToday != cov.Grid.ScreenedToday+1 {
+		t.Fatalf("the API counts %d screened today after the screening, was %d", cov2.Grid.ScreenedToday, cov.Grid.ScreenedToday)
+	}
+	checkToday(t, after, cov2.Day, cov2.Grid)
+	if after.Fetches != got.Fetches {
+		t.Errorf("the block fetched the coverage again (%d requests, were %d) instead of taking the event", after.Fetches, got.Fetches)
+	}
+	if !eval[bool](t, ctx, `window.noReload === true`) {
+		t.Error("the page reloaded")
+	}
+	screenshot(t, ctx, "panel-today-wall-zh-live")
+
+	// Another grid in the panel: its own figures, fetched.
+	var cov9 struct {
+		Day  string
+		Grid figures
+	}
+	api.get("/api/grids/9/coverage", &cov9)
+	eval[bool](t, ctx, `gridmap.select(9), true`)
+	waitJS(t, ctx, "today block of grid 9", `(b => !!b && b.dataset.grid === '9' && b.dataset.state === 'loaded')(document.getElementById('panel-today'))`, 10*time.Second)
+	checkToday(t, eval[shownToday](t, ctx, shownTodayJS), cov9.Day, cov9.Grid)
+	eval[bool](t, ctx, `gridmap.select(2), true`)
+	waitJS(t, ctx, "today block of grid 2 again", `(b => !!b && b.dataset.grid === '2' && b.dataset.state === 'loaded')(document.getElementById('panel-today'))`, 10*time.Second)
+	setLangEN(t, ctx)
+	en := eval[shownToday](t, ctx, shownTodayJS)
+	if want := fmt.Sprintf("%s occupied households (excluding %s vacant/demolished)", thousands(cov2.Grid.Households), thousands(cov2.Grid.Excluded)); en.Denom != want || !strings.HasPrefix(en.Title, "Today") {
+		t.Errorf("English block: title %q, denominator %q, want %q", en.Title, en.Denom, want)
+	}
+	chromedp.Do(ctx, chromedp.Sleep(700*time.Millisecond))
+	screenshot(t, ctx, "panel-today-wall-en")
+
+	// A laptop: the panel stays inside the map and scrolls, never sideways.
+	laptop := newBrowser(t, 1280, 800)
+	login(t, laptop, e.ts.URL, "/#grid=2", "admin", password)
+	waitJS(t, laptop, "today block on the laptop", `(b => b && b.dataset.grid === '2' && b.dataset.state === 'loaded')(document.getElementById('panel-today'))`, 10*time.Second)
+	lt := eval[shownToday](t, laptop, shownTodayJS)
+	checkToday(t, lt, cov2.Day, cov2.Grid)
+	if lt.PanelOver || lt.Wide {
+		t.Errorf("on the laptop the panel leaves the map (%v) or scrolls sideways (%v)", lt.PanelOver, lt.Wide)
+	}
+	chromedp.Do(laptop, chromedp.Sleep(700*time.Millisecond))
+	screenshot(t, laptop, "panel-today-laptop-zh")
+	eval[bool](t, laptop, `(b => (b.scrollTop = b.scrollHeight, true))(document.getElementById('panel-body'))`)
+	screenshot(t, laptop, "panel-today-laptop-zh-end")
+	eval[bool](t, laptop, `document.getElementById('panel-body').scrollTop = 0, true`)
+	setLangEN(t, laptop)
+	if eval[shownToday](t, laptop, shownTodayJS).Wide {
+		t.Error("in English the laptop's panel scrolls sideways")
+	}
+	screenshot(t, laptop, "panel-today-laptop-en")
+
+	// A phone: the bottom sheet scrolls, never sideways.
+	phone := newBrowser(t, 375, 812)
+	if err := chromedp.Do(phone, chromedp.EmulateViewport(375, 812, chromedp.EmulateMobile, chromedp.EmulateTouch)); err != nil {
+		t.Fatal(err)
+	}
+	login(t, phone, e.ts.URL, "/#grid=2", "admin", password)
+	waitJS(t, phone, "today block on the phone", `(b => !!b && b.dataset.grid === '2' && b.dataset.state === 'loaded')(document.getElementById('panel-today'))`, 10*time.Second)
+	if ph := eval[shownToday](t, phone, shownTodayJS); ph.Wide || eval[bool](t, phone, `document.documentElement.scrollWidth > window.innerWidth`) {
+		t.Error("on the phone the panel or the page scrolls sideways")
+	}
+	eval[bool](t, phone, `document.getElementById('panel-today').scrollIntoView(), true`)
+	screenshot(t, phone, "panel-today-phone-zh")
+}

@@ -24,6 +24,7 @@ import { initBuildings, schedule as scheduleBuildings, buildingAt, buildingCount
 import { startLive, volunteerAt, volunteersIn } from './live.js';
 import { initChoropleth, refresh as refreshChoropleth, onCoverage, choroplethState, pickMetric } from './choropleth.js';
 import { initCheckpoints, showCheckpoints, onCheckpointEvent, checkpointCount } from './checkpoints.js';
+import { onTodayCoverage, refreshToday, todayFigures } from './today.js';
 
 const state = {
   focusId: null,
@@ -331,6 +332,7 @@ async function main() {
     focus: (id) => focusGrid(id === null ? null : Number(id)),
     state: () => ({ focusId: state.focusId, selectedId: state.selectedId }),
     checkpoints: () => checkpointCount(),
+    today: () => todayFigures(),
   };
 
   const [config, tree, l1, l2, l3] = await Promise.allSettled([
@@ -365,9 +367,14 @@ async function main() {
       onCounts: updatePanelLive,
       topics: ['positions', 'geofence', 'alerts', 'coverage'],
       onEvent: (msg) => {
-        if (msg.topic === 'coverage') onCoverage(msg.data);
-        else if (msg.topic === 'alerts') onCheckpointEvent(msg);
+        if (msg.topic === 'coverage') {
+          onCoverage(msg.data);
+          onTodayCoverage(msg.data);
+        } else if (msg.topic === 'alerts') onCheckpointEvent(msg);
       },
+      // A snapshot: coverage events before it (while the page loaded, or
+      // in a gap in the stream) may be lost.
+      onSync: refreshToday,
     });
   }
   const n = gm.gridCounts();

@@ -3,7 +3,7 @@
 // map, the nearest volunteers and the actions for a chosen gap, spot
 // checks, and live updates from /ws (coverage figures straight from the
 // events; gaps refetched, debounced, after screening and alert events;
-// checkpoints after checkpoint and alert events).
+// checkpoints after checkpoint and alert events: gapdata.js).
 'use strict';
 
 import { t, setLang, explicitLang, applyI18n, onLangChange } from './i18n.js';
@@ -12,29 +12,22 @@ import { initChrome, showError, renderCrumbs, renderUser, logout, el } from './u
 import * as gm from './map.js';
 import { initBuildings } from './buildings.js';
 import { startLive } from './live.js';
-import { gapModel, KINDS, SOURCE } from './gaps.js';
+import { KINDS } from './gaps.js';
 import { initGapMap, showOnlyActive } from './gapmap.js';
-import { initGapList, setGapModel, setCheckpointsFailed, pickMarker, pick, noteAttempt, selection, openTab } from './gaplist.js';
+import { initGapList, pickMarker, pick, selection, openTab } from './gaplist.js';
+import { initGapData, gapData, applyGaps, refreshCheckpoints, scheduleRefresh, onDone, reshowModel } from './gapdata.js';
 import { initActions } from './actions.js';
 import { initFigures, setFigures, figures } from './figures.js';
 import { initSpotChecks, load as loadSpotChecks } from './spotchecks.js';
 import { canWriteField } from './fieldwrite.js';
 import { forgetScreening } from './households.js';
 
-const REFRESH_MS = 300;
 const TOPICS = ['positions', 'screening', 'coverage', 'alerts'];
 
 const state = {
   id: null,
   user: null,
   detail: null,
-  gaps: null, // the last API answer, kept to take done items out at once
-  checkpoints: null, // the last GET /api/grids/{id}/checkpoints answer
-  model: null,
-  refreshSeq: 0,
-  checkpointSeq: 0,
-  refreshTimer: null,
-  refreshWanted: new Set(), // 'gaps', 'checkpoints': what the timer refetches
   buildings: new Map(), // id -> name, for items that only carry an id
 };
 let map = null;
@@ -67,64 +60,7 @@ function fatalFor(err) {
   return t('err.load');
 }
 
-// ---- gaps --------------------------------------------------------------------
-
-// The model needs the gaps; the checkpoints join it when they arrive.
-function applyModel() {
-  if (!state.gaps) return;
-  state.model = gapModel(state.gaps, state.checkpoints);
-  setGapModel(state.model);
-}
-
-function applyGaps(gaps) {
-  state.gaps = gaps;
-  applyModel();
-  document.body.dataset.gapsLoaded = 'true';
-}
-
-function applyCheckpoints(cps) {
-  state.checkpoints = cps;
-  setCheckpointsFailed(false);
-  applyModel();
-  document.body.dataset.checkpointsVersion = String(Number(document.body.dataset.checkpointsVersion || 0) + 1);
-}
-
-// Refetch the gaps; only the newest request's answer is used, so an
-// answer that started before a write cannot bring a done item back.
-async function refreshGaps() {
-  const seq = ++state.refreshSeq;
-  try {
-    const gaps = await getJSON(`/api/grids/${state.id}/gaps`);
-    if (seq === state.refreshSeq) applyGaps(gaps);
-  } catch (err) {
-    if (seq === state.refreshSeq) showError(err);
-  }
-}
-
-// The same for the checkpoints; fetching: a request already under way.
-async function refreshCheckpoints(fetching = null) {
-  const seq = ++state.checkpointSeq;
-  try {
-    const cps = await (fetching || getJSON(`/api/grids/${state.id}/checkpoints`));
-    if (seq === state.checkpointSeq) applyCheckpoints(cps);
-  } catch (err) {
-    if (seq !== state.checkpointSeq) return;
-    if (!state.checkpoints) setCheckpointsFailed(true);
-    showError(err);
-  }
-}
-
-// Refetch what changed, once a burst of events has passed.
-function scheduleRefresh(what = ['gaps']) {
-  for (const w of what) state.refreshWanted.add(w);
-  window.clearTimeout(state.refreshTimer);
-  state.refreshTimer = window.setTimeout(() => {
-    const wanted = state.refreshWanted;
-    state.refreshWanted = new Set();
-    if (wanted.has('gaps')) refreshGaps();
-    if (wanted.has('checkpoints')) refreshCheckpoints();
-  }, REFRESH_MS);
-}
+// ---- live ------------------------------------------------------------------------
 
 async function refreshFigures() {
   try {
@@ -134,40 +70,6 @@ async function refreshFigures() {
     showError(err);
   }
 }
-
-// A write succeeded: take its item out of the list at once, or for a
-// checkpoint show its new state (the stream's event brings the refetch
-// that confirms it).
-function onDone(item, action, answer) {
-  if (item.kind === 'checkpoints') {
-    const cps = state.checkpoints;
-    if (cps && answer && answer.id === item.id) {
-      state.checkpoints = { ...cps, checkpoints: cps.checkpoints.map((c) => (c.id === answer.id ? answer : c)) };
-      state.checkpointSeq++; // an answer in flight is older than this write
-      applyModel();
-    }
-    // Fevers counted at the gate raise fever alerts.
-    scheduleRefresh(action === 'counts' && answer && answer.fevers !== item.raw.fevers ? ['checkpoints', 'gaps'] : ['checkpoints']);
-    return;
-  }
-  const g = state.gaps;
-  if (!g) return;
-  if (action === 'screen' && answer && answer.screened === false) {
-    noteAttempt(item.householdId, answer.outcome);
-  } else if (item.kind === 'unscreened') {
-    g.unscreened = (g.unscreened || [])
-      .map((b) => (b.building.id === item.buildingId ? { ...b, households: b.households.filter((h) => h.id !== item.householdId) } : b))
-      .filter((b) => b.households.length);
-  } else {
-    const src = SOURCE[item.kind];
-    g[src] = (g[src] || []).filter((x) => x.id !== item.id);
-  }
-  state.refreshSeq++; // an answer in flight is older than this write
-  applyGaps(g);
-  scheduleRefresh();
-}
-
-// ---- live ------------------------------------------------------------------------
 
 function onEvent(msg) {
   const d = msg.data && typeof msg.data === 'object' ? msg.data : {};
@@ -273,6 +175,7 @@ async function main() {
     return;
   }
 
+  initGapData(state.id);
   map = gm.createMap('map', { onClick: () => {} });
   const canWrite = canWriteField(user);
   initFigures(document.getElementById('fig-body'));
@@ -282,9 +185,9 @@ async function main() {
   initBuildings(map, { wanted: () => true, gridName: () => null, covered: () => false, grid: state.id });
   window.gridpage = {
     map,
-    model: () => state.model,
-    gaps: () => state.gaps,
-    checkpoints: () => state.checkpoints,
+    model: () => gapData().model,
+    gaps: () => gapData().gaps,
+    checkpoints: () => gapData().checkpoints,
     figures: () => figures(),
     selection: () => selection(),
     pick: (kind, key, id) => pick(kind, key, id, true),
@@ -320,7 +223,7 @@ async function main() {
     setFigures(coverage.value.grid, { day: coverage.value.day });
     document.body.dataset.figuresLoaded = 'true';
   } else showError(coverage.reason);
-  loadBuildingNames().then(() => state.model && setGapModel(state.model));
+  loadBuildingNames().then(reshowModel);
   refreshCheckpoints(checkpoints); // joins the model when the gaps are in
   if (gaps.status === 'fulfilled') applyGaps(gaps.value);
   else {

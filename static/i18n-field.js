@@ -187,6 +187,8 @@ export const fieldDict = {
 
     'panel.workbench': '网格工作台',
     'panel.coverage': '覆盖情况',
+    'today.title': '今日覆盖',
+    'today.failed': '今日覆盖加载失败',
 
     'hh.title': '住户（今日排查 · 联系党员）',
     'hh.loading': '正在加载住户…',
@@ -382,6 +384,8 @@ export const fieldDict = {
 
     'panel.workbench': 'Grid workbench',
     'panel.coverage': 'Coverage',
+    'today.title': 'Today',
+    'today.failed': 'Today\'s coverage could not be loaded',
 
     'hh.title': 'Households (screened today · contact)',
     'hh.loading': 'Loading households…',

@@ -1,12 +1,12 @@
-// The side panel (a bottom sheet on phones) describing the selected grid.
+// The side panel (a bottom sheet on phones) describing the selected grid:
+// who leads it, today's coverage (today.js), its roll-up counts, its
+// sub-grids.
 'use strict';
 
 import { t, fmtNumber, onLangChange } from './i18n.js';
 import { el } from './ui.js';
-
-// Coverage below this share is flagged (amber, and red below PCT_BAD).
-const PCT_WARN = 90;
-const PCT_BAD = 70;
+import { tone, pctText } from './figview.js';
+import { initToday, todayBlock, showToday } from './today.js';
 
 let state = null; // {id, level, name, code, detail|null, failed, children, onPick}
 let onCloseCb = null;
@@ -21,6 +21,7 @@ export function initPanel(onClose) {
   document.addEventListener('keydown', (ev) => {
     if (ev.key === 'Escape' && !$('panel').hidden) closePanel(true);
   });
+  initToday();
   onLangChange(render);
 }
 
@@ -30,6 +31,7 @@ export function panelOpen() {
 
 export function closePanel(byUser = false) {
   state = null;
+  showToday(null);
   $('panel').hidden = true;
   document.body.classList.remove('panel-open');
   if (byUser && onCloseCb) onCloseCb();
@@ -41,6 +43,7 @@ export function openPanel({ id, level, name, code, children, onPick, live = fals
   state = { id, level, name, code, detail: null, failed: false, children: children || [], onPick, live, liveCount: null };
   $('panel').hidden = false;
   document.body.classList.add('panel-open');
+  showToday(id);
   render();
 }
 
@@ -76,13 +79,6 @@ function pct(part, whole) {
   return (100 * part) / whole;
 }
 
-function tone(p) {
-  if (p === null) return 'none';
-  if (p < PCT_BAD) return 'bad';
-  if (p < PCT_WARN) return 'warn';
-  return 'ok';
-}
-
 function fmtArea(m2) {
   if (typeof m2 !== 'number' || !(m2 > 0)) return null;
   if (m2 >= 100000) return t('unit.km2', { n: fmtNumber(m2 / 1e6, 2) });
@@ -102,7 +98,6 @@ function row(key, value, extraClass) {
 function ratioRow(key, part, whole) {
   const p = pct(part, whole);
   const k = tone(p);
-  const pctText = p === null ? t('panel.pctNone') : `${fmtNumber(p, p >= 99.95 || p === 0 ? 0 : 1)}%`;
   return el(
     'div',
     { class: `stat ratio tone-${k}`, dataset: { stat: key, tone: k } },
@@ -111,7 +106,7 @@ function ratioRow(key, part, whole) {
       'dd',
       {},
       el('span', { class: 'ratio-nums' }, `${fmtNumber(part)} / ${fmtNumber(whole)}`),
-      el('span', { class: 'pct' }, pctText)
+      el('span', { class: 'pct' }, pctText(p))
     ),
     el(
       'div',
@@ -183,7 +178,8 @@ function render() {
     row('residents', fmtNumber(c.residents ?? 0), 'big')
   );
 
-  const parts = [people];
+  // Today's coverage first: on the command centre's wall nobody scrolls.
+  const parts = [people, todayBlock()];
   if (p.level === 3) {
     // The grid leader's page: gaps, figures and actions for this grid.
     parts.push(

@@ -1,0 +1,127 @@
+// The data behind the grid page's gap list and gap map: the grid's gaps
+// (GET /api/grids/{id}/gaps) and gate checkpoints (…/checkpoints), joined
+// into one model for gaplist.js. Both are refetched once a burst of stream
+// events has passed, the newest request's answer winning; a write done
+// through the page takes effect at once, before its event confirms it.
+'use strict';
+
+import { getJSON } from './api.js';
+import { showError } from './ui.js';
+import { gapModel, SOURCE } from './gaps.js';
+import { setGapModel, setCheckpointsFailed, noteAttempt } from './gaplist.js';
+
+const REFRESH_MS = 300;
+
+let grid = null;
+const state = {
+  gaps: null, // the last API answer, kept to take done items out at once
+  checkpoints: null, // the last GET /api/grids/{id}/checkpoints answer
+  model: null,
+  refreshSeq: 0,
+  checkpointSeq: 0,
+  refreshTimer: null,
+  refreshWanted: new Set(), // 'gaps', 'checkpoints': what the timer refetches
+};
+
+export function initGapData(id) {
+  grid = id;
+}
+
+// What the page holds, for tests and debugging.
+export function gapData() {
+  return { gaps: state.gaps, checkpoints: state.checkpoints, model: state.model };
+}
+
+// Show the model again (building names it lists by have arrived).
+export function reshowModel() {
+  if (state.model) setGapModel(state.model);
+}
+
+// The model needs the gaps; the checkpoints join it when they arrive.
+function applyModel() {
+  if (!state.gaps) return;
+  state.model = gapModel(state.gaps, state.checkpoints);
+  setGapModel(state.model);
+}
+
+export function applyGaps(gaps) {
+  state.gaps = gaps;
+  applyModel();
+  document.body.dataset.gapsLoaded = 'true';
+}
+
+function applyCheckpoints(cps) {
+  state.checkpoints = cps;
+  setCheckpointsFailed(false);
+  applyModel();
+  document.body.dataset.checkpointsVersion = String(Number(document.body.dataset.checkpointsVersion || 0) + 1);
+}
+
+// Refetch the gaps; only the newest request's answer is used, so an
+// answer that started before a write cannot bring a done item back.
+async function refreshGaps() {
+  const seq = ++state.refreshSeq;
+  try {
+    const gaps = await getJSON(`/api/grids/${grid}/gaps`);
+    if (seq === state.refreshSeq) applyGaps(gaps);
+  } catch (err) {
+    if (seq === state.refreshSeq) showError(err);
+  }
+}
+
+// The same for the checkpoints; fetching: a request already under way.
+export async function refreshCheckpoints(fetching = null) {
+  const seq = ++state.checkpointSeq;
+  try {
+    const cps = await (fetching || getJSON(`/api/grids/${grid}/checkpoints`));
+    if (seq === state.checkpointSeq) applyCheckpoints(cps);
+  } catch (err) {
+    if (seq !== state.checkpointSeq) return;
+    if (!state.checkpoints) setCheckpointsFailed(true);
+    showError(err);
+  }
+}
+
+// Refetch what changed, once a burst of events has passed.
+export function scheduleRefresh(what = ['gaps']) {
+  for (const w of what) state.refreshWanted.add(w);
+  window.clearTimeout(state.refreshTimer);
+  state.refreshTimer = window.setTimeout(() => {
+    const wanted = state.refreshWanted;
+    state.refreshWanted = new Set();
+    if (wanted.has('gaps')) refreshGaps();
+    if (wanted.has('checkpoints')) refreshCheckpoints();
+  }, REFRESH_MS);
+}
+
+// A write succeeded: take its item out of the list at once, or for a
+// checkpoint show its new state (the stream's event brings the refetch
+// that confirms it).
+export function onDone(item, action, answer) {
+  if (item.kind === 'checkpoints') {
+    const cps = state.checkpoints;
+    if (cps && answer && answer.id === item.id) {
+      state.checkpoints = { ...cps, checkpoints: cps.checkpoints.map((c) => (c.id === answer.id ? answer : c)) };
+      state.checkpointSeq++; // an answer in flight is older than this write
+      applyModel();
+    }
+    // Fevers counted at the gate raise fever alerts.
+    scheduleRefresh(action === 'counts' && answer && answer.fevers !== item.raw.fevers ? ['checkpoints', 'gaps'] : ['checkpoints']);
+    return;
+  }
+  const g = state.gaps;
+  if (!g) return;
+  if (action === 'screen' && answer && answer.screened === false) {
+    noteAttempt(item.householdId, answer.outcome);
+  } else if (item.kind === 'unscreened') {
+    g.unscreened = (g.unscreened || [])
+      .map((b) => (b.building.id === item.buildingId ? { ...b, households: b.households.filter((h) => h.id !== item.householdId) } : b))
+      .filter((b) => b.households.length);
+  } else {
+    const src = SOURCE[item.kind];
+    g[src] = (g[src] || []).filter((x) => x.id !== item.id);
+  }
+  state.refreshSeq++; // an answer in flight is older than this write
+  applyGaps(g);
+  scheduleRefresh();
+}
