@@ -117,15 +117,9 @@ func resolveHouseholds(ctx context.Context, tx pgx.Tx, rows []int, refs []Househ
 	var row int
 	var gn, bn, grid, building, household int64
 	_, err = pgx.ForEachRow(q, []any{&row, &gn, &grid, &bn, &building, &household}, func() error {
-		switch {
-		case gn == 0:
-			errs = append(errs, RowError{row, "grid", "no compound grid of yours has this name"})
-		case gn > 1:
-			errs = append(errs, RowError{row, "grid", "several compound grids have this name; import from a community's account"})
-		case bn == 0:
-			errs = append(errs, RowError{row, "building", "no building of this name in the grid"})
-		case bn > 1:
-			errs = append(errs, RowError{row, "building", "several buildings of this name in the grid"})
+		switch e := placeError(row, gn, bn); {
+		case e != nil:
+			errs = append(errs, *e)
 		case household == 0:
 			errs = append(errs, RowError{row, "room", "no household with this unit and room in the building"})
 		default:
@@ -134,6 +128,22 @@ func resolveHouseholds(ctx context.Context, tx pgx.Tx, rows []int, refs []Househ
 		return nil
 	})
 	return out, errs, err
+}
+
+// placeError is the error of a row whose grid name matched gn compound
+// grids and whose building name bn buildings in it; nil when both are one.
+func placeError(row int, gn, bn int64) *RowError {
+	switch {
+	case gn == 0:
+		return &RowError{row, "grid", "no compound grid of yours has this name"}
+	case gn > 1:
+		return &RowError{row, "grid", "several compound grids have this name; import from a community's account"}
+	case bn == 0:
+		return &RowError{row, "building", "no building of this name in the grid"}
+	case bn > 1:
+		return &RowError{row, "building", "several buildings of this name in the grid"}
+	}
+	return nil
 }
 
 // resolvePeople finds each (name, phone) among people, party members only
@@ -299,16 +309,9 @@ func importHeads(ctx context.Context, tx pgx.Tx, in []ImportHead, scope []int64)
 	var row int
 	var gn, bn, id int64
 	if _, err := pgx.ForEachRow(q, []any{&row, &gn, &bn, &id}, func() error {
-		switch {
-		case gn == 0:
-			errs = append(errs, RowError{row, "grid", "no compound grid of yours has this name"})
-		case gn > 1:
-			errs = append(errs, RowError{row, "grid", "several compound grids have this name; import from a community's account"})
-		case bn == 0:
-			errs = append(errs, RowError{row, "building", "no building of this name in the grid"})
-		case bn > 1:
-			errs = append(errs, RowError{row, "building", "several buildings of this name in the grid"})
-		default:
+		if e := placeError(row, gn, bn); e != nil {
+			errs = append(errs, *e)
+		} else {
 			building[row] = id
 		}
 		return nil
