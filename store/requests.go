@@ -1,0 +1,130 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/gridmap/gridmap/coverage"
+)
+
+// RequestInput is a call to the 24-hour hotline.
+type RequestInput struct {
+	BuildingID     int64
+	Category, Body string
+	Caller, Phone  string
+	ReceivedAt     time.Time
+}
+
+// Request is a resident's request, routed to its building's grid.
+type Request struct {
+	ID         int64      `json:"id"`
+	BuildingID int64      `json:"building_id"`
+	Building   string     `json:"building"`
+	Grid       int64      `json:"grid"`
+	Category   string     `json:"category"`
+	Body       string     `json:"body"`
+	Caller     *string    `json:"caller"`
+	Phone      *string    `json:"phone"`
+	ReceivedAt time.Time  `json:"received_at"`
+	ClosedAt   *time.Time `json:"closed_at"`
+	Resolution *string    `json:"resolution"`
+}
+
+const requestColumns = `q.id, q.building_id, b.name, q.grid_id, q.category, q.body, q.caller, q.phone, q.received_at, q.closed_at, q.resolution`
+
+func scanRequest(row pgx.Row) (Request, error) {
+	var q Request
+	err := row.Scan(&q.ID, &q.BuildingID, &q.Building, &q.Grid, &q.Category, &q.Body, &q.Caller, &q.Phone, &q.ReceivedAt, &q.ClosedAt, &q.Resolution)
+	return q, err
+}
+
+func requestEvent(q Request) LiveEvent {
+	return event("alerts", q.Grid, map[string]any{"kind": "request", "id": q.ID, "open": q.ClosedAt == nil,
+		"building_id": q.BuildingID, "category": q.Category})
+}
+
+// OpenRequest records a hotline request at a building, routed to the
+// building's grid.
+func (s *Store) OpenRequest(ctx context.Context, a Actor, clientID string, in RequestInput) (WriteResult, error) {
+	return s.fieldWrite(ctx, a, clientID, "request", created, func(tx pgx.Tx) (any, Change, error) {
+		var grid int64
+		err := tx.QueryRow(ctx, `SELECT grid_id FROM buildings WHERE id = $1`, in.BuildingID).Scan(&grid)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil, Change{}, fieldErr(http.StatusBadRequest, "building_id", "no building has this id")
+		}
+		if err != nil {
+			return nil, Change{}, err
+		}
+		var id int64
+		if err := tx.QueryRow(ctx, `
+			INSERT INTO requests (building_id, grid_id, category, body, caller, phone, received_at)
+			VALUES ($1, $2, $3, $4, NULLIF($5, ''), NULLIF($6, ''), $7) RETURNING id`,
+			in.BuildingID, grid, in.Category, in.Body, in.Caller, in.Phone, in.ReceivedAt).Scan(&id); err != nil {
+			return nil, Change{}, err
+		}
+		q, err := scanRequest(tx.QueryRow(ctx, `SELECT `+requestColumns+` FROM requests q JOIN buildings b ON b.id = q.building_id WHERE q.id = $1`, id))
+		if err != nil {
+			return nil, Change{}, err
+		}
+		if err := audit(ctx, tx, a, "open request", "request", id, nil, q); err != nil {
+			return nil, Change{}, err
+		}
+		return q, Change{Grid: grid, Delta: coverage.Tally{OpenRequests: 1}, Events: []LiveEvent{requestEvent(q)}}, nil
+	})
+}
+
+// RequestGrid returns the grid a request is routed to.
+func (s *Store) RequestGrid(ctx context.Context, id int64) (int64, error) {
+	return s.gridOf(ctx, "request", id, `SELECT grid_id FROM requests WHERE id = $1`)
+}
+
+// CloseRequest closes an open request.
+func (s *Store) CloseRequest(ctx context.Context, a Actor, clientID string, id int64, resolution string) (WriteResult, error) {
+	return s.fieldWrite(ctx, a, clientID, "close request", changed, func(tx pgx.Tx) (any, Change, error) {
+		q, err := scanRequest(tx.QueryRow(ctx, `SELECT `+requestColumns+` FROM requests q JOIN buildings b ON b.id = q.building_id WHERE q.id = $1 FOR UPDATE OF q`, id))
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil, Change{}, ErrNotFound
+		}
+		if err != nil {
+			return nil, Change{}, err
+		}
+		if q.ClosedAt != nil {
+			return q, Change{Grid: q.Grid}, nil // closed already (by someone else): nothing changes
+		}
+		before := q
+		q, err = scanRequest(tx.QueryRow(ctx, `
+			WITH u AS (UPDATE requests SET closed_at = now(), resolution = NULLIF($2, '') WHERE id = $1 RETURNING *)
+			SELECT `+requestColumns+` FROM u q JOIN buildings b ON b.id = q.building_id`, id, resolution))
+		if err != nil {
+			return nil, Change{}, err
+		}
+		if err := audit(ctx, tx, a, "close request", "request", id, before, q); err != nil {
+			return nil, Change{}, err
+		}
+		return q, Change{Grid: q.Grid, Delta: coverage.Tally{OpenRequests: -1}, Events: []LiveEvent{requestEvent(q)}}, nil
+	})
+}
+
+// Requests lists the hotline requests of the compound grids given, newest
+// first: open ones only, or all received since.
+func (s *Store) Requests(ctx context.Context, leaves []int64, openOnly bool, since time.Time) ([]Request, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+requestColumns+` FROM requests q JOIN buildings b ON b.id = q.building_id
+		WHERE q.grid_id = ANY($1) AND (q.closed_at IS NULL OR (NOT $2 AND q.received_at >= $3))
+		ORDER BY q.received_at DESC, q.id DESC LIMIT 5000`, leaves, openOnly, since)
+	if err != nil {
+		return nil, fmt.Errorf("store: requests: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Request, error) { return scanRequest(row) })
+	if err != nil {
+		return nil, fmt.Errorf("store: requests: %w", err)
+	}
+	if out == nil {
+		out = []Request{}
+	}
+	return out, nil
+}
