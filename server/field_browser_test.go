@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -960,4 +962,169 @@ func TestFieldBrowserPanelCoverage(t *testing.T) {
 	}
 	eval[bool](t, phone, `document.getElementById('panel-today').scrollIntoView(), true`)
 	screenshot(t, phone, "panel-today-phone-zh")
+}
+
+// openRecords opens a tab of the grid page's records card and waits for
+// its list (the import tab has none).
+func openRecords(t *testing.T, ctx context.Context, tab string) {
+	t.Helper()
+	eval[bool](t, ctx, fmt.Sprintf(`gridpage.openRecords('%s'), true`, tab))
+	if tab != "import" {
+		waitJS(t, ctx, tab+" loaded", fmt.Sprintf(`document.getElementById('rec-%s').dataset.state === 'loaded'`, tab), 10*time.Second)
+	}
+	eval[bool](t, ctx, `document.getElementById('records').scrollIntoView(), true`)
+}
+
+// csvFile writes a CSV file for the page to upload.
+func csvFile(t *testing.T, name string, rows [][]string) string {
+	t.Helper()
+	var b strings.Builder
+	for _, r := range rows {
+		b.WriteString(strings.Join(r, ",") + "\n")
+	}
+	path := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// uploadThroughPage chooses a file in the import tab and uploads it.
+func uploadThroughPage(t *testing.T, ctx context.Context, kind, path string) {
+	t.Helper()
+	eval[bool](t, ctx, fmt.Sprintf(`(s => (s.value = '%s', s.dispatchEvent(new Event('change')), true))(document.getElementById('imp-kind'))`, kind))
+	if err := chromedp.Do(ctx, chromedp.SetUploadFiles(chromedp.CSS("#imp-file"), []string{path})); err != nil {
+		t.Fatal(err)
+	}
+	waitJS(t, ctx, "file chosen", `!document.getElementById('imp-upload').disabled`, 5*time.Second)
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("imp-upload"))); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// importRow is a row at fault as the page's error table shows it.
+type importRow struct {
+	Row, Column, Label, Problem string
+}
+
+const importRowsJS = `[...document.querySelectorAll('#imp-errors tbody tr')].map(tr => ({row: tr.dataset.row, column: tr.dataset.column,
+	label: tr.querySelector('.imp-col').textContent, problem: tr.querySelector('.imp-msg').textContent}))`
+
+// TestFieldBrowserImport: the grid-9 leader uploads a CSV screening two
+// unscreened households through the page: "imported 2" shows and both
+// leave the unscreened list without a reload. A CSV with a row naming an
+// unknown building is refused: the page lists that row and column, says
+// nothing was imported, and nothing was.
+func TestFieldBrowserImport(t *testing.T) {
+	e := newEnv(t, server.Config{TileURL: "", DefaultLang: "zh-CN"})
+	api := e.client(t, "leader-api", auth.GridLeader, 9)
+	var gaps gapsAnswer
+	api.get("/api/grids/9/gaps", &gaps)
+	ids := households(gaps.Unscreened)
+	if len(ids) < 3 {
+		t.Fatalf("grid 9 has %d unscreened households, want 3", len(ids))
+	}
+	type household struct{ grid, building, unit, room string }
+	address := func(id int64) household {
+		var h household
+		err := e.conn.QueryRow(context.Background(), `SELECT g.name, b.name, h.unit, h.room FROM households h
+			JOIN buildings b ON b.id = h.building_id JOIN current_grids g ON g.id = b.grid_id WHERE h.id = $1 AND h.status = 'occupied'`, id).
+			Scan(&h.grid, &h.building, &h.unit, &h.room)
+		if err != nil {
+			t.Fatalf("household %d: %v", id, err)
+		}
+		return h
+	}
+	header := []string{"网格", "楼栋", "单元", "房号", "排查结果"}
+	a, b, c := address(ids[0]), address(ids[1]), address(ids[2])
+	good := csvFile(t, "排查-1.csv", [][]string{header,
+		{a.grid, a.building, a.unit, a.room, "正常"},
+		{b.grid, b.building, b.unit, b.room, "正常"}})
+
+	_, password := e.account(t, "leader", auth.GridLeader, 9, 0)
+	ctx := openGridPageAs(t, e, "leader", password, 1280, 860, false)
+	waitJS(t, ctx, "stream", `document.body.dataset.live === 'live'`, 10*time.Second)
+	eval[bool](t, ctx, `window.noReload = true`)
+	listed := func(id int64) string {
+		return fmt.Sprintf(`!!document.querySelector('#gap-panel .gap-item[data-kind="unscreened"][data-id="%d"]')`, id)
+	}
+	for _, id := range ids[:3] {
+		if !eval[bool](t, ctx, listed(id)) {
+			t.Fatalf("household %d is not listed unscreened before the import", id)
+		}
+	}
+	openRecords(t, ctx, "import")
+	hint := eval[string](t, ctx, `document.getElementById('imp-cols').textContent`)
+	for _, col := range []string{"网格", "楼栋", "单元", "房号", "排查结果", "体温"} {
+		if !strings.Contains(hint, col) {
+			t.Errorf("the column hint %q does not name %s", hint, col)
+		}
+	}
+	uploadThroughPage(t, ctx, "screenings", good)
+	waitJS(t, ctx, "imported", `(p => !!p && p.dataset.imported === '2')(document.querySelector('#rec-import .imp-ok'))`, 15*time.Second)
+	if msg := eval[string](t, ctx, `document.querySelector('#rec-import .imp-ok').textContent`); !strings.Contains(msg, "已导入 2 行") {
+		t.Errorf("after the import the page says %q", msg)
+	}
+	for _, id := range ids[:2] {
+		waitJS(t, ctx, fmt.Sprintf("household %d leaves the unscreened list", id), "!"+listed(id), 10*time.Second)
+	}
+	if !eval[bool](t, ctx, listed(ids[2])) {
+		t.Errorf("household %d, not in the file, left the unscreened list", ids[2])
+	}
+	api.get("/api/grids/9/gaps", &gaps)
+	if left := households(gaps.Unscreened); slices.Contains(left, ids[0]) || slices.Contains(left, ids[1]) {
+		t.Errorf("the API still lists households %d and %d unscreened", ids[0], ids[1])
+	}
+	screenshot(t, ctx, "import-laptop-zh-ok")
+
+	// One bad row refuses the file: row 3 names a building grid 9 lacks.
+	bad := csvFile(t, "排查-2.csv", [][]string{header,
+		{c.grid, c.building, c.unit, c.room, "正常"},
+		{c.grid, "不存在的楼", "1单元", "101", "正常"}})
+	uploadThroughPage(t, ctx, "screenings", bad)
+	waitJS(t, ctx, "error table", `!!document.querySelector('#imp-errors tbody tr')`, 15*time.Second)
+	rows := eval[[]importRow](t, ctx, importRowsJS)
+	if len(rows) != 1 || rows[0].Row != "3" || rows[0].Column != "building" || rows[0].Label != "楼栋" || rows[0].Problem == "" {
+		t.Errorf("error table lists %+v, want row 3, column building (楼栋) with a problem", rows)
+	}
+	if head := eval[string](t, ctx, `document.querySelector('.imp-refused-head').textContent`); !strings.Contains(head, "没有导入任何数据") {
+		t.Errorf("refusal reads %q", head)
+	}
+	if n := scalar[int64](t, e, `SELECT count(*) FROM screenings WHERE household_id = $1`, ids[2]); n != 0 {
+		t.Errorf("household %d of the refused file's good row has %d screenings stored", ids[2], n)
+	}
+	if n := scalar[int64](t, e, `SELECT count(*) FROM screenings WHERE household_id = ANY($1)`, ids[:2]); n != 2 {
+		t.Errorf("the first file's households have %d screenings, want 2", n)
+	}
+	if !eval[bool](t, ctx, listed(ids[2])) {
+		t.Errorf("household %d left the unscreened list after a refused import", ids[2])
+	}
+	if !eval[bool](t, ctx, `window.noReload === true`) {
+		t.Error("the page reloaded")
+	}
+	eval[bool](t, ctx, `document.getElementById('rec-import').scrollIntoView(), true`)
+	screenshot(t, ctx, "import-laptop-zh-refused")
+	setLangEN(t, ctx)
+	if got := eval[[]importRow](t, ctx, importRowsJS); len(got) != 1 || got[0].Label != "building" {
+		t.Errorf("English error table lists %+v", got)
+	}
+	screenshot(t, ctx, "import-laptop-en-refused")
+
+	// A phone: the form and the refusal fit the width.
+	phone := openGridPageAs(t, e, "leader", password, 375, 812, true)
+	openRecords(t, phone, "import")
+	uploadThroughPage(t, phone, "screenings", bad)
+	waitJS(t, phone, "error table on the phone", `!!document.querySelector('#imp-errors tbody tr')`, 15*time.Second)
+	if eval[bool](t, phone, `document.documentElement.scrollWidth > window.innerWidth`) {
+		t.Errorf("the phone page is %d px wide", eval[int](t, phone, `document.documentElement.scrollWidth`))
+	}
+	eval[bool](t, phone, `document.getElementById('records').scrollIntoView(), true`)
+	screenshot(t, phone, "import-phone-zh")
+	eval[bool](t, phone, `document.querySelector('.imp-refused').scrollIntoView(), true`)
+	screenshot(t, phone, "import-phone-zh-refused")
+	setLangEN(t, phone)
+	eval[bool](t, phone, `document.getElementById('records').scrollIntoView(), true`)
+	screenshot(t, phone, "import-phone-en")
+	eval[bool](t, phone, `document.querySelector('.imp-refused').scrollIntoView(), true`)
+	screenshot(t, phone, "import-phone-en-refused")
 }

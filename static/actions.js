@@ -139,14 +139,17 @@ function actionFor(item) {
   }
 }
 
-function actionForms(item) {
+// The forms of an item; done(item, action, answer) follows a saved write.
+// The ledger and the request list (records.js) show the visit and close
+// forms of their entries with a done of their own.
+export function formsFor(item, done = opts.onDone) {
   const list = actionsFor(item);
   if (!list.length) return null;
   if (!opts.canWrite) return el('p', { class: 'muted act-readonly' }, t('act.readOnly'));
-  return list.map((a) => actionForm(item, a));
+  return list.map((a) => actionForm(item, a, done));
 }
 
-function actionForm(item, a) {
+function actionForm(item, a, done) {
   const status = el('div', { class: 'act-status', role: 'status' });
   const submit = el('button', { type: 'submit', class: `${a.secondary ? 'btn-secondary' : 'btn-primary'} act-submit` }, t(a.submitKey));
   const form = el('form', { class: `act-form act-${a.name}`, dataset: { action: a.name } }, a.fields(), el('div', { class: 'act-row' }, submit, status));
@@ -175,7 +178,7 @@ function actionForm(item, a) {
         submit.textContent = t(a.submitKey);
         submit.disabled = false;
       }
-      opts.onDone(item, a.name, answer);
+      done(item, a.name, answer);
     } catch (err) {
       form.dataset.state = 'failed';
       status.className = 'act-status act-error';
@@ -253,7 +256,7 @@ function nearestList(item) {
 // The detail block under a selected list item: its forms and the nearest
 // volunteers.
 export function detailFor(item) {
-  return el('div', { class: 'gap-detail', dataset: { kind: item.kind, id: String(item.id) } }, actionForms(item), nearestList(item));
+  return el('div', { class: 'gap-detail', dataset: { kind: item.kind, id: String(item.id) } }, formsFor(item), nearestList(item));
 }
 
 // Nothing selected: abort the lookup, remove the lines.

@@ -11,7 +11,7 @@ import { t } from './i18n.js';
 // ApiError carries what the error bar shows. message() is computed at display
 // time so it follows the current language.
 export class ApiError extends Error {
-  constructor({ status = 0, serverMessage = '', requestId = '', field = '', retryAfter = null, kind = 'http', url = '' }) {
+  constructor({ status = 0, serverMessage = '', requestId = '', field = '', retryAfter = null, kind = 'http', url = '', data = null }) {
     super(serverMessage || kind);
     this.name = 'ApiError';
     this.status = status;
@@ -21,6 +21,7 @@ export class ApiError extends Error {
     this.retryAfter = retryAfter; // seconds from a Retry-After header, or null
     this.kind = kind; // 'http' | 'network' | 'json'
     this.url = url;
+    this.data = data; // the parsed error answer, e.g. an import's rows at fault
   }
 
   describe() {
@@ -84,9 +85,13 @@ function retryAfterSeconds(res) {
 // with the server's `error` and `field`; an aborted request rethrows the
 // AbortError untouched. With loginOn401 (the default) a 401 sends the page to
 // the login page and the returned promise never settles. A 204 gives null.
-export async function request(url, { method = 'GET', body, signal, loginOn401 = true } = {}) {
+// raw (a Blob or File) is sent as the body as it is, with Content-Type type.
+export async function request(url, { method = 'GET', body, raw, type, signal, loginOn401 = true } = {}) {
   const init = { method, headers: { Accept: 'application/json' }, credentials: 'same-origin', signal };
-  if (body !== undefined) {
+  if (raw !== undefined) {
+    init.headers['Content-Type'] = type;
+    init.body = raw;
+  } else if (body !== undefined) {
     init.headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);
   }
@@ -119,6 +124,7 @@ export async function request(url, { method = 'GET', body, signal, loginOn401 = 
       field: str('field'),
       retryAfter: res.status === 429 || res.status === 503 ? retryAfterSeconds(res) : null,
       url,
+      data: data && typeof data === 'object' ? data : null,
     });
   }
   if (parseFailed) throw new ApiError({ kind: 'json', status: res.status, url });

@@ -1,8 +1,9 @@
 // Idempotent field writes (docs/FIELD.md): every intended write carries a
 // client id made once and reused when the same write is retried, so a
-// retry after a lost answer is stored once. A Write object is one intended
-// write: send() may be called again (the retry button) and sends the same
-// client id; a new intention needs a new Write.
+// retry after a lost answer is stored once. A Write (a JSON body) or an
+// Upload (a file) is one intended write: send() may be called again (the
+// retry button) and sends the same client id; a new intention needs a new
+// one.
 'use strict';
 
 import { request, ApiError } from './api.js';
@@ -36,6 +37,21 @@ function retryable(err) {
 
 const AUTO_RETRIES = 2;
 
+// Run send, retrying a retryable failure a couple of times, after
+// Retry-After when the server gave one; then the error is thrown and the
+// caller may offer a retry button.
+async function withRetries(send) {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await send();
+    } catch (err) {
+      if (!retryable(err) || attempt >= AUTO_RETRIES) throw err;
+      const wait = err.retryAfter !== null && err.retryAfter !== undefined ? err.retryAfter * 1000 : 600 * 2 ** attempt;
+      await new Promise((r) => window.setTimeout(r, Math.min(wait, 5000)));
+    }
+  }
+}
+
 export class Write {
   constructor(method, url, body) {
     this.method = method;
@@ -45,22 +61,33 @@ export class Write {
     this.done = false;
   }
 
-  // Send (or send again) with the same client id. A retryable failure is
-  // retried a couple of times, after Retry-After when the server gave one;
-  // then the error is thrown and the caller may offer a retry button.
+  // Send (or send again) with the same client id.
   async send() {
     const body = { ...this.body, client_id: this.clientId };
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const res = await request(this.url, { method: this.method, body });
-        this.done = true;
-        return res;
-      } catch (err) {
-        if (!retryable(err) || attempt >= AUTO_RETRIES) throw err;
-        const wait = err.retryAfter !== null && err.retryAfter !== undefined ? err.retryAfter * 1000 : 600 * 2 ** attempt;
-        await new Promise((r) => window.setTimeout(r, Math.min(wait, 5000)));
-      }
-    }
+    const res = await withRetries(() => request(this.url, { method: this.method, body }));
+    this.done = true;
+    return res;
+  }
+}
+
+// Upload is one intended upload of a file as the raw request body (an
+// import, docs/FIELD.md): its client id goes in the query, made once per
+// chosen file and kind and reused when the same upload is sent again.
+export class Upload {
+  constructor(url, file, type) {
+    this.url = url;
+    this.file = file;
+    this.type = type;
+    this.clientId = newClientId();
+    this.done = false;
+  }
+
+  async send() {
+    const sep = this.url.includes('?') ? '&' : '?';
+    const url = `${this.url}${sep}client_id=${encodeURIComponent(this.clientId)}`;
+    const res = await withRetries(() => request(url, { method: 'POST', raw: this.file, type: this.type }));
+    this.done = true;
+    return res;
   }
 }
 

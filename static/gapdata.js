@@ -1,8 +1,9 @@
 // The data behind the grid page's gap list and gap map: the grid's gaps
 // (GET /api/grids/{id}/gaps) and gate checkpoints (…/checkpoints), joined
 // into one model for gaplist.js. Both are refetched once a burst of stream
-// events has passed, the newest request's answer winning; a write done
-// through the page takes effect at once, before its event confirms it.
+// events has passed, the newest request's answer winning (and so are the
+// lists of records.js, which add themselves); a write done through the
+// page takes effect at once, before its event confirms it.
 'use strict';
 
 import { getJSON } from './api.js';
@@ -82,15 +83,29 @@ export async function refreshCheckpoints(fetching = null) {
   }
 }
 
-// Refetch what changed, once a burst of events has passed.
+// What scheduleRefresh can refetch, by name: the gaps and checkpoints
+// here, the lists of records.js (ledger, requests, party) once added.
+const refreshers = new Map([
+  ['gaps', refreshGaps],
+  ['checkpoints', () => refreshCheckpoints()],
+]);
+
+export function addRefresher(name, fn) {
+  refreshers.set(name, fn);
+}
+
+// Refetch what changed, once a burst of events has passed. Names nothing
+// refetches (a list not on the page) are ignored.
 export function scheduleRefresh(what = ['gaps']) {
   for (const w of what) state.refreshWanted.add(w);
   window.clearTimeout(state.refreshTimer);
   state.refreshTimer = window.setTimeout(() => {
     const wanted = state.refreshWanted;
     state.refreshWanted = new Set();
-    if (wanted.has('gaps')) refreshGaps();
-    if (wanted.has('checkpoints')) refreshCheckpoints();
+    for (const w of wanted) {
+      const fn = refreshers.get(w);
+      if (fn) fn();
+    }
   }, REFRESH_MS);
 }
 
@@ -123,5 +138,8 @@ export function onDone(item, action, answer) {
   }
   state.refreshSeq++; // an answer in flight is older than this write
   applyGaps(g);
-  scheduleRefresh();
+  scheduleRefresh(['gaps', ...(ALSO_CHANGES[action] || [])]);
 }
+
+// The lists of records.js that a write on a gap changes too.
+const ALSO_CHANGES = { visit: ['ledger'], close: ['requests'] };

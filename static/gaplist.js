@@ -5,7 +5,8 @@
 // marker opens its tab and scrolls its item into view.
 'use strict';
 
-import { t, fmtNumber, getLang, onLangChange } from './i18n.js';
+import { t, fmtNumber, onLangChange } from './i18n.js';
+import { fmtWhen } from './when.js';
 import { el } from './ui.js';
 import { KINDS, findGroup, findItem } from './gaps.js';
 import * as gmap from './gapmap.js';
@@ -60,15 +61,6 @@ export function setCheckpointsFailed(failed) {
 
 export function noteAttempt(householdId, outcome) {
   attempts.set(householdId, outcome);
-}
-
-function fmtWhen(iso) {
-  if (!iso) return '';
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return String(iso);
-  const today = new Date().toDateString() === d.toDateString();
-  const opt = today ? { hour: '2-digit', minute: '2-digit', hour12: false } : { month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false };
-  return d.toLocaleString(getLang(), opt);
 }
 
 function bname(id, fallback) {

@@ -1,9 +1,11 @@
 // The grid leader's page, /grid/{id}: the grid on the map with its gaps
 // and gate checkpoints, its coverage figures, the gap list in step with the
 // map, the nearest volunteers and the actions for a chosen gap, spot
-// checks, and live updates from /ws (coverage figures straight from the
-// events; gaps refetched, debounced, after screening and alert events;
-// checkpoints after checkpoint and alert events: gapdata.js).
+// checks, the records card (ledger, requests, party points, import:
+// records.js), and live updates from /ws (coverage figures straight from
+// the events; gaps refetched, debounced, after screening and alert events;
+// checkpoints after checkpoint and alert events: gapdata.js; the records'
+// lists after the events that change them).
 'use strict';
 
 import { t, setLang, explicitLang, applyI18n, onLangChange } from './i18n.js';
@@ -20,6 +22,7 @@ import { initActions } from './actions.js';
 import { initFigures, setFigures, figures } from './figures.js';
 import { initSpotChecks, load as loadSpotChecks } from './spotchecks.js';
 import { canWriteField } from './fieldwrite.js';
+import { initRecords, refreshesFor, ALL_RECORDS } from './records.js';
 import { forgetScreening } from './households.js';
 
 const TOPICS = ['positions', 'screening', 'coverage', 'alerts'];
@@ -84,7 +87,7 @@ function onEvent(msg) {
   if (msg.topic === 'screening' || msg.topic === 'alerts') {
     forgetScreening();
     // An alert may come from a checkpoint's fevers.
-    scheduleRefresh(msg.topic === 'alerts' ? ['gaps', 'checkpoints'] : ['gaps']);
+    scheduleRefresh([...(msg.topic === 'alerts' ? ['gaps', 'checkpoints'] : ['gaps']), ...refreshesFor(msg.topic, d.kind)]);
     if (d.kind === 'spot_check') loadSpotChecks();
   }
 }
@@ -92,7 +95,7 @@ function onEvent(msg) {
 function onSync({ first }) {
   // A new snapshot after a gap in the stream: events may have been lost.
   if (first) return;
-  scheduleRefresh(['gaps', 'checkpoints']);
+  scheduleRefresh(['gaps', 'checkpoints', ...ALL_RECORDS]);
   refreshFigures();
   loadSpotChecks();
 }
@@ -231,6 +234,7 @@ async function main() {
     document.getElementById('gap-panel').replaceChildren(el('p', { class: 'act-error' }, t('gap.failed')));
   }
   initSpotChecks(document.getElementById('spot-body'), { grid: state.id, canWrite });
+  initRecords(document.getElementById('records-body'), { grid: state.id, canWrite, done: onDone });
   if (user) {
     window.gridpage.live = startLive(map, {
       user,

@@ -1,7 +1,9 @@
 // Strings of the field views: the grid leader's page (/grid/{id}), the
 // choropleth on the map and the household list of a building. Merged into
-// the dictionaries of i18n.js.
+// the dictionaries of i18n.js, with the records card's (i18n-records.js).
 'use strict';
+
+import { recordsDict } from './i18n-records.js';
 
 export const fieldDict = {
   'zh-CN': {
@@ -398,3 +400,5 @@ export const fieldDict = {
     'hh.more': '{n} more',
   },
 };
+
+for (const lang of Object.keys(recordsDict)) Object.assign(fieldDict[lang], recordsDict[lang]);

@@ -1,0 +1,203 @@
+// Import a grid office's spreadsheet (导入表格): pick its kind and an .xlsx
+// or .csv file, which goes up as the raw body of POST /api/import/{kind}
+// (docs/FIELD.md) with a client id made once per chosen file and kind. The
+// answer: rows imported, or the rows at fault with nothing imported, or
+// why the file was refused.
+'use strict';
+
+import { t, fmtNumber, getLang, onLangChange } from './i18n.js';
+import { ApiError } from './api.js';
+import { el } from './ui.js';
+import { Upload } from './fieldwrite.js';
+
+export const IMPORT_KINDS = ['screenings', 'contacts', 'heads', 'vulnerable'];
+const MAX_BYTES = 10 << 20; // the server's limit
+const SHOW_ROWS = 200; // rows at fault listed; the rest counted
+
+// Content types by file name: browsers report a CSV as text/csv, or on
+// Windows as application/vnd.ms-excel, which the server refuses.
+const TYPES = {
+  xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  csv: 'text/csv',
+};
+
+export function contentTypeOf(name) {
+  const m = /\.([a-z0-9]+)$/i.exec(name || '');
+  return (m && TYPES[m[1].toLowerCase()]) || null;
+}
+
+let box = null;
+let canWrite = false;
+let imported = () => {};
+let kind = IMPORT_KINDS[0];
+let upload = null; // the Upload of the chosen file and kind
+let result = null; // {kind: 'ok'|'refused'|'error', ...} of the last upload
+let busy = false;
+let fileInput = null; // kept across redraws: it holds the chosen file
+
+export function initImport(node, { canWrite: cw, done }) {
+  box = node;
+  canWrite = cw;
+  imported = done;
+  onLangChange(renderImport);
+}
+
+function chosenFile() {
+  return fileInput && fileInput.files && fileInput.files[0] ? fileInput.files[0] : null;
+}
+
+// A new intention (another file or kind) gets a new client id; the same
+// one sent again (after a failure) keeps it.
+function uploadFor(file) {
+  if (!upload || upload.file !== file || upload.kind !== kind) {
+    upload = new Upload(`/api/import/${kind}`, file, contentTypeOf(file.name));
+    upload.kind = kind;
+  }
+  return upload;
+}
+
+async function send() {
+  const file = chosenFile();
+  if (!file) result = { state: 'error', message: t('imp.noFile') };
+  else if (!contentTypeOf(file.name)) result = { state: 'error', message: t('imp.badType') };
+  else if (file.size > MAX_BYTES) result = { state: 'error', message: t('imp.tooBig') };
+  if (!file || !contentTypeOf(file.name) || file.size > MAX_BYTES) {
+    renderImport();
+    return;
+  }
+  const u = uploadFor(file);
+  busy = true;
+  result = null;
+  renderImport();
+  try {
+    const answer = await u.send();
+    result = { state: 'ok', kind: u.kind, n: answer.imported };
+    upload = null;
+    fileInput.value = ''; // the next upload is a new file, with a new client id
+    imported(u.kind);
+  } catch (err) {
+    const rows = err instanceof ApiError && err.status === 422 && err.data && Array.isArray(err.data.rows) ? err.data.rows : null;
+    if (rows) result = { state: 'refused', rows };
+    else result = { state: 'error', retry: !(err instanceof ApiError) || err.kind === 'network' || err.status === 429 || err.status >= 500, message: `${t('imp.failed')}${t('err.sep')}${err.describe ? err.describe() : err.message}` };
+  }
+  busy = false;
+  renderImport();
+}
+
+// The columns a file of the chosen kind needs (docs/FIELD.md's table).
+function hint() {
+  const line = (key, label) => {
+    const v = t(`${key}.${kind}`);
+    return v && [el('dt', {}, t(label)), el('dd', {}, v)];
+  };
+  return el('dl', { class: 'imp-cols', id: 'imp-cols' }, line('imp.req', 'imp.required'), line('imp.opt', 'imp.optional'), line('imp.val', 'imp.values'));
+}
+
+// A column the store names in English (grid, building…) in the page's
+// language; a header as the file wrote it stays as it is.
+function columnLabel(c) {
+  if (!c) return '';
+  const key = `imp.col.${c}`;
+  const s = t(key);
+  return s === key ? c : s;
+}
+
+// The store's messages in Chinese where the page knows them.
+function problem(msg) {
+  if (getLang() !== 'zh-CN') return msg;
+  const key = `imp.err.${msg}`;
+  const s = t(key);
+  return s === key ? msg : s;
+}
+
+function refusedTable(rows) {
+  const list = rows.slice().sort((a, b) => a.row - b.row);
+  return el(
+    'div',
+    { class: 'imp-refused', role: 'alert' },
+    el('p', { class: 'imp-refused-head' }, t('imp.refused', { n: fmtNumber(new Set(list.map((r) => r.row)).size) })),
+    el(
+      'div',
+      { class: 'imp-table-wrap' },
+      el(
+        'table',
+        { class: 'imp-table', id: 'imp-errors' },
+        el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, t('imp.row')), el('th', { scope: 'col' }, t('imp.column')), el('th', { scope: 'col' }, t('imp.error')))),
+        el(
+          'tbody',
+          {},
+          list.slice(0, SHOW_ROWS).map((r) =>
+            el(
+              'tr',
+              { dataset: { row: String(r.row), column: r.column || '' } },
+              el('td', { class: 'imp-row' }, String(r.row)),
+              el('td', { class: 'imp-col', title: r.column || '' }, columnLabel(r.column)),
+              el('td', { class: 'imp-msg', title: r.error || '' }, problem(r.error || ''))
+            )
+          )
+        )
+      )
+    ),
+    list.length > SHOW_ROWS && el('p', { class: 'muted' }, t('imp.moreRows', { n: fmtNumber(list.length - SHOW_ROWS) }))
+  );
+}
+
+function resultNode() {
+  if (busy) return el('p', { class: 'act-status', role: 'status' }, t('imp.uploading'));
+  if (!result) return null;
+  switch (result.state) {
+    case 'ok':
+      return el('p', { class: 'imp-ok act-ok', role: 'status', dataset: { imported: String(result.n) } }, t('imp.done', { n: fmtNumber(result.n), kind: t(`imp.kind.${result.kind}`) }));
+    case 'refused':
+      return refusedTable(result.rows);
+    default:
+      return el('p', { class: 'imp-error act-error', role: 'alert' }, result.message);
+  }
+}
+
+export function renderImport() {
+  if (!box) return;
+  if (!canWrite) {
+    box.replaceChildren(el('p', { class: 'muted act-readonly' }, t('imp.readOnly')));
+    return;
+  }
+  if (!fileInput) {
+    fileInput = el('input', { type: 'file', id: 'imp-file', class: 'imp-input', name: 'file', accept: `.xlsx,.csv,${TYPES.xlsx},text/csv` });
+    fileInput.addEventListener('change', () => {
+      result = null;
+      renderImport();
+    });
+  }
+  const select = el(
+    'select',
+    { id: 'imp-kind', name: 'kind' },
+    IMPORT_KINDS.map((k) => el('option', { value: k, selected: k === kind }, t(`imp.kind.${k}`)))
+  );
+  select.addEventListener('change', () => {
+    kind = select.value;
+    result = null;
+    renderImport();
+  });
+  const file = chosenFile();
+  const button = el('button', { type: 'submit', class: 'btn-primary act-submit', id: 'imp-upload', disabled: busy || !file }, t(result && result.retry ? 'act.retry' : 'imp.upload'));
+  const pick = el(
+    'label',
+    { class: 'imp-pick' },
+    fileInput,
+    el('span', { class: 'btn-secondary imp-choose' }, t('imp.choose')),
+    el('span', { class: `imp-name${file ? '' : ' muted'}`, title: file ? file.name : '' }, file ? file.name : t('imp.noneChosen'))
+  );
+  const form = el(
+    'form',
+    { class: 'imp-form', id: 'imp-form' },
+    el('label', { class: 'act-field imp-kind' }, el('span', {}, t('imp.kind')), select),
+    hint(),
+    el('div', { class: 'imp-field' }, el('span', { class: 'imp-label' }, t('imp.file')), el('div', { class: 'imp-send' }, pick, button))
+  );
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    if (!busy) send();
+  });
+  box.replaceChildren(el('p', { class: 'muted imp-hint' }, t('imp.hint')), form, resultNode() || '');
+  box.dataset.state = busy ? 'uploading' : result ? result.state : 'ready';
+}
