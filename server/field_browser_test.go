@@ -1128,3 +1128,193 @@ func TestFieldBrowserImport(t *testing.T) {
 	eval[bool](t, phone, `document.querySelector('.imp-refused').scrollIntoView(), true`)
 	screenshot(t, phone, "import-phone-en-refused")
 }
+
+// ledgerAnswer is GET /api/grids/{id}/vulnerable, as far as the test reads it.
+type ledgerAnswer struct {
+	Residents []ledgerResident
+}
+
+type ledgerResident struct {
+	ID      int64
+	Name    string
+	Overdue bool
+	Visits  []struct {
+		ID     int64
+		Method string
+		Note   *string
+	}
+}
+
+// partyAnswer is GET /api/grids/{id}/party-members.
+type partyAnswer struct {
+	PartyMembers []struct {
+		PersonID int64 `json:"person_id"`
+		Name     string
+		Points   int
+	} `json:"party_members"`
+}
+
+func (a partyAnswer) points(id int64) int {
+	for _, m := range a.PartyMembers {
+		if m.PersonID == id {
+			return m.Points
+		}
+	}
+	return -1
+}
+
+// submitForm fills a form's fields by name and submits it.
+func submitForm(t *testing.T, ctx context.Context, form string, values map[string]string) {
+	t.Helper()
+	v, _ := json.Marshal(values)
+	eval[bool](t, ctx, fmt.Sprintf(`(f => { for (const [k, v] of Object.entries(%s)) f.elements[k].value = v; return true })(document.querySelector('%s'))`, v, form))
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(form+` button[type="submit"]`))); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestFieldBrowserLedger: residents put on the ledger of grid 9 through
+// the API are listed, an overdue one first with how long overdue; a visit
+// recorded through the page shows in its visit log as the API has it; a
+// new resident joins the list from the stream; a hotline request is
+// closed through the page; points awarded through the page raise the
+// member's total as the API has it, and 0 points are refused before
+// anything is sent.
+func TestFieldBrowserLedger(t *testing.T) {
+	e := newEnv(t, server.Config{TileURL: "", DefaultLang: "zh-CN"})
+	api := e.client(t, "leader-api", auth.GridLeader, 9)
+	hh := scalar[int64](t, e, `SELECT min(h.id) FROM households h JOIN buildings b ON b.id = h.building_id WHERE b.grid_id = 9 AND h.status = 'occupied'`)
+	hh2 := scalar[int64](t, e, `SELECT max(h.id) FROM households h JOIN buildings b ON b.id = h.building_id WHERE b.grid_id = 9 AND h.status = 'occupied'`)
+	resident := fieldPost(t, api, "/api/vulnerable", map[string]any{"household_id": hh, "name": "李秀英", "phone": "13800001111", "category": "elderly_alone", "visit_every_days": 7}, 201)
+	late := fieldPost(t, api, "/api/vulnerable", map[string]any{"household_id": hh2, "name": "赵建国", "category": "chronic_illness", "visit_every_days": 7}, 201)
+	// Entered ten days ago and never visited: three days overdue.
+	if _, err := e.conn.Exec(context.Background(), `UPDATE vulnerable_residents SET since = now() - interval '10 days' WHERE id = $1`, late); err != nil {
+		t.Fatal(err)
+	}
+	building := scalar[int64](t, e, `SELECT min(id) FROM buildings WHERE grid_id = 9`)
+	request := fieldPost(t, api, "/api/requests", map[string]any{"building_id": building, "category": "supplies", "body": "独居老人需要代购药品和米面", "caller": "王女士", "phone": "13900002222"}, 201)
+
+	_, password := e.account(t, "leader", auth.GridLeader, 9, 0)
+	ctx := openGridPageAs(t, e, "leader", password, 1280, 860, false)
+	waitJS(t, ctx, "stream", `document.body.dataset.live === 'live'`, 10*time.Second)
+	openRecords(t, ctx, "ledger")
+	item := func(id int64) string { return fmt.Sprintf(`#ledger-list .rec-item[data-resident-id="%d"]`, id) }
+	order := eval[[]string](t, ctx, `[...document.querySelectorAll('#ledger-list .rec-item')].map(li => li.dataset.residentId + '|' + li.dataset.overdue)`)
+	if want := []string{fmt.Sprintf("%d|true", late), fmt.Sprintf("%d|false", resident)}; !slices.Equal(order, want) {
+		t.Errorf("ledger lists %v, want %v (the overdue resident first)", order, want)
+	}
+	if badge := eval[string](t, ctx, fmt.Sprintf(`document.querySelector('%s .rec-badge').textContent`, item(late))); badge != "逾期 3 天" {
+		t.Errorf("overdue resident's badge reads %q, want 逾期 3 天", badge)
+	}
+	text := eval[string](t, ctx, fmt.Sprintf(`document.querySelector('%s').textContent`, item(resident)))
+	for _, want := range []string{"李秀英", "独居老人", "从未走访", "每 7 天走访"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("ledger entry reads %q, want %q in it", text, want)
+		}
+	}
+
+	// A visit through the page: it shows in the entry's visit log.
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(item(resident)+" .rec-head")), chromedp.WaitVisible(chromedp.CSS(item(resident)+" form.act-visit"))); err != nil {
+		t.Fatal(err)
+	}
+	if n := eval[int](t, ctx, fmt.Sprintf(`document.querySelectorAll('%s .rec-visits li').length`, item(resident))); n != 0 {
+		t.Errorf("a resident never visited shows %d visits", n)
+	}
+	submitForm(t, ctx, item(resident)+" form.act-visit", map[string]string{"method": "phone", "note": "电话问候，身体无恙"})
+	waitJS(t, ctx, "visit in the log", fmt.Sprintf(`(li => !!li && li.dataset.method === 'phone' && li.textContent.includes('电话问候，身体无恙'))(document.querySelector('%s .rec-visits li'))`, item(resident)), 10*time.Second)
+	var led ledgerAnswer
+	api.get("/api/grids/9/vulnerable", &led)
+	i := slices.IndexFunc(led.Residents, func(r ledgerResident) bool { return r.ID == resident })
+	if i < 0 || len(led.Residents[i].Visits) != 1 || led.Residents[i].Visits[0].Method != "phone" ||
+		led.Residents[i].Visits[0].Note == nil || *led.Residents[i].Visits[0].Note != "电话问候，身体无恙" {
+		t.Fatalf("the API's ledger has resident %d as %+v", resident, led.Residents)
+	}
+	shownVisit := eval[string](t, ctx, fmt.Sprintf(`document.querySelector('%s .rec-visits li').dataset.visitId`, item(resident)))
+	if want := strconv.FormatInt(led.Residents[i].Visits[0].ID, 10); shownVisit != want {
+		t.Errorf("the page shows visit %s, the API %s", shownVisit, want)
+	}
+	if text := eval[string](t, ctx, fmt.Sprintf(`document.querySelector('%s').textContent`, item(resident))); !strings.Contains(text, "上次走访") {
+		t.Errorf("after the visit the entry reads %q", text)
+	}
+	screenshot(t, ctx, "ledger-laptop-zh")
+
+	// Another client puts a resident on the ledger: the list follows.
+	added := fieldPost(t, api, "/api/vulnerable", map[string]any{"household_id": hh, "name": "周桂兰", "category": "disabled", "visit_every_days": 14}, 201)
+	waitJS(t, ctx, "new resident (stream)", fmt.Sprintf(`!!document.querySelector('%s')`, item(added)), 10*time.Second)
+
+	// The request: listed open, closed through the page.
+	openRecords(t, ctx, "requests")
+	req := fmt.Sprintf(`#requests-list .rec-item[data-request-id="%d"]`, request)
+	if state := eval[string](t, ctx, fmt.Sprintf(`(document.querySelector('%s') || {dataset: {}}).dataset.state || ''`, req)); state != "open" {
+		t.Fatalf("request %d shown %q, want open", request, state)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(req+" .rec-head")), chromedp.WaitVisible(chromedp.CSS(req+" form.act-close"))); err != nil {
+		t.Fatal(err)
+	}
+	screenshot(t, ctx, "requests-laptop-zh")
+	submitForm(t, ctx, req+" form.act-close", map[string]string{"resolution": "已代购送达"})
+	waitJS(t, ctx, "request closed", fmt.Sprintf(`(li => !!li && li.dataset.state === 'closed')(document.querySelector('%s'))`, req), 10*time.Second)
+	if n := scalar[int64](t, e, `SELECT count(*) FROM requests WHERE id = $1 AND closed_at IS NOT NULL AND resolution = '已代购送达'`, request); n != 1 {
+		t.Errorf("request %d is not closed with its resolution in the database", request)
+	}
+
+	// Points: 0 is refused on the page, +5 raises the member's total.
+	var party partyAnswer
+	api.get("/api/grids/9/party-members", &party)
+	if len(party.PartyMembers) == 0 {
+		t.Fatal("grid 9 has no party members")
+	}
+	m := party.PartyMembers[len(party.PartyMembers)-1]
+	openRecords(t, ctx, "party")
+	member := fmt.Sprintf(`#party-list .rec-item[data-person-id="%d"]`, m.PersonID)
+	if shown := eval[string](t, ctx, fmt.Sprintf(`document.querySelector('%s').dataset.points`, member)); shown != strconv.Itoa(m.Points) {
+		t.Errorf("member %d shown with %s points, API %d", m.PersonID, shown, m.Points)
+	}
+	if err := chromedp.Do(ctx, chromedp.ScrollIntoView(chromedp.CSS(member+" .rec-head")), chromedp.Click(chromedp.CSS(member+" .rec-head")),
+		chromedp.WaitVisible(chromedp.CSS(member+" form.act-points"))); err != nil {
+		t.Fatal(err)
+	}
+	submitForm(t, ctx, member+" form.act-points", map[string]string{"points": "0", "reason": "测试"})
+	if msg := eval[string](t, ctx, fmt.Sprintf(`document.querySelector('%s form.act-points .act-status').textContent`, member)); !strings.Contains(msg, "不能为 0") {
+		t.Errorf("0 points: the form says %q", msg)
+	}
+	submitForm(t, ctx, member+" form.act-points", map[string]string{"points": "5", "reason": "组织楼栋志愿服务"})
+	waitJS(t, ctx, "points raised", fmt.Sprintf(`(li => !!li && li.dataset.points === '%d')(document.querySelector('%s'))`, m.Points+5, member), 10*time.Second)
+	api.get("/api/grids/9/party-members", &party)
+	if got := party.points(m.PersonID); got != m.Points+5 {
+		t.Errorf("the API has member %d at %d points, want %d", m.PersonID, got, m.Points+5)
+	}
+	if n := scalar[int64](t, e, `SELECT count(*) FROM point_awards WHERE person_id = $1 AND points = 0`, m.PersonID); n != 0 {
+		t.Errorf("an award of 0 points was stored")
+	}
+	eval[bool](t, ctx, fmt.Sprintf(`document.querySelector('%s').scrollIntoView({block: 'center'}), true`, member))
+	screenshot(t, ctx, "party-laptop-zh")
+	setLangEN(t, ctx)
+	eval[bool](t, ctx, fmt.Sprintf(`document.querySelector('%s').scrollIntoView({block: 'center'}), true`, member))
+	screenshot(t, ctx, "party-laptop-en")
+	openRecords(t, ctx, "ledger")
+	screenshot(t, ctx, "ledger-laptop-en")
+
+	// A phone: the ledger with an entry open, in both languages.
+	phone := openGridPageAs(t, e, "leader", password, 375, 812, true)
+	waitJS(t, phone, "ledger on the phone", `document.getElementById('rec-ledger').dataset.state === 'loaded'`, 10*time.Second)
+	if err := chromedp.Do(phone, chromedp.Click(chromedp.CSS(`#gw-jump [data-jump="records"]`))); err != nil {
+		t.Fatal(err)
+	}
+	waitJS(t, phone, "the jump to the records", `(r => r.top >= 0 && r.top < window.innerHeight)(document.getElementById('records').getBoundingClientRect())`, 5*time.Second)
+	if err := chromedp.Do(phone, chromedp.Click(chromedp.CSS(item(resident)+" .rec-head")), chromedp.WaitVisible(chromedp.CSS(item(resident)+" form.act-visit"))); err != nil {
+		t.Fatal(err)
+	}
+	if eval[bool](t, phone, `document.documentElement.scrollWidth > window.innerWidth`) {
+		t.Errorf("the phone page is %d px wide", eval[int](t, phone, `document.documentElement.scrollWidth`))
+	}
+	eval[bool](t, phone, `document.getElementById('records').scrollIntoView(), true`)
+	screenshot(t, phone, "ledger-phone-zh")
+	openRecords(t, phone, "party")
+	screenshot(t, phone, "party-phone-zh")
+	setLangEN(t, phone)
+	openRecords(t, phone, "ledger")
+	screenshot(t, phone, "ledger-phone-en")
+	openRecords(t, phone, "requests")
+	screenshot(t, phone, "requests-phone-en")
+}

@@ -178,6 +178,10 @@ async function main() {
     return;
   }
 
+  // The cards below the figures are long on a phone: a way to each.
+  for (const b of document.querySelectorAll('#gw-jump [data-jump]')) {
+    b.addEventListener('click', () => document.getElementById(b.dataset.jump).scrollIntoView({ behavior: 'smooth', block: 'start' }));
+  }
   initGapData(state.id);
   map = gm.createMap('map', { onClick: () => {} });
   const canWrite = canWriteField(user);

@@ -140,7 +140,7 @@ function entry(m, rank) {
     el(
       'button',
       { type: 'button', class: 'rec-head pty-head', 'aria-expanded': String(on), onclick: toggle },
-      el('span', { class: 'pty-rank' }, String(rank)),
+      el('span', { class: `pty-rank${rank <= 3 && m.points > 0 ? ' pty-top' : ''}` }, String(rank)),
       el(
         'span',
         { class: 'pty-who' },
@@ -161,7 +161,10 @@ export function renderParty() {
   else if (!members.length) parts.push(el('p', { class: 'gap-empty' }, t('pty.empty')));
   else {
     parts.push(el('p', { class: 'rec-summary' }, t('pty.summary', { n: fmtNumber(members.length) })));
-    parts.push(el('ol', { class: 'rec-list', id: 'party-list' }, members.slice(0, shown).map((m, i) => entry(m, i + 1))));
+    // Equal points, equal rank (1, 2, 2, 4…); the list comes by points.
+    const ranks = [];
+    members.forEach((m, i) => ranks.push(i > 0 && m.points === members[i - 1].points ? ranks[i - 1] : i + 1));
+    parts.push(el('ol', { class: 'rec-list', id: 'party-list' }, members.slice(0, shown).map((m, i) => entry(m, ranks[i]))));
     const rest = members.length - shown;
     if (rest > 0) {
       const more = () => {
