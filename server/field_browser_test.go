@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/xuri/excelize/v2"
 
 	"github.com/gridmap/gridmap/auth"
 	"github.com/gridmap/gridmap/server"
@@ -1060,6 +1062,19 @@ func TestFieldBrowserImport(t *testing.T) {
 			t.Errorf("the column hint %q does not name %s", hint, col)
 		}
 	}
+	// Record what the page sends; window.loseNext loses the next import's
+	// answer after the server has it (the page must send it again, with
+	// the same client id).
+	eval[bool](t, ctx, `(() => { window.sent = []; const f = window.fetch;
+		window.fetch = (u, init) => {
+			if (!String(u).startsWith('/api/import/')) return f(u, init);
+			sent.push({url: String(u), type: init.headers['Content-Type']});
+			const r = f(u, init);
+			if (!window.loseNext) return r;
+			window.loseNext = false;
+			return r.then(() => { throw new TypeError('answer lost'); });
+		};
+		return true })()`)
 	uploadThroughPage(t, ctx, "screenings", good)
 	waitJS(t, ctx, "imported", `(p => !!p && p.dataset.imported === '2')(document.querySelector('#rec-import .imp-ok'))`, 15*time.Second)
 	if msg := eval[string](t, ctx, `document.querySelector('#rec-import .imp-ok').textContent`); !strings.Contains(msg, "已导入 2 行") {
@@ -1104,6 +1119,46 @@ func TestFieldBrowserImport(t *testing.T) {
 	}
 	eval[bool](t, ctx, `document.getElementById('rec-import').scrollIntoView(), true`)
 	screenshot(t, ctx, "import-laptop-zh-refused")
+
+	// An .xlsx of the ledger: typed by its name, and the ledger follows.
+	f := excelize.NewFile()
+	sheet := f.GetSheetName(0)
+	f.SetSheetRow(sheet, "A1", &[]any{"网格", "楼栋", "单元", "房号", "姓名", "类别", "走访间隔（天）"})
+	f.SetSheetRow(sheet, "A2", &[]any{c.grid, c.building, c.unit, c.room, "孙玉珍", "独居老人", 7})
+	xlsx := filepath.Join(t.TempDir(), "关爱对象.xlsx")
+	if err := f.SaveAs(xlsx); err != nil {
+		t.Fatal(err)
+	}
+	eval[bool](t, ctx, `window.loseNext = true`)
+	uploadThroughPage(t, ctx, "vulnerable", xlsx)
+	waitJS(t, ctx, "xlsx imported", `(p => !!p && p.dataset.imported === '1')(document.querySelector('#rec-import .imp-ok'))`, 15*time.Second)
+	waitJS(t, ctx, "ledger after the import", `[...document.querySelectorAll('#ledger-list .rec-name')].some(n => n.textContent === '孙玉珍')`, 10*time.Second)
+	if n := scalar[int64](t, e, `SELECT count(*) FROM vulnerable_residents r JOIN people p ON p.id = r.person_id WHERE p.name = '孙玉珍'`); n != 1 {
+		t.Errorf("the xlsx sent twice (answer lost) stored %d residents, want 1", n)
+	}
+	type sentUpload struct{ URL, Type string }
+	sent := eval[[]sentUpload](t, ctx, `window.sent`)
+	xlsxType := "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+	wantTypes := []string{"text/csv", "text/csv", xlsxType, xlsxType}
+	clientIDs := make([]string, len(sent))
+	for i, u := range sent {
+		q, _ := url.Parse(u.URL)
+		clientIDs[i] = q.Query().Get("client_id")
+		if i < len(wantTypes) && u.Type != wantTypes[i] {
+			t.Errorf("upload %d (%s) sent as %q, want %q", i, u.URL, u.Type, wantTypes[i])
+		}
+	}
+	// Three files, three client ids; the xlsx sent again keeps its own.
+	if len(sent) != 4 || clientIDs[0] == "" || clientIDs[0] == clientIDs[1] || clientIDs[1] == clientIDs[2] || clientIDs[0] == clientIDs[2] || clientIDs[2] != clientIDs[3] {
+		t.Errorf("uploads sent %+v: want 4, a client id per file, the same one when sent again", sent)
+	}
+	types, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`import('/importer.js').then(m => ['a.CSV', 'b.xlsx', 'c.xls', 'd'].map(n => m.contentTypeOf(n) || ''))`, chromedp.EvalAwaitPromise))
+	if err != nil || !slices.Equal(types, []string{"text/csv", wantTypes[2], "", ""}) {
+		t.Errorf("content types by file name: %q (%v)", types, err)
+	}
+	eval[bool](t, ctx, `gridpage.openRecords('import'), true`)
+	uploadThroughPage(t, ctx, "screenings", bad) // the refusal again, for the pictures
+	waitJS(t, ctx, "error table again", `!!document.querySelector('#imp-errors tbody tr')`, 15*time.Second)
 	setLangEN(t, ctx)
 	if got := eval[[]importRow](t, ctx, importRowsJS); len(got) != 1 || got[0].Label != "building" {
 		t.Errorf("English error table lists %+v", got)
@@ -1317,4 +1372,26 @@ func TestFieldBrowserLedger(t *testing.T) {
 	screenshot(t, phone, "ledger-phone-en")
 	openRecords(t, phone, "requests")
 	screenshot(t, phone, "requests-phone-en")
+
+	// A viewer (the wall display) reads the lists, masked, and writes nothing.
+	_, vpass := e.account(t, "wall", auth.Viewer, 0, 0)
+	wall := openGridPageAs(t, e, "wall", vpass, 1280, 860, false)
+	openRecords(t, wall, "ledger")
+	if name := eval[string](t, wall, fmt.Sprintf(`document.querySelector('%s .rec-name').textContent`, item(resident))); name == "李秀英" || !strings.Contains(name, "*") {
+		t.Errorf("the viewer sees the resident's name as %q, want it masked", name)
+	}
+	if err := chromedp.Do(wall, chromedp.Click(chromedp.CSS(item(resident)+" .rec-head")), chromedp.WaitVisible(chromedp.CSS(item(resident)+" .act-readonly"))); err != nil {
+		t.Fatal(err)
+	}
+	openRecords(t, wall, "party")
+	if err := chromedp.Do(wall, chromedp.Click(chromedp.CSS(member+" .rec-head")), chromedp.WaitVisible(chromedp.CSS(member+" .act-readonly"))); err != nil {
+		t.Fatal(err)
+	}
+	openRecords(t, wall, "import")
+	if n := eval[int](t, wall, `document.querySelectorAll('#rec-import input, #rec-import button, #rec-import form').length`); n != 0 {
+		t.Errorf("the viewer's import tab has %d controls", n)
+	}
+	if note := eval[string](t, wall, `document.getElementById('rec-import').textContent`); !strings.Contains(note, "只能查看") {
+		t.Errorf("the viewer's import tab reads %q", note)
+	}
 }

@@ -70,13 +70,13 @@ export class Write {
   }
 }
 
-// Upload is one intended upload of a file as the raw request body (an
-// import, docs/FIELD.md): its client id goes in the query, made once per
-// chosen file and kind and reused when the same upload is sent again.
+// Upload is one intended upload of a file (a Blob) as the raw request body
+// of type (an import, docs/FIELD.md): its client id goes in the query,
+// made once per upload and reused when the same upload is sent again.
 export class Upload {
-  constructor(url, file, type) {
+  constructor(url, body, type) {
     this.url = url;
-    this.file = file;
+    this.body = body;
     this.type = type;
     this.clientId = newClientId();
     this.done = false;
@@ -85,7 +85,7 @@ export class Upload {
   async send() {
     const sep = this.url.includes('?') ? '&' : '?';
     const url = `${this.url}${sep}client_id=${encodeURIComponent(this.clientId)}`;
-    const res = await withRetries(() => request(url, { method: 'POST', raw: this.file, type: this.type }));
+    const res = await withRetries(() => request(url, { method: 'POST', raw: this.body, type: this.type }));
     this.done = true;
     return res;
   }

@@ -30,7 +30,7 @@ let box = null;
 let canWrite = false;
 let imported = () => {};
 let kind = IMPORT_KINDS[0];
-let upload = null; // the Upload of the chosen file and kind
+let upload = null; // the Upload of the chosen file and kind (source, kind)
 let result = null; // {kind: 'ok'|'refused'|'error', ...} of the last upload
 let busy = false;
 let fileInput = null; // kept across redraws: it holds the chosen file
@@ -46,39 +46,66 @@ function chosenFile() {
   return fileInput && fileInput.files && fileInput.files[0] ? fileInput.files[0] : null;
 }
 
-// A new intention (another file or kind) gets a new client id; the same
-// one sent again (after a failure) keeps it.
-function uploadFor(file) {
-  if (!upload || upload.file !== file || upload.kind !== kind) {
-    upload = new Upload(`/api/import/${kind}`, file, contentTypeOf(file.name));
-    upload.kind = kind;
-  }
+// Why a file cannot be sent, or ''.
+function refusalOf(file) {
+  if (!file) return t('imp.noFile');
+  if (!contentTypeOf(file.name)) return t('imp.badType');
+  if (file.size > MAX_BYTES) return t('imp.tooBig');
+  return '';
+}
+
+// The Upload of the chosen file and kind. A new intention (another file or
+// kind) gets a new client id; the same one sent again (the retry button)
+// keeps it and sends the same bytes, read once: a file changed on disk
+// since it was chosen cannot be read, and must be chosen again.
+async function uploadFor(file) {
+  if (upload && upload.source === file && upload.kind === kind) return upload;
+  const bytes = await file.arrayBuffer();
+  upload = new Upload(`/api/import/${kind}`, new Blob([bytes]), contentTypeOf(file.name));
+  upload.source = file;
+  upload.kind = kind;
   return upload;
+}
+
+// Done with the chosen file: the next upload is a file chosen anew (its
+// change event fires even for the same name), with a new client id.
+function forgetFile() {
+  upload = null;
+  fileInput.value = '';
 }
 
 async function send() {
   const file = chosenFile();
-  if (!file) result = { state: 'error', message: t('imp.noFile') };
-  else if (!contentTypeOf(file.name)) result = { state: 'error', message: t('imp.badType') };
-  else if (file.size > MAX_BYTES) result = { state: 'error', message: t('imp.tooBig') };
-  if (!file || !contentTypeOf(file.name) || file.size > MAX_BYTES) {
+  const refusal = refusalOf(file);
+  if (refusal) {
+    result = { state: 'error', message: refusal };
     renderImport();
     return;
   }
-  const u = uploadFor(file);
   busy = true;
   result = null;
   renderImport();
+  let u = null;
   try {
-    const answer = await u.send();
-    result = { state: 'ok', kind: u.kind, n: answer.imported };
-    upload = null;
-    fileInput.value = ''; // the next upload is a new file, with a new client id
-    imported(u.kind);
+    u = await uploadFor(file);
   } catch (err) {
-    const rows = err instanceof ApiError && err.status === 422 && err.data && Array.isArray(err.data.rows) ? err.data.rows : null;
-    if (rows) result = { state: 'refused', rows };
-    else result = { state: 'error', retry: !(err instanceof ApiError) || err.kind === 'network' || err.status === 429 || err.status >= 500, message: `${t('imp.failed')}${t('err.sep')}${err.describe ? err.describe() : err.message}` };
+    forgetFile();
+    result = { state: 'error', message: t('imp.unreadable') };
+  }
+  if (u) {
+    try {
+      const answer = await u.send();
+      result = { state: 'ok', kind: u.kind, n: answer.imported };
+      forgetFile();
+      imported(u.kind);
+    } catch (err) {
+      const rows = err instanceof ApiError && err.status === 422 && err.data && Array.isArray(err.data.rows) ? err.data.rows : null;
+      const retry = !(err instanceof ApiError) || err.kind === 'network' || err.status === 429 || err.status >= 500;
+      // A refused file is fixed and chosen again; a lost answer is sent again.
+      if (!retry) forgetFile();
+      if (rows) result = { state: 'refused', rows };
+      else result = { state: 'error', retry, message: `${t('imp.failed')}${t('err.sep')}${err.describe ? err.describe() : err.message}` };
+    }
   }
   busy = false;
   renderImport();
