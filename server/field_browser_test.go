@@ -1117,7 +1117,7 @@ func TestFieldBrowserImport(t *testing.T) {
 	if !eval[bool](t, ctx, `window.noReload === true`) {
 		t.Error("the page reloaded")
 	}
-	eval[bool](t, ctx, `document.getElementById('rec-import').scrollIntoView(), true`)
+	eval[bool](t, ctx, `document.querySelector('.imp-refused').scrollIntoView({block: 'end'}), true`)
 	screenshot(t, ctx, "import-laptop-zh-refused")
 
 	// An .xlsx of the ledger: typed by its name, and the ledger follows.
@@ -1163,6 +1163,7 @@ func TestFieldBrowserImport(t *testing.T) {
 	if got := eval[[]importRow](t, ctx, importRowsJS); len(got) != 1 || got[0].Label != "building" {
 		t.Errorf("English error table lists %+v", got)
 	}
+	eval[bool](t, ctx, `document.querySelector('.imp-refused').scrollIntoView({block: 'end'}), true`)
 	screenshot(t, ctx, "import-laptop-en-refused")
 
 	// A phone: the form and the refusal fit the width.
