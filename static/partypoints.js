@@ -34,11 +34,6 @@ export function initParty(node, { grid, canWrite: cw, changed }) {
   });
 }
 
-// The member as the page has them, for tests.
-export function partyMember(id) {
-  return (members || []).find((m) => m.person_id === id) || null;
-}
-
 export async function loadParty() {
   if (ctrl) ctrl.abort();
   const mine = new AbortController();

@@ -10,7 +10,7 @@ import { el } from './ui.js';
 import { addRefresher, scheduleRefresh } from './gapdata.js';
 import { initLedger, loadLedger, renderLedger, ledgerBadge } from './ledger.js';
 import { initRequests, loadRequests, renderRequests, requestsBadge } from './hotline.js';
-import { initParty, loadParty, renderParty, partyMember } from './partypoints.js';
+import { initParty, loadParty, renderParty } from './partypoints.js';
 import { initImport, renderImport } from './importer.js';
 
 const TABS = ['ledger', 'requests', 'party', 'import'];
@@ -64,7 +64,7 @@ export function initRecords(node, { grid, canWrite, done }) {
   loadLedger();
   loadRequests();
   loadParty();
-  window.gridpage = Object.assign(window.gridpage || {}, { openRecords: openRecordsTab, partyMember });
+  window.gridpage = Object.assign(window.gridpage || {}, { openRecords: openRecordsTab });
 }
 
 function renderTabs() {
