@@ -187,20 +187,22 @@ func resolvePeople(ctx context.Context, tx pgx.Tx, rows []int, names, phones []s
 // them: a row that cannot be resolved (an unknown grid, building, room or
 // person, a grid outside scope) refuses the file with an *ImportError
 // listing every such row. scope limits the compound grids rows may name
-// (nil: all). Coverage is recounted by the caller after an import.
+// (nil: all). The change carries one screening event (kind "import") per
+// compound grid touched; coverage is recounted by the caller.
 func (s *Store) ImportFile(ctx context.Context, a Actor, clientID, today string, now time.Time, in Import, scope []int64) (WriteResult, error) {
 	return s.fieldWrite(ctx, a, clientID, "import "+in.Kind, http.StatusOK, func(tx pgx.Tx) (any, Change, error) {
 		var n int
 		var err error
+		touched := map[int64]bool{}
 		switch in.Kind {
 		case "screenings":
-			n, err = importScreenings(ctx, tx, a, today, in.Screenings, scope)
+			n, err = importScreenings(ctx, tx, a, today, in.Screenings, scope, touched)
 		case "contacts":
-			n, err = importContacts(ctx, tx, in.Contacts, scope)
+			n, err = importContacts(ctx, tx, in.Contacts, scope, touched)
 		case "heads":
-			n, err = importHeads(ctx, tx, in.Heads, scope)
+			n, err = importHeads(ctx, tx, in.Heads, scope, touched)
 		case "vulnerable":
-			n, err = importResidents(ctx, tx, now, in.Residents, scope)
+			n, err = importResidents(ctx, tx, now, in.Residents, scope, touched)
 		default:
 			return nil, Change{}, fmt.Errorf("store: import of %q", in.Kind)
 		}
@@ -211,7 +213,13 @@ func (s *Store) ImportFile(ctx context.Context, a Actor, clientID, today string,
 		if err := audit(ctx, tx, a, "import "+in.Kind, "import", clientID, nil, answer); err != nil {
 			return nil, Change{}, err
 		}
-		return answer, Change{}, nil
+		// One event per compound grid the file touched, so open pages
+		// refetch what changed; the figures come from the recount.
+		var ch Change
+		for grid := range touched {
+			ch.Events = append(ch.Events, event("screening", grid, map[string]any{"kind": "import", "import": in.Kind}))
+		}
+		return answer, ch, nil
 	})
 }
 
@@ -232,7 +240,7 @@ func households(ctx context.Context, tx pgx.Tx, rows []int, refs []HouseholdRef,
 	return found, refusal(errs)
 }
 
-func importScreenings(ctx context.Context, tx pgx.Tx, a Actor, today string, in []ImportScreening, scope []int64) (int, error) {
+func importScreenings(ctx context.Context, tx pgx.Tx, a Actor, today string, in []ImportScreening, scope []int64, touched map[int64]bool) (int, error) {
 	rows, refs := make([]int, len(in)), make([]HouseholdRef, len(in))
 	for i, r := range in {
 		rows[i], refs[i] = r.Row, r.Household
@@ -243,6 +251,7 @@ func importScreenings(ctx context.Context, tx pgx.Tx, a Actor, today string, in 
 	}
 	for _, r := range in {
 		h := found[r.Row]
+		touched[h.grid] = true
 		day := r.Day
 		if day == "" {
 			day = today
@@ -261,7 +270,7 @@ func importScreenings(ctx context.Context, tx pgx.Tx, a Actor, today string, in 
 	return len(in), nil
 }
 
-func importContacts(ctx context.Context, tx pgx.Tx, in []ImportContact, scope []int64) (int, error) {
+func importContacts(ctx context.Context, tx pgx.Tx, in []ImportContact, scope []int64, touched map[int64]bool) (int, error) {
 	rows, refs := make([]int, len(in)), make([]HouseholdRef, len(in))
 	names, phones := make([]string, len(in)), make([]string, len(in))
 	for i, r := range in {
@@ -279,6 +288,7 @@ func importContacts(ctx context.Context, tx pgx.Tx, in []ImportContact, scope []
 		return 0, err
 	}
 	for _, r := range in {
+		touched[found[r.Row].grid] = true
 		if _, err := tx.Exec(ctx, `UPDATE households SET contact_id = $2 WHERE id = $1`, found[r.Row].household, members[r.Row]); err != nil {
 			return 0, err
 		}
@@ -286,7 +296,7 @@ func importContacts(ctx context.Context, tx pgx.Tx, in []ImportContact, scope []
 	return len(in), nil
 }
 
-func importHeads(ctx context.Context, tx pgx.Tx, in []ImportHead, scope []int64) (int, error) {
+func importHeads(ctx context.Context, tx pgx.Tx, in []ImportHead, scope []int64, touched map[int64]bool) (int, error) {
 	rows := make([]int, len(in))
 	refs := make([]HouseholdRef, len(in))
 	names, phones := make([]string, len(in)), make([]string, len(in))
@@ -326,9 +336,11 @@ func importHeads(ctx context.Context, tx pgx.Tx, in []ImportHead, scope []int64)
 		return 0, err
 	}
 	for _, r := range in {
-		if _, err := tx.Exec(ctx, `UPDATE buildings SET head_id = $2 WHERE id = $1`, building[r.Row], people[r.Row]); err != nil {
+		var grid int64
+		if err := tx.QueryRow(ctx, `UPDATE buildings SET head_id = $2 WHERE id = $1 RETURNING grid_id`, building[r.Row], people[r.Row]).Scan(&grid); err != nil {
 			return 0, err
 		}
+		touched[grid] = true
 	}
 	return len(in), nil
 }
@@ -349,7 +361,7 @@ func buildingNames(refs []HouseholdRef) []string {
 	return out
 }
 
-func importResidents(ctx context.Context, tx pgx.Tx, now time.Time, in []ImportResident, scope []int64) (int, error) {
+func importResidents(ctx context.Context, tx pgx.Tx, now time.Time, in []ImportResident, scope []int64, touched map[int64]bool) (int, error) {
 	rows, refs := make([]int, len(in)), make([]HouseholdRef, len(in))
 	for i, r := range in {
 		rows[i], refs[i] = r.Row, r.Household
@@ -360,6 +372,7 @@ func importResidents(ctx context.Context, tx pgx.Tx, now time.Time, in []ImportR
 	}
 	for _, r := range in {
 		h := found[r.Row]
+		touched[h.grid] = true
 		if _, err := tx.Exec(ctx, `
 			WITH p AS (INSERT INTO people (name, phone, home_grid_id) VALUES ($1, NULLIF($2, ''), $3) RETURNING id)
 			INSERT INTO vulnerable_residents (person_id, household_id, category, visit_every_days, since)

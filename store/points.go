@@ -34,7 +34,8 @@ func (s *Store) AwardPoints(ctx context.Context, a Actor, clientID string, perso
 		if err := audit(ctx, tx, a, "award points", "party_member", person, nil, map[string]any{"points": points, "reason": reason, "total": total}); err != nil {
 			return nil, Change{}, err
 		}
-		return answer, Change{Grid: grid}, nil
+		return answer, Change{Grid: grid, Events: []LiveEvent{event("screening", grid, map[string]any{
+			"kind": "points", "person_id": person, "points": total})}}, nil
 	})
 }
 
