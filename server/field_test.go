@@ -877,3 +877,22 @@ func TestGridGaps(t *testing.T) {
 		t.Errorf("party member %d is not listed", member)
 	}
 }
+
+// TestDevicesDoNotStarveFieldWrites: volunteers' phones reporting from
+// the same address as the grid staff (one carrier NAT, one office
+// gateway) do not use up the address's allowance of writes.
+func TestDevicesDoNotStarveFieldWrites(t *testing.T) {
+	e := newEnv(t, server.Config{WritePerMinute: 60}) // 240 a minute per address, a burst of 40
+	lon, lat := pointIn(t, e, 9)
+	for i, v := range volunteers(t, e, 6) {
+		d := e.device(t, fmt.Sprintf("nat-phone-%d", i), v)
+		for j := range 9 { // each device within its own burst of 10
+			d.post(lon, lat, time.Now().Add(-time.Duration(j)*time.Second))
+		}
+	}
+	staff := e.client(t, "nat-staff", auth.Staff, 9)
+	household := scalar[int64](t, e, `SELECT min(h.id) FROM households h JOIN buildings b ON b.id = h.building_id WHERE b.grid_id = 9`)
+	if r := staff.do("POST", "/api/screenings", fmt.Sprintf(`{"client_id": %q, "household_id": %d, "outcome": "normal"}`, cid(), household)); r.Status != 201 {
+		t.Errorf("a screening after 54 device reports from the same address: %d %s", r.Status, r.Body)
+	}
+}

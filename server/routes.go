@@ -124,10 +124,13 @@ func (s *Server) guard(rt Route) http.Handler {
 				return
 			}
 			// Phones behind one carrier NAT share an address; devices are
-			// limited per account only.
-			if ok, wait := s.writeAddrLimit.allow("addr:"+clientAddr(r), now); !ok && rt.Perm != auth.PostPositions {
-				s.tooMany(w, r, "writes", "", wait)
-				return
+			// limited per account only, and do not use up the address's
+			// allowance of the people working beside them.
+			if rt.Perm != auth.PostPositions {
+				if ok, wait := s.writeAddrLimit.allow("addr:"+clientAddr(r), now); !ok {
+					s.tooMany(w, r, "writes", "", wait)
+					return
+				}
 			}
 		}
 		rt.handle(w, r, p)
