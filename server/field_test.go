@@ -442,6 +442,29 @@ func TestScreeningTodayIsShanghai(t *testing.T) {
 	if err := e.conn.QueryRow(context.Background(), `SELECT day::text FROM screenings WHERE household_id = $1`, households[1]).Scan(&day); err != nil || day != "2026-11-29" {
 		t.Errorf("stored day %q %v, want 2026-11-29", day, err)
 	}
+	// The building's household list shows today's state: the report just
+	// after midnight counts, the one just before does not.
+	var list struct {
+		Households []struct {
+			ID            int64
+			Outcome       *string
+			ScreenedToday bool `json:"screened_today"`
+		}
+	}
+	building := scalar[int64](t, e, `SELECT building_id FROM households WHERE id = $1`, households[1])
+	leader.get(fmt.Sprintf("/api/buildings/%d/households", building), &list)
+	for _, h := range list.Households {
+		switch h.ID {
+		case households[1]:
+			if h.Outcome == nil || *h.Outcome != "normal" || !h.ScreenedToday {
+				t.Errorf("household %d today: %+v, want screened normal", h.ID, h)
+			}
+		case households[0]:
+			if h.Outcome != nil || h.ScreenedToday {
+				t.Errorf("household %d was reported yesterday, not today: %+v", h.ID, h)
+			}
+		}
+	}
 }
 
 // TestFieldWriteDuringDatabaseRestart: while the database refuses and

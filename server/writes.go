@@ -302,7 +302,7 @@ func (s *Server) households(w http.ResponseWriter, r *http.Request, p *auth.Prin
 		s.respondError(w, r, notFoundAs(err, "id", "building"))
 		return
 	}
-	hs, err := s.store.Households(ctx, id)
+	hs, err := s.store.Households(ctx, id, s.today(s.now()))
 	if err != nil {
 		s.serverError(w, r, err)
 		return

@@ -44,21 +44,26 @@ func (s *Store) PartyMemberGrid(ctx context.Context, id int64) (int64, error) {
 
 // Household is one household of a building, with its contact.
 type Household struct {
-	ID        int64   `json:"id"`
-	Unit      string  `json:"unit"`
-	Room      string  `json:"room"`
-	Residents int     `json:"residents"`
-	Status    string  `json:"status"`
-	Contact   *Person `json:"contact"`
+	ID            int64   `json:"id"`
+	Unit          string  `json:"unit"`
+	Room          string  `json:"room"`
+	Residents     int     `json:"residents"`
+	Status        string  `json:"status"`
+	Contact       *Person `json:"contact"`
+	Outcome       *string `json:"outcome"`        // the latest screening report of today, nil for none
+	ScreenedToday bool    `json:"screened_today"` // Outcome counts as screened (see ScreenedOutcomes)
 }
 
-// Households lists a building's households in unit and room order.
-func (s *Store) Households(ctx context.Context, buildingID int64) ([]Household, error) {
+// Households lists a building's households in unit and room order, with
+// today's latest screening outcome.
+func (s *Store) Households(ctx context.Context, buildingID int64, today string) ([]Household, error) {
 	rows, err := s.pool.Query(ctx, `
-		SELECT h.id, h.unit, h.room, h.residents, h.status, p.id, p.name, p.phone, p.home_grid_id
+		SELECT h.id, h.unit, h.room, h.residents, h.status, p.id, p.name, p.phone, p.home_grid_id,
+		       (SELECT outcome FROM screenings s WHERE s.household_id = h.id AND s.day = $2::date
+		        ORDER BY s.reported_at DESC, s.id DESC LIMIT 1)
 		FROM households h LEFT JOIN people p ON p.id = h.contact_id
 		WHERE h.building_id = $1
-		ORDER BY h.unit, length(h.room), h.room`, buildingID)
+		ORDER BY h.unit, length(h.room), h.room`, buildingID, today)
 	if err != nil {
 		return nil, fmt.Errorf("store: households of %d: %w", buildingID, err)
 	}
@@ -67,7 +72,8 @@ func (s *Store) Households(ctx context.Context, buildingID int64) ([]Household, 
 		var pid *int64
 		var name *string
 		var c Person
-		err := r.Scan(&h.ID, &h.Unit, &h.Room, &h.Residents, &h.Status, &pid, &name, &c.Phone, &c.HomeGridID)
+		err := r.Scan(&h.ID, &h.Unit, &h.Room, &h.Residents, &h.Status, &pid, &name, &c.Phone, &c.HomeGridID, &h.Outcome)
+		h.ScreenedToday = h.Outcome != nil && ScreenedOutcomes[*h.Outcome] && h.Status == "occupied"
 		if pid != nil {
 			c.ID, c.Name = *pid, *name
 			h.Contact = &c
