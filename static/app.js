@@ -15,9 +15,9 @@
 // clicking a child selects and focuses it in one go.
 'use strict';
 
-import { setLang, explicitLang, applyI18n } from './i18n.js';
+import { setLang, explicitLang } from './i18n.js';
 import { getJSON, isAbort, ApiError } from './api.js';
-import { initChrome, showError, showNotice, renderCrumbs, renderUser, logout } from './ui.js';
+import { initChrome, failPage, showError, showNotice, renderCrumbs, renderUser, logout } from './ui.js';
 import { initPanel, openPanel, fillPanel, failPanel, closePanel, panelOpen, setPanelLive } from './panel.js';
 import * as gm from './map.js';
 import { initBuildings, schedule as scheduleBuildings, buildingAt, buildingCount, BUILDINGS_MIN_ZOOM } from './buildings.js';
@@ -403,14 +403,4 @@ async function main() {
   document.body.dataset.gridsLoaded = 'true';
 }
 
-main().catch((err) => {
-  // Never leave a blank page: report and keep whatever was drawn.
-  console.error(err);
-  try {
-    applyI18n(document);
-    showError(err instanceof ApiError ? err : { key: 'err.load', detail: err && err.message });
-  } catch (e) {
-    // nothing more we can do
-  }
-  document.body.dataset.loadError = 'true';
-});
+main().catch(failPage);

@@ -8,9 +8,9 @@
 // lists after the events that change them).
 'use strict';
 
-import { t, setLang, explicitLang, applyI18n, onLangChange } from './i18n.js';
+import { t, setLang, explicitLang, onLangChange } from './i18n.js';
 import { getJSON, ApiError } from './api.js';
-import { initChrome, showError, renderCrumbs, renderUser, logout, el } from './ui.js';
+import { initChrome, failPage, showError, renderCrumbs, renderUser, logout, el } from './ui.js';
 import * as gm from './map.js';
 import { initBuildings } from './buildings.js';
 import { startLive } from './live.js';
@@ -254,13 +254,4 @@ async function main() {
   document.body.dataset.gridsLoaded = 'true';
 }
 
-main().catch((err) => {
-  console.error(err);
-  try {
-    applyI18n(document);
-    showError(err instanceof ApiError ? err : { key: 'err.load', detail: err && err.message });
-  } catch (e) {
-    // nothing more we can do
-  }
-  document.body.dataset.loadError = 'true';
-});
+main().catch(failPage);

@@ -2,8 +2,8 @@
 // language toggle, signed-in user and logout.
 'use strict';
 
-import { t, getLang, setLang, onLangChange } from './i18n.js';
-import { postJSON, LOGIN_PATH } from './api.js';
+import { t, getLang, setLang, onLangChange, applyI18n } from './i18n.js';
+import { postJSON, LOGIN_PATH, ApiError } from './api.js';
 
 // el('div', {class: 'x', onclick: fn}, child, 'text', ...) builds DOM without
 // innerHTML, so names from the API can never inject markup.
@@ -24,6 +24,19 @@ export function el(tag, attrs, ...children) {
 }
 
 // ---- error bar ----------------------------------------------------------
+
+// failPage reports an error that stopped a page from loading, without
+// leaving it blank: whatever was drawn stays.
+export function failPage(err) {
+  console.error(err);
+  try {
+    applyI18n(document);
+    showError(err instanceof ApiError ? err : { key: 'err.load', detail: err && err.message });
+  } catch (e) {
+    // nothing more we can do
+  }
+  document.body.dataset.loadError = 'true';
+}
 
 let lastError = null;
 
