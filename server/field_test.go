@@ -919,3 +919,43 @@ func TestDevicesDoNotStarveFieldWrites(t *testing.T) {
 		t.Errorf("a screening after 54 device reports from the same address: %d %s", r.Status, r.Body)
 	}
 }
+
+// TestAuditFieldWrites: field writes other than the high-volume reports
+// (screenings, visits, checkpoint counts, whose own rows record who and
+// when) leave an audit row with the account and the request id.
+func TestAuditFieldWrites(t *testing.T) {
+	e := newEnv(t, server.Config{})
+	leader := e.client(t, "audit-leader", auth.GridLeader, 9)
+	household := scalar[int64](t, e, `SELECT min(h.id) FROM households h JOIN buildings b ON b.id = h.building_id WHERE b.grid_id = 9 AND h.status = 'occupied'`)
+	building := scalar[int64](t, e, `SELECT building_id FROM households WHERE id = $1`, household)
+	member := scalar[int64](t, e, `SELECT min(person_id) FROM party_members WHERE grid_id = 9`)
+	lon, lat := pointIn(t, e, 9)
+	post := func(path, body string) int64 {
+		t.Helper()
+		r := leader.do("POST", path, body)
+		if r.Status >= 300 {
+			t.Fatalf("%s: %d %s", path, r.Status, r.Body)
+		}
+		var v struct{ ID int64 }
+		json.Unmarshal(r.Body, &v)
+		return v.ID
+	}
+	q := post("/api/quarantines", fmt.Sprintf(`{"client_id": %q, "household_id": %d, "starts": "2026-11-20", "ends": "2026-12-04", "reason": "close_contact"}`, cid(), household))
+	post(fmt.Sprintf("/api/quarantines/%d/end", q), fmt.Sprintf(`{"client_id": %q}`, cid()))
+	req := post("/api/requests", fmt.Sprintf(`{"client_id": %q, "building_id": %d, "category": "repair", "body": "电梯故障"}`, cid(), building))
+	post(fmt.Sprintf("/api/requests/%d/close", req), fmt.Sprintf(`{"client_id": %q, "resolution": "已报修"}`, cid()))
+	post("/api/vulnerable", fmt.Sprintf(`{"client_id": %q, "household_id": %d, "name": "孤寡老人", "category": "elderly_alone", "visit_every_days": 2}`, cid(), household))
+	cp := post("/api/checkpoints", fmt.Sprintf(`{"client_id": %q, "grid_id": 9, "name": "东门卡点", "lon": %f, "lat": %f}`, cid(), lon, lat))
+	post(fmt.Sprintf("/api/checkpoints/%d/duty", cp), fmt.Sprintf(`{"client_id": %q, "on_duty": true}`, cid()))
+	alert := scalar[int64](t, e, `INSERT INTO alerts (kind, grid_id, household_id) VALUES ('fever', 9, $1) RETURNING id`, household)
+	post(fmt.Sprintf("/api/alerts/%d/resolve", alert), fmt.Sprintf(`{"client_id": %q}`, cid()))
+	post(fmt.Sprintf("/api/party-members/%d/points", member), fmt.Sprintf(`{"client_id": %q, "points": 1, "reason": "值守"}`, cid()))
+	post("/api/grids/9/spot-checks", fmt.Sprintf(`{"client_id": %q, "k": 2}`, cid()))
+	for _, action := range []string{"start quarantine", "end quarantine", "open request", "close request", "add vulnerable resident",
+		"add checkpoint", "checkpoint duty", "resolve alert", "award points", "draw spot check"} {
+		if n := scalar[int64](t, e, `SELECT count(*) FROM audit_log a JOIN accounts c ON c.id = a.account_id
+			WHERE a.action = $1 AND c.username = 'audit-leader' AND a.request_id IS NOT NULL AND a.request_id <> ''`, action); n != 1 {
+			t.Errorf("audit rows for %q by the leader: %d, want 1", action, n)
+		}
+	}
+}
