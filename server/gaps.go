@@ -53,12 +53,8 @@ const coverageDenominator = "households: occupied households (vacant and demolis
 // gridCoverage answers a grid's figures and its children's.
 func (s *Server) gridCoverage(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
 	ctx := r.Context()
-	id, err := pathID(r)
-	if err == nil {
-		err = s.checkGrid(ctx, p, "id", id)
-	}
-	if err != nil {
-		s.respondError(w, r, err)
+	id, ok := s.pathGrid(w, r, p)
+	if !ok {
 		return
 	}
 	if err := s.freshCoverage(ctx); err != nil {
@@ -77,19 +73,28 @@ func (s *Server) gridCoverage(w http.ResponseWriter, r *http.Request, p *auth.Pr
 	s.ok(w, r, map[string]any{"day": s.cov.Day(), "denominator": coverageDenominator, "grid": s.cov.Get(id), "children": children})
 }
 
-// subtree parses the {id} of the path, checks it against the principal's
-// scope, and returns the grid and every grid of its subtree.
-func (s *Server) subtree(w http.ResponseWriter, r *http.Request, p *auth.Principal) (int64, []int64, bool) {
-	ctx := r.Context()
+// pathGrid parses the grid {id} of the path and checks it against the
+// principal's scope, answering the error itself.
+func (s *Server) pathGrid(w http.ResponseWriter, r *http.Request, p *auth.Principal) (int64, bool) {
 	id, err := pathID(r)
 	if err == nil {
-		err = s.checkGrid(ctx, p, "id", id)
+		err = s.checkGrid(r.Context(), p, "id", id)
 	}
 	if err != nil {
 		s.respondError(w, r, err)
+		return 0, false
+	}
+	return id, true
+}
+
+// subtree parses the {id} of the path, checks it against the principal's
+// scope, and returns the grid and every grid of its subtree.
+func (s *Server) subtree(w http.ResponseWriter, r *http.Request, p *auth.Principal) (int64, []int64, bool) {
+	id, ok := s.pathGrid(w, r, p)
+	if !ok {
 		return 0, nil, false
 	}
-	h, err := s.hierarchy(ctx)
+	h, err := s.hierarchy(r.Context())
 	if err != nil {
 		s.serverError(w, r, err)
 		return 0, nil, false

@@ -76,16 +76,11 @@ func (s *Server) postSpotResult(w http.ResponseWriter, r *http.Request, p *auth.
 
 // spotChecks lists a grid's spot checks with their result rates.
 func (s *Server) spotChecks(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
-	ctx := r.Context()
-	id, err := pathID(r)
-	if err == nil {
-		err = s.checkGrid(ctx, p, "id", id)
-	}
-	if err != nil {
-		s.respondError(w, r, err)
+	id, ok := s.pathGrid(w, r, p)
+	if !ok {
 		return
 	}
-	checks, err := s.store.SpotChecks(ctx, id)
+	checks, err := s.store.SpotChecks(r.Context(), id)
 	if err != nil {
 		s.serverError(w, r, err)
 		return
