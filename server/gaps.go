@@ -11,7 +11,6 @@ import (
 
 // coverageLevel answers every grid of a level in scope with its figures.
 func (s *Server) coverageLevel(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
-	ctx := r.Context()
 	q := r.URL.Query()
 	if err := query(q, "level"); err != nil {
 		s.respondError(w, r, err)
@@ -25,13 +24,8 @@ func (s *Server) coverageLevel(w http.ResponseWriter, r *http.Request, p *auth.P
 		s.respondError(w, r, err)
 		return
 	}
-	if err := s.freshCoverage(ctx); err != nil {
-		s.serverError(w, r, err)
-		return
-	}
-	h, err := s.hierarchy(ctx)
-	if err != nil {
-		s.serverError(w, r, err)
+	h, ok := s.coverageNow(w, r)
+	if !ok {
 		return
 	}
 	ids := p.Scope().GridIDs(h)
@@ -48,22 +42,31 @@ func (s *Server) coverageLevel(w http.ResponseWriter, r *http.Request, p *auth.P
 	s.ok(w, r, map[string]any{"day": s.cov.Day(), "denominator": coverageDenominator, "grids": figs})
 }
 
+// coverageNow makes sure the figures are today's and returns the grid
+// hierarchy to read them by, answering an error itself.
+func (s *Server) coverageNow(w http.ResponseWriter, r *http.Request) (*auth.Hierarchy, bool) {
+	err := s.freshCoverage(r.Context())
+	var h *auth.Hierarchy
+	if err == nil {
+		h, err = s.hierarchy(r.Context())
+	}
+	if err != nil {
+		s.serverError(w, r, err)
+		return nil, false
+	}
+	return h, true
+}
+
 const coverageDenominator = "households: occupied households (vacant and demolished ones are outside the denominator and counted in excluded); contact_pct and screened_pct are of households, head_pct of buildings"
 
 // gridCoverage answers a grid's figures and its children's.
 func (s *Server) gridCoverage(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
-	ctx := r.Context()
 	id, ok := s.pathGrid(w, r, p)
 	if !ok {
 		return
 	}
-	if err := s.freshCoverage(ctx); err != nil {
-		s.serverError(w, r, err)
-		return
-	}
-	h, err := s.hierarchy(ctx)
-	if err != nil {
-		s.serverError(w, r, err)
+	h, ok := s.coverageNow(w, r)
+	if !ok {
 		return
 	}
 	children := []any{}

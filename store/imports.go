@@ -230,9 +230,13 @@ func refusal(errs []RowError) error {
 	return nil
 }
 
-// households resolves every row's household, refusing the file when any
-// row has none.
-func households(ctx context.Context, tx pgx.Tx, rows []int, refs []HouseholdRef, scope []int64) (map[int]resolved, error) {
+// households resolves the household of every row of in (ref gives a row's
+// number and household), refusing the file when any row has none.
+func households[T any](ctx context.Context, tx pgx.Tx, in []T, ref func(T) (int, HouseholdRef), scope []int64) (map[int]resolved, error) {
+	rows, refs := make([]int, len(in)), make([]HouseholdRef, len(in))
+	for i, r := range in {
+		rows[i], refs[i] = ref(r)
+	}
 	found, errs, err := resolveHouseholds(ctx, tx, rows, refs, scope)
 	if err != nil {
 		return nil, err
@@ -241,11 +245,7 @@ func households(ctx context.Context, tx pgx.Tx, rows []int, refs []HouseholdRef,
 }
 
 func importScreenings(ctx context.Context, tx pgx.Tx, a Actor, today string, in []ImportScreening, scope []int64, touched map[int64]bool) (int, error) {
-	rows, refs := make([]int, len(in)), make([]HouseholdRef, len(in))
-	for i, r := range in {
-		rows[i], refs[i] = r.Row, r.Household
-	}
-	found, err := households(ctx, tx, rows, refs, scope)
+	found, err := households(ctx, tx, in, func(r ImportScreening) (int, HouseholdRef) { return r.Row, r.Household }, scope)
 	if err != nil {
 		return 0, err
 	}
@@ -362,11 +362,7 @@ func buildingNames(refs []HouseholdRef) []string {
 }
 
 func importResidents(ctx context.Context, tx pgx.Tx, now time.Time, in []ImportResident, scope []int64, touched map[int64]bool) (int, error) {
-	rows, refs := make([]int, len(in)), make([]HouseholdRef, len(in))
-	for i, r := range in {
-		rows[i], refs[i] = r.Row, r.Household
-	}
-	found, err := households(ctx, tx, rows, refs, scope)
+	found, err := households(ctx, tx, in, func(r ImportResident) (int, HouseholdRef) { return r.Row, r.Household }, scope)
 	if err != nil {
 		return 0, err
 	}
