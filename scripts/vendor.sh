@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Copy the browser libraries that the page needs from node_modules into
+# Copy the browser libraries that the pages need from node_modules into
 # static/vendor/, where the Go binary serves (and embeds) them.
 # Third-party code is never committed: static/vendor/ and node_modules/ are
 # git-ignored, and this script recreates them from package-lock.json.
@@ -8,30 +8,58 @@ set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-want_version="1.9.4"
-src="node_modules/leaflet"
-dest="static/vendor/leaflet"
+# package name, pinned version (as in package.json), a file that must exist
+packages=(
+  "leaflet 1.9.4 dist/leaflet.js"
+  "@geoman-io/leaflet-geoman-free 2.20.2 dist/leaflet-geoman.js"
+)
 
 installed_version() {
-  node -p "require('./${src}/package.json').version" 2>/dev/null || true
+  node -p "require('./node_modules/$1/package.json').version" 2>/dev/null || true
 }
 
-if [[ ! -f "${src}/dist/leaflet.js" || "$(installed_version)" != "${want_version}" ]]; then
+# Reinstall from the lock file when any package is missing or at another
+# version, then check again.
+check() {
+  local name want file
+  for p in "${packages[@]}"; do
+    read -r name want file <<<"${p}"
+    if [[ ! -f "node_modules/${name}/${file}" || "$(installed_version "${name}")" != "${want}" ]]; then
+      return 1
+    fi
+  done
+}
+
+if ! check; then
   echo "vendor.sh: installing npm packages from package-lock.json" >&2
   npm ci --no-audit --no-fund --loglevel=error
 fi
+for p in "${packages[@]}"; do
+  read -r name want file <<<"${p}"
+  got="$(installed_version "${name}")"
+  if [[ "${got}" != "${want}" || ! -f "node_modules/${name}/${file}" ]]; then
+    echo "vendor.sh: want ${name} ${want}, node_modules has '${got}'" >&2
+    exit 1
+  fi
+done
 
-got="$(installed_version)"
-if [[ "${got}" != "${want_version}" ]]; then
-  echo "vendor.sh: want leaflet ${want_version}, node_modules has '${got}'" >&2
-  exit 1
-fi
+# Rebuild each destination from scratch so stale files never linger.
 
-# Rebuild the destination from scratch so stale files never linger.
+src="node_modules/leaflet"
+dest="static/vendor/leaflet"
 rm -rf "${dest}"
 mkdir -p "${dest}"
 cp "${src}/dist/leaflet.js" "${src}/dist/leaflet.css" "${dest}/"
 cp -R "${src}/dist/images" "${dest}/images"
 cp "${src}/LICENSE" "${dest}/LICENSE"
+echo "vendor.sh: leaflet $(installed_version leaflet) -> ${dest}" >&2
 
-echo "vendor.sh: leaflet ${got} -> ${dest}" >&2
+# Leaflet-Geoman (the planner's editor, /plan): one script and one
+# stylesheet whose icons are inline data: URIs, so nothing else is needed.
+src="node_modules/@geoman-io/leaflet-geoman-free"
+dest="static/vendor/leaflet-geoman"
+rm -rf "${dest}"
+mkdir -p "${dest}"
+cp "${src}/dist/leaflet-geoman.js" "${src}/dist/leaflet-geoman.css" "${dest}/"
+cp "${src}/LICENSE" "${dest}/LICENSE"
+echo "vendor.sh: leaflet-geoman $(installed_version @geoman-io/leaflet-geoman-free) -> ${dest}" >&2
