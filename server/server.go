@@ -319,6 +319,12 @@ func (s *Server) staticFiles() http.Handler {
 			http.ServeFileFS(w, r, s.files, "grid.html")
 			return
 		}
+		// /plan is the planner's editor of grid boundaries.
+		if r.URL.Path == "/plan" {
+			w.Header().Set("X-Content-Type-Options", "nosniff")
+			http.ServeFileFS(w, r, s.files, "plan.html")
+			return
+		}
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		files.ServeHTTP(w, r)
 	})
