@@ -3,6 +3,7 @@
 'use strict';
 
 import { fieldDict } from './i18n-field.js';
+import { planDict } from './i18n-plan.js';
 
 const STORAGE_KEY = 'gridmap.lang';
 export const LANGS = ['zh-CN', 'en'];
@@ -284,6 +285,7 @@ const dict = {
 };
 
 for (const lang of Object.keys(fieldDict)) Object.assign(dict[lang], fieldDict[lang]);
+for (const lang of Object.keys(planDict)) Object.assign(dict[lang], planDict[lang]);
 
 let current = 'zh-CN';
 const listeners = [];
