@@ -147,6 +147,24 @@ func (p *Pipeline) Load(ctx context.Context) error {
 	return nil
 }
 
+// Rebuild reloads the grid index after boundaries change and settles
+// the geofence state of every volunteer under the new boundaries, so a
+// position assigned after it returns uses them and no volunteer seems to
+// enter or leave a grid because a line moved.
+func (p *Pipeline) Rebuild(ctx context.Context) error {
+	if err := p.Load(ctx); err != nil {
+		return err
+	}
+	ix, vols := p.index.Load(), *p.vols.Load()
+	p.trackMu.Lock()
+	defer p.trackMu.Unlock()
+	p.tracker.Rebase(func(lon, lat float64) int64 {
+		id, _ := ix.Locate(orb.Point{lon, lat})
+		return id
+	}, func(v int64) int64 { return vols[v].TeamGridID })
+	return nil
+}
+
 // BufferLen is the number of positions waiting for the database.
 func (p *Pipeline) BufferLen() int { return len(p.buf) }
 

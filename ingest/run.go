@@ -105,7 +105,7 @@ func (p *Pipeline) runPositions(ctx context.Context) {
 		case <-reload.C:
 			// Boundaries published here or on another instance: rebuild.
 			if pub, err := p.store.LastPublication(ctx); err == nil && pub != publication {
-				if err := p.Load(ctx); err != nil {
+				if err := p.Rebuild(ctx); err != nil {
 					p.log.Error("reload grid index", "error", err)
 				} else {
 					publication = pub

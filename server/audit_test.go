@@ -43,7 +43,7 @@ func TestAuditEachKindOfChange(t *testing.T) {
 		{"PUT", fmt.Sprintf("/api/households/%d/contact", household), map[string]any{"contact_id": member}, "household", fmt.Sprint(household), "set contact_id", true},
 		{"PUT", "/api/grids/9/leader", map[string]any{"leader_id": person.ID}, "grid", "9", "set leader_id", true},
 		{"PUT", fmt.Sprintf("/api/people/%d", person.ID), map[string]any{"name": "新楼栋长二", "home_grid_id": 9}, "person", fmt.Sprint(person.ID), "update", true},
-		{"PUT", "/api/grids/9/boundary", fmt.Sprintf(`{"geometry": %s, "note": "audit"}`, geometry), "grid_boundary", "9", "redraw", true},
+		{"PUT", "/api/grids/9/boundary", fmt.Sprintf(`{"geometry": %s, "note": "audit"}`, geometry), "boundary_publication", "2", "publish", false},
 		{"DELETE", fmt.Sprintf("/api/tokens/%d", tok.Info.ID), nil, "token", fmt.Sprint(tok.Info.ID), "revoke", true},
 	}
 	for _, c := range changes {

@@ -162,6 +162,10 @@ func (s *Server) commitChange(ch store.Change) {
 // applyRemote takes in a coverage event another instance published: its
 // delta, if it carries one, is applied to this instance's roll-up.
 func (s *Server) applyRemote(e live.Event) {
+	if e.Topic == live.TopicBoundaries {
+		go s.boundariesChanged(context.Background())
+		return
+	}
 	if e.Topic != live.TopicCoverage {
 		return
 	}

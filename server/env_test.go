@@ -10,6 +10,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"testing"
 	"time"
 
@@ -43,7 +44,11 @@ func newEnv(t *testing.T, cfg server.Config) *env {
 	if cfg.LoginPerMinute == 0 {
 		cfg.LoginPerMinute = 10000
 	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	var logTo io.Writer = io.Discard
+	if os.Getenv("GRIDMAP_TEST_LOG") != "" {
+		logTo = os.Stderr // see the server's errors while debugging a test
+	}
+	log := slog.New(slog.NewTextHandler(logTo, nil))
 	hier, err := db.Store.Hierarchy(context.Background())
 	if err != nil {
 		t.Fatal(err)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"time"
 
 	"github.com/gridmap/gridmap/auth"
 	"github.com/gridmap/gridmap/store"
@@ -44,7 +45,7 @@ type gridDetailProps struct {
 func (s *Server) grids(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
 	q := r.URL.Query()
 	var f store.GridFilter
-	err := query(q, "level", "parent", "bbox")
+	err := query(q, "level", "parent", "bbox", "asof")
 	if err == nil {
 		f.Level, err = parseLevel(q.Get("level"))
 	}
@@ -53,6 +54,13 @@ func (s *Server) grids(w http.ResponseWriter, r *http.Request, p *auth.Principal
 	}
 	if err == nil {
 		f.BBox, err = parseBBox(q.Get("bbox"))
+	}
+	if err == nil && q.Get("asof") != "" {
+		t, e := time.Parse(time.RFC3339, q.Get("asof"))
+		if e != nil {
+			e = badParam("asof", "want an RFC 3339 time such as 2026-12-01T08:00:00+08:00")
+		}
+		f.AsOf, err = &t, e
 	}
 	if err == nil {
 		f.InGrids, err = s.scopeIDs(r.Context(), p)

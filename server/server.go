@@ -21,6 +21,7 @@ import (
 	"github.com/gridmap/gridmap/coverage"
 	"github.com/gridmap/gridmap/ingest"
 	"github.com/gridmap/gridmap/live"
+	"github.com/gridmap/gridmap/planning"
 	"github.com/gridmap/gridmap/static"
 	"github.com/gridmap/gridmap/store"
 )
@@ -87,6 +88,8 @@ type Server struct {
 	now     func() time.Time
 
 	tokens tokenCache // bearer tokens recently seen
+
+	plan *planning.Service // drafts, validation, impact, publishing
 
 	cov       *coverage.Rollup // live coverage figures
 	covMu     sync.RWMutex     // writes read-lock; a recount write-locks to start its journal and to swap
@@ -156,6 +159,7 @@ func New(cfg Config, d Deps) *Server {
 		writeLimit:     newLimiter(cfg.WritePerMinute, int(max(10, cfg.WritePerMinute/10))),
 		writeAddrLimit: newLimiter(4*cfg.WritePerMinute, int(max(40, cfg.WritePerMinute/2))),
 	}
+	srv.plan = planning.New(st, srv.cfg.Location, srv.cfg.Clock)
 	srv.cov = coverage.New(func(int64) int64 { return 0 })
 	if d.Relay != nil {
 		d.Relay.OnRemoteEvent(srv.applyRemote)

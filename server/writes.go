@@ -356,14 +356,11 @@ func (s *Server) setGridBoundary(w http.ResponseWriter, r *http.Request, p *auth
 		s.respondError(w, r, badParam("geometry", "%v", err))
 		return
 	}
-	change, err := s.store.SetGridBoundary(ctx, actor(r, p), id, mp, req.Note)
-	if errors.Is(err, store.ErrInvalidGeometry) {
-		s.respondError(w, r, badParam("geometry", "%v", err))
-		return
-	}
+	pub, err := s.plan.SetBoundary(ctx, actor(r, p), id, mp, req.Note)
 	if err != nil {
-		s.respondError(w, r, notFoundAs(err, "id", "current grid"))
+		s.planError(w, r, err)
 		return
 	}
-	s.ok(w, r, change)
+	s.afterPublish(ctx, pub)
+	s.ok(w, r, pub)
 }

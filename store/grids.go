@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb"
@@ -26,8 +27,15 @@ type GridFilter struct {
 	Level    int
 	ParentID int64
 	BBox     *orb.Bound
-	InGrids  []int64 // only these grids (a principal's scope); nil for all
+	InGrids  []int64    // only these grids (a principal's scope); nil for all
+	AsOf     *time.Time // boundaries as they were then; nil for the current ones
 }
+
+// gridsAsOf is current_grids at a past instant: every grid with a
+// boundary version valid then, retired since or not.
+const gridsAsOf = `(
+	SELECT g.id, g.parent_id, g.level, g.code, g.name, g.leader_id, v.geom
+	FROM grids g JOIN grid_versions v ON v.grid_id = g.id AND v.valid @> $9::timestamptz)`
 
 // geoJSONDecimals keeps about a centimetre of precision and small answers.
 const geoJSONDecimals = 7
@@ -44,15 +52,20 @@ func bboxArgs(b *orb.Bound) []any {
 // Grids returns current grids that match f, in code order.
 func (s *Store) Grids(ctx context.Context, f GridFilter) ([]GridFeature, error) {
 	args := append([]any{nilIfZero(int64(f.Level)), nilIfZero(f.ParentID), geoJSONDecimals}, bboxArgs(f.BBox)...)
-	args = append(args, f.InGrids)
+	args = append(args, f.InGrids, f.AsOf)
+	from := "current_grids"
+	if f.AsOf != nil {
+		from = gridsAsOf
+	}
 	rows, err := s.pool.Query(ctx, `
 		SELECT g.id, g.parent_id, g.level, g.code, g.name, p.name, ST_AsGeoJSON(g.geom, $3)::text
-		FROM current_grids g
+		FROM `+from+` g
 		LEFT JOIN people p ON p.id = g.leader_id
 		WHERE ($1::int IS NULL OR g.level = $1)
 		  AND ($2::bigint IS NULL OR g.parent_id = $2)
 		  AND ($4::float8 IS NULL OR g.geom && ST_MakeEnvelope($4, $5, $6, $7, 4326))
 		  AND ($8::bigint[] IS NULL OR g.id = ANY($8))
+		  AND ($9::timestamptz IS NULL OR true) -- $9 is read by gridsAsOf; typed here for current_grids
 		ORDER BY g.code`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: grids: %w", err)

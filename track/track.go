@@ -203,6 +203,21 @@ func (t *Tracker) inArea(grid, area int64) bool {
 // long silence; their next observation is a first sighting again.
 func (t *Tracker) Forget(volunteerID int64) { delete(t.vols, volunteerID) }
 
+// Rebase settles every volunteer after boundaries change: locate gives
+// the grid of a point under the new boundaries and team the new team
+// area of a volunteer. Each committed grid becomes the one holding the
+// committed position, and the team-area flag is judged again, without
+// events: a redraw moves nobody in or out of anything, so it must not
+// look as if they moved.
+func (t *Tracker) Rebase(locate func(lon, lat float64) int64, team func(volunteerID int64) int64) {
+	for id, v := range t.vols {
+		v.grid = locate(v.lon, v.lat)
+		v.team = team(id)
+		v.hasCand = false
+		v.inside = t.inArea(v.grid, v.team)
+	}
+}
+
 // Len is the number of volunteers the tracker holds.
 func (t *Tracker) Len() int { return len(t.vols) }
 
