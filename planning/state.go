@@ -33,7 +33,6 @@ type GridState struct {
 	Geometry orb.MultiPolygon `json:"-"`
 }
 
-
 // MarshalJSON writes the geometry as a GeoJSON MultiPolygon.
 func (g GridState) MarshalJSON() ([]byte, error) {
 	type plain GridState

@@ -211,8 +211,10 @@ func TestPlanSplitPublishVersionsRollback(t *testing.T) {
 
 	// History: grid 9 is retired and says where its area went.
 	var hist struct {
-		RetiredAt  *time.Time `json:"retired_at"`
-		Versions   []struct{ ValidTo *time.Time `json:"valid_to"` }
+		RetiredAt *time.Time `json:"retired_at"`
+		Versions  []struct {
+			ValidTo *time.Time `json:"valid_to"`
+		}
 		ReplacedBy []struct {
 			ID   int64
 			Kind string
