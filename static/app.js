@@ -259,6 +259,37 @@ function buildingsWanted() {
   return !!e && (e.level === 3 || gm.childrenOf(e.id).length === 0);
 }
 
+// Boundaries were published (a `boundaries` event): fetch the hierarchy
+// and the grids again and redraw them, keeping the focus where it can.
+// Events that come together are fetched once.
+let regridTimer = null;
+function scheduleRegrid() {
+  window.clearTimeout(regridTimer);
+  regridTimer = window.setTimeout(regrid, 200);
+}
+
+async function regrid() {
+  try {
+    const [tree, l1, l2, l3] = await Promise.all(
+      ['/api/tree', '/api/grids?level=1', '/api/grids?level=2', '/api/grids?level=3'].map((u) => getJSON(u))
+    );
+    state.tree.clear();
+    indexTree(tree);
+    state.l3Under = { id: null, ids: [] };
+    gm.clearGrids();
+    gm.drawGrids(l1, l2, l3);
+    if (state.selectedId !== null && gm.gridEntry(state.selectedId)) {
+      selectGrid(state.selectedId, { fit: false }); // its counts and children changed too
+      return;
+    }
+    if (state.selectedId !== null) closePanel();
+    const keep = state.focusId !== null && gm.gridEntry(state.focusId) ? state.focusId : null;
+    focusGrid(keep === null && rootIds().length === 1 ? rootIds()[0] : keep, { fit: false });
+  } catch (err) {
+    showError(err);
+  }
+}
+
 function gridFromHash() {
   const m = /(?:^#|&)grid=(\d+)/.exec(window.location.hash);
   return m ? Number(m[1]) : null;
@@ -365,12 +396,13 @@ async function main() {
         return e && e.level === 3 ? gm.gridLabelPoint(id) : null;
       },
       onCounts: updatePanelLive,
-      topics: ['positions', 'geofence', 'alerts', 'coverage'],
+      topics: ['positions', 'geofence', 'alerts', 'coverage', 'boundaries'],
       onEvent: (msg) => {
         if (msg.topic === 'coverage') {
           onCoverage(msg.data);
           onTodayCoverage(msg.data);
         } else if (msg.topic === 'alerts') onCheckpointEvent(msg);
+        else if (msg.topic === 'boundaries') scheduleRegrid();
       },
       // A snapshot: coverage events before it (while the page loaded, or
       // in a gap in the stream) may be lost.

@@ -585,6 +585,16 @@ export function drawGrids(l1, l2, l3) {
   restyleAll();
 }
 
+// Remove every drawn grid (before drawing newly published boundaries).
+export function clearGrids() {
+  for (const e of grids.values()) {
+    e.layer.remove();
+    if (e.label) e.label.remove();
+  }
+  grids.clear();
+  hoverId = null;
+}
+
 // The label point of a drawn grid (a LatLng inside it), or null.
 export function gridLabelPoint(id) {
   const e = grids.get(id);
