@@ -74,6 +74,7 @@ export const planDict = {
     'plan.tool.split': '分割',
     'plan.tool.merge': '合并',
     'plan.tool.delete': '删除',
+    'plan.tool.fit': '全貌',
     'plan.tool.undo': '撤销',
     'plan.tool.redo': '重做',
     'plan.tip.select': '点击网格选中它',
@@ -82,6 +83,7 @@ export const planDict = {
     'plan.tip.split': '画一条穿过所选网格的线，把它分成两块',
     'plan.tip.merge': '把两个相邻网格合并为一个',
     'plan.tip.delete': '把所选网格从草稿中删除',
+    'plan.tip.fit': '显示整个草稿范围',
     'plan.tip.undo': '撤销上一步（Ctrl+Z）',
     'plan.tip.redo': '重做（Ctrl+Shift+Z）',
 
@@ -248,6 +250,7 @@ export const planDict = {
     'plan.tool.split': 'Split',
     'plan.tool.merge': 'Merge',
     'plan.tool.delete': 'Delete',
+    'plan.tool.fit': 'Whole',
     'plan.tool.undo': 'Undo',
     'plan.tool.redo': 'Redo',
     'plan.tip.select': 'click a grid to select it',
@@ -256,6 +259,7 @@ export const planDict = {
     'plan.tip.split': 'draw a line across the selected grid to cut it in two',
     'plan.tip.merge': 'join two neighbouring grids into one',
     'plan.tip.delete': 'remove the selected grid from the draft',
+    'plan.tip.fit': 'show the whole draft',
     'plan.tip.undo': 'undo the last change (Ctrl+Z)',
     'plan.tip.redo': 'redo (Ctrl+Shift+Z)',
 

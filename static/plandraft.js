@@ -58,7 +58,7 @@ function renderPicker(s, grids) {
   const sorted = grids.slice().sort((a, b) => String(a.properties.code).localeCompare(String(b.properties.code)));
   select.replaceChildren(
     el('option', { value: '' }, t('plan.pickNone')),
-    sorted.map((f) => {
+    ...sorted.map((f) => {
       const p = f.properties;
       const indent = p.level >= 3 && s.draft.root.properties.level === 1 ? '　' : '';
       return el('option', { value: String(p.id) }, `${indent}${p.name || '#' + p.id} (${p.code})`);

@@ -116,7 +116,7 @@ function renderRoots(s) {
   const opts = rootOptions(s.tree);
   select.replaceChildren(
     el('option', { value: '' }, t('plan.pickRoot')),
-    opts.map((o) => el('option', { value: String(o.id), dataset: { name: o.name } }, o.label))
+    ...opts.map((o) => el('option', { value: String(o.id), dataset: { name: o.name } }, o.label))
   );
   if (keep && opts.some((o) => String(o.id) === keep)) select.value = keep;
 }

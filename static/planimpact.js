@@ -7,7 +7,7 @@
 
 import { t, fmtNumber, onLangChange } from './i18n.js';
 import { el } from './ui.js';
-import { store, gridName } from './planstore.js';
+import { store, gridName, draftGrids } from './planstore.js';
 import { loadImpact } from './planapi.js';
 import { gridColor } from './planmap.js';
 
@@ -54,7 +54,8 @@ function render(s) {
     body.replaceChildren(s.impactState === 'loading' ? el('p', { class: 'muted' }, t('app.loading')) : el('p', { class: 'muted' }, t('plan.impactIntro')));
     return;
   }
-  body.replaceChildren(summary(s.impact), table(s.impact, s), !fresh ? el('p', { class: 'muted pl-stale' }, t('plan.impactStale')) : null);
+  body.replaceChildren(summary(s.impact), table(s.impact, s));
+  if (!fresh) body.append(el('p', { class: 'muted pl-stale' }, t('plan.impactStale')));
 }
 
 function count(imp, key) {
@@ -105,11 +106,20 @@ function cell(g, m) {
   );
 }
 
+// A grid's status in the draft: the answer's, else the draft's (a grid
+// the draft no longer holds is retired, a negative id is new).
+function statusOf(g, s) {
+  if (g.status) return g.status;
+  const f = draftGrids(s).get(Number(g.id));
+  if (f) return f.properties.status || 'unchanged';
+  return Number(g.id) < 0 ? 'new' : 'retired';
+}
+
 function table(imp, s) {
-  const grids = Array.isArray(imp.grids) ? imp.grids : [];
+  const grids = (Array.isArray(imp.grids) ? imp.grids : []).map((g) => ({ ...g, status: statusOf(g, s) }));
   if (!grids.length) return el('p', { class: 'muted' }, t('plan.impactNone'));
   const order = { new: 0, changed: 1, retired: 2, unchanged: 3 };
-  const rows = grids.slice().sort((a, b) => (order[a.status] ?? 4) - (order[b.status] ?? 4) || String(a.code).localeCompare(String(b.code)));
+  const rows = grids.sort((a, b) => (order[a.status] ?? 4) - (order[b.status] ?? 4) || String(a.code ?? a.id).localeCompare(String(b.code ?? b.id)));
   return el(
     'div',
     { class: 'pl-table-wrap' },
@@ -124,7 +134,7 @@ function table(imp, s) {
           const c = gridColor(g.id);
           return el(
             'tr',
-            { dataset: { gridId: String(g.id), status: g.status || '' } },
+            { dataset: { gridId: String(g.id), status: g.status } },
             el(
               'th',
               { scope: 'row' },

@@ -83,6 +83,7 @@ export function initPlanMap(theMap, h) {
     drawMoved(store.get());
   });
   map.on('pm:create', onCreate);
+  map.on('zoomend', fitLabels);
 
   store.on(['draft'], (s) => {
     drawDraft(s);
@@ -243,6 +244,21 @@ function drawDraft(s) {
     layers.set(id, entry);
   }
   restyle(s);
+  fitLabels();
+}
+
+// Hide the names of grids too small on screen to hold them (a sliver's
+// name would cover the sliver).
+function fitLabels() {
+  for (const e of layers.values()) {
+    const node = e.label && e.label.getElement();
+    if (!node) continue;
+    const b = e.layer.getBounds();
+    const nw = map.latLngToLayerPoint(b.getNorthWest());
+    const se = map.latLngToLayerPoint(b.getSouthEast());
+    const fits = node.offsetWidth <= (se.x - nw.x) * 1.15 && node.offsetHeight <= se.y - nw.y;
+    node.classList.toggle('label-hidden', !fits);
+  }
 }
 
 function labelText(p) {
@@ -416,7 +432,8 @@ export function isDrawing() {
 
 // ---- problems ----------------------------------------------------------------------
 
-const problemLayers = []; // index -> layer or null
+const problemLayers = []; // index -> {area, mark}: the problem's shapes on the map
+const SMALL_M = 25; // a problem area smaller than this across also gets a ring
 
 function drawProblems(s) {
   problemGroup.clearLayers();
@@ -427,9 +444,9 @@ function drawProblems(s) {
   const bad = new Map(); // building id -> severity
   problems.forEach((p, i) => {
     const color = p.severity === 'error' ? ERROR_COLOR : WARN_COLOR;
-    let layer = null;
+    const shapes = { area: null, mark: null };
     if (p.geometry) {
-      layer = L.geoJSON(p.geometry, {
+      shapes.area = L.geoJSON(p.geometry, {
         pane: 'plproblems',
         pmIgnore: true,
         snapIgnore: true,
@@ -446,23 +463,49 @@ function drawProblems(s) {
         pointToLayer: (f, ll) =>
           L.circleMarker(ll, { radius: 9, pane: 'plproblems', pmIgnore: true, snapIgnore: true }),
       });
-      layer.on('click', () => store.set({ focusProblem: i }));
-      layer.bindTooltip(() => problemTitle(p), { sticky: true, className: 'grid-hover-tip' });
-      problemGroup.addLayer(layer);
-      layer.eachLayer((sub) => {
-        const el = sub.getElement && sub.getElement();
-        if (el) {
+      const b = shapes.area.getBounds();
+      if (b.isValid() && b.getNorthEast().distanceTo(b.getSouthWest()) < SMALL_M) {
+        shapes.mark = L.circleMarker(b.getCenter(), {
+          pane: 'plproblems',
+          radius: 16,
+          color,
+          weight: 3,
+          dashArray: '5 4',
+          fill: true,
+          fillOpacity: 0,
+          className: `plan-problem-mark plan-problem-mark-${p.severity}`,
+          pmIgnore: true,
+          snapIgnore: true,
+        });
+      }
+      for (const layer of [shapes.area, shapes.mark]) {
+        if (!layer) continue;
+        layer.on('click', () => store.set({ focusProblem: i }));
+        layer.bindTooltip(() => problemTitle(p), { sticky: true, className: 'grid-hover-tip' });
+        problemGroup.addLayer(layer);
+        leaves(layer).forEach((el) => {
           el.dataset.problem = String(i);
           el.dataset.code = p.code;
-        }
-      });
+        });
+      }
     }
-    problemLayers[i] = layer;
+    problemLayers[i] = shapes;
     for (const b of p.building_ids || []) {
       if (bad.get(b) !== 'error') bad.set(b, p.severity);
     }
   });
   drawBadBuildings(bad);
+}
+
+// The SVG elements of a layer or of every layer in a group.
+function leaves(layer) {
+  const out = [];
+  const walk = (l) => {
+    if (l.eachLayer) l.eachLayer(walk);
+    else if (l.getElement && l.getElement()) out.push(l.getElement());
+  };
+  walk(layer);
+  return out;
 }
 
 function problemTitle(p) {
@@ -478,8 +521,8 @@ export function zoomToProblem(i) {
   const p = s.draft && s.draft.validation && s.draft.validation.problems[i];
   if (!p) return;
   let b = null;
-  const layer = problemLayers[i];
-  if (layer) b = layer.getBounds();
+  const shapes = problemLayers[i] || {};
+  if (shapes.area) b = shapes.area.getBounds();
   if ((!b || !b.isValid()) && Array.isArray(p.grid_ids)) {
     for (const id of p.grid_ids) {
       const gb = gridBounds(id);
@@ -490,20 +533,19 @@ export function zoomToProblem(i) {
     const tiny = b.getNorthEast().distanceTo(b.getSouthWest()) < 60;
     map.flyToBounds(tiny ? b.pad(3) : b.pad(0.4), { maxZoom: 19, duration: 0.5 });
   }
-  flash(layer);
-  for (const bid of p.building_ids || []) flashBuilding(bid);
+  flash(shapes.area);
+  flash(shapes.mark);
+  for (const bid of p.building_ids || []) flash(badMarkers.get(Number(bid)));
 }
 
 function flash(layer) {
   if (!layer) return;
-  layer.eachLayer((sub) => {
-    const el = sub.getElement && sub.getElement();
-    if (!el) return;
+  for (const el of leaves(layer)) {
     el.classList.remove('plan-flash');
     void el.getBoundingClientRect(); // restart the animation
     el.classList.add('plan-flash');
     window.setTimeout(() => el.classList.remove('plan-flash'), 2400);
-  });
+  }
 }
 
 // ---- buildings ---------------------------------------------------------------------
@@ -568,11 +610,6 @@ function drawBadBuildings(bad) {
     if (el) el.dataset.buildingId = String(id);
     badMarkers.set(Number(id), m);
   }
-}
-
-function flashBuilding(id) {
-  const m = badMarkers.get(Number(id));
-  if (m) flash(L.layerGroup([m]));
 }
 
 // Buildings the draft moves to another compound grid, in the colour of

@@ -92,7 +92,8 @@ function render(s) {
   submit.disabled = !!errors || missing.length > 0 || s.busy || s.net === 'down';
   submit.textContent = s.busy && submit.dataset.sending === 'true' ? t('plan.pubSending') : t('plan.pubSubmit');
 
-  result.replaceChildren(s.conflict ? conflictBox(s) : '');
+  if (s.conflict) result.replaceChildren(conflictBox(s));
+  else result.replaceChildren();
 }
 
 function toggleAck(code, on) {

@@ -8,7 +8,7 @@ import { t, onLangChange } from './i18n.js';
 import { el } from './ui.js';
 import { store, draftGrids, gridName } from './planstore.js';
 import { sendOp, undo, redo } from './planapi.js';
-import { finishDraw, undoPoint, isDrawing } from './planmap.js';
+import { finishDraw, undoPoint, isDrawing, fitDraft } from './planmap.js';
 import { confirmDialog, formDialog } from './plandialog.js';
 
 // Icons: 24x24 strokes in currentColor.
@@ -21,6 +21,7 @@ const ICONS = {
   delete: 'M5 7h14M10 7V4h4v3M7 7l1 13h8l1-13',
   undo: 'M9 7L4 12l5 5M4 12h11a5 5 0 0 1 0 10h-3',
   redo: 'M15 7l5 5-5 5M20 12H9a5 5 0 0 0 0 10h3',
+  fit: 'M4 9V4h5M15 4h5v5M20 15v5h-5M9 20H4v-5',
 };
 
 const TOOLS = ['select', 'edit', 'draw', 'split', 'merge', 'delete'];
@@ -46,7 +47,7 @@ export function initTools() {
     el('button', { type: 'button', class: 'pl-tool', dataset: { tool: name }, onclick }, icon(name), el('span', { class: 'pl-tool-label' }));
   bar.replaceChildren(
     el('div', { class: 'pl-tool-group' }, TOOLS.map((name) => button(name, () => pickTool(name)))),
-    el('div', { class: 'pl-tool-group' }, button('undo', () => undo()), button('redo', () => redo()))
+    el('div', { class: 'pl-tool-group' }, button('fit', () => fitDraft(true)), button('undo', () => undo()), button('redo', () => redo()))
   );
   store.on(['draft', 'selected', 'tool', 'busy', 'net', 'published'], render);
   onLangChange(() => render(store.get()));
@@ -61,6 +62,7 @@ function editable(s) {
 }
 
 function enabled(name, s) {
+  if (name === 'fit') return !!s.draft;
   if (!editable(s) || s.busy) return false;
   const n = s.selected.length;
   switch (name) {
@@ -90,7 +92,7 @@ function render(s) {
     b.title = `${label}${t('err.sep')}${t(`plan.tip.${name}`)}`;
     b.setAttribute('aria-label', b.title);
     b.disabled = !enabled(name, s);
-    if (TOOLS.includes(name) && name !== 'delete') b.setAttribute('aria-pressed', String(s.tool === name));
+    if (TOOLS.includes(name) && name !== 'delete') b.setAttribute('aria-pressed', String(editable(s) && s.tool === name));
   }
   renderHint(s);
 }

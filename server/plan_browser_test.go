@@ -1,0 +1,294 @@
+package server_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/gridmap/gridmap/auth"
+	"github.com/gridmap/gridmap/server"
+)
+
+// The planner's editor, /plan, in a real browser against a real server
+// over the demo database: Leaflet-Geoman is driven with real mouse clicks
+// at points worked out from coordinates.
+
+// planXY is the page's pixel of a WGS84 point on the planner's map.
+func planXY(t *testing.T, ctx context.Context, lon, lat float64) (float64, float64) {
+	t.Helper()
+	xy := eval[[]float64](t, ctx, fmt.Sprintf(`(() => { const m = gridmap.plan.map;
+		const p = m.latLngToContainerPoint([%.8f, %.8f]);
+		const r = m.getContainer().getBoundingClientRect();
+		return [p.x + r.left, p.y + r.top]; })()`, lat, lon))
+	return xy[0], xy[1]
+}
+
+// clickAt clicks the planner's map at a WGS84 point.
+func clickAt(t *testing.T, ctx context.Context, lon, lat float64) {
+	t.Helper()
+	x, y := planXY(t, ctx, lon, lat)
+	if err := chromedp.Do(ctx, chromedp.MouseClickXY(x, y)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// clickSel clicks the element a CSS selector finds, once it is enabled.
+func clickSel(t *testing.T, ctx context.Context, sel string) {
+	t.Helper()
+	waitJS(t, ctx, "enabled "+sel, fmt.Sprintf(`(b => !!b && !b.disabled)(document.querySelector(%q))`, sel), 10*time.Second)
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(sel))); err != nil {
+		t.Fatalf("click %s: %v", sel, err)
+	}
+}
+
+// ring is the outer ring of a grid's current boundary (its largest part).
+func ring(t *testing.T, e *env, id int64) [][2]float64 {
+	t.Helper()
+	var gj string
+	if err := e.conn.QueryRow(context.Background(),
+		`SELECT ST_AsGeoJSON(ST_ExteriorRing((SELECT d.geom FROM ST_Dump((SELECT geom FROM current_grids WHERE id = $1)) d
+		        ORDER BY ST_Area(d.geom) DESC LIMIT 1)))`, id).Scan(&gj); err != nil {
+		t.Fatal(err)
+	}
+	var line struct{ Coordinates [][2]float64 }
+	if err := json.Unmarshal([]byte(gj), &line); err != nil {
+		t.Fatal(err)
+	}
+	return line.Coordinates[:len(line.Coordinates)-1] // open the ring
+}
+
+// metres converts a step in metres east and north at lat into degrees.
+func metres(lat, east, north float64) (float64, float64) {
+	return east / (111320 * math.Cos(lat*math.Pi/180)), north / 110540
+}
+
+// cornerLine is a line that cuts a small triangle (legs of leg metres)
+// off the grid's south-west-most vertex, which is convex, running over
+// by `over` metres on both sides.
+func cornerLine(r [][2]float64, leg, over float64) (a, b [2]float64) {
+	k := 0
+	for i, p := range r {
+		if p[0]+p[1] < r[k][0]+r[k][1] {
+			k = i
+		}
+	}
+	v, prev, next := r[k], r[(k+len(r)-1)%len(r)], r[(k+1)%len(r)]
+	along := func(to [2]float64, m float64) [2]float64 {
+		ex, ny := metres(v[1], 1, 1) // degrees per metre
+		dx, dy := (to[0]-v[0])/ex, (to[1]-v[1])/ny
+		l := math.Hypot(dx, dy)
+		return [2]float64{v[0] + dx/l*m*ex, v[1] + dy/l*m*ny}
+	}
+	p, q := along(prev, leg), along(next, leg)
+	ex, ny := metres(v[1], 1, 1)
+	dx, dy := (q[0]-p[0])/ex, (q[1]-p[1])/ny
+	l := math.Hypot(dx, dy)
+	a = [2]float64{p[0] - dx/l*over*ex, p[1] - dy/l*over*ny}
+	b = [2]float64{q[0] + dx/l*over*ex, q[1] + dy/l*over*ny}
+	return a, b
+}
+
+// openPlanner logs in as the planner on /plan.
+func openPlanner(t *testing.T, e *env, password string, width, height int, phone bool) context.Context {
+	t.Helper()
+	ctx := newBrowser(t, width, height)
+	if phone {
+		if err := chromedp.Do(ctx, chromedp.EmulateViewport(int64(width), int64(height), chromedp.EmulateMobile, chromedp.EmulateTouch)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	login(t, ctx, e.ts.URL, "/plan", "planner", password)
+	return ctx
+}
+
+// newDraftOf creates a draft through the page's form.
+func newDraftOf(t *testing.T, ctx context.Context, root int64, name string) {
+	t.Helper()
+	waitJS(t, ctx, "root choices", fmt.Sprintf(`!!document.querySelector('#pl-new-root option[value="%d"]')`, root), 10*time.Second)
+	eval[bool](t, ctx, fmt.Sprintf(`(s => (s.value = '%d', s.dispatchEvent(new Event('change')), true))(document.getElementById('pl-new-root'))`, root))
+	eval[bool](t, ctx, `document.getElementById('pl-new-name').value = '', true`)
+	if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.CSS("#pl-new-name"), name)); err != nil {
+		t.Fatal(err)
+	}
+	clickSel(t, ctx, "#pl-new-submit")
+	waitJS(t, ctx, "draft open", `!!document.body.dataset.draft && document.querySelectorAll('path.plan-grid').length > 0`, 20*time.Second)
+}
+
+// planShown is what the checks panel and the publish card show.
+type planShown struct {
+	Revision int
+	Grids    int
+	Errors   int
+	Warnings int
+	Codes    []string
+	Problems int // problem areas drawn on the map
+	Publish  bool
+}
+
+const planShownJS = `(() => {
+	const sum = document.getElementById('pl-checks-sum');
+	return {
+		revision: Number(document.body.dataset.revision),
+		grids: document.querySelectorAll('path.plan-grid-l3').length,
+		errors: Number(sum.dataset.errors),
+		warnings: Number(sum.dataset.warnings),
+		codes: [...document.querySelectorAll('#pl-problems .pl-problem')].map(li => li.dataset.severity + ':' + li.dataset.code),
+		problems: document.querySelectorAll('path.plan-problem').length,
+		publish: !document.getElementById('pl-pub-submit').disabled,
+	};
+})()`
+
+func has(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// TestPlanBrowserSplit: a planner opens a draft of 协作路社区 (grid 2),
+// splits a compound grid with a line that leaves a sliver (an error shown
+// in the checks panel and on the map; publishing disabled), undoes it,
+// splits it again along a good line (no errors), previews the impact,
+// acknowledges the warnings and publishes. A map already open on / as
+// admin draws the new compound grid from the stream, without a reload.
+func TestPlanBrowserSplit(t *testing.T) {
+	e := newEnv(t, server.Config{TileURL: "", DefaultLang: "zh-CN"})
+	_, plannerPW := e.account(t, "planner", auth.Planner, 0, 0)
+	_, adminPW := e.account(t, "admin", auth.Admin, 0, 0)
+	const grid = 11 // a compound grid of 协作路社区
+	r := ring(t, e, grid)
+	lon, lat := pointIn(t, e, grid)
+
+	ctx := openPlanner(t, e, plannerPW, 1400, 900, false)
+	screenshot(t, ctx, "plan-start-zh")
+	newDraftOf(t, ctx, 2, "协作路社区 分割测试")
+	waitJS(t, ctx, "three compound grids", `document.querySelectorAll('path.plan-grid-l3').length === 3 && !!document.querySelector('.plan-root')`, 10*time.Second)
+	screenshot(t, ctx, "plan-draft-zh")
+
+	// Select the compound grid by clicking it on the map.
+	clickAt(t, ctx, lon, lat)
+	waitJS(t, ctx, "grid selected", fmt.Sprintf(`!!document.querySelector('#pl-sel li[data-grid-id="%d"]') && !!document.querySelector('path.plan-grid.is-selected[data-grid-id="%d"]')`, grid, grid), 5*time.Second)
+	before := eval[planShown](t, ctx, planShownJS)
+
+	// Split off a corner triangle with 4 m legs: a sliver.
+	clickSel(t, ctx, `.pl-tool[data-tool="split"]`)
+	waitJS(t, ctx, "split mode", `document.getElementById('pl-hint').dataset.tool === 'split' && document.getElementById('map').classList.contains('plan-drawing')`, 5*time.Second)
+	a, b := cornerLine(r, 4, 6)
+	clickAt(t, ctx, a[0], a[1])
+	clickAt(t, ctx, b[0], b[1])
+	clickSel(t, ctx, "#pl-hint-finish")
+	waitJS(t, ctx, "sliver error", fmt.Sprintf(`Number(document.body.dataset.revision) > %d && !!document.querySelector('#pl-problems .pl-problem[data-code="sliver"][data-severity="error"]')`, before.Revision), 20*time.Second)
+	sliver := eval[planShown](t, ctx, planShownJS)
+	if sliver.Grids != 4 || sliver.Errors == 0 || !has(sliver.Codes, "error:sliver") || sliver.Publish {
+		t.Errorf("after the sliver split the page shows %+v, want 4 compound grids, a sliver error and publishing disabled", sliver)
+	}
+	if n := eval[int](t, ctx, `document.querySelectorAll('path.plan-problem-error').length`); n == 0 {
+		t.Error("the sliver is not highlighted on the map")
+	}
+	// Its row zooms the map to it and flashes it.
+	clickSel(t, ctx, `#pl-problems .pl-problem[data-code="sliver"]`)
+	waitJS(t, ctx, "sliver flashes", `!!document.querySelector('path.plan-problem-error.plan-flash')`, 3*time.Second)
+	chromedp.Do(ctx, chromedp.Sleep(900*time.Millisecond))
+	screenshot(t, ctx, "plan-sliver-zh")
+
+	// Undo: back to the three grids, no sliver.
+	clickSel(t, ctx, `.pl-tool[data-tool="undo"]`)
+	waitJS(t, ctx, "undone", `document.querySelectorAll('path.plan-grid-l3').length === 3 && !document.querySelector('#pl-problems .pl-problem[data-code="sliver"]')`, 10*time.Second)
+	clickSel(t, ctx, `.pl-tool[data-tool="fit"]`) // the sliver's row zoomed in
+	chromedp.Do(ctx, chromedp.Sleep(400*time.Millisecond))
+
+	// Split again, through the middle from south to north.
+	clickAt(t, ctx, lon, lat)
+	waitJS(t, ctx, "grid selected again", fmt.Sprintf(`!!document.querySelector('#pl-sel li[data-grid-id="%d"]')`, grid), 5*time.Second)
+	minY, maxY, midX := r[0][1], r[0][1], 0.0
+	minX, maxX := r[0][0], r[0][0]
+	for _, p := range r {
+		minY, maxY = math.Min(minY, p[1]), math.Max(maxY, p[1])
+		minX, maxX = math.Min(minX, p[0]), math.Max(maxX, p[0])
+	}
+	midX = (minX + maxX) / 2
+	_, over := metres(minY, 0, 12)
+	clickSel(t, ctx, `.pl-tool[data-tool="split"]`)
+	waitJS(t, ctx, "split mode again", `document.getElementById('map').classList.contains('plan-drawing')`, 5*time.Second)
+	clickAt(t, ctx, midX, minY-over)
+	clickAt(t, ctx, midX, maxY+over)
+	clickSel(t, ctx, "#pl-hint-finish")
+	waitJS(t, ctx, "good split", `document.querySelectorAll('path.plan-grid-l3').length === 4 && document.getElementById('pl-checks-sum').dataset.errors === '0'`, 20*time.Second)
+	good := eval[planShown](t, ctx, planShownJS)
+	if good.Errors != 0 || has(good.Codes, "error:sliver") {
+		t.Errorf("after the good split the page shows %+v, want no errors", good)
+	}
+	screenshot(t, ctx, "plan-split-zh")
+
+	// Rename one part and clear its leader with the form: a no_leader
+	// warning, which publishing needs acknowledged.
+	part := eval[string](t, ctx, `[...document.querySelectorAll('#pl-grid-pick option')].find(o => o.textContent.includes('秦岭路159号院 1')).value`)
+	eval[bool](t, ctx, fmt.Sprintf(`(s => (s.value = '%s', s.dispatchEvent(new Event('change')), true))(document.getElementById('pl-grid-pick'))`, part))
+	waitJS(t, ctx, "edit form", `!document.getElementById('pl-edit').hidden && document.getElementById('pl-edit-name').value === '秦岭路159号院 1'`, 5*time.Second)
+	eval[bool](t, ctx, `document.getElementById('pl-edit-name').value = '', document.getElementById('pl-edit-leader').value = '', true`)
+	if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.CSS("#pl-edit-name"), "秦岭路159号院西")); err != nil {
+		t.Fatal(err)
+	}
+	clickSel(t, ctx, "#pl-edit-submit")
+	waitJS(t, ctx, "renamed, no leader", `[...document.querySelectorAll('.plan-label')].some(l => l.textContent.startsWith('秦岭路159号院西')) && !!document.querySelector('#pl-problems .pl-problem[data-code="no_leader"][data-severity="warning"]')`, 10*time.Second)
+	if eval[bool](t, ctx, `!document.getElementById('pl-pub-submit').disabled`) {
+		t.Error("publishing is enabled before the warning is acknowledged")
+	}
+
+	// The impact preview lists the grids before and after.
+	clickSel(t, ctx, "#pl-impact-load")
+	waitJS(t, ctx, "impact rows", `document.querySelectorAll('#pl-impact-body tbody tr').length > 0`, 20*time.Second)
+	rows := eval[[]string](t, ctx, `[...document.querySelectorAll('#pl-impact-body tbody tr')].map(tr => tr.dataset.status + ':' + tr.dataset.gridId)`)
+	if !has(rows, fmt.Sprintf("retired:%d", grid)) {
+		t.Errorf("impact rows %v: want grid %d retired", rows, grid)
+	}
+	eval[bool](t, ctx, `document.getElementById('pl-impact').scrollIntoView(), true`)
+	screenshot(t, ctx, "plan-impact-zh")
+
+	// The map open on / as admin, before the publication.
+	admin := newBrowser(t, 1200, 800)
+	login(t, admin, e.ts.URL, "/", "admin", adminPW)
+	if err := chromedp.Do(admin, chromedp.WaitVisible(chromedp.CSS(`body[data-live="live"]`))); err != nil {
+		t.Fatal(err)
+	}
+	if n := eval[int](t, admin, `document.querySelectorAll('path.grid-l3').length`); n != 23 {
+		t.Fatalf("the map draws %d compound grids before the publication, want 23", n)
+	}
+
+	// Acknowledge each warning, add a note, publish.
+	codes := eval[[]string](t, ctx, `[...document.querySelectorAll('#pl-pub-warnings .pl-ack')].map(d => d.dataset.code)`)
+	if !has(codes, "no_leader") {
+		t.Errorf("warnings to acknowledge: %v, want no_leader", codes)
+	}
+	for _, code := range codes {
+		clickSel(t, ctx, "#pl-ack-"+code)
+	}
+	if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.CSS("#pl-pub-note"), "浏览器测试：分割秦岭路159号院")); err != nil {
+		t.Fatal(err)
+	}
+	eval[bool](t, ctx, `document.getElementById('pl-publish').scrollIntoView(), true`)
+	screenshot(t, ctx, "plan-publish-zh")
+	clickSel(t, ctx, "#pl-pub-submit")
+	waitJS(t, ctx, "published", `!!document.getElementById('pl-pub-ok')`, 20*time.Second)
+	pub := eval[string](t, ctx, `document.getElementById('pl-pub-ok').dataset.publicationId`)
+	if n := scalar[int](t, e, `SELECT count(*) FROM current_grids WHERE level = 3`); n != 24 {
+		t.Errorf("after publication %s the database has %d compound grids, want 24", pub, n)
+	}
+	screenshot(t, ctx, "plan-published-zh")
+
+	// The admin's map redraws from the boundaries event.
+	waitJS(t, admin, "24 compound grids on the map", `document.querySelectorAll('path.grid-l3').length === 24 &&
+		[...document.querySelectorAll('.grid-label')].some(l => l.textContent === '秦岭路159号院西')`, 8*time.Second)
+	chromedp.Do(admin, chromedp.Sleep(500*time.Millisecond))
+	screenshot(t, admin, "plan-map-after")
+	if !eval[bool](t, ctx, `document.getElementById('pl-foreign').hidden`) {
+		t.Error("the planner's own publication raised the banner for someone else's")
+	}
+}
