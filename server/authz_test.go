@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"sort"
@@ -9,7 +10,9 @@ import (
 	"time"
 
 	"github.com/gridmap/gridmap/auth"
+	"github.com/gridmap/gridmap/planning"
 	"github.com/gridmap/gridmap/server"
+	"github.com/gridmap/gridmap/store"
 )
 
 // matrix says who may use each route: "*" everyone, "logged-in" any
@@ -41,11 +44,26 @@ var matrix = map[string]string{
 	"PUT /api/people/{id}":               "admin grid-leader",
 	"PUT /api/grids/{id}/leader":         "admin grid-leader",
 	"PUT /api/grids/{id}/boundary":       "admin planner",
-	"GET /api/audit":                     "admin",
-	"GET /api/accounts":                  "admin",
-	"POST /api/accounts":                 "admin",
-	"POST /api/accounts/{id}/tokens":     "admin",
-	"DELETE /api/tokens/{id}":            "admin",
+
+	"GET /api/grids/{id}/versions":         "admin planner viewer grid-leader staff",
+	"GET /api/publications":                "admin planner viewer grid-leader staff",
+	"GET /api/publications/compare":        "admin planner viewer grid-leader staff",
+	"POST /api/publications/{id}/rollback": "admin planner",
+	"POST /api/drafts":                     "admin planner",
+	"GET /api/drafts":                      "admin planner",
+	"GET /api/drafts/{id}":                 "admin planner",
+	"DELETE /api/drafts/{id}":              "admin planner",
+	"POST /api/drafts/{id}/ops":            "admin planner",
+	"POST /api/drafts/{id}/undo":           "admin planner",
+	"POST /api/drafts/{id}/redo":           "admin planner",
+	"GET /api/drafts/{id}/validation":      "admin planner",
+	"GET /api/drafts/{id}/impact":          "admin planner",
+	"POST /api/drafts/{id}/publish":        "admin planner",
+	"GET /api/audit":                       "admin",
+	"GET /api/accounts":                    "admin",
+	"POST /api/accounts":                   "admin",
+	"POST /api/accounts/{id}/tokens":       "admin",
+	"DELETE /api/tokens/{id}":              "admin",
 
 	"GET /api/coverage":                   "admin planner viewer grid-leader staff",
 	"GET /api/grids/{id}/coverage":        "admin planner viewer grid-leader staff",
@@ -132,6 +150,9 @@ func samples(t *testing.T, e *env) map[string]sample {
 		"POST /api/accounts/{id}/tokens": {fmt.Sprintf("/api/accounts/%d/tokens", adminID), func(string) any { return map[string]any{"name": "matrix", "ttl_hours": 1} }},
 	}
 	for k, v := range fieldSamples(t, e, building, household, member) {
+		out[k] = v
+	}
+	for k, v := range planSamples(t, e) {
 		out[k] = v
 	}
 	return out
@@ -295,5 +316,95 @@ func fieldSamples(t *testing.T, e *env, building, household, member int64) map[s
 		"POST /api/import/{kind}": {"/api/import/screenings", func(string) any {
 			return routed{"/api/import/screenings?client_id=" + cid(), upload{"text/csv", []byte(importCSV(t, e, household))}}
 		}},
+	}
+}
+
+// planSamples are the planning routes' sample requests. Drafts belong to
+// one account, so each allowed role works on its own newest open draft;
+// a rollback needs a publication of its own that changed boundaries.
+func planSamples(t *testing.T, e *env) map[string]sample {
+	ctx := context.Background()
+	svc := planning.New(e.db.Store, time.UTC, nil)
+	allowed := func(who string) bool { return who == "admin" || who == "planner" }
+	actorOf := func(who string) store.Actor {
+		id := scalar[int64](t, e, `SELECT id FROM accounts WHERE username = $1`, "m-"+who)
+		return store.Actor{AccountID: id, Name: "m-" + who}
+	}
+	open := func(who string, root int64) *planning.Draft {
+		d, err := svc.Open(ctx, actorOf(who), root, "矩阵草稿")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	newest := func(who string) *planning.Draft {
+		ds, err := svc.List(ctx, actorOf(who))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ds) == 0 {
+			return open(who, 2)
+		}
+		d, err := svc.Get(ctx, actorOf(who), ds[0].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	onDraft := func(suffix string, fresh bool, body func(d *planning.Draft) any) func(string) any {
+		return func(who string) any {
+			if !allowed(who) {
+				return routed{"/api/drafts/1" + suffix, body(&planning.Draft{})}
+			}
+			d := newest(who)
+			if fresh {
+				d = open(who, 2)
+			}
+			return routed{fmt.Sprintf("/api/drafts/%d%s", d.ID, suffix), body(d)}
+		}
+	}
+	none := func(*planning.Draft) any { return nil }
+	// published splits a compound grid of a community of its own and
+	// publishes it, for a rollback.
+	published := func(who string) any {
+		if !allowed(who) {
+			return routed{"/api/publications/1/rollback", map[string]any{}}
+		}
+		root := map[string]int64{"admin": 3, "planner": 4}[who]
+		grid := scalar[int64](t, e, `SELECT min(id) FROM current_grids WHERE parent_id = $1`, root)
+		d := open(who, root)
+		line, err := planning.ParseLine("line", splitLine(t, e, grid, 0.5))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d, err = svc.Apply(ctx, actorOf(who), d.ID, planning.Op{Kind: "split", ID: grid, Line: line}); err != nil {
+			t.Fatal(err)
+		}
+		pub, err := svc.Publish(ctx, actorOf(who), d.ID, d.Revision, []string{"no_leader", "load_rise"}, "matrix")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return routed{fmt.Sprintf("/api/publications/%d/rollback", pub.ID), map[string]any{"note": "matrix"}}
+	}
+	none0 := func(string) any { return nil }
+	return map[string]sample{
+		"GET /api/grids/{id}/versions":         {"/api/grids/9/versions", none0},
+		"GET /api/publications":                {"/api/publications", none0},
+		"GET /api/publications/compare":        {"/api/publications/compare?from=1&to=1", none0},
+		"POST /api/publications/{id}/rollback": {"/api/publications/{id}/rollback", published},
+		"POST /api/drafts":                     {"/api/drafts", func(string) any { return map[string]any{"root_id": 2, "name": "矩阵"} }},
+		"GET /api/drafts":                      {"/api/drafts", none0},
+		"GET /api/drafts/{id}":                 {"/api/drafts/{id}", onDraft("", false, none)},
+		"DELETE /api/drafts/{id}":              {"/api/drafts/{id}", onDraft("", true, none)},
+		"POST /api/drafts/{id}/ops": {"/api/drafts/{id}/ops", onDraft("/ops", false, func(d *planning.Draft) any {
+			return map[string]any{"op": "update", "id": 10, "name": "矩阵网格", "revision": d.Revision}
+		})},
+		"POST /api/drafts/{id}/undo":      {"/api/drafts/{id}/undo", onDraft("/undo", false, none)},
+		"POST /api/drafts/{id}/redo":      {"/api/drafts/{id}/redo", onDraft("/redo", false, none)},
+		"GET /api/drafts/{id}/validation": {"/api/drafts/{id}/validation", onDraft("/validation", false, none)},
+		"GET /api/drafts/{id}/impact":     {"/api/drafts/{id}/impact", onDraft("/impact", false, none)},
+		"POST /api/drafts/{id}/publish": {"/api/drafts/{id}/publish", onDraft("/publish", false, func(d *planning.Draft) any {
+			return map[string]any{"revision": d.Revision, "acknowledge": []string{"no_leader", "load_rise"}}
+		})},
 	}
 }

@@ -20,6 +20,7 @@ const dataTables = `positions, latest_positions, live_events, audit_log, api_tok
 	point_awards, spot_check_items, spot_checks, requests, visits, vulnerable_residents,
 	alerts, checkpoint_days, checkpoints, quarantines, screenings,
 	households, buildings, grid_staff, volunteers, volunteer_teams, party_members,
+	boundary_draft_revisions, boundary_drafts, boundary_findings,
 	grid_lineage, grid_versions, boundary_publications, grids, people`
 
 // HasData reports whether any grid exists.

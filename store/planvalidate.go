@@ -55,26 +55,47 @@ var planChecks = []string{
 	   AND ST_Area(x.i::geography) > 1`,
 
 	// Parts of a parent that no child covers (skipped while a child is
-	// invalid: its area would show as a gap).
-	`SELECT 'gap', 'error', ARRAY[p.id], NULL::bigint[], ST_Area(d.geom::geography), '', ST_AsGeoJSON(d.geom, 7)
-	 FROM plan_all p
-	 CROSS JOIN LATERAL (SELECT ST_Union(c.geom) AS u FROM plan_grids c WHERE c.parent_id = p.id AND c.ok) cu
-	 CROSS JOIN LATERAL ST_Dump(CASE WHEN cu.u IS NULL THEN p.geom ELSE ST_CollectionExtract(ST_Difference(p.geom, cu.u), 3) END) d
-	 WHERE p.ok AND p.level < 3
-	   AND NOT EXISTS (SELECT 1 FROM plan_grids c WHERE c.parent_id = p.id AND NOT c.ok)
-	   AND ST_Area(d.geom::geography) > 1`,
+	// invalid: its area would show as a gap). The overlay runs only where
+	// the areas do not add up or the children overlap or stick out, and
+	// at the stored precision, which keeps it fast and robust.
+	`WITH kids AS (
+		SELECT p.id, p.level, p.geom, ST_Area(p.geom::geography) AS area,
+		       (SELECT COALESCE(sum(ST_Area(c.geom::geography)), 0) FROM plan_grids c WHERE c.parent_id = p.id) AS covered,
+		       EXISTS (SELECT 1 FROM plan_grids c WHERE c.parent_id = p.id AND (NOT c.ok OR NOT ST_CoveredBy(c.geom, p.geom))) AS stray,
+		       EXISTS (SELECT 1 FROM plan_grids a JOIN plan_grids b ON a.parent_id = p.id AND b.parent_id = p.id
+		               AND a.id < b.id AND a.geom && b.geom AND ST_Overlaps(a.geom, b.geom)) AS overlapping,
+		       EXISTS (SELECT 1 FROM plan_grids c WHERE c.parent_id = p.id AND NOT c.ok) AS invalid
+		FROM plan_all p WHERE p.ok AND p.level < 3
+	 ), suspects AS MATERIALIZED (
+		SELECT * FROM kids WHERE NOT invalid AND (area - covered > 0.5 OR stray OR overlapping)
+	 )
+	 SELECT 'gap', 'error', ARRAY[k.id], NULL::bigint[], ST_Area(d.geom::geography), '', ST_AsGeoJSON(d.geom, 7)
+	 FROM suspects k
+	 CROSS JOIN LATERAL (SELECT ST_Union(c.geom, 1e-7) AS u FROM plan_grids c WHERE c.parent_id = k.id AND c.ok) cu
+	 CROSS JOIN LATERAL ST_Dump(CASE WHEN cu.u IS NULL THEN k.geom
+	                                 ELSE ST_CollectionExtract(ST_Difference(k.geom, cu.u, 1e-7), 3) END) d
+	 WHERE ST_Area(d.geom::geography) > 1`,
 
 	// Slivers: a part too small or too thin to be a grid. The width is
 	// twice the largest inscribed circle, in metres along the parallel
-	// (the narrower direction of a degree).
-	`SELECT 'sliver', 'error', ARRAY[c.id], NULL::bigint[], x.area,
-	        'width ' || round(x.width::numeric, 1) || ' m', ST_AsGeoJSON(d.geom, 7)
-	 FROM plan_grids c
-	 CROSS JOIN LATERAL ST_Dump(c.geom) d
-	 CROSS JOIN LATERAL (SELECT ST_Area(d.geom::geography) AS area,
-	        2 * m.radius * 111320 * cos(radians(ST_Y(m.center))) AS width
-	        FROM ST_MaximumInscribedCircle(d.geom) m) x
-	 WHERE c.ok AND (x.area < 100 OR x.width < 5)`,
+	// (the narrower direction of a degree). That circle is sought only for
+	// parts with area/perimeter under half the width: a shape whose every
+	// point lies within r of its edge has area at most r times its
+	// perimeter, so the others are wide enough.
+	`WITH parts AS MATERIALIZED (
+		SELECT c.id, d.geom, ST_Area(d.geom::geography) AS area,
+		       -- area/perimeter in metres, at least: degrees of longitude are the shorter
+		       ST_Area(d.geom) / ST_Perimeter(d.geom) * 111320 * cos(radians(ST_Y(ST_Centroid(d.geom)))) AS thick
+		FROM plan_grids c CROSS JOIN LATERAL ST_Dump(c.geom) d WHERE c.ok
+	 ), thin AS MATERIALIZED (
+		SELECT id, geom, area FROM parts WHERE area < 100 OR thick < 2.5
+	 )
+	 SELECT 'sliver', 'error', ARRAY[t.id], NULL::bigint[], t.area, 'width ' || round(x.width::numeric, 1) || ' m',
+	        ST_AsGeoJSON(t.geom, 7)
+	 FROM thin t
+	 CROSS JOIN LATERAL (SELECT 2 * m.radius * 111320 * cos(radians(ST_Y(m.center))) AS width
+	                     FROM ST_MaximumInscribedCircle(t.geom) m) x
+	 WHERE t.area < 100 OR x.width < 5`,
 
 	// Buildings in no compound grid of the plan, or in more than one.
 	`SELECT CASE WHEN n = 0 THEN 'building_unassigned' ELSE 'building_multiple' END, 'error',
