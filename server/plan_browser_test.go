@@ -292,3 +292,73 @@ func TestPlanBrowserSplit(t *testing.T) {
 		t.Error("the planner's own publication raised the banner for someone else's")
 	}
 }
+
+// smallTargetsJS lists the visible controls of the planner's page that are
+// less than 44 px tall (or wide): buttons, fields, ticks' labels, tools.
+const smallTargetsJS = `(() => {
+	const out = [];
+	const sel = '#pl-side button, #pl-side select, #pl-side input:not([type=checkbox]), #pl-side textarea, #pl-side summary, .pl-ack-label, #pl-tools button, #pl-hint button';
+	for (const n of document.querySelectorAll(sel)) {
+		const r = n.getBoundingClientRect();
+		if (!r.width || !r.height || n.closest('[hidden]')) continue;
+		if (r.height < 43.5 || r.width < 43.5) out.push((n.id || n.className || n.tagName) + ' ' + Math.round(r.width) + 'x' + Math.round(r.height));
+	}
+	return out;
+})()`
+
+// TestPlanBrowserPhone: the planner's page on a 390x844 phone: the cards
+// sit below the map, every control is a 44 px tap target, nothing scrolls
+// sideways, in Chinese and English; a publication by another planner in
+// the draft's community raises the banner.
+func TestPlanBrowserPhone(t *testing.T) {
+	e := newEnv(t, server.Config{TileURL: "", DefaultLang: "zh-CN"})
+	_, pw := e.account(t, "planner", auth.Planner, 0, 0)
+	other := e.client(t, "planner2", auth.Planner, 0)
+	ctx := openPlanner(t, e, pw, 390, 844, true)
+	screenshot(t, ctx, "plan-phone-start-zh")
+	newDraftOf(t, ctx, 2, "手机草稿")
+	lon, lat := pointIn(t, e, 9)
+	clickAt(t, ctx, lon, lat)
+	waitJS(t, ctx, "grid selected", `!!document.querySelector('#pl-sel li[data-grid-id="9"]')`, 5*time.Second)
+	chromedp.Do(ctx, chromedp.Sleep(300*time.Millisecond))
+	screenshot(t, ctx, "plan-phone-draft-zh")
+	if small := eval[[]string](t, ctx, smallTargetsJS); len(small) > 0 {
+		t.Errorf("controls smaller than 44 px on the phone: %v", small)
+	}
+	if eval[bool](t, ctx, `document.documentElement.scrollWidth > window.innerWidth || document.getElementById('pl-side').scrollWidth > document.getElementById('pl-side').clientWidth`) {
+		t.Error("the phone page scrolls sideways")
+	}
+	eval[bool](t, ctx, `document.getElementById('pl-edit').scrollIntoView(), true`)
+	screenshot(t, ctx, "plan-phone-edit-zh")
+
+	setLangEN(t, ctx)
+	if got := eval[string](t, ctx, `document.querySelector('.pl-tool[data-tool="split"]').getAttribute('aria-label')`); got == "" || got[:5] != "Split" {
+		t.Errorf("English split tool is labelled %q", got)
+	}
+	if small := eval[[]string](t, ctx, smallTargetsJS); len(small) > 0 {
+		t.Errorf("controls smaller than 44 px on the phone in English: %v", small)
+	}
+	eval[bool](t, ctx, `document.getElementById('pl-side').scrollTop = 0, true`)
+	screenshot(t, ctx, "plan-phone-en")
+
+	// Another planner publishes a change in the same community.
+	var d struct {
+		ID       int64
+		Revision int
+	}
+	if r := other.do("POST", "/api/drafts", map[string]any{"root_id": 2, "name": "other"}); r.Status != 201 {
+		t.Fatalf("other planner's draft: %d %s", r.Status, r.Body)
+	} else {
+		json.Unmarshal(r.Body, &d)
+	}
+	if r := other.do("POST", fmt.Sprintf("/api/drafts/%d/ops", d.ID), map[string]any{"op": "update", "id": 10, "name": "秦岭路123号院（调整）", "revision": d.Revision}); r.Status != 200 {
+		t.Fatalf("other planner's rename: %d %s", r.Status, r.Body)
+	} else {
+		json.Unmarshal(r.Body, &d)
+	}
+	if r := other.do("POST", fmt.Sprintf("/api/drafts/%d/publish", d.ID), map[string]any{"revision": d.Revision, "note": "rename"}); r.Status != 200 {
+		t.Fatalf("other planner's publish: %d %s", r.Status, r.Body)
+	}
+	waitJS(t, ctx, "banner", `!document.getElementById('pl-foreign').hidden`, 10*time.Second)
+	screenshot(t, ctx, "plan-phone-foreign-en")
+}

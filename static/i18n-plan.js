@@ -18,7 +18,7 @@ export const planDict = {
     'plan.netRetry': '立即重试',
 
     'plan.foreign': '边界已被他人发布更新',
-    'plan.foreignReload': '重新载入草稿',
+    'plan.foreignNew': '基于最新边界新建草稿',
 
     'plan.myDrafts': '我的草稿',
     'plan.noDrafts': '还没有草稿。',
@@ -64,6 +64,8 @@ export const planDict = {
     'plan.fLeaderNone': '留空表示不设网格长',
     'plan.leaderNow': '当前网格长：{name}（编号 {id}）',
     'plan.leaderNowNone': '当前没有网格长',
+    'plan.leaderNowId': '当前网格长：编号 {id}',
+    'plan.leaderId': '编号 {id}',
     'plan.leaderBad': '网格长编号应为数字',
     'plan.editSave': '保存',
     'plan.codeHint': '上级编码加两位（楼院网格）或三位（社区）序号',
@@ -194,7 +196,7 @@ export const planDict = {
     'plan.netRetry': 'Retry now',
 
     'plan.foreign': 'Boundaries were published by someone else',
-    'plan.foreignReload': 'Reload the draft',
+    'plan.foreignNew': 'New draft from the current boundaries',
 
     'plan.myDrafts': 'My drafts',
     'plan.noDrafts': 'No drafts yet.',
@@ -240,6 +242,8 @@ export const planDict = {
     'plan.fLeaderNone': 'empty: no leader',
     'plan.leaderNow': 'Leader now: {name} (id {id})',
     'plan.leaderNowNone': 'No leader now',
+    'plan.leaderNowId': 'Leader now: person {id}',
+    'plan.leaderId': 'person {id}',
     'plan.leaderBad': 'The leader is a person’s number',
     'plan.editSave': 'Save',
     'plan.codeHint': 'the parent’s code and a 2-digit (compound) or 3-digit (community) number',

@@ -16,7 +16,7 @@ import { initChrome, failPage, showError, renderCrumbs, renderUser, logout, role
 import * as gm from './map.js';
 import { startLive } from './live.js';
 import { store, draftGrids, gridName, treeNode } from './planstore.js';
-import { loadTree, loadDrafts, openDraft, closeDraft, retryNow, reloadDraft } from './planapi.js';
+import { loadTree, loadDrafts, openDraft, closeDraft, retryNow, createDraft } from './planapi.js';
 import { initPlanMap, fitDraft, showContext } from './planmap.js';
 import { initTools, onLine, onPolygon } from './plantools.js';
 import { initDrafts, pickRoot } from './plandrafts.js';
@@ -58,21 +58,22 @@ function showForeign(s) {
 
 // Whether a publication touches the draft's area: its root, a grid of the
 // draft, or a root above the draft's.
-function touches(s, data) {
+// The event names its roots as root_ids (root_id in docs/PLAN.md) and is
+// sent once per root with that root as its grid.
+function touches(s, data, grid) {
   const d = s.draft;
   if (!d) return false;
   const root = Number(d.root_id);
-  const pubRoot = Number(data.root_id);
-  if (pubRoot === root) return true;
+  const roots = (Array.isArray(data.root_ids) ? data.root_ids : [data.root_id, grid]).filter((x) => x !== undefined && x !== null).map(Number);
+  if (roots.includes(root)) return true;
   const ids = new Set([root, ...draftGrids(s).keys()]);
-  const changed = [...(data.grids || []), ...(data.retired || [])].map(Number);
+  const changed = [...(data.grids || []), ...(data.retired || []), ...roots].map(Number);
   if (changed.some((id) => ids.has(id))) return true;
-  const above = treeNode(pubRoot, s);
   const under = (node) => !!node && (node.id === root || (node.children || []).some(under));
-  return !!above && under(above);
+  return roots.some((r) => under(treeNode(r, s)));
 }
 
-function onBoundaries(data) {
+function onBoundaries(data, grid) {
   // Our own publish answers after its event may already be here: wait
   // for the answer before judging whose it was.
   const judge = (tries) => {
@@ -82,7 +83,7 @@ function onBoundaries(data) {
       return;
     }
     if (s.published && Number(s.published.publication_id) === Number(data.publication_id)) return;
-    if (touches(s, data)) store.set({ foreign: data });
+    if (touches(s, data, grid)) store.set({ foreign: data });
   };
   judge(0);
   loadTree();
@@ -146,9 +147,17 @@ async function main() {
   initPublish();
   document.getElementById('pl-net-retry').addEventListener('click', retryNow);
   document.getElementById('pl-foreign-close').addEventListener('click', () => store.set({ foreign: null }));
-  document.getElementById('pl-foreign-reload').addEventListener('click', () => {
+  // A draft is a copy of the boundaries it started from: after someone
+  // else's publication the way on is a new draft from the current ones.
+  document.getElementById('pl-foreign-new').addEventListener('click', async () => {
+    const d = store.get().draft;
+    if (!d) return;
     store.set({ foreign: null });
-    reloadDraft();
+    try {
+      await createDraft(d.root_id, t('plan.conflictName', { name: d.name }));
+    } catch (err) {
+      showError(err);
+    }
   });
   store.on(['net'], showNet);
   store.on(['foreign'], showForeign);
@@ -187,7 +196,7 @@ async function main() {
       gridLabel: () => null,
       onCounts: () => {},
       onEvent: (msg) => {
-        if (msg.topic === 'boundaries') onBoundaries(msg.data && typeof msg.data === 'object' ? msg.data : {});
+        if (msg.topic === 'boundaries') onBoundaries(msg.data && typeof msg.data === 'object' ? msg.data : {}, msg.grid);
       },
       // A new snapshot after a gap: a publication may have been missed.
       onSync: ({ first }) => {

@@ -21,6 +21,13 @@ export function initDraftCard() {
   onLangChange(() => render(store.get()));
 }
 
+// The leader as the draft names them (masked), else by number.
+function leaderText(p) {
+  if (p.leader_name) return p.leader_name;
+  if (p.leader_id) return t('plan.leaderId', { id: p.leader_id });
+  return t('panel.leaderNone');
+}
+
 function statusText(status) {
   return t(`plan.st.${status || 'unchanged'}`);
 }
@@ -92,7 +99,7 @@ function renderSelection(s) {
             'span',
             { class: 'pl-meta' },
             [t(`level.${p.level}`), p.code, p.parent_id ? t('plan.under', { name: gridName(p.parent_id, s) }) : null,
-              `${t('panel.leader')}${t('err.sep')}${p.leader_name || t('panel.leaderNone')}`]
+              `${t('panel.leader')}${t('err.sep')}${leaderText(p)}`]
               .filter(Boolean)
               .join(' · ')
           )
@@ -123,7 +130,9 @@ function renderEdit(s) {
     filled = now;
   }
   document.getElementById('pl-edit-leader-now').textContent = p.leader_id
-    ? t('plan.leaderNow', { name: p.leader_name || '', id: p.leader_id })
+    ? p.leader_name
+      ? t('plan.leaderNow', { name: p.leader_name, id: p.leader_id })
+      : t('plan.leaderNowId', { id: p.leader_id })
     : t('plan.leaderNowNone');
   document.getElementById('pl-edit-submit').disabled = s.busy || s.net === 'down';
 }
