@@ -96,6 +96,7 @@ if $want_test; then
 	missing=()
 	command -v chromium >/dev/null || missing+=(chromium)
 	fc-list 2>/dev/null | grep -qi 'wenquanyi\|wqy' || missing+=(fonts-wqy-microhei)
+	command -v ogrinfo >/dev/null || missing+=(gdal-bin)
 	((${#missing[@]} == 0)) || apt_install "${missing[@]}"
 fi
 
