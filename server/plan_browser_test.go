@@ -37,6 +37,22 @@ func clickAt(t *testing.T, ctx context.Context, lon, lat float64) {
 	}
 }
 
+// pointAt moves the mouse to a WGS84 point and clicks there, as a hand
+// does: Geoman snaps its hint to a nearby vertex on the move.
+func pointAt(t *testing.T, ctx context.Context, lon, lat float64) {
+	t.Helper()
+	x, y := planXY(t, ctx, lon, lat)
+	if err := chromedp.Do(ctx, chromedp.MouseEvent(chromedp.MouseMoved, x+3, y+2)); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.MouseEvent(chromedp.MouseMoved, x, y)); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.MouseClickXY(x, y)); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // clickSel clicks the element a CSS selector finds, once it is enabled.
 func clickSel(t *testing.T, ctx context.Context, sel string) {
 	t.Helper()
@@ -361,4 +377,132 @@ func TestPlanBrowserPhone(t *testing.T) {
 	}
 	waitJS(t, ctx, "banner", `!document.getElementById('pl-foreign').hidden`, 10*time.Second)
 	screenshot(t, ctx, "plan-phone-foreign-en")
+}
+
+// dragXY drags with the left button from one page point to another in steps.
+func dragXY(t *testing.T, ctx context.Context, x0, y0, x1, y1 float64) {
+	t.Helper()
+	acts := []chromedp.Action[chromedp.Void]{
+		chromedp.MouseEvent(chromedp.MouseMoved, x0, y0),
+		chromedp.MouseEvent(chromedp.MousePressed, x0, y0, chromedp.ButtonLeft, chromedp.ClickCount(1)),
+	}
+	for i := 1; i <= 8; i++ {
+		f := float64(i) / 8
+		acts = append(acts, chromedp.MouseEvent(chromedp.MouseMoved, x0+(x1-x0)*f, y0+(y1-y0)*f, chromedp.ButtonLeft), chromedp.Sleep(30*time.Millisecond))
+	}
+	acts = append(acts, chromedp.MouseEvent(chromedp.MouseReleased, x1, y1, chromedp.ButtonLeft, chromedp.ClickCount(1)))
+	for _, a := range acts {
+		if err := chromedp.Do(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// sharedVertex is a vertex of grids a and b that no other ring given has,
+// the middle one of those along a's ring.
+func sharedVertex(a, b [][2]float64, not ...[][2]float64) [2]float64 {
+	key := func(p [2]float64) string { return fmt.Sprintf("%.7f,%.7f", p[0], p[1]) }
+	in := func(r [][2]float64) map[string]bool {
+		m := map[string]bool{}
+		for _, p := range r {
+			m[key(p)] = true
+		}
+		return m
+	}
+	inB := in(b)
+	var shared [][2]float64
+	for _, p := range a {
+		ok := inB[key(p)]
+		for _, r := range not {
+			if in(r)[key(p)] {
+				ok = false
+			}
+		}
+		if ok {
+			shared = append(shared, p)
+		}
+	}
+	return shared[len(shared)/2]
+}
+
+// TestPlanBrowserEdit: a shared vertex dragged with Geoman moves for both
+// grids (move_vertex: no overlap, no gap); two neighbours merged and the
+// merge undone; a grid deleted (a gap) and drawn again point by point
+// with snapping, named in the add form: the gap is gone.
+func TestPlanBrowserEdit(t *testing.T) {
+	e := newEnv(t, server.Config{TileURL: "", DefaultLang: "zh-CN"})
+	_, pw := e.account(t, "planner", auth.Planner, 0, 0)
+	r9, r10, r11 := ring(t, e, 9), ring(t, e, 10), ring(t, e, 11)
+	ctx := openPlanner(t, e, pw, 1400, 900, false)
+	newDraftOf(t, ctx, 2, "编辑测试")
+	path := func(id int) string {
+		return eval[string](t, ctx, fmt.Sprintf(`document.querySelector('path.plan-grid[data-grid-id="%d"]').getAttribute('d')`, id))
+	}
+
+	// Drag the vertex grids 9 and 11 share 25 m north.
+	lon9, lat9 := pointIn(t, e, 9)
+	clickAt(t, ctx, lon9, lat9)
+	clickSel(t, ctx, `.pl-tool[data-tool="edit"]`)
+	waitJS(t, ctx, "vertex markers", `document.querySelectorAll('.marker-icon:not(.marker-icon-middle)').length >= 10`, 5*time.Second)
+	v := sharedVertex(r9, r11, r10)
+	d9, d11 := path(9), path(11)
+	x0, y0 := planXY(t, ctx, v[0], v[1])
+	_, north := metres(v[1], 0, 25)
+	x1, y1 := planXY(t, ctx, v[0], v[1]+north)
+	dragXY(t, ctx, x0, y0, x1, y1)
+	waitJS(t, ctx, "vertex moved", `document.body.dataset.revision === '1'`, 10*time.Second)
+	moved := eval[planShown](t, ctx, planShownJS)
+	if moved.Errors != 0 || path(9) == d9 || path(11) == d11 {
+		t.Errorf("after dragging a shared vertex: %+v, grid 9 redrawn %v, grid 11 redrawn %v; want no errors and both moved",
+			moved, path(9) != d9, path(11) != d11)
+	}
+	screenshot(t, ctx, "plan-vertex-zh")
+	clickSel(t, ctx, `.pl-tool[data-tool="select"]`)
+	clickSel(t, ctx, `.pl-tool[data-tool="undo"]`)
+	waitJS(t, ctx, "vertex back", `document.body.dataset.revision === '0'`, 10*time.Second)
+
+	// Merge 9 and 11, then undo.
+	lon11, lat11 := pointIn(t, e, 11)
+	clickSel(t, ctx, `.pl-tool[data-tool="merge"]`) // 9 is still selected: one more grid
+	clickAt(t, ctx, lon11, lat11)
+	clickSel(t, ctx, "#pl-hint-merge")
+	waitJS(t, ctx, "merge dialog", `document.getElementById('pl-dialog').open`, 5*time.Second)
+	screenshot(t, ctx, "plan-merge-dialog-zh")
+	clickSel(t, ctx, "#pl-dialog-ok")
+	waitJS(t, ctx, "merged", `document.querySelectorAll('path.plan-grid-l3').length === 2 && document.querySelectorAll('path.plan-grid[data-status="new"]').length === 1`, 10*time.Second)
+	if n := eval[int](t, ctx, `Number(document.getElementById('pl-checks-sum').dataset.errors)`); n != 0 {
+		t.Errorf("the merge leaves %d errors", n)
+	}
+	clickSel(t, ctx, `.pl-tool[data-tool="undo"]`)
+	waitJS(t, ctx, "merge undone", `document.querySelectorAll('path.plan-grid-l3').length === 3 && !document.querySelector('path.plan-grid[data-status="new"]')`, 10*time.Second)
+
+	// Delete 10: a gap.
+	lon10, lat10 := pointIn(t, e, 10)
+	clickAt(t, ctx, lon10, lat10)
+	clickSel(t, ctx, `.pl-tool[data-tool="delete"]`)
+	waitJS(t, ctx, "delete dialog", `document.getElementById('pl-dialog').open`, 5*time.Second)
+	clickSel(t, ctx, "#pl-dialog-ok")
+	waitJS(t, ctx, "gap", `document.querySelectorAll('path.plan-grid-l3').length === 2 && !!document.querySelector('#pl-problems .pl-problem[data-code="gap"]')`, 10*time.Second)
+	screenshot(t, ctx, "plan-gap-zh")
+
+	// Draw it again along its old boundary, and name it.
+	clickSel(t, ctx, `.pl-tool[data-tool="draw"]`)
+	waitJS(t, ctx, "draw mode", `document.getElementById('map').classList.contains('plan-drawing')`, 5*time.Second)
+	for _, p := range r10 {
+		pointAt(t, ctx, p[0], p[1])
+	}
+	pointAt(t, ctx, r10[0][0], r10[0][1]) // back on the first point closes it
+	waitJS(t, ctx, "add dialog", `document.getElementById('pl-dialog').open && !!document.getElementById('pl-dlg-name')`, 5*time.Second)
+	if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.CSS("#pl-dlg-name"), "秦岭路新院")); err != nil {
+		t.Fatal(err)
+	}
+	screenshot(t, ctx, "plan-add-dialog-zh")
+	clickSel(t, ctx, "#pl-dialog-ok")
+	waitJS(t, ctx, "added", `!document.getElementById('pl-dialog').open && document.querySelectorAll('path.plan-grid-l3').length === 3 &&
+		[...document.querySelectorAll('.plan-label')].some(l => l.textContent.startsWith('秦岭路新院'))`, 10*time.Second)
+	added := eval[planShown](t, ctx, planShownJS)
+	if has(added.Codes, "error:gap") || has(added.Codes, "error:overlap") || has(added.Codes, "error:building_unassigned") {
+		t.Errorf("the grid drawn along the old boundary leaves %v", added.Codes)
+	}
+	screenshot(t, ctx, "plan-added-zh")
 }

@@ -13,6 +13,8 @@ function dialog() {
   return document.getElementById('pl-dialog');
 }
 
+// show puts content in the dialog; a question still open is answered
+// null first.
 function show(content, { onCancel }) {
   const d = dialog();
   if (open) open.close(null);
@@ -53,8 +55,8 @@ export function confirmDialog({ title, body, ok, danger = false }) {
       body && el('p', { class: 'pl-dialog-body' }, body),
       b.row
     );
-    open = { close: finish };
     show(form, { onCancel: () => finish(false) });
+    open = { close: finish };
     b.ok.focus();
   });
 }
@@ -126,8 +128,8 @@ export function formDialog({ title, body, fields, ok, submit }) {
       error,
       b.row
     );
-    open = { close: finish };
     show(form, { onCancel: () => finish(null) });
+    open = { close: finish };
     const first = fields.find((f) => f.type !== 'select') || fields[0];
     if (first) inputs[first.name].focus();
   });

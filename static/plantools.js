@@ -116,7 +116,13 @@ function renderHint(s) {
       parts.push(act('plan.finish', finishDraw, true, 'pl-hint-finish'), act('plan.undoPoint', undoPoint), act('plan.cancel', () => pickTool('select'), false, 'pl-hint-cancel'));
       break;
     case 'merge': {
-      parts.push(s.selected.length === 2 ? t('plan.hint.mergeTwo', { a: names[0], b: names[1] }) : t('plan.hint.merge'));
+      parts.push(
+        s.selected.length === 2
+          ? t('plan.hint.mergeTwo', { a: names[0], b: names[1] })
+          : s.selected.length === 1
+            ? t('plan.hint.mergeOne', { a: names[0] })
+            : t('plan.hint.merge')
+      );
       const go = act('plan.tool.merge', merge, true, 'pl-hint-merge');
       go.disabled = s.selected.length !== 2 || s.busy;
       parts.push(go, act('plan.cancel', () => pickTool('select'), false, 'pl-hint-cancel'));
