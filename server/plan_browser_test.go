@@ -5,9 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"net/http"
+	"net/http/cookiejar"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
 	"github.com/gridmap/gridmap/auth"
@@ -344,6 +347,17 @@ func TestPlanBrowserPhone(t *testing.T) {
 	if eval[bool](t, ctx, `document.documentElement.scrollWidth > window.innerWidth || document.getElementById('pl-side').scrollWidth > document.getElementById('pl-side').clientWidth`) {
 		t.Error("the phone page scrolls sideways")
 	}
+	// The split tool's hint lies under the map, over the cards.
+	clickSel(t, ctx, `.pl-tool[data-tool="split"]`)
+	waitJS(t, ctx, "split hint", `!document.getElementById('pl-hint').hidden && !!document.getElementById('pl-hint-cancel')`, 5*time.Second)
+	if small := eval[[]string](t, ctx, smallTargetsJS); len(small) > 0 {
+		t.Errorf("controls smaller than 44 px on the phone while splitting: %v", small)
+	}
+	if eval[bool](t, ctx, `(h => h.top < document.getElementById('map').getBoundingClientRect().bottom - 1)(document.getElementById('pl-hint').getBoundingClientRect())`) {
+		t.Error("on the phone the hint covers the map")
+	}
+	screenshot(t, ctx, "plan-phone-split-zh")
+	clickSel(t, ctx, "#pl-hint-cancel")
 	eval[bool](t, ctx, `document.getElementById('pl-edit').scrollIntoView(), true`)
 	screenshot(t, ctx, "plan-phone-edit-zh")
 
@@ -505,4 +519,89 @@ func TestPlanBrowserEdit(t *testing.T) {
 		t.Errorf("the grid drawn along the old boundary leaves %v", added.Codes)
 	}
 	screenshot(t, ctx, "plan-added-zh")
+}
+
+// sessionFor is a second HTTP session of an existing account (another
+// tab of the same planner).
+func sessionFor(t *testing.T, e *env, accountID int64) *client {
+	t.Helper()
+	plain, hash := auth.NewToken("gms_")
+	if err := e.db.Store.CreateSession(context.Background(), accountID, hash, time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	jar, _ := cookiejar.New(nil)
+	jar.SetCookies(mustURL(e.ts.URL), []*http.Cookie{{Name: "gridmap_session", Value: plain}})
+	return &client{t: t, base: e.ts.URL, http: &http.Client{Jar: jar}, accountID: accountID}
+}
+
+// renameThroughForm selects a grid with the picker and saves a new name.
+func renameThroughForm(t *testing.T, ctx context.Context, id int, name string) {
+	t.Helper()
+	eval[bool](t, ctx, fmt.Sprintf(`(s => (s.value = '%d', s.dispatchEvent(new Event('change')), true))(document.getElementById('pl-grid-pick'))`, id))
+	waitJS(t, ctx, "edit form", `!document.getElementById('pl-edit').hidden`, 5*time.Second)
+	eval[bool](t, ctx, `document.getElementById('pl-edit-name').value = '', true`)
+	if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.CSS("#pl-edit-name"), name)); err != nil {
+		t.Fatal(err)
+	}
+	clickSel(t, ctx, "#pl-edit-submit")
+}
+
+func labelJS(name string) string {
+	return fmt.Sprintf(`[...document.querySelectorAll('.plan-label')].some(l => l.textContent.startsWith(%q))`, name)
+}
+
+// TestPlanBrowserConflictOffline: another tab of the same planner moves
+// the draft on, so the page's next operation gets a 409: the page reloads
+// the draft, says so, and keeps what was typed. With the server out of
+// reach the page says it is unavailable, keeps the typed name, and sends
+// it once the server answers again.
+func TestPlanBrowserConflictOffline(t *testing.T) {
+	e := newEnv(t, server.Config{TileURL: "", DefaultLang: "zh-CN"})
+	id, pw := e.account(t, "planner", auth.Planner, 0, 0)
+	ctx := openPlanner(t, e, pw, 1400, 900, false)
+	newDraftOf(t, ctx, 2, "冲突测试")
+	draft := eval[string](t, ctx, `document.body.dataset.draft`)
+
+	// The other tab renames grid 10.
+	tab := sessionFor(t, e, id)
+	var d struct{ Revision int }
+	if tab.get("/api/drafts/"+draft, &d) != 200 {
+		t.Fatal("the other tab cannot read the draft")
+	}
+	if r := tab.do("POST", "/api/drafts/"+draft+"/ops", map[string]any{"op": "update", "id": 10, "name": "秦岭路123号院（另一窗口）", "revision": d.Revision}); r.Status != 200 {
+		t.Fatalf("other tab's rename: %d %s", r.Status, r.Body)
+	}
+
+	// This tab renames grid 9 on the old revision: 409, reload, notice.
+	renameThroughForm(t, ctx, 9, "桐柏路61号院甲")
+	waitJS(t, ctx, "reloaded after 409", `!!document.getElementById('notice-plan-reload') && `+labelJS("秦岭路123号院（另一窗口）"), 10*time.Second)
+	if got := eval[string](t, ctx, `document.getElementById('pl-edit-name').value`); got != "桐柏路61号院甲" {
+		t.Errorf("after the reload the name field holds %q, want what was typed", got)
+	}
+	screenshot(t, ctx, "plan-conflict-zh")
+	clickSel(t, ctx, "#pl-edit-submit")
+	waitJS(t, ctx, "renamed after the reload", labelJS("桐柏路61号院甲"), 10*time.Second)
+
+	// The server out of reach: the page says so and keeps the name.
+	if _, err := chromedp.Call(ctx, network.Enable, network.EnableParams{}); err != nil {
+		t.Fatal(err)
+	}
+	block := func(on bool) {
+		var ps []*network.BlockPattern
+		if on {
+			ps = []*network.BlockPattern{{URLPattern: "*://*:*/api/drafts*", Block: true}}
+		}
+		if _, err := chromedp.Call(ctx, network.SetBlockedURLs, network.SetBlockedURLsParams{URLPatterns: ps}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	block(true)
+	renameThroughForm(t, ctx, 11, "秦岭路159号院乙")
+	waitJS(t, ctx, "server unavailable", `document.body.dataset.net === 'down' && !document.getElementById('pl-net').hidden`, 10*time.Second)
+	if got := eval[string](t, ctx, `document.getElementById('pl-edit-name').value`); got != "秦岭路159号院乙" {
+		t.Errorf("while the server is away the name field holds %q", got)
+	}
+	screenshot(t, ctx, "plan-offline-zh")
+	block(false)
+	waitJS(t, ctx, "sent once the server is back", `document.body.dataset.net === 'ok' && document.getElementById('pl-net').hidden && `+labelJS("秦岭路159号院乙"), 15*time.Second)
 }

@@ -111,6 +111,7 @@ export const planDict = {
     'plan.addTitle': '新网格',
     'plan.addOk': '添加',
     'plan.opFailed': '操作没有成功',
+    'plan.tryAgain': '草稿已按最新内容重新载入，请确认后再提交一次。',
 
     'plan.reloaded': '草稿已在其他窗口中更改，已重新载入最新内容',
     'plan.nothingUndo': '没有可撤销的操作，已重新载入草稿',
@@ -290,6 +291,7 @@ export const planDict = {
     'plan.addTitle': 'New grid',
     'plan.addOk': 'Add',
     'plan.opFailed': 'That did not work',
+    'plan.tryAgain': 'The draft was reloaded with the latest changes: check and submit again.',
 
     'plan.reloaded': 'The draft was changed in another window; reloaded the latest version',
     'plan.nothingUndo': 'Nothing to undo; the draft was reloaded',

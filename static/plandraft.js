@@ -123,6 +123,7 @@ function renderEdit(s) {
   // Refill when another grid is selected, or when the draft changed under
   // a form the planner has not touched; never over what they typed.
   const dirty = filled && filled.id === now.id && (inputs.name.value !== filled.name || inputs.code.value !== filled.code || inputs.leader.value !== filled.leader);
+  if (!filled || filled.id !== now.id) document.getElementById('pl-edit-error').hidden = true;
   if (!filled || filled.id !== now.id || !dirty) {
     inputs.name.value = now.name;
     inputs.code.value = now.code;
@@ -172,7 +173,9 @@ async function onSave(ev) {
     filled = null; // take the values from the answer
     render(store.get());
   } else if (res.error) {
-    error.textContent = res.error.describe ? res.error.describe() : t('plan.opFailed');
+    // A 409 reloaded the draft (a notice says so): what was typed stays
+    // for a second try.
+    error.textContent = res.error.status === 409 ? t('plan.tryAgain') : res.error.describe ? res.error.describe() : t('plan.opFailed');
     error.hidden = false;
   }
 }

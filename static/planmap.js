@@ -294,10 +294,21 @@ function onGridClick(id, ev) {
   store.set({ selected });
 }
 
+// Map padding that keeps a fitted area clear of the tools at the top and
+// of the tool's hint at the foot (on a phone the hint sits below the map).
+function fitPadding() {
+  const c = map.getContainer().getBoundingClientRect();
+  const tools = document.getElementById('pl-tools');
+  let top = 24;
+  if (tools && !tools.hidden) top = Math.max(top, tools.getBoundingClientRect().bottom - c.top + 12);
+  const bottom = window.matchMedia('(max-width: 640px)').matches ? 24 : 90;
+  return { paddingTopLeft: [24, top], paddingBottomRight: [24, bottom] };
+}
+
 // fitDraft shows the whole draft root.
 export function fitDraft(animate = false) {
   const b = rootLayer ? rootLayer.getBounds() : null;
-  if (b && b.isValid()) map.fitBounds(b, { padding: [24, 24], maxZoom: 19, animate });
+  if (b && b.isValid()) map.fitBounds(b, { ...fitPadding(), maxZoom: 19, animate });
 }
 
 export function gridBounds(id) {
@@ -531,7 +542,7 @@ export function zoomToProblem(i) {
   }
   if (b && b.isValid()) {
     const tiny = b.getNorthEast().distanceTo(b.getSouthWest()) < 60;
-    map.flyToBounds(tiny ? b.pad(3) : b.pad(0.4), { maxZoom: 19, duration: 0.5 });
+    map.flyToBounds(tiny ? b.pad(3) : b.pad(0.4), { ...fitPadding(), maxZoom: 19, duration: 0.5 });
   }
   flash(shapes.area);
   flash(shapes.mark);

@@ -278,6 +278,7 @@ export async function onPolygon(geometry) {
         selectNew(before);
         return null;
       }
+      if (res.error && res.error.status === 409) return t('plan.tryAgain');
       return res.error && res.error.describe ? res.error.describe() : t('plan.opFailed');
     },
   });
