@@ -328,7 +328,9 @@ const smallTargetsJS = `(() => {
 // TestPlanBrowserPhone: the planner's page on a 390x844 phone: the cards
 // sit below the map, every control is a 44 px tap target, nothing scrolls
 // sideways, in Chinese and English; a publication by another planner in
-// the draft's community raises the banner.
+// the draft's community raises the banner, publishing the draft is then
+// refused with the grids that changed, and a new draft starts from the
+// current boundaries.
 func TestPlanBrowserPhone(t *testing.T) {
 	e := newEnv(t, server.Config{TileURL: "", DefaultLang: "zh-CN"})
 	_, pw := e.account(t, "planner", auth.Planner, 0, 0)
@@ -381,8 +383,11 @@ func TestPlanBrowserPhone(t *testing.T) {
 	} else {
 		json.Unmarshal(r.Body, &d)
 	}
-	if r := other.do("POST", fmt.Sprintf("/api/drafts/%d/ops", d.ID), map[string]any{"op": "update", "id": 10, "name": "秦岭路123号院（调整）", "revision": d.Revision}); r.Status != 200 {
-		t.Fatalf("other planner's rename: %d %s", r.Status, r.Body)
+	// A vertex grids 9 and 11 share, moved 10 m north.
+	v := sharedVertex(ring(t, e, 9), ring(t, e, 11), ring(t, e, 10))
+	_, north := metres(v[1], 0, 10)
+	if r := other.do("POST", fmt.Sprintf("/api/drafts/%d/ops", d.ID), map[string]any{"op": "move_vertex", "from": v, "to": [2]float64{v[0], v[1] + north}, "revision": d.Revision}); r.Status != 200 {
+		t.Fatalf("other planner's vertex: %d %s", r.Status, r.Body)
 	} else {
 		json.Unmarshal(r.Body, &d)
 	}
@@ -391,6 +396,23 @@ func TestPlanBrowserPhone(t *testing.T) {
 	}
 	waitJS(t, ctx, "banner", `!document.getElementById('pl-foreign').hidden`, 10*time.Second)
 	screenshot(t, ctx, "plan-phone-foreign-en")
+
+	// Publishing this draft now is refused (409): the page lists the grid
+	// that changed and starts a new draft from the current boundaries.
+	before := eval[string](t, ctx, `document.body.dataset.draft`)
+	eval[bool](t, ctx, `document.getElementById('pl-publish').scrollIntoView(), true`)
+	clickSel(t, ctx, "#pl-pub-submit")
+	waitJS(t, ctx, "conflict", `!!document.getElementById('pl-conflict') && document.querySelectorAll('#pl-conflict li').length > 0`, 10*time.Second)
+	if got := eval[string](t, ctx, `document.querySelector('#pl-conflict ul').textContent`); got == "" {
+		t.Error("the refused publication names no grid")
+	}
+	eval[bool](t, ctx, `document.getElementById('pl-conflict').scrollIntoView(), true`)
+	screenshot(t, ctx, "plan-phone-conflict-en")
+	clickSel(t, ctx, "#pl-conflict-new")
+	waitJS(t, ctx, "new draft", fmt.Sprintf(`document.body.dataset.draft !== '' && document.body.dataset.draft !== %q && document.body.dataset.revision === '0'`, before), 10*time.Second)
+	if !eval[bool](t, ctx, `document.getElementById('pl-foreign').hidden && !document.getElementById('pl-conflict')`) {
+		t.Error("the new draft still shows the banner or the refusal")
+	}
 }
 
 // dragXY drags with the left button from one page point to another in steps.
@@ -487,7 +509,10 @@ func TestPlanBrowserEdit(t *testing.T) {
 	if n := eval[int](t, ctx, `Number(document.getElementById('pl-checks-sum').dataset.errors)`); n != 0 {
 		t.Errorf("the merge leaves %d errors", n)
 	}
-	clickSel(t, ctx, `.pl-tool[data-tool="undo"]`)
+	// Undo with the keyboard.
+	if err := chromedp.Do(ctx, chromedp.KeyEvent("z", chromedp.KeyModifiers(chromedp.ModifierCtrl))); err != nil {
+		t.Fatal(err)
+	}
 	waitJS(t, ctx, "merge undone", `document.querySelectorAll('path.plan-grid-l3').length === 3 && !document.querySelector('path.plan-grid[data-status="new"]')`, 10*time.Second)
 
 	// Delete 10: a gap.
@@ -519,7 +544,14 @@ func TestPlanBrowserEdit(t *testing.T) {
 		t.Errorf("the grid drawn along the old boundary leaves %v", added.Codes)
 	}
 	screenshot(t, ctx, "plan-added-zh")
+	setLangEN(t, ctx)
+	if got := eval[string](t, ctx, `document.querySelector('#pl-problems .pl-problem, #pl-problems .pl-problem-none').textContent`); got == "" || !isASCIIStart(got) {
+		t.Errorf("in English the checks panel shows %q", got)
+	}
+	screenshot(t, ctx, "plan-added-en")
 }
+
+func isASCIIStart(s string) bool { return s != "" && s[0] < 0x80 }
 
 // sessionFor is a second HTTP session of an existing account (another
 // tab of the same planner).
