@@ -637,3 +637,17 @@ func TestPlanBrowserConflictOffline(t *testing.T) {
 	block(false)
 	waitJS(t, ctx, "sent once the server is back", `document.body.dataset.net === 'ok' && document.getElementById('pl-net').hidden && `+labelJS("秦岭路159号院乙"), 15*time.Second)
 }
+
+// TestPlanBrowserDenied: a viewer (no write:boundary) is told the page is
+// not for them, with the way back to the map.
+func TestPlanBrowserDenied(t *testing.T) {
+	e := newEnv(t, server.Config{TileURL: "", DefaultLang: "zh-CN"})
+	_, pw := e.account(t, "viewer", auth.Viewer, 0, 0)
+	ctx := newBrowser(t, 1000, 700)
+	login(t, ctx, e.ts.URL, "/plan", "viewer", pw)
+	if !eval[bool](t, ctx, `document.body.dataset.auth === 'denied' && !document.getElementById('pl-denied').hidden &&
+		document.getElementById('pl-denied-body').textContent.includes('只读大屏') && !document.querySelector('path.plan-grid')`) {
+		t.Error("a viewer is not told that planning needs a planner or admin account")
+	}
+	screenshot(t, ctx, "plan-denied-zh")
+}

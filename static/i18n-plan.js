@@ -298,8 +298,8 @@ export const planDict = {
     'plan.nothingRedo': 'Nothing to redo; the draft was reloaded',
 
     'plan.checks': 'Checks',
-    'plan.errorsN': '{n} errors',
-    'plan.warningsN': '{n} warnings',
+    'plan.errorsN': 'Errors {n}',
+    'plan.warningsN': 'Warnings {n}',
     'plan.noProblems': 'No problems found.',
     'plan.sevError': 'Error',
     'plan.sevWarning': 'Warning',

@@ -94,6 +94,7 @@ function onBoundaries(data, grid) {
 
 function deny(user) {
   document.body.dataset.auth = 'denied';
+  document.body.dataset.gridsLoaded = 'true'; // loading is over
   document.getElementById('pl').classList.add('pl-note');
   document.getElementById('pl-denied').hidden = false;
   const body = document.getElementById('pl-denied-body');

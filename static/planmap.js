@@ -79,6 +79,8 @@ export function initPlanMap(theMap, h) {
   geomanLang();
   onLangChange(() => {
     geomanLang();
+    for (const e of layers.values()) if (e.label) e.label.setContent(labelText(e.props));
+    fitLabels();
     drawProblems(store.get());
     drawMoved(store.get());
   });
@@ -212,7 +214,7 @@ function drawDraft(s) {
     if (level >= 3) colors.set(id, i++);
     const latlngs = latlngsOf(f.geometry);
     if (!latlngs) continue;
-    const entry = { id, level, color: colors.get(id) || 0, layer: null, label: null };
+    const entry = { id, level, color: colors.get(id) || 0, layer: null, label: null, props: p };
     entry.layer = L.polygon(latlngs, {
       pane: level >= 3 ? 'l3' : 'l2',
       className: `plan-grid plan-grid-l${level} plan-${p.status || 'unchanged'}`,
