@@ -89,15 +89,21 @@ func loadPlan(ctx context.Context, tx pgx.Tx, p Plan) error {
 			SELECT g.id, g.level, t.depth + 1 FROM grids g JOIN t ON g.parent_id = t.id WHERE g.retired_at IS NULL
 		)
 		SELECT id, level FROM t WHERE depth > 0`, p.Roots)
+	batch.Queue(`ANALYZE plan_current`)
+	// Driven from the plan's grids, so each probes the buildings' spatial
+	// index (the other way round, the planner tests every pair).
 	batch.Queue(`
 		CREATE TEMP TABLE plan_assign ON COMMIT DROP AS
-		SELECT b.id, b.grid_id AS from_grid, a.to_grid, a.n, b.geom
-		FROM buildings b
-		CROSS JOIN LATERAL (
-			SELECT min(c.id) AS to_grid, count(*) AS n FROM plan_grids c
-			WHERE c.level = 3 AND c.ok AND ST_Covers(c.geom, b.geom)) a
-		WHERE b.grid_id IN (SELECT id FROM plan_current WHERE level = 3)`)
+		WITH hits AS (
+			SELECT b.id, c.id AS grid FROM plan_grids c JOIN buildings b ON ST_Covers(c.geom, b.geom)
+			WHERE c.level = 3 AND c.ok
+		)
+		SELECT b.id, b.grid_id AS from_grid, min(h.grid) AS to_grid, count(h.grid) AS n, b.geom
+		FROM buildings b LEFT JOIN hits h ON h.id = b.id
+		WHERE b.grid_id IN (SELECT id FROM plan_current WHERE level = 3)
+		GROUP BY b.id`)
 	batch.Queue(`CREATE INDEX ON plan_assign (id)`)
+	batch.Queue(`ANALYZE plan_assign`)
 	if err := batch.Exec(ctx, tx); err != nil {
 		return fmt.Errorf("load plan: %w", err)
 	}
