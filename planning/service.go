@@ -29,6 +29,8 @@ type Store interface {
 	RollbackPublication(ctx context.Context, a store.Actor, pubID int64, note string) (store.Publication, error)
 	SplitPolygon(ctx context.Context, mp orb.MultiPolygon, line orb.LineString) ([]orb.MultiPolygon, error)
 	UnionPolygons(ctx context.Context, mps []orb.MultiPolygon) (orb.MultiPolygon, error)
+	RepairPolygon(ctx context.Context, mp orb.MultiPolygon) (orb.MultiPolygon, float64, int, error)
+	BoundaryGrids(ctx context.Context, root int64, asof *time.Time) ([]store.PlanGrid, error)
 }
 
 // Service holds the planning rules over a store.

@@ -33,19 +33,29 @@ type draftGridProps struct {
 }
 
 func (s *Server) writeDraft(w http.ResponseWriter, r *http.Request, status int, d *planning.Draft) {
-	doc := draftDoc{Draft: d, Grids: featureCollection{Type: "FeatureCollection", Features: make([]feature, len(d.State.Grids))}}
+	doc := draftDoc{Draft: d}
+	if err := s.fillDraftDoc(&doc); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	s.writeJSON(w, r, status, "application/json; charset=utf-8", doc)
+}
+
+// fillDraftDoc writes a draft's root and grids as GeoJSON features.
+func (s *Server) fillDraftDoc(doc *draftDoc) error {
+	d := doc.Draft
+	doc.Grids = featureCollection{Type: "FeatureCollection", Features: make([]feature, len(d.State.Grids))}
 	doc.Root = feature{Type: "Feature", ID: d.Root.ID, BBox: d.Root.BBox[:], Geometry: d.Root.Geometry, Properties: gridProps{
 		ID: d.Root.ID, ParentID: d.Root.ParentID, Level: d.Root.Level, Code: d.Root.Code, Name: d.Root.Name}}
 	for i, g := range d.State.Grids {
 		geom, err := json.Marshal(geojson.NewGeometry(g.Geometry))
 		if err != nil {
-			s.serverError(w, r, err)
-			return
+			return err
 		}
 		doc.Grids.Features[i] = feature{Type: "Feature", ID: g.ID, Geometry: geom, Properties: draftGridProps{
 			ID: g.ID, ParentID: g.ParentID, Level: g.Level, Code: g.Code, Name: g.Name, LeaderID: g.LeaderID, Status: d.Status[g.ID]}}
 	}
-	s.writeJSON(w, r, status, "application/json; charset=utf-8", doc)
+	return nil
 }
 
 // planError answers the planning service's errors: 400/422 naming the

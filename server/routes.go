@@ -83,6 +83,8 @@ func (s *Server) Routes() []Route {
 		{"GET", "/api/publications/compare", auth.ReadMap, s.comparePublications},
 		{"POST", "/api/publications/{id}/rollback", auth.WriteBoundary, s.rollback},
 		{"POST", "/api/drafts", auth.WriteBoundary, s.openDraft},
+		{"POST", "/api/drafts/import", auth.WriteBoundary, s.importBoundaries},
+		{"GET", "/api/boundaries/export", auth.ReadMap, s.exportBoundaries},
 		{"GET", "/api/drafts", auth.WriteBoundary, s.drafts},
 		{"GET", "/api/drafts/{id}", auth.WriteBoundary, s.draft},
 		{"DELETE", "/api/drafts/{id}", auth.WriteBoundary, s.discardDraft},

@@ -223,6 +223,11 @@ func scanMulti(row pgx.CollectableRow) (orb.MultiPolygon, error) {
 	if err := row.Scan(&body); err != nil {
 		return nil, err
 	}
+	return scanMultiBytes(body)
+}
+
+// scanMultiBytes decodes a WKB polygon or multipolygon.
+func scanMultiBytes(body []byte) (orb.MultiPolygon, error) {
 	g, err := wkb.Unmarshal(body)
 	if err != nil {
 		return nil, err

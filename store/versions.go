@@ -245,3 +245,63 @@ func (s *Store) PublicationExists(ctx context.Context, id int64) (bool, error) {
 	}
 	return ok, nil
 }
+
+// BoundaryGrids returns grid root and every grid below it with their
+// boundaries now, or as they were at asof: the root first, then by level
+// and code. Grids retired by then are left out.
+func (s *Store) BoundaryGrids(ctx context.Context, root int64, asof *time.Time) ([]PlanGrid, error) {
+	rows, err := s.pool.Query(ctx, `
+		WITH RECURSIVE t AS (
+			SELECT id FROM grids WHERE id = $1
+			UNION SELECT g.id FROM grids g JOIN t ON g.parent_id = t.id
+		)
+		SELECT g.id, COALESCE(g.parent_id, 0), g.level, g.code, g.name, g.leader_id, ST_AsBinary(v.geom)
+		FROM grids g JOIN grid_versions v ON v.grid_id = g.id
+		WHERE g.id IN (SELECT id FROM t)
+		  AND CASE WHEN $2::timestamptz IS NULL THEN upper_inf(v.valid) AND g.retired_at IS NULL ELSE v.valid @> $2::timestamptz END
+		ORDER BY g.id <> $1, g.level, g.code`, root, asof)
+	if err != nil {
+		return nil, fmt.Errorf("store: boundaries below %d: %w", root, err)
+	}
+	gs, err := pgx.CollectRows(rows, scanPlanGrid)
+	if err != nil {
+		return nil, fmt.Errorf("store: boundaries below %d: %w", root, err)
+	}
+	if len(gs) == 0 || gs[0].ID != root {
+		return nil, fmt.Errorf("store: boundaries below %d: %w", root, ErrNotFound)
+	}
+	return gs, nil
+}
+
+// RepairPolygon makes a boundary valid with PostGIS (ST_MakeValid, its
+// polygons only), snapped to BoundaryDecimals, and gives the repaired
+// area in m² and how many separate parts it has.
+func (s *Store) RepairPolygon(ctx context.Context, mp orb.MultiPolygon) (orb.MultiPolygon, float64, int, error) {
+	body, err := wkb.Marshal(mp)
+	if err != nil {
+		return nil, 0, 0, fmt.Errorf("store: repair: %w", err)
+	}
+	rows, err := s.pool.Query(ctx, `
+		SELECT ST_AsBinary(f), ST_Area(f::geography), ST_NumGeometries(f)
+		FROM (SELECT ST_Multi(ST_SnapToGrid(ST_CollectionExtract(ST_MakeValid(ST_GeomFromWKB($1, 4326)), 3), 1e-7)) AS f) x
+		WHERE NOT ST_IsEmpty(f)`, body)
+	if err != nil {
+		return nil, 0, 0, fmt.Errorf("store: repair: %w", err)
+	}
+	var area float64
+	var parts int
+	fixed, err := pgx.CollectExactlyOneRow(rows, func(row pgx.CollectableRow) (orb.MultiPolygon, error) {
+		var b []byte
+		if err := row.Scan(&b, &area, &parts); err != nil {
+			return nil, err
+		}
+		return scanMultiBytes(b)
+	})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, 0, 0, fmt.Errorf("store: repair: %w", ErrNoChange)
+	}
+	if err != nil {
+		return nil, 0, 0, fmt.Errorf("store: repair: %w", err)
+	}
+	return fixed, area, parts, nil
+}
