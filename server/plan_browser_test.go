@@ -462,7 +462,8 @@ func sharedVertex(a, b [][2]float64, not ...[][2]float64) [2]float64 {
 }
 
 // TestPlanBrowserEdit: a shared vertex dragged with Geoman moves for both
-// grids (move_vertex: no overlap, no gap); two neighbours merged and the
+// grids (move_vertex: no overlap, no gap); a vertex added on an edge (a
+// reshape); two neighbours merged and the
 // merge undone; a grid deleted (a gap) and drawn again point by point
 // with snapping, named in the add form: the gap is gone.
 func TestPlanBrowserEdit(t *testing.T) {
@@ -493,7 +494,20 @@ func TestPlanBrowserEdit(t *testing.T) {
 			moved, path(9) != d9, path(11) != d11)
 	}
 	screenshot(t, ctx, "plan-vertex-zh")
+
+	// A click on an edge's mid-point adds a vertex: a reshape of grid 9.
+	waitJS(t, ctx, "edit mode again", `document.querySelectorAll('.marker-icon-middle').length > 0`, 5*time.Second)
+	mid := eval[[]float64](t, ctx, `(r => [r.left + r.width / 2, r.top + r.height / 2])(document.querySelectorAll('.marker-icon-middle')[3].getBoundingClientRect())`)
+	if err := chromedp.Do(ctx, chromedp.MouseClickXY(mid[0], mid[1])); err != nil {
+		t.Fatal(err)
+	}
+	waitJS(t, ctx, "vertex added", `document.body.dataset.revision === '2'`, 10*time.Second)
+	if n := eval[int](t, ctx, `Number(document.getElementById('pl-checks-sum').dataset.errors)`); n != 0 {
+		t.Errorf("a vertex added on an edge leaves %d errors", n)
+	}
 	clickSel(t, ctx, `.pl-tool[data-tool="select"]`)
+	clickSel(t, ctx, `.pl-tool[data-tool="undo"]`)
+	waitJS(t, ctx, "vertex added undone", `document.body.dataset.revision === '1'`, 10*time.Second)
 	clickSel(t, ctx, `.pl-tool[data-tool="undo"]`)
 	waitJS(t, ctx, "vertex back", `document.body.dataset.revision === '0'`, 10*time.Second)
 
