@@ -50,6 +50,8 @@ var matrix = map[string]string{
 	"GET /api/publications/compare":        "admin planner viewer grid-leader staff",
 	"POST /api/publications/{id}/rollback": "admin planner",
 	"POST /api/drafts":                     "admin planner",
+	"POST /api/drafts/import":              "admin planner",
+	"GET /api/boundaries/export":           "admin planner viewer grid-leader staff",
 	"GET /api/drafts":                      "admin planner",
 	"GET /api/drafts/{id}":                 "admin planner",
 	"DELETE /api/drafts/{id}":              "admin planner",
@@ -394,8 +396,15 @@ func planSamples(t *testing.T, e *env) map[string]sample {
 		"POST /api/publications/{id}/rollback": {"/api/publications/{id}/rollback", published},
 		"POST /api/drafts":                     {"/api/drafts", func(string) any { return map[string]any{"root_id": 2, "name": "矩阵"} }},
 		"GET /api/drafts":                      {"/api/drafts", none0},
-		"GET /api/drafts/{id}":                 {"/api/drafts/{id}", onDraft("", false, none)},
-		"DELETE /api/drafts/{id}":              {"/api/drafts/{id}", onDraft("", true, none)},
+		"GET /api/boundaries/export":           {"/api/boundaries/export?root=9&format=kml", none0},
+		"POST /api/drafts/import": {"/api/drafts/import?root=2&format=geojson", func(string) any {
+			fc := scalar[string](t, e, `SELECT json_build_object('type', 'FeatureCollection', 'features', json_agg(json_build_object(
+				'type', 'Feature', 'geometry', ST_AsGeoJSON(geom)::json, 'properties', json_build_object('code', code))))
+				FROM current_grids WHERE parent_id = 2`)
+			return upload{"application/geo+json", []byte(fc)}
+		}},
+		"GET /api/drafts/{id}":    {"/api/drafts/{id}", onDraft("", false, none)},
+		"DELETE /api/drafts/{id}": {"/api/drafts/{id}", onDraft("", true, none)},
 		"POST /api/drafts/{id}/ops": {"/api/drafts/{id}/ops", onDraft("/ops", false, func(d *planning.Draft) any {
 			return map[string]any{"op": "update", "id": 10, "name": "矩阵网格", "revision": d.Revision}
 		})},

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/gridmap/gridmap/auth"
@@ -91,6 +92,11 @@ func (s *Server) grid(w http.ResponseWriter, r *http.Request, p *auth.Principal)
 	if err == nil {
 		err = s.checkGrid(r.Context(), p, "id", id)
 	}
+	var fe *fieldError
+	if errors.As(err, &fe) && fe.status == http.StatusNotFound && p.Scope().All() {
+		s.retiredGrid(w, r, id)
+		return
+	}
 	if err != nil {
 		s.respondError(w, r, err)
 		return
@@ -138,4 +144,19 @@ func (s *Server) tree(w http.ResponseWriter, r *http.Request, p *auth.Principal)
 		return
 	}
 	s.ok(w, r, map[string]any{"roots": roots})
+}
+
+// retiredGrid answers a grid that a split or merge retired with 410 and
+// where its area went, so an old link leads somewhere; 404 for no grid.
+// Only principals who see the whole area get it (the successors may lie
+// outside a scoped principal's grid).
+func (s *Server) retiredGrid(w http.ResponseWriter, r *http.Request, id int64) {
+	h, err := s.store.GridVersions(r.Context(), id)
+	if err != nil || h.RetiredAt == nil {
+		s.respondError(w, r, notFoundAs(store.ErrNotFound, "id", "current grid"))
+		return
+	}
+	s.writeJSON(w, r, http.StatusGone, "application/json; charset=utf-8", map[string]any{
+		"error": "grid " + strconv.FormatInt(id, 10) + " was retired; its area went to the grids in replaced_by",
+		"field": "id", "retired_at": h.RetiredAt, "replaced_by": h.ReplacedBy, "request_id": requestID(r.Context())})
 }

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -150,5 +151,57 @@ func TestNATSCoverageAcrossInstances(t *testing.T) {
 			t.Fatalf("B's figures for grid 9: %+v, want %+v", got.Tally, want.Tally)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestNATSBoundariesAcrossInstances: a publication on instance A reaches
+// instance B's index at once: a position posted to B right after A's
+// answer is assigned by the new boundaries, and B's viewers hear of it.
+func TestNATSBoundariesAcrossInstances(t *testing.T) {
+	e := newEnv(t, server.Config{})
+	tsA, _ := instance(t, e.db, "bnd-a-"+e.db.Name)
+	tsB, relayB := instance(t, e.db, "bnd-b-"+e.db.Name)
+	if err := relayB.Ping(); err != nil {
+		t.Fatal(err)
+	}
+	e.ts = tsB
+	v, _, err := dial(t, e, e.client(t, "wall", auth.Viewer, 0), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.send(map[string]any{"type": "subscribe", "topics": []string{"boundaries"}})
+	v.next(5*time.Second, func(m message) bool { return m.Type == "snapshot" })
+
+	p := planner{t, e.client(t, "planner", auth.Planner, 0)}
+	p.c.base = tsA.URL
+	d := p.open(2)
+	d = p.mustOp(d, map[string]any{"op": "split", "id": 9, "line": splitLine(t, e, 9, 0.5)})
+	r := p.publish(d, "no_leader", "load_rise")
+	if r.Status != 200 {
+		t.Fatalf("publish on A: %d %s", r.Status, r.Body)
+	}
+	var pub struct{ Added map[string]int64 }
+	json.Unmarshal(r.Body, &pub)
+	v.next(5*time.Second, func(m message) bool { return m.Type == "event" && m.Topic == "boundaries" })
+
+	// B rebuilds its index when the event arrives; the event reached B's
+	// viewer through B, so B has it. Post to B.
+	part := pub.Added["-2"]
+	lon, lat := pointIn(t, e, part)
+	id := volunteers(t, e, 1)[0]
+	dev := e.device(t, "phone", id)
+	dev.c.base = tsB.URL
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		dev.post(lon, lat, time.Now())
+		var grid *int64
+		time.Sleep(300 * time.Millisecond)
+		e.conn.QueryRow(context.Background(), `SELECT grid_id FROM latest_positions WHERE volunteer_id = $1`, id).Scan(&grid)
+		if grid != nil && *grid == part {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("a position posted to B is in grid %v, want the new grid %d", grid, part)
+		}
 	}
 }

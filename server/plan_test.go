@@ -228,6 +228,12 @@ func TestPlanSplitPublishVersionsRollback(t *testing.T) {
 		hist.ReplacedBy[0].Kind != "split" || hist.Versions[0].ValidTo == nil {
 		t.Errorf("versions of grid 9: %d %+v", s, hist)
 	}
+	var gone struct {
+		ReplacedBy []struct{ ID int64 } `json:"replaced_by"`
+	}
+	if s := p.c.get("/api/grids/9", &gone); s != 410 || len(gone.ReplacedBy) != 2 {
+		t.Errorf("GET /api/grids/9 after the split: %d %+v, want 410 naming 2 grids", s, gone)
+	}
 	// As of before the publish: the old 23 grids with grid 9; now 24.
 	count := func(q string) (n int, has9 bool) {
 		var fc struct{ Features []struct{ ID int64 } }
@@ -399,8 +405,9 @@ func TestPlanValidationCases(t *testing.T) {
 }
 
 // TestPlanPublishReachesIndexAndStream: a position posted right after a
-// publish is assigned by the new boundaries, and a viewer's stream
-// carries the boundaries event.
+// publish is assigned by the new boundaries, a viewer's stream carries the
+// boundaries event, and a volunteer standing still in a split grid gets no
+// enter or exit event for it (the redraw moved the line, not them).
 func TestPlanPublishReachesIndexAndStream(t *testing.T) {
 	e := newEnv(t, server.Config{})
 	p := planner{t, e.client(t, "planner", auth.Planner, 0)}
@@ -408,8 +415,12 @@ func TestPlanPublishReachesIndexAndStream(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v.send(map[string]any{"type": "subscribe", "topics": []string{"boundaries"}})
+	v.send(map[string]any{"type": "subscribe", "topics": []string{"boundaries", "geofence"}})
 	v.next(5*time.Second, func(m message) bool { return m.Type == "snapshot" })
+	lon, lat := pointIn(t, e, 9)
+	dev := e.device(t, "phone", e.volunteer)
+	dev.post(lon, lat, time.Now())
+	v.next(5*time.Second, func(m message) bool { return m.Type == "event" && m.Topic == "geofence" && m.Grid == 9 })
 
 	d := p.open(2)
 	d = p.mustOp(d, map[string]any{"op": "split", "id": 9, "line": splitLine(t, e, 9, 0.5)})
@@ -418,19 +429,16 @@ func TestPlanPublishReachesIndexAndStream(t *testing.T) {
 		t.Fatalf("publish: %d %s", r.Status, r.Body)
 	}
 	var pub struct {
-		ID    int64 `json:"publication_id"`
-		Added map[string]int64
+		ID int64 `json:"publication_id"`
 	}
 	json.Unmarshal(r.Body, &pub)
-	part := pub.Added["-2"]
-	lon, lat := pointIn(t, e, part)
-	dev := e.device(t, "phone", e.volunteer)
+	part := scalar[int64](t, e, `SELECT id FROM current_grids WHERE level = 3 AND ST_Covers(geom, ST_SetSRID(ST_MakePoint($1, $2), 4326))`, lon, lat)
 	dev.post(lon, lat, time.Now())
 	deadline := time.Now().Add(5 * time.Second)
 	var grid *int64
 	for time.Now().Before(deadline) {
 		e.conn.QueryRow(context.Background(), `SELECT grid_id FROM latest_positions WHERE volunteer_id = $1`, e.volunteer).Scan(&grid)
-		if grid != nil {
+		if grid != nil && *grid != 9 {
 			break
 		}
 		time.Sleep(50 * time.Millisecond)
@@ -441,5 +449,18 @@ func TestPlanPublishReachesIndexAndStream(t *testing.T) {
 	m := v.next(5*time.Second, func(m message) bool { return m.Type == "event" && m.Topic == "boundaries" })
 	if !strings.Contains(string(m.Data), fmt.Sprintf(`"publication_id":%d`, pub.ID)) {
 		t.Errorf("boundaries event %s", m.Data)
+	}
+	// Standing still past the dwell (1 s here): no geofence event.
+	time.Sleep(1200 * time.Millisecond)
+	dev.post(lon, lat, time.Now())
+	v.conn.SetReadDeadline(time.Now().Add(2 * time.Second))
+	for {
+		var m message
+		if err := v.conn.ReadJSON(&m); err != nil {
+			break
+		}
+		if m.Type == "event" && m.Topic == "geofence" {
+			t.Errorf("a volunteer who did not move got a geofence event after the redraw: %s", m.Data)
+		}
 	}
 }

@@ -305,3 +305,20 @@ func (s *Store) RepairPolygon(ctx context.Context, mp orb.MultiPolygon) (orb.Mul
 	}
 	return fixed, area, parts, nil
 }
+
+// BoundaryFindings counts what the check of stored boundaries found, by
+// kind (migration 005 fills it).
+func (s *Store) BoundaryFindings(ctx context.Context) (map[string]int, error) {
+	rows, err := s.pool.Query(ctx, `SELECT kind, count(*)::int FROM boundary_findings GROUP BY kind`)
+	if err != nil {
+		return nil, fmt.Errorf("store: boundary findings: %w", err)
+	}
+	out := map[string]int{}
+	var kind string
+	var n int
+	_, err = pgx.ForEachRow(rows, []any{&kind, &n}, func() error { out[kind] = n; return nil })
+	if err != nil {
+		return nil, fmt.Errorf("store: boundary findings: %w", err)
+	}
+	return out, nil
+}

@@ -38,6 +38,9 @@ func serve(ctx context.Context, args []string) error {
 	if err := st.SchemaStatus(ctx); err != nil {
 		return err
 	}
+	if found, err := st.BoundaryFindings(ctx); err == nil && len(found) > 0 {
+		log.Warn("stored boundaries overlap; see the table boundary_findings and fix them in a draft", "findings", found)
+	}
 	if c.DebugListen != "" {
 		go servePprof(c.DebugListen, log)
 	}
