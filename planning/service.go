@@ -266,8 +266,13 @@ func (s *Service) Publish(ctx context.Context, a store.Actor, id int64, rev int,
 	if rev != d.Revision {
 		return store.Publication{}, store.ErrStaleRevision
 	}
+	base, err := decodeState(d.Base)
+	if err != nil {
+		return store.Publication{}, err
+	}
 	return s.st.PublishPlan(ctx, a, store.PublishInput{
-		Plan: d.State.plan(d.RootID), Base: d.BasePub, Acknowledge: acknowledge, Note: note, DraftID: id,
+		Plan: d.State.plan(d.RootID), Started: base.plan(d.RootID).Grids, Base: d.BasePub,
+		Acknowledge: acknowledge, Note: note, DraftID: id,
 	})
 }
 

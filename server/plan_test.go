@@ -464,3 +464,40 @@ func TestPlanPublishReachesIndexAndStream(t *testing.T) {
 		}
 	}
 }
+
+// TestPlanPublishKeepsOtherChanges: a rename published from one draft and
+// a leader set on the grid page survive the publish of an older draft
+// that did not touch them; a draft that renamed the same grid otherwise
+// gets 409.
+func TestPlanPublishKeepsOtherChanges(t *testing.T) {
+	e := newEnv(t, server.Config{})
+	a := planner{t, e.client(t, "planner-a", auth.Planner, 0)}
+	b := planner{t, e.client(t, "planner-b", auth.Planner, 0)}
+	da, db, dc := a.open(2), b.open(2), b.open(2)
+	db = b.mustOp(db, map[string]any{"op": "update", "id": 10, "name": "改名网格"})
+	dc = b.mustOp(dc, map[string]any{"op": "update", "id": 10, "name": "另一个名字"})
+	if r := b.publish(db, "no_leader", "load_rise"); r.Status != 200 {
+		t.Fatalf("rename: %d %s", r.Status, r.Body)
+	}
+	leader := scalar[int64](t, e, `SELECT min(id) FROM people WHERE home_grid_id = 11`)
+	admin := e.client(t, "admin", auth.Admin, 0)
+	if r := admin.do("PUT", "/api/grids/11/leader", map[string]any{"leader_id": leader, "client_id": cid()}); r.Status >= 300 {
+		t.Fatalf("leader: %d %s", r.Status, r.Body)
+	}
+	da = a.mustOp(da, map[string]any{"op": "update", "id": 9, "name": "桐柏路61号院(调整)"})
+	if r := a.publish(da, "no_leader", "load_rise"); r.Status != 200 {
+		t.Fatalf("older draft: %d %s", r.Status, r.Body)
+	}
+	if name := scalar[string](t, e, `SELECT name FROM grids WHERE id = 10`); name != "改名网格" {
+		t.Errorf("grid 10 is called %q after an older draft's publish, want the rename kept", name)
+	}
+	if l := scalar[int64](t, e, `SELECT leader_id FROM grids WHERE id = 11`); l != leader {
+		t.Errorf("grid 11's leader is %d, want %d kept", l, leader)
+	}
+	if name := scalar[string](t, e, `SELECT name FROM grids WHERE id = 9`); name != "桐柏路61号院(调整)" {
+		t.Errorf("grid 9 is called %q, want the draft's rename", name)
+	}
+	if r := b.publish(dc, "no_leader", "load_rise"); r.Status != 409 || !strings.Contains(string(r.Body), `"id":10`) {
+		t.Errorf("a second rename of grid 10: %d %s, want 409 naming it", r.Status, r.Body)
+	}
+}

@@ -49,8 +49,9 @@ type Publication struct {
 // PublishInput is a plan to publish and what it answers for.
 type PublishInput struct {
 	Plan        Plan
-	Base        int64    // the publication the draft began from
-	Acknowledge []string // warning codes the planner accepted
+	Base        int64      // the publication the draft began from
+	Started     []PlanGrid // the grids as the draft began (names, codes, leaders); nil to write the plan's as they are
+	Acknowledge []string   // warning codes the planner accepted
 	Note        string
 	DraftID     int64 // closed by the publication; 0 for none
 }
@@ -82,6 +83,9 @@ func publishPlan(ctx context.Context, tx pgx.Tx, a Actor, in PublishInput) (Publ
 		return pub, err
 	}
 	if err := loadPlan(ctx, tx, in.Plan); err != nil {
+		return pub, err
+	}
+	if err := mergeAttributes(ctx, tx, in.Started); err != nil {
 		return pub, err
 	}
 	probs, err := validatePlan(ctx, tx)
@@ -121,6 +125,53 @@ func Blocking(probs []Problem, ack []string) []Problem {
 		}
 	}
 	return out
+}
+
+// mergeAttributes keeps the names, codes and leaders changed since the
+// draft began (a rename, a leader set on the grid page) wherever the
+// draft left them as they were, so publishing never quietly undoes them;
+// a grid where both changed one field is a conflict (*StaleError).
+// Boundaries need no merge: checkStale refuses any newer version.
+func mergeAttributes(ctx context.Context, tx pgx.Tx, started []PlanGrid) error {
+	if started == nil {
+		return nil
+	}
+	n := len(started)
+	ids, codes, names, leaders := make([]int64, n), make([]string, n), make([]string, n), make([]*int64, n)
+	for i, g := range started {
+		ids[i], codes[i], names[i], leaders[i] = g.ID, g.Code, g.Name, g.LeaderID
+	}
+	if _, err := tx.Exec(ctx, `
+		CREATE TEMP TABLE plan_started ON COMMIT DROP AS
+		SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[]) AS t(id, code, name, leader_id)`,
+		ids, codes, names, leaders); err != nil {
+		return err
+	}
+	rows, err := tx.Query(ctx, `
+		SELECT g.id, g.level, g.code, g.name FROM plan_grids p
+		JOIN plan_started s ON s.id = p.id JOIN grids g ON g.id = p.id
+		WHERE (p.name <> s.name AND g.name <> s.name AND g.name <> p.name)
+		   OR (p.code <> s.code AND g.code <> s.code AND g.code <> p.code)
+		   OR (p.leader_id IS DISTINCT FROM s.leader_id AND g.leader_id IS DISTINCT FROM s.leader_id
+		       AND g.leader_id IS DISTINCT FROM p.leader_id)
+		ORDER BY g.code`)
+	if err != nil {
+		return err
+	}
+	clash, err := pgx.CollectRows(rows, pgx.RowToStructByPos[GridRef])
+	if err != nil {
+		return err
+	}
+	if len(clash) > 0 {
+		return &StaleError{Grids: clash}
+	}
+	_, err = tx.Exec(ctx, `
+		UPDATE plan_grids p SET
+		    name = CASE WHEN p.name = s.name THEN g.name ELSE p.name END,
+		    code = CASE WHEN p.code = s.code THEN g.code ELSE p.code END,
+		    leader_id = CASE WHEN p.leader_id IS NOT DISTINCT FROM s.leader_id THEN g.leader_id ELSE p.leader_id END
+		FROM plan_started s, grids g WHERE s.id = p.id AND g.id = p.id`)
+	return err
 }
 
 // checkStale refuses a plan when any grid below its roots, or any grid it
