@@ -23,27 +23,39 @@ type draftDoc struct {
 }
 
 type draftGridProps struct {
-	ID       int64  `json:"id"`
-	ParentID int64  `json:"parent_id"`
-	Level    int    `json:"level"`
-	Code     string `json:"code"`
-	Name     string `json:"name"`
-	LeaderID *int64 `json:"leader_id"`
-	Status   string `json:"status"`
+	ID         int64   `json:"id"`
+	ParentID   int64   `json:"parent_id"`
+	Level      int     `json:"level"`
+	Code       string  `json:"code"`
+	Name       string  `json:"name"`
+	LeaderID   *int64  `json:"leader_id"`
+	LeaderName *string `json:"leader_name"`
+	Status     string  `json:"status"`
 }
 
-func (s *Server) writeDraft(w http.ResponseWriter, r *http.Request, status int, d *planning.Draft) {
+func (s *Server) writeDraft(w http.ResponseWriter, r *http.Request, p *auth.Principal, status int, d *planning.Draft) {
 	doc := draftDoc{Draft: d}
-	if err := s.fillDraftDoc(&doc); err != nil {
+	if err := s.fillDraftDoc(r.Context(), p, &doc); err != nil {
 		s.serverError(w, r, err)
 		return
 	}
 	s.writeJSON(w, r, status, "application/json; charset=utf-8", doc)
 }
 
-// fillDraftDoc writes a draft's root and grids as GeoJSON features.
-func (s *Server) fillDraftDoc(doc *draftDoc) error {
+// fillDraftDoc writes a draft's root and grids as GeoJSON features, with
+// their leaders' names as the principal may see them.
+func (s *Server) fillDraftDoc(ctx context.Context, p *auth.Principal, doc *draftDoc) error {
 	d := doc.Draft
+	var leaders []int64
+	for _, g := range d.State.Grids {
+		if g.LeaderID != nil {
+			leaders = append(leaders, *g.LeaderID)
+		}
+	}
+	names, err := s.store.PeopleNames(ctx, leaders)
+	if err != nil {
+		return err
+	}
 	doc.Grids = featureCollection{Type: "FeatureCollection", Features: make([]feature, len(d.State.Grids))}
 	doc.Root = feature{Type: "Feature", ID: d.Root.ID, BBox: d.Root.BBox[:], Geometry: d.Root.Geometry, Properties: gridProps{
 		ID: d.Root.ID, ParentID: d.Root.ParentID, Level: d.Root.Level, Code: d.Root.Code, Name: d.Root.Name}}
@@ -52,8 +64,14 @@ func (s *Server) fillDraftDoc(doc *draftDoc) error {
 		if err != nil {
 			return err
 		}
-		doc.Grids.Features[i] = feature{Type: "Feature", ID: g.ID, Geometry: geom, Properties: draftGridProps{
+		doc.Grids.Features[i] = feature{Type: "Feature", ID: g.ID, Geometry: geom, Properties: &draftGridProps{
 			ID: g.ID, ParentID: g.ParentID, Level: g.Level, Code: g.Code, Name: g.Name, LeaderID: g.LeaderID, Status: d.Status[g.ID]}}
+		if g.LeaderID != nil {
+			if n, ok := names[*g.LeaderID]; ok {
+				n = maskName(p, n)
+				doc.Grids.Features[i].Properties.(*draftGridProps).LeaderName = &n
+			}
+		}
 	}
 	return nil
 }
@@ -110,7 +128,7 @@ func (s *Server) openDraft(w http.ResponseWriter, r *http.Request, p *auth.Princ
 		s.planError(w, r, err)
 		return
 	}
-	s.writeDraft(w, r, http.StatusCreated, d)
+	s.writeDraft(w, r, p, http.StatusCreated, d)
 }
 
 func (s *Server) drafts(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
@@ -146,7 +164,7 @@ func (s *Server) draft(w http.ResponseWriter, r *http.Request, p *auth.Principal
 		s.planError(w, r, err)
 		return
 	}
-	s.writeDraft(w, r, http.StatusOK, d)
+	s.writeDraft(w, r, p, http.StatusOK, d)
 }
 
 func (s *Server) discardDraft(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
@@ -181,7 +199,7 @@ func (s *Server) stepDraft(w http.ResponseWriter, r *http.Request, p *auth.Princ
 		s.planError(w, r, err)
 		return
 	}
-	s.writeDraft(w, r, http.StatusOK, d)
+	s.writeDraft(w, r, p, http.StatusOK, d)
 }
 
 func (s *Server) draftOp(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
@@ -203,7 +221,7 @@ func (s *Server) draftOp(w http.ResponseWriter, r *http.Request, p *auth.Princip
 		s.planError(w, r, err)
 		return
 	}
-	s.writeDraft(w, r, http.StatusOK, d)
+	s.writeDraft(w, r, p, http.StatusOK, d)
 }
 
 func (s *Server) draftValidation(w http.ResponseWriter, r *http.Request, p *auth.Principal) {

@@ -65,7 +65,7 @@ func (s *Server) importBoundaries(w http.ResponseWriter, r *http.Request, p *aut
 		return
 	}
 	doc := draftDoc{Draft: d}
-	if err := s.fillDraftDoc(&doc); err != nil {
+	if err := s.fillDraftDoc(r.Context(), p, &doc); err != nil {
 		s.serverError(w, r, err)
 		return
 	}

@@ -32,8 +32,9 @@ type Draft struct {
 	UpdatedAt     time.Time       `json:"updated_at"`
 	PublicationID *int64          `json:"publication_id,omitempty"`
 	Closed        bool            `json:"closed,omitempty"`
-	State         json.RawMessage `json:"-"` // the planning package's document
-	Base          json.RawMessage `json:"-"` // revision 0's state
+	Grids         int             `json:"grids"` // grids in the current revision
+	State         json.RawMessage `json:"-"`     // the planning package's document
+	Base          json.RawMessage `json:"-"`     // revision 0's state
 }
 
 // CanUndo and CanRedo tell whether undo and redo have somewhere to go.
@@ -93,15 +94,16 @@ func (s *Store) Draft(ctx context.Context, id int64) (*Draft, error) {
 // Drafts lists an account's open drafts, newest first.
 func (s *Store) Drafts(ctx context.Context, accountID int64) ([]Draft, error) {
 	rows, err := s.pool.Query(ctx, `
-		SELECT `+draftColumns+`
+		SELECT `+draftColumns+`, jsonb_array_length(r.state->'grids')
 		FROM boundary_drafts d JOIN accounts a ON a.id = d.account_id JOIN grids g ON g.id = d.root_id
+		JOIN boundary_draft_revisions r ON r.draft_id = d.id AND r.revision = d.revision
 		WHERE d.account_id = $1 AND d.closed_at IS NULL ORDER BY d.updated_at DESC, d.id DESC`, accountID)
 	if err != nil {
 		return nil, fmt.Errorf("store: drafts: %w", err)
 	}
 	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Draft, error) {
 		var d Draft
-		return d, scanDraft(row, &d)
+		return d, scanDraft(row, &d, &d.Grids)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store: drafts: %w", err)
@@ -170,4 +172,19 @@ func (s *Store) DiscardDraft(ctx context.Context, a Actor, id int64) error {
 		return fmt.Errorf("store: discard draft %d: %w", id, err)
 	}
 	return nil
+}
+
+// PeopleNames returns the names of the people with these ids.
+func (s *Store) PeopleNames(ctx context.Context, ids []int64) (map[int64]string, error) {
+	rows, err := s.pool.Query(ctx, `SELECT id, name FROM people WHERE id = ANY($1)`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("store: people names: %w", err)
+	}
+	out := make(map[int64]string, len(ids))
+	var id int64
+	var name string
+	if _, err := pgx.ForEachRow(rows, []any{&id, &name}, func() error { out[id] = name; return nil }); err != nil {
+		return nil, fmt.Errorf("store: people names: %w", err)
+	}
+	return out, nil
 }

@@ -36,9 +36,12 @@ type Load struct {
 
 // GridLoad is one compound grid's load before and after.
 type GridLoad struct {
-	ID     int64 `json:"id"`
-	Before Load  `json:"before"`
-	After  Load  `json:"after"`
+	ID     int64  `json:"id"`
+	Code   string `json:"code"`
+	Name   string `json:"name"`
+	Status string `json:"status"` // new, changed (boundary), retired or unchanged
+	Before Load   `json:"before"`
+	After  Load   `json:"after"`
 }
 
 // Impact lists what a plan moves and the loads it changes.
@@ -109,9 +112,15 @@ const planLoads = `
 	), b AS (
 		SELECT side, grid, count(*) AS buildings, count(head_id) AS heads FROM bside GROUP BY side, grid
 	), ids AS (
-		SELECT id FROM plan_current WHERE level = 3 UNION SELECT id FROM plan_grids WHERE level = 3
+		SELECT c.id, COALESCE(p.code, g.code) AS code, COALESCE(p.name, g.name) AS name,
+		       CASE WHEN c.id < 0 THEN 'new' WHEN p.id IS NULL THEN 'retired'
+		            WHEN NOT p.ok OR NOT ST_Equals(p.geom, v.geom) THEN 'changed' ELSE 'unchanged' END AS status
+		FROM (SELECT id FROM plan_current WHERE level = 3 UNION SELECT id FROM plan_grids WHERE level = 3) c
+		LEFT JOIN plan_grids p ON p.id = c.id
+		LEFT JOIN grids g ON g.id = c.id
+		LEFT JOIN grid_versions v ON v.grid_id = c.id AND upper_inf(v.valid)
 	), sides AS (SELECT unnest(ARRAY['b', 'a']) AS side)
-	SELECT ids.id, sides.side, COALESCE(h.households, 0), COALESCE(h.members, 0), COALESCE(h.screened, 0),
+	SELECT ids.id, ids.code, ids.name, ids.status, sides.side, COALESCE(h.households, 0), COALESCE(h.members, 0), COALESCE(h.screened, 0),
 	       COALESCE(b.buildings, 0), COALESCE(b.heads, 0)
 	FROM ids CROSS JOIN sides
 	LEFT JOIN h ON h.grid = ids.id AND h.side = sides.side
@@ -171,9 +180,9 @@ func planGridLoads(ctx context.Context, tx pgx.Tx, today string) ([]GridLoad, er
 	var out []GridLoad
 	for rows.Next() {
 		var id int64
-		var side string
+		var code, name, status, side string
 		var l Load
-		if err := rows.Scan(&id, &side, &l.Households, &l.PartyMembers, &l.ScreenedToday, &l.Buildings, &l.BuildingsWithHead); err != nil {
+		if err := rows.Scan(&id, &code, &name, &status, &side, &l.Households, &l.PartyMembers, &l.ScreenedToday, &l.Buildings, &l.BuildingsWithHead); err != nil {
 			return nil, err
 		}
 		l.HouseholdsPerMember = ratio(l.Households, l.PartyMembers)
@@ -182,7 +191,7 @@ func planGridLoads(ctx context.Context, tx pgx.Tx, today string) ([]GridLoad, er
 			l.ScreenedPct = pct
 		}
 		if len(out) == 0 || out[len(out)-1].ID != id {
-			out = append(out, GridLoad{ID: id})
+			out = append(out, GridLoad{ID: id, Code: code, Name: name, Status: status})
 		}
 		if side == "b" {
 			out[len(out)-1].Before = l
