@@ -56,12 +56,8 @@ func (s *Server) grids(w http.ResponseWriter, r *http.Request, p *auth.Principal
 	if err == nil {
 		f.BBox, err = parseBBox(q.Get("bbox"))
 	}
-	if err == nil && q.Get("asof") != "" {
-		t, e := time.Parse(time.RFC3339, q.Get("asof"))
-		if e != nil {
-			e = badParam("asof", "want an RFC 3339 time such as 2026-12-01T08:00:00+08:00")
-		}
-		f.AsOf, err = &t, e
+	if err == nil {
+		f.AsOf, err = parseAsOf(q.Get("asof"))
 	}
 	if err == nil {
 		f.InGrids, err = s.scopeIDs(r.Context(), p)
@@ -119,10 +115,14 @@ func (s *Server) grid(w http.ResponseWriter, r *http.Request, p *auth.Principal)
 // tree answers the hierarchy; a scoped principal's tree starts at their grid.
 func (s *Server) tree(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
 	q := r.URL.Query()
-	err := query(q, "root")
+	err := query(q, "root", "asof")
 	var root int64
+	var asof *time.Time
 	if err == nil {
 		root, err = parseID("root", q.Get("root"), true)
+	}
+	if err == nil {
+		asof, err = parseAsOf(q.Get("asof"))
 	}
 	if err == nil && root == 0 {
 		root = p.Scope().Root
@@ -134,7 +134,7 @@ func (s *Server) tree(w http.ResponseWriter, r *http.Request, p *auth.Principal)
 		s.respondError(w, r, err)
 		return
 	}
-	roots, err := s.store.Tree(r.Context(), root)
+	roots, err := s.store.Tree(r.Context(), root, asof)
 	if errors.Is(err, store.ErrNotFound) {
 		s.clientError(w, r, http.StatusNotFound, "root", "root: no current grid has this id")
 		return

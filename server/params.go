@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/paulmach/orb"
 )
@@ -112,4 +113,16 @@ func clip(s string) string {
 		return s[:40] + "…"
 	}
 	return s
+}
+
+// parseAsOf parses an optional RFC 3339 time for boundaries as they were.
+func parseAsOf(v string) (*time.Time, error) {
+	if v == "" {
+		return nil, nil
+	}
+	t, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		return nil, badParam("asof", "want an RFC 3339 time such as 2026-12-01T08:00:00+08:00")
+	}
+	return &t, nil
 }

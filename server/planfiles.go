@@ -86,12 +86,8 @@ func (s *Server) exportBoundaries(w http.ResponseWriter, r *http.Request, p *aut
 	if err == nil {
 		f, err = parseBoundaryFormat(q.Get("format"))
 	}
-	if err == nil && q.Get("asof") != "" {
-		t, e := time.Parse(time.RFC3339, q.Get("asof"))
-		if e != nil {
-			e = badParam("asof", "want an RFC 3339 time such as 2026-12-01T08:00:00+08:00")
-		}
-		asof, err = &t, e
+	if err == nil {
+		asof, err = parseAsOf(q.Get("asof"))
 	}
 	if err == nil && !p.Scope().All() {
 		err = s.checkGrid(r.Context(), p, "root", root)

@@ -18,7 +18,7 @@
 import { setLang, explicitLang } from './i18n.js';
 import { getJSON, isAbort, ApiError } from './api.js';
 import { initChrome, failPage, showError, showNotice, renderCrumbs, renderUser, logout } from './ui.js';
-import { initPanel, openPanel, fillPanel, failPanel, closePanel, panelOpen, setPanelLive } from './panel.js';
+import { initPanel, openPanel, fillPanel, failPanel, historyPanel, closePanel, panelOpen, setPanelLive } from './panel.js';
 import * as gm from './map.js';
 import { initBuildings, schedule as scheduleBuildings, buildingAt, buildingCount, BUILDINGS_MIN_ZOOM } from './buildings.js';
 import { startLive, volunteerAt, volunteersIn } from './live.js';
@@ -34,6 +34,7 @@ const state = {
   user: null, // the /api/me answer; null when the server has no logins
   live: false, // the live stream is on (a signed-in map user)
   l3Under: { id: null, ids: [] }, // level-3 grids under the selected grid (cached)
+  asof: null, // RFC 3339 time of the boundaries shown (?asof=); null for now, live
 };
 
 let map = null;
@@ -188,6 +189,12 @@ async function selectGrid(id, { fit = true, animate = true } = {}) {
   updatePanelLive();
   if (entry) focusGrid(id, { fit, animate });
   history.replaceState(null, '', `#grid=${id}`);
+  // Boundaries as of a past time: the grid's figures are today's, and a
+  // grid retired since has none; show only what was drawn.
+  if (state.asof) {
+    historyPanel(id);
+    return true;
+  }
 
   if (state.detailCtrl) state.detailCtrl.abort();
   const ctrl = new AbortController();
@@ -270,9 +277,7 @@ function scheduleRegrid() {
 
 async function regrid() {
   try {
-    const [tree, l1, l2, l3] = await Promise.all(
-      ['/api/tree', '/api/grids?level=1', '/api/grids?level=2', '/api/grids?level=3'].map((u) => getJSON(u))
-    );
+    const [tree, l1, l2, l3] = await Promise.all(gridURLs().map((u) => getJSON(u)));
     state.tree.clear();
     indexTree(tree);
     state.l3Under = { id: null, ids: [] };
@@ -288,6 +293,18 @@ async function regrid() {
   } catch (err) {
     showError(err);
   }
+}
+
+// The hierarchy and the grids of every level, now or (with ?asof= in the
+// page's address, RFC 3339) as they were then.
+function gridURLs() {
+  const q = state.asof ? `asof=${encodeURIComponent(state.asof)}` : '';
+  return [`/api/tree${q ? '?' + q : ''}`, ...[1, 2, 3].map((l) => `/api/grids?level=${l}${q ? '&' + q : ''}`)];
+}
+
+function asOfParam() {
+  const v = new URLSearchParams(window.location.search).get('asof');
+  return v && !Number.isNaN(Date.parse(v)) ? v : null;
 }
 
 function gridFromHash() {
@@ -336,6 +353,7 @@ async function main() {
     return;
   }
   document.body.dataset.auth = user ? 'ok' : 'none';
+  document.getElementById('plan-link').hidden = !user || !['planner', 'admin'].includes(user.role);
   if (user) {
     // A wall display left on for hours: when it is looked at again, check the
     // session so an expired one goes to the login page rather than failing
@@ -346,7 +364,13 @@ async function main() {
   }
 
   map = gm.createMap('map', { onClick: onGridClick });
-  state.live = !!user;
+  state.asof = asOfParam();
+  // The past is not live: no volunteers, no stream.
+  state.live = !!user && !state.asof;
+  if (state.asof) {
+    showNotice('asof', 'notice.asOf', { time: new Date(state.asof).toLocaleString(document.documentElement.lang) }, false);
+    document.body.dataset.asof = state.asof;
+  }
   gm.addLegend({ live: state.live });
   initBuildings(map, {
     wanted: buildingsWanted,
@@ -366,13 +390,7 @@ async function main() {
     today: () => todayFigures(),
   };
 
-  const [config, tree, l1, l2, l3] = await Promise.allSettled([
-    getJSON('/api/config'),
-    getJSON('/api/tree'),
-    getJSON('/api/grids?level=1'),
-    getJSON('/api/grids?level=2'),
-    getJSON('/api/grids?level=3'),
-  ]);
+  const [config, tree, l1, l2, l3] = await Promise.allSettled([getJSON('/api/config'), ...gridURLs().map((u) => getJSON(u))]);
   const failed = [config, tree, l1, l2, l3].filter((r) => r.status === 'rejected');
   if (failed.length) showError(failed[0].reason);
   const val = (r) => (r.status === 'fulfilled' ? r.value : null);

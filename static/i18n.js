@@ -52,6 +52,7 @@ const dict = {
     'panel.close': '关闭',
     'panel.loading': '加载中…',
     'panel.failed': '统计数据加载失败',
+    'panel.history': '历史边界：此处不显示今日的统计',
     'panel.code': '网格编码',
     'panel.leader': '网格长',
     'panel.leaderNone': '未设置',
@@ -133,6 +134,8 @@ const dict = {
 
     'notice.tilesFailed': '底图不可用，已切换为无底图模式',
     'notice.noGrids': '暂无网格数据',
+    'nav.plan': '边界规划',
+    'notice.asOf': '历史边界：{time} 时的网格（只读，无实时数据）',
     'notice.dismiss': '关闭提示',
 
     'err.title': '出错了',
@@ -189,6 +192,7 @@ const dict = {
     'panel.close': 'Close',
     'panel.loading': 'Loading…',
     'panel.failed': 'The figures could not be loaded',
+    'panel.history': 'Past boundaries: today’s figures are not shown here',
     'panel.code': 'Grid code',
     'panel.leader': 'Grid leader',
     'panel.leaderNone': 'Not set',
@@ -270,6 +274,8 @@ const dict = {
 
     'notice.tilesFailed': 'Base map unavailable: plain background',
     'notice.noGrids': 'No grids yet',
+    'nav.plan': 'Boundaries',
+    'notice.asOf': 'Boundaries as of {time} (history: read-only, not live)',
     'notice.dismiss': 'Dismiss',
 
     'err.title': 'Error',

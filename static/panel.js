@@ -56,6 +56,13 @@ export function fillPanel(id, detail) {
 }
 
 // The counts could not be fetched: say so instead of loading forever.
+// The grid is shown as it was at a past time: no figures to load.
+export function historyPanel(id) {
+  if (!state || state.id !== id) return;
+  state.history = true;
+  render();
+}
+
 export function failPanel(id) {
   if (!state || state.id !== id || state.detail) return;
   state.failed = true;
@@ -129,7 +136,10 @@ function render() {
   const body = $('panel-body');
   if (!detail) {
     $('panel-code').textContent = state.code ? `${t('panel.code')} ${state.code}` : '';
-    if (state.failed) {
+    if (state.history) {
+      $('panel').removeAttribute('aria-busy');
+      body.replaceChildren(el('p', { class: 'panel-loading' }, t('panel.history')));
+    } else if (state.failed) {
       $('panel').removeAttribute('aria-busy');
       body.replaceChildren(el('p', { class: 'panel-failed' }, t('panel.failed')));
     } else {

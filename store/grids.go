@@ -223,18 +223,21 @@ type TreeNode struct {
 	Children []*TreeNode `json:"children"`
 }
 
-// Tree returns the current hierarchy below root (every root when root is
-// 0), children in code order. An unknown root gives ErrNotFound.
-func (s *Store) Tree(ctx context.Context, root int64) ([]*TreeNode, error) {
+// Tree returns the hierarchy below root (every root when root is 0),
+// children in code order: the current one, or the one at asof (the grids
+// with a boundary then). An unknown root gives ErrNotFound.
+func (s *Store) Tree(ctx context.Context, root int64, asof *time.Time) ([]*TreeNode, error) {
 	rows, err := s.pool.Query(ctx, `
-		WITH RECURSIVE t AS (
-			SELECT id, parent_id, level, code, name FROM grids
-			WHERE retired_at IS NULL AND (CASE WHEN $1::bigint IS NULL THEN parent_id IS NULL ELSE id = $1 END)
+		WITH RECURSIVE live AS (
+			SELECT id, parent_id, level, code, name FROM grids g
+			WHERE CASE WHEN $2::timestamptz IS NULL THEN retired_at IS NULL
+			           ELSE EXISTS (SELECT 1 FROM grid_versions v WHERE v.grid_id = g.id AND v.valid @> $2::timestamptz) END
+		), t AS (
+			SELECT * FROM live WHERE CASE WHEN $1::bigint IS NULL THEN parent_id IS NULL ELSE id = $1 END
 			UNION ALL
-			SELECT g.id, g.parent_id, g.level, g.code, g.name FROM grids g JOIN t ON g.parent_id = t.id
-			WHERE g.retired_at IS NULL
+			SELECT l.* FROM live l JOIN t ON l.parent_id = t.id
 		)
-		SELECT id, parent_id, level, code, name FROM t ORDER BY level, code`, nilIfZero(root))
+		SELECT id, parent_id, level, code, name FROM t ORDER BY level, code`, nilIfZero(root), asof)
 	if err != nil {
 		return nil, fmt.Errorf("store: tree: %w", err)
 	}

@@ -32,6 +32,31 @@ func BenchmarkValidatePlanDemo(b *testing.B) {
 // city at once (5,184 compound grids, 576 communities, about 20,000
 // buildings): GRIDMAP_BENCH_CITY_URL, seeded with `seed --city 50000`.
 func BenchmarkValidatePlanCity(b *testing.B) {
+	st, p := cityPlan(b)
+	defer st.Close()
+	for b.Loop() {
+		probs, err := st.ValidatePlan(context.Background(), p)
+		if err != nil || len(store.Blocking(probs, []string{"no_leader", "load_rise"})) > 0 {
+			b.Fatal(err, store.Blocking(probs, []string{"no_leader", "load_rise"}))
+		}
+	}
+}
+
+// BenchmarkPlanImpactCity works out the impact of the same nine
+// subdistricts (nothing moves, but every query runs over all of them).
+func BenchmarkPlanImpactCity(b *testing.B) {
+	st, p := cityPlan(b)
+	defer st.Close()
+	for b.Loop() {
+		im, err := st.PlanImpact(context.Background(), p, "2026-12-06")
+		if err != nil || len(im.Grids) == 0 {
+			b.Fatal(err)
+		}
+	}
+}
+
+// cityPlan is nine level-1 subtrees of the generated city as one plan.
+func cityPlan(b *testing.B) (*store.Store, store.Plan) {
 	url := os.Getenv("GRIDMAP_BENCH_CITY_URL")
 	if url == "" {
 		b.Skip("GRIDMAP_BENCH_CITY_URL not set")
@@ -41,8 +66,7 @@ func BenchmarkValidatePlanCity(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer st.Close()
-	tree, err := st.Tree(ctx, 0)
+	tree, err := st.Tree(ctx, 0, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -62,12 +86,7 @@ func BenchmarkValidatePlanCity(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(compounds), "compound-grids")
-	for b.Loop() {
-		probs, err := st.ValidatePlan(ctx, p)
-		if err != nil || len(store.Blocking(probs, []string{"no_leader", "load_rise"})) > 0 {
-			b.Fatal(err, store.Blocking(probs, []string{"no_leader", "load_rise"}))
-		}
-	}
+	return st, p
 }
 
 // BenchmarkPublishSplitDemo publishes a split of compound grid 9 of the

@@ -117,7 +117,7 @@ func TestGridNotFound(t *testing.T) {
 	if !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("err = %v, want ErrNotFound", err)
 	}
-	_, err = db.Store.Tree(context.Background(), 999999)
+	_, err = db.Store.Tree(context.Background(), 999999, nil)
 	if !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("tree err = %v, want ErrNotFound", err)
 	}
