@@ -117,8 +117,9 @@ func (s *Service) Import(ctx context.Context, a store.Actor, rootID int64, f bou
 	return d, rep, err
 }
 
-// overlay lays the file's features over a draft state.
+// overlay lays the file's features over a copy of a draft state.
 func overlay(st State, root rootInfo, fs []boundaryfile.Feature, rep *ImportReport) State {
+	st = st.clone()
 	byCode := map[string]int{}
 	for i, g := range st.Grids {
 		byCode[g.Code] = i
