@@ -7,7 +7,8 @@
 // as on the other pages: /api/me first, a 401 goes to the login page; roles
 // without write:boundary (only planner and admin have it) get a message.
 // The live stream (live.js) brings `boundaries` events: a publication by
-// someone else that touches the open draft's area raises a banner.
+// someone else that touches the open draft's area raises a banner, and the
+// history card (planhistory.js) lists the publications again.
 'use strict';
 
 import { t, setLang, explicitLang, onLangChange } from './i18n.js';
@@ -16,7 +17,7 @@ import { initChrome, failPage, showError, renderCrumbs, renderUser, logout, role
 import * as gm from './map.js';
 import { startLive } from './live.js';
 import { store, draftGrids, gridName, treeNode } from './planstore.js';
-import { loadTree, loadDrafts, openDraft, closeDraft, retryNow, createDraft } from './planapi.js';
+import { loadTree, loadDrafts, loadPublications, openDraft, closeDraft, retryNow, createDraft } from './planapi.js';
 import { initPlanMap, fitDraft, showContext } from './planmap.js';
 import { initTools, onLine, onPolygon } from './plantools.js';
 import { initDrafts, pickRoot } from './plandrafts.js';
@@ -24,6 +25,7 @@ import { initDraftCard } from './plandraft.js';
 import { initChecks } from './planchecks.js';
 import { initImpact } from './planimpact.js';
 import { initPublish } from './planpublish.js';
+import { initHistory } from './planhistory.js';
 
 const PLANNERS = ['planner', 'admin']; // the roles with write:boundary
 
@@ -51,7 +53,11 @@ function showNet(s) {
 function showForeign(s) {
   const box = document.getElementById('pl-foreign');
   box.hidden = !s.foreign;
-  if (s.foreign) box.dataset.publicationId = String(s.foreign.publication_id ?? '');
+  if (!s.foreign) return;
+  box.dataset.publicationId = String(s.foreign.publication_id ?? '');
+  box.querySelector('.pl-banner-text').textContent = s.foreign.own
+    ? t('plan.foreignOwn', { n: s.foreign.publication_id })
+    : t('plan.foreign');
 }
 
 // ---- live: boundaries published elsewhere ------------------------------------------------
@@ -83,11 +89,15 @@ function onBoundaries(data, grid) {
       return;
     }
     if (s.published && Number(s.published.publication_id) === Number(data.publication_id)) return;
-    if (touches(s, data, grid)) store.set({ foreign: data });
+    // A rollback made on this page is ours, but the draft may still be
+    // based on the boundaries it replaced.
+    const own = s.ownPubs.includes(Number(data.publication_id));
+    if (touches(s, data, grid)) store.set({ foreign: { ...data, own } });
   };
   judge(0);
   loadTree();
   loadDrafts();
+  loadPublications();
 }
 
 // ---- start ------------------------------------------------------------------------------------
@@ -146,6 +156,7 @@ async function main() {
   initChecks();
   initImpact();
   initPublish();
+  initHistory(map);
   document.getElementById('pl-net-retry').addEventListener('click', retryNow);
   document.getElementById('pl-foreign-close').addEventListener('click', () => store.set({ foreign: null }));
   // A draft is a copy of the boundaries it started from: after someone
@@ -162,6 +173,7 @@ async function main() {
   });
   store.on(['net'], showNet);
   store.on(['foreign'], showForeign);
+  onLangChange(() => showForeign(store.get()));
   store.on(['draft'], crumbs);
   store.on(['draft'], (s, changed) => {
     document.body.dataset.draft = s.draft ? String(s.draft.id) : '';
@@ -204,6 +216,7 @@ async function main() {
         if (first) return;
         loadTree();
         loadDrafts();
+        loadPublications();
       },
     });
   }

@@ -260,6 +260,7 @@ export async function publish({ acknowledge, note }) {
     const res = await run(() => postJSON(`/api/drafts/${draft.id}/publish`, { revision: draft.revision, acknowledge, note }));
     store.set({ published: { ...res, root_id: draft.root_id, draft_id: draft.id } });
     loadDrafts();
+    loadPublications();
     return { ok: res };
   } catch (err) {
     const data = err instanceof ApiError ? err.data || {} : {};
@@ -288,4 +289,56 @@ export async function publish({ acknowledge, note }) {
 function validationOf(problems) {
   const errors = problems.filter((p) => p.severity === 'error').length;
   return { ok: errors === 0, errors, warnings: problems.length - errors, problems };
+}
+
+// ---- publication history ---------------------------------------------------------
+
+const PUBS_LIMIT = 200; // the server lists at most this many
+
+export async function loadPublications() {
+  try {
+    const r = await run(() => getJSON('/api/publications'));
+    const list = r && Array.isArray(r.publications) ? r.publications : [];
+    store.set({ publications: list, pubsFull: list.length < PUBS_LIMIT });
+  } catch (err) {
+    if (store.get().publications === null) store.set({ publications: [] });
+    showError(err);
+  }
+}
+
+// comparePublications answers what changed from publication `from` to
+// publication `to` (throws on errors other than an unreachable server).
+export function comparePublications(from, to) {
+  return run(() => getJSON(`/api/publications/compare?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`));
+}
+
+// gridsAsOf answers every grid's boundary as it was at `at` (RFC 3339).
+export function gridsAsOf(at) {
+  return run(() => getJSON(`/api/grids?asof=${encodeURIComponent(at)}`));
+}
+
+// rollbackPublication publishes again, as a new publication, what the
+// grids of publication id were before it. Resolves {ok: answer},
+// {conflict: grids} (409: they changed since), {nochange: true} (422),
+// {problems} (422: what was restored fails the checks) or {error}.
+export async function rollbackPublication(id, note) {
+  store.set({ busy: true });
+  try {
+    const res = await run(() => postJSON(`/api/publications/${encodeURIComponent(id)}/rollback`, { note }));
+    store.set({ ownPubs: [...store.get().ownPubs, Number(res.publication_id)] });
+    loadPublications();
+    return { ok: res };
+  } catch (err) {
+    const data = err instanceof ApiError ? err.data || {} : {};
+    if (isConflict(err) && Array.isArray(data.grids)) return { conflict: data.grids, message: err.serverMessage };
+    if (err instanceof ApiError && err.status === 422) {
+      // The restored boundaries fail validation, or (field id) the
+      // publication changed no boundary.
+      if (Array.isArray(data.problems) && data.problems.length) return { problems: data.problems };
+      return { nochange: true, message: err.serverMessage };
+    }
+    return { error: err };
+  } finally {
+    store.set({ busy: false });
+  }
 }

@@ -64,8 +64,8 @@ export function confirmDialog({ title, body, ok, danger = false }) {
 // formDialog shows fields [{name, label, value, type, options, hint,
 // inputmode}] and calls submit(values): a string is an error shown under
 // the fields (the dialog stays), anything else closes it. Resolves the
-// values submitted, or null when cancelled.
-export function formDialog({ title, body, fields, ok, submit }) {
+// values submitted, or null when cancelled. danger: the button is red.
+export function formDialog({ title, body, fields, ok, submit, danger = false }) {
   return new Promise((resolve) => {
     const finish = (v) => {
       hide();
@@ -95,7 +95,7 @@ export function formDialog({ title, body, fields, ok, submit }) {
       return el('label', { class: 'pl-field' }, el('span', {}, f.label), input, f.hint && el('small', { class: 'pl-hint-text' }, f.hint));
     });
     const error = el('p', { class: 'pl-form-error', role: 'alert', hidden: true });
-    const b = buttons(ok, false, null, () => finish(null));
+    const b = buttons(ok, danger, null, () => finish(null));
     const form = el(
       'form',
       {

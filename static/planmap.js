@@ -17,7 +17,7 @@ import { sendOp } from './planapi.js';
 const L = window.L;
 
 // Fill and outline of compound grids, by their place in code order.
-const PALETTE = [
+export const PALETTE = [
   ['#9cc3e6', '#3d6f9e'],
   ['#b4dca8', '#4f8a43'],
   ['#f5c99b', '#b0702f'],
@@ -48,6 +48,7 @@ let colors = new Map(); // grid id -> palette index
 let drawing = null; // 'Polygon' | 'Line' while Geoman draws
 let drag = null; // {from, added} while a vertex is dragged
 let pendingAdd = false; // a vertex was just added (a click or a drag start)
+let editorShown = true; // false while the map shows history (store.view) instead
 
 // ---- set-up -------------------------------------------------------------------
 
@@ -100,6 +101,30 @@ export function initPlanMap(theMap, h) {
   });
   store.on(['tool', 'busy'], applyTool);
   store.on(['impact'], drawMoved);
+  store.on(['view'], showEditor);
+}
+
+// While the map shows a publication's boundaries (planhistory.js), the
+// draft, its problems and buildings and the communities leave the map and
+// no tool is active; they come back, redrawn, when the view closes.
+function showEditor(s) {
+  const show = !s.view;
+  if (show === editorShown) return;
+  editorShown = show;
+  const groups = [gridGroup, problemGroup, buildingGroup, badBuildingGroup, movedGroup];
+  if (show) {
+    for (const g of groups) g.addTo(map);
+    drawDraft(s);
+    drawProblems(s);
+    drawMoved(s);
+    applyTool(s);
+    showContext(!s.draft);
+    return;
+  }
+  applyTool(s);
+  for (const g of groups) g.remove();
+  if (rootLayer) rootLayer.remove();
+  if (context) context.remove();
 }
 
 function geomanLang() {
@@ -130,7 +155,7 @@ export function showContext(show, fc) {
     });
   }
   if (!context) return;
-  if (!show) {
+  if (!show || !editorShown) {
     context.remove();
     return;
   }
@@ -201,7 +226,8 @@ function drawDraft(s) {
       pmIgnore: true,
       snapIgnore: false,
       className: 'plan-root',
-    }).addTo(map);
+    });
+    if (editorShown) rootLayer.addTo(map);
   }
   const feats = [...draftGrids(s).values()].sort((a, b) =>
     String(a.properties.code).localeCompare(String(b.properties.code))
@@ -321,7 +347,7 @@ export function gridBounds(id) {
 // ---- tools: edit, draw, split -----------------------------------------------------
 
 function applyTool(s) {
-  const want = !s.draft || s.busy || s.published ? null : s.tool;
+  const want = !s.draft || s.busy || s.published || s.view ? null : s.tool;
   // Editing the one selected grid.
   const editId = want === 'edit' && s.selected.length === 1 ? s.selected[0] : null;
   const editing = [...layers.entries()].find(([, e]) => e.layer.pm && e.layer.pm.enabled());

@@ -20,6 +20,13 @@ const initial = {
   net: 'ok', // ok | down (the server could not be reached)
   foreign: null, // a boundaries event from someone else touching the root
   focusProblem: null, // index of the problem last picked in the list
+  // 发布记录 / History (planhistory.js)
+  publications: null, // GET /api/publications, newest first; null while loading
+  pubsFull: true, // the list reaches back to the first publication (the seed)
+  pubsShown: 6, // how many of them the card lists
+  view: null, // the map shows history instead of the editor: {mode: 'compare'|'asof', pubId, prevId, state, ...}
+  histResult: null, // {pubId, kind: 'ok'|'conflict'|'nochange', ...} after a rollback
+  ownPubs: [], // publications this page made by rolling back (not someone else's)
 };
 
 function createStore(init) {

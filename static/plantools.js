@@ -49,7 +49,7 @@ export function initTools() {
     el('div', { class: 'pl-tool-group' }, TOOLS.map((name) => button(name, () => pickTool(name)))),
     el('div', { class: 'pl-tool-group' }, button('fit', () => fitDraft(true)), button('undo', () => undo()), button('redo', () => redo()))
   );
-  store.on(['draft', 'selected', 'tool', 'busy', 'net', 'published'], render);
+  store.on(['draft', 'selected', 'tool', 'busy', 'net', 'published', 'view'], render);
   onLangChange(() => render(store.get()));
   document.addEventListener('keydown', onKey);
   render(store.get());
@@ -58,7 +58,7 @@ export function initTools() {
 // ---- what each tool may do ----------------------------------------------------------
 
 function editable(s) {
-  return !!s.draft && !s.published && s.net !== 'down';
+  return !!s.draft && !s.published && !s.view && s.net !== 'down';
 }
 
 function enabled(name, s) {
@@ -80,8 +80,9 @@ function enabled(name, s) {
 }
 
 function render(s) {
-  bar.hidden = !s.draft;
-  if (!s.draft) {
+  // No tools while the map shows a publication's boundaries (read-only).
+  bar.hidden = !s.draft || !!s.view;
+  if (!s.draft || s.view) {
     hint.hidden = true;
     return;
   }
