@@ -306,6 +306,6 @@ func (s *Service) SetBoundary(ctx context.Context, a store.Actor, gridID int64, 
 		}
 	}
 	return s.st.PublishPlan(ctx, a, store.PublishInput{
-		Plan: p, Base: base, Acknowledge: []string{"no_leader", "load_rise"}, Note: note,
+		Plan: p, Base: base, Acknowledge: store.Warnings, Note: note,
 	})
 }

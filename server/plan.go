@@ -64,14 +64,15 @@ func (s *Server) fillDraftDoc(ctx context.Context, p *auth.Principal, doc *draft
 		if err != nil {
 			return err
 		}
-		doc.Grids.Features[i] = feature{Type: "Feature", ID: g.ID, Geometry: geom, Properties: &draftGridProps{
-			ID: g.ID, ParentID: g.ParentID, Level: g.Level, Code: g.Code, Name: g.Name, LeaderID: g.LeaderID, Status: d.Status[g.ID]}}
+		props := draftGridProps{ID: g.ID, ParentID: g.ParentID, Level: g.Level, Code: g.Code, Name: g.Name,
+			LeaderID: g.LeaderID, Status: d.Status[g.ID]}
 		if g.LeaderID != nil {
 			if n, ok := names[*g.LeaderID]; ok {
 				n = maskName(p, n)
-				doc.Grids.Features[i].Properties.(*draftGridProps).LeaderName = &n
+				props.LeaderName = &n
 			}
 		}
+		doc.Grids.Features[i] = feature{Type: "Feature", ID: g.ID, Geometry: geom, Properties: props}
 	}
 	return nil
 }
@@ -95,7 +96,7 @@ func (s *Server) planError(w http.ResponseWriter, r *http.Request, err error) {
 		s.clientError(w, r, http.StatusUnprocessableEntity, "id", "id: this publication changed no boundary")
 	case errors.As(err, &stale):
 		s.writeJSON(w, r, http.StatusConflict, "application/json; charset=utf-8", map[string]any{
-			"error": "grids changed since the draft began: start a new draft from the current boundaries",
+			"error": "the grids listed changed since (another publication, a rename or a new leader): start again from the current boundaries",
 			"field": "base_publication_id", "grids": stale.Grids, "request_id": requestID(r.Context())})
 	case errors.As(err, &pe):
 		s.writeJSON(w, r, http.StatusUnprocessableEntity, "application/json; charset=utf-8", map[string]any{

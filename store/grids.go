@@ -52,10 +52,10 @@ func bboxArgs(b *orb.Bound) []any {
 // Grids returns current grids that match f, in code order.
 func (s *Store) Grids(ctx context.Context, f GridFilter) ([]GridFeature, error) {
 	args := append([]any{nilIfZero(int64(f.Level)), nilIfZero(f.ParentID), geoJSONDecimals}, bboxArgs(f.BBox)...)
-	args = append(args, f.InGrids, f.AsOf)
+	args = append(args, f.InGrids)
 	from := "current_grids"
 	if f.AsOf != nil {
-		from = gridsAsOf
+		from, args = gridsAsOf, append(args, *f.AsOf)
 	}
 	rows, err := s.pool.Query(ctx, `
 		SELECT g.id, g.parent_id, g.level, g.code, g.name, p.name, ST_AsGeoJSON(g.geom, $3)::text
@@ -65,7 +65,6 @@ func (s *Store) Grids(ctx context.Context, f GridFilter) ([]GridFeature, error) 
 		  AND ($2::bigint IS NULL OR g.parent_id = $2)
 		  AND ($4::float8 IS NULL OR g.geom && ST_MakeEnvelope($4, $5, $6, $7, 4326))
 		  AND ($8::bigint[] IS NULL OR g.id = ANY($8))
-		  AND ($9::timestamptz IS NULL OR true) -- $9 is read by gridsAsOf; typed here for current_grids
 		ORDER BY g.code`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: grids: %w", err)

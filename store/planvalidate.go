@@ -8,13 +8,12 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// Tolerances of validation, in square metres and metres.
-const (
-	OverlapToleranceM2 = 1   // sibling overlap, area outside the parent, gaps
-	SliverAreaM2       = 100 // a grid or a part of one smaller than this is a sliver
-	SliverWidthM       = 5   // as is one narrower than this (twice its largest inscribed circle)
-	LoadRiseRatio      = 1.5 // a compound grid's households rising by more than this is a warning
-)
+// Warnings are the codes of the problems that do not block a publish
+// once acknowledged. The tolerances of the checks, in the queries below:
+// 1 m² for overlaps, area outside the parent and gaps; a part under
+// 100 m² or narrower than 5 m is a sliver; households rising by more than
+// half is a load warning.
+var Warnings = []string{"no_leader", "load_rise"}
 
 // planChecks are the validation queries over loadPlan's tables. Each
 // returns rows of (code, severity, grid ids, building ids, area in m²,

@@ -105,7 +105,7 @@ func rollbackInput(ctx context.Context, tx pgx.Tx, pubID int64) (PublishInput, e
 	}
 	in.Plan.Grids = slices.DeleteFunc(in.Plan.Grids, func(g PlanGrid) bool { return slices.Contains(touched, g.ID) })
 	in.Plan.Grids = append(in.Plan.Grids, before...)
-	in.Acknowledge = []string{"no_leader", "load_rise"}
+	in.Acknowledge = Warnings
 	return in, nil
 }
 

@@ -150,7 +150,8 @@ func (s *Store) GridVersions(ctx context.Context, id int64) (*GridHistory, error
 	return h, nil
 }
 
-// PublicationInfo is one boundary publication.
+// PublicationInfo is one boundary publication; Grids counts the grids
+// it drew, redrew or retired (a later rollback does not change it).
 type PublicationInfo struct {
 	ID          int64     `json:"id"`
 	PublishedAt time.Time `json:"published_at"`
@@ -163,8 +164,10 @@ type PublicationInfo struct {
 func (s *Store) Publications(ctx context.Context, limit int) ([]PublicationInfo, error) {
 	rows, err := s.pool.Query(ctx, `
 		SELECT p.id, p.published_at, p.published_by, p.note,
-		       (SELECT count(*) FROM grid_versions v WHERE v.publication_id = p.id)::int
-		       + (SELECT count(*) FROM grids g WHERE g.retired_publication_id = p.id)::int
+		       (SELECT count(*) FROM (
+		           SELECT grid_id FROM grid_versions WHERE publication_id = p.id
+		           UNION SELECT from_grid_id FROM grid_lineage WHERE publication_id = p.id
+		           UNION SELECT id FROM grids WHERE retired_publication_id = p.id) x)::int
 		FROM boundary_publications p ORDER BY p.id DESC LIMIT $1`, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: publications: %w", err)
