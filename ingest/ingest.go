@@ -1,8 +1,9 @@
 // Package ingest is the live path of a position: validate a device's
 // report, convert it to WGS84, assign it to its grid with the in-memory
 // index, track geofence changes, hand it to the hub (and other instances)
-// at once, and persist it in batches without ever making the device wait
-// on the database.
+// at once, and persist it with group commit: a device's request returns
+// once the batch holding its positions has committed, and one COPY takes
+// every request waiting, so the acknowledgement means stored.
 package ingest
 
 import (
@@ -29,9 +30,9 @@ type Config struct {
 	MaxAge     time.Duration // reports older than this are refused
 	MaxFuture  time.Duration // reports further ahead of the server clock are refused
 	MaxBatch   int           // reports in one request
-	Buffer     int           // positions waiting for the database
-	BatchSize  int           // positions in one COPY
-	FlushEvery time.Duration // longest a position waits for its COPY
+	Buffer     int           // positions waiting for the database; more are refused (503)
+	BatchSize  int           // most positions in one COPY
+	FlushEvery time.Duration // unused: a batch is written as soon as the previous one commits
 	Dwell      time.Duration // geofence hysteresis
 	Retention  time.Duration // positions and stream events are kept this long
 }
@@ -85,6 +86,7 @@ func (e *ReportError) Error() string { return e.Field + ": " + e.Msg }
 var (
 	ErrUnknownVolunteer = errors.New("ingest: not a volunteer")
 	ErrBusy             = errors.New("ingest: buffer full")
+	ErrNotCommitted     = errors.New("ingest: not known to be stored") // the caller gave up waiting
 	ErrNotReady         = errors.New("ingest: grid index not loaded")
 )
 
@@ -103,7 +105,8 @@ type Pipeline struct {
 	trackMu sync.Mutex
 	tracker *track.Tracker
 
-	buf    chan store.Position
+	buf    chan *pending // requests waiting for their commit, in arrival order
+	queued atomic.Int64  // positions in buf and in the batch being written
 	events chan store.LiveEvent
 
 	Accepted  atomic.Int64 // positions accepted
@@ -116,7 +119,7 @@ type Pipeline struct {
 func New(cfg Config, st *store.Store, hub *live.Hub, relay *live.Relay, log *slog.Logger) *Pipeline {
 	cfg = cfg.withDefaults()
 	p := &Pipeline{cfg: cfg, store: st, hub: hub, relay: relay, log: log,
-		buf: make(chan store.Position, cfg.Buffer), events: make(chan store.LiveEvent, 100_000)}
+		buf: make(chan *pending, cfg.Buffer), events: make(chan store.LiveEvent, 100_000)}
 	p.tracker = track.New(track.Config{Dwell: cfg.Dwell}, func(grid, area int64) bool {
 		return auth.Scope{Root: area}.Contains(hub.Hierarchy(), grid)
 	})
@@ -166,7 +169,13 @@ func (p *Pipeline) Rebuild(ctx context.Context) error {
 }
 
 // BufferLen is the number of positions waiting for the database.
-func (p *Pipeline) BufferLen() int { return len(p.buf) }
+func (p *Pipeline) BufferLen() int { return int(p.queued.Load()) }
+
+// pending is one request's positions and the answer of their commit.
+type pending struct {
+	pos  []store.Position
+	done chan error // receives once: nil when committed
+}
 
 // check validates one report and returns its WGS84 point.
 func (p *Pipeline) check(i int, r Report, now time.Time) (orb.Point, error) {
@@ -198,8 +207,12 @@ func (p *Pipeline) check(i int, r Report, now time.Time) (orb.Point, error) {
 
 // Ingest accepts a device's batch for volunteer: every report is checked
 // first (an error names the first bad one and nothing is taken), then all
-// are assigned, tracked, published and buffered for the database.
-func (p *Pipeline) Ingest(volunteer int64, reports []Report, now time.Time) (int, error) {
+// are assigned, tracked and published to viewers, and Ingest returns once
+// they are committed to the database (group commit). A full buffer
+// refuses the whole batch (ErrBusy) before anything is taken; a caller
+// whose ctx ends first gets ErrNotCommitted (the positions may still be
+// stored: the device should retry).
+func (p *Pipeline) Ingest(ctx context.Context, volunteer int64, reports []Report, now time.Time) (int, error) {
 	if len(reports) > p.cfg.MaxBatch {
 		return 0, &ReportError{"positions", fmt.Sprintf("at most %d per request", p.cfg.MaxBatch)}
 	}
@@ -219,20 +232,25 @@ func (p *Pipeline) Ingest(volunteer int64, reports []Report, now time.Time) (int
 		}
 		pts[i] = pt
 	}
-	if len(p.buf)+len(reports) > cap(p.buf) {
+	if p.queued.Add(int64(len(reports))) > int64(p.cfg.Buffer) {
+		p.queued.Add(-int64(len(reports)))
 		p.Dropped.Add(int64(len(reports)))
 		return 0, ErrBusy
 	}
 	ps := make([]live.Position, len(reports))
+	pd := &pending{pos: make([]store.Position, len(reports)), done: make(chan error, 1)}
 	for i, r := range reports {
 		grid, _ := ix.Locate(pts[i])
 		ps[i] = live.Position{VolunteerID: volunteer, TeamID: v.TeamID, GridID: grid,
 			Lon: pts[i][0], Lat: pts[i][1], Accuracy: r.Accuracy, At: r.At}
-		select {
-		case p.buf <- store.Position{VolunteerID: volunteer, At: r.At, Lon: pts[i][0], Lat: pts[i][1], Accuracy: r.Accuracy, GridID: grid}:
-		default:
-			p.Dropped.Add(1)
-		}
+		pd.pos[i] = store.Position{VolunteerID: volunteer, At: r.At, Lon: pts[i][0], Lat: pts[i][1], Accuracy: r.Accuracy, GridID: grid}
+	}
+	select {
+	case p.buf <- pd:
+	default: // more requests waiting than the buffer has slots
+		p.queued.Add(-int64(len(reports)))
+		p.Dropped.Add(int64(len(reports)))
+		return 0, ErrBusy
 	}
 	p.track(v, ps)
 	p.hub.PublishPositions(ps)
@@ -240,6 +258,14 @@ func (p *Pipeline) Ingest(volunteer int64, reports []Report, now time.Time) (int
 		if err := p.relay.PublishPositions(ps); err != nil {
 			p.log.Warn("nats: publish positions", "error", err)
 		}
+	}
+	select {
+	case err := <-pd.done:
+		if err != nil {
+			return 0, err
+		}
+	case <-ctx.Done():
+		return 0, ErrNotCommitted
 	}
 	p.Accepted.Add(int64(len(ps)))
 	return len(ps), nil

@@ -66,40 +66,16 @@ func (p *Pipeline) Run(ctx context.Context) {
 }
 
 func (p *Pipeline) runPositions(ctx context.Context) {
-	tick := time.NewTicker(p.cfg.FlushEvery)
-	defer tick.Stop()
 	retention := time.NewTicker(time.Hour)
 	defer retention.Stop()
 	reload := time.NewTicker(10 * time.Second)
 	defer reload.Stop()
 	publication, _ := p.store.LastPublication(ctx)
 	p.prune(ctx)
-	batch := make([]store.Position, 0, p.cfg.BatchSize)
-	flush := func(ctx context.Context) {
-		for len(batch) > 0 {
-			err := p.store.WritePositions(ctx, batch)
-			if err == nil {
-				p.Persisted.Add(int64(len(batch)))
-				batch = batch[:0]
-				return
-			}
-			p.log.Error("write positions; retrying", "error", err, "positions", len(batch))
-			select {
-			case <-time.After(time.Second):
-			case <-ctx.Done():
-				return
-			}
-		}
-	}
 	for {
 		select {
-		case pos := <-p.buf:
-			batch = append(batch, pos)
-			if len(batch) >= p.cfg.BatchSize {
-				flush(ctx)
-			}
-		case <-tick.C:
-			flush(ctx)
+		case pd := <-p.buf:
+			p.commit(ctx, p.gather(pd))
 		case <-retention.C:
 			p.prune(ctx)
 		case <-reload.C:
@@ -113,22 +89,68 @@ func (p *Pipeline) runPositions(ctx context.Context) {
 				}
 			}
 		case <-ctx.Done():
+			// Shutting down: write what is waiting, so nothing a device
+			// was told is stored is not.
 			final, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			for drained := false; !drained; {
+			for {
 				select {
-				case pos := <-p.buf:
-					batch = append(batch, pos)
-					if len(batch) >= p.cfg.BatchSize {
-						flush(final)
-					}
+				case pd := <-p.buf:
+					p.commit(final, p.gather(pd))
+					continue
 				default:
-					drained = true
 				}
+				break
 			}
-			flush(final)
 			cancel()
 			return
 		}
+	}
+}
+
+// gather takes first and every request already waiting behind it, up to
+// BatchSize positions: the group of one commit. Under load the group
+// grows while the previous commit runs; at rest it is one request.
+func (p *Pipeline) gather(first *pending) []*pending {
+	group := []*pending{first}
+	n := len(first.pos)
+	for n < p.cfg.BatchSize {
+		select {
+		case pd := <-p.buf:
+			group = append(group, pd)
+			n += len(pd.pos)
+		default:
+			return group
+		}
+	}
+	return group
+}
+
+// commit writes a group's positions in one transaction, retrying while
+// the database is away, then tells every request of the group. If ctx
+// ends first the requests are told ErrNotCommitted.
+func (p *Pipeline) commit(ctx context.Context, group []*pending) {
+	var batch []store.Position
+	for _, pd := range group {
+		batch = append(batch, pd.pos...)
+	}
+	var err error
+	for {
+		if err = p.store.WritePositions(ctx, batch); err == nil {
+			p.Persisted.Add(int64(len(batch)))
+			break
+		}
+		p.log.Error("write positions; retrying", "error", err, "positions", len(batch))
+		select {
+		case <-time.After(time.Second):
+			continue
+		case <-ctx.Done():
+			err = ErrNotCommitted
+		}
+		break
+	}
+	p.queued.Add(-int64(len(batch)))
+	for _, pd := range group {
+		pd.done <- err
 	}
 }
 

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strconv"
@@ -29,6 +30,9 @@ func (s *Server) ingestError(w http.ResponseWriter, r *http.Request, err error) 
 	case errors.Is(err, ingest.ErrBusy), errors.Is(err, ingest.ErrNotReady):
 		w.Header().Set("Retry-After", "1")
 		s.clientError(w, r, http.StatusServiceUnavailable, "", "busy: retry the batch in a second")
+	case errors.Is(err, ingest.ErrNotCommitted):
+		w.Header().Set("Retry-After", "1")
+		s.clientError(w, r, http.StatusServiceUnavailable, "", "not stored yet (the database is slow or away): retry the batch")
 	default:
 		s.serverError(w, r, err)
 	}
@@ -50,7 +54,11 @@ func (s *Server) postPositions(w http.ResponseWriter, r *http.Request, p *auth.P
 		s.respondError(w, r, badParam("positions", "want at least one"))
 		return
 	}
-	n, err := s.ingest.Ingest(p.PersonID, req.Positions, s.now())
+	// 202 is sent only once the positions are committed; a request that
+	// waits longer than this is told to retry.
+	ctx, cancel := context.WithTimeout(r.Context(), commitWait)
+	defer cancel()
+	n, err := s.ingest.Ingest(ctx, p.PersonID, req.Positions, s.now())
 	if err != nil {
 		s.ingestError(w, r, err)
 		return
@@ -58,8 +66,20 @@ func (s *Server) postPositions(w http.ResponseWriter, r *http.Request, p *auth.P
 	s.writeJSON(w, r, http.StatusAccepted, "application/json; charset=utf-8", map[string]int{"accepted": n})
 }
 
+// commitWait is how long a device's request waits for its positions'
+// commit before it is answered 503 (retry).
+const commitWait = 10 * time.Second
+
+// ingestFrame ingests one device-stream message, waiting for its commit.
+func (s *Server) ingestFrame(ctx context.Context, person int64, reports []ingest.Report) (int, error) {
+	ctx, cancel := context.WithTimeout(ctx, commitWait)
+	defer cancel()
+	return s.ingest.Ingest(ctx, person, reports, s.now())
+}
+
 // deviceStream takes positions over a WebSocket: each message is a
-// positionsRequest, each answer {"type":"ack","accepted":n} or an error.
+// positionsRequest, each answer {"type":"ack","accepted":n}, sent once
+// the positions are committed, or an error.
 func (s *Server) deviceStream(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
 	if s.ingest == nil {
 		s.ingestError(w, r, ingest.ErrNotReady)
@@ -90,7 +110,7 @@ func (s *Server) deviceStream(w http.ResponseWriter, r *http.Request, p *auth.Pr
 			var fe *fieldError
 			errors.As(err, &fe)
 			answer = errorFrame(fe.field, fe.msg)
-		} else if n, err := s.ingest.Ingest(p.PersonID, req.Positions, s.now()); err != nil {
+		} else if n, err := s.ingestFrame(r.Context(), p.PersonID, req.Positions); err != nil {
 			var re *ingest.ReportError
 			if errors.As(err, &re) {
 				answer = errorFrame(re.Field, re.Error())
