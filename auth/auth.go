@@ -59,8 +59,10 @@ const (
 	WritePeople    Permission = "write:people"   // people and grid leaders
 	WriteBoundary  Permission = "write:boundary" // grid boundaries
 	ReadAudit      Permission = "read:audit"
+	ReadMetrics    Permission = "read:metrics" // /metrics: request counts, pool and process figures
 	ManageAccounts Permission = "manage:accounts"
 	PostPositions  Permission = "post:positions"
+	ChangePassword Permission = "change:password" // one's own; every role but devices, which have none
 )
 
 // Can reports whether the role holds permission p.
@@ -70,6 +72,8 @@ func (r Role) Can(p Permission) bool {
 		return true
 	case LoggedIn:
 		return r != ""
+	case ChangePassword:
+		return r != "" && r != Device
 	}
 	switch r {
 	case Admin:

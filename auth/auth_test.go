@@ -82,10 +82,10 @@ func TestRolePermissions(t *testing.T) {
 			t.Errorf("%s lacks public/logged-in", r)
 		}
 	}
-	if Viewer.Can(ReadPeople) || Planner.Can(ReadPeople) || Device.Can(ReadMap) || Staff.Can(WritePeople) || Admin.Can(PostPositions) {
+	if Viewer.Can(ReadPeople) || Planner.Can(ReadPeople) || Device.Can(ReadMap) || Staff.Can(WritePeople) || Admin.Can(PostPositions) || Viewer.Can(ReadMetrics) || Device.Can(ReadMetrics) || Device.Can(ChangePassword) {
 		t.Error("a role holds a permission it must not")
 	}
-	if !GridLeader.Can(WriteField) || !Planner.Can(WriteBoundary) || !Device.Can(PostPositions) {
+	if !GridLeader.Can(WriteField) || !Planner.Can(WriteBoundary) || !Device.Can(PostPositions) || !Admin.Can(ReadMetrics) || !Viewer.Can(ChangePassword) {
 		t.Error("a role lacks a permission it needs")
 	}
 	var nobody *Principal

@@ -181,3 +181,37 @@ func (s *Server) auditLog(w http.ResponseWriter, r *http.Request, _ *auth.Princi
 	}
 	s.ok(w, r, map[string]any{"entries": entries})
 }
+
+// disableAccount disables an account: its sessions end, its tokens are
+// refused, and its open streams on this instance close with 4001 at once
+// (on other instances within a token sweep or a login recheck).
+func (s *Server) disableAccount(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
+	s.setDisabled(w, r, p, true)
+}
+
+// enableAccount lets a disabled account log in again.
+func (s *Server) enableAccount(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
+	s.setDisabled(w, r, p, false)
+}
+
+func (s *Server) setDisabled(w http.ResponseWriter, r *http.Request, p *auth.Principal, disabled bool) {
+	id, err := parseID("id", r.PathValue("id"), false)
+	if err == nil && disabled && id == p.AccountID {
+		err = badParam("id", "you cannot disable your own account")
+	}
+	if err != nil {
+		s.respondError(w, r, err)
+		return
+	}
+	acc, err := s.store.SetAccountDisabled(r.Context(), actor(r, p), id, disabled)
+	if err != nil {
+		s.respondError(w, r, notFoundAs(err, "id", "account"))
+		return
+	}
+	if disabled {
+		s.tokens.clear()
+		n := s.kickStreams(id, true, "")
+		s.log.Info("account disabled", "account_id", id, "streams_closed", n)
+	}
+	s.ok(w, r, acc)
+}

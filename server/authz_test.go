@@ -22,11 +22,12 @@ import (
 var matrix = map[string]string{
 	"GET /healthz":                       "*",
 	"GET /readyz":                        "*",
-	"GET /metrics":                       "*",
+	"GET /metrics":                       "admin",
 	"GET /api/config":                    "*",
 	"POST /api/login":                    "*",
 	"POST /api/logout":                   "*",
 	"GET /api/me":                        "logged-in",
+	"POST /api/me/password":              "admin planner viewer grid-leader staff",
 	"GET /ws":                            "admin planner viewer grid-leader staff",
 	"POST /api/positions":                "device",
 	"GET /ws/device":                     "device",
@@ -65,6 +66,8 @@ var matrix = map[string]string{
 	"GET /api/accounts":                    "admin",
 	"POST /api/accounts":                   "admin",
 	"POST /api/accounts/{id}/tokens":       "admin",
+	"POST /api/accounts/{id}/disable":      "admin",
+	"POST /api/accounts/{id}/enable":       "admin",
 	"DELETE /api/tokens/{id}":              "admin",
 
 	"GET /api/coverage":                   "admin planner viewer grid-leader staff",
@@ -115,6 +118,7 @@ func samples(t *testing.T, e *env) map[string]sample {
 	member := scalar[int64](t, e, `SELECT min(person_id) FROM party_members WHERE grid_id = 9`)
 	geometry := scalar[string](t, e, `SELECT ST_AsGeoJSON(geom) FROM current_grids WHERE id = 9`)
 	adminID := scalar[int64](t, e, `SELECT min(id) FROM accounts`)
+	target, _ := e.account(t, "matrix-target", auth.Viewer, 0, 0) // disabled and enabled again
 	position := func(string) any { return samplePosition(t, e) }
 	none := func(string) any { return nil }
 	out := map[string]sample{
@@ -125,8 +129,11 @@ func samples(t *testing.T, e *env) map[string]sample {
 		"POST /api/login": {"/api/login", func(string) any {
 			return map[string]string{"username": "login-sample", "password": "login-sample-password"}
 		}},
-		"POST /api/logout":                   {"/api/logout", none},
-		"GET /api/me":                        {"/api/me", none},
+		"POST /api/logout": {"/api/logout", none},
+		"GET /api/me":      {"/api/me", none},
+		"POST /api/me/password": {"/api/me/password", func(who string) any {
+			return map[string]string{"current": "m-" + who + "-password", "new": "m-" + who + "-new-password"}
+		}},
 		"GET /ws":                            {"/ws", none},
 		"POST /api/positions":                {"/api/positions", position},
 		"GET /ws/device":                     {"/ws/device", none},
@@ -149,7 +156,9 @@ func samples(t *testing.T, e *env) map[string]sample {
 		"POST /api/accounts": {"/api/accounts", func(who string) any {
 			return map[string]string{"username": "new-" + who, "password": "a-long-password", "role": "viewer"}
 		}},
-		"POST /api/accounts/{id}/tokens": {fmt.Sprintf("/api/accounts/%d/tokens", adminID), func(string) any { return map[string]any{"name": "matrix", "ttl_hours": 1} }},
+		"POST /api/accounts/{id}/tokens":  {fmt.Sprintf("/api/accounts/%d/tokens", adminID), func(string) any { return map[string]any{"name": "matrix", "ttl_hours": 1} }},
+		"POST /api/accounts/{id}/disable": {fmt.Sprintf("/api/accounts/%d/disable", target), none},
+		"POST /api/accounts/{id}/enable":  {fmt.Sprintf("/api/accounts/%d/enable", target), none},
 	}
 	for k, v := range fieldSamples(t, e, building, household, member) {
 		out[k] = v

@@ -54,6 +54,10 @@ func (s *Server) postPositions(w http.ResponseWriter, r *http.Request, p *auth.P
 		s.respondError(w, r, badParam("positions", "want at least one"))
 		return
 	}
+	if le := s.admitPositions(p, len(req.Positions)); le != nil {
+		s.refuseLimit(w, r, le) // per-device rate or daily cap: 429 with the limit
+		return
+	}
 	// 202 is sent only once the positions are committed; a request that
 	// waits longer than this is told to retry.
 	ctx, cancel := context.WithTimeout(r.Context(), commitWait)
@@ -85,6 +89,11 @@ func (s *Server) deviceStream(w http.ResponseWriter, r *http.Request, p *auth.Pr
 		s.ingestError(w, r, ingest.ErrNotReady)
 		return
 	}
+	h := s.openStream(w, r, p, s.cfg.DeviceStreamsPerAccount)
+	if h == nil {
+		return // over the cap: answered 429
+	}
+	defer s.closeStream(h)
 	conn, err := s.upgrader().Upgrade(w, r, nil)
 	if err != nil {
 		return
@@ -93,6 +102,7 @@ func (s *Server) deviceStream(w http.ResponseWriter, r *http.Request, p *auth.Pr
 	defer s.streams.Done()
 	defer conn.Close()
 	conn.SetReadLimit(maxBody)
+	go closeOnKick(conn, h)
 	go func() {
 		<-s.stopStreams
 		closeWith(conn, websocket.CloseGoingAway, "server shutting down")
@@ -110,6 +120,8 @@ func (s *Server) deviceStream(w http.ResponseWriter, r *http.Request, p *auth.Pr
 			var fe *fieldError
 			errors.As(err, &fe)
 			answer = errorFrame(fe.field, fe.msg)
+		} else if le := s.admitPositions(p, len(req.Positions)); le != nil {
+			answer = le.frame()
 		} else if n, err := s.ingestFrame(r.Context(), p.PersonID, req.Positions); err != nil {
 			var re *ingest.ReportError
 			if errors.As(err, &re) {

@@ -28,11 +28,12 @@ func (s *Server) Routes() []Route {
 	return []Route{
 		{"GET", "/healthz", auth.Public, s.healthz},
 		{"GET", "/readyz", auth.Public, s.readyz},
-		{"GET", "/metrics", auth.Public, s.metricsPage},
+		{"GET", "/metrics", auth.ReadMetrics, s.metricsPage}, // admins, or a scraper with an admin's token
 		{"GET", "/api/config", auth.Public, s.config},
 		{"POST", "/api/login", auth.Public, s.login},
 		{"POST", "/api/logout", auth.Public, s.logout},
 		{"GET", "/api/me", auth.LoggedIn, s.me},
+		{"POST", "/api/me/password", auth.ChangePassword, s.changePassword},
 		{"GET", "/ws", auth.ReadMap, s.stream},
 		{"POST", "/api/positions", auth.PostPositions, s.postPositions},
 		{"GET", "/ws/device", auth.PostPositions, s.deviceStream},
@@ -99,6 +100,8 @@ func (s *Server) Routes() []Route {
 		{"GET", "/api/accounts", auth.ManageAccounts, s.accounts},
 		{"POST", "/api/accounts", auth.ManageAccounts, s.createAccount},
 		{"POST", "/api/accounts/{id}/tokens", auth.ManageAccounts, s.createToken},
+		{"POST", "/api/accounts/{id}/disable", auth.ManageAccounts, s.disableAccount},
+		{"POST", "/api/accounts/{id}/enable", auth.ManageAccounts, s.enableAccount},
 		{"DELETE", "/api/tokens/{id}", auth.ManageAccounts, s.revokeToken},
 	}
 }

@@ -286,7 +286,8 @@ func TestSessionLifecycle(t *testing.T) {
 	}
 }
 
-// TestOperations checks the health, readiness and metrics endpoints.
+// TestOperations checks the health, readiness and metrics endpoints
+// (metrics for an admin: TestMetricsAdminOnly).
 func TestOperations(t *testing.T) {
 	e := newEnv(t, server.Config{})
 	c := e.anonymous(t)
@@ -296,7 +297,7 @@ func TestOperations(t *testing.T) {
 		}
 	}
 	c.do("GET", "/api/grids", nil) // a 401, counted
-	r := c.do("GET", "/metrics", nil)
+	r := e.client(t, "admin", auth.Admin, 0).do("GET", "/metrics", nil)
 	for _, want := range []string{`gridmap_http_requests_total{code="401",method="GET",route="GET /api/grids"} 1`, "gridmap_db_connections_idle", "go_goroutines",
 		"gridmap_stream_clients", "gridmap_positions_queued", "gridmap_positions_dropped_total", "gridmap_positions_persisted_total"} {
 		if !strings.Contains(string(r.Body), want) {

@@ -32,6 +32,7 @@ type Config struct {
 	TileAttribution string
 	DefaultLang     string           // zh-CN or en
 	SessionTTL      time.Duration    // idle time after which a browser session ends
+	SessionMax      time.Duration    // absolute lifetime of a browser session, however recently used
 	SecureCookies   bool             // mark the session cookie Secure (behind TLS)
 	LoginPerMinute  float64          // password attempts per account; six times as many per address
 	WritePerMinute  float64          // writes per account
@@ -39,12 +40,34 @@ type Config struct {
 	Location        *time.Location   // the area's time zone: "today" for screening (Asia/Shanghai)
 	CoverageEvery   time.Duration    // how often coverage is recounted in full (and after each local midnight)
 	Clock           func() time.Time // the time; nil for time.Now (tests move it)
+
+	// Caps per account and per device, counted in memory on each instance
+	// (see streamRegistry and admitPositions).
+	StreamsPerAccount       int     // open /ws streams per account
+	DeviceStreamsPerAccount int     // open /ws/device streams per device account
+	PositionsPerSecond      float64 // positions per device per second, sustained
+	PositionsPerDay         int     // positions per volunteer per local day
 }
 
 // withDefaults fills zero settings with safe values.
 func (c Config) withDefaults() Config {
 	if c.SessionTTL <= 0 {
 		c.SessionTTL = 12 * time.Hour
+	}
+	if c.SessionMax <= 0 {
+		c.SessionMax = 12 * time.Hour
+	}
+	if c.StreamsPerAccount <= 0 {
+		c.StreamsPerAccount = 20
+	}
+	if c.DeviceStreamsPerAccount <= 0 {
+		c.DeviceStreamsPerAccount = 4
+	}
+	if c.PositionsPerSecond <= 0 {
+		c.PositionsPerSecond = 5
+	}
+	if c.PositionsPerDay <= 0 {
+		c.PositionsPerDay = 20_000
 	}
 	if c.LoginPerMinute <= 0 {
 		c.LoginPerMinute = 5
@@ -101,6 +124,10 @@ type Server struct {
 	loginAddrLimit *limiter // per address, looser: an office shares one address
 	writeLimit     *limiter // per account
 	writeAddrLimit *limiter // per address: several accounts behind one office NAT share it
+	positionRate   *limiter // positions per device account
+	positionDay    dayCount // positions per volunteer per local day
+
+	open streamRegistry // open WebSocket streams by account, for caps and kicks
 
 	hierMu     sync.Mutex
 	hier       *auth.Hierarchy
@@ -158,6 +185,7 @@ func New(cfg Config, d Deps) *Server {
 		loginAddrLimit: newLimiter(6*cfg.LoginPerMinute, int(max(6, 6*cfg.LoginPerMinute))),
 		writeLimit:     newLimiter(cfg.WritePerMinute, int(max(10, cfg.WritePerMinute/10))),
 		writeAddrLimit: newLimiter(4*cfg.WritePerMinute, int(max(40, cfg.WritePerMinute/2))),
+		positionRate:   newLimiter(60*cfg.PositionsPerSecond, int(max(1, positionBurst.Seconds()*cfg.PositionsPerSecond))),
 	}
 	srv.plan = planning.New(st, srv.cfg.Location, srv.cfg.Clock)
 	srv.cov = coverage.New(func(int64) int64 { return 0 })

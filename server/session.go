@@ -5,6 +5,9 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/gridmap/gridmap/auth"
 	"github.com/gridmap/gridmap/store"
@@ -38,9 +41,17 @@ func (s *Server) authenticate(r *http.Request) (*auth.Principal, error) {
 	if err != nil || c.Value == "" {
 		return nil, nil
 	}
-	p, err := s.store.SessionPrincipal(r.Context(), auth.HashToken(c.Value), s.now().Add(s.cfg.SessionTTL))
+	now := s.now()
+	until := now.Add(s.cfg.SessionTTL)
+	p, err := s.store.SessionPrincipal(r.Context(), auth.HashToken(c.Value), store.SessionLimits{
+		Until: until, RefreshBefore: until.Add(-sessionRefresh), CreatedAfter: now.Add(-s.cfg.SessionMax)})
 	return principalOrError(p, err)
 }
+
+// sessionRefresh is how stale a session's stored idle expiry may get
+// before a use writes it again: a burst of requests or stream upgrades on
+// one session reads its row and writes it at most once a minute.
+const sessionRefresh = time.Minute
 
 func principalOrError(p auth.Principal, err error) (*auth.Principal, error) {
 	if errors.Is(err, store.ErrNotFound) {
@@ -92,8 +103,10 @@ func (s *Server) meOf(ctx context.Context, p *auth.Principal) (meResponse, error
 }
 
 // login checks a password and starts a browser session. Attempts are
-// limited per account and per address, successful or not, so a guessing
-// run meets 429s long before it gets anywhere.
+// limited per address, and per account from each address, successful or
+// not, so a guessing run meets 429s long before it gets anywhere, while
+// a run against a known account locks out only the address it comes from,
+// never the account's owner elsewhere.
 func (s *Server) login(w http.ResponseWriter, r *http.Request, _ *auth.Principal) {
 	var req loginRequest
 	if err := decodeJSON(w, r, &req); err != nil {
@@ -109,7 +122,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, _ *auth.Principal
 		s.tooMany(w, r, "login", "username", wait)
 		return
 	}
-	if ok, wait := s.loginLimit.allow("user:"+req.Username, now); !ok {
+	if ok, wait := s.loginLimit.allow(loginKey(req.Username, r), now); !ok {
 		s.tooMany(w, r, "login", "username", wait)
 		return
 	}
@@ -145,6 +158,11 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, _ *auth.Principal
 	s.ok(w, r, m)
 }
 
+// loginKey keys the password attempts on one account from one address.
+func loginKey(username string, r *http.Request) string {
+	return "user:" + username + "|addr:" + clientAddr(r)
+}
+
 func (s *Server) failedLogin(w http.ResponseWriter, r *http.Request, username string) {
 	s.metrics.loginFailures.Inc()
 	s.log.Warn("login failed", "username", username, "addr", clientAddr(r))
@@ -171,4 +189,67 @@ func (s *Server) me(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
 		return
 	}
 	s.ok(w, r, m)
+}
+
+type passwordRequest struct {
+	Current string `json:"current"`
+	New     string `json:"new"`
+}
+
+func (req *passwordRequest) validate() error {
+	switch {
+	case req.Current == "" || len(req.Current) > 200:
+		return badParam("current", "required: your password now")
+	case len(req.New) < auth.MinPasswordLength:
+		return badParam("new", "at least %d characters", auth.MinPasswordLength)
+	case len(req.New) > 72:
+		return badParam("new", "at most 72 bytes")
+	}
+	return nil
+}
+
+// changePassword sets the caller's password after checking the current
+// one (attempts count against the login limit), and ends the account's
+// other sessions and their streams; the session that asked stays.
+func (s *Server) changePassword(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
+	var req passwordRequest
+	err := decodeJSON(w, r, &req)
+	if err == nil {
+		err = req.validate()
+	}
+	if err != nil {
+		s.respondError(w, r, err)
+		return
+	}
+	if ok, wait := s.loginLimit.allow(loginKey(p.Username, r), s.now()); !ok {
+		s.tooMany(w, r, "login", "current", wait)
+		return
+	}
+	l, err := s.store.AccountLogin(r.Context(), p.Username)
+	if err != nil {
+		s.respondError(w, r, notFoundAs(err, "", "account"))
+		return
+	}
+	if l.PasswordHash == "" || !auth.CheckPassword(l.PasswordHash, req.Current) {
+		s.metrics.loginFailures.Inc()
+		s.clientError(w, r, http.StatusForbidden, "current", "current: wrong password")
+		return
+	}
+	hash, err := auth.HashPassword(req.New, bcrypt.DefaultCost)
+	if err != nil {
+		s.respondError(w, r, badParam("new", "%v", err))
+		return
+	}
+	var keep []byte
+	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" && r.Header.Get("Authorization") == "" {
+		keep = auth.HashToken(c.Value)
+	}
+	ended, err := s.store.ChangePassword(r.Context(), actor(r, p), p.AccountID, hash, keep)
+	if err != nil {
+		s.respondError(w, r, notFoundAs(err, "", "account"))
+		return
+	}
+	s.kickStreams(p.AccountID, keep == nil, string(keep))
+	s.log.Info("password changed", "username", p.Username, "sessions_ended", ended)
+	s.ok(w, r, map[string]int64{"sessions_ended": ended})
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -106,6 +107,11 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, p *auth.Principa
 		s.serverError(w, r, err)
 		return
 	}
+	h := s.openStream(w, r, p, s.cfg.StreamsPerAccount)
+	if h == nil {
+		return // over the cap: answered 429
+	}
+	defer s.closeStream(h)
 	conn, err := s.upgrader().Upgrade(w, r, nil)
 	if err != nil {
 		return // the upgrader answered
@@ -129,7 +135,7 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, p *auth.Principa
 	}
 	msgs := make(chan subscribeMessage)
 	go s.readStream(conn, c, msgs)
-	s.writeStream(r, conn, c, p, msgs)
+	s.writeStream(r, conn, c, p, h, msgs)
 }
 
 // closeWith sends a close frame with code and reason.
@@ -276,7 +282,7 @@ func (s *Server) readStream(conn *websocket.Conn, c *live.Client, msgs chan<- su
 // writeStream is the one writer of a connection: queued events and
 // control frames as they come, positions every frameEvery, pings, and a
 // close frame saying why when the stream ends.
-func (s *Server) writeStream(r *http.Request, conn *websocket.Conn, c *live.Client, p *auth.Principal, msgs <-chan subscribeMessage) {
+func (s *Server) writeStream(r *http.Request, conn *websocket.Conn, c *live.Client, p *auth.Principal, h *openStream, msgs <-chan subscribeMessage) {
 	frames := time.NewTicker(frameEvery)
 	defer frames.Stop()
 	pings := time.NewTicker(pingEvery)
@@ -326,6 +332,9 @@ func (s *Server) writeStream(r *http.Request, conn *websocket.Conn, c *live.Clie
 				closeWith(conn, live.CloseUnauthorized, "login expired")
 				return
 			}
+		case <-h.kicked: // account disabled or password changed
+			closeWith(conn, live.CloseUnauthorized, "login no longer valid")
+			return
 		case <-c.Done():
 			s.metrics.streamDropped.Inc()
 			closeWith(conn, c.CloseCode(), "too slow: queue overflowed")
@@ -334,5 +343,99 @@ func (s *Server) writeStream(r *http.Request, conn *websocket.Conn, c *live.Clie
 			closeWith(conn, live.CloseGoingAway, "server shutting down")
 			return
 		}
+	}
+}
+
+// streamRegistry holds the open WebSocket streams of this instance by
+// account: it enforces the per-account caps and ends an account's streams
+// when it is disabled or its password changes. The counts are per
+// instance, in memory: a cap of 20 behind three instances lets one account
+// hold up to 60 streams in all, still a bound on every process's file
+// descriptors. An account disabled on another instance loses its streams
+// here at the next login recheck (recheckEvery).
+type streamRegistry struct {
+	mu        sync.Mutex
+	byAccount map[int64]map[*openStream]struct{}
+}
+
+// openStream is one open stream: the account's, opened with a session
+// (the hash of its cookie, empty for a bearer token).
+type openStream struct {
+	account int64
+	session string
+	kicked  chan struct{} // closed to end the stream: the login is no longer valid
+	ended   chan struct{} // closed when the stream's handler returns
+	once    sync.Once
+}
+
+// streamRetry is the Retry-After of a refused upgrade: time for the
+// client's stale streams to close or be noticed as dead.
+const streamRetry = 10 * time.Second
+
+// openStream counts a new stream of p against limit, or answers 429 with
+// the limit before the upgrade and returns nil.
+func (s *Server) openStream(w http.ResponseWriter, r *http.Request, p *auth.Principal, limit int) *openStream {
+	h := &openStream{account: p.AccountID, kicked: make(chan struct{}), ended: make(chan struct{})}
+	if c, err := r.Cookie(sessionCookie); err == nil && r.Header.Get("Authorization") == "" {
+		h.session = string(auth.HashToken(c.Value))
+	}
+	g := &s.open
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.byAccount == nil {
+		g.byAccount = map[int64]map[*openStream]struct{}{}
+	}
+	mine := g.byAccount[p.AccountID]
+	if len(mine) >= limit {
+		s.refuseLimit(w, r, &limitError{metric: "streams", field: "streams", key: "limit", value: float64(limit), wait: streamRetry,
+			msg: "streams: this account already has " + strconv.Itoa(len(mine)) + " open streams, the most one account may hold on this server; close one first"})
+		return nil
+	}
+	if mine == nil {
+		mine = map[*openStream]struct{}{}
+		g.byAccount[p.AccountID] = mine
+	}
+	mine[h] = struct{}{}
+	return h
+}
+
+// closeStream gives a stream's place back.
+func (s *Server) closeStream(h *openStream) {
+	close(h.ended)
+	g := &s.open
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	delete(g.byAccount[h.account], h)
+	if len(g.byAccount[h.account]) == 0 {
+		delete(g.byAccount, h.account)
+	}
+}
+
+// kickStreams ends the open streams of an account on this instance, all
+// of them or those of sessions other than keep (a cookie hash; bearer
+// streams are kept then, since a password change does not end tokens).
+// They close with 4001 (live.CloseUnauthorized).
+func (s *Server) kickStreams(account int64, all bool, keep string) int {
+	g := &s.open
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	n := 0
+	for h := range g.byAccount[account] {
+		if all || (h.session != "" && h.session != keep) {
+			h.once.Do(func() { close(h.kicked) })
+			n++
+		}
+	}
+	return n
+}
+
+// closeOnKick closes conn with 4001 when h is kicked, for a stream whose
+// handler blocks reading (the device stream).
+func closeOnKick(conn *websocket.Conn, h *openStream) {
+	select {
+	case <-h.kicked:
+		closeWith(conn, live.CloseUnauthorized, "login no longer valid")
+		conn.Close()
+	case <-h.ended:
 	}
 }

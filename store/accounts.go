@@ -127,16 +127,31 @@ func (s *Store) CreateSession(ctx context.Context, accountID int64, tokenHash []
 // principalColumns reads a principal from accounts a.
 const principalColumns = `a.id, a.username, a.role, COALESCE(a.grid_id, 0), COALESCE(a.person_id, 0)`
 
+// SessionLimits say how long a session lives: Until is the idle expiry a
+// use slides it to; the slide is written only when the stored expiry is
+// before RefreshBefore, so a burst of requests or stream upgrades reads the
+// row without rewriting it each time. CreatedAfter is the absolute
+// lifetime: an older session is refused however recently it was used.
+type SessionLimits struct {
+	Until, RefreshBefore, CreatedAfter time.Time
+}
+
 // SessionPrincipal returns the account of a live session, sliding its
-// expiry forward to extendTo when that is later; ErrNotFound when the
-// session is unknown, expired or its account disabled.
-func (s *Store) SessionPrincipal(ctx context.Context, tokenHash []byte, extendTo time.Time) (auth.Principal, error) {
+// expiry as lim says; ErrNotFound when the session is unknown, expired,
+// past its absolute lifetime or its account disabled.
+func (s *Store) SessionPrincipal(ctx context.Context, tokenHash []byte, lim SessionLimits) (auth.Principal, error) {
 	var p auth.Principal
 	err := s.pool.QueryRow(ctx, `
-		UPDATE sessions s SET expires_at = GREATEST(s.expires_at, $2)
-		FROM accounts a
-		WHERE s.token_hash = $1 AND s.expires_at > now() AND a.id = s.account_id AND a.disabled_at IS NULL
-		RETURNING `+principalColumns, tokenHash, extendTo).Scan(
+		WITH hit AS (
+			SELECT s.token_hash, s.expires_at, a.id, a.username, a.role,
+				COALESCE(a.grid_id, 0) AS grid_id, COALESCE(a.person_id, 0) AS person_id
+			FROM sessions s JOIN accounts a ON a.id = s.account_id
+			WHERE s.token_hash = $1 AND s.expires_at > now() AND s.created_at > $3 AND a.disabled_at IS NULL
+		), slide AS (
+			UPDATE sessions s SET expires_at = $2
+			FROM hit WHERE s.token_hash = hit.token_hash AND hit.expires_at < $4
+		)
+		SELECT id, username, role, grid_id, person_id FROM hit`, tokenHash, lim.Until, lim.CreatedAfter, lim.RefreshBefore).Scan(
 		&p.AccountID, &p.Username, &p.Role, &p.GridID, &p.PersonID)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return p, fmt.Errorf("store: session: %w", ErrNotFound)
@@ -289,4 +304,72 @@ func (s *Store) Hierarchy(ctx context.Context) (*auth.Hierarchy, error) {
 		return nil, fmt.Errorf("store: hierarchy: %w", err)
 	}
 	return auth.NewHierarchy(parent), nil
+}
+
+// SetAccountDisabled disables an account (its sessions are deleted in the
+// same transaction; its tokens stay but are refused while it is disabled)
+// or enables it again, audited; ErrNotFound when there is no such account.
+func (s *Store) SetAccountDisabled(ctx context.Context, a Actor, id int64, disabled bool) (Account, error) {
+	var before, after Account
+	action := "enable"
+	if disabled {
+		action = "disable"
+	}
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		const cols = `id, username, role, grid_id, person_id, disabled_at IS NOT NULL, created_at`
+		scan := func(row pgx.Row, acc *Account) error {
+			return row.Scan(&acc.ID, &acc.Username, &acc.Role, &acc.GridID, &acc.PersonID, &acc.Disabled, &acc.CreatedAt)
+		}
+		if err := scan(tx.QueryRow(ctx, `SELECT `+cols+` FROM accounts WHERE id = $1 FOR UPDATE`, id), &before); err != nil {
+			return err
+		}
+		err := scan(tx.QueryRow(ctx, `
+			UPDATE accounts SET disabled_at = CASE WHEN $2 THEN COALESCE(disabled_at, now()) END
+			WHERE id = $1 RETURNING `+cols, id, disabled), &after)
+		if err != nil {
+			return err
+		}
+		if disabled {
+			if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE account_id = $1`, id); err != nil {
+				return err
+			}
+		}
+		return audit(ctx, tx, a, action, "account", id, before, after)
+	})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return after, fmt.Errorf("store: account %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return after, fmt.Errorf("store: %s account %d: %w", action, id, err)
+	}
+	return after, nil
+}
+
+// ChangePassword sets an account's password hash and ends its other
+// sessions: every one but keep (nil ends them all). The audit row records
+// the change and how many sessions ended, never the hash.
+func (s *Store) ChangePassword(ctx context.Context, a Actor, accountID int64, passwordHash string, keep []byte) (int64, error) {
+	var ended int64
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE accounts SET password_hash = $2 WHERE id = $1 AND disabled_at IS NULL`, accountID, passwordHash)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return pgx.ErrNoRows
+		}
+		tag, err = tx.Exec(ctx, `DELETE FROM sessions WHERE account_id = $1 AND token_hash IS DISTINCT FROM $2`, accountID, keep)
+		if err != nil {
+			return err
+		}
+		ended = tag.RowsAffected()
+		return audit(ctx, tx, a, "change_password", "account", accountID, nil, map[string]int64{"sessions_ended": ended})
+	})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, fmt.Errorf("store: account %d: %w", accountID, ErrNotFound)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("store: change password of account %d: %w", accountID, err)
+	}
+	return ended, nil
 }
