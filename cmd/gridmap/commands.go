@@ -70,7 +70,9 @@ func serve(ctx context.Context, args []string) error {
 	go func() { pipe.Run(runCtx); close(piped) }()
 	srv := server.New(server.Config{
 		TileURL: c.TileURL, TileAttribution: c.TileAttribution, DefaultLang: c.Lang,
-		SessionTTL: c.SessionTTL, SecureCookies: c.SecureCookies,
+		SessionTTL: c.SessionTTL, SessionMax: c.SessionMax, SecureCookies: c.SecureCookies,
+		StreamsPerAccount: c.StreamCap, DeviceStreamsPerAccount: c.DeviceStreamCap,
+		PositionsPerSecond: c.DeviceRate, PositionsPerDay: c.DeviceDailyCap,
 		LoginPerMinute: c.LoginPerMinute, WritePerMinute: c.WritePerMinute,
 		AllowedOrigins: c.AllowedOrigins, Location: c.Location, CoverageEvery: c.CoverageEvery,
 	}, server.Deps{Store: st, Hub: hub, Ingest: pipe, Relay: relay, Log: log})

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -26,6 +27,7 @@ type Config struct {
 	Migrate         bool
 	ShutdownGrace   time.Duration
 	SessionTTL      time.Duration
+	SessionMax      time.Duration
 	SecureCookies   bool
 	LoginPerMinute  float64
 	WritePerMinute  float64
@@ -38,6 +40,10 @@ type Config struct {
 	Timezone        string
 	Location        *time.Location
 	CoverageEvery   time.Duration
+	StreamCap       int
+	DeviceStreamCap int
+	DeviceRate      float64
+	DeviceDailyCap  int
 }
 
 func env(key, def string) string {
@@ -71,6 +77,20 @@ func durationEnv(key string, def time.Duration) time.Duration {
 	return def
 }
 
+func intEnv(key string, def int) int {
+	if n, err := strconv.Atoi(os.Getenv(key)); err == nil {
+		return n
+	}
+	return def
+}
+
+func floatEnv(key string, def float64) float64 {
+	if f, err := strconv.ParseFloat(os.Getenv(key), 64); err == nil {
+		return f
+	}
+	return def
+}
+
 func levelFromEnv() *slog.Level {
 	l := slog.LevelInfo
 	l.UnmarshalText([]byte(env("GRIDMAP_LOG_LEVEL", "info")))
@@ -91,6 +111,16 @@ func serveFlags(fs *flag.FlagSet, c *Config) {
 	fs.DurationVar(&c.ShutdownGrace, "shutdown-grace", 15*time.Second, "how long in-flight requests may run after a stop signal")
 	fs.DurationVar(&c.SessionTTL, "session-ttl", durationEnv("GRIDMAP_SESSION_TTL", 12*time.Hour),
 		"a browser session ends after this long without use (env GRIDMAP_SESSION_TTL)")
+	fs.DurationVar(&c.SessionMax, "session-max", durationEnv("GRIDMAP_SESSION_MAX", 12*time.Hour),
+		"a browser session ends this long after login, however recently used (env GRIDMAP_SESSION_MAX)")
+	fs.IntVar(&c.StreamCap, "stream-cap", intEnv("GRIDMAP_STREAM_CAP", 20),
+		"open /ws streams one account may hold on each instance (env GRIDMAP_STREAM_CAP)")
+	fs.IntVar(&c.DeviceStreamCap, "device-stream-cap", intEnv("GRIDMAP_DEVICE_STREAM_CAP", 4),
+		"open /ws/device streams one device may hold on each instance (env GRIDMAP_DEVICE_STREAM_CAP)")
+	fs.Float64Var(&c.DeviceRate, "device-rate", floatEnv("GRIDMAP_DEVICE_RATE", 5),
+		"positions per second one device may send, sustained; it may send two minutes' worth at once (env GRIDMAP_DEVICE_RATE)")
+	fs.IntVar(&c.DeviceDailyCap, "device-daily-cap", intEnv("GRIDMAP_DEVICE_DAILY_CAP", 20000),
+		"positions one volunteer's trail may gain per local day; more are refused with 429 until midnight (env GRIDMAP_DEVICE_DAILY_CAP)")
 	fs.BoolVar(&c.SecureCookies, "secure-cookies", env("GRIDMAP_SECURE_COOKIES", "false") == "true",
 		"mark the session cookie Secure; set when served over HTTPS behind a proxy (env GRIDMAP_SECURE_COOKIES)")
 	fs.Float64Var(&c.LoginPerMinute, "login-rate", 5, "password attempts allowed per minute per account and per address")
@@ -132,6 +162,12 @@ func (c *Config) Validate() error {
 	}
 	if c.SessionTTL < time.Minute {
 		return errors.New("--session-ttl: at least 1m")
+	}
+	if c.SessionMax < time.Minute {
+		return errors.New("--session-max: at least 1m")
+	}
+	if c.StreamCap < 1 || c.DeviceStreamCap < 1 || c.DeviceDailyCap < 1 || c.DeviceRate <= 0 {
+		return errors.New("--stream-cap, --device-stream-cap, --device-daily-cap and --device-rate: must be positive")
 	}
 	if c.LoginPerMinute <= 0 || c.WritePerMinute <= 0 {
 		return errors.New("--login-rate and --write-rate: must be positive")
