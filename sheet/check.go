@@ -22,8 +22,8 @@ func check(kind Kind, t *table) (*File, []RowError) {
 	}
 	f := &File{Kind: kind}
 	list := &errorList{limit: MaxErrors}
-	if t.tooMany {
-		list.limit-- // keep room for the error that says so
+	if t.stop != nil {
+		list.limit-- // keep room for the error that says why reading stopped
 	}
 	for _, e := range t.headerErrs {
 		list.add(e)
@@ -37,8 +37,8 @@ func check(kind Kind, t *table) (*File, []RowError) {
 			c.row(r)
 		}
 	}
-	if t.tooMany {
-		list.errs = append(list.errs, RowError{Row: MaxRows + 2, Error: "too many rows; split the file"})
+	if t.stop != nil {
+		list.errs = append(list.errs, *t.stop)
 	}
 	return f, list.errs
 }

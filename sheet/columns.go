@@ -56,7 +56,8 @@ var layouts = map[Kind][]field{
 	},
 }
 
-// position is where a column sits in a file and how its header is written there.
+// position is where a column sits in a file (once the header is read, in the cells a row
+// keeps) and how its header is written there.
 type position struct {
 	index    int
 	header   string

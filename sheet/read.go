@@ -13,49 +13,68 @@ import (
 	"golang.org/x/text/encoding/simplifiedchinese"
 )
 
-// maxUnzipped bounds what an xlsx may unzip to. A legitimate sheet of MaxRows rows unzips
-// to a few tens of megabytes; a zip bomb is refused. Worksheets up to this size are kept in
-// memory, so excelize writes no temporary files.
-const maxUnzipped = 100 << 20
-
 // table is the first sheet of a file as read for one kind of import: where its columns are,
 // and its data rows.
 type table struct {
 	layout     []field
-	cols       map[string]position // nil until the header row is read
+	cols       map[string]position // nil until the header row is read; indexes into row.cells
+	picks      []int               // the file's column of each cell a row keeps
 	headerErrs []RowError
-	rows       []row // rows with a value in a known column, up to row MaxRows+1
-	tooMany    bool  // such a row lies beyond row MaxRows+1
+	rows       []row     // rows with a value in a known column, up to row MaxRows+1
+	stop       *RowError // why reading stopped early: too many rows, or a malformed CSV line
 	dates      dates
 }
 
 // row is one data row and its 1-based spreadsheet row number.
 type row struct {
 	n     int
-	cells []string
+	cells []string // the cells of the known columns, in the order of table.picks
 }
 
 // add takes row n of the sheet, the first one being the header. A row whose known columns
 // are all empty is skipped, so a 序号 column numbered in advance makes no rows. add reports
-// false once a row lies beyond the limit: reading can stop there.
-func (t *table) add(n int, cells []string) bool {
-	switch {
-	case t.cols == nil:
-		t.cols, t.headerErrs = mapHeader(t.layout, cells)
-	case t.blank(cells):
-	case n > MaxRows+1:
-		t.tooMany = true
-		return false
-	default:
-		t.rows = append(t.rows, row{n: n, cells: cells})
+// false once a row lies beyond the limit: reading can stop there. A row beyond the column or
+// cell-length limits is an error. A row keeps only the cells of known columns, so columns
+// nobody reads hold no memory.
+func (t *table) add(n int, cells []string) (bool, error) {
+	if err := checkCells(n, cells); err != nil {
+		return false, err
 	}
-	return true
+	if t.cols == nil {
+		t.header(cells)
+		return true, nil
+	}
+	kept := make([]string, len(t.picks))
+	for i, c := range t.picks {
+		if c < len(cells) {
+			kept[i] = cells[c]
+		}
+	}
+	switch {
+	case blank(kept):
+	case n > MaxRows+1:
+		t.stop = &RowError{Row: MaxRows + 2, Error: "too many rows; split the file"}
+		return false, nil
+	default:
+		t.rows = append(t.rows, row{n: n, cells: kept})
+	}
+	return true, nil
 }
 
-// blank reports whether every known column is empty or white space in cells.
-func (t *table) blank(cells []string) bool {
-	for _, p := range t.cols {
-		if p.index < len(cells) && strings.TrimSpace(cells[p.index]) != "" {
+// header maps the header row to the known columns, and numbers them as rows keep them.
+func (t *table) header(cells []string) {
+	t.cols, t.headerErrs = mapHeader(t.layout, cells)
+	for name, p := range t.cols {
+		t.picks = append(t.picks, p.index)
+		p.index = len(t.picks) - 1
+		t.cols[name] = p
+	}
+}
+
+// blank reports whether every cell is empty or white space.
+func blank(cells []string) bool {
+	for _, s := range cells {
+		if strings.TrimSpace(s) != "" {
 			return false
 		}
 	}
@@ -63,19 +82,27 @@ func (t *table) blank(cells []string) bool {
 }
 
 // readCSV reads a CSV file into t. Row numbers are those Excel shows for the file: a blank
-// line is a row, and a line break inside a quoted cell is not a new row.
+// line is a row, and a line break inside a quoted cell is not a new row. Quotes are strict: a
+// stray quote would otherwise swallow the lines after it into one cell, so a malformed line
+// stops reading with a row error that names it, and the file is refused.
 func readCSV(data []byte, t *table) error {
 	text, err := decodeText(data)
 	if err != nil {
 		return err
 	}
 	r := csv.NewReader(strings.NewReader(text))
-	r.FieldsPerRecord = -1
-	r.LazyQuotes = true
-	inCell := 0 // lines so far that continue a quoted cell
+	r.FieldsPerRecord = -1 // rows may be shorter or longer than the header, as Excel writes them
+	inCell := 0            // lines so far that continue a quoted cell
 	for {
 		rec, err := r.Read()
 		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		var perr *csv.ParseError
+		if errors.As(err, &perr) {
+			t.stop = &RowError{Row: perr.StartLine - inCell, Error: fmt.Sprintf(
+				"malformed CSV at line %d of the file: %v; a cell holding a quote must be in quotes, with the quote doubled",
+				perr.Line, perr.Err)}
 			return nil
 		}
 		if err != nil {
@@ -83,8 +110,8 @@ func readCSV(data []byte, t *table) error {
 		}
 		first, _ := r.FieldPos(0)
 		last, _ := r.FieldPos(len(rec) - 1)
-		if !t.add(first-inCell, rec) {
-			return nil
+		if more, err := t.add(first-inCell, rec); !more || err != nil {
+			return err
 		}
 		inCell += last + strings.Count(rec[len(rec)-1], "\n") - first
 	}
@@ -122,12 +149,18 @@ func decodeText(data []byte) (string, error) {
 	return text, nil
 }
 
-// readXLSX reads the first sheet of a workbook into t. Cells are read raw, without their number
+// readXLSX reads the first sheet of a workbook into t, row by row, after checkZip has passed
+// it. Cells are read raw, without their number
 // formats: a phone number stays all digits, and a date cell gives its serial number, which
 // dates.parse converts.
 func readXLSX(data []byte, t *table) error {
+	if err := checkZip(data); err != nil {
+		return err
+	}
+	// A worksheet over MaxXMLPartBytes is unzipped to a temporary file, which Close removes,
+	// and read from there rather than held in memory; the parts read whole stay in memory.
 	f, err := excelize.OpenReader(bytes.NewReader(data),
-		excelize.Options{UnzipSizeLimit: maxUnzipped, UnzipXMLSizeLimit: maxUnzipped})
+		excelize.Options{UnzipSizeLimit: MaxUnzipped, UnzipXMLSizeLimit: MaxXMLPartBytes + 1})
 	if err != nil {
 		return fmt.Errorf("sheet: open xlsx: %w", err)
 	}
@@ -152,8 +185,8 @@ func readXLSX(data []byte, t *table) error {
 		if err != nil {
 			return fmt.Errorf("sheet: read xlsx sheet %q row %d: %w", sheets[0], n, err)
 		}
-		if !t.add(n, cells) {
-			return nil
+		if more, err := t.add(n, cells); !more || err != nil {
+			return err
 		}
 	}
 	if err := rows.Error(); err != nil {

@@ -132,7 +132,7 @@ func Parse(kind Kind, format Format, data []byte) (*File, []RowError, error) {
 		return nil, nil, fmt.Errorf("sheet: unknown kind %q", kind)
 	}
 	if len(data) > MaxBytes {
-		return nil, nil, fmt.Errorf("sheet: file of %d bytes is over the limit of %d", len(data), MaxBytes)
+		return nil, nil, &LimitError{"file size", MaxBytes, fmt.Sprintf("the file has %d bytes", len(data)), true}
 	}
 	t := &table{layout: layouts[kind]}
 	var err error
