@@ -51,7 +51,10 @@ type wirePosition struct {
 // NewRelay connects to NATS at url and starts delivering other
 // instances' positions and events to hub. id names this instance.
 func NewRelay(url, id string, hub *Hub, log *slog.Logger) (*Relay, error) {
+	// RetryOnFailedConnect: an instance started while NATS is down serves
+	// alone (local fan-out) and joins the others once NATS answers.
 	nc, err := nats.Connect(url, nats.Name("gridmap "+id), nats.MaxReconnects(-1), nats.ReconnectWait(time.Second),
+		nats.RetryOnFailedConnect(true),
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) { log.Warn("nats disconnected", "error", err) }),
 		nats.ReconnectHandler(func(*nats.Conn) { log.Info("nats reconnected") }))
 	if err != nil {
@@ -67,9 +70,13 @@ func NewRelay(url, id string, hub *Hub, log *slog.Logger) (*Relay, error) {
 		sub.SetPendingLimits(1<<20, 256<<20)
 		r.subs = append(r.subs, sub)
 	}
-	if err := nc.Flush(); err != nil {
-		nc.Close()
-		return nil, fmt.Errorf("live: nats flush: %w", err)
+	if nc.IsConnected() {
+		if err := nc.Flush(); err != nil {
+			nc.Close()
+			return nil, fmt.Errorf("live: nats flush: %w", err)
+		}
+	} else {
+		log.Warn("nats unreachable at start; serving alone and retrying", "url", url)
 	}
 	return r, nil
 }

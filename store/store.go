@@ -7,7 +7,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
+	"strings"
+	"syscall"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -51,4 +56,29 @@ func (s *Store) Ping(ctx context.Context) error {
 func (s *Store) PoolStats() (acquired, idle, total int32) {
 	st := s.pool.Stat()
 	return st.AcquiredConns(), st.IdleConns(), st.TotalConns()
+}
+
+// Unavailable reports whether err means the database could not be
+// reached or went away (connection refused or cut, server shutting down
+// or starting, a pool that timed out waiting): the caller should answer
+// "try again", not "internal error".
+func Unavailable(err error) bool {
+	if err == nil {
+		return false
+	}
+	var ce *pgconn.ConnectError
+	var pe *pgconn.PgError
+	var ne net.Error
+	switch {
+	case errors.As(err, &ce), pgconn.SafeToRetry(err), pgconn.Timeout(err),
+		errors.Is(err, context.DeadlineExceeded), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, syscall.ECONNREFUSED),
+		errors.Is(err, syscall.ECONNRESET), errors.Is(err, net.ErrClosed):
+		return true
+	case errors.As(err, &pe):
+		// 08: connection exception; 57P01-57P03: shutdown, crash, starting.
+		return strings.HasPrefix(pe.Code, "08") || pe.Code == "57P01" || pe.Code == "57P02" || pe.Code == "57P03"
+	case errors.As(err, &ne):
+		return true
+	}
+	return strings.Contains(err.Error(), "conn closed") || strings.Contains(err.Error(), "failed to connect")
 }
