@@ -255,6 +255,9 @@ func TestSessionNotWrittenPerUpgrade(t *testing.T) {
 		conn.Close()
 	}
 	before := version()
+	if !scalar[bool](t, e, `SELECT expires_at > now() + interval '11 hours' FROM sessions WHERE token_hash = $1`, auth.HashToken(cookie)) {
+		t.Error("the first use did not slide the idle expiry (12 h)")
+	}
 	for i := 0; i < 5; i++ {
 		conn, res, err := dialWS(t, e, wall, "/ws")
 		if err != nil {

@@ -249,7 +249,7 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request, p *auth.
 		s.respondError(w, r, notFoundAs(err, "", "account"))
 		return
 	}
-	s.kickStreams(p.AccountID, keep == nil, string(keep))
+	s.kickStreams(p.AccountID, false, string(keep)) // streams on other sessions; tokens are not sessions
 	s.log.Info("password changed", "username", p.Username, "sessions_ended", ended)
 	s.ok(w, r, map[string]int64{"sessions_ended": ended})
 }
