@@ -44,6 +44,9 @@ func decodeBody(body []byte, v any) error {
 	if !utf8.Valid(body) {
 		return badParam("body", "not valid UTF-8")
 	}
+	if field := nulField(body); field != "" {
+		return badParam(field, "contains a NUL character (\\u0000)")
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
@@ -56,6 +59,64 @@ func decodeBody(body []byte, v any) error {
 		return badParam("body", "want one JSON object, found more after it")
 	}
 	return nil
+}
+
+// nulField returns the path of the first JSON string in body that holds a
+// NUL character, such as "name" or "positions[3].note", or "" when none
+// does. PostgreSQL text cannot store NUL, so such a string must be a 400
+// here rather than a failed write later, whatever Go type (a string, a
+// json.RawMessage, a geometry) it would be decoded into. A raw NUL byte
+// is a JSON syntax error, so only the escape is looked for; the scan
+// stops at the first syntax error and leaves it to the decoder.
+func nulField(body []byte) string {
+	if !bytes.Contains(body, []byte(`\u0000`)) {
+		return ""
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if path, ok := scanNUL(dec, ""); ok {
+		if path == "" {
+			path = "body"
+		}
+		return clip(path)
+	}
+	return ""
+}
+
+// scanNUL reads one JSON value from dec and reports the path of the first
+// string in it that holds a NUL. An object key with a NUL is reported at
+// the object's own path.
+func scanNUL(dec *json.Decoder, path string) (string, bool) {
+	tok, err := dec.Token()
+	if err != nil {
+		return "", false
+	}
+	switch t := tok.(type) {
+	case string:
+		return path, strings.IndexByte(t, 0) >= 0
+	case json.Delim:
+		for i := 0; dec.More(); i++ {
+			child := path + "[" + strconv.Itoa(i) + "]"
+			if t == '{' {
+				k, err := dec.Token()
+				key, _ := k.(string)
+				if err != nil {
+					return "", false
+				}
+				if strings.IndexByte(key, 0) >= 0 {
+					return path, true
+				}
+				child = key
+				if path != "" {
+					child = path + "." + key
+				}
+			}
+			if p, ok := scanNUL(dec, child); ok {
+				return p, true
+			}
+		}
+		dec.Token() // the closing delimiter
+	}
+	return "", false
 }
 
 // jsonError names the field a decoding error is about.
