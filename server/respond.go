@@ -3,10 +3,12 @@ package server
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"strings"
 )
 
 type ctxKey int
@@ -40,9 +42,36 @@ func (s *Server) writeJSON(w http.ResponseWriter, r *http.Request, status int, c
 		return
 	}
 	w.Header().Set("Content-Type", contentType)
-	w.Header().Set("Cache-Control", "no-store")
+	if status == http.StatusOK && strings.HasPrefix(contentType, "application/geo+json") &&
+		(r.Method == http.MethodGet || r.Method == http.MethodHead) {
+		if notModified(w, r, body) {
+			return
+		}
+	} else {
+		w.Header().Set("Cache-Control", "no-store")
+	}
 	w.WriteHeader(status)
 	w.Write(body)
+}
+
+// notModified gives a GeoJSON answer an ETag of its bytes and answers 304
+// when the client already has them: the body is built anyway, but a map
+// that refetches unchanged grids moves no bytes. The tag is weak because
+// the answer may go out gzipped; private, because it depends on who asks
+// (names are masked by role).
+func notModified(w http.ResponseWriter, r *http.Request, body []byte) bool {
+	sum := sha256.Sum256(body)
+	etag := `W/"` + hex.EncodeToString(sum[:16]) + `"`
+	w.Header().Set("ETag", etag)
+	w.Header().Set("Cache-Control", "private, no-cache")
+	for tag := range strings.SplitSeq(r.Header.Get("If-None-Match"), ",") {
+		tag = strings.TrimSpace(tag)
+		if tag == "*" || strings.TrimPrefix(tag, "W/") == strings.TrimPrefix(etag, "W/") {
+			w.WriteHeader(http.StatusNotModified)
+			return true
+		}
+	}
+	return false
 }
 
 func (s *Server) ok(w http.ResponseWriter, r *http.Request, v any) {

@@ -106,15 +106,19 @@ func (s *Server) Routes() []Route {
 	}
 }
 
-// Handler returns every route, guarded, wrapped in the request log.
+// Handler returns every route, guarded, with compression, wrapped in the
+// request log (which so counts the bytes sent).
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	for _, rt := range s.Routes() {
 		mux.Handle(rt.Method+" "+rt.Pattern, s.guard(rt))
 	}
-	mux.HandleFunc("/api/", s.notFound)
-	mux.Handle("/", s.staticFiles())
-	return s.logRequests(mux)
+	// A known path with another method is a 405 (OPTIONS a 204), with
+	// Allow, before the catch-alls answer 404.
+	allow := newAllowTable(s.Routes())
+	mux.Handle("/api/", s.methods(allow, http.HandlerFunc(s.notFound)))
+	mux.Handle("/", s.methods(allow, s.staticFiles(s.notFoundPage)))
+	return s.logRequests(compressResponses(mux))
 }
 
 // guard authenticates the request, refuses it without the route's

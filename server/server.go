@@ -331,33 +331,47 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 	})
 }
 
-// staticFiles serves the embedded front end at the site root.
-func (s *Server) staticFiles() http.Handler {
-	files := http.FileServerFS(s.files)
+// staticFiles serves the embedded front end at the site root: only the
+// files the pages load (see servedExt), never Go source or a directory
+// listing, each with an ETag, compressed once. A path that is no file gets
+// notFound. The files are read when the handler is built.
+func (s *Server) staticFiles(notFound func(*asset) http.Handler) http.Handler {
+	files, err := loadAssets(s.files)
+	if err != nil {
+		s.log.Error("front end unavailable", "error", err)
+	}
+	missing := notFound(files["404.html"])
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		a := files[staticName(r.URL.Path)]
+		if a == nil {
+			missing.ServeHTTP(w, r)
+			return
+		}
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			w.Header().Set("Allow", "GET, HEAD")
-			s.clientError(w, r, http.StatusMethodNotAllowed, "", "method not allowed")
+			s.answerMethod(w, r, "GET, HEAD, OPTIONS")
 			return
 		}
-		if r.URL.Path == "/embed.go" {
-			http.NotFound(w, r)
-			return
-		}
-		// /grid/{id} is the grid leader's page; the page reads the id
-		// from its own address.
-		if rest, ok := strings.CutPrefix(r.URL.Path, "/grid/"); ok && rest != "" && !strings.Contains(rest, "/") {
-			w.Header().Set("X-Content-Type-Options", "nosniff")
-			http.ServeFileFS(w, r, s.files, "grid.html")
-			return
-		}
-		// /plan is the planner's editor of grid boundaries.
-		if r.URL.Path == "/plan" {
-			w.Header().Set("X-Content-Type-Options", "nosniff")
-			http.ServeFileFS(w, r, s.files, "plan.html")
-			return
-		}
-		w.Header().Set("X-Content-Type-Options", "nosniff")
-		files.ServeHTTP(w, r)
+		a.serve(w, r)
 	})
+}
+
+// staticName maps a request path to the embedded file that answers it:
+// / is the map, /plan the planner's editor, /grid/{id} the grid leader's
+// page (it reads the id from its own address). "" for anything else
+// that is not a file name; the lookup is exact, so "//embed.go" (from
+// /%2fembed.go) or "vendor/" name nothing.
+func staticName(p string) string {
+	name, ok := strings.CutPrefix(p, "/")
+	switch {
+	case !ok:
+		return ""
+	case name == "":
+		return "index.html"
+	case name == "plan":
+		return "plan.html"
+	}
+	if rest, ok := strings.CutPrefix(name, "grid/"); ok && rest != "" && !strings.Contains(rest, "/") {
+		return "grid.html"
+	}
+	return name
 }
