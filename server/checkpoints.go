@@ -77,6 +77,15 @@ func (s *Server) checkpointDuty(w http.ResponseWriter, r *http.Request, p *auth.
 	if !ok {
 		return
 	}
+	// The person put on duty is someone of the writer's (the store checks
+	// in the write's transaction that they belong to the checkpoint's
+	// community).
+	if q.PersonID != 0 {
+		if err := s.checkRefScope(r.Context(), p, "person_id", q.PersonID, s.store.PersonGrid, "person"); err != nil {
+			s.respondError(w, r, err)
+			return
+		}
+	}
 	s.fieldWrite(w, r, p, "id", byID(id, s.store.CheckpointGrid), "checkpoint", func(ctx context.Context, a store.Actor) (store.WriteResult, error) {
 		return s.store.SetCheckpointDuty(ctx, a, q.ClientID, s.today(s.now()), id, *q.OnDuty, q.PersonID)
 	})

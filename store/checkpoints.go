@@ -99,6 +99,11 @@ func (s *Store) SetCheckpointDuty(ctx context.Context, a Actor, clientID, today 
 		if err != nil {
 			return nil, Change{}, err
 		}
+		if onDuty && person != 0 {
+			if err := dutyPersonOfCommunity(ctx, tx, id, person); err != nil {
+				return nil, Change{}, err
+			}
+		}
 		if _, err := tx.Exec(ctx, `
 			UPDATE checkpoints SET on_duty = $2::boolean, duty_person = CASE WHEN $2::boolean THEN $3::bigint END,
 				duty_since = CASE WHEN NOT $2::boolean THEN NULL WHEN on_duty AND duty_person IS NOT DISTINCT FROM $3::bigint THEN duty_since ELSE now() END
@@ -174,4 +179,26 @@ func (s *Store) Checkpoints(ctx context.Context, leaves []int64, today string) (
 		out = []Checkpoint{}
 	}
 	return out, nil
+}
+
+// dutyPersonOfCommunity refuses a duty person who does not belong to the
+// checkpoint's community: their home grid must be the community or one of
+// its compound grids.
+func dutyPersonOfCommunity(ctx context.Context, tx pgx.Tx, checkpoint, person int64) error {
+	var exists, ok bool
+	err := tx.QueryRow(ctx, `
+		SELECT true, COALESCE(h.id = g.parent_id OR h.parent_id = g.parent_id, false)
+		FROM people p LEFT JOIN grids h ON h.id = p.home_grid_id
+		JOIN checkpoints c ON c.id = $1 JOIN grids g ON g.id = c.grid_id
+		WHERE p.id = $2`, checkpoint, person).Scan(&exists, &ok)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return fieldErr(http.StatusBadRequest, "person_id", "no person has this id")
+	}
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return fieldErr(http.StatusUnprocessableEntity, "person_id", "this person does not belong to the checkpoint's community")
+	}
+	return nil
 }
