@@ -9,6 +9,8 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+
+	"github.com/gridmap/gridmap/store"
 )
 
 type ctxKey int
@@ -89,8 +91,18 @@ func (s *Server) clientError(w http.ResponseWriter, r *http.Request, status int,
 }
 
 // serverError logs err once, with the request's attributes, and gives the
-// client a generic message and the request id to quote.
+// client a generic message and the request id to quote. A database that
+// cannot be reached is not the client's fault nor a bug: 503 with
+// Retry-After, so pages and phones retry.
 func (s *Server) serverError(w http.ResponseWriter, r *http.Request, err error) {
+	if store.Unavailable(err) {
+		s.log.LogAttrs(r.Context(), slog.LevelWarn, "database unavailable",
+			slog.String("request_id", requestID(r.Context())), slog.String("path", r.URL.Path), slog.String("error", err.Error()))
+		w.Header().Set("Retry-After", "2")
+		s.writeJSON(w, r, http.StatusServiceUnavailable, "application/json; charset=utf-8",
+			errorBody{Error: "the server is temporarily unavailable (database unreachable); retry", RequestID: requestID(r.Context())})
+		return
+	}
 	s.log.LogAttrs(r.Context(), slog.LevelError, "request failed",
 		slog.String("request_id", requestID(r.Context())),
 		slog.String("method", r.Method), slog.String("path", r.URL.Path),

@@ -259,14 +259,17 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request, _ *auth.Principa
 		status["database"], ready = "unreachable", false
 	}
 	if s.relay != nil {
+		// NATS is optional: without it this instance still serves its own
+		// viewers (local fan-out), so it stays ready and says so.
 		status["nats"] = "ok"
 		if err := s.relay.Ping(); err != nil {
-			s.log.Warn("not ready: nats", "error", err)
-			status["nats"], ready = "unreachable", false
+			s.log.Warn("nats unreachable: local fan-out only", "error", err)
+			status["nats"], status["fanout"] = "unreachable", "local"
 		}
 	}
 	if !ready {
 		status["status"] = "unavailable"
+		w.Header().Set("Retry-After", "2")
 		s.writeJSON(w, r, http.StatusServiceUnavailable, "application/json; charset=utf-8", status)
 		return
 	}
