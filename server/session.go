@@ -41,10 +41,9 @@ func (s *Server) authenticate(r *http.Request) (*auth.Principal, error) {
 	if err != nil || c.Value == "" {
 		return nil, nil
 	}
-	now := s.now()
-	until := now.Add(s.cfg.SessionTTL)
+	until := s.now().Add(s.cfg.SessionTTL)
 	p, err := s.store.SessionPrincipal(r.Context(), auth.HashToken(c.Value), store.SessionLimits{
-		Until: until, RefreshBefore: until.Add(-sessionRefresh), CreatedAfter: now.Add(-s.cfg.SessionMax)})
+		Until: until, RefreshBefore: until.Add(-sessionRefresh), MaxAge: s.cfg.SessionMax})
 	return principalOrError(p, err)
 }
 

@@ -130,10 +130,12 @@ const principalColumns = `a.id, a.username, a.role, COALESCE(a.grid_id, 0), COAL
 // SessionLimits say how long a session lives: Until is the idle expiry a
 // use slides it to; the slide is written only when the stored expiry is
 // before RefreshBefore, so a burst of requests or stream upgrades reads the
-// row without rewriting it each time. CreatedAfter is the absolute
-// lifetime: an older session is refused however recently it was used.
+// row without rewriting it each time. MaxAge is the absolute lifetime,
+// measured like the expiry by the database's clock: an older session is
+// refused however recently it was used.
 type SessionLimits struct {
-	Until, RefreshBefore, CreatedAfter time.Time
+	Until, RefreshBefore time.Time
+	MaxAge               time.Duration
 }
 
 // SessionPrincipal returns the account of a live session, sliding its
@@ -146,12 +148,12 @@ func (s *Store) SessionPrincipal(ctx context.Context, tokenHash []byte, lim Sess
 			SELECT s.token_hash, s.expires_at, a.id, a.username, a.role,
 				COALESCE(a.grid_id, 0) AS grid_id, COALESCE(a.person_id, 0) AS person_id
 			FROM sessions s JOIN accounts a ON a.id = s.account_id
-			WHERE s.token_hash = $1 AND s.expires_at > now() AND s.created_at > $3 AND a.disabled_at IS NULL
+			WHERE s.token_hash = $1 AND s.expires_at > now() AND s.created_at > now() - $3::float8 * interval '1 second' AND a.disabled_at IS NULL
 		), slide AS (
 			UPDATE sessions s SET expires_at = $2
 			FROM hit WHERE s.token_hash = hit.token_hash AND hit.expires_at < $4
 		)
-		SELECT id, username, role, grid_id, person_id FROM hit`, tokenHash, lim.Until, lim.CreatedAfter, lim.RefreshBefore).Scan(
+		SELECT id, username, role, grid_id, person_id FROM hit`, tokenHash, lim.Until, lim.MaxAge.Seconds(), lim.RefreshBefore).Scan(
 		&p.AccountID, &p.Username, &p.Role, &p.GridID, &p.PersonID)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return p, fmt.Errorf("store: session: %w", ErrNotFound)
