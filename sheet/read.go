@@ -101,8 +101,8 @@ func readCSV(data []byte, t *table) error {
 		var perr *csv.ParseError
 		if errors.As(err, &perr) {
 			t.stop = &RowError{Row: perr.StartLine - inCell, Error: fmt.Sprintf(
-				"malformed CSV at line %d of the file: %v; a cell holding a quote must be in quotes, with the quote doubled",
-				perr.Line, perr.Err)}
+				"malformed CSV in the row starting at line %d of the file: %v; a cell holding a quote must be in quotes, with the quote doubled",
+				perr.StartLine, perr.Err)}
 			return nil
 		}
 		if err != nil {

@@ -602,3 +602,40 @@ func FuzzParseCSV(f *testing.F) {
 		}
 	})
 }
+
+// TestCSVStrayQuoteRefused: one stray quote no longer swallows the rest of the file into a cell
+// (1 of 200 rows imported and success reported); the line is named and the file refused.
+func TestCSVStrayQuoteRefused(t *testing.T) {
+	lines := strings.Split(strings.TrimSuffix(string(headsCSV(200, 0)), "\n"), "\n")
+	tests := []struct {
+		name    string
+		line    int // 1-based line with the stray quote
+		bad     string
+		wantRow int
+	}{
+		{"quote opening a cell", 3, `桐柏路61号院,"2号楼,王强,13900139000`, 3},
+		{"quote inside a cell", 50, `桐柏路61号院,49号"楼,王强,13900139000`, 50},
+		{"text after a closing quote", 200, `桐柏路61号院,"199号楼"x,王强,13900139000`, 200},
+		{"after a quoted line break", 4, `桐柏路61号院,3号楼,王"强,13900139000`, 4},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ls := append([]string(nil), lines...)
+			ls[tt.line-1] = tt.bad
+			if tt.name == "after a quoted line break" {
+				ls[1] = `桐柏路61号院,"1` + "\n" + `号楼",王强,13900139000`
+			}
+			f, errs, err := Parse(Heads, CSV, []byte(strings.Join(ls, "\n")+"\n"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(errs) == 0 {
+				t.Fatalf("no row errors; %d of 200 rows read", f.Len())
+			}
+			last := errs[len(errs)-1]
+			if last.Row != tt.wantRow || !strings.Contains(last.Error, "malformed CSV in the row starting at line") {
+				t.Errorf("last error %+v, want malformed CSV on row %d", last, tt.wantRow)
+			}
+		})
+	}
+}
