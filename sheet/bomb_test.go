@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime"
 	"runtime/metrics"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -105,4 +106,41 @@ func TestSheetAtLimitsFitsHeap(t *testing.T) {
 	if peak > heapCap {
 		t.Errorf("peak heap %d MiB, want under %d MiB", peak>>20, heapCap>>20)
 	}
+}
+
+// FuzzParseXLSX: no workbook makes Parse panic, take the limits' way round, or report a
+// record or error on a row that cannot be.
+func FuzzParseXLSX(f *testing.F) {
+	heads, err := sheettest.Heads(3)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(heads)
+	f.Add(xlsxFile(f, []any{"网格", "楼栋", "单元", "房号", "排查结果", "体温", "日期"},
+		[]any{"桐柏路61号院", "3号楼", "1单元", 101, "正常", 36.5, 46354}))
+	f.Add(xlsxFile(f, []any{"网格", "楼栋", "楼长", "电话", "电话"}, nil, []any{"=1", "@x"}))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		for _, kind := range []Kind{Screenings, Heads} {
+			file, errs, err := Parse(kind, XLSX, data)
+			if err != nil {
+				if !strings.HasPrefix(err.Error(), "sheet: ") {
+					t.Fatalf("error %q lacks the package prefix", err)
+				}
+				continue
+			}
+			if len(errs) > MaxErrors {
+				t.Fatalf("%d errors, more than %d", len(errs), MaxErrors)
+			}
+			for _, e := range errs {
+				if e.Row < 1 || e.Error == "" {
+					t.Fatalf("bad row error %+v", e)
+				}
+			}
+			for _, n := range recordRows(file) {
+				if n < 2 || n > MaxRows+1 {
+					t.Fatalf("record on row %d", n)
+				}
+			}
+		}
+	})
 }
