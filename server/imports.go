@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strings"
 
 	"github.com/gridmap/gridmap/auth"
 	"github.com/gridmap/gridmap/sheet"
@@ -47,7 +48,12 @@ func (s *Server) importFile(w http.ResponseWriter, r *http.Request, p *auth.Prin
 		return
 	}
 	f, rowErrs, err := sheet.Parse(kind, format, body)
-	if err != nil {
+	var limit *sheet.LimitError
+	switch {
+	case errors.As(err, &limit):
+		s.importTooBig(w, r, limit)
+		return
+	case err != nil:
 		s.clientError(w, r, http.StatusBadRequest, "body", "body: "+err.Error())
 		return
 	}
@@ -84,6 +90,19 @@ func (s *Server) importFile(w http.ResponseWriter, r *http.Request, p *auth.Prin
 func (s *Server) importRefused(w http.ResponseWriter, r *http.Request, rows []sheet.RowError) {
 	s.writeJSON(w, r, http.StatusUnprocessableEntity, "application/json; charset=utf-8", map[string]any{
 		"error": "the file was not imported: fix the rows listed and send it again", "field": "body", "rows": rows})
+}
+
+// importTooBig answers a file beyond one of sheet's limits: 413 for a size (the file unzips
+// to too much, too many shared strings), 422 for the sheet's shape (columns, cell length),
+// naming the limit and its value.
+func (s *Server) importTooBig(w http.ResponseWriter, r *http.Request, e *sheet.LimitError) {
+	status := http.StatusUnprocessableEntity
+	if e.TooLarge {
+		status = http.StatusRequestEntityTooLarge
+	}
+	s.writeJSON(w, r, status, "application/json; charset=utf-8", map[string]any{
+		"error": "body: " + strings.TrimPrefix(e.Error(), "sheet: "), "field": "body",
+		"limit": e.Limit, "max": e.Max, "request_id": requestID(r.Context())})
 }
 
 // toImport maps parsed rows to the store's import.
