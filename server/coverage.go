@@ -75,6 +75,7 @@ func (s *Server) reconcile(ctx context.Context, publish bool) (int, error) {
 			}
 		}
 		changed = s.cov.Reconcile(today, leaves, h.Parent)
+		s.counted = snap
 	}
 	s.covMu.Unlock()
 	if err != nil {
@@ -174,8 +175,14 @@ func (s *Server) applyRemote(e live.Event) {
 		return
 	}
 	s.covMu.RLock()
+	defer s.covMu.RUnlock()
+	// A delta can reach this instance after a recount whose snapshot
+	// already saw its transaction: the figures hold it, so adding it again
+	// would count it twice (until the next recount).
+	if p.Xid != 0 && s.counted.Visible(p.Xid) {
+		return
+	}
 	s.record(p.Grid, *p.Delta, p.Xid)
-	s.covMu.RUnlock()
 }
 
 // publish stores events (which numbers them) and hands them to viewers

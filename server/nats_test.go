@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http/httptest"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -33,6 +34,14 @@ func natsURL() string {
 // live stream through NATS.
 func instance(t *testing.T, db *testdb.DB, id string) (*httptest.Server, *live.Relay) {
 	t.Helper()
+	ts, relay, _ := instanceWith(t, db, id, server.Config{})
+	return ts, relay
+}
+
+// instanceWith is instance with a configuration; its server is returned
+// too, for its background work.
+func instanceWith(t *testing.T, db *testdb.DB, id string, cfg server.Config) (*httptest.Server, *live.Relay, *server.Server) {
+	t.Helper()
 	ctx := context.Background()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	hier, err := db.Store.Hierarchy(ctx)
@@ -52,10 +61,10 @@ func instance(t *testing.T, db *testdb.DB, id string) (*httptest.Server, *live.R
 	rctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() { pipe.Run(rctx); close(done) }()
-	srv := server.New(server.Config{}, server.Deps{Store: db.Store, Hub: hub, Ingest: pipe, Relay: relay, Log: log})
+	srv := server.New(cfg, server.Deps{Store: db.Store, Hub: hub, Ingest: pipe, Relay: relay, Log: log})
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(func() { srv.StopStreams(); ts.Close(); cancel(); <-done })
-	return ts, relay
+	return ts, relay, srv
 }
 
 // TestNATSAcrossInstances posts a position to instance A and receives it
@@ -204,4 +213,66 @@ func TestNATSBoundariesAcrossInstances(t *testing.T) {
 			t.Fatalf("a position posted to B is in grid %v, want the new grid %d", grid, part)
 		}
 	}
+}
+
+// TestNATSCoverageExactWithRecounts: a coverage delta from instance A
+// that reaches instance B after a recount of B whose snapshot already saw
+// the write (NATS late, B's recount quick) is not added again, so B's
+// figures stay equal to SQL's instead of counting it twice until the next
+// recount. The late delivery is made certain by sending A's captured
+// message again after B recounted.
+func TestNATSCoverageExactWithRecounts(t *testing.T) {
+	clk := newClock(time.Now())
+	e := newEnv(t, server.Config{Clock: clk.now})
+	tsA, _, _ := instanceWith(t, e.db, "exact-a-"+e.db.Name, server.Config{Clock: clk.now})
+	tsB, relayB, srvB := instanceWith(t, e.db, "exact-b-"+e.db.Name, server.Config{Clock: clk.now, CoverageEvery: 20 * time.Millisecond})
+	if err := relayB.Ping(); err != nil {
+		t.Fatal(err)
+	}
+	nc, err := nats.Connect(natsURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	captured := make(chan *nats.Msg, 64)
+	sub, err := nc.Subscribe("gridmap.live.events", func(m *nats.Msg) {
+		if strings.Contains(string(m.Data), `"delta"`) {
+			captured <- m
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Unsubscribe()
+	nc.Flush()
+
+	admin := e.client(t, "exact-admin", auth.Admin, 0)
+	admin.base = tsB.URL
+	checkCoverage(t, e, admin, clk, "B before the write") // B counts once
+	admin.base = tsA.URL
+	h := unscreened(t, e, 9, 1)[0]
+	if r := admin.do("POST", "/api/screenings", fmt.Sprintf(`{"client_id": %q, "household_id": %d, "outcome": "normal"}`, cid(), h)); r.Status != 201 {
+		t.Fatalf("screening on A: %d %s", r.Status, r.Body)
+	}
+	var late *nats.Msg
+	select {
+	case late = <-captured:
+	case <-time.After(5 * time.Second):
+		t.Fatal("A's coverage delta never crossed NATS")
+	}
+	// B recounts (its snapshot sees the write), then the delta arrives
+	// again, late.
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { srvB.Background(ctx); close(done) }()
+	time.Sleep(150 * time.Millisecond)
+	cancel()
+	<-done
+	if err := nc.PublishMsg(&nats.Msg{Subject: late.Subject, Header: late.Header, Data: late.Data}); err != nil {
+		t.Fatal(err)
+	}
+	nc.Flush()
+	time.Sleep(300 * time.Millisecond)
+	admin.base = tsB.URL
+	checkCoverage(t, e, admin, clk, "B after a late delta of a write its recount had counted")
 }

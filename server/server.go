@@ -119,6 +119,7 @@ type Server struct {
 	recountMu sync.Mutex       // one recount at a time
 	journalMu sync.Mutex       // guards journal
 	journal   []journaled      // writes' deltas while a recount runs; nil when none runs
+	counted   store.Snapshot   // the snapshot of the last recount swapped in: deltas it saw are in the figures
 
 	loginLimit     *limiter // per account
 	loginAddrLimit *limiter // per address, looser: an office shares one address
