@@ -40,7 +40,16 @@ type env struct {
 
 func newEnv(t *testing.T, cfg server.Config) *env {
 	t.Helper()
+	return newEnvWith(t, cfg, func(db *testdb.DB) *store.Store { return db.Store })
+}
+
+// newEnvWith is newEnv with the store the server and the pipeline use
+// made by storeFor (e.g. through a proxy that can cut the database off);
+// the test's own connection and helpers reach the database directly.
+func newEnvWith(t *testing.T, cfg server.Config, storeFor func(*testdb.DB) *store.Store) *env {
+	t.Helper()
 	db := testdb.Demo(t)
+	st := storeFor(db)
 	if cfg.LoginPerMinute == 0 {
 		cfg.LoginPerMinute = 10000
 	}
@@ -49,19 +58,19 @@ func newEnv(t *testing.T, cfg server.Config) *env {
 		logTo = os.Stderr // see the server's errors while debugging a test
 	}
 	log := slog.New(slog.NewTextHandler(logTo, nil))
-	hier, err := db.Store.Hierarchy(context.Background())
+	hier, err := st.Hierarchy(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
 	hub := live.NewHub(hier)
-	pipe := ingest.New(ingest.Config{Dwell: time.Second}, db.Store, hub, nil, log)
+	pipe := ingest.New(ingest.Config{Dwell: time.Second}, st, hub, nil, log)
 	if err := pipe.Load(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	stopped := make(chan struct{})
 	go func() { pipe.Run(ctx); close(stopped) }()
-	srv := server.New(cfg, server.Deps{Store: db.Store, Hub: hub, Ingest: pipe, Log: log})
+	srv := server.New(cfg, server.Deps{Store: st, Hub: hub, Ingest: pipe, Log: log})
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(func() {
 		srv.StopStreams()

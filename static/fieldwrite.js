@@ -32,23 +32,48 @@ export function newClientId() {
 // server busy or briefly down. A 4xx other than 429 will not change.
 function retryable(err) {
   if (!(err instanceof ApiError)) return false;
-  return err.kind === 'network' || err.status === 429 || err.status === 502 || err.status === 503 || err.status === 504;
+  return err.kind === 'network' || err.status === 429 || unavailable(err);
+}
+
+// The server (or its database) is out of reach: the write is kept and sent
+// again until it answers, however long that takes.
+function unavailable(err) {
+  return err.kind === 'network' || err.status === 502 || err.status === 503 || err.status === 504;
 }
 
 const AUTO_RETRIES = 2;
 
-// Run send, retrying a retryable failure a couple of times, after
-// Retry-After when the server gave one; then the error is thrown and the
-// caller may offer a retry button.
+// Writes now waiting for the server to come back. Pages show a notice
+// while any does (ui.js listens for gridmap:server-waiting).
+let waiting = 0;
+function setWaiting(delta) {
+  waiting += delta;
+  document.dispatchEvent(new CustomEvent('gridmap:server-waiting', { detail: { waiting } }));
+}
+
+// Run send, retrying a retryable failure: while the server is unavailable
+// for as long as it takes (with the same client id, so the write is stored
+// once), after Retry-After when it gave one; a busy server (429) a couple
+// of times, then the error is thrown and the caller may offer a retry
+// button.
 async function withRetries(send) {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await send();
-    } catch (err) {
-      if (!retryable(err) || attempt >= AUTO_RETRIES) throw err;
-      const wait = err.retryAfter !== null && err.retryAfter !== undefined ? err.retryAfter * 1000 : 600 * 2 ** attempt;
-      await new Promise((r) => window.setTimeout(r, Math.min(wait, 5000)));
+  let counted = false;
+  try {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await send();
+      } catch (err) {
+        if (!retryable(err) || (!unavailable(err) && attempt >= AUTO_RETRIES)) throw err;
+        if (unavailable(err) && !counted) {
+          counted = true;
+          setWaiting(+1);
+        }
+        const wait = err.retryAfter !== null && err.retryAfter !== undefined ? err.retryAfter * 1000 : 600 * 2 ** Math.min(attempt, 4);
+        await new Promise((r) => window.setTimeout(r, Math.min(wait, 5000)));
+      }
     }
+  } finally {
+    if (counted) setWaiting(-1);
   }
 }
 

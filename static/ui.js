@@ -239,6 +239,11 @@ function initUserBox() {
 }
 
 export function initChrome() {
+  // Writes kept while the server is out of reach (fieldwrite.js).
+  document.addEventListener('gridmap:server-waiting', (e) => {
+    if (e.detail.waiting > 0) showNotice('server-waiting', 'notice.serverWaiting', null, false);
+    else hideNotice('server-waiting');
+  });
   document.getElementById('error-close').addEventListener('click', clearError);
   initLangToggle();
   initUserBox();
