@@ -17,4 +17,5 @@ go test -count=1 -timeout 20m ./...
 go test ./geo -run '^$' -fuzz '^FuzzParsePolygonal$' -fuzztime "${FUZZTIME:-20s}"
 go test ./server -run '^$' -fuzz '^FuzzDecodeRequests$' -fuzztime "${FUZZTIME:-20s}"
 go test ./sheet -run '^$' -fuzz '^FuzzParseCSV$' -fuzztime "${FUZZTIME:-20s}"
+go test ./sheet -run '^$' -fuzz '^FuzzParseXLSX$' -fuzztime "${FUZZTIME:-20s}" -fuzzminimizetime 1s
 go test ./boundaryfile -run '^$' -fuzz '^FuzzDecode$' -fuzztime "${FUZZTIME:-20s}" -fuzzminimizetime 1s
