@@ -127,8 +127,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error, i
 	var ce *pgconn.ConnectError
 	switch {
 	case errors.As(err, &ie):
-		s.writeJSON(w, r, http.StatusUnprocessableEntity, "application/json; charset=utf-8", map[string]any{
-			"error": "the file was not imported: fix the rows listed and send it again", "field": "body", "rows": ie.Rows})
+		s.writeJSON(w, r, http.StatusUnprocessableEntity, "application/json; charset=utf-8", rowReport(ie.Rows))
 	case errors.As(err, &fe):
 		s.clientError(w, r, fe.Status, fe.Field, fe.Field+": "+fe.Msg)
 	case errors.Is(err, store.ErrClientIDReused):

@@ -195,3 +195,24 @@ func TestImportContactsXLSX(t *testing.T) {
 	}
 	checkCoverage(t, e, e.client(t, "xlsx-admin", auth.Admin, 0), clk, "after the contacts import")
 }
+
+// TestImportErrorReportCapped: a file of 3,000 rows naming no household
+// is refused with a report of at most 500 rows, saying how many there
+// were (the sheet's own checks stop at 200).
+func TestImportErrorReportCapped(t *testing.T) {
+	e := newEnv(t, server.Config{})
+	leader := e.client(t, "cap-leader", auth.GridLeader, 9)
+	row := strings.Join(append(householdRow(t, e, unscreened(t, e, 9, 1)[0])[:3], "9999"), ",") + ",正常\n" // no such room
+	body := "网格,楼栋,单元,房号,排查结果\n" + strings.Repeat(row, 3000)
+	r := leader.do("POST", "/api/import/screenings?client_id="+cid(), upload{"text/csv", []byte(body)})
+	var rep struct {
+		Rows      []json.RawMessage
+		RowsTotal int  `json:"rows_total"`
+		Truncated bool `json:"truncated"`
+	}
+	json.Unmarshal(r.Body, &rep)
+	if r.Status != 422 || len(rep.Rows) != 500 || rep.RowsTotal != 3000 || !rep.Truncated || len(r.Body) > 200_000 {
+		t.Errorf("3,000 bad rows: %d, %d rows listed of %d (truncated %v), %d bytes; want 422, 500 of 3000, truncated, under 200 kB",
+			r.Status, len(rep.Rows), rep.RowsTotal, rep.Truncated, len(r.Body))
+	}
+}

@@ -88,8 +88,25 @@ func (s *Server) importFile(w http.ResponseWriter, r *http.Request, p *auth.Prin
 
 // importRefused answers 422 with every bad row.
 func (s *Server) importRefused(w http.ResponseWriter, r *http.Request, rows []sheet.RowError) {
-	s.writeJSON(w, r, http.StatusUnprocessableEntity, "application/json; charset=utf-8", map[string]any{
-		"error": "the file was not imported: fix the rows listed and send it again", "field": "body", "rows": rows})
+	s.writeJSON(w, r, http.StatusUnprocessableEntity, "application/json; charset=utf-8", rowReport(rows))
+}
+
+// maxReportRows caps the rows a refused import lists: a file of 100,000
+// bad rows must not make a 20 MB answer. rows_total says how many there
+// were.
+const maxReportRows = 500
+
+// rowReport is the body of an import refused for its rows, listing at
+// most maxReportRows of them.
+func rowReport[T any](rows []T) map[string]any {
+	body := map[string]any{"error": "the file was not imported: fix the rows listed and send it again",
+		"field": "body", "rows_total": len(rows)}
+	if len(rows) > maxReportRows {
+		rows = rows[:maxReportRows]
+		body["truncated"] = true
+	}
+	body["rows"] = rows
+	return body
 }
 
 // importTooBig answers a file beyond one of sheet's limits: 413 for a size (the file unzips
