@@ -98,6 +98,11 @@ if $want_test; then
 	fc-list 2>/dev/null | grep -qi 'wenquanyi\|wqy' || missing+=(fonts-wqy-microhei)
 	command -v ogrinfo >/dev/null || missing+=(gdal-bin)
 	((${#missing[@]} == 0)) || apt_install "${missing[@]}"
+	# The linter make test runs, at a fixed version, into the project.
+	if [[ ! -x .tools/bin/staticcheck ]]; then
+		say "installing staticcheck"
+		GOBIN="$PWD/.tools/bin" go install honnef.co/go/tools/cmd/staticcheck@v0.8.2
+	fi
 fi
 
 cat >.gridmap.env <<ENV

@@ -185,9 +185,6 @@ func (s *Server) hierarchy(ctx context.Context) (*auth.Hierarchy, error) {
 	return h, nil
 }
 
-// errOutOfScope is the 403 for a grid outside the principal's scope.
-var errOutOfScope = &fieldError{status: http.StatusForbidden, field: "", msg: "outside your grid"}
-
 // checkGrid is the scope check of one grid for a request: 404 when the
 // grid does not exist, 403 when it lies outside the principal's scope.
 // field names the parameter that carried the id.
