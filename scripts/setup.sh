@@ -29,6 +29,7 @@ apt_install() {
 }
 
 command -v go >/dev/null || [[ -x /usr/local/go/bin/go ]] || { say "Go 1.26 is required: https://go.dev/dl/"; exit 1; }
+export PATH=/usr/local/go/bin:$PATH
 
 # --- PostgreSQL: installed, running, reachable -------------------------------
 PGHOST_ADDR=127.0.0.1
