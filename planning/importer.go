@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -51,6 +52,11 @@ func (s *Service) Import(ctx context.Context, a store.Actor, rootID int64, f bou
 	}
 	if err != nil {
 		return nil, nil, err
+	}
+	for i, f := range fs {
+		if strings.ContainsRune(f.Name, 0) || strings.ContainsRune(f.Code, 0) {
+			return nil, nil, inputErr("file", "feature %d: a NUL character in its name or code", i)
+		}
 	}
 	root, err := s.st.Grid(ctx, rootID)
 	if errors.Is(err, store.ErrNotFound) {

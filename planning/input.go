@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/paulmach/orb"
@@ -117,6 +118,9 @@ func lonLat(p orb.Point) bool {
 func checkName(field, name string) error {
 	if n := utf8.RuneCountInString(name); n < 1 || n > 100 {
 		return inputErr(field, "want 1 to 100 characters")
+	}
+	if strings.ContainsRune(name, 0) {
+		return inputErr(field, "contains a NUL character")
 	}
 	return nil
 }

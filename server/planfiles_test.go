@@ -179,4 +179,8 @@ func TestPlanKMLRoundTrip(t *testing.T) {
 	if r := p.c.do("POST", "/api/drafts/import?root=2&format=kml", upload{"application/xml", []byte("<kml><Placemark>")}); r.Status != 422 || r.Error.Field != "file" {
 		t.Errorf("a broken KML file: %d %s", r.Status, r.Body)
 	}
+	nul := `{"type":"Feature","properties":{"code":"41010200300101","name":"a\u0000b"},"geometry":{"type":"Polygon","coordinates":[[[113.62,34.75],[113.63,34.75],[113.63,34.76],[113.62,34.75]]]}}`
+	if r := p.c.do("POST", "/api/drafts/import?root=2&format=geojson", upload{"application/geo+json", []byte(nul)}); r.Status != 422 || r.Error.Field != "file" {
+		t.Errorf("a name with a NUL: %d %s, want 422 naming the file", r.Status, r.Body)
+	}
 }
