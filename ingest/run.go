@@ -3,6 +3,7 @@ package ingest
 import (
 	"context"
 	"encoding/json"
+	"sync"
 	"time"
 
 	"github.com/gridmap/gridmap/live"
@@ -65,7 +66,16 @@ func (p *Pipeline) Run(ctx context.Context) {
 	<-done
 }
 
+// writers is how many groups commit at once: while one waits for its
+// WAL flush the next is already copying.
+const writers = 4
+
 func (p *Pipeline) runPositions(ctx context.Context) {
+	var wg sync.WaitGroup
+	for range writers {
+		wg.Add(1)
+		go func() { defer wg.Done(); p.runWriter(ctx) }()
+	}
 	retention := time.NewTicker(time.Hour)
 	defer retention.Stop()
 	reload := time.NewTicker(10 * time.Second)
@@ -74,8 +84,6 @@ func (p *Pipeline) runPositions(ctx context.Context) {
 	p.prune(ctx)
 	for {
 		select {
-		case pd := <-p.buf:
-			p.commit(ctx, p.gather(pd))
 		case <-retention.C:
 			p.prune(ctx)
 		case <-reload.C:
@@ -89,20 +97,31 @@ func (p *Pipeline) runPositions(ctx context.Context) {
 				}
 			}
 		case <-ctx.Done():
-			// Shutting down: write what is waiting, so nothing a device
-			// was told is stored is not.
+			wg.Wait()
+			return
+		}
+	}
+}
+
+// runWriter commits groups of waiting requests until ctx ends, then
+// writes what is still waiting, so nothing a device was told is stored
+// is not.
+func (p *Pipeline) runWriter(ctx context.Context) {
+	for {
+		select {
+		case pd := <-p.buf:
+			p.commit(ctx, p.gather(pd))
+		case <-ctx.Done():
 			final, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
 			for {
 				select {
 				case pd := <-p.buf:
 					p.commit(final, p.gather(pd))
-					continue
 				default:
+					return
 				}
-				break
 			}
-			cancel()
-			return
 		}
 	}
 }

@@ -64,11 +64,30 @@ func (s *Store) EnsurePositionPartitions(ctx context.Context, from, to time.Time
 // ensureDays creates the partitions of the given UTC days that are
 // missing. The common case, every day present, costs one catalog query
 // and no lock.
-func (s *Store) ensureDays(ctx context.Context, days []time.Time) error {
+func (s *Store) ensureDays(ctx context.Context, days []time.Time) (err error) {
+	// Partitions known to exist are remembered, so a batch costs no
+	// catalog query; retention drops only days far older than any
+	// position accepted.
+	known := true
+	for _, d := range days {
+		if _, ok := s.partitions.Load(partitionName(d)); !ok {
+			known = false
+		}
+	}
+	if known {
+		return nil
+	}
 	existing, err := positionPartitions(ctx, s.pool)
 	if err != nil {
 		return err
 	}
+	defer func() {
+		for _, d := range days {
+			if err == nil {
+				s.partitions.Store(partitionName(d), true)
+			}
+		}
+	}()
 	var missing []time.Time
 	for _, d := range days {
 		if d.Year() < 1 || d.Year() > 9998 {
@@ -152,6 +171,9 @@ func (s *Store) DropPositionsBefore(ctx context.Context, cutoff time.Time) ([]st
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store: drop positions before %s: %w", cutoff.Format(time.RFC3339), err)
+	}
+	for _, name := range dropped {
+		s.partitions.Delete(name)
 	}
 	return dropped, nil
 }

@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -21,7 +22,8 @@ var ErrNotFound = errors.New("not found")
 
 // Store is the PostGIS-backed storage of grids, buildings and people.
 type Store struct {
-	pool *pgxpool.Pool
+	pool       *pgxpool.Pool
+	partitions sync.Map // position partitions known to exist, by name
 }
 
 // Open connects to the database at url and checks that it answers.
