@@ -66,9 +66,11 @@ func (p *Pipeline) Run(ctx context.Context) {
 	<-done
 }
 
-// writers is how many groups commit at once: while one waits for its
-// WAL flush the next is already copying.
-const writers = 4
+// writers is how many groups commit at once. One: with four, commits
+// queued on PostgreSQL's WAL (WALWrite/WALSync waits) and the load test
+// accepted 8,500/s instead of 10,000/s (BENCHMARKS.md); one writer makes
+// the largest groups, and the next group gathers while it commits.
+const writers = 1
 
 func (p *Pipeline) runPositions(ctx context.Context) {
 	var wg sync.WaitGroup
