@@ -33,11 +33,9 @@ func newLimiter(perMinute float64, burst int) *limiter {
 	return &limiter{every: rate.Limit(perMinute / 60), burst: burst, buckets: map[string]*bucket{}}
 }
 
-// allow takes one token for key; when none is left it returns false and
-// how long until one is.
-func (l *limiter) allow(key string, now time.Time) (bool, time.Duration) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
+// bucket returns key's bucket, made on first use and marked seen now,
+// sweeping idle ones now and then. Called with mu held.
+func (l *limiter) bucket(key string, now time.Time) *bucket {
 	if now.Sub(l.swept) > time.Minute || len(l.buckets) > 100_000 {
 		l.sweep(now)
 	}
@@ -47,6 +45,15 @@ func (l *limiter) allow(key string, now time.Time) (bool, time.Duration) {
 		l.buckets[key] = b
 	}
 	b.seen = now
+	return b
+}
+
+// allow takes one token for key; when none is left it returns false and
+// how long until one is.
+func (l *limiter) allow(key string, now time.Time) (bool, time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b := l.bucket(key, now)
 	r := b.lim.ReserveN(now, 1)
 	if d := r.DelayFrom(now); d > 0 {
 		r.CancelAt(now)
@@ -63,15 +70,7 @@ func (l *limiter) allow(key string, now time.Time) (bool, time.Duration) {
 func (l *limiter) allowN(key string, n int, now time.Time) (bool, time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if now.Sub(l.swept) > time.Minute || len(l.buckets) > 100_000 {
-		l.sweep(now)
-	}
-	b, ok := l.buckets[key]
-	if !ok {
-		b = &bucket{lim: rate.NewLimiter(l.every, l.burst)}
-		l.buckets[key] = b
-	}
-	b.seen = now
+	b := l.bucket(key, now)
 	need := float64(min(n, l.burst))
 	if have := b.lim.TokensAt(now); have < need {
 		return false, time.Duration((need - have) / float64(l.every) * float64(time.Second))
