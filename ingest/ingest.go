@@ -32,7 +32,6 @@ type Config struct {
 	MaxBatch   int           // reports in one request
 	Buffer     int           // positions waiting for the database; more are refused (503)
 	BatchSize  int           // most positions in one COPY
-	FlushEvery time.Duration // unused: a batch is written as soon as the previous one commits
 	Dwell      time.Duration // geofence hysteresis
 	Retention  time.Duration // positions and stream events are kept this long
 }
@@ -45,7 +44,6 @@ func (c Config) withDefaults() Config {
 	}
 	def(&c.MaxAge, 10*time.Minute)
 	def(&c.MaxFuture, time.Minute)
-	def(&c.FlushEvery, 200*time.Millisecond)
 	def(&c.Dwell, 20*time.Second)
 	def(&c.Retention, 30*24*time.Hour)
 	if c.MaxBatch <= 0 {

@@ -36,7 +36,7 @@ func loadCmd(ctx context.Context, args []string) error {
 	var rate float64
 	var duration, report time.Duration
 	var transport string
-	var conns int
+	var conns, fixes int
 	c, err := parse("load", args, dbFlag, func(fs *flag.FlagSet) {
 		fs.StringVar(&url, "url", "http://127.0.0.1:8080", "the gridmap server")
 		fs.IntVar(&devices, "devices", 1000, "simulated devices (volunteers)")
@@ -47,12 +47,13 @@ func loadCmd(ctx context.Context, args []string) error {
 		fs.DurationVar(&report, "report", 5*time.Second, "how often to print figures")
 		fs.StringVar(&transport, "transport", "ws", "how devices report: ws (one device WebSocket each) or http (POST /api/positions over a shared keep-alive pool, as behind a reverse proxy; for more devices than open files allow)")
 		fs.IntVar(&conns, "conns", 128, "HTTP connections in the pool (--transport http)")
+		fs.IntVar(&fixes, "fixes", 1, "fixes per report: a device sends this many positions in one request or frame, as a phone that reports every few seconds does (the rate stays positions per second)")
 	})
 	if err != nil {
 		return err
 	}
-	if devices < 1 || rate <= 0 || viewers < 0 || whole < 0 || whole > viewers {
-		return errors.New("--devices and --rate positive, 0 <= --whole <= --viewers")
+	if devices < 1 || rate <= 0 || viewers < 0 || whole < 0 || whole > viewers || fixes < 1 || fixes > 100 {
+		return errors.New("--devices and --rate positive, 0 <= --whole <= --viewers, 1 <= --fixes <= 100")
 	}
 	if transport != "ws" && transport != "http" {
 		return errors.New("--transport: want ws or http")
@@ -108,8 +109,8 @@ func loadCmd(ctx context.Context, args []string) error {
 		go func() { defer wg.Done(); m.view(runCtx, ws+"/ws", viewerToken, grid) }()
 	}
 	time.Sleep(2 * time.Second) // let viewers subscribe
-	fmt.Fprintf(os.Stderr, "load: %d devices, %.0f positions/s, %d viewers (%d whole area, %d on one grid), %s\n",
-		len(devs), rate, viewers, whole, viewers-whole, duration)
+	fmt.Fprintf(os.Stderr, "load: %d devices, %.0f positions/s in reports of %d, %d viewers (%d whole area, %d on one grid), %s\n",
+		len(devs), rate, fixes, viewers, whole, viewers-whole, duration)
 	m.start = time.Now()
 	// A few sender goroutines pace all devices between them: one ticker
 	// goroutine per device would cost the tool more than the server.
@@ -118,14 +119,14 @@ func loadCmd(ctx context.Context, args []string) error {
 	if transport == "http" {
 		shards = conns
 	}
-	every := time.Duration(float64(time.Second) * float64(len(devs)) / rate)
+	every := time.Duration(float64(time.Second) * float64(len(devs)) * float64(fixes) / rate)
 	for s := range shards {
 		var mine []*deviceConn
 		for i := s; i < len(devs); i += shards {
 			mine = append(mine, devs[i])
 		}
 		wg.Add(1)
-		go func() { defer wg.Done(); m.send(runCtx, f, mine, every, s, shards) }()
+		go func() { defer wg.Done(); m.send(runCtx, f, mine, every, fixes, s, shards) }()
 	}
 	go m.print(runCtx, report)
 	<-runCtx.Done()
@@ -259,8 +260,9 @@ func (m *loadMetrics) acks(conn *websocket.Conn) {
 }
 
 // send reports for its share of the devices, each once every every,
-// spread evenly over the interval.
-func (m *loadMetrics) send(ctx context.Context, f *fleet, conns []*deviceConn, every time.Duration, shard, shards int) {
+// spread evenly over the interval; a report carries fixes positions
+// taken every/fixes apart, the newest now.
+func (m *loadMetrics) send(ctx context.Context, f *fleet, conns []*deviceConn, every time.Duration, fixes, shard, shards int) {
 	if len(conns) == 0 {
 		return
 	}
@@ -292,17 +294,26 @@ func (m *loadMetrics) send(ctx context.Context, f *fleet, conns []*deviceConn, e
 			}
 			next = next.Add(gap)
 			p := f.proj.ToLonLat(c.w.pos) // the walker stands still: this measures the path, not the walk
-			msg = append(msg[:0], `{"positions":[{"lon":`...)
-			msg = strconv.AppendFloat(msg, p[0], 'f', 7, 64)
-			msg = append(msg, `,"lat":`...)
-			msg = strconv.AppendFloat(msg, p[1], 'f', 7, 64)
-			msg = append(msg, `,"accuracy":5,"at":"`...)
-			msg = time.Now().UTC().AppendFormat(msg, time.RFC3339Nano)
-			msg = append(msg, `"}]}`...)
+			now := time.Now().UTC()
+			msg = append(msg[:0], `{"positions":[`...)
+			for i := range fixes {
+				if i > 0 {
+					msg = append(msg, ',')
+				}
+				msg = append(msg, `{"lon":`...)
+				msg = strconv.AppendFloat(msg, p[0], 'f', 7, 64)
+				msg = append(msg, `,"lat":`...)
+				msg = strconv.AppendFloat(msg, p[1], 'f', 7, 64)
+				msg = append(msg, `,"accuracy":5,"at":"`...)
+				at := now.Add(-every * time.Duration(fixes-1-i) / time.Duration(fixes))
+				msg = at.AppendFormat(msg, time.RFC3339Nano)
+				msg = append(msg, `"}`...)
+			}
+			msg = append(msg, `]}`...)
 			if hc != nil {
 				switch status, err := hc.post(c.w.token, msg); {
 				case status == http.StatusAccepted:
-					m.accepted.Add(1)
+					m.accepted.Add(int64(fixes))
 				case err == nil || ctx.Err() == nil:
 					m.failed.Add(1)
 				}
