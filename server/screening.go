@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gridmap/gridmap/auth"
+	"github.com/gridmap/gridmap/model"
 	"github.com/gridmap/gridmap/store"
 )
 
@@ -31,8 +32,8 @@ func (q *screeningRequest) validate(s *Server) error {
 		return checkClientID(q.ClientID)
 	case q.HouseholdID <= 0:
 		return badParam("household_id", "required: a household id")
-	case oneOf("outcome", q.Outcome, store.Outcomes...) != nil:
-		return oneOf("outcome", q.Outcome, store.Outcomes...)
+	case !model.Outcome(q.Outcome).Valid():
+		return oneOf("outcome", q.Outcome, outcomeNames()...)
 	case q.Temperature != nil && (math.IsNaN(*q.Temperature) || *q.Temperature < 30 || *q.Temperature > 45):
 		return badParam("temperature", "want °C between 30 and 45")
 	}
@@ -166,4 +167,13 @@ func (s *Server) postSealAlert(w http.ResponseWriter, r *http.Request, p *auth.P
 	s.fieldWrite(w, r, p, "seal_id", gridOf, "seal", func(ctx context.Context, a store.Actor) (store.WriteResult, error) {
 		return s.store.SealAlert(ctx, a, q.ClientID, q.SealID, q.Kind, q.Note)
 	})
+}
+
+// outcomeNames lists the screening outcomes for an error message.
+func outcomeNames() []string {
+	out := make([]string, len(model.Outcomes))
+	for i, o := range model.Outcomes {
+		out[i] = string(o)
+	}
+	return out
 }

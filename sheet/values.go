@@ -8,6 +8,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/gridmap/gridmap/model"
 	"github.com/xuri/excelize/v2"
 )
 
@@ -22,12 +23,12 @@ type choice []option
 
 var (
 	outcomes = choice{
-		{"normal", []string{"正常", "已排查正常"}},
-		{"not_home", []string{"不在家", "未见面"}},
-		{"fever", []string{"发热"}},
-		{"home_quarantine", []string{"居家隔离"}},
-		{"risk_area_return", []string{"中高风险地区返回", "中高风险返回", "外地返回(中高风险)"}},
-		{"refused", []string{"拒绝", "拒绝配合"}},
+		{string(model.OutcomeNormal), []string{"正常", "已排查正常"}},
+		{string(model.OutcomeNotHome), []string{"不在家", "未见面"}},
+		{string(model.OutcomeFever), []string{"发热"}},
+		{string(model.OutcomeHomeQuarantine), []string{"居家隔离"}},
+		{string(model.OutcomeRiskAreaReturn), []string{"中高风险地区返回", "中高风险返回", "外地返回(中高风险)"}},
+		{string(model.OutcomeRefused), []string{"拒绝", "拒绝配合"}},
 	}
 	categories = choice{
 		{"elderly_alone", []string{"独居老人", "空巢老人"}},

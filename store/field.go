@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/gridmap/gridmap/model"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -51,7 +52,7 @@ type Household struct {
 	Status        string  `json:"status"`
 	Contact       *Person `json:"contact"`
 	Outcome       *string `json:"outcome"`        // the latest screening report of today, nil for none
-	ScreenedToday bool    `json:"screened_today"` // Outcome counts as screened (see ScreenedOutcomes)
+	ScreenedToday bool    `json:"screened_today"` // Outcome counts as screened (see model.Outcome.Screened)
 }
 
 // Households lists a building's households in unit and room order, with
@@ -73,7 +74,7 @@ func (s *Store) Households(ctx context.Context, buildingID int64, today string) 
 		var name *string
 		var c Person
 		err := r.Scan(&h.ID, &h.Unit, &h.Room, &h.Residents, &h.Status, &pid, &name, &c.Phone, &c.HomeGridID, &h.Outcome)
-		h.ScreenedToday = h.Outcome != nil && ScreenedOutcomes[*h.Outcome] && h.Status == "occupied"
+		h.ScreenedToday = h.Outcome != nil && model.Outcome(*h.Outcome).Screened() && h.Status == "occupied"
 		if pid != nil {
 			c.ID, c.Name = *pid, *name
 			h.Contact = &c

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/gridmap/gridmap/model"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -261,8 +262,8 @@ func importScreenings(ctx context.Context, tx pgx.Tx, a Actor, today string, in 
 			VALUES ($1, $2, $3, $4, NULLIF($5, ''), $6)`, h.household, day, r.Outcome, r.Temperature, r.Note, nilIfZero(a.AccountID)); err != nil {
 			return 0, err
 		}
-		if r.Outcome == "fever" {
-			if _, err := insertAlert(ctx, tx, "fever", h.grid, h.household, 0, 0, "screening (import)"); err != nil {
+		if model.Outcome(r.Outcome) == model.OutcomeFever {
+			if _, err := insertAlert(ctx, tx, model.AlertFever, h.grid, h.household, 0, 0, "screening (import)"); err != nil {
 				return 0, err
 			}
 		}

@@ -9,14 +9,9 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/gridmap/gridmap/coverage"
+	"github.com/gridmap/gridmap/model"
 )
 
-// Screening outcomes. Those in ScreenedOutcomes mean the household was
-// actually checked; not_home and refused are attempts.
-var (
-	Outcomes         = []string{"normal", "not_home", "fever", "home_quarantine", "risk_area_return", "refused"}
-	ScreenedOutcomes = map[string]bool{"normal": true, "fever": true, "home_quarantine": true, "risk_area_return": true}
-)
 
 // household is what a field write needs to know about a household.
 type household struct {
@@ -50,7 +45,7 @@ func screenedOn(ctx context.Context, tx pgx.Tx, household int64, day string) (bo
 	if errors.Is(err, pgx.ErrNoRows) {
 		return false, nil
 	}
-	return ScreenedOutcomes[outcome], err
+	return model.Outcome(outcome).Screened(), err
 }
 
 // ScreeningInput is one daily screening report.
@@ -90,7 +85,7 @@ func (s *Store) ReportScreening(ctx context.Context, a Actor, clientID, today st
 			return nil, Change{}, err
 		}
 		out := Screening{HouseholdID: h.id, BuildingID: h.building, Grid: h.grid, Day: in.Day, Outcome: in.Outcome,
-			Temperature: in.Temperature, Screened: ScreenedOutcomes[in.Outcome]}
+			Temperature: in.Temperature, Screened: model.Outcome(in.Outcome).Screened()}
 		if err := tx.QueryRow(ctx, `
 			INSERT INTO screenings (household_id, day, outcome, temperature, note, reported_by)
 			VALUES ($1, $2, $3, $4, NULLIF($5, ''), $6) RETURNING id, reported_at`,
@@ -108,12 +103,12 @@ func (s *Store) ReportScreening(ctx context.Context, a Actor, clientID, today st
 		ch.Events = append(ch.Events, event("screening", h.grid, map[string]any{
 			"kind": "screening", "household_id": h.id, "building_id": h.building, "day": in.Day,
 			"outcome": in.Outcome, "screened": out.Screened}))
-		if in.Outcome == "fever" {
+		if model.Outcome(in.Outcome) == model.OutcomeFever {
 			note := "screening"
 			if in.Temperature != nil {
 				note = "screening, temperature recorded"
 			}
-			alert, err := insertAlert(ctx, tx, "fever", h.grid, h.id, 0, 0, note)
+			alert, err := insertAlert(ctx, tx, model.AlertFever, h.grid, h.id, 0, 0, note)
 			if err != nil {
 				return nil, Change{}, err
 			}
