@@ -21,19 +21,20 @@ import (
 	"github.com/gridmap/gridmap/auth"
 	"github.com/gridmap/gridmap/geo"
 	"github.com/gridmap/gridmap/live"
+	"github.com/gridmap/gridmap/model"
 	"github.com/gridmap/gridmap/store"
 	"github.com/gridmap/gridmap/track"
 )
 
 // Config bounds what is accepted and how persistence batches.
 type Config struct {
-	MaxAge     time.Duration // reports older than this are refused
-	MaxFuture  time.Duration // reports further ahead of the server clock are refused
-	MaxBatch   int           // reports in one request
-	Buffer     int           // positions waiting for the database; more are refused (503)
-	BatchSize  int           // most positions in one COPY
-	Dwell      time.Duration // geofence hysteresis
-	Retention  time.Duration // positions and stream events are kept this long
+	MaxAge    time.Duration // reports older than this are refused
+	MaxFuture time.Duration // reports further ahead of the server clock are refused
+	MaxBatch  int           // reports in one request
+	Buffer    int           // positions waiting for the database; more are refused (503)
+	BatchSize int           // most positions in one COPY
+	Dwell     time.Duration // geofence hysteresis
+	Retention time.Duration // positions and stream events are kept this long
 }
 
 func (c Config) withDefaults() Config {
@@ -171,7 +172,7 @@ func (p *Pipeline) BufferLen() int { return int(p.queued.Load()) }
 
 // pending is one request's positions and the answer of their commit.
 type pending struct {
-	pos  []store.Position
+	pos  []model.Position
 	done chan error // receives once: nil when committed
 }
 
@@ -235,13 +236,13 @@ func (p *Pipeline) Ingest(ctx context.Context, volunteer int64, reports []Report
 		p.Dropped.Add(int64(len(reports)))
 		return 0, ErrBusy
 	}
-	ps := make([]live.Position, len(reports))
-	pd := &pending{pos: make([]store.Position, len(reports)), done: make(chan error, 1)}
+	ps := make([]model.Position, len(reports))
+	pd := &pending{pos: make([]model.Position, len(reports)), done: make(chan error, 1)}
 	for i, r := range reports {
 		grid, _ := ix.Locate(pts[i])
-		ps[i] = live.Position{VolunteerID: volunteer, TeamID: v.TeamID, GridID: grid,
+		ps[i] = model.Position{VolunteerID: volunteer, TeamID: v.TeamID, GridID: grid,
 			Lon: pts[i][0], Lat: pts[i][1], Accuracy: r.Accuracy, At: r.At}
-		pd.pos[i] = store.Position{VolunteerID: volunteer, At: r.At, Lon: pts[i][0], Lat: pts[i][1], Accuracy: r.Accuracy, GridID: grid}
+		pd.pos[i] = model.Position{VolunteerID: volunteer, At: r.At, Lon: pts[i][0], Lat: pts[i][1], Accuracy: r.Accuracy, GridID: grid}
 	}
 	select {
 	case p.buf <- pd:

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gridmap/gridmap/live"
+	"github.com/gridmap/gridmap/model"
 	"github.com/gridmap/gridmap/store"
 	"github.com/gridmap/gridmap/track"
 )
@@ -22,7 +23,7 @@ type geofencePayload struct {
 }
 
 // track feeds positions to the geofence tracker and queues its events.
-func (p *Pipeline) track(v store.VolunteerInfo, ps []live.Position) {
+func (p *Pipeline) track(v store.VolunteerInfo, ps []model.Position) {
 	var evs []track.Event
 	p.trackMu.Lock()
 	for _, pos := range ps {
@@ -150,7 +151,7 @@ func (p *Pipeline) gather(first *pending) []*pending {
 // the database is away, then tells every request of the group. If ctx
 // ends first the requests are told ErrNotCommitted.
 func (p *Pipeline) commit(ctx context.Context, group []*pending) {
-	var batch []store.Position
+	var batch []model.Position
 	for _, pd := range group {
 		batch = append(batch, pd.pos...)
 	}

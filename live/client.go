@@ -7,6 +7,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/gridmap/gridmap/auth"
+	"github.com/gridmap/gridmap/model"
 )
 
 // Subscription is what a viewer asked to receive.
@@ -34,7 +35,7 @@ type Client struct {
 	queue     chan Item
 
 	mu      sync.Mutex
-	pending map[int64]Position
+	pending map[int64]model.Position
 	kick    chan struct{} // wakes the writer when positions wait
 
 	lastSeq atomic.Int64 // highest event seq handed to the writer
@@ -47,7 +48,7 @@ type Client struct {
 func NewClient(queue int) *Client {
 	return &Client{
 		queue:   make(chan Item, queue),
-		pending: map[int64]Position{},
+		pending: map[int64]model.Position{},
 		kick:    make(chan struct{}, 1),
 		done:    make(chan struct{}),
 	}
@@ -106,7 +107,7 @@ func (c *Client) TakePositions() []byte {
 			b = append(b, ',')
 		}
 		first = false
-		b = p.appendJSON(b)
+		b = appendPosition(b, p)
 		delete(c.pending, id)
 	}
 	c.mu.Unlock()
@@ -114,7 +115,7 @@ func (c *Client) TakePositions() []byte {
 }
 
 // offerPosition coalesces p into the pending frame.
-func (c *Client) offerPosition(p Position) {
+func (c *Client) offerPosition(p model.Position) {
 	c.mu.Lock()
 	c.pending[p.VolunteerID] = p
 	c.mu.Unlock()

@@ -11,6 +11,7 @@ import (
 	orbgeo "github.com/paulmach/orb/geo"
 
 	"github.com/gridmap/gridmap/auth"
+	"github.com/gridmap/gridmap/model"
 )
 
 // ErrOutOfScope refuses a subscription outside the principal's scope.
@@ -22,7 +23,7 @@ type Hub struct {
 	hier      *auth.Hierarchy
 	clients   map[*Client]struct{}
 	byRoot    map[int64]map[*Client]struct{} // subscription root → clients
-	latest    map[int64]Position             // every volunteer's latest, for snapshots
+	latest    map[int64]model.Position       // every volunteer's latest, for snapshots
 	lastSeq   int64                          // highest event seq published
 	Dropped   atomic.Int64                   // clients dropped for falling behind
 	Positions atomic.Int64                   // positions delivered into client frames
@@ -30,7 +31,7 @@ type Hub struct {
 
 // NewHub returns a hub over the grid hierarchy h.
 func NewHub(h *auth.Hierarchy) *Hub {
-	return &Hub{hier: h, clients: map[*Client]struct{}{}, byRoot: map[int64]map[*Client]struct{}{}, latest: map[int64]Position{}}
+	return &Hub{hier: h, clients: map[*Client]struct{}{}, byRoot: map[int64]map[*Client]struct{}{}, latest: map[int64]model.Position{}}
 }
 
 // SetHierarchy swaps in a new hierarchy after boundaries change.
@@ -50,7 +51,7 @@ func (h *Hub) Hierarchy() *auth.Hierarchy {
 // Subscribe sets (or replaces) a client's subscription after the scope
 // check, and returns the snapshot of latest positions it covers with the
 // highest event seq published so far.
-func (h *Hub) Subscribe(c *Client, p *auth.Principal, sub *Subscription) ([]Position, int64, error) {
+func (h *Hub) Subscribe(c *Client, p *auth.Principal, sub *Subscription) ([]model.Position, int64, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if !inScope(p, h.hier, sub.Root) {
@@ -66,7 +67,7 @@ func (h *Hub) Subscribe(c *Client, p *auth.Principal, sub *Subscription) ([]Posi
 		h.byRoot[sub.Root] = set
 	}
 	set[c] = struct{}{}
-	var snap []Position
+	var snap []model.Position
 	if sub.Wants(TopicPositions) {
 		for _, pos := range h.latest {
 			if h.matchesLocked(sub, pos) {
@@ -103,7 +104,7 @@ func (h *Hub) Clients() int {
 	return len(h.clients)
 }
 
-func (h *Hub) matchesLocked(sub *Subscription, p Position) bool {
+func (h *Hub) matchesLocked(sub *Subscription, p model.Position) bool {
 	if sub.BBox != nil && !sub.BBox.Contains([2]float64{p.Lon, p.Lat}) {
 		return false
 	}
@@ -129,10 +130,10 @@ func (h *Hub) recipientsLocked(grid int64, out []*Client) []*Client {
 // PublishPositions records the latest positions and hands each to the
 // clients that want it. Recipients are collected under the read lock and
 // offered after it is released, so a slow client never holds the hub.
-func (h *Hub) PublishPositions(ps []Position) {
+func (h *Hub) PublishPositions(ps []model.Position) {
 	type delivery struct {
 		c *Client
-		p Position
+		p model.Position
 	}
 	var out []delivery
 	var rcpt []*Client
@@ -197,7 +198,7 @@ func (h *Hub) SetLastSeq(seq int64) {
 }
 
 // Latest returns the latest position of a volunteer.
-func (h *Hub) Latest(volunteer int64) (Position, bool) {
+func (h *Hub) Latest(volunteer int64) (model.Position, bool) {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
 	p, ok := h.latest[volunteer]
@@ -206,7 +207,7 @@ func (h *Hub) Latest(volunteer int64) (Position, bool) {
 
 // Near is a volunteer's latest position and its distance from a point.
 type Near struct {
-	Position
+	model.Position
 	Distance float64 // metres
 }
 

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gridmap/gridmap/auth"
+	"github.com/gridmap/gridmap/model"
 )
 
 // 1 subdistrict
@@ -58,7 +59,7 @@ func TestRoutingBySubtree(t *testing.T) {
 		}
 	}
 	now := time.Now()
-	h.PublishPositions([]Position{
+	h.PublishPositions([]model.Position{
 		{VolunteerID: 1, GridID: 4, At: now}, // in 4, so in 2 and the whole area
 		{VolunteerID: 2, GridID: 6, At: now}, // in 6
 		{VolunteerID: 3, GridID: 0, At: now}, // outside every grid
@@ -114,9 +115,9 @@ func TestCoalesceAndSnapshot(t *testing.T) {
 	h.Subscribe(c, viewer, &Subscription{Topics: all()})
 	t0 := time.Now()
 	for i := 0; i < 100; i++ {
-		h.PublishPositions([]Position{{VolunteerID: 1, GridID: 4, Lon: float64(i), At: t0.Add(time.Duration(i) * time.Second)}})
+		h.PublishPositions([]model.Position{{VolunteerID: 1, GridID: 4, Lon: float64(i), At: t0.Add(time.Duration(i) * time.Second)}})
 	}
-	h.PublishPositions([]Position{{VolunteerID: 1, GridID: 4, Lon: -1, At: t0}}) // late and old: ignored
+	h.PublishPositions([]model.Position{{VolunteerID: 1, GridID: 4, Lon: -1, At: t0}}) // late and old: ignored
 	f := decode(t, c.TakePositions())
 	if len(f.Items) != 1 {
 		t.Fatalf("100 positions of one volunteer gave %d items, want 1", len(f.Items))

@@ -11,6 +11,8 @@ import (
 	"encoding/json"
 	"strconv"
 	"time"
+
+	"github.com/gridmap/gridmap/model"
 )
 
 // Topics a viewer can subscribe to.
@@ -38,20 +40,9 @@ func ValidTopic(t string) bool {
 	return false
 }
 
-// Position is a volunteer's latest position as viewers see it, in WGS84,
-// assigned to its level-3 grid (0 outside every grid).
-type Position struct {
-	VolunteerID int64
-	TeamID      int64
-	GridID      int64
-	Lon, Lat    float64
-	Accuracy    float32
-	At          time.Time
-}
-
 // appendJSON appends p as a compact JSON object: short keys, since a
 // whole-area frame carries thousands of them ten times a second.
-func (p Position) appendJSON(b []byte) []byte {
+func appendPosition(b []byte, p model.Position) []byte {
 	b = append(b, `{"v":`...)
 	b = strconv.AppendInt(b, p.VolunteerID, 10)
 	b = append(b, `,"team":`...)
@@ -101,7 +92,7 @@ const (
 // SnapshotFrame encodes the first message of a subscription: the latest
 // positions it covers and the seq it is current to. resync says a resume
 // was asked for but the gap was too large to replay.
-func SnapshotFrame(seq int64, ps []Position, resync bool) []byte {
+func SnapshotFrame(seq int64, ps []model.Position, resync bool) []byte {
 	b := make([]byte, 0, 64+110*len(ps))
 	b = append(b, `{"type":"snapshot","seq":`...)
 	b = strconv.AppendInt(b, seq, 10)
@@ -112,20 +103,20 @@ func SnapshotFrame(seq int64, ps []Position, resync bool) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = p.appendJSON(b)
+		b = appendPosition(b, p)
 	}
 	return append(b, "]}"...)
 }
 
 // PositionsFrame encodes positions as one delta frame.
-func PositionsFrame(ps []Position) []byte {
+func PositionsFrame(ps []model.Position) []byte {
 	b := make([]byte, 0, 40+110*len(ps))
 	b = append(b, `{"type":"positions","items":[`...)
 	for i, p := range ps {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = p.appendJSON(b)
+		b = appendPosition(b, p)
 	}
 	return append(b, "]}"...)
 }

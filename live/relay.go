@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gridmap/gridmap/model"
 	"github.com/nats-io/nats.go"
 )
 
@@ -109,7 +110,7 @@ func (r *Relay) publish(subject string, v any) error {
 }
 
 // PublishPositions sends a batch to the other instances.
-func (r *Relay) PublishPositions(ps []Position) error {
+func (r *Relay) PublishPositions(ps []model.Position) error {
 	w := make([]wirePosition, len(ps))
 	for i, p := range ps {
 		w[i] = wirePosition{V: p.VolunteerID, Team: p.TeamID, G: p.GridID, Lon: p.Lon, Lat: p.Lat, Acc: p.Accuracy, T: p.At.UnixMilli()}
@@ -129,9 +130,9 @@ func (r *Relay) onPositions(m *nats.Msg) {
 		r.log.Warn("nats: bad positions message", "error", err)
 		return
 	}
-	ps := make([]Position, len(w))
+	ps := make([]model.Position, len(w))
 	for i, p := range w {
-		ps[i] = Position{VolunteerID: p.V, TeamID: p.Team, GridID: p.G, Lon: p.Lon, Lat: p.Lat, Accuracy: p.Acc, At: time.UnixMilli(p.T)}
+		ps[i] = model.Position{VolunteerID: p.V, TeamID: p.Team, GridID: p.G, Lon: p.Lon, Lat: p.Lat, Accuracy: p.Acc, At: time.UnixMilli(p.T)}
 	}
 	r.hub.PublishPositions(ps)
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/gridmap/gridmap/auth"
 	"github.com/gridmap/gridmap/live"
+	"github.com/gridmap/gridmap/model"
 	"github.com/gridmap/gridmap/store"
 )
 
@@ -250,7 +251,7 @@ func (s *Server) replay(ctx context.Context, c *live.Client, p *auth.Principal, 
 	return frames, true, nil
 }
 
-func snapshotFrame(seq int64, ps []live.Position, resync bool) []byte {
+func snapshotFrame(seq int64, ps []model.Position, resync bool) []byte {
 	return live.SnapshotFrame(seq, ps, resync)
 }
 

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gridmap/gridmap/model"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -23,15 +24,6 @@ const (
 // maxPartitionDays bounds one EnsurePositionPartitions call, so that a
 // wrong year makes an error, not thousands of tables.
 const maxPartitionDays = 400
-
-// Position is one reported fix of a volunteer's phone, in WGS84.
-type Position struct {
-	VolunteerID int64
-	At          time.Time // when the phone took the fix
-	Lon, Lat    float64
-	Accuracy    float32 // metres; 0 when unknown (stored as NULL)
-	GridID      int64   // level-3 grid; 0 outside every grid (stored as NULL)
-}
 
 // partitionName is the daily partition of positions holding day, a UTC
 // midnight: positions_YYYYMMDD.
@@ -184,7 +176,7 @@ func (s *Store) DropPositionsBefore(ctx context.Context, cutoff time.Time) ([]st
 // for the batch's days are created first if missing, so a write never
 // fails for want of one. Only the days the batch touches are created, not
 // every day between its oldest and newest fix.
-func (s *Store) WritePositions(ctx context.Context, batch []Position) error {
+func (s *Store) WritePositions(ctx context.Context, batch []model.Position) error {
 	if len(batch) == 0 {
 		return nil
 	}
@@ -218,22 +210,22 @@ func (s *Store) WritePositions(ctx context.Context, batch []Position) error {
 // newestPerVolunteer keeps each volunteer's newest fix of a batch (the
 // later one of equal times), ordered by volunteer id so that concurrent
 // writers lock latest_positions rows in the same order.
-func newestPerVolunteer(batch []Position) []Position {
-	newest := make(map[int64]Position, len(batch))
+func newestPerVolunteer(batch []model.Position) []model.Position {
+	newest := make(map[int64]model.Position, len(batch))
 	for _, p := range batch {
 		if q, ok := newest[p.VolunteerID]; !ok || !p.At.Before(q.At) {
 			newest[p.VolunteerID] = p
 		}
 	}
-	out := make([]Position, 0, len(newest))
+	out := make([]model.Position, 0, len(newest))
 	for _, p := range newest {
 		out = append(out, p)
 	}
-	slices.SortFunc(out, func(a, b Position) int { return cmp.Compare(a.VolunteerID, b.VolunteerID) })
+	slices.SortFunc(out, func(a, b model.Position) int { return cmp.Compare(a.VolunteerID, b.VolunteerID) })
 	return out
 }
 
-func upsertLatest(ctx context.Context, tx pgx.Tx, ps []Position) error {
+func upsertLatest(ctx context.Context, tx pgx.Tx, ps []model.Position) error {
 	ids := make([]int64, len(ps))
 	ats := make([]time.Time, len(ps))
 	lons := make([]float64, len(ps))
@@ -266,8 +258,8 @@ func accuracyOrNil(a float32) *float32 {
 
 const positionColumns = `volunteer_id, at, lon, lat, COALESCE(accuracy, 0), COALESCE(grid_id, 0)`
 
-func scanPosition(row pgx.CollectableRow) (Position, error) {
-	var p Position
+func scanPosition(row pgx.CollectableRow) (model.Position, error) {
+	var p model.Position
 	err := row.Scan(&p.VolunteerID, &p.At, &p.Lon, &p.Lat, &p.Accuracy, &p.GridID)
 	return p, err
 }
@@ -275,7 +267,7 @@ func scanPosition(row pgx.CollectableRow) (Position, error) {
 // LatestPositions returns the newest position of every volunteer whose
 // latest fix lies in one of inGrids (nil: every volunteer, including those
 // outside all grids), ordered by volunteer.
-func (s *Store) LatestPositions(ctx context.Context, inGrids []int64) ([]Position, error) {
+func (s *Store) LatestPositions(ctx context.Context, inGrids []int64) ([]model.Position, error) {
 	rows, err := s.pool.Query(ctx, `
 		SELECT `+positionColumns+` FROM latest_positions
 		WHERE $1::bigint[] IS NULL OR grid_id = ANY ($1)
@@ -292,7 +284,7 @@ func (s *Store) LatestPositions(ctx context.Context, inGrids []int64) ([]Positio
 
 // Trail returns one volunteer's positions since a time, oldest first, for
 // playback.
-func (s *Store) Trail(ctx context.Context, volunteerID int64, since time.Time) ([]Position, error) {
+func (s *Store) Trail(ctx context.Context, volunteerID int64, since time.Time) ([]model.Position, error) {
 	rows, err := s.pool.Query(ctx, `
 		SELECT `+positionColumns+` FROM positions
 		WHERE volunteer_id = $1 AND at >= $2

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gridmap/gridmap/internal/testdb"
+	"github.com/gridmap/gridmap/model"
 	"github.com/gridmap/gridmap/store"
 )
 
@@ -57,7 +58,7 @@ func TestWritePositionsAcrossDays(t *testing.T) {
 	conn := connect(t, db)
 	a, b := twoVolunteers(t, db)
 	midnight := time.Date(2024, 3, 2, 0, 0, 0, 0, time.UTC)
-	batch := []store.Position{
+	batch := []model.Position{
 		{VolunteerID: a.PersonID, At: midnight.Add(-2 * time.Second), Lon: 113.63, Lat: 34.755, Accuracy: 8, GridID: 9},
 		{VolunteerID: b.PersonID, At: midnight.Add(-time.Microsecond), Lon: 113.631, Lat: 34.756},
 		{VolunteerID: a.PersonID, At: midnight, Lon: 113.632, Lat: 34.757, Accuracy: 5, GridID: 10},
@@ -101,7 +102,7 @@ func TestLatestPositions(t *testing.T) {
 	db := testdb.Demo(t)
 	a, b := twoVolunteers(t, db)
 	t0 := time.Date(2024, 3, 2, 8, 0, 0, 0, time.UTC)
-	write := func(ps ...store.Position) {
+	write := func(ps ...model.Position) {
 		t.Helper()
 		if err := db.Store.WritePositions(ctx, ps); err != nil {
 			t.Fatal(err)
@@ -109,29 +110,29 @@ func TestLatestPositions(t *testing.T) {
 	}
 	// One batch, a's fixes out of order: the newest, in the middle, wins.
 	write(
-		store.Position{VolunteerID: a.PersonID, At: t0.Add(10 * time.Second), Lon: 113.60, Lat: 34.70, GridID: 9},
-		store.Position{VolunteerID: a.PersonID, At: t0.Add(30 * time.Second), Lon: 113.61, Lat: 34.71, Accuracy: 4.5, GridID: 10},
-		store.Position{VolunteerID: a.PersonID, At: t0.Add(20 * time.Second), Lon: 113.62, Lat: 34.72, GridID: 11},
-		store.Position{VolunteerID: b.PersonID, At: t0, Lon: 113.63, Lat: 34.73},
+		model.Position{VolunteerID: a.PersonID, At: t0.Add(10 * time.Second), Lon: 113.60, Lat: 34.70, GridID: 9},
+		model.Position{VolunteerID: a.PersonID, At: t0.Add(30 * time.Second), Lon: 113.61, Lat: 34.71, Accuracy: 4.5, GridID: 10},
+		model.Position{VolunteerID: a.PersonID, At: t0.Add(20 * time.Second), Lon: 113.62, Lat: 34.72, GridID: 11},
+		model.Position{VolunteerID: b.PersonID, At: t0, Lon: 113.63, Lat: 34.73},
 	)
 	// A late batch with older fixes changes nothing; b's newer one counts.
 	write(
-		store.Position{VolunteerID: a.PersonID, At: t0.Add(25 * time.Second), Lon: 1, Lat: 1, GridID: 12},
-		store.Position{VolunteerID: b.PersonID, At: t0.Add(time.Minute), Lon: 113.64, Lat: 34.74, GridID: 12},
+		model.Position{VolunteerID: a.PersonID, At: t0.Add(25 * time.Second), Lon: 1, Lat: 1, GridID: 12},
+		model.Position{VolunteerID: b.PersonID, At: t0.Add(time.Minute), Lon: 113.64, Lat: 34.74, GridID: 12},
 	)
 	// The day before, arriving last of all.
-	write(store.Position{VolunteerID: b.PersonID, At: t0.Add(-24 * time.Hour), Lon: 2, Lat: 2, GridID: 9})
+	write(model.Position{VolunteerID: b.PersonID, At: t0.Add(-24 * time.Hour), Lon: 2, Lat: 2, GridID: 9})
 
-	wantA := store.Position{VolunteerID: a.PersonID, At: t0.Add(30 * time.Second), Lon: 113.61, Lat: 34.71, Accuracy: 4.5, GridID: 10}
-	wantB := store.Position{VolunteerID: b.PersonID, At: t0.Add(time.Minute), Lon: 113.64, Lat: 34.74, GridID: 12}
+	wantA := model.Position{VolunteerID: a.PersonID, At: t0.Add(30 * time.Second), Lon: 113.61, Lat: 34.71, Accuracy: 4.5, GridID: 10}
+	wantB := model.Position{VolunteerID: b.PersonID, At: t0.Add(time.Minute), Lon: 113.64, Lat: 34.74, GridID: 12}
 	tests := []struct {
 		name    string
 		inGrids []int64
-		want    []store.Position
+		want    []model.Position
 	}{
-		{"all", nil, []store.Position{wantA, wantB}},
-		{"one grid", []int64{10}, []store.Position{wantA}},
-		{"two grids", []int64{12, 10, 99}, []store.Position{wantA, wantB}},
+		{"all", nil, []model.Position{wantA, wantB}},
+		{"one grid", []int64{10}, []model.Position{wantA}},
+		{"two grids", []int64{12, 10, 99}, []model.Position{wantA, wantB}},
 		{"a grid nobody is in", []int64{9}, nil},
 		{"empty list is nothing", []int64{}, nil},
 	}
@@ -150,7 +151,7 @@ func TestLatestPositions(t *testing.T) {
 
 func TestLatestPositionsUnknownVolunteer(t *testing.T) {
 	db := testdb.Demo(t)
-	err := db.Store.WritePositions(context.Background(), []store.Position{{VolunteerID: 987654, At: time.Now(), Lon: 113.6, Lat: 34.7}})
+	err := db.Store.WritePositions(context.Background(), []model.Position{{VolunteerID: 987654, At: time.Now(), Lon: 113.6, Lat: 34.7}})
 	if err == nil {
 		t.Fatal("position of an unknown person written")
 	}
@@ -166,11 +167,11 @@ func TestTrail(t *testing.T) {
 	db := testdb.Demo(t)
 	a, b := twoVolunteers(t, db)
 	t0 := time.Date(2024, 3, 1, 23, 59, 0, 0, time.UTC)
-	var batch []store.Position
+	var batch []model.Position
 	for _, s := range []int{90, 0, 30, 120, 60} { // written out of order, across midnight
 		batch = append(batch,
-			store.Position{VolunteerID: a.PersonID, At: t0.Add(time.Duration(s) * time.Second), Lon: 113.6 + float64(s)/1e4, Lat: 34.7},
-			store.Position{VolunteerID: b.PersonID, At: t0.Add(time.Duration(s) * time.Second), Lon: 113.5, Lat: 34.7})
+			model.Position{VolunteerID: a.PersonID, At: t0.Add(time.Duration(s) * time.Second), Lon: 113.6 + float64(s)/1e4, Lat: 34.7},
+			model.Position{VolunteerID: b.PersonID, At: t0.Add(time.Duration(s) * time.Second), Lon: 113.5, Lat: 34.7})
 	}
 	if err := db.Store.WritePositions(ctx, batch); err != nil {
 		t.Fatal(err)
@@ -200,7 +201,7 @@ func TestDropPositionsBefore(t *testing.T) {
 	a, _ := twoVolunteers(t, db)
 	now := time.Now()
 	old := now.AddDate(0, 0, -10)
-	if err := db.Store.WritePositions(ctx, []store.Position{
+	if err := db.Store.WritePositions(ctx, []model.Position{
 		{VolunteerID: a.PersonID, At: old, Lon: 113.6, Lat: 34.7},
 		{VolunteerID: a.PersonID, At: now, Lon: 113.6, Lat: 34.7},
 	}); err != nil {
@@ -495,8 +496,8 @@ func TestAppendEventsConcurrent(t *testing.T) {
 	}
 }
 
-func equalPositions(got, want []store.Position) bool {
-	return slices.EqualFunc(got, want, func(g, w store.Position) bool {
+func equalPositions(got, want []model.Position) bool {
+	return slices.EqualFunc(got, want, func(g, w model.Position) bool {
 		return g.VolunteerID == w.VolunteerID && g.At.Equal(w.At) && g.Lon == w.Lon && g.Lat == w.Lat &&
 			g.Accuracy == w.Accuracy && g.GridID == w.GridID
 	})
@@ -511,7 +512,7 @@ func BenchmarkWritePositions(b *testing.B) {
 		b.Fatal(err)
 	}
 	at := time.Now().Add(-time.Hour).Truncate(time.Second)
-	batch := make([]store.Position, size)
+	batch := make([]model.Position, size)
 	// The partition exists before timing: a day's first batch is not the
 	// steady state.
 	if err := db.Store.EnsurePositionPartitions(ctx, at, at.Add(2*time.Hour)); err != nil {
@@ -521,7 +522,7 @@ func BenchmarkWritePositions(b *testing.B) {
 	for b.Loop() {
 		for i := range batch {
 			at = at.Add(time.Millisecond)
-			batch[i] = store.Position{VolunteerID: vs[i%len(vs)].PersonID, At: at,
+			batch[i] = model.Position{VolunteerID: vs[i%len(vs)].PersonID, At: at,
 				Lon: 113.62 + float64(i%100)*1e-4, Lat: 34.75 + float64(i/100)*1e-4, Accuracy: 6, GridID: int64(9 + i%23)}
 		}
 		if err := db.Store.WritePositions(ctx, batch); err != nil {

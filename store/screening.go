@@ -12,7 +12,6 @@ import (
 	"github.com/gridmap/gridmap/model"
 )
 
-
 // household is what a field write needs to know about a household.
 type household struct {
 	id, building, grid int64
