@@ -8,7 +8,6 @@ package ingest
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"math"
@@ -74,20 +73,17 @@ type Report struct {
 	CRS      string    `json:"crs"`
 }
 
-// ReportError names the report and field at fault.
-type ReportError struct {
-	Field, Msg string
-}
-
-func (e *ReportError) Error() string { return e.Field + ": " + e.Msg }
-
-// Errors a caller branches on.
+// Errors a caller branches on. A bad report is a model.Error of kind
+// Invalid naming it (positions[3].lat).
 var (
-	ErrUnknownVolunteer = errors.New("ingest: not a volunteer")
-	ErrBusy             = errors.New("ingest: buffer full")
-	ErrNotCommitted     = errors.New("ingest: not known to be stored") // the caller gave up waiting
-	ErrNotReady         = errors.New("ingest: grid index not loaded")
+	ErrUnknownVolunteer = &model.Error{Kind: model.Forbidden, Msg: "this device's person is not a volunteer"}
+	ErrBusy             = &model.Error{Kind: model.Unavailable, Msg: "busy: retry the batch in a second", RetryAfter: time.Second}
+	ErrNotReady         = &model.Error{Kind: model.Unavailable, Msg: "starting (grid index not loaded): retry the batch in a second", RetryAfter: time.Second}
+	// ErrNotCommitted: the caller gave up waiting; the positions may be stored.
+	ErrNotCommitted = &model.Error{Kind: model.Unavailable, Msg: "not stored yet (the database is slow or away): retry the batch", RetryAfter: time.Second}
 )
+
+func reportErr(field, msg string) error { return model.Errorf(model.Invalid, field, "%s", msg) }
 
 // Pipeline is the live path. Ingest may be called from many goroutines;
 // Run persists and must run for the pipeline's lifetime.
@@ -179,19 +175,18 @@ type pending struct {
 // check validates one report and returns its WGS84 point.
 func (p *Pipeline) check(i int, r Report, now time.Time) (orb.Point, error) {
 	field := func(f string) string { return fmt.Sprintf("positions[%d].%s", i, f) }
+	if err := model.CheckLonLat(r.Lon, r.Lat, field("lon"), field("lat")); err != nil {
+		return orb.Point{}, err
+	}
 	switch {
-	case math.IsNaN(r.Lon) || r.Lon < -180 || r.Lon > 180:
-		return orb.Point{}, &ReportError{field("lon"), "out of range -180..180"}
-	case math.IsNaN(r.Lat) || r.Lat < -90 || r.Lat > 90:
-		return orb.Point{}, &ReportError{field("lat"), "out of range -90..90"}
 	case r.Accuracy < 0 || r.Accuracy > 100_000 || math.IsNaN(float64(r.Accuracy)):
-		return orb.Point{}, &ReportError{field("accuracy"), "want metres, 0 to 100000"}
+		return orb.Point{}, reportErr(field("accuracy"), "want metres, 0 to 100000")
 	case r.At.IsZero():
-		return orb.Point{}, &ReportError{field("at"), "required: when the fix was taken (RFC 3339)"}
+		return orb.Point{}, reportErr(field("at"), "required: when the fix was taken (RFC 3339)")
 	case r.At.After(now.Add(p.cfg.MaxFuture)):
-		return orb.Point{}, &ReportError{field("at"), fmt.Sprintf("more than %s in the future", p.cfg.MaxFuture)}
+		return orb.Point{}, reportErr(field("at"), fmt.Sprintf("more than %s in the future", p.cfg.MaxFuture))
 	case r.At.Before(now.Add(-p.cfg.MaxAge)):
-		return orb.Point{}, &ReportError{field("at"), fmt.Sprintf("older than %s", p.cfg.MaxAge)}
+		return orb.Point{}, reportErr(field("at"), fmt.Sprintf("older than %s", p.cfg.MaxAge))
 	}
 	pt := orb.Point{r.Lon, r.Lat}
 	switch r.CRS {
@@ -199,7 +194,7 @@ func (p *Pipeline) check(i int, r Report, now time.Time) (orb.Point, error) {
 	case GCJ02:
 		pt = geo.GCJ02ToWGS84(pt)
 	default:
-		return orb.Point{}, &ReportError{field("crs"), "want wgs84 or gcj02"}
+		return orb.Point{}, reportErr(field("crs"), "want wgs84 or gcj02")
 	}
 	return pt, nil
 }
@@ -213,7 +208,7 @@ func (p *Pipeline) check(i int, r Report, now time.Time) (orb.Point, error) {
 // stored: the device should retry).
 func (p *Pipeline) Ingest(ctx context.Context, volunteer int64, reports []Report, now time.Time) (int, error) {
 	if len(reports) > p.cfg.MaxBatch {
-		return 0, &ReportError{"positions", fmt.Sprintf("at most %d per request", p.cfg.MaxBatch)}
+		return 0, reportErr("positions", fmt.Sprintf("at most %d per request", p.cfg.MaxBatch))
 	}
 	ix, vols := p.index.Load(), p.vols.Load()
 	if ix == nil || vols == nil {

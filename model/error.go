@@ -14,19 +14,21 @@ type Kind int
 // The kinds of error. Internal (the zero value) is a bug or an
 // unexpected failure: logged, and the client gets a generic message.
 const (
-	Internal      Kind = iota
-	Invalid            // the request itself is wrong (a field's syntax or range)
-	Unprocessable      // well-formed, but the data breaks a rule (a plan's problems, a file's rows)
-	TooLarge           // a body or file over a limit
-	Forbidden          // outside the caller's role or scope
-	NotFound           // no such thing (or not visible to the caller)
-	Gone               // it existed and was retired (a grid replaced by a publication)
-	Conflict           // the state moved on (a stale revision, a reused client id)
-	TooMany            // a rate or count limit for this caller
-	Unavailable        // a dependency is away or the server is full: retry later
+	Internal         Kind = iota
+	Invalid               // the request itself is wrong (a field's syntax or range)
+	Unprocessable         // well-formed, but the data breaks a rule (a plan's problems, a file's rows)
+	TooLarge              // a body or file over a limit
+	UnsupportedMedia      // a body of a type the endpoint does not take
+	Unauthenticated       // no valid session or token
+	Forbidden             // outside the caller's role or scope
+	NotFound              // no such thing (or not visible to the caller)
+	Gone                  // it existed and was retired (a grid replaced by a publication)
+	Conflict              // the state moved on (a stale revision, a reused client id)
+	TooMany               // a rate or count limit for this caller
+	Unavailable           // a dependency is away or the server is full: retry later
 )
 
-var kindNames = [...]string{"internal", "invalid", "unprocessable", "too_large", "forbidden",
+var kindNames = [...]string{"internal", "invalid", "unprocessable", "too_large", "unsupported_media", "unauthenticated", "forbidden",
 	"not_found", "gone", "conflict", "too_many", "unavailable"}
 
 func (k Kind) String() string {

@@ -10,6 +10,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/gridmap/gridmap/auth"
+	"github.com/gridmap/gridmap/model"
 	"github.com/gridmap/gridmap/store"
 )
 
@@ -81,9 +82,9 @@ func (s *Server) createAccount(w http.ResponseWriter, r *http.Request, p *auth.P
 	}
 	if err == nil && req.GridID != 0 {
 		err = s.checkHome(r.Context(), p, req.GridID)
-		var fe *fieldError
+		var fe *model.Error
 		if errors.As(err, &fe) {
-			fe.field, fe.msg = "grid_id", strings.Replace(fe.msg, "home_grid_id", "grid_id", 1)
+			fe.Field, fe.Msg = "grid_id", strings.Replace(fe.Msg, "home_grid_id", "grid_id", 1)
 		}
 	}
 	if err != nil {

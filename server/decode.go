@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/gridmap/gridmap/model"
 )
 
 // maxBody is the largest request body accepted (a boundary of 20,000
@@ -19,21 +21,21 @@ const maxBody = 1 << 20
 
 // decodeJSON reads a JSON object into v: the body must be
 // application/json, at most maxBody bytes, one object, with no unknown
-// fields and no wrong types. Errors are *fieldError naming the field.
+// fields and no wrong types. Errors are *model.Error naming the field.
 func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if ct != "application/json" {
-		return &fieldError{status: http.StatusUnsupportedMediaType, field: "Content-Type",
-			msg: "Content-Type: want application/json"}
+		return &model.Error{Kind: model.UnsupportedMedia, Field: "Content-Type",
+			Msg: "Content-Type: want application/json"}
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
-		return &fieldError{status: http.StatusRequestEntityTooLarge, field: "body",
-			msg: fmt.Sprintf("body: larger than %d bytes", maxBody)}
+		return &model.Error{Kind: model.TooLarge, Field: "body",
+			Msg: fmt.Sprintf("body: larger than %d bytes", maxBody)}
 	}
 	if err != nil {
-		return &fieldError{status: 400, field: "body", msg: "body: " + err.Error()}
+		return &model.Error{Kind: model.Invalid, Field: "body", Msg: "body: " + err.Error()}
 	}
 	return decodeBody(body, v)
 }
@@ -162,19 +164,4 @@ func jsonType(kind string) string {
 		return "an array"
 	}
 	return "an object"
-}
-
-// respondError answers a *fieldError with its status and field, anything
-// else as a server error.
-func (s *Server) respondError(w http.ResponseWriter, r *http.Request, err error) {
-	var fe *fieldError
-	if errors.As(err, &fe) {
-		status := fe.status
-		if status == 0 {
-			status = http.StatusBadRequest
-		}
-		s.clientError(w, r, status, fe.field, fe.msg)
-		return
-	}
-	s.serverError(w, r, err)
 }

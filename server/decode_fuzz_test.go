@@ -4,11 +4,13 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/gridmap/gridmap/model"
 )
 
 // FuzzDecodeRequests feeds arbitrary bodies to the strict decoder and the
 // validation of every request type: it must never panic, every error
-// must be a *fieldError naming a field, and whatever passes must satisfy
+// must be a *model.Error naming a field, and whatever passes must satisfy
 // the type's own rules.
 func FuzzDecodeRequests(f *testing.F) {
 	for _, seed := range []string{
@@ -27,8 +29,8 @@ func FuzzDecodeRequests(f *testing.F) {
 			if err == nil {
 				return
 			}
-			var fe *fieldError
-			if !errors.As(err, &fe) || fe.field == "" || !strings.HasPrefix(fe.msg, fe.field) {
+			var fe *model.Error
+			if !errors.As(err, &fe) || fe.Field == "" || !strings.HasPrefix(fe.Error(), fe.Field) {
 				t.Fatalf("error %v (%T) does not name its field", err, err)
 			}
 		}

@@ -122,14 +122,11 @@ func (s *Server) commitWrite(w http.ResponseWriter, r *http.Request, p *auth.Pri
 // their status, a reused client id 409, a database that cannot be reached
 // 503 (the write was not stored; retry with the same client id).
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error, idField, what string) {
-	var fe *store.FieldError
 	var ie *store.ImportError
 	var ce *pgconn.ConnectError
 	switch {
 	case errors.As(err, &ie):
 		s.writeJSON(w, r, http.StatusUnprocessableEntity, "application/json; charset=utf-8", rowReport(ie.Rows))
-	case errors.As(err, &fe):
-		s.clientError(w, r, fe.Status, fe.Field, fe.Field+": "+fe.Msg)
 	case errors.Is(err, store.ErrClientIDReused):
 		s.clientError(w, r, http.StatusConflict, "client_id", "client_id: already used for another write; make a new one for each write")
 	case errors.Is(err, store.ErrNotFound):
@@ -140,7 +137,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error, i
 		w.Header().Set("Retry-After", "2")
 		s.clientError(w, r, http.StatusServiceUnavailable, "", "the database is unavailable; the write is not confirmed: retry it with the same client_id, which stores it once")
 	default:
-		s.serverError(w, r, err)
+		s.respondError(w, r, err)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gridmap/gridmap/auth"
+	"github.com/gridmap/gridmap/model"
 	"github.com/gridmap/gridmap/store"
 )
 
@@ -88,8 +89,8 @@ func (s *Server) grid(w http.ResponseWriter, r *http.Request, p *auth.Principal)
 	if err == nil {
 		err = s.checkGrid(r.Context(), p, "id", id)
 	}
-	var fe *fieldError
-	if errors.As(err, &fe) && fe.status == http.StatusNotFound && p.Scope().All() {
+	var fe *model.Error
+	if errors.As(err, &fe) && fe.Kind == model.NotFound && p.Scope().All() {
 		s.retiredGrid(w, r, id)
 		return
 	}

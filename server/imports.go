@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/gridmap/gridmap/auth"
+	"github.com/gridmap/gridmap/model"
 	"github.com/gridmap/gridmap/sheet"
 	"github.com/gridmap/gridmap/store"
 )
@@ -23,15 +24,15 @@ func (s *Server) importFile(w http.ResponseWriter, r *http.Request, p *auth.Prin
 	q := r.URL.Query()
 	err := query(q, "client_id")
 	if err == nil && !kind.Valid() {
-		err = &fieldError{status: http.StatusNotFound, field: "kind", msg: "kind: want screenings, contacts, heads or vulnerable"}
+		err = &model.Error{Kind: model.NotFound, Field: "kind", Msg: "kind: want screenings, contacts, heads or vulnerable"}
 	}
 	if err == nil {
 		err = checkClientID(q.Get("client_id"))
 	}
 	format, ok := sheet.FormatOf(r.Header.Get("Content-Type"))
 	if err == nil && !ok {
-		err = &fieldError{status: http.StatusUnsupportedMediaType, field: "Content-Type",
-			msg: "Content-Type: want text/csv or application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+		err = &model.Error{Kind: model.UnsupportedMedia, Field: "Content-Type",
+			Msg: "Content-Type: want text/csv or application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 	}
 	if err != nil {
 		s.respondError(w, r, err)

@@ -8,20 +8,14 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gridmap/gridmap/model"
 	"github.com/paulmach/orb"
 )
 
-// fieldError is a client error naming the parameter or body field at
-// fault; handlers answer it with its status (400 unless set).
-type fieldError struct {
-	status     int
-	field, msg string
-}
-
-func (e *fieldError) Error() string { return e.msg }
-
-func badParam(field, format string, args ...any) *fieldError {
-	return &fieldError{status: 400, field: field, msg: field + ": " + fmt.Sprintf(format, args...)}
+// badParam is an Invalid error naming the parameter or body field at
+// fault.
+func badParam(field, format string, args ...any) *model.Error {
+	return &model.Error{Kind: model.Invalid, Field: field, Msg: field + ": " + fmt.Sprintf(format, args...)}
 }
 
 // query checks that q holds only the allowed parameters, each at most

@@ -11,6 +11,7 @@ import (
 	"github.com/paulmach/orb/geojson"
 
 	"github.com/gridmap/gridmap/auth"
+	"github.com/gridmap/gridmap/model"
 	"github.com/gridmap/gridmap/planning"
 	"github.com/gridmap/gridmap/store"
 )
@@ -416,7 +417,7 @@ func (s *Server) comparePublications(w http.ResponseWriter, r *http.Request, p *
 		}
 		ok, e := s.store.PublicationExists(r.Context(), f.id)
 		if e == nil && !ok {
-			e = &fieldError{status: http.StatusNotFound, field: f.name, msg: f.name + ": no publication " + strconv.FormatInt(f.id, 10)}
+			e = &model.Error{Kind: model.NotFound, Field: f.name, Msg: f.name + ": no publication " + strconv.FormatInt(f.id, 10)}
 		}
 		err = e
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gridmap/gridmap/auth"
 	"github.com/gridmap/gridmap/ingest"
+	"github.com/gridmap/gridmap/model"
 )
 
 // positionsRequest is a device's batch of fixes.
@@ -18,31 +19,11 @@ type positionsRequest struct {
 	Positions []ingest.Report `json:"positions"`
 }
 
-// ingestError answers an ingest error: 400 naming the report field, 403
-// for an account that is not a volunteer's device, 503 when full.
-func (s *Server) ingestError(w http.ResponseWriter, r *http.Request, err error) {
-	var re *ingest.ReportError
-	switch {
-	case errors.As(err, &re):
-		s.clientError(w, r, http.StatusBadRequest, re.Field, re.Error())
-	case errors.Is(err, ingest.ErrUnknownVolunteer):
-		s.clientError(w, r, http.StatusForbidden, "", "this device's person is not a volunteer")
-	case errors.Is(err, ingest.ErrBusy), errors.Is(err, ingest.ErrNotReady):
-		w.Header().Set("Retry-After", "1")
-		s.clientError(w, r, http.StatusServiceUnavailable, "", "busy: retry the batch in a second")
-	case errors.Is(err, ingest.ErrNotCommitted):
-		w.Header().Set("Retry-After", "1")
-		s.clientError(w, r, http.StatusServiceUnavailable, "", "not stored yet (the database is slow or away): retry the batch")
-	default:
-		s.serverError(w, r, err)
-	}
-}
-
 // postPositions takes a device's batch over HTTP. A device posts only its
 // own volunteer's positions: the volunteer comes from its token.
 func (s *Server) postPositions(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
 	if s.ingest == nil {
-		s.ingestError(w, r, ingest.ErrNotReady)
+		s.respondError(w, r, ingest.ErrNotReady)
 		return
 	}
 	var req positionsRequest
@@ -64,7 +45,7 @@ func (s *Server) postPositions(w http.ResponseWriter, r *http.Request, p *auth.P
 	defer cancel()
 	n, err := s.ingest.Ingest(ctx, p.PersonID, req.Positions, s.now())
 	if err != nil {
-		s.ingestError(w, r, err)
+		s.respondError(w, r, err)
 		return
 	}
 	s.writeJSON(w, r, http.StatusAccepted, "application/json; charset=utf-8", map[string]int{"accepted": n})
@@ -86,7 +67,7 @@ func (s *Server) ingestFrame(ctx context.Context, person int64, reports []ingest
 // the positions are committed, or an error.
 func (s *Server) deviceStream(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
 	if s.ingest == nil {
-		s.ingestError(w, r, ingest.ErrNotReady)
+		s.respondError(w, r, ingest.ErrNotReady)
 		return
 	}
 	h := s.openStream(w, r, p, s.cfg.DeviceStreamsPerAccount)
@@ -117,18 +98,13 @@ func (s *Server) deviceStream(w http.ResponseWriter, r *http.Request, p *auth.Pr
 		var req positionsRequest
 		var answer []byte
 		if err := decodeBody(data, &req); err != nil {
-			var fe *fieldError
+			var fe *model.Error
 			errors.As(err, &fe)
-			answer = errorFrame(fe.field, fe.msg)
+			answer = errorFrame(fe.Field, fe.Msg)
 		} else if le := s.admitPositions(p, len(req.Positions)); le != nil {
 			answer = le.frame()
 		} else if n, err := s.ingestFrame(r.Context(), p.PersonID, req.Positions); err != nil {
-			var re *ingest.ReportError
-			if errors.As(err, &re) {
-				answer = errorFrame(re.Field, re.Error())
-			} else {
-				answer = errorFrame("", err.Error())
-			}
+			answer = errorFrame(model.FieldOf(err), err.Error())
 		} else {
 			answer = []byte(`{"type":"ack","accepted":` + strconv.Itoa(n) + `}`)
 		}
@@ -178,12 +154,12 @@ func (s *Server) trail(w http.ResponseWriter, r *http.Request, p *auth.Principal
 	}
 	last, ok := s.hub.Latest(id)
 	if !ok {
-		s.respondError(w, r, &fieldError{status: http.StatusNotFound, field: "id", msg: "id: no recent position for this volunteer"})
+		s.respondError(w, r, &model.Error{Kind: model.NotFound, Field: "id", Msg: "id: no recent position for this volunteer"})
 		return
 	}
 	if !p.Scope().All() {
 		if err := s.checkGrid(ctx, p, "id", last.GridID); err != nil || last.GridID == 0 {
-			s.respondError(w, r, &fieldError{status: http.StatusForbidden, field: "id", msg: "id: this volunteer is not in your grid"})
+			s.respondError(w, r, &model.Error{Kind: model.Forbidden, Field: "id", Msg: "id: this volunteer is not in your grid"})
 			return
 		}
 	}

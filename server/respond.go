@@ -6,10 +6,14 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
+	"github.com/gridmap/gridmap/model"
 	"github.com/gridmap/gridmap/store"
 )
 
@@ -88,6 +92,64 @@ func (s *Server) okGeoJSON(w http.ResponseWriter, r *http.Request, v any) {
 func (s *Server) clientError(w http.ResponseWriter, r *http.Request, status int, field, msg string) {
 	s.writeJSON(w, r, status, "application/json; charset=utf-8",
 		errorBody{Error: msg, Field: field, RequestID: requestID(r.Context())})
+}
+
+// kindStatus is the one mapping from an error's kind to an HTTP status.
+var kindStatus = map[model.Kind]int{
+	model.Invalid:          http.StatusBadRequest,
+	model.Unauthenticated:  http.StatusUnauthorized,
+	model.Forbidden:        http.StatusForbidden,
+	model.NotFound:         http.StatusNotFound,
+	model.Conflict:         http.StatusConflict,
+	model.Gone:             http.StatusGone,
+	model.TooLarge:         http.StatusRequestEntityTooLarge,
+	model.UnsupportedMedia: http.StatusUnsupportedMediaType,
+	model.Unprocessable:    http.StatusUnprocessableEntity,
+	model.TooMany:          http.StatusTooManyRequests,
+	model.Unavailable:      http.StatusServiceUnavailable,
+}
+
+// respondError is the one mapper from an error to an answer: a
+// *model.Error of a client kind is its status with the field, the message
+// and its details; Unavailable (and a database that cannot be reached,
+// whatever wraps it) is 503 with Retry-After; anything else is a logged
+// 500.
+func (s *Server) respondError(w http.ResponseWriter, r *http.Request, err error) {
+	var e *model.Error
+	if !errors.As(err, &e) || e.Kind == model.Internal {
+		s.serverError(w, r, err)
+		return
+	}
+	status, ok := kindStatus[e.Kind]
+	if !ok {
+		s.serverError(w, r, err)
+		return
+	}
+	if e.Kind == model.Unavailable {
+		s.log.LogAttrs(r.Context(), slog.LevelWarn, "unavailable",
+			slog.String("request_id", requestID(r.Context())), slog.String("path", r.URL.Path), slog.String("error", err.Error()))
+	}
+	if e.RetryAfter > 0 || e.Kind == model.Unavailable {
+		secs := int((e.RetryAfter + time.Second - 1) / time.Second)
+		if secs == 0 {
+			secs = 2
+		}
+		w.Header().Set("Retry-After", strconv.Itoa(secs))
+	}
+	if len(e.Details) == 0 {
+		s.writeJSON(w, r, status, "application/json; charset=utf-8",
+			errorBody{Error: e.Error(), Field: e.Field, RequestID: requestID(r.Context())})
+		return
+	}
+	body := make(map[string]any, len(e.Details)+3)
+	for k, v := range e.Details {
+		body[k] = v
+	}
+	body["error"], body["request_id"] = e.Error(), requestID(r.Context())
+	if e.Field != "" {
+		body["field"] = e.Field
+	}
+	s.writeJSON(w, r, status, "application/json; charset=utf-8", body)
 }
 
 // serverError logs err once, with the request's attributes, and gives the

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gridmap/gridmap/auth"
+	"github.com/gridmap/gridmap/model"
 	"github.com/gridmap/gridmap/store"
 )
 
@@ -194,10 +195,10 @@ func (s *Server) checkGrid(ctx context.Context, p *auth.Principal, field string,
 		return err
 	}
 	if !h.Has(id) {
-		return &fieldError{status: http.StatusNotFound, field: field, msg: field + ": no current grid has this id"}
+		return &model.Error{Kind: model.NotFound, Field: field, Msg: field + ": no current grid has this id"}
 	}
 	if !p.Scope().Contains(h, id) {
-		return &fieldError{status: http.StatusForbidden, field: field, msg: field + ": grid " + strconv.FormatInt(id, 10) + " is outside your grid"}
+		return &model.Error{Kind: model.Forbidden, Field: field, Msg: field + ": grid " + strconv.FormatInt(id, 10) + " is outside your grid"}
 	}
 	return nil
 }
@@ -217,7 +218,7 @@ func (s *Server) scopeIDs(ctx context.Context, p *auth.Principal) ([]int64, erro
 // notFoundAs turns store.ErrNotFound into a 404 naming field.
 func notFoundAs(err error, field, what string) error {
 	if errors.Is(err, store.ErrNotFound) {
-		return &fieldError{status: http.StatusNotFound, field: field, msg: field + ": no " + what + " has this id"}
+		return &model.Error{Kind: model.NotFound, Field: field, Msg: field + ": no " + what + " has this id"}
 	}
 	return err
 }

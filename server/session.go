@@ -10,13 +10,14 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/gridmap/gridmap/auth"
+	"github.com/gridmap/gridmap/model"
 	"github.com/gridmap/gridmap/store"
 )
 
 // sessionCookie names the browser session cookie.
 const sessionCookie = "gridmap_session"
 
-var errBadCredentials = &fieldError{status: http.StatusUnauthorized, field: "", msg: "login expired or token invalid; log in again"}
+var errBadCredentials = &model.Error{Kind: model.Unauthenticated, Field: "", Msg: "login expired or token invalid; log in again"}
 
 // authenticate finds the principal of a request: a bearer token (API
 // clients and devices) or the session cookie (browsers). No credentials
@@ -25,7 +26,7 @@ func (s *Server) authenticate(r *http.Request) (*auth.Principal, error) {
 	if h := r.Header.Get("Authorization"); h != "" {
 		token, ok := strings.CutPrefix(h, "Bearer ")
 		if !ok || token == "" {
-			return nil, &fieldError{status: http.StatusUnauthorized, field: "Authorization", msg: "Authorization: want 'Bearer <token>'"}
+			return nil, &model.Error{Kind: model.Unauthenticated, Field: "Authorization", Msg: "Authorization: want 'Bearer <token>'"}
 		}
 		hash := auth.HashToken(token)
 		if p, ok := s.tokens.get(hash, s.now()); ok {

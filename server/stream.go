@@ -161,10 +161,10 @@ func readSubscribe(conn *websocket.Conn) (subscribeMessage, error) {
 
 func (s *Server) firstSubscribe(ctx context.Context, conn *websocket.Conn, c *live.Client, p *auth.Principal) error {
 	m, err := readSubscribe(conn)
-	var fe *fieldError
+	var fe *model.Error
 	if errors.As(err, &fe) {
 		conn.SetWriteDeadline(time.Now().Add(writeWait))
-		conn.WriteMessage(websocket.TextMessage, errorFrame(fe.field, fe.msg))
+		conn.WriteMessage(websocket.TextMessage, errorFrame(fe.Field, fe.Msg))
 		closeWith(conn, live.CloseBadMessage, "bad subscribe message")
 		return err
 	}
@@ -194,9 +194,9 @@ func (s *Server) firstSubscribe(ctx context.Context, conn *websocket.Conn, c *li
 func (s *Server) subscribe(ctx context.Context, c *live.Client, p *auth.Principal, m subscribeMessage) ([][]byte, error) {
 	sub, err := m.subscription()
 	if err != nil {
-		var fe *fieldError
+		var fe *model.Error
 		errors.As(err, &fe)
-		return [][]byte{errorFrame(fe.field, fe.msg)}, err
+		return [][]byte{errorFrame(fe.Field, fe.Msg)}, err
 	}
 	snap, seq, err := s.hub.Subscribe(c, p, sub)
 	if errors.Is(err, live.ErrOutOfScope) {
@@ -266,9 +266,9 @@ func (s *Server) readStream(conn *websocket.Conn, c *live.Client, msgs chan<- su
 	for {
 		m, err := readSubscribe(conn)
 		if err != nil {
-			var fe *fieldError
+			var fe *model.Error
 			if errors.As(err, &fe) {
-				c.Send(errorFrame(fe.field, fe.msg))
+				c.Send(errorFrame(fe.Field, fe.Msg))
 			}
 			return
 		}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gridmap/gridmap/auth"
 	"github.com/gridmap/gridmap/geo"
+	"github.com/gridmap/gridmap/model"
 	"github.com/gridmap/gridmap/store"
 )
 
@@ -108,7 +109,7 @@ func (s *Server) writeRef(w http.ResponseWriter, r *http.Request, p *auth.Princi
 	s.fieldWrite(w, r, p, "id", fixed(grid), what, func(ctx context.Context, a store.Actor) (store.WriteResult, error) {
 		res, err := write(ctx, a, clientID, id, ref)
 		if errors.Is(err, store.ErrBadReference) {
-			err = &store.FieldError{Status: http.StatusBadRequest, Field: field, Msg: "no " + refWhat + " has this id"}
+			err = model.Errorf(model.Invalid, field, "no %s has this id", refWhat)
 		}
 		return res, err
 	})
@@ -129,7 +130,7 @@ func (s *Server) checkRefScope(ctx context.Context, p *auth.Principal, field str
 		return nil
 	}
 	if grid == 0 {
-		return &fieldError{status: http.StatusForbidden, field: field, msg: field + ": this person belongs to no grid of yours"}
+		return &model.Error{Kind: model.Forbidden, Field: field, Msg: field + ": this person belongs to no grid of yours"}
 	}
 	return s.checkGrid(ctx, p, field, grid)
 }
@@ -195,8 +196,8 @@ func (s *Server) checkHome(ctx context.Context, p *auth.Principal, home int64) e
 		return badParam("home_grid_id", "required: a grid of yours")
 	}
 	err := s.checkGrid(ctx, p, "home_grid_id", home)
-	var fe *fieldError
-	if errors.As(err, &fe) && fe.status == http.StatusNotFound {
+	var fe *model.Error
+	if errors.As(err, &fe) && fe.Kind == model.NotFound {
 		return badParam("home_grid_id", "no current grid has this id")
 	}
 	return err
@@ -256,9 +257,9 @@ func (s *Server) personInPath(r *http.Request, p *auth.Principal) (int64, error)
 		return 0, err
 	}
 	err = s.checkRefScope(r.Context(), p, "id", id, s.store.PersonGrid, "person")
-	var fe *fieldError
-	if errors.As(err, &fe) && fe.status == http.StatusBadRequest {
-		return 0, &fieldError{status: http.StatusNotFound, field: "id", msg: fe.msg}
+	var fe *model.Error
+	if errors.As(err, &fe) && fe.Kind == model.Invalid {
+		return 0, &model.Error{Kind: model.NotFound, Field: "id", Msg: fe.Msg}
 	}
 	return id, err
 }

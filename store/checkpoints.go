@@ -4,9 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"time"
 
+	"github.com/gridmap/gridmap/model"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -58,13 +58,13 @@ func (s *Store) AddCheckpoint(ctx context.Context, a Actor, clientID, today stri
 			FROM current_grids g WHERE g.id = $1`, in.GridID, in.Lon, in.Lat).Scan(&level, &inside)
 		switch {
 		case errors.Is(err, pgx.ErrNoRows):
-			return nil, Change{}, fieldErr(http.StatusBadRequest, "grid_id", "no current grid has this id")
+			return nil, Change{}, fieldErr(model.Invalid, "grid_id", "no current grid has this id")
 		case err != nil:
 			return nil, Change{}, err
 		case level != 3:
-			return nil, Change{}, fieldErr(http.StatusBadRequest, "grid_id", "want a compound grid (level 3)")
+			return nil, Change{}, fieldErr(model.Invalid, "grid_id", "want a compound grid (level 3)")
 		case !inside:
-			return nil, Change{}, fieldErr(http.StatusBadRequest, "lon", "the point is outside grid %d", in.GridID)
+			return nil, Change{}, fieldErr(model.Invalid, "lon", "the point is outside grid %d", in.GridID)
 		}
 		var id int64
 		if err := tx.QueryRow(ctx, `INSERT INTO checkpoints (grid_id, name, geom) VALUES ($1, $2, ST_SetSRID(ST_MakePoint($3, $4), 4326)) RETURNING id`,
@@ -109,7 +109,7 @@ func (s *Store) SetCheckpointDuty(ctx context.Context, a Actor, clientID, today 
 				duty_since = CASE WHEN NOT $2::boolean THEN NULL WHEN on_duty AND duty_person IS NOT DISTINCT FROM $3::bigint THEN duty_since ELSE now() END
 			WHERE id = $1`, id, onDuty, nilIfZero(person)); err != nil {
 			if errors.Is(refError(err), ErrBadReference) {
-				return nil, Change{}, fieldErr(http.StatusBadRequest, "person_id", "no person has this id")
+				return nil, Change{}, fieldErr(model.Invalid, "person_id", "no person has this id")
 			}
 			return nil, Change{}, err
 		}
@@ -192,13 +192,13 @@ func dutyPersonOfCommunity(ctx context.Context, tx pgx.Tx, checkpoint, person in
 		JOIN checkpoints c ON c.id = $1 JOIN grids g ON g.id = c.grid_id
 		WHERE p.id = $2`, checkpoint, person).Scan(&exists, &ok)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return fieldErr(http.StatusBadRequest, "person_id", "no person has this id")
+		return fieldErr(model.Invalid, "person_id", "no person has this id")
 	}
 	if err != nil {
 		return err
 	}
 	if !ok {
-		return fieldErr(http.StatusUnprocessableEntity, "person_id", "this person does not belong to the checkpoint's community")
+		return fieldErr(model.Unprocessable, "person_id", "this person does not belong to the checkpoint's community")
 	}
 	return nil
 }

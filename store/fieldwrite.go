@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/gridmap/gridmap/coverage"
+	"github.com/gridmap/gridmap/model"
 )
 
 // Errors of field writes a caller branches on.
@@ -21,17 +22,10 @@ var (
 	ErrClientIDReused = errors.New("client id already used for another write")
 )
 
-// FieldError is a write refused for one field's value after looking at
+// fieldErr is a write refused for one field's value after looking at
 // the database (a household that does not exist, a seal nobody wears).
-type FieldError struct {
-	Status     int
-	Field, Msg string
-}
-
-func (e *FieldError) Error() string { return e.Field + ": " + e.Msg }
-
-func fieldErr(status int, field, format string, args ...any) error {
-	return &FieldError{Status: status, Field: field, Msg: fmt.Sprintf(format, args...)}
+func fieldErr(kind model.Kind, field, format string, args ...any) error {
+	return model.Errorf(kind, field, format, args...)
 }
 
 // Change is what a committed field write did to the live figures and the
@@ -97,7 +91,7 @@ func (s *Store) fieldWrite(ctx context.Context, a Actor, clientID, kind string, 
 		return nil
 	})
 	if err != nil {
-		var fe *FieldError
+		var fe *model.Error
 		var ie *ImportError
 		if errors.As(err, &fe) || errors.As(err, &ie) || errors.Is(err, ErrClientIDReused) || errors.Is(err, ErrNotFound) || errors.Is(err, ErrConflict) {
 			return WriteResult{}, err

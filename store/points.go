@@ -4,9 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"time"
 
+	"github.com/gridmap/gridmap/model"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -21,7 +21,7 @@ func (s *Store) AwardPoints(ctx context.Context, a Actor, clientID string, perso
 			return nil, Change{}, ErrNotFound
 		}
 		if errors.Is(refError(err), ErrBadReference) {
-			return nil, Change{}, fieldErr(http.StatusBadRequest, "points", "a member's total cannot fall below 0")
+			return nil, Change{}, fieldErr(model.Invalid, "points", "a member's total cannot fall below 0")
 		}
 		if err != nil {
 			return nil, Change{}, err

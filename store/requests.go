@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/gridmap/gridmap/coverage"
+	"github.com/gridmap/gridmap/model"
 )
 
 // RequestInput is a call to the 24-hour hotline.
@@ -55,7 +55,7 @@ func (s *Store) OpenRequest(ctx context.Context, a Actor, clientID string, in Re
 		var grid int64
 		err := tx.QueryRow(ctx, `SELECT grid_id FROM buildings WHERE id = $1`, in.BuildingID).Scan(&grid)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return nil, Change{}, fieldErr(http.StatusBadRequest, "building_id", "no building has this id")
+			return nil, Change{}, fieldErr(model.Invalid, "building_id", "no building has this id")
 		}
 		if err != nil {
 			return nil, Change{}, err

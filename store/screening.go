@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"errors"
-	"net/http"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -28,7 +27,7 @@ func lockHousehold(ctx context.Context, tx pgx.Tx, field string, id int64) (hous
 		SELECT h.building_id, b.grid_id, h.status FROM households h JOIN buildings b ON b.id = h.building_id
 		WHERE h.id = $1 FOR UPDATE OF h`, id).Scan(&h.building, &h.grid, &status)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return h, fieldErr(http.StatusBadRequest, field, "no household has this id")
+		return h, fieldErr(model.Invalid, field, "no household has this id")
 	}
 	h.occupied = status == "occupied"
 	return h, err
@@ -241,7 +240,7 @@ func (s *Store) StartQuarantine(ctx context.Context, a Actor, clientID, today st
 			INSERT INTO quarantines (household_id, starts, ends, reason, seal_id)
 			VALUES ($1, $2, $3, $4, NULLIF($5, '')) RETURNING id`, h.id, in.Starts, in.Ends, in.Reason, in.SealID).Scan(&id)
 		if isUnique(err, "quarantines_seal") {
-			return nil, Change{}, fieldErr(http.StatusConflict, "seal_id", "this seal is on another open quarantine")
+			return nil, Change{}, fieldErr(model.Conflict, "seal_id", "this seal is on another open quarantine")
 		}
 		if err != nil {
 			return nil, Change{}, err
@@ -325,7 +324,7 @@ func (s *Store) SealAlert(ctx context.Context, a Actor, clientID, sealID, kind, 
 			SELECT q.id, q.household_id, b.grid_id FROM quarantines q JOIN households h ON h.id = q.household_id
 			JOIN buildings b ON b.id = h.building_id WHERE q.seal_id = $1 AND q.ended_at IS NULL`, sealID).Scan(&q, &household, &grid)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return nil, Change{}, fieldErr(http.StatusBadRequest, "seal_id", "no open quarantine has this seal")
+			return nil, Change{}, fieldErr(model.Invalid, "seal_id", "no open quarantine has this seal")
 		}
 		if err != nil {
 			return nil, Change{}, err

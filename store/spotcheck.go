@@ -3,9 +3,9 @@ package store
 import (
 	"context"
 	"errors"
-	"net/http"
 	"time"
 
+	"github.com/gridmap/gridmap/model"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -62,7 +62,7 @@ func (s *Store) DrawSpotCheck(ctx context.Context, a Actor, clientID string, gri
 			return nil, Change{}, err
 		}
 		if tag.RowsAffected() == 0 {
-			return nil, Change{}, fieldErr(http.StatusBadRequest, "id", "this grid has no occupied households to sample")
+			return nil, Change{}, fieldErr(model.Invalid, "id", "this grid has no occupied households to sample")
 		}
 		checks, err := spotChecks(ctx, tx, grid, id)
 		if err != nil {
@@ -98,7 +98,7 @@ func (s *Store) RecordSpotCheck(ctx context.Context, a Actor, clientID string, i
 			return nil, Change{}, err
 		}
 		if tag.RowsAffected() == 0 {
-			return nil, Change{}, fieldErr(http.StatusBadRequest, "household_id", "this household is not in the sample")
+			return nil, Change{}, fieldErr(model.Invalid, "household_id", "this household is not in the sample")
 		}
 		checks, err := spotChecks(ctx, tx, grid, id)
 		if err != nil {
