@@ -16,6 +16,7 @@ vendor:
 
 build: vendor
 	go build -o bin/gridmap ./cmd/gridmap
+	go build -o bin/gridmap-load ./cmd/gridmap-load
 
 bench:
 	go test -run '^$$' -bench . -benchtime 2s ./geo/

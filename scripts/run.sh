@@ -7,6 +7,7 @@ export PATH=/usr/local/go/bin:$PATH
 scripts/setup.sh
 set -a; . ./.gridmap.env; set +a
 go build -o bin/gridmap ./cmd/gridmap
+go build -o bin/gridmap-load ./cmd/gridmap-load
 bin/gridmap migrate
 bin/gridmap seed --demo --if-empty
 
@@ -16,7 +17,7 @@ bin/gridmap serve "$@" &
 server=$!
 trap 'kill $server ${sim:-} 2>/dev/null || true; wait' INT TERM EXIT
 if [[ ${GRIDMAP_SIMULATE:-true} == true ]]; then
-	bin/gridmap simulate --url "http://127.0.0.1:${listen##*:}" --interval 2s --screen-every 3s &
+	bin/gridmap-load simulate --url "http://127.0.0.1:${listen##*:}" --interval 2s --screen-every 3s &
 	sim=$!
 fi
 wait $server

@@ -14,19 +14,9 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/gridmap/gridmap/auth"
+	"github.com/gridmap/gridmap/internal/cli"
 	"github.com/gridmap/gridmap/store"
 )
-
-// cliActor is the audit actor of command-line changes.
-func cliActor() store.Actor {
-	name := "cli"
-	if u := os.Getenv("SUDO_USER"); u != "" {
-		name = "cli:" + u
-	} else if u := os.Getenv("USER"); u != "" {
-		name = "cli:" + u
-	}
-	return store.Actor{Name: name}
-}
 
 // userCmd runs `gridmap user add`.
 func userCmd(ctx context.Context, args []string) error {
@@ -70,7 +60,7 @@ func userCmd(ctx context.Context, args []string) error {
 			return err
 		}
 	}
-	acc, err := st.CreateAccount(ctx, cliActor(), store.NewAccount{Username: username, PasswordHash: hash, Role: r, GridID: grid, PersonID: person})
+	acc, err := st.CreateAccount(ctx, cli.Actor(), store.NewAccount{Username: username, PasswordHash: hash, Role: r, GridID: grid, PersonID: person})
 	if err != nil {
 		return err
 	}
@@ -111,7 +101,7 @@ func tokenCmd(ctx context.Context, args []string) error {
 	}
 	defer st.Close()
 	if args[0] == "revoke" {
-		t, err := st.RevokeToken(ctx, cliActor(), id)
+		t, err := st.RevokeToken(ctx, cli.Actor(), id)
 		if err != nil {
 			return err
 		}
@@ -121,22 +111,12 @@ func tokenCmd(ctx context.Context, args []string) error {
 	if name == "" || ttl <= 0 || ttl > 366*24*time.Hour {
 		return errors.New("--name is required and --ttl must be between 1s and 366 days")
 	}
-	plain, token, err := createToken(ctx, st, username, name, ttl)
+	plain, token, err := cli.CreateToken(ctx, st, username, name, ttl)
 	if err != nil {
 		return err
 	}
 	fmt.Printf("token %d for %s, expires %s:\n%s\n", token.ID, username, token.ExpiresAt.Format(time.RFC3339), plain)
 	return nil
-}
-
-func createToken(ctx context.Context, st *store.Store, username, name string, ttl time.Duration) (string, store.Token, error) {
-	l, err := st.AccountLogin(ctx, username)
-	if err != nil {
-		return "", store.Token{}, err
-	}
-	plain, hash := auth.NewToken("gmt_")
-	t, err := st.CreateToken(ctx, cliActor(), l.Principal.AccountID, name, hash, time.Now().Add(ttl))
-	return plain, t, err
 }
 
 // demoAccount is one login the demo creates and prints.
@@ -177,7 +157,7 @@ func createDemoAccounts(ctx context.Context, st *store.Store, volunteer int64, o
 		Username: "device1", Role: auth.Device, PersonID: volunteer}); err != nil {
 		return err
 	}
-	plain, _, err := createToken(ctx, st, "device1", "demo volunteer phone", 30*24*time.Hour)
+	plain, _, err := cli.CreateToken(ctx, st, "device1", "demo volunteer phone", 30*24*time.Hour)
 	if err != nil {
 		return err
 	}

@@ -4,12 +4,10 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"log/slog"
-	"net/url"
-	"os"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/gridmap/gridmap/internal/cli"
 )
 
 // defaultTileURL is OpenStreetMap's standard tile server.
@@ -18,12 +16,11 @@ const defaultTileURL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 // Config is every setting, parsed once from flags with environment
 // fallbacks. The table in the README lists the same names.
 type Config struct {
-	DatabaseURL     string
+	cli.DB
 	Listen          string
 	TileURL         string
 	TileAttribution string
 	Lang            string
-	LogLevel        slog.Level
 	Migrate         bool
 	ShutdownGrace   time.Duration
 	SessionTTL      time.Duration
@@ -46,19 +43,8 @@ type Config struct {
 	DeviceDailyCap  int
 }
 
-func env(key, def string) string {
-	if v, ok := os.LookupEnv(key); ok {
-		return v
-	}
-	return def
-}
-
-// dbFlag registers --db on fs.
-func dbFlag(fs *flag.FlagSet, c *Config) {
-	fs.StringVar(&c.DatabaseURL, "db", env("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/gridmap?sslmode=disable"),
-		"PostgreSQL/PostGIS connection URL (env DATABASE_URL)")
-	fs.TextVar(&c.LogLevel, "log-level", levelFromEnv(), "debug, info, warn or error (env GRIDMAP_LOG_LEVEL)")
-}
+// dbFlag registers --db and --log-level on fs.
+func dbFlag(fs *flag.FlagSet, c *Config) { c.DB.Register(fs) }
 
 func splitList(v string) []string {
 	var out []string
@@ -70,58 +56,31 @@ func splitList(v string) []string {
 	return out
 }
 
-func durationEnv(key string, def time.Duration) time.Duration {
-	if d, err := time.ParseDuration(os.Getenv(key)); err == nil {
-		return d
-	}
-	return def
-}
-
-func intEnv(key string, def int) int {
-	if n, err := strconv.Atoi(os.Getenv(key)); err == nil {
-		return n
-	}
-	return def
-}
-
-func floatEnv(key string, def float64) float64 {
-	if f, err := strconv.ParseFloat(os.Getenv(key), 64); err == nil {
-		return f
-	}
-	return def
-}
-
-func levelFromEnv() *slog.Level {
-	l := slog.LevelInfo
-	l.UnmarshalText([]byte(env("GRIDMAP_LOG_LEVEL", "info")))
-	return &l
-}
-
 // serveFlags registers the serve command's settings on fs.
 func serveFlags(fs *flag.FlagSet, c *Config) {
 	dbFlag(fs, c)
-	fs.StringVar(&c.Listen, "listen", env("GRIDMAP_LISTEN", ":8080"), "HTTP listen address (env GRIDMAP_LISTEN)")
-	fs.StringVar(&c.TileURL, "tiles", env("GRIDMAP_TILE_URL", defaultTileURL),
+	fs.StringVar(&c.Listen, "listen", cli.Env("GRIDMAP_LISTEN", ":8080"), "HTTP listen address (env GRIDMAP_LISTEN)")
+	fs.StringVar(&c.TileURL, "tiles", cli.Env("GRIDMAP_TILE_URL", defaultTileURL),
 		"base-map tile URL template with {z}/{x}/{y}, or 'none' for the no-internet plain background (env GRIDMAP_TILE_URL)")
-	fs.StringVar(&c.TileAttribution, "tile-attribution", env("GRIDMAP_TILE_ATTRIBUTION", "© OpenStreetMap contributors"),
+	fs.StringVar(&c.TileAttribution, "tile-attribution", cli.Env("GRIDMAP_TILE_ATTRIBUTION", "© OpenStreetMap contributors"),
 		"attribution shown for the tiles (env GRIDMAP_TILE_ATTRIBUTION)")
-	fs.StringVar(&c.Lang, "lang", env("GRIDMAP_LANG", "zh-CN"), "default interface language, zh-CN or en (env GRIDMAP_LANG)")
-	fs.BoolVar(&c.Migrate, "migrate", env("GRIDMAP_MIGRATE", "true") == "true",
+	fs.StringVar(&c.Lang, "lang", cli.Env("GRIDMAP_LANG", "zh-CN"), "default interface language, zh-CN or en (env GRIDMAP_LANG)")
+	fs.BoolVar(&c.Migrate, "migrate", cli.Env("GRIDMAP_MIGRATE", "true") == "true",
 		"apply pending migrations on start; when false, refuse to start on an old schema (env GRIDMAP_MIGRATE)")
 	fs.DurationVar(&c.ShutdownGrace, "shutdown-grace", 15*time.Second, "how long in-flight requests may run after a stop signal")
-	fs.DurationVar(&c.SessionTTL, "session-ttl", durationEnv("GRIDMAP_SESSION_TTL", 12*time.Hour),
+	fs.DurationVar(&c.SessionTTL, "session-ttl", cli.DurationEnv("GRIDMAP_SESSION_TTL", 12*time.Hour),
 		"a browser session ends after this long without use (env GRIDMAP_SESSION_TTL)")
-	fs.DurationVar(&c.SessionMax, "session-max", durationEnv("GRIDMAP_SESSION_MAX", 12*time.Hour),
+	fs.DurationVar(&c.SessionMax, "session-max", cli.DurationEnv("GRIDMAP_SESSION_MAX", 12*time.Hour),
 		"a browser session ends this long after login, however recently used (env GRIDMAP_SESSION_MAX)")
-	fs.IntVar(&c.StreamCap, "stream-cap", intEnv("GRIDMAP_STREAM_CAP", 20),
+	fs.IntVar(&c.StreamCap, "stream-cap", cli.IntEnv("GRIDMAP_STREAM_CAP", 20),
 		"open /ws streams one account may hold on each instance (env GRIDMAP_STREAM_CAP)")
-	fs.IntVar(&c.DeviceStreamCap, "device-stream-cap", intEnv("GRIDMAP_DEVICE_STREAM_CAP", 4),
+	fs.IntVar(&c.DeviceStreamCap, "device-stream-cap", cli.IntEnv("GRIDMAP_DEVICE_STREAM_CAP", 4),
 		"open /ws/device streams one device may hold on each instance (env GRIDMAP_DEVICE_STREAM_CAP)")
-	fs.Float64Var(&c.DeviceRate, "device-rate", floatEnv("GRIDMAP_DEVICE_RATE", 5),
+	fs.Float64Var(&c.DeviceRate, "device-rate", cli.FloatEnv("GRIDMAP_DEVICE_RATE", 5),
 		"positions per second one device may send, sustained; it may send two minutes' worth at once (env GRIDMAP_DEVICE_RATE)")
-	fs.IntVar(&c.DeviceDailyCap, "device-daily-cap", intEnv("GRIDMAP_DEVICE_DAILY_CAP", 20000),
+	fs.IntVar(&c.DeviceDailyCap, "device-daily-cap", cli.IntEnv("GRIDMAP_DEVICE_DAILY_CAP", 20000),
 		"positions one volunteer's trail may gain per local day; more are refused with 429 until midnight (env GRIDMAP_DEVICE_DAILY_CAP)")
-	fs.BoolVar(&c.SecureCookies, "secure-cookies", env("GRIDMAP_SECURE_COOKIES", "false") == "true",
+	fs.BoolVar(&c.SecureCookies, "secure-cookies", cli.Env("GRIDMAP_SECURE_COOKIES", "false") == "true",
 		"mark the session cookie Secure; set when served over HTTPS behind a proxy (env GRIDMAP_SECURE_COOKIES)")
 	fs.Float64Var(&c.LoginPerMinute, "login-rate", 5, "password attempts allowed per minute per account and per address")
 	fs.Float64Var(&c.WritePerMinute, "write-rate", 300, "writes allowed per minute per account")
@@ -129,21 +88,20 @@ func serveFlags(fs *flag.FlagSet, c *Config) {
 		c.AllowedOrigins = splitList(v)
 		return nil
 	})
-	c.AllowedOrigins = splitList(env("GRIDMAP_ALLOWED_ORIGINS", ""))
-	fs.StringVar(&c.DebugListen, "debug-listen", env("GRIDMAP_DEBUG_LISTEN", ""), "address for Go's pprof profiles, e.g. 127.0.0.1:6060; empty for none (env GRIDMAP_DEBUG_LISTEN)")
-	fs.StringVar(&c.NATS, "nats", env("GRIDMAP_NATS", ""), "NATS URL to share the live stream between instances, e.g. nats://127.0.0.1:4222; empty for a single instance (env GRIDMAP_NATS)")
-	fs.DurationVar(&c.PositionMaxAge, "position-max-age", durationEnv("GRIDMAP_POSITION_MAX_AGE", 10*time.Minute), "positions older than this are refused (env GRIDMAP_POSITION_MAX_AGE)")
-	fs.DurationVar(&c.Dwell, "geofence-dwell", durationEnv("GRIDMAP_GEOFENCE_DWELL", 20*time.Second), "a volunteer counts as in a new grid after this long there (env GRIDMAP_GEOFENCE_DWELL)")
-	fs.StringVar(&c.Timezone, "timezone", env("GRIDMAP_TIMEZONE", "Asia/Shanghai"), "the area's time zone: screening reports count for its local day (env GRIDMAP_TIMEZONE)")
-	fs.DurationVar(&c.CoverageEvery, "coverage-every", durationEnv("GRIDMAP_COVERAGE_EVERY", time.Minute), "how often coverage is recounted in full, for visits falling due and drift (env GRIDMAP_COVERAGE_EVERY)")
-	fs.DurationVar(&c.Retention, "retention", durationEnv("GRIDMAP_RETENTION", 30*24*time.Hour), "positions and stream events are kept this long (env GRIDMAP_RETENTION)")
+	c.AllowedOrigins = splitList(cli.Env("GRIDMAP_ALLOWED_ORIGINS", ""))
+	fs.StringVar(&c.DebugListen, "debug-listen", cli.Env("GRIDMAP_DEBUG_LISTEN", ""), "address for Go's pprof profiles, e.g. 127.0.0.1:6060; empty for none (env GRIDMAP_DEBUG_LISTEN)")
+	fs.StringVar(&c.NATS, "nats", cli.Env("GRIDMAP_NATS", ""), "NATS URL to share the live stream between instances, e.g. nats://127.0.0.1:4222; empty for a single instance (env GRIDMAP_NATS)")
+	fs.DurationVar(&c.PositionMaxAge, "position-max-age", cli.DurationEnv("GRIDMAP_POSITION_MAX_AGE", 10*time.Minute), "positions older than this are refused (env GRIDMAP_POSITION_MAX_AGE)")
+	fs.DurationVar(&c.Dwell, "geofence-dwell", cli.DurationEnv("GRIDMAP_GEOFENCE_DWELL", 20*time.Second), "a volunteer counts as in a new grid after this long there (env GRIDMAP_GEOFENCE_DWELL)")
+	fs.StringVar(&c.Timezone, "timezone", cli.Env("GRIDMAP_TIMEZONE", "Asia/Shanghai"), "the area's time zone: screening reports count for its local day (env GRIDMAP_TIMEZONE)")
+	fs.DurationVar(&c.CoverageEvery, "coverage-every", cli.DurationEnv("GRIDMAP_COVERAGE_EVERY", time.Minute), "how often coverage is recounted in full, for visits falling due and drift (env GRIDMAP_COVERAGE_EVERY)")
+	fs.DurationVar(&c.Retention, "retention", cli.DurationEnv("GRIDMAP_RETENTION", 30*24*time.Hour), "positions and stream events are kept this long (env GRIDMAP_RETENTION)")
 }
 
 // Validate reports the first setting that cannot work.
 func (c *Config) Validate() error {
-	u, err := url.Parse(c.DatabaseURL)
-	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
-		return errors.New("--db: want a postgres:// URL")
+	if err := c.DB.Validate(); err != nil {
+		return err
 	}
 	if c.Listen == "" && c.Lang == "" {
 		return nil // a command without serve settings
@@ -175,9 +133,11 @@ func (c *Config) Validate() error {
 	if c.NATS != "" && !strings.HasPrefix(c.NATS, "nats://") && !strings.HasPrefix(c.NATS, "tls://") {
 		return fmt.Errorf("--nats: %q is not a nats:// URL", c.NATS)
 	}
-	if c.Location, err = time.LoadLocation(c.Timezone); err != nil {
+	loc, err := time.LoadLocation(c.Timezone)
+	if err != nil {
 		return fmt.Errorf("--timezone: %q is not a time zone name such as Asia/Shanghai", c.Timezone)
 	}
+	c.Location = loc
 	if c.CoverageEvery < time.Second {
 		return errors.New("--coverage-every: at least 1s")
 	}

@@ -9,17 +9,19 @@ import (
 	"os"
 	"time"
 
+	"github.com/gridmap/gridmap/internal/cli"
 	"github.com/gridmap/gridmap/store"
 )
 
-// simulateCmd runs `gridmap simulate`: volunteers walking their teams'
+// simulateCmd runs `gridmap-load simulate`: volunteers walking their teams'
 // areas, posting through the real ingest API, for demos and load.
 func simulateCmd(ctx context.Context, args []string) error {
 	var url string
 	var n, workers int
 	var interval, duration, screenEvery time.Duration
 	var seedValue uint64
-	c, err := parse("simulate", args, dbFlag, func(fs *flag.FlagSet) {
+	var c cli.DB
+	err := cli.Parse("gridmap-load simulate", args, &c, c.Register, func(fs *flag.FlagSet) {
 		fs.StringVar(&url, "url", "http://127.0.0.1:8080", "the gridmap server to post to")
 		fs.IntVar(&n, "volunteers", 0, "how many volunteers walk (0: all)")
 		fs.DurationVar(&interval, "interval", 2*time.Second, "each volunteer reports this often")

@@ -23,10 +23,12 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/gridmap/gridmap/auth"
+	"github.com/gridmap/gridmap/geo"
+	"github.com/gridmap/gridmap/internal/cli"
 	"github.com/gridmap/gridmap/store"
 )
 
-// loadCmd runs `gridmap load`: D devices reporting R positions a second
+// loadCmd runs `gridmap-load run`: D devices reporting R positions a second
 // in all over device WebSockets, and V viewers on /ws (some watching the
 // whole area, the rest one level-3 grid each). It prints accepted/s,
 // delivered/s, drops and the post-to-viewer latency percentiles.
@@ -37,7 +39,8 @@ func loadCmd(ctx context.Context, args []string) error {
 	var duration, report time.Duration
 	var transport string
 	var conns, fixes int
-	c, err := parse("load", args, dbFlag, func(fs *flag.FlagSet) {
+	var c cli.DB
+	err := cli.Parse("gridmap-load run", args, &c, c.Register, func(fs *flag.FlagSet) {
 		fs.StringVar(&url, "url", "http://127.0.0.1:8080", "the gridmap server")
 		fs.IntVar(&devices, "devices", 1000, "simulated devices (volunteers)")
 		fs.Float64Var(&rate, "rate", 1000, "positions per second, all devices together")
@@ -148,7 +151,7 @@ func loadViewerToken(ctx context.Context, st *store.Store) (string, error) {
 			return "", err
 		}
 	}
-	plain, _, err := createToken(ctx, st, "load-viewer", "load tool", 24*time.Hour)
+	plain, _, err := cli.CreateToken(ctx, st, "load-viewer", "load tool", 24*time.Hour)
 	return plain, err
 }
 
@@ -159,10 +162,9 @@ func busyGrids(ctx context.Context, st *store.Store, f *fleet) ([]int64, error) 
 	if err != nil {
 		return nil, err
 	}
-	_ = regions
 	seen := map[int64]bool{}
 	var out []int64
-	ix, err := indexOf(regions)
+	ix, err := geo.NewIndex(regions)
 	if err != nil {
 		return nil, err
 	}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/gridmap/gridmap/auth"
 	"github.com/gridmap/gridmap/geo"
+	"github.com/gridmap/gridmap/internal/cli"
 	"github.com/gridmap/gridmap/store"
 )
 
@@ -113,7 +114,7 @@ func deviceToken(ctx context.Context, st *store.Store, person int64) (string, er
 			return "", err
 		}
 	}
-	plain, _, err := createToken(ctx, st, username, "simulator", 24*time.Hour)
+	plain, _, err := cli.CreateToken(ctx, st, username, "simulator", 24*time.Hour)
 	return plain, err
 }
 
@@ -208,5 +209,3 @@ func (f *fleet) post(ctx context.Context, r report) error {
 	f.posted.Add(1)
 	return nil
 }
-
-func indexOf(regions []geo.Region) (*geo.Index, error) { return geo.NewIndex(regions) }

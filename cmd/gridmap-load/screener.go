@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gridmap/gridmap/auth"
+	"github.com/gridmap/gridmap/internal/cli"
 	"github.com/gridmap/gridmap/store"
 )
 
@@ -50,7 +51,7 @@ func newScreener(ctx context.Context, st *store.Store, url string, seed uint64) 
 			return nil, err
 		}
 	}
-	token, _, err := createToken(ctx, st, "sim-screener", "screening simulator", 24*time.Hour)
+	token, _, err := cli.CreateToken(ctx, st, "sim-screener", "screening simulator", 24*time.Hour)
 	if err != nil {
 		return nil, err
 	}
