@@ -8,26 +8,21 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/gridmap/gridmap/model"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
 )
 
 // Sentinel errors callers branch on.
 var (
-	ErrNotFound   = errors.New("not found")                 // no such draft (or not the caller's)
+	ErrNotFound   = &model.Error{Kind: model.NotFound, Field: "id", Msg: "no open draft of yours has this id"}
 	ErrNoSuchGrid = errors.New("no such grid in the draft") // an op names a grid the draft lacks
 )
 
-// InputError is a request the planner must correct: Field names what is
-// wrong (a body field such as "line" or "grids[0].geometry").
-type InputError struct {
-	Field, Msg string
-}
-
-func (e *InputError) Error() string { return e.Field + ": " + e.Msg }
-
+// inputErr is a request the planner must correct (Unprocessable): field
+// names what is wrong (a body field such as "line" or "grids[0].geometry").
 func inputErr(field, format string, args ...any) error {
-	return &InputError{Field: field, Msg: fmt.Sprintf(format, args...)}
+	return model.Errorf(model.Unprocessable, field, format, args...)
 }
 
 // MaxVertices bounds the positions of one grid's boundary.

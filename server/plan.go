@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"strconv"
 	"unicode/utf8"
@@ -78,33 +77,10 @@ func (s *Server) fillDraftDoc(ctx context.Context, p *auth.Principal, doc *draft
 	return nil
 }
 
-// planError answers the planning service's errors: 400/422 naming the
-// field, 404, 409 with the grids that changed, 422 with the problems.
+// planError answers the planning service's errors through the one
+// mapper; a grid or publication id that names nothing is a 404 on id.
 func (s *Server) planError(w http.ResponseWriter, r *http.Request, err error) {
-	var in *planning.InputError
-	var stale *store.StaleError
-	var pe *store.PlanError
-	switch {
-	case errors.As(err, &in):
-		s.clientError(w, r, http.StatusUnprocessableEntity, in.Field, in.Error())
-	case errors.Is(err, planning.ErrNotFound):
-		s.clientError(w, r, http.StatusNotFound, "id", "id: no open draft of yours has this id")
-	case errors.Is(err, store.ErrStaleRevision):
-		s.clientError(w, r, http.StatusConflict, "revision", "revision: the draft has moved on (edited in another window); reload it")
-	case errors.Is(err, store.ErrNothingToUndo):
-		s.clientError(w, r, http.StatusConflict, "revision", "revision: nothing to undo or redo")
-	case errors.Is(err, store.ErrNoChange):
-		s.clientError(w, r, http.StatusUnprocessableEntity, "id", "id: this publication changed no boundary")
-	case errors.As(err, &stale):
-		s.writeJSON(w, r, http.StatusConflict, "application/json; charset=utf-8", map[string]any{
-			"error": "the grids listed changed since (another publication, a rename or a new leader): start again from the current boundaries",
-			"field": "base_publication_id", "grids": stale.Grids, "request_id": requestID(r.Context())})
-	case errors.As(err, &pe):
-		s.writeJSON(w, r, http.StatusUnprocessableEntity, "application/json; charset=utf-8", map[string]any{
-			"error": pe.Error(), "field": "problems", "problems": pe.Problems, "request_id": requestID(r.Context())})
-	default:
-		s.respondError(w, r, notFoundAs(err, "id", "grid or publication"))
-	}
+	s.respondError(w, r, notFoundAs(err, "id", "grid or publication"))
 }
 
 type openDraftRequest struct {

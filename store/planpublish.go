@@ -2,12 +2,12 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/gridmap/gridmap/model"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -15,24 +15,24 @@ import (
 // changed since a draft began and the publication itself are atomic.
 const boundaryLock = 0x626e6479 // "bndy"
 
-// PlanError is a plan refused by validation: its errors, and the
-// warnings that were not acknowledged.
-type PlanError struct{ Problems []Problem }
-
-func (e *PlanError) Error() string {
-	codes := make([]string, len(e.Problems))
-	for i, p := range e.Problems {
+// planErr is a plan refused by validation (Unprocessable): its errors,
+// and the warnings that were not acknowledged, in Details["problems"].
+func planErr(problems []Problem) error {
+	codes := make([]string, len(problems))
+	for i, p := range problems {
 		codes[i] = p.Code
 	}
-	return "plan has problems: " + strings.Join(codes, ", ")
+	return &model.Error{Kind: model.Unprocessable, Field: "problems",
+		Msg: "plan has problems: " + strings.Join(codes, ", "), Details: map[string]any{"problems": problems}}
 }
 
-// StaleError is a plan begun from a publication older than the grids it
-// covers: publishing it would overwrite another planner's change.
-type StaleError struct{ Grids []GridRef }
-
-func (e *StaleError) Error() string {
-	return fmt.Sprintf("%d grids changed since the draft began", len(e.Grids))
+// staleErr is a plan begun from a publication older than the grids it
+// covers (Conflict): publishing it would overwrite another planner's
+// change. Details["grids"] lists them.
+func staleErr(grids []GridRef) error {
+	return &model.Error{Kind: model.Conflict, Field: "base_publication_id",
+		Msg:     fmt.Sprintf("%d grids changed since the draft began (another publication, a rename or a new leader): start again from the current boundaries", len(grids)),
+		Details: map[string]any{"grids": grids}}
 }
 
 // Publication is what a publish changed.
@@ -59,8 +59,8 @@ type PublishInput struct {
 // PublishPlan validates a plan and makes it current in one transaction:
 // new grids, changed boundaries as new versions, retired grids, lineage,
 // buildings reassigned by containment and the rows that follow them, and
-// an audit row. It answers *StaleError when a grid of the subtree has
-// changed since in.Base, and *PlanError while validation finds errors.
+// an audit row. It answers a Conflict error when a grid of the subtree has
+// changed since in.Base, and an Unprocessable one while validation finds errors.
 func (s *Store) PublishPlan(ctx context.Context, a Actor, in PublishInput) (Publication, error) {
 	var pub Publication
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
@@ -93,7 +93,7 @@ func publishPlan(ctx context.Context, tx pgx.Tx, a Actor, in PublishInput) (Publ
 		return pub, err
 	}
 	if blocking := Blocking(probs, in.Acknowledge); len(blocking) > 0 {
-		return pub, &PlanError{Problems: blocking}
+		return pub, planErr(blocking)
 	}
 	if err := tx.QueryRow(ctx, `INSERT INTO boundary_publications (published_by, note) VALUES ($1, $2) RETURNING id, published_at`,
 		a.Name, in.Note).Scan(&pub.ID, &pub.At); err != nil {
@@ -130,7 +130,7 @@ func Blocking(probs []Problem, ack []string) []Problem {
 // mergeAttributes keeps the names, codes and leaders changed since the
 // draft began (a rename, a leader set on the grid page) wherever the
 // draft left them as they were, so publishing never quietly undoes them;
-// a grid where both changed one field is a conflict (*StaleError).
+// a grid where both changed one field is a conflict (staleErr).
 // Boundaries need no merge: checkStale refuses any newer version.
 func mergeAttributes(ctx context.Context, tx pgx.Tx, started []PlanGrid) error {
 	if started == nil {
@@ -163,7 +163,7 @@ func mergeAttributes(ctx context.Context, tx pgx.Tx, started []PlanGrid) error {
 		return err
 	}
 	if len(clash) > 0 {
-		return &StaleError{Grids: clash}
+		return staleErr(clash)
 	}
 	_, err = tx.Exec(ctx, `
 		UPDATE plan_grids p SET
@@ -201,7 +201,7 @@ func checkStale(ctx context.Context, tx pgx.Tx, p Plan, base int64) error {
 		return err
 	}
 	if len(changed) > 0 {
-		return &StaleError{Grids: changed}
+		return staleErr(changed)
 	}
 	return nil
 }
@@ -397,12 +397,4 @@ func reassign(ctx context.Context, tx pgx.Tx, pub *Publication) error {
 		return fmt.Errorf("reassign: %w", err)
 	}
 	return nil
-}
-
-// IsPlanError reports whether err is a plan refused by validation, and
-// gives it.
-func IsPlanError(err error) (*PlanError, bool) {
-	var pe *PlanError
-	ok := errors.As(err, &pe)
-	return pe, ok
 }

@@ -6,16 +6,17 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/gridmap/gridmap/model"
 	"github.com/jackc/pgx/v5"
 )
 
 // ErrNoChange is a rollback of a publication that changed no boundary.
-var ErrNoChange = errors.New("publication changed no boundary")
+var ErrNoChange = &model.Error{Kind: model.Unprocessable, Field: "id", Msg: "this publication changed no boundary"}
 
 // RollbackPublication publishes again, as a new publication, the
 // boundaries the grids of publication pubID had before it: grids it
 // created are retired, grids it retired come back, grids it redrew get
-// their earlier boundary. It answers *StaleError when any of them changed
+// their earlier boundary. It answers a Conflict error (staleErr) when any of them changed
 // again after pubID.
 func (s *Store) RollbackPublication(ctx context.Context, a Actor, pubID int64, note string) (Publication, error) {
 	var pub Publication
@@ -82,7 +83,7 @@ func rollbackInput(ctx context.Context, tx pgx.Tx, pubID int64) (PublishInput, e
 		if err != nil {
 			return in, err
 		}
-		return in, &StaleError{Grids: refs}
+		return in, staleErr(refs)
 	}
 	root, err := commonRoot(ctx, tx, parents)
 	if err != nil {
