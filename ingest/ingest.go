@@ -85,11 +85,24 @@ var (
 
 func reportErr(field, msg string) error { return model.Errorf(model.Invalid, field, "%s", msg) }
 
+// Store is what the pipeline needs of the database (store.Store in the
+// product; a fake in the unit tests of group commit).
+type Store interface {
+	GridShapes(ctx context.Context, level int) ([]geo.Region, error)
+	Volunteers(ctx context.Context) ([]store.VolunteerInfo, error)
+	WritePositions(ctx context.Context, batch []model.Position) error
+	AppendEvents(ctx context.Context, evs []store.LiveEvent) ([]store.LiveEvent, error)
+	LastPublication(ctx context.Context) (int64, error)
+	EnsurePositionPartitions(ctx context.Context, from, to time.Time) error
+	DropPositionsBefore(ctx context.Context, cutoff time.Time) ([]string, error)
+	DropEventsBefore(ctx context.Context, cutoff time.Time) (int64, error)
+}
+
 // Pipeline is the live path. Ingest may be called from many goroutines;
 // Run persists and must run for the pipeline's lifetime.
 type Pipeline struct {
 	cfg   Config
-	store *store.Store
+	store Store
 	hub   *live.Hub
 	relay *live.Relay // nil for a single instance
 	log   *slog.Logger
@@ -111,7 +124,7 @@ type Pipeline struct {
 }
 
 // New returns a pipeline; call Load before Ingest and run Run.
-func New(cfg Config, st *store.Store, hub *live.Hub, relay *live.Relay, log *slog.Logger) *Pipeline {
+func New(cfg Config, st Store, hub *live.Hub, relay *live.Relay, log *slog.Logger) *Pipeline {
 	cfg = cfg.withDefaults()
 	p := &Pipeline{cfg: cfg, store: st, hub: hub, relay: relay, log: log,
 		buf: make(chan *pending, cfg.Buffer), events: make(chan store.LiveEvent, 100_000)}
