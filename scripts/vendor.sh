@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Copy the browser libraries that the pages need from node_modules into
-# static/vendor/, where the Go binary serves (and embeds) them.
+# static/vendor/, where the Go binary serves (and embeds) them, then build
+# the app's own modules into static/dist/ (scripts/build-front.mjs).
 # Third-party code is never committed: static/vendor/ and node_modules/ are
-# git-ignored, and this script recreates them from package-lock.json.
+# git-ignored (as is static/dist/), and this script recreates them from
+# package-lock.json.
 # Run from the repository root. Safe to run any number of times.
 set -euo pipefail
 
@@ -69,3 +71,7 @@ mkdir -p "${dest}"
 cp "${src}/dist/leaflet-geoman.js" "${src}/dist/leaflet-geoman.css" "${dest}/"
 cp "${src}/LICENSE" "${dest}/LICENSE"
 echo "vendor.sh: leaflet-geoman $(installed_version @geoman-io/leaflet-geoman-free) -> ${dest}" >&2
+
+# The app's own modules and stylesheets: bundled, minified, content-hashed
+# files with source maps in static/dist/, and the manifest the server reads.
+node scripts/build-front.mjs
