@@ -22,4 +22,4 @@ bench:
 	go test -run '^$$' -bench . -benchtime 2s ./geo/
 
 clean:
-	rm -rf bin static/vendor
+	rm -rf bin static/vendor static/dist

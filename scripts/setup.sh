@@ -3,7 +3,7 @@
 # .gridmap.env with the database URLs to use. Safe to run again: it only
 # installs what is missing. Run as root (or with sudo available).
 #
-#   scripts/setup.sh          PostgreSQL + PostGIS, Node.js/npm, front-end packages
+#   scripts/setup.sh          PostgreSQL + PostGIS, Node.js/npm, the front-end build
 #   scripts/setup.sh --test   the same, plus Chromium and a CJK font for browser tests
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -75,7 +75,7 @@ if [[ $(psql "$admin_url" -qtAc "SELECT count(*) FROM pg_database WHERE datname 
 	psql "$admin_url" -qc "CREATE DATABASE \"$dbname\""
 fi
 
-# --- Front end: Node.js, npm packages, vendored into static/ -----------------
+# --- Front end: Node.js, npm packages, vendored and built into static/ -------
 command -v npm >/dev/null || apt_install nodejs npm
 if [[ ! -d node_modules/leaflet ]] || [[ package-lock.json -nt node_modules/.package-lock.json ]]; then
 	say "npm ci"

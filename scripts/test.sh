@@ -8,6 +8,7 @@ export PATH=/usr/local/go/bin:$PATH
 scripts/setup.sh --test
 set -a; . ./.gridmap.env; set +a
 export CI=${CI:-true}
+npm run --silent lint # ESLint over static/ and the build scripts (eslint.config.js)
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './node_modules/*'))
 if [[ -n "$unformatted" ]]; then echo "gofmt needed:"; echo "$unformatted"; exit 1; fi
 go vet ./...

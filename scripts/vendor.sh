@@ -1,17 +1,25 @@
 #!/usr/bin/env bash
 # Copy the browser libraries that the pages need from node_modules into
-# static/vendor/, where the Go binary serves (and embeds) them.
+# static/vendor/, where the Go binary serves (and embeds) them, then build
+# the app's own modules into static/dist/ (scripts/build-front.mjs).
 # Third-party code is never committed: static/vendor/ and node_modules/ are
-# git-ignored, and this script recreates them from package-lock.json.
+# git-ignored (as is static/dist/), and this script recreates them from
+# package-lock.json.
 # Run from the repository root. Safe to run any number of times.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-# package name, pinned version (as in package.json), a file that must exist
+# package name, pinned version (as in package.json), a file that must exist.
+# After the two libraries come the build's tools: esbuild (scripts/build-front.mjs) and
+# ESLint (npm run lint, in scripts/test.sh).
 packages=(
   "leaflet 1.9.4 dist/leaflet.js"
   "@geoman-io/leaflet-geoman-free 2.20.2 dist/leaflet-geoman.js"
+  "esbuild 0.28.2 lib/main.js"
+  "eslint 9.39.5 bin/eslint.js"
+  "@eslint/js 9.39.5 package.json"
+  "globals 17.15.0 index.js"
 )
 
 installed_version() {
@@ -63,3 +71,7 @@ mkdir -p "${dest}"
 cp "${src}/dist/leaflet-geoman.js" "${src}/dist/leaflet-geoman.css" "${dest}/"
 cp "${src}/LICENSE" "${dest}/LICENSE"
 echo "vendor.sh: leaflet-geoman $(installed_version @geoman-io/leaflet-geoman-free) -> ${dest}" >&2
+
+# The app's own modules and stylesheets: bundled, minified, content-hashed
+# files with source maps in static/dist/, and the manifest the server reads.
+node scripts/build-front.mjs

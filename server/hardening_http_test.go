@@ -6,7 +6,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
+	"os"
+	"path"
 	"regexp"
 	"slices"
 	"strconv"
@@ -18,6 +21,7 @@ import (
 
 	"github.com/gridmap/gridmap/auth"
 	"github.com/gridmap/gridmap/server"
+	"github.com/gridmap/gridmap/static"
 )
 
 // Issue 11, points 6 (bad input is a 4xx) and 10 (HTTP like a mature
@@ -206,7 +210,7 @@ func TestHardeningNotFoundPages(t *testing.T) {
 	}{
 		{"/api/nothing", browser, "application/json", []string{`"error"`}},
 		{"/api/grids/9/nothing", "", "application/json", []string{`"error"`}},
-		{"/nothing", browser, "text/html", []string{"页面不存在", "Page not found", `href="/app.css"`}},
+		{"/nothing", browser, "text/html", []string{"页面不存在", "Page not found", `rel="stylesheet" href="/`}},
 		{"/grid/", browser, "text/html", []string{"页面不存在", "Page not found"}},
 		{"/nothing.js", "*/*", "application/json", []string{`"error"`}},
 		{"/nothing", "application/json", "application/json", []string{`"error"`}},
@@ -352,6 +356,70 @@ func TestHardeningStaticCaching(t *testing.T) {
 		if cc := res.Header.Get("Cache-Control"); cc != "no-cache" {
 			t.Errorf("%s with a stale fingerprint: Cache-Control %q, want no-cache", lib, cc)
 		}
+	}
+}
+
+// TestFrontEndBuildServed: each page loads its module and stylesheets
+// from the build (static/dist/, scripts/build-front.mjs), named for their
+// content and cached for a year; the bundle links a source map that is
+// served too, and both go out gzipped. Without a build this is skipped
+// on a laptop and fails under CI=true, where make test builds first.
+func TestFrontEndBuildServed(t *testing.T) {
+	if _, err := fs.Stat(static.FS, "dist/manifest.json"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("the front end is not built (run scripts/vendor.sh): %v", err)
+		}
+		t.Skip("the front end is not built; run scripts/vendor.sh")
+	}
+	e := newEnv(t, server.Config{})
+	built := regexp.MustCompile(`(?:src|href)="/(dist/[a-z]+-[0-9A-Z]{8}\.(?:js|css))"`)
+	unbuilt := regexp.MustCompile(`<script type="module" src="/[a-z]+\.js"|href="/[a-z]+\.css"`)
+	yearly := "public, max-age=31536000, immutable"
+	for page, module := range map[string]string{"/": "app", "/plan": "plan", "/grid/9": "grid", "/login.html": "login", "/nothing": ""} {
+		t.Run(page, func(t *testing.T) {
+			res, body := rawGet(t, e, page, http.Header{"Accept": {"text/html"}})
+			if cc := res.Header.Get("Cache-Control"); res.StatusCode == 200 && cc != "no-cache" {
+				t.Errorf("page Cache-Control %q, want no-cache", cc)
+			}
+			if m := unbuilt.Find(body); m != nil {
+				t.Errorf("page loads %s, not its build", m)
+			}
+			refs := built.FindAllSubmatch(body, -1)
+			if module != "" && !bytes.Contains(body, []byte(`<script type="module" src="/dist/`+module+"-")) {
+				t.Errorf("page does not load dist/%s-….js: %s", module, refs)
+			}
+			if len(refs) == 0 {
+				t.Fatalf("page loads nothing from the build")
+			}
+			for _, ref := range refs {
+				name := string(ref[1])
+				res, file := rawGet(t, e, "/"+name, nil)
+				if res.StatusCode != 200 || res.Header.Get("Cache-Control") != yearly || len(file) == 0 {
+					t.Errorf("/%s: %d Cache-Control %q, %d bytes", name, res.StatusCode, res.Header.Get("Cache-Control"), len(file))
+				}
+				gzRes, _ := rawGet(t, e, "/"+name, http.Header{"Accept-Encoding": {"gzip"}})
+				if len(file) > 4096 && gzRes.Header.Get("Content-Encoding") != "gzip" {
+					t.Errorf("/%s (%d bytes) not gzipped", name, len(file))
+				}
+				mapName := path.Base(name) + ".map"
+				if !bytes.HasSuffix(bytes.TrimSpace(file), []byte("sourceMappingURL="+mapName)) &&
+					!bytes.HasSuffix(bytes.TrimSpace(file), []byte("sourceMappingURL="+mapName+" */")) {
+					t.Errorf("/%s does not end by linking %s: …%s", name, mapName, file[max(0, len(file)-80):])
+				}
+				res, sm := rawGet(t, e, "/"+path.Dir(name)+"/"+mapName, nil)
+				var parsed struct {
+					Sources        []string `json:"sources"`
+					SourcesContent []string `json:"sourcesContent"`
+				}
+				if res.StatusCode != 200 || res.Header.Get("Content-Type") != "application/json" || res.Header.Get("Cache-Control") != yearly ||
+					json.Unmarshal(sm, &parsed) != nil || len(parsed.Sources) == 0 || len(parsed.SourcesContent) != len(parsed.Sources) {
+					t.Errorf("source map of /%s: %d %q %q, %d sources", name, res.StatusCode, res.Header.Get("Content-Type"), res.Header.Get("Cache-Control"), len(parsed.Sources))
+				}
+			}
+		})
+	}
+	if res, _ := rawGet(t, e, "/dist/manifest.json", nil); res.StatusCode != http.StatusNotFound {
+		t.Errorf("/dist/manifest.json: %d, want 404", res.StatusCode)
 	}
 }
 

@@ -141,7 +141,9 @@ type Server struct {
 }
 
 // New returns a server over st. It warns when the front-end libraries
-// were not vendored into the build, since the map cannot draw without them.
+// were not vendored into the build, since the map cannot draw without them,
+// and when the front end was not built (the pages then load their modules
+// unbundled).
 func New(cfg Config, d Deps) *Server {
 	st, log := d.Store, d.Log
 	if d.Hub == nil {
@@ -149,6 +151,9 @@ func New(cfg Config, d Deps) *Server {
 	}
 	if _, err := fs.Stat(static.FS, "vendor/leaflet/leaflet.js"); err != nil {
 		log.Warn("front-end libraries missing from the build; run `make vendor` and rebuild", "error", err)
+	}
+	if _, err := fs.Stat(static.FS, manifestName); err != nil {
+		log.Warn("front end not built: the pages load their modules unbundled; run `make vendor` and rebuild", "error", err)
 	}
 	cfg = cfg.withDefaults()
 	pool := func(name, help string, pick func(a, i, t int32) int32) prometheus.Collector {

@@ -59,7 +59,7 @@ function savedMetric() {
   try {
     const m = window.localStorage.getItem(STORAGE_KEY);
     return METRICS.includes(m) ? m : null;
-  } catch (e) {
+  } catch {
     return null;
   }
 }
@@ -126,7 +126,7 @@ function setMetric(m) {
   try {
     if (metric) window.localStorage.setItem(STORAGE_KEY, metric);
     else window.localStorage.removeItem(STORAGE_KEY);
-  } catch (e) {
+  } catch {
     // storage disabled
   }
   refresh();

@@ -16,7 +16,7 @@ export function newClientId() {
   if (c && typeof c.randomUUID === 'function') {
     try {
       return c.randomUUID();
-    } catch (e) {
+    } catch {
       // not a secure context: fall through
     }
   }

@@ -324,7 +324,7 @@ export function explicitLang() {
   if (q) return q;
   try {
     return normalize(window.localStorage.getItem(STORAGE_KEY));
-  } catch (e) {
+  } catch {
     return null; // storage disabled
   }
 }
@@ -335,7 +335,7 @@ export function setLang(lang, persist = false) {
   if (persist) {
     try {
       window.localStorage.setItem(STORAGE_KEY, next);
-    } catch (e) {
+    } catch {
       // storage disabled: the choice lasts for this page only
     }
   }

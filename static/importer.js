@@ -88,7 +88,7 @@ async function send() {
   let u = null;
   try {
     u = await uploadFor(file);
-  } catch (err) {
+  } catch {
     forgetFile();
     result = { state: 'error', message: t('imp.unreadable') };
   }

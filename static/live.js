@@ -125,7 +125,7 @@ function connect() {
   let sock;
   try {
     sock = new WebSocket(`${proto}//${window.location.host}/ws`);
-  } catch (err) {
+  } catch {
     failed(false);
     return;
   }
@@ -214,7 +214,7 @@ function onFrame(data) {
   let msg;
   try {
     msg = JSON.parse(data);
-  } catch (err) {
+  } catch {
     return;
   }
   if (!msg || typeof msg !== 'object') return;

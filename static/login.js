@@ -25,7 +25,7 @@ export function safeNext(raw) {
   let u;
   try {
     u = new URL(raw, window.location.origin);
-  } catch (e) {
+  } catch {
     return '/';
   }
   const out = u.pathname + u.search + u.hash;

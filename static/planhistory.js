@@ -64,7 +64,7 @@ export function fmtPubTime(iso) {
   const opt = { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false };
   try {
     return d.toLocaleString(getLang(), { ...opt, timeZone: AREA_TZ });
-  } catch (e) {
+  } catch {
     return d.toLocaleString(getLang(), opt);
   }
 }

@@ -32,7 +32,7 @@ export function failPage(err) {
   try {
     applyI18n(document);
     showError(err instanceof ApiError ? err : { key: 'err.load', detail: err && err.message });
-  } catch (e) {
+  } catch {
     // nothing more we can do
   }
   document.body.dataset.loadError = 'true';
