@@ -51,6 +51,11 @@ for p in "${packages[@]}"; do
   fi
 done
 
+# An npm package may ship Go code (flatted does); a go.mod at the top of
+# node_modules makes it a module apart, so `go test ./...`, vet and
+# staticcheck never reach into it.
+printf 'module ignore.invalid/node_modules\n' > node_modules/go.mod
+
 # Rebuild each destination from scratch so stale files never linger.
 
 src="node_modules/leaflet"
