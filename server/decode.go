@@ -75,7 +75,7 @@ func nulField(body []byte) string {
 		return ""
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
-	if path, ok := scanNUL(dec, ""); ok {
+	if path, found, _ := scanNUL(dec, ""); found {
 		if path == "" {
 			path = "body"
 		}
@@ -86,39 +86,43 @@ func nulField(body []byte) string {
 
 // scanNUL reads one JSON value from dec and reports the path of the first
 // string in it that holds a NUL. An object key with a NUL is reported at
-// the object's own path.
-func scanNUL(dec *json.Decoder, path string) (string, bool) {
+// the object's own path. It stops at the first syntax error (the decoder
+// does not move past it, so going on would loop), which the strict
+// decoding reports afterwards.
+func scanNUL(dec *json.Decoder, path string) (string, bool, error) {
 	tok, err := dec.Token()
 	if err != nil {
-		return "", false
+		return "", false, err
 	}
 	switch t := tok.(type) {
 	case string:
-		return path, strings.IndexByte(t, 0) >= 0
+		return path, strings.IndexByte(t, 0) >= 0, nil
 	case json.Delim:
 		for i := 0; dec.More(); i++ {
 			child := path + "[" + strconv.Itoa(i) + "]"
 			if t == '{' {
 				k, err := dec.Token()
-				key, _ := k.(string)
 				if err != nil {
-					return "", false
+					return "", false, err
 				}
+				key, _ := k.(string)
 				if strings.IndexByte(key, 0) >= 0 {
-					return path, true
+					return path, true, nil
 				}
 				child = key
 				if path != "" {
 					child = path + "." + key
 				}
 			}
-			if p, ok := scanNUL(dec, child); ok {
-				return p, true
+			if p, found, err := scanNUL(dec, child); found || err != nil {
+				return p, found, err
 			}
 		}
-		dec.Token() // the closing delimiter
+		if _, err := dec.Token(); err != nil { // the closing delimiter
+			return "", false, err
+		}
 	}
-	return "", false
+	return "", false, nil
 }
 
 // jsonError names the field a decoding error is about.
