@@ -76,12 +76,6 @@ func Errorf(kind Kind, field, format string, args ...any) *Error {
 	return &Error{Kind: kind, Field: field, Msg: fmt.Sprintf(format, args...)}
 }
 
-// Wrap returns an error of kind about field that wraps err (its message
-// is err's unless msg is given).
-func Wrap(kind Kind, field string, err error, msg string) *Error {
-	return &Error{Kind: kind, Field: field, Msg: msg, Err: err}
-}
-
 // KindOf is the kind of the first *Error in err's chain; Internal when
 // there is none.
 func KindOf(err error) Kind {

@@ -16,7 +16,7 @@ func TestErrorMessage(t *testing.T) {
 		{"field prefixed", Errorf(Invalid, "lat", "out of range"), "lat: out of range"},
 		{"prefix not doubled", &Error{Kind: Invalid, Field: "lat", Msg: "lat: out of range"}, "lat: out of range"},
 		{"no field", Errorf(Conflict, "", "moved on"), "moved on"},
-		{"cause as message", Wrap(Unavailable, "", errors.New("dial tcp: refused"), ""), "dial tcp: refused"},
+		{"cause as message", &Error{Kind: Unavailable, Err: errors.New("dial tcp: refused")}, "dial tcp: refused"},
 		{"kind only", &Error{Kind: NotFound}, "not_found"},
 	}
 	for _, tt := range tests {
@@ -32,7 +32,7 @@ func TestErrorMessage(t *testing.T) {
 func TestKindOfWrapped(t *testing.T) {
 	t.Parallel()
 	cause := errors.New("connection reset")
-	err := fmt.Errorf("store: grid 3: %w", Wrap(Unavailable, "", cause, "database away"))
+	err := fmt.Errorf("store: grid 3: %w", &Error{Kind: Unavailable, Msg: "database away", Err: cause})
 	if KindOf(err) != Unavailable || !errors.Is(err, cause) {
 		t.Errorf("KindOf %v, Is cause %v", KindOf(err), errors.Is(err, cause))
 	}

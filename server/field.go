@@ -127,8 +127,6 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error, i
 	switch {
 	case errors.As(err, &ie):
 		s.writeJSON(w, r, http.StatusUnprocessableEntity, "application/json; charset=utf-8", rowReport(ie.Rows))
-	case errors.Is(err, store.ErrClientIDReused):
-		s.clientError(w, r, http.StatusConflict, "client_id", "client_id: already used for another write; make a new one for each write")
 	case errors.Is(err, store.ErrNotFound):
 		s.respondError(w, r, notFoundAs(err, idField, what))
 	case errors.Is(err, store.ErrBadReference):

@@ -125,10 +125,6 @@ func (s *Server) respondError(w http.ResponseWriter, r *http.Request, err error)
 		s.serverError(w, r, err)
 		return
 	}
-	if e.Kind == model.Unavailable {
-		s.log.LogAttrs(r.Context(), slog.LevelWarn, "unavailable",
-			slog.String("request_id", requestID(r.Context())), slog.String("path", r.URL.Path), slog.String("error", err.Error()))
-	}
 	if e.RetryAfter > 0 || e.Kind == model.Unavailable {
 		secs := int((e.RetryAfter + time.Second - 1) / time.Second)
 		if secs == 0 {

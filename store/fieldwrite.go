@@ -19,7 +19,7 @@ import (
 var (
 	// ErrClientIDReused: the client id was used by another account or for
 	// another kind of write.
-	ErrClientIDReused = errors.New("client id already used for another write")
+	ErrClientIDReused = &model.Error{Kind: model.Conflict, Field: "client_id", Msg: "already used for another write; make a new one for each write"}
 )
 
 // fieldErr is a write refused for one field's value after looking at
@@ -93,7 +93,7 @@ func (s *Store) fieldWrite(ctx context.Context, a Actor, clientID, kind string, 
 	if err != nil {
 		var fe *model.Error
 		var ie *ImportError
-		if errors.As(err, &fe) || errors.As(err, &ie) || errors.Is(err, ErrClientIDReused) || errors.Is(err, ErrNotFound) || errors.Is(err, ErrConflict) {
+		if errors.As(err, &fe) || errors.As(err, &ie) || errors.Is(err, ErrNotFound) || errors.Is(err, ErrConflict) {
 			return WriteResult{}, err
 		}
 		return WriteResult{}, fmt.Errorf("store: %s: %w", kind, refError(err))
