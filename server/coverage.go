@@ -10,74 +10,35 @@ import (
 	"github.com/gridmap/gridmap/store"
 )
 
-// The live coverage figures. Each field write changes one compound grid's
-// tally by the delta the store worked out inside the write's transaction;
-// the roll-up adds it to the grid and its ancestors and the new figures go
-// out as coverage events. A full count (reconcile) runs when the server
-// starts, when the local day changes, and every CoverageEvery, to take in
-// what time changes by itself (visits falling due, quarantines ending)
-// and any drift. Writes hold covMu for reading while they commit and apply
-// their delta; a recount takes it for writing only to start its journal
-// and to swap in the new figures, not while it counts.
+// The live coverage figures are a coverage.Live (the rules: deltas,
+// journal, recount). The server recounts when it starts, when the local
+// day changes and every CoverageEvery, and publishes what changed.
 
 // today is the area's local day at t.
-func (s *Server) today(t time.Time) string { return t.In(s.cfg.Location).Format(time.DateOnly) }
+func (s *Server) today(t time.Time) string { return s.cov.Today(t) }
 
-// freshCoverage makes sure the roll-up holds figures for today, counting
-// them in full if it holds none or an older day's.
+// freshCoverage makes sure the figures are for today.
 func (s *Server) freshCoverage(ctx context.Context) error {
 	if s.cov.Day() == s.today(s.now()) {
 		return nil
 	}
-	_, err := s.reconcile(ctx, false)
-	return err
+	h, err := s.hierarchy(ctx)
+	if err != nil {
+		return err
+	}
+	return s.cov.Fresh(ctx, s.now(), h.Parent)
 }
 
-// journaled is a write's delta recorded while a recount runs.
-type journaled struct {
-	xid   uint64
-	grid  int64
-	delta coverage.Tally
-}
-
-// reconcile recounts every compound grid and replaces the roll-up,
-// publishing the figures that changed when publish is set. Writes go on
-// while the count runs (it can take a second on a city): each one's delta
-// is journaled with its transaction id, and those the count's snapshot
-// did not see are added to the count before it replaces the roll-up, so
-// no write is lost or counted twice.
+// reconcile recounts every compound grid and publishes the figures that
+// changed; without publish it only makes sure there are figures for
+// today (see coverage.Live.Recount).
 func (s *Server) reconcile(ctx context.Context, publish bool) (int, error) {
 	h, err := s.hierarchy(ctx)
 	if err != nil {
 		return 0, err
 	}
-	s.recountMu.Lock() // one recount at a time
-	defer s.recountMu.Unlock()
 	now := s.now()
-	today := s.today(now)
-	if !publish && s.cov.Day() == today {
-		return 0, nil // another request counted meanwhile
-	}
-	s.covMu.Lock()
-	s.journal = []journaled{}
-	s.covMu.Unlock()
-	leaves, snap, err := s.store.CoverageLeaves(ctx, today, now)
-	s.covMu.Lock()
-	journal := s.journal
-	s.journal = nil
-	var changed []coverage.Figures
-	if err == nil {
-		for _, j := range journal {
-			if !snap.Visible(j.xid) {
-				t := leaves[j.grid]
-				t.Add(j.delta)
-				leaves[j.grid] = t
-			}
-		}
-		changed = s.cov.Reconcile(today, leaves, h.Parent)
-		s.counted = snap
-	}
-	s.covMu.Unlock()
+	changed, err := s.cov.Recount(ctx, now, h.Parent, publish)
 	if err != nil {
 		return 0, err
 	}
@@ -89,20 +50,6 @@ func (s *Server) reconcile(ctx context.Context, publish bool) (int, error) {
 		s.publish(evs)
 	}
 	return len(changed), nil
-}
-
-// record applies a committed write's delta and journals it when a
-// recount is running. Called with covMu held for reading.
-func (s *Server) record(grid int64, d coverage.Tally, xid uint64) []coverage.Figures {
-	if d.IsZero() {
-		return nil
-	}
-	s.journalMu.Lock()
-	if s.journal != nil {
-		s.journal = append(s.journal, journaled{xid, grid, d})
-	}
-	s.journalMu.Unlock()
-	return s.cov.Apply(grid, d)
 }
 
 // runReconcile recounts coverage every CoverageEvery and just after each
@@ -138,11 +85,10 @@ type coverageDelta struct {
 	Xid   uint64          `json:"xid,omitempty"` // the write's transaction
 }
 
-// commitChange applies a committed write's change to the roll-up and
-// publishes its events and the new figures. Called with covMu held for
-// reading.
+// commitChange applies a committed write's change to the figures and
+// publishes its events and the new figures. Called under s.cov.Hold.
 func (s *Server) commitChange(ch store.Change) {
-	figs := s.record(ch.Grid, ch.Delta, ch.Xid)
+	figs := s.cov.Apply(ch.Grid, ch.Delta, ch.Xid)
 	now := s.now()
 	evs := ch.Events
 	for i := range evs {
@@ -174,15 +120,7 @@ func (s *Server) applyRemote(e live.Event) {
 	if json.Unmarshal(e.Payload, &p) != nil || p.Delta == nil {
 		return
 	}
-	s.covMu.RLock()
-	defer s.covMu.RUnlock()
-	// A delta can reach this instance after a recount whose snapshot
-	// already saw its transaction: the figures hold it, so adding it again
-	// would count it twice (until the next recount).
-	if p.Xid != 0 && s.counted.Visible(p.Xid) {
-		return
-	}
-	s.record(p.Grid, *p.Delta, p.Xid)
+	s.cov.ApplyRemote(p.Grid, *p.Delta, p.Xid)
 }
 
 // publish stores events (which numbers them) and hands them to viewers

@@ -92,12 +92,12 @@ func (s *Server) commitWrite(w http.ResponseWriter, r *http.Request, p *auth.Pri
 		s.writeError(w, r, err, idField, what)
 		return
 	}
-	s.covMu.RLock()
+	release := s.cov.Hold()
 	res, err := write(ctx, actor(r, p))
 	if err == nil && !res.Replay {
 		s.commitChange(res.Change)
 	}
-	s.covMu.RUnlock()
+	release()
 	if err != nil {
 		s.writeError(w, r, err, idField, what)
 		return

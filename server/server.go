@@ -114,12 +114,7 @@ type Server struct {
 
 	plan *planning.Service // drafts, validation, impact, publishing
 
-	cov       *coverage.Rollup // live coverage figures
-	covMu     sync.RWMutex     // writes read-lock; a recount write-locks to start its journal and to swap
-	recountMu sync.Mutex       // one recount at a time
-	journalMu sync.Mutex       // guards journal
-	journal   []journaled      // writes' deltas while a recount runs; nil when none runs
-	counted   store.Snapshot   // the snapshot of the last recount swapped in: deltas it saw are in the figures
+	cov *coverage.Live // live coverage figures and their rules
 
 	loginLimit     *limiter // per account
 	loginAddrLimit *limiter // per address, looser: an office shares one address
@@ -194,7 +189,7 @@ func New(cfg Config, d Deps) *Server {
 		positionRate:   newLimiter(60*cfg.PositionsPerSecond, int(max(1, positionBurst.Seconds()*cfg.PositionsPerSecond))),
 	}
 	srv.plan = planning.New(st, srv.cfg.Location, srv.cfg.Clock)
-	srv.cov = coverage.New(func(int64) int64 { return 0 })
+	srv.cov = coverage.NewLive(st, srv.cfg.Location)
 	if d.Relay != nil {
 		d.Relay.OnRemoteEvent(srv.applyRemote)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -14,34 +13,13 @@ import (
 	"github.com/gridmap/gridmap/coverage"
 )
 
-// Snapshot is the set of transactions a count saw (PostgreSQL's
-// pg_current_snapshot): a write whose transaction is not visible in it
-// committed after the count began, and its delta must be added to the
-// count.
-type Snapshot struct {
-	Xmin, Xmax uint64
-	InProgress []uint64
-}
-
-// Visible reports whether transaction xid had committed (or aborted)
-// when the snapshot was taken.
-func (s Snapshot) Visible(xid uint64) bool {
-	if xid < s.Xmin {
-		return true
-	}
-	if xid >= s.Xmax {
-		return false
-	}
-	return !slices.Contains(s.InProgress, xid)
-}
-
 // parseSnapshot reads "xmin:xmax:xip,xip".
-func parseSnapshot(v string) (Snapshot, error) {
+func parseSnapshot(v string) (coverage.Snapshot, error) {
 	parts := strings.Split(v, ":")
 	if len(parts) != 3 {
-		return Snapshot{}, fmt.Errorf("store: snapshot %q", v)
+		return coverage.Snapshot{}, fmt.Errorf("store: snapshot %q", v)
 	}
-	var s Snapshot
+	var s coverage.Snapshot
 	var err1, err2 error
 	s.Xmin, err1 = strconv.ParseUint(parts[0], 10, 64)
 	s.Xmax, err2 = strconv.ParseUint(parts[1], 10, 64)
@@ -65,9 +43,9 @@ func parseSnapshot(v string) (Snapshot, error) {
 // in one statement: the full count the live roll-up starts from and is
 // reconciled against. today is the area's local day, now the instant
 // visits fall due against. It also returns the snapshot the count saw,
-// so writes committed while it ran can be added (Snapshot.Visible).
-func (s *Store) CoverageLeaves(ctx context.Context, today string, now time.Time) (map[int64]coverage.Tally, Snapshot, error) {
-	var snap Snapshot
+// so writes committed while it ran can be added (coverage.Snapshot.Visible).
+func (s *Store) CoverageLeaves(ctx context.Context, today string, now time.Time) (map[int64]coverage.Tally, coverage.Snapshot, error) {
+	var snap coverage.Snapshot
 	var out map[int64]coverage.Tally
 	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
 		var v string
