@@ -103,8 +103,7 @@ type Store interface {
 type Pipeline struct {
 	cfg   Config
 	store Store
-	hub   *live.Hub
-	relay *live.Relay // nil for a single instance
+	bus   *live.Bus // the viewers here and, through NATS, on other instances
 	log   *slog.Logger
 
 	index atomic.Pointer[geo.Index]
@@ -124,12 +123,12 @@ type Pipeline struct {
 }
 
 // New returns a pipeline; call Load before Ingest and run Run.
-func New(cfg Config, st Store, hub *live.Hub, relay *live.Relay, log *slog.Logger) *Pipeline {
+func New(cfg Config, st Store, bus *live.Bus, log *slog.Logger) *Pipeline {
 	cfg = cfg.withDefaults()
-	p := &Pipeline{cfg: cfg, store: st, hub: hub, relay: relay, log: log,
+	p := &Pipeline{cfg: cfg, store: st, bus: bus, log: log,
 		buf: make(chan *pending, cfg.Buffer), events: make(chan store.LiveEvent, 100_000)}
 	p.tracker = track.New(track.Config{Dwell: cfg.Dwell}, func(grid, area int64) bool {
-		return auth.Scope{Root: area}.Contains(hub.Hierarchy(), grid)
+		return auth.Scope{Root: area}.Contains(bus.Hub().Hierarchy(), grid)
 	})
 	return p
 }
@@ -260,12 +259,7 @@ func (p *Pipeline) Ingest(ctx context.Context, volunteer int64, reports []Report
 		return 0, ErrBusy
 	}
 	p.track(v, ps)
-	p.hub.PublishPositions(ps)
-	if p.relay != nil {
-		if err := p.relay.PublishPositions(ps); err != nil {
-			p.log.Warn("nats: publish positions", "error", err)
-		}
-	}
+	p.bus.PublishPositions(ps)
 	select {
 	case err := <-pd.done:
 		if err != nil {

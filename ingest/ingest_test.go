@@ -80,7 +80,8 @@ func (f *fakeStore) DropEventsBefore(context.Context, time.Time) (int64, error) 
 func pipeline(t *testing.T, cfg Config, st Store) *Pipeline {
 	t.Helper()
 	hub := live.NewHub(auth.NewHierarchy(map[int64]int64{1: 0, 2: 1, 3: 2}))
-	p := New(cfg, st, hub, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	p := New(cfg, st, live.NewBus(hub, nil, log), log)
 	if err := p.Load(context.Background()); err != nil {
 		t.Fatal(err)
 	}

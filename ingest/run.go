@@ -217,12 +217,7 @@ func (p *Pipeline) runEvents(ctx context.Context) {
 		}
 		for _, e := range stored {
 			le := live.Event{Seq: e.Seq, Topic: e.Topic, GridID: e.GridID, At: e.At, Payload: e.Payload}
-			p.hub.PublishEvent(le)
-			if p.relay != nil {
-				if err := p.relay.PublishEvent(le); err != nil {
-					p.log.Warn("nats: publish event", "error", err)
-				}
-			}
+			p.bus.PublishEvent(le)
 			p.Published.Add(1)
 		}
 	}

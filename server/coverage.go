@@ -106,16 +106,10 @@ func (s *Server) commitChange(ch store.Change) {
 	s.publish(evs)
 }
 
-// applyRemote takes in a coverage event another instance published: its
-// delta, if it carries one, is applied to this instance's roll-up.
-func (s *Server) applyRemote(e live.Event) {
-	if e.Topic == live.TopicBoundaries {
-		go s.boundariesChanged(context.Background())
-		return
-	}
-	if e.Topic != live.TopicCoverage {
-		return
-	}
+// applyRemoteCoverage takes in a coverage event another instance
+// published: its delta, if it carries one, is applied to this instance's
+// figures.
+func (s *Server) applyRemoteCoverage(e live.Event) {
 	var p coverageDelta
 	if json.Unmarshal(e.Payload, &p) != nil || p.Delta == nil {
 		return
@@ -141,9 +135,6 @@ func (s *Server) publish(evs []store.LiveEvent) {
 	}
 	for _, e := range stored {
 		le := live.Event{Seq: e.Seq, Topic: e.Topic, GridID: e.GridID, At: e.At, Payload: e.Payload}
-		s.hub.PublishEvent(le)
-		if s.relay != nil {
-			s.relay.PublishEvent(le)
-		}
+		s.bus.PublishEvent(le)
 	}
 }

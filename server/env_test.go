@@ -32,6 +32,7 @@ type env struct {
 	db   *testdb.DB
 	srv  *server.Server
 	hub  *live.Hub
+	bus  *live.Bus
 	pipe *ingest.Pipeline
 	conn *pgx.Conn
 
@@ -63,14 +64,15 @@ func newEnvWith(t *testing.T, cfg server.Config, storeFor func(*testdb.DB) *stor
 		t.Fatal(err)
 	}
 	hub := live.NewHub(hier)
-	pipe := ingest.New(ingest.Config{Dwell: time.Second}, st, hub, nil, log)
+	bus := live.NewBus(hub, nil, log)
+	pipe := ingest.New(ingest.Config{Dwell: time.Second}, st, bus, log)
 	if err := pipe.Load(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	stopped := make(chan struct{})
 	go func() { pipe.Run(ctx); close(stopped) }()
-	srv := server.New(cfg, server.Deps{Store: st, Hub: hub, Ingest: pipe, Log: log})
+	srv := server.New(cfg, server.Deps{Store: st, Bus: bus, Ingest: pipe, Log: log})
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(func() {
 		srv.StopStreams()
@@ -83,7 +85,7 @@ func newEnvWith(t *testing.T, cfg server.Config, storeFor func(*testdb.DB) *stor
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { conn.Close(context.Background()) })
-	e := &env{ts: ts, db: db, srv: srv, hub: hub, pipe: pipe, conn: conn}
+	e := &env{ts: ts, db: db, srv: srv, hub: hub, bus: bus, pipe: pipe, conn: conn}
 	e.volunteer = scalar[int64](t, e, `SELECT min(person_id) FROM volunteers`)
 	return e
 }

@@ -90,7 +90,7 @@ func TestMapLiveBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv2 := server.New(server.Config{}, server.Deps{Store: e.db.Store, Hub: e.hub, Ingest: e.pipe, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	srv2 := server.New(server.Config{}, server.Deps{Store: e.db.Store, Bus: e.bus, Ingest: e.pipe, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	ts2 := httptest.NewUnstartedServer(srv2.Handler())
 	ts2.Listener.Close()
 	ts2.Listener = ln

@@ -54,14 +54,15 @@ func instanceWith(t *testing.T, db *testdb.DB, id string, cfg server.Config) (*h
 		testdb.Unavailable(t, "NATS at %s: %v", natsURL(), err)
 	}
 	t.Cleanup(relay.Close)
-	pipe := ingest.New(ingest.Config{}, db.Store, hub, relay, log)
+	bus := live.NewBus(hub, relay, log)
+	pipe := ingest.New(ingest.Config{}, db.Store, bus, log)
 	if err := pipe.Load(ctx); err != nil {
 		t.Fatal(err)
 	}
 	rctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() { pipe.Run(rctx); close(done) }()
-	srv := server.New(cfg, server.Deps{Store: db.Store, Hub: hub, Ingest: pipe, Relay: relay, Log: log})
+	srv := server.New(cfg, server.Deps{Store: db.Store, Bus: bus, Ingest: pipe, Log: log})
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(func() { srv.StopStreams(); ts.Close(); cancel(); <-done })
 	return ts, relay, srv

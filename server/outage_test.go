@@ -101,7 +101,7 @@ func TestDatabaseOutageIs503(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := server.New(server.Config{}, server.Deps{Store: st, Hub: live.NewHub(hier), Log: log})
+	srv := server.New(server.Config{}, server.Deps{Store: st, Bus: live.NewBus(live.NewHub(hier), nil, log), Log: log})
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
 	leader := e.client(t, "leader", auth.GridLeader, 9)
@@ -149,7 +149,7 @@ func TestReadyWithNATSDown(t *testing.T) {
 		t.Fatalf("NewRelay with NATS down: %v, want a relay that keeps retrying", err)
 	}
 	t.Cleanup(relay.Close)
-	srv := server.New(server.Config{}, server.Deps{Store: e.db.Store, Hub: hub, Relay: relay, Log: log})
+	srv := server.New(server.Config{}, server.Deps{Store: e.db.Store, Bus: live.NewBus(hub, relay, log), Log: log})
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
 	c := e.anonymous(t)

@@ -256,11 +256,11 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request, _ *auth.Principa
 		s.log.Warn("not ready: database", "error", err)
 		status["database"], ready = "unreachable", false
 	}
-	if s.relay != nil {
+	if s.bus.Shared() {
 		// NATS is optional: without it this instance still serves its own
 		// viewers (local fan-out), so it stays ready and says so.
 		status["nats"] = "ok"
-		if err := s.relay.Ping(); err != nil {
+		if err := s.bus.Ping(); err != nil {
 			s.log.Warn("nats unreachable: local fan-out only", "error", err)
 			status["nats"], status["fanout"] = "unreachable", "local"
 		}

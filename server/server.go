@@ -93,9 +93,8 @@ func (c Config) withDefaults() Config {
 // Deps are the parts a server is built from.
 type Deps struct {
 	Store  *store.Store
-	Hub    *live.Hub        // fan-out to viewers
+	Bus    *live.Bus        // viewers here and, through NATS, on other instances
 	Ingest *ingest.Pipeline // the position path; nil refuses positions
-	Relay  *live.Relay      // NATS between instances; nil for a single instance
 	Log    *slog.Logger
 }
 
@@ -104,7 +103,7 @@ type Server struct {
 	cfg     Config
 	store   *store.Store
 	ingest  *ingest.Pipeline
-	relay   *live.Relay
+	bus     *live.Bus
 	log     *slog.Logger
 	files   fs.FS
 	metrics *metrics
@@ -141,8 +140,8 @@ type Server struct {
 // unbundled).
 func New(cfg Config, d Deps) *Server {
 	st, log := d.Store, d.Log
-	if d.Hub == nil {
-		d.Hub = live.NewHub(auth.NewHierarchy(nil))
+	if d.Bus == nil {
+		d.Bus = live.NewBus(live.NewHub(auth.NewHierarchy(nil)), nil, log)
 	}
 	if _, err := fs.Stat(static.FS, "vendor/leaflet/leaflet.js"); err != nil {
 		log.Warn("front-end libraries missing from the build; run `make vendor` and rebuild", "error", err)
@@ -160,9 +159,9 @@ func New(cfg Config, d Deps) *Server {
 		pool("gridmap_db_connections_acquired", "Database connections in use.", func(a, _, _ int32) int32 { return a }),
 		pool("gridmap_db_connections_idle", "Idle database connections.", func(_, i, _ int32) int32 { return i }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "gridmap_stream_viewers", Help: "Viewers subscribed in the hub."},
-			func() float64 { return float64(d.Hub.Clients()) }),
+			func() float64 { return float64(d.Bus.Hub().Clients()) }),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "gridmap_stream_positions_delivered_total", Help: "Positions handed to viewers' frames."},
-			func() float64 { return float64(d.Hub.Positions.Load()) }),
+			func() float64 { return float64(d.Bus.Hub().Positions.Load()) }),
 	}
 	if p := d.Ingest; p != nil {
 		extra = append(extra,
@@ -180,7 +179,7 @@ func New(cfg Config, d Deps) *Server {
 	}
 	srv := &Server{
 		cfg: cfg, store: st, log: log, files: static.FS, now: cfg.Clock,
-		hub: d.Hub, ingest: d.Ingest, relay: d.Relay, stopStreams: make(chan struct{}),
+		hub: d.Bus.Hub(), bus: d.Bus, ingest: d.Ingest, stopStreams: make(chan struct{}),
 		metrics:        newMetrics(extra...),
 		loginLimit:     newLimiter(cfg.LoginPerMinute, int(max(1, cfg.LoginPerMinute))),
 		loginAddrLimit: newLimiter(6*cfg.LoginPerMinute, int(max(6, 6*cfg.LoginPerMinute))),
@@ -190,9 +189,8 @@ func New(cfg Config, d Deps) *Server {
 	}
 	srv.plan = planning.New(st, srv.cfg.Location, srv.cfg.Clock)
 	srv.cov = coverage.NewLive(st, srv.cfg.Location)
-	if d.Relay != nil {
-		d.Relay.OnRemoteEvent(srv.applyRemote)
-	}
+	d.Bus.OnRemote(live.TopicCoverage, srv.applyRemoteCoverage)
+	d.Bus.OnRemote(live.TopicBoundaries, func(live.Event) { go srv.boundariesChanged(context.Background()) })
 	return srv
 }
 

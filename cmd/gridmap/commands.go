@@ -61,7 +61,8 @@ func serve(ctx context.Context, args []string) error {
 		defer relay.Close()
 		log.Info("sharing the live stream through nats", "url", c.NATS)
 	}
-	pipe := ingest.New(ingest.Config{MaxAge: c.PositionMaxAge, Dwell: c.Dwell, Retention: c.Retention}, st, hub, relay, log)
+	bus := live.NewBus(hub, relay, log)
+	pipe := ingest.New(ingest.Config{MaxAge: c.PositionMaxAge, Dwell: c.Dwell, Retention: c.Retention}, st, bus, log)
 	if err := pipe.Load(ctx); err != nil {
 		return err
 	}
@@ -75,7 +76,7 @@ func serve(ctx context.Context, args []string) error {
 		PositionsPerSecond: c.DeviceRate, PositionsPerDay: c.DeviceDailyCap,
 		LoginPerMinute: c.LoginPerMinute, WritePerMinute: c.WritePerMinute,
 		AllowedOrigins: c.AllowedOrigins, Location: c.Location, CoverageEvery: c.CoverageEvery,
-	}, server.Deps{Store: st, Hub: hub, Ingest: pipe, Relay: relay, Log: log})
+	}, server.Deps{Store: st, Bus: bus, Ingest: pipe, Log: log})
 	err = srv.Run(ctx, c.Listen, c.ShutdownGrace)
 	// HTTP is drained: flush what the pipeline still holds, then close.
 	stopPipe()
