@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 
+	"github.com/gridmap/gridmap/model"
 	"github.com/paulmach/orb"
 )
 
@@ -47,6 +49,16 @@ func (l Limits) orDefault() Limits {
 type InputError struct {
 	Path string
 	Msg  string
+}
+
+// As makes the error a model.Error (Invalid, the field
+// "geometry.<Path>") for errors.As, so one mapper answers it.
+func (e *InputError) As(target any) bool {
+	t, ok := target.(**model.Error)
+	if ok {
+		*t = &model.Error{Kind: model.Invalid, Field: strings.TrimSuffix("geometry."+e.Path, "."), Msg: e.Msg}
+	}
+	return ok
 }
 
 // Error returns "geometry.<Path>: <Msg>", or "geometry: <Msg>" when Path is

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"strings"
 
 	"github.com/gridmap/gridmap/auth"
 	"github.com/gridmap/gridmap/model"
@@ -49,13 +48,11 @@ func (s *Server) importFile(w http.ResponseWriter, r *http.Request, p *auth.Prin
 		return
 	}
 	f, rowErrs, err := sheet.Parse(kind, format, body)
-	var limit *sheet.LimitError
-	switch {
-	case errors.As(err, &limit):
-		s.importTooBig(w, r, limit)
-		return
-	case err != nil:
-		s.clientError(w, r, http.StatusBadRequest, "body", "body: "+err.Error())
+	if err != nil {
+		if model.KindOf(err) == model.Internal { // a file sheet cannot read
+			err = badParam("body", "%v", err)
+		}
+		s.respondError(w, r, err) // a *sheet.LimitError: 413 or 422 naming the limit
 		return
 	}
 	if len(rowErrs) > 0 {
@@ -108,19 +105,6 @@ func rowReport[T any](rows []T) map[string]any {
 	}
 	body["rows"] = rows
 	return body
-}
-
-// importTooBig answers a file beyond one of sheet's limits: 413 for a size (the file unzips
-// to too much, too many shared strings), 422 for the sheet's shape (columns, cell length),
-// naming the limit and its value.
-func (s *Server) importTooBig(w http.ResponseWriter, r *http.Request, e *sheet.LimitError) {
-	status := http.StatusUnprocessableEntity
-	if e.TooLarge {
-		status = http.StatusRequestEntityTooLarge
-	}
-	s.writeJSON(w, r, status, "application/json; charset=utf-8", map[string]any{
-		"error": "body: " + strings.TrimPrefix(e.Error(), "sheet: "), "field": "body",
-		"limit": e.Limit, "max": e.Max, "request_id": requestID(r.Context())})
 }
 
 // toImport maps parsed rows to the store's import.

@@ -14,9 +14,11 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/gridmap/gridmap/geo"
 	"github.com/gridmap/gridmap/ingest"
 	"github.com/gridmap/gridmap/model"
 	"github.com/gridmap/gridmap/planning"
+	"github.com/gridmap/gridmap/sheet"
 	"github.com/gridmap/gridmap/store"
 )
 
@@ -45,6 +47,10 @@ func TestRespondErrorKinds(t *testing.T) {
 		{"unavailable with a delay", ingest.ErrBusy, 503, "", "1"},
 		{"unavailable without one", &model.Error{Kind: model.Unavailable, Msg: "away"}, 503, "", "2"},
 		{"database unreachable, no kind", fmt.Errorf("store: grid: %w", &pgconn.ConnectError{}), 503, "", "2"},
+		{"a geometry's own error type", fmt.Errorf("plan: %w", &geo.InputError{Path: "coordinates[0][3]", Msg: "not a number"}), 400, "geometry.coordinates[0][3]", ""},
+		{"a geometry error on the whole object", &geo.InputError{Msg: "want Polygon"}, 400, "geometry", ""},
+		{"a spreadsheet's size limit", &sheet.LimitError{Limit: "unzipped size", Max: 1, Detail: "big", TooLarge: true}, 413, "body", ""},
+		{"a spreadsheet's shape limit", &sheet.LimitError{Limit: "columns", Max: 1, Detail: "wide"}, 422, "body", ""},
 		{"internal kind", &model.Error{Kind: model.Internal, Msg: "bug"}, 500, "", ""},
 		{"plain error", errors.New("bug"), 500, "", ""},
 	}

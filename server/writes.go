@@ -344,17 +344,8 @@ func (s *Server) setGridBoundary(w http.ResponseWriter, r *http.Request, p *auth
 		return
 	}
 	mp, err := geo.ParsePolygonal(req.Geometry, geo.DefaultLimits())
-	var ie *geo.InputError
-	if errors.As(err, &ie) {
-		field := "geometry"
-		if ie.Path != "" {
-			field += "." + ie.Path
-		}
-		s.clientError(w, r, http.StatusBadRequest, field, field+": "+ie.Msg)
-		return
-	}
 	if err != nil {
-		s.respondError(w, r, badParam("geometry", "%v", err))
+		s.respondError(w, r, err) // a *geo.InputError: Invalid on geometry.<path>
 		return
 	}
 	pub, err := s.plan.SetBoundary(ctx, actor(r, p), id, mp, req.Note)

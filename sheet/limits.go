@@ -10,6 +10,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/gridmap/gridmap/model"
 	"github.com/xuri/excelize/v2"
 )
 
@@ -47,6 +48,22 @@ type LimitError struct {
 	Max      int64  // its value
 	Detail   string // what the file holds, e.g. "row 3 has a value in column XFD"
 	TooLarge bool   // a limit on size (HTTP 413), not on the sheet's shape (422)
+}
+
+// As makes the error a model.Error for errors.As, so one mapper answers
+// it: too large (413) for a size, unprocessable (422) for the sheet's
+// shape, on the field "body", with the limit and its value as details.
+func (e *LimitError) As(target any) bool {
+	t, ok := target.(**model.Error)
+	if ok {
+		kind := model.Unprocessable
+		if e.TooLarge {
+			kind = model.TooLarge
+		}
+		*t = &model.Error{Kind: kind, Field: "body", Msg: strings.TrimPrefix(e.Error(), "sheet: "),
+			Details: map[string]any{"limit": e.Limit, "max": e.Max}}
+	}
+	return ok
 }
 
 func (e *LimitError) Error() string {
