@@ -9,6 +9,7 @@ import (
 	"github.com/paulmach/orb/planar"
 
 	"github.com/gridmap/gridmap/geo"
+	"github.com/gridmap/gridmap/model"
 )
 
 // plan says how lattice cells group into grids and how dense each grid
@@ -44,13 +45,13 @@ type group struct {
 	key   int // index in its level
 	first int // first cell in reading order (row-major)
 	cells [][2]int
-	grid  *Grid
+	grid  *model.Grid
 }
 
-// build turns a plan into a Dataset.
-func build(p plan, seed uint64) (*Dataset, error) {
+// build turns a plan into a model.Dataset.
+func build(p plan, seed uint64) (*model.Dataset, error) {
 	r := rand.New(rand.NewPCG(seed, 2))
-	ds := &Dataset{}
+	ds := &model.Dataset{}
 
 	l3 := map[int]*group{}
 	for i, row := range p.cellL3 {
@@ -73,11 +74,11 @@ func build(p plan, seed uint64) (*Dataset, error) {
 	person := func(home int64) int64 {
 		id := nextPerson
 		nextPerson++
-		ds.People = append(ds.People, Person{ID: id, Name: personName(r), Phone: phone(r), HomeGridID: home})
+		ds.People = append(ds.People, model.Person{ID: id, Name: personName(r), Phone: phone(r), HomeGridID: home})
 		return id
 	}
 	nextGrid := int64(1)
-	addGrid := func(g *group, parent *Grid, code, name string) error {
+	addGrid := func(g *group, parent *model.Grid, code, name string) error {
 		var tiles []orb.Polygon
 		for _, c := range g.cells {
 			tiles = append(tiles, p.lat.cellPolygon(c[0], c[1]))
@@ -86,7 +87,7 @@ func build(p plan, seed uint64) (*Dataset, error) {
 		if err != nil {
 			return fmt.Errorf("seed: grid %s: %w", code, err)
 		}
-		grid := Grid{ID: nextGrid, Level: g.level, Code: code, Name: name, Geom: mp}
+		grid := model.Grid{ID: nextGrid, Level: g.level, Code: code, Name: name, Geom: mp}
 		if parent != nil {
 			grid.ParentID = parent.ID
 		}
@@ -98,7 +99,7 @@ func build(p plan, seed uint64) (*Dataset, error) {
 
 	// Parents first: every level 1, then every level 2, then level 3, each
 	// numbered left to right, top to bottom within its parent.
-	ds.Grids = make([]Grid, 0, len(l1)+len(l2)+len(l3))
+	ds.Grids = make([]model.Grid, 0, len(l1)+len(l2)+len(l3))
 	roots := ordered(l1, nil)
 	for seq, g := range roots {
 		code := fmt.Sprintf("%s%03d", p.county, p.street0+seq)
@@ -130,16 +131,16 @@ func build(p plan, seed uint64) (*Dataset, error) {
 		g := &ds.Grids[i]
 		if g.Level < 3 || r.Float64() >= p.noLeader {
 			g.LeaderID = person(g.ID)
-			ds.Staff = append(ds.Staff, Staff{GridID: g.ID, PersonID: g.LeaderID, Role: "leader"})
+			ds.Staff = append(ds.Staff, model.Staff{GridID: g.ID, PersonID: g.LeaderID, Role: "leader"})
 		}
 		if g.Level < 3 {
 			for k := 0; k < p.staffPerGrid; k++ {
-				ds.Staff = append(ds.Staff, Staff{GridID: g.ID, PersonID: person(g.ID), Role: "staff"})
+				ds.Staff = append(ds.Staff, model.Staff{GridID: g.ID, PersonID: person(g.ID), Role: "staff"})
 			}
 		}
 	}
 
-	// Volunteer teams per community.
+	// model.Volunteer teams per community.
 	for _, c := range communities {
 		for k := 0; k < p.teamsPerL2; k++ {
 			id := int64(len(ds.Teams) + 1)
@@ -150,9 +151,9 @@ func build(p plan, seed uint64) (*Dataset, error) {
 					name = fmt.Sprintf("%s%d", name, k+1)
 				}
 			}
-			ds.Teams = append(ds.Teams, Team{ID: id, Name: name, Colour: teamColours[(id-1)%int64(len(teamColours))], GridID: c.grid.ID})
+			ds.Teams = append(ds.Teams, model.Team{ID: id, Name: name, Colour: teamColours[(id-1)%int64(len(teamColours))], GridID: c.grid.ID})
 			for v := 0; v < p.volunteers; v++ {
-				ds.Volunteers = append(ds.Volunteers, Volunteer{PersonID: person(c.grid.ID), TeamID: id})
+				ds.Volunteers = append(ds.Volunteers, model.Volunteer{PersonID: person(c.grid.ID), TeamID: id})
 			}
 		}
 	}
@@ -201,7 +202,7 @@ func ordered(groups map[int]*group, keep func(key int) bool) []*group {
 	return out
 }
 
-func (p plan) fillCompound(r *rand.Rand, ds *Dataset, g *group, l2 int, person func(home int64) int64) error {
+func (p plan) fillCompound(r *rand.Rand, ds *model.Dataset, g *group, l2 int, person func(home int64) int64) error {
 	grid := g.grid
 	nb := p.buildings(r, l2)
 	var cells []orb.Polygon
@@ -235,7 +236,7 @@ func (p plan) fillCompound(r *rand.Rand, ds *Dataset, g *group, l2 int, person f
 	firstHousehold := len(ds.Households)
 	for k, pt := range placed {
 		floors, units := p.building(r, l2)
-		b := Building{ID: int64(len(ds.Buildings) + 1), GridID: grid.ID, Name: fmt.Sprintf("%d号楼", k+1),
+		b := model.Building{ID: int64(len(ds.Buildings) + 1), GridID: grid.ID, Name: fmt.Sprintf("%d号楼", k+1),
 			Floors: floors, Geom: p.lat.lonLat(pt)}
 		if r.Float64() >= headGap {
 			b.HeadID = person(grid.ID)
@@ -244,7 +245,7 @@ func (p plan) fillCompound(r *rand.Rand, ds *Dataset, g *group, l2 int, person f
 		for u := 1; u <= units; u++ {
 			for f := 1; f <= floors; f++ {
 				for d := 1; d <= p.perFloor; d++ {
-					h := Household{ID: int64(len(ds.Households) + 1), BuildingID: b.ID,
+					h := model.Household{ID: int64(len(ds.Households) + 1), BuildingID: b.ID,
 						Unit: fmt.Sprintf("%d单元", u), Room: fmt.Sprintf("%d%02d", f, d),
 						Residents: 1 + r.IntN(5), Status: "occupied"}
 					if r.IntN(100) < 3 {
@@ -269,9 +270,9 @@ func (p plan) fillCompound(r *rand.Rand, ds *Dataset, g *group, l2 int, person f
 	members := make([]int64, nm)
 	for k := range members {
 		id := person(grid.ID)
-		m := PartyMember{PersonID: id, Membership: Resident, GridID: grid.ID}
+		m := model.PartyMember{PersonID: id, Membership: model.MemberResident, GridID: grid.ID}
 		if r.IntN(100) < 55 {
-			m.Membership, m.Employer = InService, employer(r)
+			m.Membership, m.Employer = model.MemberInService, employer(r)
 		}
 		ds.PartyMembers = append(ds.PartyMembers, m)
 		members[k] = id

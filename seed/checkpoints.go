@@ -5,6 +5,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/gridmap/gridmap/model"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/planar"
 )
@@ -58,7 +59,7 @@ func (g *fieldGen) checkpoints() {
 			if !ok {
 				continue
 			}
-			cp := Checkpoint{ID: int64(len(g.f.Checkpoints) + 1), GridID: grid, Name: comm.Name + gate.name + "卡点", Geom: pt}
+			cp := model.Checkpoint{ID: int64(len(g.f.Checkpoints) + 1), GridID: grid, Name: comm.Name + gate.name + "卡点", Geom: pt}
 			if people := crew[comm.ID]; len(people) > 0 && g.r.IntN(3) < 2 {
 				for range 10 {
 					if p := people[g.r.IntN(len(people))]; !onDuty[p] {
@@ -104,18 +105,18 @@ func (g *fieldGen) gatePoint(grid int64, dx, dy float64) (orb.Point, bool) {
 
 // gateDays adds a checkpoint's counts for yesterday and today: 100-900
 // code scans, nearly all with a temperature taken, now and then a fever.
-func (g *fieldGen) gateDays(cp Checkpoint) {
+func (g *fieldGen) gateDays(cp model.Checkpoint) {
 	for _, offset := range []int{-1, 0} {
 		day := g.day(offset)
 		scans := 100 + g.r.IntN(801)
-		cd := CheckpointDay{CheckpointID: cp.ID, Day: date(day), Scans: scans, Temperatures: scans - g.r.IntN(scans/50+1)}
+		cd := model.CheckpointDay{CheckpointID: cp.ID, Day: date(day), Scans: scans, Temperatures: scans - g.r.IntN(scans/50+1)}
 		if g.r.IntN(8) == 0 {
 			cd.Fevers = 1
 			t, from := g.temperature(37.4, 38.3), day.Add(7*time.Hour)
 			if offset == 0 {
 				from = g.since(7)
 			}
-			a := Alert{Kind: "fever", GridID: cp.GridID, CheckpointID: cp.ID,
+			a := model.Alert{Kind: "fever", GridID: cp.GridID, CheckpointID: cp.ID,
 				Note: fmt.Sprintf("卡点测温%.1f℃，已引导至临时留观点", t), At: g.between(from, day.Add(21*time.Hour))}
 			if offset < 0 {
 				a.ResolvedAt, a.Resolution = a.At.Add(g.hours(0.5, 2)), "复测体温36.9℃，排除发热，已放行"

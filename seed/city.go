@@ -4,13 +4,15 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+
+	"github.com/gridmap/gridmap/model"
 )
 
 // City generates a large area of n level-3 grids for benchmarks: a
 // jittered lattice of 150 m cells around Zhengzhou, communities of 3x3
 // cells, subdistricts of 8x8 communities, about 4 buildings per grid and
 // 15 households per building, and one volunteer team of 4 per community (22,500 volunteers for 50,000 grids).
-func City(n int, seed uint64) (*Dataset, error) {
+func City(n int, seed uint64) (*model.Dataset, error) {
 	if n < 1 || n > 1_000_000 {
 		return nil, fmt.Errorf("seed: city size %d out of range 1..1000000", n)
 	}

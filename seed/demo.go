@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"github.com/gridmap/gridmap/model"
 	"github.com/paulmach/orb"
 )
 
@@ -45,7 +46,7 @@ const demoVillage = 6
 // 7 level-2 grids split into 23 level-3 grids, 300-600 buildings and
 // 10,000-15,000 households, with realistic gaps in building heads and
 // party-member links.
-func Demo(seed uint64) (*Dataset, error) {
+func Demo(seed uint64) (*model.Dataset, error) {
 	const rows, cols = 6, 8
 	cell := math.Sqrt(1.02e6 / (rows * cols)) // metres, so the area is 1.02 km²
 	p := plan{
@@ -102,7 +103,7 @@ func Demo(seed uint64) (*Dataset, error) {
 
 // addDemoTeams adds the report's 11 volunteer teams, spread over the
 // communities, with 10-18 volunteers each.
-func addDemoTeams(ds *Dataset, r *rand.Rand) {
+func addDemoTeams(ds *model.Dataset, r *rand.Rand) {
 	var communities []int64
 	for _, g := range ds.Grids {
 		if g.Level == 2 {
@@ -111,11 +112,11 @@ func addDemoTeams(ds *Dataset, r *rand.Rand) {
 	}
 	next := int64(len(ds.People) + 1)
 	for i, name := range teamNames {
-		team := Team{ID: int64(i + 1), Name: name, Colour: teamColours[i], GridID: communities[i%len(communities)]}
+		team := model.Team{ID: int64(i + 1), Name: name, Colour: teamColours[i], GridID: communities[i%len(communities)]}
 		ds.Teams = append(ds.Teams, team)
 		for v := 0; v < 10+r.IntN(9); v++ {
-			ds.People = append(ds.People, Person{ID: next, Name: personName(r), Phone: phone(r), HomeGridID: team.GridID})
-			ds.Volunteers = append(ds.Volunteers, Volunteer{PersonID: next, TeamID: team.ID})
+			ds.People = append(ds.People, model.Person{ID: next, Name: personName(r), Phone: phone(r), HomeGridID: team.GridID})
+			ds.Volunteers = append(ds.Volunteers, model.Volunteer{PersonID: next, TeamID: team.ID})
 			next++
 		}
 	}

@@ -7,6 +7,8 @@ import (
 	"math/rand/v2"
 	"slices"
 	"time"
+
+	"github.com/gridmap/gridmap/model"
 )
 
 // Zone is the local time of the generated areas, China Standard Time
@@ -21,7 +23,7 @@ const demoOccupied = 11800.0
 
 // DemoAt generates the demo subdistrict with its field work up to now
 // (see AddField).
-func DemoAt(seed uint64, now time.Time) (*Dataset, error) {
+func DemoAt(seed uint64, now time.Time) (*model.Dataset, error) {
 	ds, err := Demo(seed)
 	if err != nil {
 		return nil, err
@@ -43,7 +45,7 @@ func DemoAt(seed uint64, now time.Time) (*Dataset, error) {
 // Points). Nothing is dated after now, so early in the morning today's
 // reports crowd into the hours since midnight. The result depends only
 // on ds, seed and now.
-func AddField(ds *Dataset, seed uint64, now time.Time) error {
+func AddField(ds *model.Dataset, seed uint64, now time.Time) error {
 	if ds.Field != nil {
 		return fmt.Errorf("seed: dataset already has field data for %s", ds.Field.Today)
 	}
@@ -67,8 +69,8 @@ func AddField(ds *Dataset, seed uint64, now time.Time) error {
 // fieldGen holds what the field generators share: the dataset and its
 // indexes, the random source and the clock.
 type fieldGen struct {
-	ds    *Dataset
-	f     *FieldData
+	ds    *model.Dataset
+	f     *model.FieldData
 	r     *rand.Rand // the current part's random stream
 	now   time.Time
 	today time.Time // midnight starting today, in now's location
@@ -82,7 +84,7 @@ type fieldGen struct {
 	activeQ   map[int64]int     // household id -> index of its quarantine active today
 }
 
-func newFieldGen(ds *Dataset, seed uint64, now time.Time) (*fieldGen, error) {
+func newFieldGen(ds *model.Dataset, seed uint64, now time.Time) (*fieldGen, error) {
 	now = now.Round(0).Truncate(time.Second)
 	y, m, d := now.Date()
 	g := &fieldGen{
@@ -91,7 +93,7 @@ func newFieldGen(ds *Dataset, seed uint64, now time.Time) (*fieldGen, error) {
 		gridIndex: map[int64]int{}, occupied: map[int64][]int64{}, buildings: map[int64][]int{},
 		special: map[int64]bool{}, activeQ: map[int64]int{},
 	}
-	g.f = &FieldData{Today: g.today.Format(time.DateOnly)}
+	g.f = &model.FieldData{Today: g.today.Format(time.DateOnly)}
 	for i, gr := range ds.Grids {
 		g.gridIndex[gr.ID] = i
 		if gr.Level == 3 {
@@ -169,7 +171,7 @@ func (g *fieldGen) hours(lo, hi float64) time.Duration {
 	return time.Duration((lo + g.r.Float64()*(hi-lo)) * float64(time.Hour)).Truncate(time.Second)
 }
 
-func (g *fieldGen) grid(id int64) *Grid { return &g.ds.Grids[g.gridIndex[id]] }
+func (g *fieldGen) grid(id int64) *model.Grid { return &g.ds.Grids[g.gridIndex[id]] }
 
 func (g *fieldGen) gridOf(household int64) int64 {
 	return g.ds.Buildings[g.ds.Households[household-1].BuildingID-1].GridID
@@ -204,25 +206,25 @@ func (g *fieldGen) temperature(lo, hi float64) float64 {
 // they were made.
 func (g *fieldGen) number() {
 	f := g.f
-	slices.SortStableFunc(f.Screenings, func(a, b Screening) int {
+	slices.SortStableFunc(f.Screenings, func(a, b model.Screening) int {
 		return cmp.Or(a.ReportedAt.Compare(b.ReportedAt), cmp.Compare(a.HouseholdID, b.HouseholdID))
 	})
 	for i := range f.Screenings {
 		f.Screenings[i].ID = int64(i + 1)
 	}
-	slices.SortStableFunc(f.Alerts, func(a, b Alert) int { return a.At.Compare(b.At) })
+	slices.SortStableFunc(f.Alerts, func(a, b model.Alert) int { return a.At.Compare(b.At) })
 	for i := range f.Alerts {
 		f.Alerts[i].ID = int64(i + 1)
 	}
-	slices.SortStableFunc(f.Visits, func(a, b Visit) int { return a.At.Compare(b.At) })
+	slices.SortStableFunc(f.Visits, func(a, b model.Visit) int { return a.At.Compare(b.At) })
 	for i := range f.Visits {
 		f.Visits[i].ID = int64(i + 1)
 	}
-	slices.SortStableFunc(f.Requests, func(a, b Request) int { return a.ReceivedAt.Compare(b.ReceivedAt) })
+	slices.SortStableFunc(f.Requests, func(a, b model.Request) int { return a.ReceivedAt.Compare(b.ReceivedAt) })
 	for i := range f.Requests {
 		f.Requests[i].ID = int64(i + 1)
 	}
-	slices.SortStableFunc(f.PointAwards, func(a, b PointAward) int { return a.At.Compare(b.At) })
+	slices.SortStableFunc(f.PointAwards, func(a, b model.PointAward) int { return a.At.Compare(b.At) })
 	for i := range f.PointAwards {
 		f.PointAwards[i].ID = int64(i + 1)
 	}

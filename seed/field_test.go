@@ -3,6 +3,8 @@ package seed
 import (
 	"testing"
 	"time"
+
+	"github.com/gridmap/gridmap/model"
 )
 
 // TestFieldPlausible checks the demo's field data against the figures
@@ -23,7 +25,7 @@ func TestFieldPlausible(t *testing.T) {
 	}
 }
 
-func checkField(t *testing.T, ds *Dataset, now time.Time) {
+func checkField(t *testing.T, ds *model.Dataset, now time.Time) {
 	f := ds.Field
 	const today, yesterday = "2026-11-28", "2026-11-27"
 	if f.Today != today {
@@ -42,7 +44,7 @@ func checkField(t *testing.T, ds *Dataset, now time.Time) {
 		day string
 		h   int64
 	}
-	latest := map[key]Screening{}
+	latest := map[key]model.Screening{}
 	for _, s := range f.Screenings {
 		if s.ReportedAt.After(now) || s.Day != s.ReportedAt.Format(time.DateOnly) {
 			t.Errorf("screening %d on %s reported at %s (now %s)", s.ID, s.Day, s.ReportedAt, now)

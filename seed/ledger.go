@@ -1,6 +1,10 @@
 package seed
 
-import "time"
+import (
+	"time"
+
+	"github.com/gridmap/gridmap/model"
+)
 
 // ledgerKinds are the ledger's categories with how often each is visited
 // and its share of entries.
@@ -39,9 +43,9 @@ func (g *fieldGen) ledger() {
 		if kind.category == "elderly_alone" {
 			hh.Residents = 1
 		}
-		person := Person{ID: int64(len(g.ds.People) + 1), Name: personName(g.r), Phone: phone(g.r), HomeGridID: g.gridOf(h)}
+		person := model.Person{ID: int64(len(g.ds.People) + 1), Name: personName(g.r), Phone: phone(g.r), HomeGridID: g.gridOf(h)}
 		g.ds.People = append(g.ds.People, person)
-		res := VulnerableResident{ID: int64(len(g.f.Vulnerable) + 1), PersonID: person.ID, HouseholdID: h,
+		res := model.VulnerableResident{ID: int64(len(g.f.Vulnerable) + 1), PersonID: person.ID, HouseholdID: h,
 			Category: kind.category, VisitEveryDays: kind.every,
 			Since: g.now.Add(-time.Duration(30+g.r.IntN(31))*24*time.Hour - g.hours(0, 12))}
 		g.visits(&res, i < overdue)
@@ -63,7 +67,7 @@ func (g *fieldGen) ledger() {
 // visits writes a resident's visit history, newest first backwards from
 // the last visit to their entry in the ledger, at daytime; the last
 // visit is older than the interval when overdue, well within it when not.
-func (g *fieldGen) visits(res *VulnerableResident, overdue bool) {
+func (g *fieldGen) visits(res *model.VulnerableResident, overdue bool) {
 	every := time.Duration(res.VisitEveryDays) * 24 * time.Hour
 	var last time.Time
 	if overdue {
@@ -91,7 +95,7 @@ func (g *fieldGen) visits(res *VulnerableResident, overdue bool) {
 			method = "phone"
 		}
 		notes := visitNotes[method]
-		g.f.Visits = append(g.f.Visits, Visit{ResidentID: res.ID, At: at[k], Method: method, Note: notes[g.r.IntN(len(notes))]})
+		g.f.Visits = append(g.f.Visits, model.Visit{ResidentID: res.ID, At: at[k], Method: method, Note: notes[g.r.IntN(len(notes))]})
 	}
 	if len(at) > 0 {
 		res.LastVisit = at[0]

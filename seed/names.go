@@ -23,7 +23,7 @@ func personName(r *rand.Rand) string {
 
 func phone(r *rand.Rand) string { return fmt.Sprintf("1990000%04d", r.IntN(10000)) }
 
-// Volunteer teams. The first two are named in the source report; the
+// model.Volunteer teams. The first two are named in the source report; the
 // rest follow the report's activities (红袖章, 党员走千家, 楼院一家亲).
 var teamNames = []string{
 	"爱民服务队", "小红象跑跑团", "红袖章党员志愿队", "党员走千家服务队", "楼院一家亲服务队",

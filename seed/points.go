@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/gridmap/gridmap/model"
 )
 
 // awardReasons are what party members earn points for (积分制).
@@ -28,7 +30,7 @@ func (g *fieldGen) pointAwards() {
 		}
 		for range 1 + g.r.IntN(5) {
 			a := awardReasons[g.r.IntN(len(awardReasons))]
-			g.f.PointAwards = append(g.f.PointAwards, PointAward{PersonID: m.PersonID, Points: a.points, Reason: a.reason,
+			g.f.PointAwards = append(g.f.PointAwards, model.PointAward{PersonID: m.PersonID, Points: a.points, Reason: a.reason,
 				At: g.daytime(g.day(-g.r.IntN(30)))})
 			m.Points += a.points
 		}
@@ -51,11 +53,11 @@ func (g *fieldGen) spotCheck() {
 		key[h] = hex.EncodeToString(sum[:])
 	}
 	slices.SortFunc(hs, func(a, b int64) int { return cmp.Or(cmp.Compare(key[a], key[b]), cmp.Compare(a, b)) })
-	sc := SpotCheck{ID: int64(len(g.f.SpotChecks) + 1), GridID: grid, Seed: seed, K: min(10, len(hs)),
+	sc := model.SpotCheck{ID: int64(len(g.f.SpotChecks) + 1), GridID: grid, Seed: seed, K: min(10, len(hs)),
 		CreatedAt: g.between(g.since(8), g.today.Add(9*time.Hour))}
 	g.f.SpotChecks = append(g.f.SpotChecks, sc)
 	for pos, h := range hs[:sc.K] {
-		item := SpotCheckItem{CheckID: sc.ID, Position: pos + 1, HouseholdID: h}
+		item := model.SpotCheckItem{CheckID: sc.ID, Position: pos + 1, HouseholdID: h}
 		if pos < 7 {
 			item.Result, item.Method = "knows", "visit"
 			switch u := g.r.IntN(10); {

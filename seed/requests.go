@@ -1,6 +1,10 @@
 package seed
 
-import "time"
+import (
+	"time"
+
+	"github.com/gridmap/gridmap/model"
+)
 
 // requestKinds are the hotline's categories with their share of calls,
 // what callers say and how a closed request was resolved.
@@ -43,7 +47,7 @@ func (g *fieldGen) requests() {
 			}
 			u -= k.share
 		}
-		g.f.Requests = append(g.f.Requests, Request{BuildingID: b.ID, GridID: b.GridID, Category: kind.category,
+		g.f.Requests = append(g.f.Requests, model.Request{BuildingID: b.ID, GridID: b.GridID, Category: kind.category,
 			Body: kind.bodies[g.r.IntN(len(kind.bodies))], Caller: personName(g.r), Phone: phone(g.r),
 			ReceivedAt: g.between(g.now.Add(-72*time.Hour), g.now)})
 	}

@@ -3,6 +3,8 @@ package seed
 import (
 	"fmt"
 	"time"
+
+	"github.com/gridmap/gridmap/model"
 )
 
 // quarantines places about 6 households under home quarantine today
@@ -19,7 +21,7 @@ func (g *fieldGen) quarantines() {
 		}
 		length := []int{7, 14}[g.r.IntN(2)]
 		starts := g.day(-1 - g.r.IntN(length-2)) // ends tomorrow at the earliest
-		q := Quarantine{HouseholdID: h, Starts: date(starts), Ends: date(starts.AddDate(0, 0, length-1)),
+		q := model.Quarantine{HouseholdID: h, Starts: date(starts), Ends: date(starts.AddDate(0, 0, length-1)),
 			Reason: "risk_area_return", CreatedAt: g.daytime(starts)}
 		if g.r.IntN(4) == 0 {
 			q.Reason = "close_contact"
@@ -33,18 +35,18 @@ func (g *fieldGen) quarantines() {
 	// after a negative test, its seal removed.
 	if h := g.freeHousehold(); h != 0 {
 		starts := g.day(-16 - g.r.IntN(6))
-		g.addQuarantine(Quarantine{HouseholdID: h, Starts: date(starts), Ends: date(starts.AddDate(0, 0, 13)),
+		g.addQuarantine(model.Quarantine{HouseholdID: h, Starts: date(starts), Ends: date(starts.AddDate(0, 0, 13)),
 			Reason: "risk_area_return", CreatedAt: g.daytime(starts)})
 	}
 	if h := g.freeHousehold(); h != 0 {
 		starts := g.day(-4)
-		g.addQuarantine(Quarantine{HouseholdID: h, Starts: date(starts), Ends: date(starts.AddDate(0, 0, 6)),
+		g.addQuarantine(model.Quarantine{HouseholdID: h, Starts: date(starts), Ends: date(starts.AddDate(0, 0, 6)),
 			Reason: "close_contact", SealID: fmt.Sprintf("DS-%04d", seals+1),
 			CreatedAt: g.daytime(starts), EndedAt: g.daytime(g.day(-1))})
 	}
 }
 
-func (g *fieldGen) addQuarantine(q Quarantine) int {
+func (g *fieldGen) addQuarantine(q model.Quarantine) int {
 	q.ID = int64(len(g.f.Quarantines) + 1)
 	g.f.Quarantines = append(g.f.Quarantines, q)
 	return len(g.f.Quarantines) - 1
@@ -69,7 +71,7 @@ func (g *fieldGen) screenings() {
 		s := &g.f.Screenings[i]
 		s.Outcome, s.Temperature = "fever", g.temperature(37.3, 38.2)
 		s.Note = fmt.Sprintf("体温%.1f℃，已通知社区卫生服务中心", s.Temperature)
-		g.f.Alerts = append(g.f.Alerts, Alert{Kind: "fever", GridID: g.gridOf(s.HouseholdID), HouseholdID: s.HouseholdID,
+		g.f.Alerts = append(g.f.Alerts, model.Alert{Kind: "fever", GridID: g.gridOf(s.HouseholdID), HouseholdID: s.HouseholdID,
 			Note: fmt.Sprintf("入户排查发现发热，体温%.1f℃", s.Temperature), At: s.ReportedAt,
 			ResolvedAt: s.ReportedAt.Add(g.hours(1, 4)), Resolution: "社区医生上门复测36.8℃，排除发热，继续健康监测"})
 	}
@@ -85,7 +87,7 @@ func (g *fieldGen) screenings() {
 			s := &g.f.Screenings[i]
 			s.Outcome, s.Temperature = "fever", g.temperature(37.5, 38.6)
 			s.Note = fmt.Sprintf("体温%.1f℃，已通知社区卫生服务中心，等待转运", s.Temperature)
-			g.f.Alerts = append(g.f.Alerts, Alert{Kind: "fever", GridID: g.gridOf(s.HouseholdID), HouseholdID: s.HouseholdID,
+			g.f.Alerts = append(g.f.Alerts, model.Alert{Kind: "fever", GridID: g.gridOf(s.HouseholdID), HouseholdID: s.HouseholdID,
 				Note: fmt.Sprintf("入户排查发现发热，体温%.1f℃", s.Temperature), At: s.ReportedAt})
 		}
 	}
@@ -135,7 +137,7 @@ func (g *fieldGen) screenDay(h int64, day time.Time, rate, notHome float64) {
 		q := g.f.Quarantines[qi]
 		starts, _ := time.ParseInLocation(time.DateOnly, q.Starts, day.Location())
 		n := int(day.Sub(starts).Hours()/24+0.5) + 1
-		g.screen(Screening{HouseholdID: h, Day: date(day), Outcome: "home_quarantine", Temperature: g.temperature(36.1, 36.9),
+		g.screen(model.Screening{HouseholdID: h, Day: date(day), Outcome: "home_quarantine", Temperature: g.temperature(36.1, 36.9),
 			Note: fmt.Sprintf("居家隔离第%d天，体温正常", n), ReportedAt: g.between(from, from.Add(2*time.Hour))})
 		return
 	}
@@ -146,19 +148,19 @@ func (g *fieldGen) screenDay(h int64, day time.Time, rate, notHome float64) {
 	u := g.r.Float64()
 	switch {
 	case u < notHome:
-		g.screen(Screening{HouseholdID: h, Day: date(day), Outcome: "not_home", Note: "敲门无人应答，已电话联系", ReportedAt: at})
+		g.screen(model.Screening{HouseholdID: h, Day: date(day), Outcome: "not_home", Note: "敲门无人应答，已电话联系", ReportedAt: at})
 		if revisit := g.r.Float64(); (revisit < 1.0/3 || rate > 0.9 && revisit < 0.8) && at.Before(g.now) {
-			g.screen(Screening{HouseholdID: h, Day: date(day), Outcome: "normal", Temperature: g.temperature(36.0, 37.2),
+			g.screen(model.Screening{HouseholdID: h, Day: date(day), Outcome: "normal", Temperature: g.temperature(36.0, 37.2),
 				Note: "晚间复访，情况正常", ReportedAt: g.between(at.Add(time.Minute), day.Add(22*time.Hour))})
 		}
 	case u < notHome+0.001:
-		g.screen(Screening{HouseholdID: h, Day: date(day), Outcome: "refused", Note: "拒绝配合排查，已报社区", ReportedAt: at})
+		g.screen(model.Screening{HouseholdID: h, Day: date(day), Outcome: "refused", Note: "拒绝配合排查，已报社区", ReportedAt: at})
 	default:
-		g.screen(Screening{HouseholdID: h, Day: date(day), Outcome: "normal", Temperature: g.temperature(36.0, 37.2), ReportedAt: at})
+		g.screen(model.Screening{HouseholdID: h, Day: date(day), Outcome: "normal", Temperature: g.temperature(36.0, 37.2), ReportedAt: at})
 	}
 }
 
-func (g *fieldGen) screen(s Screening) { g.f.Screenings = append(g.f.Screenings, s) }
+func (g *fieldGen) screen(s model.Screening) { g.f.Screenings = append(g.f.Screenings, s) }
 
 // pickNormal returns the index of a random normal report on day that is
 // its household's only report that day, from a household with no other
@@ -179,17 +181,17 @@ func (g *fieldGen) pickNormal(day string) int {
 // sealAlerts raises door-seal alerts on sealed quarantines: an open
 // "opened" alert in the last two hours, and two of yesterday's, resolved.
 func (g *fieldGen) sealAlerts() {
-	var sealed []Quarantine
+	var sealed []model.Quarantine
 	for _, q := range g.f.Quarantines {
 		if q.SealID != "" && q.EndedAt.IsZero() && q.Ends >= g.f.Today {
 			sealed = append(sealed, q)
 		}
 	}
-	alert := func(q Quarantine, kind, note string, at time.Time) *Alert {
+	alert := func(q model.Quarantine, kind, note string, at time.Time) *model.Alert {
 		if at.Before(q.CreatedAt) {
 			at = g.between(q.CreatedAt, q.CreatedAt.Add(time.Hour))
 		}
-		g.f.Alerts = append(g.f.Alerts, Alert{Kind: kind, GridID: g.gridOf(q.HouseholdID), HouseholdID: q.HouseholdID,
+		g.f.Alerts = append(g.f.Alerts, model.Alert{Kind: kind, GridID: g.gridOf(q.HouseholdID), HouseholdID: q.HouseholdID,
 			QuarantineID: q.ID, Note: note, At: at})
 		return &g.f.Alerts[len(g.f.Alerts)-1]
 	}

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gridmap/gridmap/model"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/planar"
 )
@@ -90,7 +91,7 @@ func TestDemoCodes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	byID := map[int64]Grid{}
+	byID := map[int64]model.Grid{}
 	for _, g := range ds.Grids {
 		byID[g.ID] = g
 	}

@@ -5,10 +5,9 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/gridmap/gridmap/model"
 	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb/encoding/wkb"
-
-	"github.com/gridmap/gridmap/seed"
 )
 
 // Progress receives a line of import progress: a table, rows done, rows in all.
@@ -36,7 +35,7 @@ func (s *Store) HasData(ctx context.Context) (bool, error) {
 // transaction with COPY: it is all there afterwards or none of it is.
 // With reset, existing grid and field data, accounts, sessions and
 // positions are removed first, in the same transaction.
-func (s *Store) ImportDataset(ctx context.Context, ds *seed.Dataset, reset bool, progress Progress) error {
+func (s *Store) ImportDataset(ctx context.Context, ds *model.Dataset, reset bool, progress Progress) error {
 	if progress == nil {
 		progress = func(string, int, int) {}
 	}
@@ -46,7 +45,7 @@ func (s *Store) ImportDataset(ctx context.Context, ds *seed.Dataset, reset bool,
 				return fmt.Errorf("store: import: reset: %w", err)
 			}
 		}
-		for _, step := range []func(context.Context, pgx.Tx, *seed.Dataset, Progress) error{
+		for _, step := range []func(context.Context, pgx.Tx, *model.Dataset, Progress) error{
 			copyPeople, copyGrids, copyHomeGrids, copyPartyMembers, copyTeams, copyStaff, copyBuildings, copyHouseholds,
 			copyScreenings, copyQuarantines, copyCheckpoints, copyAlerts, copyLedger, copyRequests, copySpotChecks, copyPointAwards,
 		} {
@@ -110,7 +109,7 @@ func nullTime(t time.Time) *time.Time {
 	return &t
 }
 
-func copyPeople(ctx context.Context, tx pgx.Tx, ds *seed.Dataset, progress Progress) error {
+func copyPeople(ctx context.Context, tx pgx.Tx, ds *model.Dataset, progress Progress) error {
 	return copyRows(ctx, tx, "people", []string{"id", "name", "phone"}, len(ds.People), func(i int) []any {
 		p := ds.People[i]
 		return []any{p.ID, p.Name, p.Phone}
@@ -119,7 +118,7 @@ func copyPeople(ctx context.Context, tx pgx.Tx, ds *seed.Dataset, progress Progr
 
 // copyHomeGrids sets people's home grids once the grids exist (grids
 // name their leaders, so people come first).
-func copyHomeGrids(ctx context.Context, tx pgx.Tx, ds *seed.Dataset, progress Progress) error {
+func copyHomeGrids(ctx context.Context, tx pgx.Tx, ds *model.Dataset, progress Progress) error {
 	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE person_home (id bigint, grid_id bigint) ON COMMIT DROP`); err != nil {
 		return fmt.Errorf("staging: %w", err)
 	}
@@ -137,7 +136,7 @@ func copyHomeGrids(ctx context.Context, tx pgx.Tx, ds *seed.Dataset, progress Pr
 
 // copyGrids writes grids and their first boundary versions. Boundaries go
 // through a staging table as WKB, which PostGIS parses and checks.
-func copyGrids(ctx context.Context, tx pgx.Tx, ds *seed.Dataset, progress Progress) error {
+func copyGrids(ctx context.Context, tx pgx.Tx, ds *model.Dataset, progress Progress) error {
 	err := copyRows(ctx, tx, "grids", []string{"id", "parent_id", "level", "code", "name", "leader_id"}, len(ds.Grids), func(i int) []any {
 		g := ds.Grids[i]
 		return []any{g.ID, nullID(g.ParentID), int16(g.Level), g.Code, g.Name, nullID(g.LeaderID)}
@@ -174,14 +173,14 @@ func copyGrids(ctx context.Context, tx pgx.Tx, ds *seed.Dataset, progress Progre
 	return nil
 }
 
-func copyPartyMembers(ctx context.Context, tx pgx.Tx, ds *seed.Dataset, progress Progress) error {
+func copyPartyMembers(ctx context.Context, tx pgx.Tx, ds *model.Dataset, progress Progress) error {
 	return copyRows(ctx, tx, "party_members", []string{"person_id", "membership", "employer", "grid_id", "points"}, len(ds.PartyMembers), func(i int) []any {
 		m := ds.PartyMembers[i]
 		return []any{m.PersonID, m.Membership, nullText(m.Employer), m.GridID, int32(m.Points)}
 	}, progress)
 }
 
-func copyTeams(ctx context.Context, tx pgx.Tx, ds *seed.Dataset, progress Progress) error {
+func copyTeams(ctx context.Context, tx pgx.Tx, ds *model.Dataset, progress Progress) error {
 	err := copyRows(ctx, tx, "volunteer_teams", []string{"id", "name", "colour", "grid_id"}, len(ds.Teams), func(i int) []any {
 		t := ds.Teams[i]
 		return []any{t.ID, t.Name, t.Colour, t.GridID}
@@ -194,14 +193,14 @@ func copyTeams(ctx context.Context, tx pgx.Tx, ds *seed.Dataset, progress Progre
 	}, progress)
 }
 
-func copyStaff(ctx context.Context, tx pgx.Tx, ds *seed.Dataset, progress Progress) error {
+func copyStaff(ctx context.Context, tx pgx.Tx, ds *model.Dataset, progress Progress) error {
 	return copyRows(ctx, tx, "grid_staff", []string{"grid_id", "person_id", "role"}, len(ds.Staff), func(i int) []any {
 		s := ds.Staff[i]
 		return []any{s.GridID, s.PersonID, s.Role}
 	}, progress)
 }
 
-func copyBuildings(ctx context.Context, tx pgx.Tx, ds *seed.Dataset, progress Progress) error {
+func copyBuildings(ctx context.Context, tx pgx.Tx, ds *model.Dataset, progress Progress) error {
 	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE building_xy (id bigint, grid_id bigint, name text, floors smallint, head_id bigint, lon float8, lat float8) ON COMMIT DROP`); err != nil {
 		return fmt.Errorf("staging: %w", err)
 	}
@@ -221,7 +220,7 @@ func copyBuildings(ctx context.Context, tx pgx.Tx, ds *seed.Dataset, progress Pr
 	return nil
 }
 
-func copyHouseholds(ctx context.Context, tx pgx.Tx, ds *seed.Dataset, progress Progress) error {
+func copyHouseholds(ctx context.Context, tx pgx.Tx, ds *model.Dataset, progress Progress) error {
 	return copyRows(ctx, tx, "households", []string{"id", "building_id", "unit", "room", "residents", "status", "contact_id"}, len(ds.Households), func(i int) []any {
 		h := ds.Households[i]
 		return []any{h.ID, h.BuildingID, h.Unit, h.Room, int16(h.Residents), h.Status, nullID(h.ContactID)}
@@ -229,14 +228,14 @@ func copyHouseholds(ctx context.Context, tx pgx.Tx, ds *seed.Dataset, progress P
 }
 
 // field returns the dataset's field work, empty when it has none.
-func field(ds *seed.Dataset) *seed.FieldData {
+func field(ds *model.Dataset) *model.FieldData {
 	if ds.Field == nil {
-		return &seed.FieldData{}
+		return &model.FieldData{}
 	}
 	return ds.Field
 }
 
-func copyScreenings(ctx context.Context, tx pgx.Tx, ds *seed.Dataset, progress Progress) error {
+func copyScreenings(ctx context.Context, tx pgx.Tx, ds *model.Dataset, progress Progress) error {
 	f := field(ds)
 	return copyRows(ctx, tx, "screenings", []string{"id", "household_id", "day", "outcome", "temperature", "note", "reported_at"}, len(f.Screenings), func(i int) []any {
 		s := f.Screenings[i]
@@ -248,7 +247,7 @@ func copyScreenings(ctx context.Context, tx pgx.Tx, ds *seed.Dataset, progress P
 	}, progress)
 }
 
-func copyQuarantines(ctx context.Context, tx pgx.Tx, ds *seed.Dataset, progress Progress) error {
+func copyQuarantines(ctx context.Context, tx pgx.Tx, ds *model.Dataset, progress Progress) error {
 	f := field(ds)
 	return copyRows(ctx, tx, "quarantines", []string{"id", "household_id", "starts", "ends", "reason", "seal_id", "ended_at", "created_at"}, len(f.Quarantines), func(i int) []any {
 		q := f.Quarantines[i]
@@ -258,7 +257,7 @@ func copyQuarantines(ctx context.Context, tx pgx.Tx, ds *seed.Dataset, progress 
 
 // copyCheckpoints writes checkpoints through a staging table, as
 // buildings are, and their daily counts.
-func copyCheckpoints(ctx context.Context, tx pgx.Tx, ds *seed.Dataset, progress Progress) error {
+func copyCheckpoints(ctx context.Context, tx pgx.Tx, ds *model.Dataset, progress Progress) error {
 	f := field(ds)
 	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE checkpoint_xy (id bigint, grid_id bigint, name text, on_duty boolean, duty_person bigint, duty_since timestamptz, lon float8, lat float8) ON COMMIT DROP`); err != nil {
 		return fmt.Errorf("staging: %w", err)
@@ -282,7 +281,7 @@ func copyCheckpoints(ctx context.Context, tx pgx.Tx, ds *seed.Dataset, progress 
 	}, progress)
 }
 
-func copyAlerts(ctx context.Context, tx pgx.Tx, ds *seed.Dataset, progress Progress) error {
+func copyAlerts(ctx context.Context, tx pgx.Tx, ds *model.Dataset, progress Progress) error {
 	f := field(ds)
 	return copyRows(ctx, tx, "alerts", []string{"id", "kind", "grid_id", "household_id", "checkpoint_id", "quarantine_id", "note", "at", "resolved_at", "resolution"}, len(f.Alerts), func(i int) []any {
 		a := f.Alerts[i]
@@ -292,7 +291,7 @@ func copyAlerts(ctx context.Context, tx pgx.Tx, ds *seed.Dataset, progress Progr
 }
 
 // copyLedger writes the ledger of vulnerable residents and their visits.
-func copyLedger(ctx context.Context, tx pgx.Tx, ds *seed.Dataset, progress Progress) error {
+func copyLedger(ctx context.Context, tx pgx.Tx, ds *model.Dataset, progress Progress) error {
 	f := field(ds)
 	err := copyRows(ctx, tx, "vulnerable_residents", []string{"id", "person_id", "household_id", "category", "visit_every_days", "since", "last_visit"}, len(f.Vulnerable), func(i int) []any {
 		v := f.Vulnerable[i]
@@ -307,7 +306,7 @@ func copyLedger(ctx context.Context, tx pgx.Tx, ds *seed.Dataset, progress Progr
 	}, progress)
 }
 
-func copyRequests(ctx context.Context, tx pgx.Tx, ds *seed.Dataset, progress Progress) error {
+func copyRequests(ctx context.Context, tx pgx.Tx, ds *model.Dataset, progress Progress) error {
 	f := field(ds)
 	return copyRows(ctx, tx, "requests", []string{"id", "building_id", "grid_id", "category", "body", "caller", "phone", "received_at", "closed_at", "resolution"}, len(f.Requests), func(i int) []any {
 		r := f.Requests[i]
@@ -316,7 +315,7 @@ func copyRequests(ctx context.Context, tx pgx.Tx, ds *seed.Dataset, progress Pro
 	}, progress)
 }
 
-func copySpotChecks(ctx context.Context, tx pgx.Tx, ds *seed.Dataset, progress Progress) error {
+func copySpotChecks(ctx context.Context, tx pgx.Tx, ds *model.Dataset, progress Progress) error {
 	f := field(ds)
 	err := copyRows(ctx, tx, "spot_checks", []string{"id", "grid_id", "seed", "k", "created_at"}, len(f.SpotChecks), func(i int) []any {
 		c := f.SpotChecks[i]
@@ -331,7 +330,7 @@ func copySpotChecks(ctx context.Context, tx pgx.Tx, ds *seed.Dataset, progress P
 	}, progress)
 }
 
-func copyPointAwards(ctx context.Context, tx pgx.Tx, ds *seed.Dataset, progress Progress) error {
+func copyPointAwards(ctx context.Context, tx pgx.Tx, ds *model.Dataset, progress Progress) error {
 	f := field(ds)
 	return copyRows(ctx, tx, "point_awards", []string{"id", "person_id", "points", "reason", "at"}, len(f.PointAwards), func(i int) []any {
 		a := f.PointAwards[i]

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gridmap/gridmap/ingest"
 	"github.com/gridmap/gridmap/live"
+	"github.com/gridmap/gridmap/model"
 	"github.com/gridmap/gridmap/seed"
 	"github.com/gridmap/gridmap/server"
 	"github.com/gridmap/gridmap/store"
@@ -145,7 +146,7 @@ func seedCmd(ctx context.Context, args []string) error {
 	}
 
 	start := time.Now()
-	var ds *seed.Dataset
+	var ds *model.Dataset
 	if demo {
 		ds, err = seed.DemoAt(seedValue, time.Now().In(seed.Zone))
 	} else {

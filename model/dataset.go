@@ -1,8 +1,4 @@
-// Package seed generates synthetic but realistic grid areas: the demo
-// subdistrict modelled on Jianshe Road Subdistrict, Zhengzhou, and large
-// generated cities for benchmarks. Output is deterministic for a seed.
-// Generation is pure; store.ImportDataset writes a Dataset with COPY.
-package seed
+package model
 
 import (
 	"time"
@@ -10,7 +6,9 @@ import (
 	"github.com/paulmach/orb"
 )
 
-// Dataset is one generated area. Ids are assigned by the generator,
+// Dataset is one area's grids, people, buildings and households, and
+// optionally a day of field work, as the seed generator makes it and
+// store.ImportDataset writes it. Ids are assigned by the generator,
 // starting at 1 in each table, and rows are ordered parents first.
 type Dataset struct {
 	Grids        []Grid
@@ -45,8 +43,8 @@ type Person struct {
 
 // Membership kinds of a party member.
 const (
-	Resident  = "resident"   // 自管党员
-	InService = "in_service" // 驻区党员, registered by their employer
+	MemberResident  = "resident"   // 自管党员
+	MemberInService = "in_service" // 驻区党员, registered by their employer
 )
 
 // PartyMember is a party member linked to households in a grid.
