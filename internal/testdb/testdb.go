@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"os"
@@ -56,6 +57,10 @@ var (
 	templateOnce sync.Once
 	templateName string
 	templateErr  error
+
+	demoOnce sync.Once
+	demoName string
+	demoErr  error
 )
 
 // templateDB returns the name of the migrated template database, making
@@ -80,6 +85,46 @@ func templateDB(ctx context.Context, admin *pgx.Conn) (string, error) {
 }
 
 func makeTemplate(ctx context.Context, admin *pgx.Conn, name string) error {
+	return buildOnce(ctx, admin, name, "", func(st *store.Store) error {
+		_, err := st.Migrate(ctx)
+		return err
+	})
+}
+
+// demoTemplate returns the name of a template holding the migrations and
+// the demo subdistrict for seed 1, made once per migration set and demo
+// dataset: cloning it costs a fraction of importing the demo per test.
+func demoTemplate(ctx context.Context, admin *pgx.Conn) (string, error) {
+	demoOnce.Do(func() {
+		tmpl, err := templateDB(ctx, admin)
+		if err != nil {
+			demoErr = err
+			return
+		}
+		ds, err := seed.Demo(1)
+		if err != nil {
+			demoErr = err
+			return
+		}
+		b, err := json.Marshal(ds)
+		if err != nil {
+			demoErr = err
+			return
+		}
+		h := sha256.Sum256(append([]byte(tmpl), b...))
+		name := "gridmap_demo_" + hex.EncodeToString(h[:])[:12]
+		demoName, demoErr = name, buildOnce(ctx, admin, name, tmpl, func(st *store.Store) error {
+			return st.ImportDataset(ctx, ds, false, nil)
+		})
+	})
+	return demoName, demoErr
+}
+
+// buildOnce makes database name, cloned from template (or empty) and
+// filled by fill, unless it exists. It is built under another name and
+// renamed when complete, and an advisory lock keeps parallel test
+// processes from building it twice.
+func buildOnce(ctx context.Context, admin *pgx.Conn, name, template string, fill func(*store.Store) error) error {
 	if _, err := admin.Exec(ctx, `SELECT pg_advisory_lock(726373)`); err != nil {
 		return err
 	}
@@ -95,14 +140,18 @@ func makeTemplate(ctx context.Context, admin *pgx.Conn, name string) error {
 	if _, err := admin.Exec(ctx, `DROP DATABASE IF EXISTS `+pgx.Identifier{building}.Sanitize()); err != nil {
 		return err
 	}
-	if _, err := admin.Exec(ctx, `CREATE DATABASE `+pgx.Identifier{building}.Sanitize()); err != nil {
+	sql := `CREATE DATABASE ` + pgx.Identifier{building}.Sanitize()
+	if template != "" {
+		sql += ` TEMPLATE ` + pgx.Identifier{template}.Sanitize()
+	}
+	if _, err := admin.Exec(ctx, sql); err != nil {
 		return err
 	}
 	st, err := store.Open(ctx, withDatabase(AdminURL(), building))
 	if err != nil {
 		return err
 	}
-	_, err = st.Migrate(ctx)
+	err = fill(st)
 	st.Close()
 	if err != nil {
 		return err
@@ -121,18 +170,19 @@ type DB struct {
 // New makes a migrated database for t and drops it when t ends.
 func New(t testing.TB) *DB {
 	t.Helper()
-	return create(t, true)
+	return create(t, templateDB)
 }
 
 // Empty makes a database for t with no extension and no migrations.
 func Empty(t testing.TB) *DB {
 	t.Helper()
-	return create(t, false)
+	return create(t, nil)
 }
 
-// create makes a database for t, cloned from the migrated template or
-// empty, opens a store on it, and drops it when t ends.
-func create(t testing.TB, migrated bool) *DB {
+// create makes a database for t, cloned from the template that template
+// returns or empty when it is nil, opens a store on it, and drops it when
+// t ends.
+func create(t testing.TB, template func(context.Context, *pgx.Conn) (string, error)) *DB {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -145,8 +195,8 @@ func create(t testing.TB, migrated bool) *DB {
 	rand.Read(b)
 	name := "gridmap_t_" + hex.EncodeToString(b)
 	sql := `CREATE DATABASE ` + pgx.Identifier{name}.Sanitize()
-	if migrated {
-		tmpl, err := templateDB(ctx, admin)
+	if template != nil {
+		tmpl, err := template(ctx, admin)
 		if err != nil {
 			Unavailable(t, "testdb: template database (is PostGIS installed? run make setup): %v", err)
 		}
@@ -179,16 +229,9 @@ func drop(t testing.TB, name string) {
 	}
 }
 
-// Demo makes a database for t holding the demo subdistrict for seed 1.
+// Demo makes a database for t holding the demo subdistrict for seed 1,
+// cloned from a template that holds it.
 func Demo(t testing.TB) *DB {
 	t.Helper()
-	db := New(t)
-	ds, err := seed.Demo(1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Store.ImportDataset(context.Background(), ds, false, nil); err != nil {
-		t.Fatal(err)
-	}
-	return db
+	return create(t, demoTemplate)
 }
