@@ -17,6 +17,7 @@ func testHierarchy() *Hierarchy {
 }
 
 func TestScopeContains(t *testing.T) {
+	t.Parallel()
 	h := testHierarchy()
 	tests := []struct {
 		name string
@@ -44,6 +45,7 @@ func TestScopeContains(t *testing.T) {
 }
 
 func TestScopeGridIDs(t *testing.T) {
+	t.Parallel()
 	h := testHierarchy()
 	if ids := (Scope{}).GridIDs(h); ids != nil {
 		t.Errorf("whole area: %v, want nil", ids)
@@ -59,6 +61,7 @@ func TestScopeGridIDs(t *testing.T) {
 }
 
 func TestCycleTerminates(t *testing.T) {
+	t.Parallel()
 	h := NewHierarchy(map[int64]int64{1: 2, 2: 1})
 	if (Scope{Root: 3}).Contains(h, 1) {
 		t.Error("cycle: want false")
@@ -66,6 +69,7 @@ func TestCycleTerminates(t *testing.T) {
 }
 
 func TestMask(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{"王秀平": "王**", "李明": "李*", "章": "章*", "": ""} {
 		if got := MaskName(in); got != want {
 			t.Errorf("MaskName(%q) = %q, want %q", in, got, want)
@@ -77,6 +81,7 @@ func TestMask(t *testing.T) {
 }
 
 func TestRolePermissions(t *testing.T) {
+	t.Parallel()
 	for _, r := range Roles() {
 		if !r.Can(Public) || !r.Can(LoggedIn) {
 			t.Errorf("%s lacks public/logged-in", r)
@@ -95,6 +100,7 @@ func TestRolePermissions(t *testing.T) {
 }
 
 func TestToken(t *testing.T) {
+	t.Parallel()
 	a, ha := NewToken("gmt_")
 	b, _ := NewToken("gmt_")
 	if a == b || len(a) < 40 || string(HashToken(a)) != string(ha) {

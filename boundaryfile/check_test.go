@@ -91,6 +91,7 @@ type want struct {
 }
 
 func TestCheck(t *testing.T) {
+	t.Parallel()
 	gcj := features(toGCJ(refSquares[0]), toGCJ(refSquares[1]))
 	tests := []struct {
 		name string

@@ -26,6 +26,7 @@ func readFile(t testing.TB, name string) []byte {
 }
 
 func TestDecode(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		format Format
@@ -120,6 +121,7 @@ func polygonKML(n int) string {
 }
 
 func TestDecodeRefuses(t *testing.T) {
+	t.Parallel()
 	const ring = `[[113.6,34.7],[113.7,34.7],[113.7,34.8],[113.6,34.7]]`
 	small := Limits{MaxFeatures: 2, MaxVertices: 10}
 	tests := []struct {
@@ -181,6 +183,7 @@ func TestDecodeRefuses(t *testing.T) {
 }
 
 func TestDecodeUnknownFormat(t *testing.T) {
+	t.Parallel()
 	if _, err := Decode("shp", []byte("x"), Limits{}); err == nil {
 		t.Error("Decode accepted format shp")
 	}

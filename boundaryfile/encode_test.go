@@ -15,6 +15,7 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 // TestEncodeGolden encodes the GeoJSON fixture's features in both formats
 // and compares with testdata/grids.*.golden (go test -update rewrites them).
 func TestEncodeGolden(t *testing.T) {
+	t.Parallel()
 	fs, err := Decode(GeoJSON, readFile(t, "grids.geojson"), DefaultLimits())
 	if err != nil {
 		t.Fatal(err)
@@ -46,6 +47,7 @@ func TestEncodeGolden(t *testing.T) {
 // TestRoundTrip encodes the fixtures' features and decodes them again:
 // the same fields, and coordinates within 1e-7 degrees.
 func TestRoundTrip(t *testing.T) {
+	t.Parallel()
 	for _, fixture := range []struct {
 		file   string
 		format Format
@@ -83,6 +85,7 @@ func TestRoundTrip(t *testing.T) {
 }
 
 func TestEncodeRefuses(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		f    Format

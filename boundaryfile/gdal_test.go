@@ -14,6 +14,7 @@ import (
 // gdal-bin (scripts/setup.sh --test); without it the test skips, except
 // under CI=true, where it fails.
 func TestGDALReadsExports(t *testing.T) {
+	t.Parallel()
 	ogrinfo, err := exec.LookPath("ogrinfo")
 	if err != nil {
 		if os.Getenv("CI") == "true" {
@@ -54,6 +55,7 @@ func TestGDALReadsExports(t *testing.T) {
 // KML with both its KML drivers (SchemaData fields, Folders or nested
 // Documents, altitudes) and decodes the result: the same features back.
 func TestDecodeGDALExports(t *testing.T) {
+	t.Parallel()
 	ogr2ogr, err := exec.LookPath("ogr2ogr")
 	if err != nil {
 		if os.Getenv("CI") == "true" {

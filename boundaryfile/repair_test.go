@@ -10,6 +10,7 @@ import (
 )
 
 func TestRepair(t *testing.T) {
+	t.Parallel()
 	gcjClockwise := toGCJ(refSquares[1])
 	slices.Reverse(gcjClockwise[0][0])
 	gcjClockwise[0][0] = gcjClockwise[0][0][:4] // and unclosed
@@ -75,6 +76,7 @@ func TestRepair(t *testing.T) {
 // TestRepairOnlyWhatIsListed leaves out a problem from Repair's list and
 // expects it to stay.
 func TestRepairOnlyWhatIsListed(t *testing.T) {
+	t.Parallel()
 	fs := features(orb.MultiPolygon{{reversed(open)}})
 	probs := Check(fs, nil)
 	checkProblems(t, probs, []want{{0, CodeUnclosedRing, "", ""}, {0, CodeWinding, "", ""}})

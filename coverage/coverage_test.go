@@ -29,6 +29,7 @@ func demoHierarchy(tb testing.TB) (map[int64]int64, []int64) {
 // TestApplyEqualsReconcile: applying random deltas to leaves gives every
 // grid the same figures as a full recount of the leaves' final tallies.
 func TestApplyEqualsReconcile(t *testing.T) {
+	t.Parallel()
 	parent, leaves := demoHierarchy(t)
 	up := func(g int64) int64 { return parent[g] }
 	live, full := New(up), New(up)
@@ -65,6 +66,7 @@ func TestApplyEqualsReconcile(t *testing.T) {
 }
 
 func TestFigures(t *testing.T) {
+	t.Parallel()
 	f := FiguresOf(9, Tally{Households: 3, WithContact: 2, Buildings: 0, ScreenedToday: 3})
 	if f.ContactPct == nil || *f.ContactPct != 66.7 || f.HeadPct != nil || *f.ScreenedPct != 100 {
 		t.Errorf("percentages: %+v", f)

@@ -15,6 +15,7 @@ func square(x, y float64) orb.Polygon {
 }
 
 func TestDissolve(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name      string
 		tiles     []orb.Polygon
@@ -87,6 +88,7 @@ func TestDissolve(t *testing.T) {
 }
 
 func TestLocalRoundTrip(t *testing.T) {
+	t.Parallel()
 	l := NewLocal(orb.Point{113.63, 34.755})
 	for _, m := range []orb.Point{{0, 0}, {600, -425}, {-12000, 30000}} {
 		back := l.ToMetres(l.ToLonLat(m))

@@ -9,6 +9,7 @@ import (
 )
 
 func TestOutOfChina(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		p    orb.Point
@@ -34,6 +35,7 @@ func TestOutOfChina(t *testing.T) {
 }
 
 func TestWGS84ToGCJ02(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		wgs  orb.Point
@@ -61,6 +63,7 @@ func TestWGS84ToGCJ02(t *testing.T) {
 // describe: a marker drawn in the wrong system is off by a few hundred
 // metres, not by centimetres or kilometres.
 func TestGCJ02ShiftSize(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		p    orb.Point
@@ -84,6 +87,7 @@ func TestGCJ02ShiftSize(t *testing.T) {
 }
 
 func TestGCJ02OutsideChinaUnchanged(t *testing.T) {
+	t.Parallel()
 	for _, p := range []orb.Point{{-0.1276, 51.5072}, {151.2093, -33.8688}, {139.6917, 35.6895}, {0, 0}, {-180, -90}} {
 		if got := WGS84ToGCJ02(p); got != p {
 			t.Errorf("WGS84ToGCJ02(%v) = %v, want unchanged", p, got)
@@ -97,6 +101,7 @@ func TestGCJ02OutsideChinaUnchanged(t *testing.T) {
 // TestGCJ02RoundTrip walks a grid over the whole box, including its
 // edges, and requires the inverse to recover every point to 1e-7 degrees.
 func TestGCJ02RoundTrip(t *testing.T) {
+	t.Parallel()
 	const tol = 1e-7
 	worst := 0.0
 	n := 0

@@ -159,6 +159,7 @@ func (t tiling) outerPoints() []orb.Point {
 // the grids tile their region exactly, so they dissolve into its outline
 // (with a hole where the demo leaves a cell out).
 func TestTiling(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		name  string
 		t     tiling

@@ -16,6 +16,7 @@ import (
 // coincide, at the scale of the unit square, of a city block in degrees,
 // of a few millimetres, and of projected metres far from the origin.
 func TestIndexMatchesNaiveOnShapes(t *testing.T) {
+	t.Parallel()
 	scales := []struct {
 		name       string
 		unit, x, y float64
@@ -100,6 +101,7 @@ func randomShapes(r *rand.Rand, grid func() float64, at func(x, y float64) orb.P
 // TestIndexCrowdedCell puts more small grids in a cell than a block has
 // bits for, so that the cell takes the exact path.
 func TestIndexCrowdedCell(t *testing.T) {
+	t.Parallel()
 	r := rand.New(rand.NewPCG(1, 2))
 	regions := []Region{region(1000, orb.Polygon{rect(0, 0, 100, 100)})}
 	for i := range 60 {
@@ -139,6 +141,7 @@ func TestIndexCrowdedCell(t *testing.T) {
 // TestNewIndexSameOnAnyProcessors checks that the rows built in parallel
 // come out as they do one by one.
 func TestNewIndexSameOnAnyProcessors(t *testing.T) {
+	t.Parallel()
 	tl := newTiling(30, 40, 150, 1200, nil)
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 	one, err := NewIndex(tl.regions)

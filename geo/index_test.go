@@ -23,6 +23,7 @@ func rect(x0, y0, x1, y1 float64) orb.Ring {
 }
 
 func TestIndexEdgeRule(t *testing.T) {
+	t.Parallel()
 	type probe struct {
 		p      orb.Point
 		id     int64
@@ -147,6 +148,7 @@ func TestIndexEdgeRule(t *testing.T) {
 }
 
 func TestNewIndexRejects(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		shape orb.MultiPolygon
@@ -170,6 +172,7 @@ func TestNewIndexRejects(t *testing.T) {
 // on and within a rounding error of shared edges, shared vertices, and
 // the vertices of the outer boundary, and wants the same answer for each.
 func TestIndexMatchesNaive(t *testing.T) {
+	t.Parallel()
 	demo := demoTiling()
 	if len(demo.regions) != 23 {
 		t.Fatalf("demo has %d grids, want 23", len(demo.regions))
@@ -224,6 +227,7 @@ func matchNaive(t *testing.T, tl tiling, pts []orb.Point) {
 // planar.PolygonContains over every grid, on random points and on
 // vertices, where orb is exact.
 func TestNaiveMatchesOrb(t *testing.T) {
+	t.Parallel()
 	tl := newTiling(20, 30, 150, 600, nil)
 	naive := NewNaive(tl.regions)
 	bounds := make([]orb.Bound, len(tl.regions))

@@ -193,6 +193,7 @@ var parseCases = []struct {
 }
 
 func TestParsePolygonal(t *testing.T) {
+	t.Parallel()
 	for _, tt := range parseCases {
 		t.Run(tt.name, func(t *testing.T) {
 			mp, err := ParsePolygonal([]byte(tt.in), tt.lim)
@@ -225,6 +226,7 @@ func TestParsePolygonal(t *testing.T) {
 }
 
 func TestParsePolygonalGolden(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		file string
 		path string // of the error; "" for valid input
@@ -258,6 +260,7 @@ func TestParsePolygonalGolden(t *testing.T) {
 // pair of edges, on small rings drawn on a 5x5 grid so that collinear
 // edges, shared vertices and vertices on edges are common.
 func TestCheckEdgesMatchesBruteForce(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(1, 2))
 	var valid, invalid int
 	for trial := range 50000 {
@@ -303,6 +306,7 @@ func ringsOf(rings []*inRing) []orb.Ring {
 // near-collinear points in degrees, and differences so small their
 // products would underflow.
 func TestOrientExact(t *testing.T) {
+	t.Parallel()
 	check := func(a, b, c orb.Point) {
 		t.Helper()
 		want := orientBig(a, b, c)

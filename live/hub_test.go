@@ -45,6 +45,7 @@ func decode(t *testing.T, b []byte) frame {
 }
 
 func TestRoutingBySubtree(t *testing.T) {
+	t.Parallel()
 	h := testHub()
 	admin := &auth.Principal{Role: auth.Viewer}
 	leader := &auth.Principal{Role: auth.GridLeader, GridID: 2}
@@ -96,6 +97,7 @@ func TestRoutingBySubtree(t *testing.T) {
 }
 
 func TestSubscribeScope(t *testing.T) {
+	t.Parallel()
 	h := testHub()
 	leader := &auth.Principal{Role: auth.GridLeader, GridID: 2}
 	for _, root := range []int64{0, 1, 3, 6, 99} {
@@ -109,6 +111,7 @@ func TestSubscribeScope(t *testing.T) {
 }
 
 func TestCoalesceAndSnapshot(t *testing.T) {
+	t.Parallel()
 	h := testHub()
 	c := NewClient(8)
 	viewer := &auth.Principal{Role: auth.Viewer}
@@ -132,6 +135,7 @@ func TestCoalesceAndSnapshot(t *testing.T) {
 }
 
 func TestSlowConsumerDropped(t *testing.T) {
+	t.Parallel()
 	h := testHub()
 	viewer := &auth.Principal{Role: auth.Viewer}
 	slow, fast := NewClient(4), NewClient(100)
@@ -154,6 +158,7 @@ func TestSlowConsumerDropped(t *testing.T) {
 }
 
 func TestReplayDedupe(t *testing.T) {
+	t.Parallel()
 	c := NewClient(8)
 	c.SetLastSeq(5)
 	for _, seq := range []int64{4, 5, 6, 6, 7} {

@@ -16,6 +16,7 @@ func square(x, y, d float64) orb.MultiPolygon {
 // Two neighbours share the edge x = 1: moving one of its vertices moves
 // it in both, and nothing else moves.
 func TestMoveVertex(t *testing.T) {
+	t.Parallel()
 	st := State{Grids: []GridState{{ID: 1, Geometry: square(0, 0, 1)}, {ID: 2, Geometry: square(1, 0, 1)}, {ID: 3, Geometry: square(5, 5, 1)}}}
 	tests := []struct {
 		name     string
@@ -49,6 +50,7 @@ func TestMoveVertex(t *testing.T) {
 }
 
 func TestNextCode(t *testing.T) {
+	t.Parallel()
 	st := State{Grids: []GridState{
 		{ID: 2, ParentID: 1, Code: "410102003001"}, {ID: 3, ParentID: 1, Code: "410102003007"},
 		{ID: 9, ParentID: 2, Code: "41010200300101"}, {ID: 10, ParentID: 2, Code: "41010200300104"},
@@ -73,6 +75,7 @@ func TestNextCode(t *testing.T) {
 // new grid under the grid its code starts with; the root and codes that
 // fit nowhere are left out with a reason.
 func TestOverlay(t *testing.T) {
+	t.Parallel()
 	root := rootInfo{ID: 2, Level: 2, Code: "410102003001"}
 	st := State{NextID: -1, Grids: []GridState{
 		{ID: 9, ParentID: 2, Level: 3, Code: "41010200300101", Name: "甲", Geometry: square(0, 0, 1)},

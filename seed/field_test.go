@@ -10,6 +10,7 @@ import (
 // TestFieldPlausible checks the demo's field data against the figures
 // the map and the gap view are meant to show, at three times of day.
 func TestFieldPlausible(t *testing.T) {
+	t.Parallel()
 	for _, clock := range []string{"15:30", "07:10", "00:20"} {
 		t.Run(clock, func(t *testing.T) {
 			now, err := time.ParseInLocation("2006-01-02 15:04", "2026-11-28 "+clock, Zone)

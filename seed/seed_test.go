@@ -11,6 +11,7 @@ import (
 )
 
 func TestDemoShape(t *testing.T) {
+	t.Parallel()
 	ds, err := Demo(1)
 	if err != nil {
 		t.Fatal(err)
@@ -66,6 +67,7 @@ func TestDemoShape(t *testing.T) {
 }
 
 func TestDemoDeterministic(t *testing.T) {
+	t.Parallel()
 	a, err := Demo(7)
 	if err != nil {
 		t.Fatal(err)
@@ -87,6 +89,7 @@ func TestDemoDeterministic(t *testing.T) {
 }
 
 func TestDemoCodes(t *testing.T) {
+	t.Parallel()
 	ds, err := Demo(1)
 	if err != nil {
 		t.Fatal(err)
@@ -113,6 +116,7 @@ func TestDemoCodes(t *testing.T) {
 }
 
 func TestCity(t *testing.T) {
+	t.Parallel()
 	ds, err := City(1000, 1)
 	if err != nil {
 		t.Fatal(err)
@@ -149,6 +153,7 @@ func project(mp orb.MultiPolygon) orb.MultiPolygon {
 }
 
 func TestFieldDeterministic(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 11, 28, 15, 30, 0, 0, Zone)
 	a, err := DemoAt(7, now)
 	if err != nil {

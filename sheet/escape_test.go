@@ -3,6 +3,7 @@ package sheet
 import "testing"
 
 func TestEscapeFormula(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in, want string
 	}{

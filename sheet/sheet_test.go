@@ -77,6 +77,7 @@ var (
 )
 
 func TestParseKinds(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		kind   Kind
@@ -154,6 +155,7 @@ func TestParseKinds(t *testing.T) {
 }
 
 func TestParseSynonyms(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		kind  Kind
 		value string
@@ -207,6 +209,7 @@ func TestParseSynonyms(t *testing.T) {
 }
 
 func TestParseHeaderErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		kind Kind
@@ -247,6 +250,7 @@ func TestParseHeaderErrors(t *testing.T) {
 }
 
 func TestParseBadRows(t *testing.T) {
+	t.Parallel()
 	long := strings.Repeat("长", 101)
 	tests := []struct {
 		name     string
@@ -346,6 +350,7 @@ func recordRows(f *File) []int {
 }
 
 func TestParseRowNumbers(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		format Format
@@ -385,6 +390,7 @@ func TestParseRowNumbers(t *testing.T) {
 }
 
 func TestParseDays(t *testing.T) {
+	t.Parallel()
 	header := []any{"网格", "楼栋", "单元", "房号", "结果", "日期"}
 	day := func(v any) [][]any {
 		return [][]any{header, {"桐柏路61号院", "3号楼", 1, 101, "正常", v}}
@@ -447,6 +453,7 @@ func headsCSV(n, bad int) []byte {
 }
 
 func TestParseLimits(t *testing.T) {
+	t.Parallel()
 	tooMany := RowError{Row: MaxRows + 2, Error: "too many rows; split the file"}
 	tests := []struct {
 		name      string
@@ -478,6 +485,7 @@ func TestParseLimits(t *testing.T) {
 }
 
 func TestParseUnreadable(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		kind   Kind
@@ -509,6 +517,7 @@ func TestParseUnreadable(t *testing.T) {
 }
 
 func TestParseEncodings(t *testing.T) {
+	t.Parallel()
 	const text = "网格,楼栋,单元,房号,排查结果,备注\n桐柏路61号院,3号楼,1单元,101,正常,老人在家\n"
 	want := []Screening{{Row: 2, Household: tongbai, Outcome: "normal", Note: "老人在家"}}
 	tests := []struct {
@@ -531,6 +540,7 @@ func TestParseEncodings(t *testing.T) {
 }
 
 func TestFormatOf(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		contentType string
 		want        Format
@@ -558,6 +568,7 @@ func TestFormatOf(t *testing.T) {
 }
 
 func TestKindValid(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		kind Kind
 		want bool
@@ -606,6 +617,7 @@ func FuzzParseCSV(f *testing.F) {
 // TestCSVStrayQuoteRefused: one stray quote no longer swallows the rest of the file into a cell
 // (1 of 200 rows imported and success reported); the line is named and the file refused.
 func TestCSVStrayQuoteRefused(t *testing.T) {
+	t.Parallel()
 	lines := strings.Split(strings.TrimSuffix(string(headsCSV(200, 0)), "\n"), "\n")
 	tests := []struct {
 		name    string

@@ -9,6 +9,7 @@ import (
 )
 
 func TestMigrateTwice(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := testdb.Empty(t)
 	if err := db.Store.SchemaStatus(ctx); err == nil {

@@ -29,6 +29,7 @@ func twoVolunteers(t testing.TB, db *testdb.DB) (a, b store.VolunteerInfo) {
 }
 
 func TestVolunteers(t *testing.T) {
+	t.Parallel()
 	db := testdb.Demo(t)
 	vs, err := db.Store.Volunteers(context.Background())
 	if err != nil {
@@ -53,6 +54,7 @@ func TestVolunteers(t *testing.T) {
 // an empty table: both partitions are made on the way, and each row lands
 // in its own day's partition.
 func TestWritePositionsAcrossDays(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := testdb.Demo(t)
 	conn := connect(t, db)
@@ -98,6 +100,7 @@ func TestWritePositionsAcrossDays(t *testing.T) {
 // across batches, even when an older batch arrives after a newer one; and
 // that the grid filter works.
 func TestLatestPositions(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := testdb.Demo(t)
 	a, b := twoVolunteers(t, db)
@@ -150,6 +153,7 @@ func TestLatestPositions(t *testing.T) {
 }
 
 func TestLatestPositionsUnknownVolunteer(t *testing.T) {
+	t.Parallel()
 	db := testdb.Demo(t)
 	err := db.Store.WritePositions(context.Background(), []model.Position{{VolunteerID: 987654, At: time.Now(), Lon: 113.6, Lat: 34.7}})
 	if err == nil {
@@ -163,6 +167,7 @@ func TestLatestPositionsUnknownVolunteer(t *testing.T) {
 }
 
 func TestTrail(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := testdb.Demo(t)
 	a, b := twoVolunteers(t, db)
@@ -195,6 +200,7 @@ func TestTrail(t *testing.T) {
 // TestDropPositionsBefore keeps today's partition and drops one ten days
 // old, with a seven-day retention.
 func TestDropPositionsBefore(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := testdb.Demo(t)
 	conn := connect(t, db)
@@ -246,6 +252,7 @@ func TestDropPositionsBefore(t *testing.T) {
 // TestEnsurePositionPartitionsConcurrent runs several makers of the same
 // days at once, as several instances starting at midnight would.
 func TestEnsurePositionPartitionsConcurrent(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := testdb.Demo(t)
 	conn := connect(t, db)
@@ -276,6 +283,7 @@ func TestEnsurePositionPartitionsConcurrent(t *testing.T) {
 }
 
 func TestEnsurePositionPartitionsLimits(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := testdb.Demo(t)
 	day := time.Date(2030, 6, 1, 0, 0, 0, 0, time.UTC)
@@ -306,6 +314,7 @@ func event(topic string, grid, volunteer int64, at time.Time) store.LiveEvent {
 }
 
 func TestLiveEvents(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := testdb.Demo(t)
 	st := db.Store
@@ -410,6 +419,7 @@ func TestLiveEvents(t *testing.T) {
 }
 
 func TestAppendEventsRejects(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := testdb.Demo(t)
 	now := time.Now()
@@ -445,6 +455,7 @@ func TestAppendEventsRejects(t *testing.T) {
 // reader follows with EventsSince: the reader must see every event, in
 // order, with no number it has passed showing up later.
 func TestAppendEventsConcurrent(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := testdb.Demo(t)
 	const writers, batches, size = 4, 25, 3

@@ -16,6 +16,7 @@ import (
 // the generator: every child level tiles its parent with no overlap and
 // no gap.
 func TestDemoTiling(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := testdb.Demo(t)
 	conn := connect(t, db)
@@ -71,6 +72,7 @@ func TestDemoTiling(t *testing.T) {
 // TestBuildingsInOneGrid checks that every building lies in exactly one
 // level-3 grid, and that it is the grid the building row names.
 func TestBuildingsInOneGrid(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := testdb.Demo(t)
 	conn := connect(t, db)
@@ -95,6 +97,7 @@ func TestBuildingsInOneGrid(t *testing.T) {
 // hierarchy, with figures computed spatially: buildings inside the grid's
 // polygon. Both must agree for every grid.
 func TestGridCountsMatchSQL(t *testing.T) {
+	t.Parallel()
 	db := testdb.Demo(t)
 	wants := testdb.SpatialCounts(t, db)
 	if len(wants) != 31 {
@@ -112,6 +115,7 @@ func TestGridCountsMatchSQL(t *testing.T) {
 }
 
 func TestGridNotFound(t *testing.T) {
+	t.Parallel()
 	db := testdb.Demo(t)
 	_, err := db.Store.Grid(context.Background(), 999999)
 	if !errors.Is(err, store.ErrNotFound) {
@@ -125,6 +129,7 @@ func TestGridNotFound(t *testing.T) {
 
 // TestConstraints checks that the database itself refuses bad rows.
 func TestConstraints(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := testdb.Demo(t)
 	conn := connect(t, db)

@@ -86,6 +86,7 @@ func mostlyB(from, to int, a, b int64) []obs {
 }
 
 func TestObserve(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		cfg  Config
@@ -268,6 +269,7 @@ func metresEast(m float64) (lon, lat float64) {
 }
 
 func TestNoEventsReturnsNil(t *testing.T) {
+	t.Parallel()
 	tr := New(Config{}, within)
 	if evs := tr.Observe(1, 0, t0, 113.63, 34.755, 0); evs != nil {
 		t.Errorf("first sighting outside, no team area: %v, want nil", evs)
@@ -282,6 +284,7 @@ func TestNoEventsReturnsNil(t *testing.T) {
 }
 
 func TestForget(t *testing.T) {
+	t.Parallel()
 	tr := New(Config{}, within)
 	tr.Observe(1, 0, t0, 113.63, 34.755, 11)
 	tr.Observe(2, 0, t0, 113.63, 34.755, 12)
