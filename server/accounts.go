@@ -10,7 +10,6 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/gridmap/gridmap/auth"
-	"github.com/gridmap/gridmap/model"
 	"github.com/gridmap/gridmap/store"
 )
 
@@ -81,11 +80,7 @@ func (s *Server) createAccount(w http.ResponseWriter, r *http.Request, p *auth.P
 		role, err = req.validate()
 	}
 	if err == nil && req.GridID != 0 {
-		err = s.checkHome(r.Context(), p, req.GridID)
-		var fe *model.Error
-		if errors.As(err, &fe) {
-			fe.Field, fe.Msg = "grid_id", strings.Replace(fe.Msg, "home_grid_id", "grid_id", 1)
-		}
+		err = s.scopes.CheckHome(r.Context(), p, "grid_id", req.GridID)
 	}
 	if err != nil {
 		s.respondError(w, r, err)

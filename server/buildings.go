@@ -41,10 +41,10 @@ func (s *Server) buildings(w http.ResponseWriter, r *http.Request, p *auth.Princ
 		err = badParam("bbox", "give grid or bbox (or both)")
 	}
 	if err == nil && f.GridID != 0 {
-		err = s.checkGrid(r.Context(), p, "grid", f.GridID)
+		err = s.scopes.CheckGrid(r.Context(), p, "grid", f.GridID)
 	}
 	if err == nil {
-		f.InGrids, err = s.scopeIDs(r.Context(), p)
+		f.InGrids, err = s.scopes.ScopeIDs(r.Context(), p)
 	}
 	if err != nil {
 		s.respondError(w, r, err)

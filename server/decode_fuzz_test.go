@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gridmap/gridmap/field"
 	"github.com/gridmap/gridmap/model"
 )
 
@@ -42,18 +43,18 @@ func FuzzDecodeRequests(f *testing.F) {
 		} else if login.Username == "" || login.Password == "" {
 			t.Fatal("empty credentials accepted")
 		}
-		var person personRequest
+		var person field.PersonInput
 		if err := decodeBody(body, &person); err != nil {
 			check(err)
-		} else if err := person.validate(); err != nil {
+		} else if err := person.Validate(); err != nil {
 			check(err)
 		} else if person.Name == "" || person.HomeGridID < 0 {
 			t.Fatalf("bad person accepted: %+v", person)
 		}
-		var ref refRequest
-		if err := decodeBody(body, &ref); err != nil {
+		var ref field.RefInput
+		if err := decodeBody(body, &ref.Body); err != nil {
 			check(err)
-		} else if id, err := ref.value("head_id"); err != nil {
+		} else if id, err := ref.Value("head_id"); err != nil {
 			check(err)
 		} else if id != nil && *id <= 0 {
 			t.Fatalf("non-positive id %d accepted", *id)

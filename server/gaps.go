@@ -45,10 +45,10 @@ func (s *Server) coverageLevel(w http.ResponseWriter, r *http.Request, p *auth.P
 // coverageNow makes sure the figures are today's and returns the grid
 // hierarchy to read them by, answering an error itself.
 func (s *Server) coverageNow(w http.ResponseWriter, r *http.Request) (*auth.Hierarchy, bool) {
-	err := s.freshCoverage(r.Context())
+	err := s.cov.Fresh(r.Context())
 	var h *auth.Hierarchy
 	if err == nil {
-		h, err = s.hierarchy(r.Context())
+		h, err = s.scopes.Hierarchy(r.Context())
 	}
 	if err != nil {
 		s.serverError(w, r, err)
@@ -81,7 +81,7 @@ func (s *Server) gridCoverage(w http.ResponseWriter, r *http.Request, p *auth.Pr
 func (s *Server) pathGrid(w http.ResponseWriter, r *http.Request, p *auth.Principal) (int64, bool) {
 	id, err := pathID(r)
 	if err == nil {
-		err = s.checkGrid(r.Context(), p, "id", id)
+		err = s.scopes.CheckGrid(r.Context(), p, "id", id)
 	}
 	if err != nil {
 		s.respondError(w, r, err)
@@ -97,7 +97,7 @@ func (s *Server) subtree(w http.ResponseWriter, r *http.Request, p *auth.Princip
 	if !ok {
 		return 0, nil, false
 	}
-	h, err := s.hierarchy(r.Context())
+	h, err := s.scopes.Hierarchy(r.Context())
 	if err != nil {
 		s.serverError(w, r, err)
 		return 0, nil, false
@@ -112,7 +112,7 @@ func (s *Server) gridGaps(w http.ResponseWriter, r *http.Request, p *auth.Princi
 		return
 	}
 	now := s.now()
-	g, err := s.store.GridGaps(r.Context(), id, grids, s.today(now), now)
+	g, err := s.store.GridGaps(r.Context(), id, grids, s.cov.Today(now), now)
 	if err != nil {
 		s.serverError(w, r, err)
 		return
@@ -152,7 +152,7 @@ func (s *Server) nearestVolunteers(w http.ResponseWriter, r *http.Request, p *au
 		s.respondError(w, r, err)
 		return
 	}
-	h, err := s.hierarchy(ctx)
+	h, err := s.scopes.Hierarchy(ctx)
 	if err != nil {
 		s.serverError(w, r, err)
 		return

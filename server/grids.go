@@ -61,7 +61,7 @@ func (s *Server) grids(w http.ResponseWriter, r *http.Request, p *auth.Principal
 		f.AsOf, err = parseAsOf(q.Get("asof"))
 	}
 	if err == nil {
-		f.InGrids, err = s.scopeIDs(r.Context(), p)
+		f.InGrids, err = s.scopes.ScopeIDs(r.Context(), p)
 	}
 	if err != nil {
 		s.respondError(w, r, err)
@@ -87,7 +87,7 @@ func (s *Server) grid(w http.ResponseWriter, r *http.Request, p *auth.Principal)
 		err = query(r.URL.Query())
 	}
 	if err == nil {
-		err = s.checkGrid(r.Context(), p, "id", id)
+		err = s.scopes.CheckGrid(r.Context(), p, "id", id)
 	}
 	var fe *model.Error
 	if errors.As(err, &fe) && fe.Kind == model.NotFound && p.Scope().All() {
@@ -129,7 +129,7 @@ func (s *Server) tree(w http.ResponseWriter, r *http.Request, p *auth.Principal)
 		root = p.Scope().Root
 	}
 	if err == nil && root != 0 {
-		err = s.checkGrid(r.Context(), p, "root", root)
+		err = s.scopes.CheckGrid(r.Context(), p, "root", root)
 	}
 	if err != nil {
 		s.respondError(w, r, err)

@@ -95,7 +95,7 @@ func (s *Server) openDraft(w http.ResponseWriter, r *http.Request, p *auth.Princ
 		err = badParam("root_id", "required: the id of a community or subdistrict")
 	}
 	if err == nil {
-		err = s.checkGrid(r.Context(), p, "root_id", req.RootID)
+		err = s.scopes.CheckGrid(r.Context(), p, "root_id", req.RootID)
 	}
 	if err != nil {
 		s.respondError(w, r, err)
@@ -319,16 +319,14 @@ func (s *Server) afterPublish(ctx context.Context, pub store.Publication) {
 	for i, root := range pub.RootIDs {
 		evs[i] = store.LiveEvent{At: s.now(), Topic: "boundaries", GridID: root, Payload: b}
 	}
-	s.publish(evs)
+	s.events.PublishEvents(evs)
 }
 
 // boundariesChanged reloads what this instance derives from the
 // boundaries: the hierarchy, the ingest index and the coverage figures.
 func (s *Server) boundariesChanged(ctx context.Context) {
-	s.hierMu.Lock()
-	s.hier = nil
-	s.hierMu.Unlock()
-	if _, err := s.hierarchy(ctx); err != nil {
+	s.scopes.Invalidate()
+	if _, err := s.scopes.Hierarchy(ctx); err != nil {
 		s.log.Error("reload hierarchy after a boundary publication", "error", err)
 	}
 	if s.ingest != nil {
@@ -336,7 +334,7 @@ func (s *Server) boundariesChanged(ctx context.Context) {
 			s.log.Error("rebuild grid index after a boundary publication", "error", err)
 		}
 	}
-	if _, err := s.reconcile(ctx, true); err != nil {
+	if _, err := s.cov.Recount(ctx, true); err != nil {
 		s.log.Error("recount coverage after a boundary publication", "error", err)
 	}
 }
@@ -347,7 +345,7 @@ func (s *Server) gridVersions(w http.ResponseWriter, r *http.Request, p *auth.Pr
 		err = query(r.URL.Query())
 	}
 	if err == nil && !p.Scope().All() {
-		err = s.checkGrid(r.Context(), p, "id", id)
+		err = s.scopes.CheckGrid(r.Context(), p, "id", id)
 	}
 	if err != nil {
 		s.respondError(w, r, err)

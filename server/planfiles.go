@@ -42,7 +42,7 @@ func (s *Server) importBoundaries(w http.ResponseWriter, r *http.Request, p *aut
 		}
 	}
 	if err == nil {
-		err = s.checkGrid(r.Context(), p, "root", root)
+		err = s.scopes.CheckGrid(r.Context(), p, "root", root)
 	}
 	if err != nil {
 		s.respondError(w, r, err)
@@ -90,7 +90,7 @@ func (s *Server) exportBoundaries(w http.ResponseWriter, r *http.Request, p *aut
 		asof, err = parseAsOf(q.Get("asof"))
 	}
 	if err == nil && !p.Scope().All() {
-		err = s.checkGrid(r.Context(), p, "root", root)
+		err = s.scopes.CheckGrid(r.Context(), p, "root", root)
 	}
 	if err != nil {
 		s.respondError(w, r, err)

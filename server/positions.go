@@ -158,7 +158,7 @@ func (s *Server) trail(w http.ResponseWriter, r *http.Request, p *auth.Principal
 		return
 	}
 	if !p.Scope().All() {
-		if err := s.checkGrid(ctx, p, "id", last.GridID); err != nil || last.GridID == 0 {
+		if err := s.scopes.CheckGrid(ctx, p, "id", last.GridID); err != nil || last.GridID == 0 {
 			s.respondError(w, r, &model.Error{Kind: model.Forbidden, Field: "id", Msg: "id: this volunteer is not in your grid"})
 			return
 		}

@@ -168,53 +168,6 @@ func (s *Server) tooMany(w http.ResponseWriter, r *http.Request, limit, field st
 	s.clientError(w, r, http.StatusTooManyRequests, field, "too many requests; retry after "+strconv.Itoa(retryAfter(wait))+" s")
 }
 
-// hierarchy returns the grid hierarchy for scope checks, reloading it
-// when it is older than a few seconds so changes made by other instances
-// or the command line show up.
-func (s *Server) hierarchy(ctx context.Context) (*auth.Hierarchy, error) {
-	s.hierMu.Lock()
-	defer s.hierMu.Unlock()
-	if s.hier != nil && s.now().Sub(s.hierLoaded) < 10*time.Second {
-		return s.hier, nil
-	}
-	h, err := s.store.Hierarchy(ctx)
-	if err != nil {
-		return nil, err
-	}
-	s.hier, s.hierLoaded = h, s.now()
-	s.hub.SetHierarchy(h)
-	return h, nil
-}
-
-// checkGrid is the scope check of one grid for a request: 404 when the
-// grid does not exist, 403 when it lies outside the principal's scope.
-// field names the parameter that carried the id.
-func (s *Server) checkGrid(ctx context.Context, p *auth.Principal, field string, id int64) error {
-	h, err := s.hierarchy(ctx)
-	if err != nil {
-		return err
-	}
-	if !h.Has(id) {
-		return &model.Error{Kind: model.NotFound, Field: field, Msg: field + ": no current grid has this id"}
-	}
-	if !p.Scope().Contains(h, id) {
-		return &model.Error{Kind: model.Forbidden, Field: field, Msg: field + ": grid " + strconv.FormatInt(id, 10) + " is outside your grid"}
-	}
-	return nil
-}
-
-// scopeIDs returns the grid ids a list must be limited to, nil for all.
-func (s *Server) scopeIDs(ctx context.Context, p *auth.Principal) ([]int64, error) {
-	if p.Scope().All() {
-		return nil, nil
-	}
-	h, err := s.hierarchy(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return p.Scope().GridIDs(h), nil
-}
-
 // notFoundAs turns store.ErrNotFound into a 404 naming field.
 func notFoundAs(err error, field, what string) error {
 	if errors.Is(err, store.ErrNotFound) {

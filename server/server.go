@@ -17,8 +17,9 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/gridmap/gridmap/access"
 	"github.com/gridmap/gridmap/auth"
-	"github.com/gridmap/gridmap/coverage"
+	"github.com/gridmap/gridmap/field"
 	"github.com/gridmap/gridmap/ingest"
 	"github.com/gridmap/gridmap/live"
 	"github.com/gridmap/gridmap/planning"
@@ -113,7 +114,10 @@ type Server struct {
 
 	plan *planning.Service // drafts, validation, impact, publishing
 
-	cov *coverage.Live // live coverage figures and their rules
+	scopes *access.Scopes  // the grid hierarchy and the scope checks over it
+	cov    *field.Coverage // live coverage figures, kept current and published
+	field  *field.Service  // field writes and their rules
+	events field.Publisher // stores and publishes stream events
 
 	loginLimit     *limiter // per account
 	loginAddrLimit *limiter // per address, looser: an office shares one address
@@ -123,10 +127,6 @@ type Server struct {
 	positionDay    dayCount // positions per volunteer per local day
 
 	open streamRegistry // open WebSocket streams by account, for caps and kicks
-
-	hierMu     sync.Mutex
-	hier       *auth.Hierarchy
-	hierLoaded time.Time
 
 	hub         *live.Hub
 	streams     sync.WaitGroup // open WebSocket streams
@@ -188,8 +188,14 @@ func New(cfg Config, d Deps) *Server {
 		positionRate:   newLimiter(60*cfg.PositionsPerSecond, int(max(1, positionBurst.Seconds()*cfg.PositionsPerSecond))),
 	}
 	srv.plan = planning.New(st, srv.cfg.Location, srv.cfg.Clock)
-	srv.cov = coverage.NewLive(st, srv.cfg.Location)
-	d.Bus.OnRemote(live.TopicCoverage, srv.applyRemoteCoverage)
+	srv.events = directEvents{store: st, bus: d.Bus, log: log}
+	if d.Ingest != nil {
+		srv.events = d.Ingest
+	}
+	srv.scopes = access.New(st, srv.hub, srv.cfg.Clock)
+	srv.cov = field.NewCoverage(st, srv.scopes, srv.events, srv.cfg.Location, srv.cfg.Clock, log)
+	srv.field = field.New(st, srv.scopes, srv.cov, srv.cfg.Clock)
+	d.Bus.OnRemote(live.TopicCoverage, srv.cov.ApplyRemote)
 	d.Bus.OnRemote(live.TopicBoundaries, func(live.Event) { go srv.boundariesChanged(context.Background()) })
 	return srv
 }
@@ -209,7 +215,7 @@ func shanghai() *time.Location {
 // Handler alone may too.
 func (s *Server) Background(ctx context.Context) {
 	go s.tokens.runSweeps(ctx, s.store, s.now, s.log)
-	s.runReconcile(ctx)
+	s.cov.Run(ctx, s.cfg.CoverageEvery)
 }
 
 // Run serves on addr until ctx ends, then shuts down: it stops accepting,

@@ -104,7 +104,7 @@ func (s *Server) upgrader() *websocket.Upgrader {
 // message; it gets a snapshot (or, resuming with since, the durable
 // events it missed) and then deltas until it or the server goes away.
 func (s *Server) stream(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
-	if _, err := s.hierarchy(r.Context()); err != nil {
+	if _, err := s.scopes.Hierarchy(r.Context()); err != nil {
 		s.serverError(w, r, err)
 		return
 	}

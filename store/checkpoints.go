@@ -50,7 +50,7 @@ type CheckpointInput struct {
 // AddCheckpoint places a checkpoint in a compound grid; the point must lie
 // in the grid's current boundary.
 func (s *Store) AddCheckpoint(ctx context.Context, a Actor, clientID, today string, in CheckpointInput) (WriteResult, error) {
-	return s.fieldWrite(ctx, a, clientID, "checkpoint", created, func(tx pgx.Tx) (any, Change, error) {
+	return s.fieldWrite(ctx, a, clientID, "checkpoint", Created, func(tx pgx.Tx) (any, Change, error) {
 		var level int
 		var inside bool
 		err := tx.QueryRow(ctx, `
@@ -94,7 +94,7 @@ func (s *Store) CheckpointGrid(ctx context.Context, id int64) (int64, error) {
 
 // SetCheckpointDuty records who is on duty at a checkpoint, or nobody.
 func (s *Store) SetCheckpointDuty(ctx context.Context, a Actor, clientID, today string, id int64, onDuty bool, person int64) (WriteResult, error) {
-	return s.fieldWrite(ctx, a, clientID, "checkpoint duty", changed, func(tx pgx.Tx) (any, Change, error) {
+	return s.fieldWrite(ctx, a, clientID, "checkpoint duty", Changed, func(tx pgx.Tx) (any, Change, error) {
 		before, err := s.checkpoint(ctx, tx, id, today)
 		if err != nil {
 			return nil, Change{}, err
@@ -127,7 +127,7 @@ func (s *Store) SetCheckpointDuty(ctx context.Context, a Actor, clientID, today 
 // CountCheckpoint adds to a checkpoint's counts for today; each fever
 // raises a fever alert.
 func (s *Store) CountCheckpoint(ctx context.Context, a Actor, clientID, today string, id int64, scans, temperatures, fevers int) (WriteResult, error) {
-	return s.fieldWrite(ctx, a, clientID, "checkpoint counts", changed, func(tx pgx.Tx) (any, Change, error) {
+	return s.fieldWrite(ctx, a, clientID, "checkpoint counts", Changed, func(tx pgx.Tx) (any, Change, error) {
 		c, err := s.checkpoint(ctx, tx, id, today)
 		if err != nil {
 			return nil, Change{}, err

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -37,10 +36,37 @@ type Change struct {
 	Xid    uint64         // the write's transaction id, to tell whether a recount saw it
 }
 
+// Effect is what a field write did, so that its caller can answer it in
+// its own terms (server/ maps it to an HTTP status).
+type Effect int
+
+// The effects of a field write.
+const (
+	Changed Effect = iota // an existing row changed; the body describes it
+	Created               // a new row; the body describes it
+	Done                  // a reference set or cleared: nothing to describe
+)
+
+// effectCodes are what field_writes.status holds for each effect. The
+// column has held these numbers since migration 004 (they were the
+// answers' HTTP statuses then), and stored answers replay by them, so
+// they stay; only this table knows them.
+var effectCodes = map[Effect]int16{Changed: 200, Created: 201, Done: 204}
+
+// effectOf maps a stored code back to its effect.
+func effectOf(code int16) (Effect, error) {
+	for e, c := range effectCodes {
+		if c == code {
+			return e, nil
+		}
+	}
+	return 0, fmt.Errorf("store: field write stored with unknown status %d", code)
+}
+
 // WriteResult is the answer to a field write. A replay (a retry with a
 // client id already stored) carries the first answer and no Change.
 type WriteResult struct {
-	Status int
+	Effect Effect
 	Body   json.RawMessage
 	Replay bool
 	Change Change
@@ -51,7 +77,7 @@ type WriteResult struct {
 // it, and once the first commits finds the stored answer and replays it.
 // A write that fails rolls back with its client id, so a retry can
 // succeed later. The answer is returned only after the commit.
-func (s *Store) fieldWrite(ctx context.Context, a Actor, clientID, kind string, status int,
+func (s *Store) fieldWrite(ctx context.Context, a Actor, clientID, kind string, effect Effect,
 	fn func(tx pgx.Tx) (any, Change, error)) (WriteResult, error) {
 	var res WriteResult
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
@@ -65,15 +91,17 @@ func (s *Store) fieldWrite(ctx context.Context, a Actor, clientID, kind string, 
 		if tag.RowsAffected() == 0 {
 			var account *int64
 			var storedKind string
+			var code int16
 			if err := tx.QueryRow(ctx, `SELECT account_id, kind, status, response FROM field_writes WHERE client_id = $1`,
-				clientID).Scan(&account, &storedKind, &res.Status, &res.Body); err != nil {
+				clientID).Scan(&account, &storedKind, &code, &res.Body); err != nil {
 				return err
 			}
 			if storedKind != kind || derefOr(account) != a.AccountID {
 				return ErrClientIDReused
 			}
 			res.Replay = true
-			return nil
+			res.Effect, err = effectOf(code)
+			return err
 		}
 		answer, ch, err := fn(tx)
 		if err != nil {
@@ -84,10 +112,10 @@ func (s *Store) fieldWrite(ctx context.Context, a Actor, clientID, kind string, 
 			return err
 		}
 		if err := tx.QueryRow(ctx, `UPDATE field_writes SET status = $2, response = $3 WHERE client_id = $1
-			RETURNING pg_current_xact_id()::text::bigint`, clientID, status, string(body)).Scan(&ch.Xid); err != nil {
+			RETURNING pg_current_xact_id()::text::bigint`, clientID, effectCodes[effect], string(body)).Scan(&ch.Xid); err != nil {
 			return err
 		}
-		res = WriteResult{Status: status, Body: body, Change: ch}
+		res = WriteResult{Effect: effect, Body: body, Change: ch}
 		return nil
 	})
 	if err != nil {
@@ -119,9 +147,3 @@ func b2i(b bool) int64 {
 	}
 	return 0
 }
-
-// Statuses of field writes: created rows answer 201, changes 200.
-const (
-	created = http.StatusCreated
-	changed = http.StatusOK
-)

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"time"
 
 	"github.com/gridmap/gridmap/model"
@@ -191,7 +190,7 @@ func resolvePeople(ctx context.Context, tx pgx.Tx, rows []int, names, phones []s
 // (nil: all). The change carries one screening event (kind "import") per
 // compound grid touched; coverage is recounted by the caller.
 func (s *Store) ImportFile(ctx context.Context, a Actor, clientID, today string, now time.Time, in Import, scope []int64) (WriteResult, error) {
-	return s.fieldWrite(ctx, a, clientID, "import "+in.Kind, http.StatusOK, func(tx pgx.Tx) (any, Change, error) {
+	return s.fieldWrite(ctx, a, clientID, "import "+in.Kind, Changed, func(tx pgx.Tx) (any, Change, error) {
 		var n int
 		var err error
 		touched := map[int64]bool{}

@@ -55,7 +55,7 @@ func scanResident(row pgx.Row, now time.Time) (Resident, error) {
 // the household. A new entry is not overdue: its first visit is due one
 // interval after it was entered.
 func (s *Store) AddResident(ctx context.Context, a Actor, clientID string, now time.Time, in ResidentInput) (WriteResult, error) {
-	return s.fieldWrite(ctx, a, clientID, "vulnerable resident", created, func(tx pgx.Tx) (any, Change, error) {
+	return s.fieldWrite(ctx, a, clientID, "vulnerable resident", Created, func(tx pgx.Tx) (any, Change, error) {
 		h, err := lockHousehold(ctx, tx, "household_id", in.HouseholdID)
 		if err != nil {
 			return nil, Change{}, err
@@ -107,7 +107,7 @@ type Visit struct {
 // RecordVisit logs a visit; the resident stops being overdue when it is
 // their latest.
 func (s *Store) RecordVisit(ctx context.Context, a Actor, clientID string, now time.Time, in VisitInput) (WriteResult, error) {
-	return s.fieldWrite(ctx, a, clientID, "visit", created, func(tx pgx.Tx) (any, Change, error) {
+	return s.fieldWrite(ctx, a, clientID, "visit", Created, func(tx pgx.Tx) (any, Change, error) {
 		before, err := scanResident(tx.QueryRow(ctx, `SELECT `+residentColumns+residentFrom+` WHERE r.id = $1 AND r.left_at IS NULL FOR UPDATE OF r`, in.ResidentID), now)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil, Change{}, ErrNotFound

@@ -13,7 +13,7 @@ import (
 // AwardPoints adds (or, negative, takes away) a party member's activity
 // points and returns their new total.
 func (s *Store) AwardPoints(ctx context.Context, a Actor, clientID string, person int64, points int, reason string) (WriteResult, error) {
-	return s.fieldWrite(ctx, a, clientID, "points", created, func(tx pgx.Tx) (any, Change, error) {
+	return s.fieldWrite(ctx, a, clientID, "points", Created, func(tx pgx.Tx) (any, Change, error) {
 		var total int
 		var grid int64
 		err := tx.QueryRow(ctx, `UPDATE party_members SET points = points + $2 WHERE person_id = $1 RETURNING points, grid_id`, person, points).Scan(&total, &grid)

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"errors"
-	"net/http"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -27,7 +26,7 @@ func (s *Store) SetReference(ctx context.Context, a Actor, clientID, entity stri
 	default:
 		panic("store: SetReference of " + entity)
 	}
-	return s.fieldWrite(ctx, a, clientID, "set "+column, http.StatusNoContent, func(tx pgx.Tx) (any, Change, error) {
+	return s.fieldWrite(ctx, a, clientID, "set "+column, Done, func(tx pgx.Tx) (any, Change, error) {
 		var before *int64
 		var grid int64
 		var counted bool

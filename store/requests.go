@@ -51,7 +51,7 @@ func requestEvent(q Request) LiveEvent {
 // OpenRequest records a hotline request at a building, routed to the
 // building's grid.
 func (s *Store) OpenRequest(ctx context.Context, a Actor, clientID string, in RequestInput) (WriteResult, error) {
-	return s.fieldWrite(ctx, a, clientID, "request", created, func(tx pgx.Tx) (any, Change, error) {
+	return s.fieldWrite(ctx, a, clientID, "request", Created, func(tx pgx.Tx) (any, Change, error) {
 		var grid int64
 		err := tx.QueryRow(ctx, `SELECT grid_id FROM buildings WHERE id = $1`, in.BuildingID).Scan(&grid)
 		if errors.Is(err, pgx.ErrNoRows) {
@@ -85,7 +85,7 @@ func (s *Store) RequestGrid(ctx context.Context, id int64) (int64, error) {
 
 // CloseRequest closes an open request.
 func (s *Store) CloseRequest(ctx context.Context, a Actor, clientID string, id int64, resolution string) (WriteResult, error) {
-	return s.fieldWrite(ctx, a, clientID, "close request", changed, func(tx pgx.Tx) (any, Change, error) {
+	return s.fieldWrite(ctx, a, clientID, "close request", Changed, func(tx pgx.Tx) (any, Change, error) {
 		q, err := scanRequest(tx.QueryRow(ctx, `SELECT `+requestColumns+` FROM requests q JOIN buildings b ON b.id = q.building_id WHERE q.id = $1 FOR UPDATE OF q`, id))
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil, Change{}, ErrNotFound

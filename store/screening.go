@@ -73,7 +73,7 @@ type Screening struct {
 // the household's screened state (its latest report counts), and a fever
 // raises a fever alert.
 func (s *Store) ReportScreening(ctx context.Context, a Actor, clientID, today string, in ScreeningInput) (WriteResult, error) {
-	return s.fieldWrite(ctx, a, clientID, "screening", created, func(tx pgx.Tx) (any, Change, error) {
+	return s.fieldWrite(ctx, a, clientID, "screening", Created, func(tx pgx.Tx) (any, Change, error) {
 		h, err := lockHousehold(ctx, tx, "household_id", in.HouseholdID)
 		if err != nil {
 			return nil, Change{}, err
@@ -159,7 +159,7 @@ func (s *Store) AlertGrid(ctx context.Context, id int64) (int64, error) {
 
 // ResolveAlert closes an open alert.
 func (s *Store) ResolveAlert(ctx context.Context, a Actor, clientID string, id int64, resolution string) (WriteResult, error) {
-	return s.fieldWrite(ctx, a, clientID, "resolve alert", changed, func(tx pgx.Tx) (any, Change, error) {
+	return s.fieldWrite(ctx, a, clientID, "resolve alert", Changed, func(tx pgx.Tx) (any, Change, error) {
 		al, err := scanAlert(tx.QueryRow(ctx, `SELECT `+alertColumns+` FROM alerts WHERE id = $1 FOR UPDATE`, id))
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil, Change{}, ErrNotFound
@@ -226,7 +226,7 @@ func quarantinedOn(ctx context.Context, tx pgx.Tx, household int64, day string) 
 
 // StartQuarantine records a home quarantine.
 func (s *Store) StartQuarantine(ctx context.Context, a Actor, clientID, today string, in QuarantineInput) (WriteResult, error) {
-	return s.fieldWrite(ctx, a, clientID, "quarantine", created, func(tx pgx.Tx) (any, Change, error) {
+	return s.fieldWrite(ctx, a, clientID, "quarantine", Created, func(tx pgx.Tx) (any, Change, error) {
 		h, err := lockHousehold(ctx, tx, "household_id", in.HouseholdID)
 		if err != nil {
 			return nil, Change{}, err
@@ -281,7 +281,7 @@ func (s *Store) QuarantineGrid(ctx context.Context, id int64) (int64, error) {
 // EndQuarantine releases a household from quarantine early (or records
 // that it ended).
 func (s *Store) EndQuarantine(ctx context.Context, a Actor, clientID, today string, id int64) (WriteResult, error) {
-	return s.fieldWrite(ctx, a, clientID, "end quarantine", changed, func(tx pgx.Tx) (any, Change, error) {
+	return s.fieldWrite(ctx, a, clientID, "end quarantine", Changed, func(tx pgx.Tx) (any, Change, error) {
 		var household int64
 		var ended *time.Time
 		err := tx.QueryRow(ctx, `SELECT household_id, ended_at FROM quarantines WHERE id = $1`, id).Scan(&household, &ended)
@@ -318,7 +318,7 @@ func (s *Store) EndQuarantine(ctx context.Context, a Actor, clientID, today stri
 // SealAlert raises an alert from a door seal: opened, tampered with or
 // offline. The seal identifies the open quarantine it is fitted for.
 func (s *Store) SealAlert(ctx context.Context, a Actor, clientID, sealID, kind, note string) (WriteResult, error) {
-	return s.fieldWrite(ctx, a, clientID, "seal alert", created, func(tx pgx.Tx) (any, Change, error) {
+	return s.fieldWrite(ctx, a, clientID, "seal alert", Created, func(tx pgx.Tx) (any, Change, error) {
 		var q, household, grid int64
 		err := tx.QueryRow(ctx, `
 			SELECT q.id, q.household_id, b.grid_id FROM quarantines q JOIN households h ON h.id = q.household_id

@@ -39,7 +39,7 @@ type SpotCheckItem struct {
 // is reproducible: households are ordered by a hash of the seed and their
 // id, so the same seed over the same households gives the same sample.
 func (s *Store) DrawSpotCheck(ctx context.Context, a Actor, clientID string, grid int64, k int, seed int64) (WriteResult, error) {
-	return s.fieldWrite(ctx, a, clientID, "spot check", created, func(tx pgx.Tx) (any, Change, error) {
+	return s.fieldWrite(ctx, a, clientID, "spot check", Created, func(tx pgx.Tx) (any, Change, error) {
 		var id int64
 		if err := tx.QueryRow(ctx, `INSERT INTO spot_checks (grid_id, seed, k, created_by) VALUES ($1, $2, $3, $4) RETURNING id`,
 			grid, seed, k, nilIfZero(a.AccountID)).Scan(&id); err != nil {
@@ -83,7 +83,7 @@ func (s *Store) SpotCheckGrid(ctx context.Context, id int64) (int64, error) {
 // RecordSpotCheck records (or corrects) the result for one sampled
 // household.
 func (s *Store) RecordSpotCheck(ctx context.Context, a Actor, clientID string, id, household int64, result, method string) (WriteResult, error) {
-	return s.fieldWrite(ctx, a, clientID, "spot check result", changed, func(tx pgx.Tx) (any, Change, error) {
+	return s.fieldWrite(ctx, a, clientID, "spot check result", Changed, func(tx pgx.Tx) (any, Change, error) {
 		var grid int64
 		err := tx.QueryRow(ctx, `SELECT grid_id FROM spot_checks WHERE id = $1`, id).Scan(&grid)
 		if errors.Is(err, pgx.ErrNoRows) {
