@@ -22,6 +22,7 @@ func newServer(t *testing.T) (*client, *testdb.DB) {
 }
 
 func TestAPIBadParameters(t *testing.T) {
+	t.Parallel()
 	c, _ := newServer(t)
 	tests := []struct {
 		path   string
@@ -68,6 +69,7 @@ func TestAPIBadParameters(t *testing.T) {
 }
 
 func TestAPIGrids(t *testing.T) {
+	t.Parallel()
 	c, _ := newServer(t)
 	for _, tt := range []struct {
 		query string
@@ -108,6 +110,7 @@ func TestAPIGrids(t *testing.T) {
 // TestAPIGridCountsMatchSQL compares every grid's roll-up from the API
 // with the same figures computed directly in SQL, spatially.
 func TestAPIGridCountsMatchSQL(t *testing.T) {
+	t.Parallel()
 	c, db := newServer(t)
 	wants := testdb.SpatialCounts(t, db)
 	if len(wants) != 31 {
@@ -129,6 +132,7 @@ func TestAPIGridCountsMatchSQL(t *testing.T) {
 }
 
 func TestAPIGridDetail(t *testing.T) {
+	t.Parallel()
 	c, _ := newServer(t)
 	var f struct {
 		BBox       []float64
@@ -153,6 +157,7 @@ func TestAPIGridDetail(t *testing.T) {
 }
 
 func TestAPITreeAndBuildings(t *testing.T) {
+	t.Parallel()
 	c, _ := newServer(t)
 	var tree struct{ Roots []store.TreeNode }
 	c.get("/api/tree", &tree)

@@ -35,6 +35,7 @@ func frontEnd(manifest string) fstest.MapFS {
 // their source maps are cached for good, the sources and the manifest are
 // not.
 func TestLoadAssetsBuilt(t *testing.T) {
+	t.Parallel()
 	files, err := loadAssets(frontEnd(`{"app.js": "dist/app-5XJ2LQ3B.js", "app.css": "dist/app-QW2E3R4T.css"}`))
 	if err != nil {
 		t.Fatal(err)
@@ -68,6 +69,7 @@ func TestLoadAssetsBuilt(t *testing.T) {
 // TestLoadAssetsUnbuilt: without a build the page loads its modules as
 // they are; a manifest naming a file that is not there is an error.
 func TestLoadAssetsUnbuilt(t *testing.T) {
+	t.Parallel()
 	files, err := loadAssets(frontEnd(""))
 	if err != nil {
 		t.Fatal(err)

@@ -12,6 +12,7 @@ import (
 // TestAuditEachKindOfChange makes one change of every kind through the
 // API and finds its audit row, with who, what, before and after.
 func TestAuditEachKindOfChange(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, server.Config{})
 	admin := e.client(t, "admin", auth.Admin, 0)
 	building := scalar[int64](t, e, `SELECT min(id) FROM buildings WHERE grid_id = 9 AND head_id IS NOT NULL`)

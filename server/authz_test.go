@@ -172,6 +172,7 @@ func samples(t *testing.T, e *env) map[string]sample {
 // TestAuthorizationMatrix walks every route with every role, with no
 // login and with an expired token, and checks allow or deny.
 func TestAuthorizationMatrix(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, server.Config{})
 	e.account(t, "login-sample", auth.Viewer, 0, 0) // for the login sample
 	clients := map[string]*client{

@@ -65,6 +65,7 @@ func gridmapServer(t *testing.T, dbURL string) (string, *exec.Cmd) {
 // that every position answered 2xx (or acknowledged on the socket) is in
 // PostgreSQL.
 func TestPositionsSurviveKill(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, server.Config{})
 	base, cmd := gridmapServer(t, e.db.URL)
 	vols := volunteers(t, e, 12)

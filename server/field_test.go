@@ -158,6 +158,7 @@ func shanghai(t *testing.T) *time.Location {
 // kind through the API, across a jump of three days, and checks that
 // every figure of every grid equals the same figure computed in SQL.
 func TestCoverageMatchesSQL(t *testing.T) {
+	t.Parallel()
 	clk := newClock(time.Now())
 	e := newEnv(t, server.Config{Clock: clk.now, WritePerMinute: 100000})
 	admin := e.client(t, "cov-admin", auth.Admin, 0)
@@ -280,6 +281,7 @@ func TestCoverageMatchesSQL(t *testing.T) {
 // once and answered as the first time; the same id from another account
 // or for another kind of write is refused.
 func TestFieldWriteIdempotent(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, server.Config{})
 	leader := e.client(t, "idem-leader", auth.GridLeader, 9)
 	staff := e.client(t, "idem-staff", auth.Staff, 9)
@@ -342,6 +344,7 @@ func TestFieldWriteIdempotent(t *testing.T) {
 // TestFieldWriteValidation: bad bodies are refused with 4xx naming the
 // field, and nothing is stored.
 func TestFieldWriteValidation(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, server.Config{})
 	leader := e.client(t, "val-leader", auth.GridLeader, 9)
 	household := scalar[int64](t, e, `SELECT min(h.id) FROM households h JOIN buildings b ON b.id = h.building_id WHERE b.grid_id = 9`)
@@ -393,6 +396,7 @@ func TestFieldWriteValidation(t *testing.T) {
 // Asia/Shanghai (16:00 UTC) counts for the new day, one just before for
 // the old one, and the new day starts with no one screened.
 func TestScreeningTodayIsShanghai(t *testing.T) {
+	t.Parallel()
 	before := time.Date(2026, 11, 28, 15, 59, 30, 0, time.UTC) // 23:59:30 in Shanghai
 	clk := newClock(before)
 	e := newEnv(t, server.Config{Clock: clk.now})
@@ -472,6 +476,7 @@ func TestScreeningTodayIsShanghai(t *testing.T) {
 // afterwards, or refused with an error; none is acknowledged and lost,
 // and retrying a refused one with its client id stores it once.
 func TestFieldWriteDuringDatabaseRestart(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, server.Config{WritePerMinute: 100000})
 	leader := e.client(t, "restart-leader", auth.GridLeader, 9)
 	rows, err := e.conn.Query(context.Background(), `SELECT h.id FROM households h JOIN buildings b ON b.id = h.building_id WHERE b.grid_id = 9 ORDER BY h.id`)
@@ -583,6 +588,7 @@ func TestFieldWriteDuringDatabaseRestart(t *testing.T) {
 // reaches the leader's stream as a screening event and a coverage event
 // with the new figures; nothing from outside the grid arrives.
 func TestGridLeaderGetsCoverageOverStream(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, server.Config{})
 	leader := e.client(t, "ws-leader", auth.GridLeader, 9)
 	admin := e.client(t, "ws-admin", auth.Admin, 0)
@@ -634,6 +640,7 @@ func TestGridLeaderGetsCoverageOverStream(t *testing.T) {
 // TestSpotCheck: a sample is reproducible from its seed, holds k occupied
 // households of the grid, and its result rate follows the results.
 func TestSpotCheck(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, server.Config{})
 	leader := e.client(t, "spot-leader", auth.GridLeader, 9)
 	draw := func(seed int) (out struct {
@@ -706,6 +713,7 @@ func TestSpotCheck(t *testing.T) {
 // clients write; writes committed while a count runs are neither lost
 // nor counted twice, so the figures still equal SQL's.
 func TestCoverageRecountDuringWrites(t *testing.T) {
+	t.Parallel()
 	clk := newClock(time.Now())
 	e := newEnv(t, server.Config{Clock: clk.now, CoverageEvery: 20 * time.Millisecond, WritePerMinute: 100000})
 	ctx, cancel := context.WithCancel(context.Background())
@@ -741,6 +749,7 @@ func TestCoverageRecountDuringWrites(t *testing.T) {
 // TestGridGaps: the gap lists of a grid are the rows SQL finds for each
 // definition, and viewers see names masked.
 func TestGridGaps(t *testing.T) {
+	t.Parallel()
 	clk := newClock(time.Now())
 	e := newEnv(t, server.Config{Clock: clk.now})
 	leader := e.client(t, "gaps-leader", auth.GridLeader, 9)
@@ -905,6 +914,7 @@ func TestGridGaps(t *testing.T) {
 // the same address as the grid staff (one carrier NAT, one office
 // gateway) do not use up the address's allowance of writes.
 func TestDevicesDoNotStarveFieldWrites(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, server.Config{WritePerMinute: 60}) // 240 a minute per address, a burst of 40
 	lon, lat := pointIn(t, e, 9)
 	for i, v := range volunteers(t, e, 6) {
@@ -924,6 +934,7 @@ func TestDevicesDoNotStarveFieldWrites(t *testing.T) {
 // (screenings, visits, checkpoint counts, whose own rows record who and
 // when) leave an audit row with the account and the request id.
 func TestAuditFieldWrites(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, server.Config{})
 	leader := e.client(t, "audit-leader", auth.GridLeader, 9)
 	household := scalar[int64](t, e, `SELECT min(h.id) FROM households h JOIN buildings b ON b.id = h.building_id WHERE b.grid_id = 9 AND h.status = 'occupied'`)

@@ -32,6 +32,7 @@ import (
 // string holding a NUL (which PostgreSQL text refuses), and wants a 400
 // naming the string's path, e.g. "name" or "positions[0].at".
 func TestHardeningNULInJSONIsFieldError(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, server.Config{WritePerMinute: 1e6})
 	admin := e.client(t, "m-admin", auth.Admin, 0)
 	device := e.client(t, "m-device", auth.Device, 0)
@@ -143,6 +144,7 @@ func withString(v any, path, s string) any {
 // in Allow; OPTIONS answers 204 with the same Allow. The front end's
 // files answer the same way with GET and HEAD.
 func TestHardeningWrongMethodIs405WithAllow(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, server.Config{})
 	c := e.anonymous(t)
 	methods := map[string][]string{}
@@ -202,6 +204,7 @@ func checkAllow(t *testing.T, what, allow string, methods []string) {
 // other unknown path is a small bilingual page for a browser and JSON
 // for anything else.
 func TestHardeningNotFoundPages(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, server.Config{})
 	browser := "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 	for _, tt := range []struct {
@@ -236,6 +239,7 @@ func TestHardeningNotFoundPages(t *testing.T) {
 // directory listing is served, however the path is spelled; the pages
 // and what they load still are.
 func TestHardeningStaticServesOnlyPageFiles(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, server.Config{})
 	for _, path := range []string{"/%2fembed.go", "/embed.go", "/./embed.go", "/%2e/embed.go", "//embed.go",
 		"/vendor/", "/vendor", "/vendor/leaflet/", "/vendor/leaflet/images/", "/vendor/leaflet/LICENSE", "/index.html/"} {
@@ -264,6 +268,7 @@ func TestHardeningStaticServesOnlyPageFiles(t *testing.T) {
 // gzipped to a client that takes it, with Vary; small answers, clients
 // without gzip and WebSocket upgrades are left alone.
 func TestHardeningCompression(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, server.Config{})
 	c := e.client(t, "gz-admin", auth.Admin, 0)
 	gz := http.Header{"Accept-Encoding": {"gzip, deflate, br"}}
@@ -323,6 +328,7 @@ func TestHardeningCompression(t *testing.T) {
 // load the vendored libraries by fingerprinted URL (?v=<hash>), which
 // may be cached for a year; other files are revalidated.
 func TestHardeningStaticCaching(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, server.Config{})
 	for _, path := range []string{"/", "/app.js", "/app.css", "/vendor/leaflet/leaflet.js"} {
 		for _, enc := range []string{"identity", "gzip"} {
@@ -365,6 +371,7 @@ func TestHardeningStaticCaching(t *testing.T) {
 // served too, and both go out gzipped. Without a build this is skipped
 // on a laptop and fails under CI=true, where make test builds first.
 func TestFrontEndBuildServed(t *testing.T) {
+	t.Parallel()
 	if _, err := fs.Stat(static.FS, "dist/manifest.json"); err != nil {
 		if os.Getenv("CI") == "true" {
 			t.Fatalf("the front end is not built (run scripts/vendor.sh): %v", err)
@@ -427,6 +434,7 @@ func TestFrontEndBuildServed(t *testing.T) {
 // their bytes; sending it back gives 304 with no body, and other bytes
 // give another tag.
 func TestHardeningGeoJSONConditionalGET(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, server.Config{})
 	c := e.client(t, "etag-admin", auth.Admin, 0)
 	tags := map[string]string{}

@@ -71,6 +71,7 @@ func refusedWith(t *testing.T, res *http.Response, err error, limit int) {
 // the limit, that a closed stream frees its place, and that other
 // accounts are not affected.
 func TestStreamCapPerAccount(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, server.Config{StreamsPerAccount: 3})
 	wall := e.client(t, "wall", auth.Viewer, 0)
 	var open []*websocket.Conn
@@ -106,6 +107,7 @@ func TestStreamCapPerAccount(t *testing.T) {
 
 // TestDeviceStreamCap checks the cap of /ws/device streams per device.
 func TestDeviceStreamCap(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, server.Config{DeviceStreamsPerAccount: 2})
 	phone := e.client(t, "phone", auth.Device, 0)
 	for i := 0; i < 2; i++ {
@@ -133,6 +135,7 @@ func positionsBody(t *testing.T, e *env, n int) map[string]any {
 // second than the limit (one posted 64,500 in 20 s): over HTTP a 429 with
 // Retry-After and the limit, on the device stream an error frame with it.
 func TestDeviceRateLimit(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, server.Config{PositionsPerSecond: 2}) // a bucket of 240 (two minutes)
 	phone := e.client(t, "phone", auth.Device, 0)
 	for i := 0; i < 2; i++ {
@@ -180,6 +183,7 @@ func TestDeviceRateLimit(t *testing.T) {
 // the daily cap (one trail reached 192,657 points in a day): positions
 // beyond it are refused with 429, the cap and a Retry-After.
 func TestDeviceDailyTrailCap(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, server.Config{PositionsPerSecond: 10000, PositionsPerDay: 150})
 	phone := e.client(t, "phone", auth.Device, 0)
 	if r := phone.do("POST", "/api/positions", positionsBody(t, e, 100)); r.Status != 202 {
@@ -216,6 +220,7 @@ func fromAddress(t *testing.T, e *env, ip string) *client {
 // password from one address does not lock its owner out elsewhere: the
 // lock is per account and address.
 func TestLoginLockoutPerAddress(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, server.Config{LoginPerMinute: 3})
 	_, password := e.account(t, "target", auth.GridLeader, 9, 0)
 	attacker := fromAddress(t, e, "127.0.0.2")
@@ -240,6 +245,7 @@ func TestLoginLockoutPerAddress(t *testing.T) {
 // write the session row each time (it saturated the pool): only the
 // first use in a while slides the expiry.
 func TestSessionNotWrittenPerUpgrade(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, server.Config{})
 	wall := e.client(t, "wall", auth.Viewer, 0)
 	var cookie string

@@ -25,6 +25,7 @@ func sessionOf(e *env, c *client) string {
 // absolute lifetime (12 h by default) is refused even when it was used a
 // moment ago, and that a younger one still works.
 func TestSessionAbsoluteLifetime(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, server.Config{})
 	old := e.client(t, "old", auth.Viewer, 0)
 	young := e.client(t, "young", auth.Viewer, 0)
@@ -52,6 +53,7 @@ func TestSessionAbsoluteLifetime(t *testing.T) {
 // 4001 at once, its password and tokens stop working; enabling restores
 // the login.
 func TestDisableAccountEndsStreams(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, server.Config{})
 	admin := e.client(t, "admin", auth.Admin, 0)
 	leader := e.client(t, "leader9", auth.GridLeader, 9)
@@ -122,6 +124,7 @@ func TestDisableAccountEndsStreams(t *testing.T) {
 // the session that changed it stays, and the account's other sessions
 // end, streams included.
 func TestChangePasswordEndsOtherSessions(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, server.Config{})
 	_, password := e.account(t, "leader", auth.GridLeader, 9, 0)
 	here, there := e.anonymous(t), e.anonymous(t)
@@ -185,6 +188,7 @@ func TestChangePasswordEndsOtherSessions(t *testing.T) {
 
 // TestMetricsAdminOnly checks that /metrics is served only to admins.
 func TestMetricsAdminOnly(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, server.Config{})
 	if r := e.anonymous(t).do("GET", "/metrics", nil); r.Status != 401 {
 		t.Errorf("anonymous: %d, want 401", r.Status)

@@ -16,6 +16,7 @@ const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sh
 // TestHardeningSheetBombRefused: each crafted workbook is answered 413 (size) or 422 (shape)
 // with a JSON body naming the limit, and nothing is imported.
 func TestHardeningSheetBombRefused(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, server.Config{})
 	leader := e.client(t, "bomb-leader", auth.GridLeader, 9)
 	bombs, err := sheettest.Bombs()
@@ -43,6 +44,7 @@ func TestHardeningSheetBombRefused(t *testing.T) {
 // TestHardeningCSVStrayQuoteRefused: a CSV of 200 rows with one stray quote is answered 422
 // naming the line, and not one row is stored.
 func TestHardeningCSVStrayQuoteRefused(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, server.Config{})
 	leader := e.client(t, "quote-leader", auth.GridLeader, 9)
 	hs := unscreened(t, e, 9, 3)

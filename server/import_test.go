@@ -55,6 +55,7 @@ func unscreened(t *testing.T, e *env, grid int64, n int) []int64 {
 // TestImportScreeningsCSV: a sheet of good rows is stored whole, the
 // coverage figures take it in, and a retried upload counts once.
 func TestImportScreeningsCSV(t *testing.T) {
+	t.Parallel()
 	clk := newClock(time.Now())
 	e := newEnv(t, server.Config{Clock: clk.now})
 	leader := e.client(t, "imp-leader", auth.GridLeader, 9)
@@ -98,6 +99,7 @@ func TestImportScreeningsCSV(t *testing.T) {
 // TestImportRefusesWholeFile: one bad row refuses the file with a report
 // of every bad row, and nothing of it is stored.
 func TestImportRefusesWholeFile(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, server.Config{})
 	leader := e.client(t, "ref-leader", auth.GridLeader, 9)
 	hs := unscreened(t, e, 9, 2)
@@ -152,6 +154,7 @@ func TestImportRefusesWholeFile(t *testing.T) {
 // TestImportContactsXLSX: an .xlsx of household-to-party-member links
 // with Chinese headers sets the contacts and the contact coverage.
 func TestImportContactsXLSX(t *testing.T) {
+	t.Parallel()
 	clk := newClock(time.Now())
 	e := newEnv(t, server.Config{Clock: clk.now})
 	staff := e.client(t, "xlsx-staff", auth.Staff, 9)
@@ -200,6 +203,7 @@ func TestImportContactsXLSX(t *testing.T) {
 // is refused with a report of at most 500 rows, saying how many there
 // were (the sheet's own checks stop at 200).
 func TestImportErrorReportCapped(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, server.Config{})
 	leader := e.client(t, "cap-leader", auth.GridLeader, 9)
 	row := strings.Join(append(householdRow(t, e, unscreened(t, e, 9, 1)[0])[:3], "9999"), ",") + ",正常\n" // no such room

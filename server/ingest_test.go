@@ -17,6 +17,7 @@ import (
 // fixes, in range and in time, in batches of at most 500, WGS84 or
 // GCJ-02 (converted), and that accepted fixes reach PostGIS.
 func TestPositionIngest(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, server.Config{})
 	id := volunteers(t, e, 1)[0]
 	d := e.device(t, "phone", id)

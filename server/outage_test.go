@@ -88,6 +88,7 @@ func (p *cutProxy) restore(t *testing.T) {
 // Retry-After (never 500 or 401), and everything works again once it is
 // back.
 func TestDatabaseOutageIs503(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, server.Config{})
 	host := strings.TrimPrefix(strings.SplitN(strings.SplitN(e.db.URL, "@", 2)[1], "/", 2)[0], "")
 	proxy := newCutProxy(t, host)
@@ -141,6 +142,7 @@ func TestDatabaseOutageIs503(t *testing.T) {
 // TestReadyWithNATSDown: an instance started with --nats while NATS is
 // unreachable starts, serves alone and stays ready, saying so.
 func TestReadyWithNATSDown(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, server.Config{})
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	hub := live.NewHub(nil)

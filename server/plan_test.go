@@ -151,6 +151,7 @@ func checkTiling(t *testing.T, e *env) {
 // publishes it, and checks the tiling, the reassignment, versions,
 // as-of boundaries, the comparison, lineage and a rollback.
 func TestPlanSplitPublishVersionsRollback(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, server.Config{})
 	p := planner{t, e.client(t, "planner", auth.Planner, 0)}
 	before := time.Now()
@@ -278,6 +279,7 @@ func TestPlanSplitPublishVersionsRollback(t *testing.T) {
 
 // TestPlanMerge merges two neighbouring compound grids and publishes.
 func TestPlanMerge(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, server.Config{})
 	p := planner{t, e.client(t, "planner", auth.Planner, 0)}
 	d := p.open(2)
@@ -304,6 +306,7 @@ func TestPlanMerge(t *testing.T) {
 // second to publish gets 409 naming the grids, and nothing of the first
 // is lost.
 func TestPlanConcurrentPublish(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, server.Config{})
 	a := planner{t, e.client(t, "planner-a", auth.Planner, 0)}
 	b := planner{t, e.client(t, "planner-b", auth.Planner, 0)}
@@ -333,6 +336,7 @@ func TestPlanConcurrentPublish(t *testing.T) {
 // draft and through PUT /api/grids/9/boundary: each is reported with its
 // reason and blocks publishing.
 func TestPlanValidationCases(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, server.Config{})
 	p := planner{t, e.client(t, "planner", auth.Planner, 0)}
 	bld := scalar[int64](t, e, `SELECT min(id) FROM buildings WHERE grid_id = 9`)
@@ -409,6 +413,7 @@ func TestPlanValidationCases(t *testing.T) {
 // boundaries event, and a volunteer standing still in a split grid gets no
 // enter or exit event for it (the redraw moved the line, not them).
 func TestPlanPublishReachesIndexAndStream(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, server.Config{})
 	p := planner{t, e.client(t, "planner", auth.Planner, 0)}
 	v, _, err := dial(t, e, e.client(t, "wall", auth.Viewer, 0), "")
@@ -470,6 +475,7 @@ func TestPlanPublishReachesIndexAndStream(t *testing.T) {
 // that did not touch them; a draft that renamed the same grid otherwise
 // gets 409.
 func TestPlanPublishKeepsOtherChanges(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, server.Config{})
 	a := planner{t, e.client(t, "planner-a", auth.Planner, 0)}
 	b := planner{t, e.client(t, "planner-b", auth.Planner, 0)}

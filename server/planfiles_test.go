@@ -80,6 +80,7 @@ func featureByCode(fc *geojson.FeatureCollection, code string) *geojson.Feature 
 // and a GCJ-02 file are reported problem by problem; their repaired
 // imports validate, and the GCJ-02 one publishes.
 func TestPlanImportReportsAndRepairs(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, server.Config{})
 	p := planner{t, e.client(t, "planner", auth.Planner, 0)}
 	code9 := scalar[string](t, e, `SELECT code FROM grids WHERE id = 9`)
@@ -146,6 +147,7 @@ func TestPlanImportReportsAndRepairs(t *testing.T) {
 // TestPlanKMLRoundTrip exports community 2 as KML, reads it with GDAL,
 // imports it back and finds the same geometry within 1e-7°.
 func TestPlanKMLRoundTrip(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, server.Config{})
 	p := planner{t, e.client(t, "planner", auth.Planner, 0)}
 	r := p.c.do("GET", "/api/boundaries/export?root=2&format=kml", nil)

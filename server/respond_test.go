@@ -78,6 +78,7 @@ func TestRespondErrorKinds(t *testing.T) {
 // TestRespondErrorDetails checks that an error's details (a plan's
 // problems, the grids of a stale plan) are members of the answer.
 func TestRespondErrorDetails(t *testing.T) {
+	t.Parallel()
 	s := &Server{log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	w := httptest.NewRecorder()
 	r := httptest.NewRequest(http.MethodPost, "/api/plan", nil)

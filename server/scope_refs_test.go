@@ -13,6 +13,7 @@ import (
 // checkpoint's community (422 otherwise); someone of the community is
 // accepted.
 func TestCheckpointDutyPersonInScope(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, server.Config{})
 	staff := e.client(t, "staff", auth.Staff, 2) // 协作路社区
 	admin := e.client(t, "admin", auth.Admin, 0)

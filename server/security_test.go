@@ -15,6 +15,7 @@ import (
 // TestScopeIsolation checks that a grid leader sees and changes only
 // their subtree, through every kind of route.
 func TestScopeIsolation(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, server.Config{})
 	leader := e.client(t, "leader9", auth.GridLeader, 9) // 桐柏路61号院
 	staff := e.client(t, "staff2", auth.Staff, 2)        // 协作路社区: grids 2, 9, 10, 11
@@ -95,6 +96,7 @@ func TestScopeIsolation(t *testing.T) {
 // TestPrivacyMasking checks that viewers see counts, not people, and
 // that grid leaders see the people of their grid.
 func TestPrivacyMasking(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, server.Config{})
 	viewer := e.client(t, "wall", auth.Viewer, 0)
 	leader := e.client(t, "leader9", auth.GridLeader, 9)
@@ -154,6 +156,7 @@ func TestPrivacyMasking(t *testing.T) {
 
 // TestHostileInput checks size limits, strict decoding and geometry checks.
 func TestHostileInput(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, server.Config{})
 	admin := e.client(t, "admin", auth.Admin, 0)
 	huge := `{"geometry": {"type": "Polygon", "coordinates": [[` + strings.Repeat("[113.6, 34.7],", 80000) + `[113.6, 34.7]]]}}`
@@ -219,6 +222,7 @@ func TestHostileInput(t *testing.T) {
 // TestBruteForceLogin checks that password guessing meets 429s, per
 // account, and that wrong passwords and unknown users look the same.
 func TestBruteForceLogin(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, server.Config{LoginPerMinute: 5})
 	_, password := e.account(t, "target", auth.Viewer, 0, 0)
 	c := e.anonymous(t)
@@ -248,6 +252,7 @@ func TestBruteForceLogin(t *testing.T) {
 
 // TestSessionLifecycle logs in with the real endpoint and out again.
 func TestSessionLifecycle(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, server.Config{})
 	_, password := e.account(t, "leader", auth.GridLeader, 9, 0)
 	c := e.anonymous(t)
@@ -289,6 +294,7 @@ func TestSessionLifecycle(t *testing.T) {
 // TestOperations checks the health, readiness and metrics endpoints
 // (metrics for an admin: TestMetricsAdminOnly).
 func TestOperations(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, server.Config{})
 	c := e.anonymous(t)
 	for _, p := range []string{"/healthz", "/readyz"} {

@@ -153,6 +153,7 @@ func volunteers(t *testing.T, e *env, n int) []int64 {
 }
 
 func TestStreamSnapshotThenDeltas(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, server.Config{})
 	vs := volunteers(t, e, 2)
 	a, b := e.device(t, "phone-a", vs[0]), e.device(t, "phone-b", vs[1])
@@ -193,6 +194,7 @@ func TestStreamSnapshotThenDeltas(t *testing.T) {
 // happens outside their subtree, with positions on both sides of the
 // boundary, and that subscribing outside it is refused.
 func TestStreamScope(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, server.Config{})
 	vs := volunteers(t, e, 2)
 	in, out := e.device(t, "phone-in", vs[0]), e.device(t, "phone-out", vs[1])
@@ -281,6 +283,7 @@ func streamTopicsMatrix(t *testing.T, e *env) {
 }
 
 func TestStreamUpgradeChecks(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, server.Config{})
 	wall := e.client(t, "wall", auth.Viewer, 0)
 	if _, res, err := dial(t, e, wall, "https://evil.example"); err == nil || res == nil || res.StatusCode != 403 {
@@ -313,6 +316,7 @@ func TestStreamUpgradeChecks(t *testing.T) {
 // TestStreamResume disconnects a viewer, makes durable events while it is
 // away, and checks it gets each missed one exactly once on reconnect.
 func TestStreamResume(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, server.Config{})
 	wall := e.client(t, "wall", auth.Viewer, 0)
 	v, _, err := dial(t, e, wall, "")
@@ -375,6 +379,7 @@ func TestStreamResume(t *testing.T) {
 // events pour in: it is closed with 4008, and another viewer still gets a
 // fresh position within normal latency.
 func TestStreamSlowClientDropped(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, server.Config{})
 	wall := e.client(t, "wall", auth.Viewer, 0)
 	stalled, _, err := dial(t, e, wall, "")

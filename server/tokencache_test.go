@@ -16,6 +16,7 @@ import (
 // another instance) is forgotten at the next sweep, a live one is renewed
 // and its use recorded, and an idle one past its TTL is dropped.
 func TestTokenCacheSweep(t *testing.T) {
+	t.Parallel()
 	db := testdb.New(t)
 	ctx := context.Background()
 	st := db.Store
