@@ -64,7 +64,6 @@ export function initRecords(node, { grid, canWrite, done }) {
   loadLedger();
   loadRequests();
   loadParty();
-  window.gridpage = Object.assign(window.gridpage || {}, { openRecords: openRecordsTab });
 }
 
 function renderTabs() {
