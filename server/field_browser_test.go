@@ -701,6 +701,7 @@ func TestFieldBrowserCheckpoints(t *testing.T) {
 	clickSel(t, phone, fmt.Sprintf(`#gap-panel .gap-item[data-kind="seal"][data-id="%d"] .gap-item-head`, offline))
 	chromedp.Do(phone, chromedp.Sleep(900*time.Millisecond))
 	screenshot(t, phone, "seal-phone-zh")
+	openGapTab(t, phone, "checkpoints")
 	clickSel(t, phone, cpItem+" .gap-item-head")
 	chromedp.Do(phone, chromedp.Sleep(900*time.Millisecond))
 	screenshot(t, phone, "checkpoint-phone-zh")

@@ -75,7 +75,7 @@ function buildTopBar(header) {
       { id: 'breadcrumb', class: 'breadcrumb', 'data-i18n-aria': 'crumb.label', 'aria-label': t('crumb.label') },
       i18nText('span', { class: 'crumb-loading' }, 'app.loading')
     ),
-    page.links.map((l) => i18nText('a', { id: l.id, class: 'top-link', href: l.href, hidden: !!l.hidden }, l.key)),
+    ...page.links.map((l) => i18nText('a', { id: l.id, class: 'top-link', href: l.href, hidden: !!l.hidden }, l.key)),
     el(
       'div',
       { id: 'live-status', class: 'live-status', dataset: { state: 'reconnecting' }, role: 'status', hidden: true },
