@@ -116,8 +116,8 @@ type pageGaps struct {
 
 const pageGapsJS = `(() => {
 	const counts = {};
-	for (const k of gridpage.kinds) {
-		const tab = document.querySelector('.gap-tab[data-kind="' + k + '"]');
+	for (const tab of document.querySelectorAll('.gap-tab')) {
+		const k = tab.dataset.kind;
 		const marks = [...document.querySelectorAll('.gap-icon[data-kind="' + k + '"]')];
 		counts[k] = [Number(tab.dataset.count), marks.length, marks.reduce((n, m) => n + Number(m.dataset.count), 0)];
 	}
@@ -154,6 +154,26 @@ func setLangEN(t *testing.T, ctx context.Context) {
 	}
 }
 
+// openGapTab clicks a gap list's tab (.gap-tab[data-kind]) on the grid page.
+func openGapTab(t *testing.T, ctx context.Context, kind string) {
+	t.Helper()
+	clickSel(t, ctx, fmt.Sprintf(`.gap-tab[data-kind="%s"]`, kind))
+	waitJS(t, ctx, kind+" tab open", fmt.Sprintf(`document.getElementById('gap-panel').dataset.kind === '%s'`, kind), 5*time.Second)
+}
+
+// screenedTodayJS reads the households screened today from the grid page's
+// figures card.
+const screenedTodayJS = `Number(document.querySelector('#fig-body [data-stat="screened_pct"]').dataset.part)`
+
+// pickGrid opens a grid in the map page's panel as a user does: through
+// its breadcrumb link or its entry in the panel's list of children.
+func pickGrid(t *testing.T, ctx context.Context, id int) {
+	t.Helper()
+	sel := fmt.Sprintf(`#breadcrumb a[data-grid-id="%d"], #panel .child-link[data-grid-id="%d"]`, id, id)
+	clickSel(t, ctx, sel)
+	waitJS(t, ctx, fmt.Sprintf("grid %d in the panel", id), fmt.Sprintf(`document.getElementById('panel').dataset.gridId === '%d'`, id), 10*time.Second)
+}
+
 // TestFieldBrowserGridGaps opens /grid/9 as its grid leader: every gap
 // list holds as many items as the API's gaps, the unscreened list holds
 // exactly the API's households, the map has one marker per building or
@@ -174,10 +194,10 @@ func TestFieldBrowserGridGaps(t *testing.T) {
 	}
 	// Layers switched off in the legend (没有联系党员) show with their tab.
 	got := eval[pageGaps](t, ctx, pageGapsJS)
-	eval[bool](t, ctx, `gridpage.openTab('noContact'), true`)
+	openGapTab(t, ctx, "noContact")
 	nc := eval[pageGaps](t, ctx, pageGapsJS)
 	got.Counts["noContact"] = nc.Counts["noContact"]
-	eval[bool](t, ctx, `gridpage.openTab('unscreened'), true`)
+	openGapTab(t, ctx, "unscreened")
 	for kind, w := range gaps.want() {
 		g := got.Counts[kind]
 		if g[0] != w[0] || g[1] != w[1] || g[2] != w[0] {
@@ -269,7 +289,7 @@ func TestFieldBrowserGridLive(t *testing.T) {
 	ctx := openGridPage(t, e, 1280, 860, false)
 	waitJS(t, ctx, "stream", `document.body.dataset.live === 'live'`, 10*time.Second)
 	eval[bool](t, ctx, `window.noReload = true`)
-	before := eval[int](t, ctx, `gridpage.figures().screened_today`)
+	before := eval[int](t, ctx, screenedTodayJS)
 
 	// Through the page: open the household, pick "normal", submit.
 	mine, theirs := ids[0], ids[1]
@@ -287,7 +307,7 @@ func TestFieldBrowserGridLive(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitJS(t, ctx, "own screening leaves the list", fmt.Sprintf(`!document.querySelector('.gap-item[data-id="%d"]')`, mine), 10*time.Second)
-	waitJS(t, ctx, "figures after own screening", fmt.Sprintf(`gridpage.figures().screened_today === %d`, before+1), 10*time.Second)
+	waitJS(t, ctx, "figures after own screening", fmt.Sprintf(`%s === %d`, screenedTodayJS, before+1), 10*time.Second)
 
 	// Through the API, as another client.
 	other := e.client(t, "staff-api", auth.Staff, 2)
@@ -296,7 +316,7 @@ func TestFieldBrowserGridLive(t *testing.T) {
 		t.Fatalf("POST screening: %d %s", r.Status, r.Body)
 	}
 	waitJS(t, ctx, "their screening leaves the list", fmt.Sprintf(`!document.querySelector('.gap-item[data-id="%d"]')`, theirs), 10*time.Second)
-	waitJS(t, ctx, "figures after their screening", fmt.Sprintf(`gridpage.figures().screened_today === %d`, before+2), 10*time.Second)
+	waitJS(t, ctx, "figures after their screening", fmt.Sprintf(`%s === %d`, screenedTodayJS, before+2), 10*time.Second)
 
 	var cov struct{ Grid map[string]any }
 	api.get("/api/grids/9/coverage", &cov)
@@ -367,7 +387,7 @@ func TestFieldBrowserChoropleth(t *testing.T) {
 	check("screened_pct", 2)
 	screenshot(t, ctx, "choropleth-zh")
 	// Into 协作路社区: its compound grids are on screen.
-	eval[bool](t, ctx, `gridmap.select(2), true`)
+	pickGrid(t, ctx, 2)
 	check("open_requests", 3)
 
 	// A new hotline request in grid 9 recolours it from the stream's
@@ -421,9 +441,10 @@ func TestFieldBrowserHouseholds(t *testing.T) {
 	ctx := newBrowser(t, 1280, 860)
 	login(t, ctx, e.ts.URL, "/#grid=9", "admin", password)
 	waitJS(t, ctx, "buildings", `document.body.dataset.buildings === 'loaded'`, 10*time.Second)
-	eval[bool](t, ctx, fmt.Sprintf(`(() => { const m = gridmap.map, ll = L.latLng(%f, %f);
-		m.fire('click', {latlng: ll, layerPoint: m.latLngToLayerPoint(ll), containerPoint: m.latLngToContainerPoint(ll)}); return true })()`,
-		b.Building.Lat, b.Building.Lon))
+	x, y := mapXY(t, ctx, b.Building.Lon, b.Building.Lat)
+	if err := chromedp.Do(ctx, chromedp.MouseClickXY(x, y)); err != nil {
+		t.Fatal(err)
+	}
 	waitJS(t, ctx, "households in the popup", `(n => n && n.dataset.state === 'loaded')(document.querySelector('.bpop-hh'))`, 10*time.Second)
 	var hs struct {
 		Households []struct {
@@ -572,7 +593,7 @@ func TestFieldBrowserCheckpoints(t *testing.T) {
 	waitJS(t, ctx, "stream", `document.body.dataset.live === 'live'`, 10*time.Second)
 
 	// The seal alert: its tab, marker and list entry.
-	eval[bool](t, ctx, `gridpage.openTab('seal'), true`)
+	openGapTab(t, ctx, "seal")
 	tabs := eval[map[string]string](t, ctx, `Object.fromEntries([...document.querySelectorAll('.gap-tab')].map(b => [b.dataset.kind, b.dataset.count]))`)
 	if want := strconv.Itoa(len(gaps.SealAlerts)); tabs["seal"] != want || want == "0" {
 		t.Errorf("seal tab counts %q, API has %s seal alerts", tabs["seal"], want)
@@ -591,7 +612,7 @@ func TestFieldBrowserCheckpoints(t *testing.T) {
 
 	// The checkpoint: a green marker; in its tab, the name and today's
 	// counts, and nobody's posts listed before the staffed ones.
-	eval[bool](t, ctx, `gridpage.openTab('checkpoints'), true`)
+	openGapTab(t, ctx, "checkpoints")
 	got := eval[shownCheckpoint](t, ctx, checkpointJS(cp))
 	want := shownCheckpoint{Marker: "on", MarkerClass: "gap-mk gap-checkpoints cp-on", Item: "on", Title: "桐柏路南门卡点", Scans: 137, Temperatures: 135, Fevers: 1}
 	if got != want {
@@ -639,7 +660,7 @@ func TestFieldBrowserCheckpoints(t *testing.T) {
 	screenshot(t, ctx, "checkpoint-laptop-zh-off")
 
 	// Resolve the seal alert through the page: it leaves the list live.
-	eval[bool](t, ctx, `gridpage.openTab('seal'), true`)
+	openGapTab(t, ctx, "seal")
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(sealItem+" .gap-item-head")), chromedp.WaitVisible(chromedp.CSS(sealItem+" form.act-resolve"))); err != nil {
 		t.Fatal(err)
 	}
@@ -662,11 +683,11 @@ func TestFieldBrowserCheckpoints(t *testing.T) {
 	waitJS(t, ctx, "new seal alert (stream)", fmt.Sprintf(`(li => !!li && li.textContent.includes('门锁离线'))(document.querySelector('#gap-panel .gap-item[data-kind="seal"][data-id="%d"]'))`, offline), 10*time.Second)
 
 	setLangEN(t, ctx)
-	eval[bool](t, ctx, `gridpage.openTab('checkpoints'), true`)
+	openGapTab(t, ctx, "checkpoints")
 	if tab := eval[string](t, ctx, `document.querySelector('.gap-tab[data-kind="checkpoints"]').textContent`); !strings.HasPrefix(tab, "Checkpoints") {
 		t.Errorf("English checkpoints tab reads %q", tab)
 	}
-	eval[bool](t, ctx, fmt.Sprintf(`gridpage.pick('checkpoints', 'c%d', %d), true`, cp, cp))
+	clickSel(t, ctx, cpItem+" .gap-item-head")
 	chromedp.Do(ctx, chromedp.Sleep(800*time.Millisecond))
 	screenshot(t, ctx, "checkpoint-laptop-en")
 
@@ -676,10 +697,12 @@ func TestFieldBrowserCheckpoints(t *testing.T) {
 	if eval[bool](t, phone, `document.documentElement.scrollWidth > window.innerWidth`) {
 		t.Errorf("the phone page is %d px wide", eval[int](t, phone, `document.documentElement.scrollWidth`))
 	}
-	eval[bool](t, phone, fmt.Sprintf(`gridpage.pick('seal', document.querySelector('.gap-icon[data-kind="seal"]').dataset.key, %d), true`, offline))
+	openGapTab(t, phone, "seal")
+	clickSel(t, phone, fmt.Sprintf(`#gap-panel .gap-item[data-kind="seal"][data-id="%d"] .gap-item-head`, offline))
 	chromedp.Do(phone, chromedp.Sleep(900*time.Millisecond))
 	screenshot(t, phone, "seal-phone-zh")
-	eval[bool](t, phone, fmt.Sprintf(`gridpage.pick('checkpoints', 'c%d', %d), true`, cp, cp))
+	openGapTab(t, phone, "checkpoints")
+	clickSel(t, phone, cpItem+" .gap-item-head")
 	chromedp.Do(phone, chromedp.Sleep(900*time.Millisecond))
 	screenshot(t, phone, "checkpoint-phone-zh")
 	eval[bool](t, phone, fmt.Sprintf(`document.querySelector('%s').scrollIntoView(), true`, cpItem))
@@ -731,7 +754,7 @@ func TestFieldBrowserMapCheckpoints(t *testing.T) {
 	}
 	chromedp.Do(ctx, chromedp.Sleep(400*time.Millisecond)) // the popup fades in
 	screenshot(t, ctx, "map-checkpoints-zh")
-	eval[bool](t, ctx, `gridmap.select(1), true`)
+	pickGrid(t, ctx, 1)
 	waitJS(t, ctx, "no checkpoints on the subdistrict", `document.body.dataset.checkpoints === 'none' && !document.querySelector('.cp-icon')`, 5*time.Second)
 }
 
@@ -919,10 +942,10 @@ func TestFieldBrowserPanelCoverage(t *testing.T) {
 		Grid figures
 	}
 	api.get("/api/grids/9/coverage", &cov9)
-	eval[bool](t, ctx, `gridmap.select(9), true`)
+	pickGrid(t, ctx, 9)
 	waitJS(t, ctx, "today block of grid 9", `(b => !!b && b.dataset.grid === '9' && b.dataset.state === 'loaded')(document.getElementById('panel-today'))`, 10*time.Second)
 	checkToday(t, eval[shownToday](t, ctx, shownTodayJS), cov9.Day, cov9.Grid)
-	eval[bool](t, ctx, `gridmap.select(2), true`)
+	pickGrid(t, ctx, 2)
 	waitJS(t, ctx, "today block of grid 2 again", `(b => !!b && b.dataset.grid === '2' && b.dataset.state === 'loaded')(document.getElementById('panel-today'))`, 10*time.Second)
 	setLangEN(t, ctx)
 	en := eval[shownToday](t, ctx, shownTodayJS)
@@ -970,7 +993,7 @@ func TestFieldBrowserPanelCoverage(t *testing.T) {
 // its list (the import tab has none).
 func openRecords(t *testing.T, ctx context.Context, tab string) {
 	t.Helper()
-	eval[bool](t, ctx, fmt.Sprintf(`gridpage.openRecords('%s'), true`, tab))
+	clickSel(t, ctx, fmt.Sprintf(`#records .rec-tab[data-tab="%s"]`, tab))
 	if tab != "import" {
 		waitJS(t, ctx, tab+" loaded", fmt.Sprintf(`document.getElementById('rec-%s').dataset.state === 'loaded'`, tab), 10*time.Second)
 	}
@@ -1156,7 +1179,7 @@ func TestFieldBrowserImport(t *testing.T) {
 	if err != nil || !slices.Equal(types, []string{"text/csv", wantTypes[2], "", ""}) {
 		t.Errorf("content types by file name: %q (%v)", types, err)
 	}
-	eval[bool](t, ctx, `gridpage.openRecords('import'), true`)
+	clickSel(t, ctx, `#records .rec-tab[data-tab="import"]`)
 	uploadThroughPage(t, ctx, "screenings", bad) // the refusal again, for the pictures
 	waitJS(t, ctx, "error table again", `!!document.querySelector('#imp-errors tbody tr')`, 15*time.Second)
 	setLangEN(t, ctx)

@@ -57,7 +57,7 @@ func TestMapLiveBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	where := func() []float64 {
-		p, err := chromedp.Run(b, chromedp.Evaluate[[]float64](`(p => p ? [p.lon, p.lat] : [])(gridmap.live.positionOf(`+itoa(ids[0])+`))`))
+		p, err := chromedp.Run(b, chromedp.Evaluate[[]float64](`(p => p ? [p.lon, p.lat] : [])(gridmapTest.positionOf(`+itoa(ids[0])+`))`))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -72,7 +72,7 @@ func TestMapLiveBrowser(t *testing.T) {
 	if len(first) != 2 || len(second) != 2 || second[0] <= first[0] {
 		t.Fatalf("volunteer %d at %v then %v: want it further east", ids[0], first, second)
 	}
-	n, _ := chromedp.Run(b, chromedp.Evaluate[int](`gridmap.live.volunteers()`))
+	n, _ := chromedp.Run(b, chromedp.Evaluate[int](`Number(document.getElementById('volunteer-canvas').dataset.count)`))
 	if n < len(ids) {
 		t.Errorf("map shows %d volunteers, want %d", n, len(ids))
 	}

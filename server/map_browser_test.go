@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -58,6 +59,33 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// mapXY is the page's pixel of a WGS84 point on the page's map (#map), as a
+// user's eye finds it: from what the map's element says it shows (data-lat,
+// data-lon, data-zoom, written by static/map.js once it stops moving) and
+// the Web Mercator projection Leaflet draws in (EPSG:3857, 256 px tiles).
+// Leaflet rounds its pixel origin, so this is within a pixel of its own.
+func mapXY(t *testing.T, ctx context.Context, lon, lat float64) (float64, float64) {
+	t.Helper()
+	waitJS(t, ctx, "the map at rest", `(m => !!m && !!m.dataset.zoom && m.dataset.moving !== 'true')(document.getElementById('map'))`, 10*time.Second)
+	v := eval[struct{ Lat, Lon, Zoom, Left, Top, Width, Height float64 }](t, ctx, `(m => {
+		const r = m.getBoundingClientRect();
+		return {lat: +m.dataset.lat, lon: +m.dataset.lon, zoom: +m.dataset.zoom,
+		        left: r.left + m.clientLeft, top: r.top + m.clientTop, width: m.clientWidth, height: m.clientHeight};
+	})(document.getElementById('map'))`)
+	px, py := mercator(lon, lat, v.Zoom)
+	cx, cy := mercator(v.Lon, v.Lat, v.Zoom)
+	return v.Left + v.Width/2 + px - cx, v.Top + v.Height/2 + py - cy
+}
+
+// mercator is a point's pixel in Leaflet's EPSG:3857 at a zoom.
+func mercator(lon, lat, zoom float64) (x, y float64) {
+	const maxLat = 85.0511287798
+	lat = max(-maxLat, min(maxLat, lat))
+	scale := 256 * math.Pow(2, zoom)
+	s := math.Sin(lat * math.Pi / 180)
+	return scale * (lon/360 + 0.5), scale * (0.5 - math.Log((1+s)/(1-s))/(4*math.Pi))
 }
 
 // login signs in through the real login page, which sends the browser
@@ -128,15 +156,9 @@ func TestMapBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	xy, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](fmt.Sprintf(
-		`(() => { const p = gridmap.map.latLngToContainerPoint([%f, %f]);
-		          const r = gridmap.map.getContainer().getBoundingClientRect();
-		          return [p.x + r.left, p.y + r.top]; })()`, lat, lon)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	x, y := mapXY(t, ctx, lon, lat)
 	err = chromedp.Do(ctx,
-		chromedp.MouseClickXY(xy[0], xy[1]),
+		chromedp.MouseClickXY(x, y),
 		chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 			_, err := chromedp.Poll[bool](`(document.getElementById('panel-name') || {}).textContent === '协作路社区'`,
 				chromedp.WithPollingTimeout(10*time.Second))(ctx, tg)
@@ -145,9 +167,9 @@ func TestMapBrowser(t *testing.T) {
 	)
 	if err != nil {
 		name, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`(document.getElementById('panel-name') || {}).textContent || ''`))
-		hit, _ := chromedp.Run(ctx, chromedp.Evaluate[string](fmt.Sprintf(`(e => e ? e.tagName + '.' + e.getAttribute('class') : 'none')(document.elementFromPoint(%f, %f))`, xy[0], xy[1])))
+		hit, _ := chromedp.Run(ctx, chromedp.Evaluate[string](fmt.Sprintf(`(e => e ? e.tagName + '.' + e.getAttribute('class') : 'none')(document.elementFromPoint(%f, %f))`, x, y)))
 		screenshot(t, ctx, "map-click-failed")
-		t.Fatalf("after clicking 协作路社区 at %v (%s) the panel shows %q: %v", xy, hit, name, err)
+		t.Fatalf("after clicking 协作路社区 at (%.0f, %.0f) (%s) the panel shows %q: %v", x, y, hit, name, err)
 	}
 	chromedp.Do(ctx, chromedp.Sleep(700*time.Millisecond)) // let the zoom settle for the picture
 	screenshot(t, ctx, "map-community")

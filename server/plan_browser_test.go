@@ -24,11 +24,7 @@ import (
 // planXY is the page's pixel of a WGS84 point on the planner's map.
 func planXY(t *testing.T, ctx context.Context, lon, lat float64) (float64, float64) {
 	t.Helper()
-	xy := eval[[]float64](t, ctx, fmt.Sprintf(`(() => { const m = gridmap.plan.map;
-		const p = m.latLngToContainerPoint([%.8f, %.8f]);
-		const r = m.getContainer().getBoundingClientRect();
-		return [p.x + r.left, p.y + r.top]; })()`, lat, lon))
-	return xy[0], xy[1]
+	return mapXY(t, ctx, lon, lat)
 }
 
 // clickAt clicks the planner's map at a WGS84 point.

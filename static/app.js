@@ -1,6 +1,6 @@
 // Entry point: checks who is signed in, loads config and grids, owns the
-// focus/selection state and the drill-down, and exposes window.gridmap for
-// tests and debugging.
+// focus/selection state and the drill-down. Tests read the page from the
+// DOM (data- attributes on the body, the map and the panel).
 //
 // Sign-in: /api/me comes first. A 401 there, or from any later request (an
 // expired session), sends the page to /login.html?next=<this page> (api.js).
@@ -20,11 +20,11 @@ import { getJSON, isAbort, ApiError } from './api.js';
 import { initChrome, failPage, showError, showNotice, renderCrumbs, renderUser, logout } from './ui.js';
 import { initPanel, openPanel, fillPanel, failPanel, historyPanel, closePanel, panelOpen, setPanelLive } from './panel.js';
 import * as gm from './map.js';
-import { initBuildings, schedule as scheduleBuildings, buildingAt, buildingCount, BUILDINGS_MIN_ZOOM } from './buildings.js';
+import { initBuildings, schedule as scheduleBuildings, buildingAt, BUILDINGS_MIN_ZOOM } from './buildings.js';
 import { startLive, volunteerAt, volunteersIn } from './live.js';
-import { initChoropleth, refresh as refreshChoropleth, onCoverage, choroplethState, pickMetric } from './choropleth.js';
-import { initCheckpoints, showCheckpoints, onCheckpointEvent, checkpointCount } from './checkpoints.js';
-import { onTodayCoverage, refreshToday, todayFigures } from './today.js';
+import { initChoropleth, refresh as refreshChoropleth, onCoverage } from './choropleth.js';
+import { initCheckpoints, showCheckpoints, onCheckpointEvent } from './checkpoints.js';
+import { onTodayCoverage, refreshToday } from './today.js';
 
 const state = {
   focusId: null,
@@ -346,7 +346,6 @@ async function main() {
   state.user = user;
   renderUser(user);
   document.body.dataset.role = user ? user.role || '' : '';
-  window.gridmap = { map: null, user: () => state.user };
   if (user && user.role === 'device') {
     document.body.dataset.auth = 'device';
     showDeviceNote();
@@ -379,16 +378,6 @@ async function main() {
   });
   initCheckpoints(map);
 
-  window.gridmap = {
-    map,
-    user: () => state.user,
-    counts: () => ({ ...gm.gridCounts(), buildings: buildingCount() }),
-    select: (id) => selectGrid(Number(id)),
-    focus: (id) => focusGrid(id === null ? null : Number(id)),
-    state: () => ({ focusId: state.focusId, selectedId: state.selectedId }),
-    checkpoints: () => checkpointCount(),
-    today: () => todayFigures(),
-  };
 
   const [config, tree, l1, l2, l3] = await Promise.allSettled([getJSON('/api/config'), ...gridURLs().map((u) => getJSON(u))]);
   const failed = [config, tree, l1, l2, l3].filter((r) => r.status === 'rejected');
@@ -402,11 +391,9 @@ async function main() {
   indexTree(val(tree));
   gm.drawGrids(val(l1), val(l2), val(l3));
   initChoropleth(map, { level: levelOnScreen });
-  window.gridmap.choropleth = choroplethState;
-  window.gridmap.pickMetric = pickMetric;
   if (state.live) {
     // After the grids: count badges sit at the level-3 grids' label points.
-    window.gridmap.live = startLive(map, {
+    startLive(map, {
       user,
       gridName: (id) => (nodeOf(id) ? nodeOf(id).name : null),
       gridLabel: (id) => {

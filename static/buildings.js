@@ -84,10 +84,6 @@ function setStatus(s) {
   document.body.dataset.buildings = s;
 }
 
-export function buildingCount() {
-  return drawn.length;
-}
-
 // Re-evaluate soon: after a move, or when the focus changed.
 export function schedule() {
   window.clearTimeout(timer);

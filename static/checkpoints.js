@@ -64,10 +64,6 @@ export function onCheckpointEvent(msg) {
   debounceTimer = window.setTimeout(load, DEBOUNCE_MS);
 }
 
-export function checkpointCount() {
-  return markers.size;
-}
-
 async function load() {
   if (!shown) return;
   const id = shown.id;

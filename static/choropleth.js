@@ -116,11 +116,6 @@ export function onCoverage(f) {
   if (metric) gm.restyleGrid(id);
 }
 
-// For tests and debugging: what is drawn.
-export function choroplethState() {
-  return { metric, level: levelFn(), loaded: loaded.get(levelFn()) === 'loaded' };
-}
-
 function setMetric(m) {
   metric = METRICS.includes(m) ? m : null;
   try {
@@ -130,10 +125,6 @@ function setMetric(m) {
     // storage disabled
   }
   refresh();
-}
-
-export function pickMetric(m) {
-  setMetric(m);
 }
 
 const ChoroControl = L.Control.extend({

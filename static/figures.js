@@ -47,7 +47,3 @@ export function setFigures(next, { flash = false, day: d } = {}) {
   box.dataset.version = String(Number(box.dataset.version || 0) + 1);
   if (flash) flashChanged(box, prev, next);
 }
-
-export function figures() {
-  return fig;
-}

@@ -28,11 +28,6 @@ export function initGapData(id) {
   grid = id;
 }
 
-// What the page holds, for tests and debugging.
-export function gapData() {
-  return { gaps: state.gaps, checkpoints: state.checkpoints, model: state.model };
-}
-
 // Show the model again (building names it lists by have arrived).
 export function reshowModel() {
   if (state.model) setGapModel(state.model);

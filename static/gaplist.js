@@ -283,10 +283,6 @@ export function pickMarker(k, key) {
   pick(k, key, GROUPED.has(k) ? null : g.items[0].id, false);
 }
 
-export function selection() {
-  return sel;
-}
-
 export function activeKind() {
   return kind;
 }

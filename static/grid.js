@@ -14,12 +14,11 @@ import { initChrome, failPage, showError, renderCrumbs, renderUser, logout, el }
 import * as gm from './map.js';
 import { initBuildings } from './buildings.js';
 import { startLive } from './live.js';
-import { KINDS } from './gaps.js';
 import { initGapMap, showOnlyActive } from './gapmap.js';
-import { initGapList, pickMarker, pick, selection, openTab } from './gaplist.js';
-import { initGapData, gapData, applyGaps, refreshCheckpoints, scheduleRefresh, onDone, reshowModel } from './gapdata.js';
+import { initGapList, pickMarker } from './gaplist.js';
+import { initGapData, applyGaps, refreshCheckpoints, scheduleRefresh, onDone, reshowModel } from './gapdata.js';
 import { initActions } from './actions.js';
-import { initFigures, setFigures, figures } from './figures.js';
+import { initFigures, setFigures } from './figures.js';
 import { initSpotChecks, load as loadSpotChecks } from './spotchecks.js';
 import { canWriteField } from './fieldwrite.js';
 import { initRecords, refreshesFor, ALL_RECORDS } from './records.js';
@@ -190,17 +189,6 @@ async function main() {
   initActions(map, { canWrite, onDone });
   initGapList({ tabs: document.getElementById('gap-tabs'), body: document.getElementById('gap-panel'), buildingName: (id) => state.buildings.get(Number(id)) || null });
   initBuildings(map, { wanted: () => true, gridName: () => null, covered: () => false, grid: state.id });
-  window.gridpage = {
-    map,
-    model: () => gapData().model,
-    gaps: () => gapData().gaps,
-    checkpoints: () => gapData().checkpoints,
-    figures: () => figures(),
-    selection: () => selection(),
-    pick: (kind, key, id) => pick(kind, key, id, true),
-    openTab: (k) => openTab(k),
-    kinds: KINDS,
-  };
 
   const checkpoints = getJSON(`/api/grids/${state.id}/checkpoints`);
   checkpoints.catch(() => {}); // judged below, once the grid is known to be ours
@@ -240,7 +228,7 @@ async function main() {
   initSpotChecks(document.getElementById('spot-body'), { grid: state.id, canWrite });
   initRecords(document.getElementById('records-body'), { grid: state.id, canWrite, done: onDone });
   if (user) {
-    window.gridpage.live = startLive(map, {
+    startLive(map, {
       user,
       grid: state.id,
       topics: TOPICS,

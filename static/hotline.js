@@ -4,105 +4,70 @@
 // of actions.js.
 'use strict';
 
-import { t, fmtNumber, onLangChange } from './i18n.js';
-import { getJSON, isAbort } from './api.js';
+import { t, fmtNumber } from './i18n.js';
 import { el } from './ui.js';
+import { recordList } from './reclist.js';
 import { formsFor } from './actions.js';
 import { fmtWhen } from './when.js';
 
 const DAYS = 7;
-const PAGE = 100;
 
-let box = null;
-let gridId = null;
-let onWrite = null;
-let onChange = () => {};
-let requests = null; // open first, then newest first
-let failed = false;
-let ctrl = null;
-let shown = PAGE;
-const open = new Set(); // request ids whose entry is open
-const forms = new Map(); // request id -> its close form
-const closedNow = new Set();
-
-export function initRequests(node, { grid, done, changed }) {
-  box = node;
-  gridId = grid;
-  onWrite = done;
-  onChange = changed;
-  onLangChange(() => {
-    forms.clear();
-    renderRequests();
+// The requests list (reclist.js) in node; done(item, action, answer): what
+// a close made here also changes; changed(): after each fetch.
+export function requestsList(node, { grid, done, changed }) {
+  const list = recordList(node, {
+    url: `/api/grids/${grid}/requests?state=all&days=${DAYS}`,
+    // Open first, then newest first (the API's order).
+    items: (d) =>
+      (d && Array.isArray(d.requests) ? d.requests : [])
+        .map((q, i) => [q, i])
+        .sort((a, b) => Number(!!a[0].closed_at) - Number(!!b[0].closed_at) || a[1] - b[1])
+        .map((x) => x[0]),
+    key: (q) => q.id,
+    id: 'requests-list',
+    empty: 'req.empty',
+    summary: (qs) => {
+      const o = qs.filter((q) => !q.closed_at).length;
+      return t('req.summary', { o: fmtNumber(o), c: fmtNumber(qs.length - o) });
+    },
+    entry,
+    detail: (q) => detail(q, list, closed),
+    changed,
   });
+  const closed = (item, action, answer) => {
+    list.markSaved(item.id);
+    done(item, action, answer);
+    list.load();
+  };
+  return {
+    ...list,
+    badge() {
+      const qs = list.items();
+      if (!qs) return null;
+      const n = qs.filter((q) => !q.closed_at).length;
+      return { n, alarm: n };
+    },
+  };
 }
 
-export function requestsBadge() {
-  if (!requests) return null;
-  const n = requests.filter((q) => !q.closed_at).length;
-  return { n, alarm: n };
-}
-
-export async function loadRequests() {
-  if (ctrl) ctrl.abort();
-  const mine = new AbortController();
-  ctrl = mine;
-  try {
-    const d = await getJSON(`/api/grids/${gridId}/requests?state=all&days=${DAYS}`, { signal: mine.signal });
-    if (ctrl !== mine) return;
-    const list = d && Array.isArray(d.requests) ? d.requests : [];
-    requests = list.map((q, i) => [q, i]).sort((a, b) => Number(!!a[0].closed_at) - Number(!!b[0].closed_at) || a[1] - b[1]).map((x) => x[0]);
-    failed = false;
-  } catch (err) {
-    if (isAbort(err)) return;
-    failed = true;
-  }
-  renderRequests();
-  onChange();
-}
-
-function closed(item, action, answer) {
-  forms.delete(item.id);
-  closedNow.add(item.id);
-  onWrite(item, action, answer);
-  loadRequests();
-}
-
-function detail(q) {
+function detail(q, list, closed) {
   const who = [q.caller, q.phone].filter(Boolean).join(' ');
-  let form = null;
-  if (!q.closed_at) {
-    form = forms.get(q.id);
-    if (!form) {
-      form = el('div', { class: 'rec-forms' }, formsFor({ kind: 'requests', id: q.id }, closed));
-      forms.set(q.id, form);
-    }
-  }
+  const form = q.closed_at ? null : list.form(q.id, () => el('div', { class: 'rec-forms' }, formsFor({ kind: 'requests', id: q.id }, closed)));
   return el(
     'div',
     { class: 'rec-detail' },
     who && el('p', { class: 'rec-phone' }, `${t('req.caller')}${t('err.sep')}${who}`),
-    closedNow.has(q.id) && el('p', { class: 'act-ok rec-saved' }, t('req.closedNow')),
+    list.saved(q.id) && el('p', { class: 'act-ok rec-saved' }, t('req.closedNow')),
     q.closed_at && el('p', { class: 'rec-sub' }, [t('req.closedAt', { when: fmtWhen(q.closed_at) }), q.resolution || ''].filter(Boolean).join(' · ')),
     form
   );
 }
 
 function entry(q) {
-  const on = open.has(q.id);
   const isOpen = !q.closed_at;
-  const toggle = () => {
-    if (on) {
-      open.delete(q.id);
-      closedNow.delete(q.id);
-    } else open.add(q.id);
-    renderRequests();
-  };
-  return el(
-    'li',
-    { class: `rec-item${on ? ' is-open' : ''}`, dataset: { requestId: String(q.id), state: isOpen ? 'open' : 'closed' } },
-    el(
-      'button',
-      { type: 'button', class: 'rec-head', 'aria-expanded': String(on), onclick: toggle },
+  return {
+    dataset: { requestId: String(q.id), state: isOpen ? 'open' : 'closed' },
+    head: [
       el(
         'span',
         { class: 'rec-line' },
@@ -111,32 +76,7 @@ function entry(q) {
         el('span', { class: 'rec-cat' }, q.building || '')
       ),
       el('span', { class: 'rec-sub' }, t('req.received', { when: fmtWhen(q.received_at) })),
-      el('span', { class: 'rec-body' }, q.body || '')
-    ),
-    on && detail(q)
-  );
-}
-
-export function renderRequests() {
-  if (!box) return;
-  const parts = [];
-  if (failed && !requests) parts.push(el('p', { class: 'act-error' }, t('rec.failed')));
-  else if (!requests) parts.push(el('p', { class: 'muted' }, t('rec.loading')));
-  else if (!requests.length) parts.push(el('p', { class: 'gap-empty' }, t('req.empty')));
-  else {
-    const o = requests.filter((q) => !q.closed_at).length;
-    parts.push(el('p', { class: 'rec-summary' }, t('req.summary', { o: fmtNumber(o), c: fmtNumber(requests.length - o) })));
-    parts.push(el('ul', { class: 'rec-list', id: 'requests-list' }, requests.slice(0, shown).map(entry)));
-    const rest = requests.length - shown;
-    if (rest > 0) {
-      const more = () => {
-        shown += PAGE;
-        renderRequests();
-      };
-      parts.push(el('button', { type: 'button', class: 'btn-secondary rec-more', onclick: more }, t('rec.more', { n: fmtNumber(Math.min(rest, PAGE)) })));
-    }
-  }
-  box.replaceChildren(...parts);
-  box.dataset.state = failed ? 'failed' : requests ? 'loaded' : 'loading';
-  box.dataset.version = String(Number(box.dataset.version || 0) + 1);
+      el('span', { class: 'rec-body' }, q.body || ''),
+    ],
+  };
 }

@@ -71,19 +71,6 @@ export function startLive(map, options) {
   });
   loadTeams();
   connect();
-  return {
-    state: () => state,
-    volunteers: () => vol.volunteerCount(),
-    positionOf: (id) => vol.positionOf(id),
-    lastSeq: () => lastSeq,
-    // Extras for tests and debugging.
-    attempt: () => attempt,
-    displayedOf: (id) => vol.displayedOf(id),
-    badges: () => vol.badgeCount(),
-    countsByGrid: () => Object.fromEntries(vol.countsByGrid()),
-    open: (id) => vol.focusVolunteer(Number(id)),
-    toasts: () => toastCount(),
-  };
 }
 
 // Volunteers now in a set of level-3 grids.
@@ -384,8 +371,4 @@ function addToast(item) {
   while (box.children.length > MAX_TOASTS) removeToast(box.lastElementChild);
   node._fade = window.setTimeout(() => node.classList.add('toast-fading'), TOAST_MS);
   node._gone = window.setTimeout(() => removeToast(node), TOAST_MS + TOAST_FADE_MS);
-}
-
-export function toastCount() {
-  return document.querySelectorAll('#toasts .toast').length;
 }

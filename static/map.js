@@ -61,7 +61,22 @@ export function createMap(containerId, { onClick }) {
 
   map.on('zoomend', updateZoomClasses);
   updateZoomClasses();
+  map.on('movestart', () => (map.getContainer().dataset.moving = 'true'));
+  map.on('moveend', publishView);
+  publishView();
   return map;
+}
+
+// The view on the map's element (data-lat, data-lon, data-zoom; data-moving
+// while it pans or zooms): what the page shows, readable from the DOM. The
+// browser tests turn a place into the pixel to click with it.
+function publishView() {
+  const c = map.getCenter();
+  const d = map.getContainer().dataset;
+  d.lat = String(c.lat);
+  d.lon = String(c.lng);
+  d.zoom = String(map.getZoom());
+  delete d.moving;
 }
 
 function updateZoomClasses() {

@@ -4,51 +4,29 @@
 // writer opens a member to award points (POST /api/party-members/{id}/points).
 'use strict';
 
-import { t, fmtNumber, onLangChange } from './i18n.js';
-import { getJSON, isAbort } from './api.js';
+import { t, fmtNumber } from './i18n.js';
 import { el } from './ui.js';
+import { recordList } from './reclist.js';
 import { Write } from './fieldwrite.js';
 
-const PAGE = 100;
-
-let box = null;
-let gridId = null;
-let canWrite = false;
-let onChange = () => {};
-let members = null;
-let failed = false;
-let ctrl = null;
-let shown = PAGE;
-const open = new Set(); // person ids whose entry is open
-const forms = new Map(); // person id -> award form, kept across redraws
-const pending = new Map(); // person id -> a Write not yet confirmed
-
-export function initParty(node, { grid, canWrite: cw, changed }) {
-  box = node;
-  gridId = grid;
-  canWrite = cw;
-  onChange = changed;
-  onLangChange(() => {
-    forms.clear();
-    renderParty();
+// The party members' list (reclist.js) in node; canWrite: the account may
+// award points; changed(): after each fetch.
+export function partyList(node, { grid, canWrite, changed }) {
+  const pending = new Map(); // person id -> a Write not yet confirmed
+  const list = recordList(node, {
+    url: `/api/grids/${grid}/party-members`,
+    items: (d) => (d && Array.isArray(d.party_members) ? d.party_members : []),
+    key: (m) => m.person_id,
+    tag: 'ol',
+    id: 'party-list',
+    empty: 'pty.empty',
+    summary: (ms) => t('pty.summary', { n: fmtNumber(ms.length) }),
+    entry,
+    detail: (m) =>
+      el('div', { class: 'rec-detail' }, canWrite ? list.form(m.person_id, () => awardForm(m, pending, () => list.load())) : el('p', { class: 'muted act-readonly' }, t('act.readOnly'))),
+    changed,
   });
-}
-
-export async function loadParty() {
-  if (ctrl) ctrl.abort();
-  const mine = new AbortController();
-  ctrl = mine;
-  try {
-    const d = await getJSON(`/api/grids/${gridId}/party-members`, { signal: mine.signal });
-    if (ctrl !== mine) return;
-    members = d && Array.isArray(d.party_members) ? d.party_members : [];
-    failed = false;
-  } catch (err) {
-    if (isAbort(err)) return;
-    failed = true;
-  }
-  renderParty();
-  onChange();
+  return list;
 }
 
 // The points typed, or null when they are not a whole number in
@@ -60,7 +38,7 @@ function pointsOf(input) {
   return n === 0 || n < -100 || n > 100 ? null : n;
 }
 
-function awardForm(m) {
+function awardForm(m, pending, reload) {
   const points = el('input', { name: 'points', type: 'number', inputmode: 'numeric', min: '-100', max: '100', step: '1', required: true });
   const reason = el('input', { name: 'reason', maxlength: '200', required: true });
   const status = el('div', { class: 'act-status', role: 'status' });
@@ -101,7 +79,7 @@ function awardForm(m) {
       status.textContent = t('pty.awarded', { p: `${p > 0 ? '+' : ''}${fmtNumber(p)}`, n: fmtNumber(answer.points) });
       submit.textContent = t('pty.award');
       submit.disabled = false;
-      loadParty();
+      reload();
     } catch (err) {
       fail(`${t('act.failed')}${t('err.sep')}${err.describe ? err.describe() : err.message}`);
       submit.textContent = t('act.retry');
@@ -111,30 +89,19 @@ function awardForm(m) {
   return form;
 }
 
-function entry(m, rank) {
-  const on = open.has(m.person_id);
-  const toggle = () => {
-    if (on) open.delete(m.person_id);
-    else open.add(m.person_id);
-    renderParty();
-  };
-  let detail = null;
-  if (on) {
-    if (!canWrite) detail = el('p', { class: 'muted act-readonly' }, t('act.readOnly'));
-    else {
-      detail = forms.get(m.person_id);
-      if (!detail) {
-        detail = awardForm(m);
-        forms.set(m.person_id, detail);
-      }
-    }
-  }
-  return el(
-    'li',
-    { class: `rec-item pty-item${on ? ' is-open' : ''}`, dataset: { personId: String(m.person_id), points: String(m.points) } },
-    el(
-      'button',
-      { type: 'button', class: 'rec-head pty-head', 'aria-expanded': String(on), onclick: toggle },
+// Equal points, equal rank (1, 2, 2, 4…); the list comes by points.
+function rankOf(ms, i) {
+  while (i > 0 && ms[i].points === ms[i - 1].points) i -= 1;
+  return i + 1;
+}
+
+function entry(m, i, ms) {
+  const rank = rankOf(ms, i);
+  return {
+    class: 'pty-item',
+    headClass: 'pty-head',
+    dataset: { personId: String(m.person_id), points: String(m.points) },
+    head: [
       el('span', { class: `pty-rank${rank <= 3 && m.points > 0 ? ' pty-top' : ''}` }, String(rank)),
       el(
         'span',
@@ -142,34 +109,7 @@ function entry(m, rank) {
         el('b', { class: 'rec-name' }, m.name || ''),
         el('span', { class: 'rec-sub' }, t('pty.households', { n: fmtNumber(m.households) }), ' · ', t('pty.awards', { n: fmtNumber(m.awards) }))
       ),
-      el('span', { class: 'pty-points-n' }, t('pty.points', { n: fmtNumber(m.points) }))
-    ),
-    detail && el('div', { class: 'rec-detail' }, detail)
-  );
-}
-
-export function renderParty() {
-  if (!box) return;
-  const parts = [];
-  if (failed && !members) parts.push(el('p', { class: 'act-error' }, t('rec.failed')));
-  else if (!members) parts.push(el('p', { class: 'muted' }, t('rec.loading')));
-  else if (!members.length) parts.push(el('p', { class: 'gap-empty' }, t('pty.empty')));
-  else {
-    parts.push(el('p', { class: 'rec-summary' }, t('pty.summary', { n: fmtNumber(members.length) })));
-    // Equal points, equal rank (1, 2, 2, 4…); the list comes by points.
-    const ranks = [];
-    members.forEach((m, i) => ranks.push(i > 0 && m.points === members[i - 1].points ? ranks[i - 1] : i + 1));
-    parts.push(el('ol', { class: 'rec-list', id: 'party-list' }, members.slice(0, shown).map((m, i) => entry(m, ranks[i]))));
-    const rest = members.length - shown;
-    if (rest > 0) {
-      const more = () => {
-        shown += PAGE;
-        renderParty();
-      };
-      parts.push(el('button', { type: 'button', class: 'btn-secondary rec-more', onclick: more }, t('rec.more', { n: fmtNumber(Math.min(rest, PAGE)) })));
-    }
-  }
-  box.replaceChildren(...parts);
-  box.dataset.state = failed ? 'failed' : members ? 'loaded' : 'loading';
-  box.dataset.version = String(Number(box.dataset.version || 0) + 1);
+      el('span', { class: 'pty-points-n' }, t('pty.points', { n: fmtNumber(m.points) })),
+    ],
+  };
 }

@@ -148,7 +148,6 @@ async function main() {
   document.body.dataset.auth = user ? 'ok' : 'none';
 
   map = gm.createMap('map', { onClick: () => {} });
-  window.gridmap = { plan: { map } };
   initPlanMap(map, { onPolygon, onLine, onContext: pickRoot });
   initTools();
   initDrafts();
@@ -202,7 +201,7 @@ async function main() {
   if (!store.get().draft) showContext(true);
 
   if (user) {
-    window.gridmap.plan.live = startLive(map, {
+    startLive(map, {
       user,
       topics: ['boundaries'],
       gridName: (id) => gridName(id),

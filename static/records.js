@@ -8,16 +8,12 @@
 import { t, fmtNumber, onLangChange } from './i18n.js';
 import { el } from './ui.js';
 import { addRefresher, scheduleRefresh } from './gapdata.js';
-import { initLedger, loadLedger, renderLedger, ledgerBadge } from './ledger.js';
-import { initRequests, loadRequests, renderRequests, requestsBadge } from './hotline.js';
-import { initParty, loadParty, renderParty } from './partypoints.js';
+import { ledgerList } from './ledger.js';
+import { requestsList } from './hotline.js';
+import { partyList } from './partypoints.js';
 import { initImport, renderImport } from './importer.js';
 
 const TABS = ['ledger', 'requests', 'party', 'import'];
-// Counts on the tabs: the residents on the ledger (red when any is
-// overdue) and the open requests; the party list's length is in its
-// summary, which keeps the four tabs on one row of a phone.
-const BADGES = { ledger: ledgerBadge, requests: requestsBadge, party: () => null, import: () => null };
 // What an import of each kind changes on the page.
 const AFTER_IMPORT = {
   screenings: ['gaps'],
@@ -25,10 +21,6 @@ const AFTER_IMPORT = {
   heads: ['gaps'],
   vulnerable: ['gaps', 'ledger'],
 };
-
-let tabsBox = null;
-let panels = {};
-let active = 'ledger';
 
 // The lists a stream event changes (names for scheduleRefresh).
 export function refreshesFor(topic, kind) {
@@ -42,56 +34,55 @@ export const ALL_RECORDS = ['ledger', 'requests', 'party'];
 
 // node: the card's body; grid: the page's grid; canWrite: the account may
 // record; done: gapdata.js's onDone, which a visit or a close made here
-// also goes through (the gap list drops the item at once).
+// also goes through (the gap list drops the item at once). The card's
+// state (the open tab, its lists) lives in this call.
 export function initRecords(node, { grid, canWrite, done }) {
-  tabsBox = el('div', { class: 'rec-tabs', role: 'tablist', id: 'rec-tabs' });
-  panels = Object.fromEntries(TABS.map((k) => [k, el('div', { class: 'rec-panel', id: `rec-${k}`, role: 'tabpanel', hidden: k !== active })]));
-  node.replaceChildren(tabsBox, ...TABS.map((k) => panels[k]));
-  const changed = renderTabs;
-  initLedger(panels.ledger, { grid, done, changed });
-  initRequests(panels.requests, { grid, done, changed });
-  initParty(panels.party, { grid, canWrite, changed });
+  const card = { active: 'ledger', tabs: el('div', { class: 'rec-tabs', role: 'tablist', id: 'rec-tabs' }) };
+  const panels = Object.fromEntries(TABS.map((k) => [k, el('div', { class: 'rec-panel', id: `rec-${k}`, role: 'tabpanel', hidden: k !== card.active })]));
+  node.replaceChildren(card.tabs, ...TABS.map((k) => panels[k]));
+  const changed = () => renderTabs(card);
+  const lists = {
+    ledger: ledgerList(panels.ledger, { grid, done, changed }),
+    requests: requestsList(panels.requests, { grid, done, changed }),
+    party: partyList(panels.party, { grid, canWrite, changed }),
+  };
+  // Counts on the tabs: the residents on the ledger (red when any is
+  // overdue) and the open requests; the party list's length is in its
+  // summary, which keeps the four tabs on one row of a phone.
+  card.badges = { ledger: lists.ledger.badge, requests: lists.requests.badge, party: () => null, import: () => null };
+  card.open = (k) => {
+    if (!TABS.includes(k) || k === card.active) return;
+    card.active = k;
+    for (const [name, p] of Object.entries(panels)) p.hidden = name !== card.active;
+    renderTabs(card);
+  };
   initImport(panels.import, { canWrite, done: (kind) => scheduleRefresh(AFTER_IMPORT[kind] || ['gaps']) });
-  addRefresher('ledger', loadLedger);
-  addRefresher('requests', loadRequests);
-  addRefresher('party', loadParty);
-  onLangChange(renderTabs);
-  renderTabs();
-  renderLedger();
-  renderRequests();
-  renderParty();
+  for (const [name, list] of Object.entries(lists)) addRefresher(name, list.load);
+  onLangChange(changed);
+  renderTabs(card);
+  for (const list of Object.values(lists)) list.render();
   renderImport();
-  loadLedger();
-  loadRequests();
-  loadParty();
-  window.gridpage = Object.assign(window.gridpage || {}, { openRecords: openRecordsTab });
+  for (const list of Object.values(lists)) list.load();
 }
 
-function renderTabs() {
-  tabsBox.replaceChildren(
+function renderTabs(card) {
+  card.tabs.replaceChildren(
     ...TABS.map((k) => {
-      const b = BADGES[k]();
+      const b = card.badges[k]();
       return el(
         'button',
         {
           type: 'button',
           role: 'tab',
-          class: `rec-tab${k === active ? ' active' : ''}${b && b.alarm ? ' has' : ''}`,
-          'aria-selected': String(k === active),
+          class: `rec-tab${k === card.active ? ' active' : ''}${b && b.alarm ? ' has' : ''}`,
+          'aria-selected': String(k === card.active),
           'aria-controls': `rec-${k}`,
           dataset: { tab: k, count: b ? String(b.n) : '' },
-          onclick: () => openRecordsTab(k),
+          onclick: () => card.open(k),
         },
         t(`rec.${k}`),
         b && el('span', { class: 'gap-tab-n' }, fmtNumber(b.n))
       );
     })
   );
-}
-
-export function openRecordsTab(k) {
-  if (!TABS.includes(k) || k === active) return;
-  active = k;
-  for (const [name, p] of Object.entries(panels)) p.hidden = name !== active;
-  renderTabs();
 }

@@ -92,11 +92,6 @@ export function onTodayCoverage(f) {
   flashChanged(node, prev, f);
 }
 
-// For tests and debugging: the figures shown.
-export function todayFigures() {
-  return cur && cur.fig;
-}
-
 function render() {
   if (!node) return;
   node.dataset.grid = cur ? String(cur.id) : '';

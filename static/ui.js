@@ -23,6 +23,90 @@ export function el(tag, attrs, ...children) {
   return node;
 }
 
+// ---- top bar -------------------------------------------------------------
+
+// The pages' top bar, written once: each page holds an empty
+// <header class="topbar" data-page="…"> (its height kept by app.css) that
+// initChrome fills. The brand leads back to the map from the other pages.
+const TOP_BARS = {
+  map: { title: 'app.title', links: [{ id: 'plan-link', href: '/plan', key: 'nav.plan', hidden: true }] },
+  grid: { title: 'grid.title', back: 'grid.backToMap', links: [] },
+  plan: { title: 'plan.title', back: 'plan.backToMap', links: [{ id: 'pl-back', href: '/', key: 'plan.backToMap' }] },
+};
+
+function svg(tag, attrs, ...children) {
+  const node = document.createElementNS('http://www.w3.org/2000/svg', tag);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+  node.append(...children);
+  return node;
+}
+
+// A text element that follows the language: data-i18n and its text now.
+const i18nText = (tag, attrs, key) => el(tag, { ...attrs, 'data-i18n': key }, t(key));
+
+function logoutButton() {
+  const line = { fill: 'none', stroke: 'currentColor', 'stroke-width': '1.8', 'stroke-linecap': 'round' };
+  return el(
+    'button',
+    { id: 'logout', type: 'button', class: 'logout', title: t('user.logout'), 'aria-label': t('user.logout') },
+    svg(
+      'svg',
+      { class: 'logout-icon', viewBox: '0 0 20 20', 'aria-hidden': 'true', focusable: 'false' },
+      svg('path', { d: 'M8 3H4.5A1.5 1.5 0 0 0 3 4.5v11A1.5 1.5 0 0 0 4.5 17H8', ...line }),
+      svg('path', { d: 'M12.5 6.5 16 10l-3.5 3.5M16 10H7.5', ...line, 'stroke-linejoin': 'round' })
+    ),
+    i18nText('span', { class: 'logout-label' }, 'user.logoutShort')
+  );
+}
+
+function buildTopBar(header) {
+  const page = TOP_BARS[header.dataset.page] || TOP_BARS.map;
+  const logo = el('span', { class: 'logo', 'aria-hidden': 'true' });
+  const title = i18nText('h1', { id: 'app-title' }, page.title);
+  header.replaceChildren(
+    el(
+      'div',
+      { class: 'brand' },
+      page.back ? el('a', { class: 'brand-link', href: '/', 'data-i18n-title': page.back, title: t(page.back) }, logo) : logo,
+      title
+    ),
+    el(
+      'nav',
+      { id: 'breadcrumb', class: 'breadcrumb', 'data-i18n-aria': 'crumb.label', 'aria-label': t('crumb.label') },
+      i18nText('span', { class: 'crumb-loading' }, 'app.loading')
+    ),
+    ...page.links.map((l) => i18nText('a', { id: l.id, class: 'top-link', href: l.href, hidden: !!l.hidden }, l.key)),
+    el(
+      'div',
+      { id: 'live-status', class: 'live-status', dataset: { state: 'reconnecting' }, role: 'status', hidden: true },
+      el('span', { class: 'live-dot', 'aria-hidden': 'true' }),
+      el('span', { class: 'live-text' })
+    ),
+    el(
+      'div',
+      { id: 'user-box', class: 'user-box', hidden: true },
+      el(
+        'button',
+        { id: 'user-toggle', type: 'button', class: 'user-toggle', 'aria-expanded': 'false', 'aria-controls': 'user-menu' },
+        el('span', { id: 'user-avatar', class: 'user-avatar', 'aria-hidden': 'true' })
+      ),
+      el(
+        'div',
+        { id: 'user-menu', class: 'user-menu' },
+        el('span', { class: 'user-avatar user-avatar-inline', 'aria-hidden': 'true' }),
+        el('span', { class: 'user-text' }, el('span', { id: 'user-name', class: 'user-name' }), el('span', { id: 'user-role', class: 'user-role' })),
+        logoutButton()
+      )
+    ),
+    el(
+      'button',
+      { id: 'lang-toggle', type: 'button', class: 'lang-toggle', 'data-i18n-title': 'lang.toggle', title: t('lang.toggle') },
+      el('span', { dataset: { lang: 'zh-CN' } }, '中文'),
+      el('span', { dataset: { lang: 'en' } }, 'EN')
+    )
+  );
+}
+
 // ---- error bar ----------------------------------------------------------
 
 // failPage reports an error that stopped a page from loading, without
@@ -239,6 +323,7 @@ function initUserBox() {
 }
 
 export function initChrome() {
+  buildTopBar(document.querySelector('header.topbar'));
   // Writes kept while the server is out of reach (fieldwrite.js).
   document.addEventListener('gridmap:server-waiting', (e) => {
     if (e.detail.waiting > 0) showNotice('server-waiting', 'notice.serverWaiting', null, false);

@@ -159,6 +159,10 @@ export function initVolunteers(theMap, options) {
   map.on('mouseout', () => map.getContainer().classList.remove('over-volunteer'));
 
   window.setInterval(checkAges, AGE_CHECK_MS);
+  // The one test-only hook of the pages: the dots are painted on a canvas, so
+  // no element says where a volunteer is; the live browser test follows one
+  // walking east with this (server/live_browser_test.go).
+  window.gridmapTest = { positionOf };
   onLangChange(() => {
     refreshBadgeTips();
     if (sel) renderPopup(sel);
@@ -455,6 +459,8 @@ function recount() {
     c.teams.set(v.team, (c.teams.get(v.team) || 0) + 1);
   }
   counts = next;
+  // How many are on the map, on the canvas they are painted on.
+  document.getElementById('volunteer-canvas').dataset.count = String(volunteerCount());
   if (clusterMode) renderBadges();
   if (opts.onCounts) opts.onCounts();
 }
@@ -597,10 +603,6 @@ function refreshBadgeTips() {
   }
 }
 
-export function badgeCount() {
-  return clusterMode ? badges.size : 0;
-}
-
 // ---- hit test and queries ----------------------------------------------------
 
 // The volunteer dot under a layer point (the nearest one), or null.
@@ -635,13 +637,6 @@ export function positionOf(id) {
   const v = vols.get(Number(id));
   if (!v || Date.now() - v.t > HIDE_AFTER_MS) return null;
   return { lon: v.lon, lat: v.lat, t: v.t };
-}
-
-// Where the dot is drawn now (mid-animation), for tests.
-export function displayedOf(id) {
-  const v = vols.get(Number(id));
-  if (!v) return null;
-  return { lon: v.dlon, lat: v.dlat, drawn: !Number.isNaN(v.px) };
 }
 
 export function teamOfVolunteer(id) {
@@ -867,8 +862,4 @@ function drawTrail(s) {
   s.casing.setLatLngs(s.pts.map((p) => [p.lat, p.lon]));
   s.lines.forEach((line, i) => line.setLatLngs(parts[i]));
   document.body.dataset.trailPoints = String(s.pts.length);
-}
-
-export function openVolunteerId() {
-  return sel ? sel.id : null;
 }
