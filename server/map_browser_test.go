@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
@@ -13,37 +12,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/gridmap/gridmap/auth"
-	"github.com/gridmap/gridmap/internal/testdb"
 	"github.com/gridmap/gridmap/server"
 )
-
-// newBrowser starts headless Debian Chromium with the flags that work on
-// a machine with no internet. It writes screenshots to
-// $GRIDMAP_SCREENSHOTS when set.
-func newBrowser(t *testing.T, width, height int) context.Context {
-	t.Helper()
-	path, err := exec.LookPath("chromium")
-	if err != nil {
-		testdb.Unavailable(t, "chromium not installed (make setup): %v", err)
-	}
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(path),
-		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(width, height),
-	}
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	t.Cleanup(cancel)
-	ctx, cancel := chromedp.NewContext(actx)
-	t.Cleanup(cancel)
-	ctx, cancel = context.WithTimeout(ctx, 90*time.Second)
-	t.Cleanup(cancel)
-	return ctx
-}
 
 // screenshot saves the page when GRIDMAP_SCREENSHOTS names a directory.
 func screenshot(t *testing.T, ctx context.Context, name string) {
