@@ -9,6 +9,7 @@ import (
 
 	"github.com/paulmach/orb/geojson"
 
+	"github.com/gridmap/gridmap/access"
 	"github.com/gridmap/gridmap/auth"
 	"github.com/gridmap/gridmap/model"
 	"github.com/gridmap/gridmap/planning"
@@ -68,7 +69,7 @@ func (s *Server) fillDraftDoc(ctx context.Context, p *auth.Principal, doc *draft
 			LeaderID: g.LeaderID, Status: d.Status[g.ID]}
 		if g.LeaderID != nil {
 			if n, ok := names[*g.LeaderID]; ok {
-				n = maskName(p, n)
+				n = access.MaskName(p, n)
 				props.LeaderName = &n
 			}
 		}

@@ -12,6 +12,7 @@ import (
 	"github.com/gridmap/gridmap/auth"
 	"github.com/gridmap/gridmap/ingest"
 	"github.com/gridmap/gridmap/model"
+	"github.com/gridmap/gridmap/read"
 )
 
 // positionsRequest is a device's batch of fixes.
@@ -125,52 +126,25 @@ func (s *Server) teams(w http.ResponseWriter, r *http.Request, _ *auth.Principal
 	s.ok(w, r, map[string]any{"teams": ts})
 }
 
-type trailPoint struct {
-	Lon  float64 `json:"lon"`
-	Lat  float64 `json:"lat"`
-	T    int64   `json:"t"`
-	Grid int64   `json:"g"`
-}
-
 // trail answers a volunteer's positions of the last minutes. A scoped
 // account sees the trail of a volunteer now in its grids.
 func (s *Server) trail(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
-	ctx := r.Context()
-	id, err := parseID("id", r.PathValue("id"), false)
+	id, err := pathID(r)
 	q := r.URL.Query()
 	if err == nil {
 		err = query(q, "minutes")
 	}
-	minutes := 10
-	if err == nil && q.Get("minutes") != "" {
-		minutes, err = strconv.Atoi(q.Get("minutes"))
-		if err != nil || minutes < 1 || minutes > 24*60 {
-			err = badParam("minutes", "want 1 to 1440")
-		}
+	var minutes int
+	if err == nil {
+		minutes, err = parseRange("minutes", q.Get("minutes"), read.TrailMinutes, 1, read.MaxTrailMinutes)
+	}
+	var points []read.TrailPoint
+	if err == nil {
+		points, err = s.read.Trail(r.Context(), p, id, minutes)
 	}
 	if err != nil {
 		s.respondError(w, r, err)
 		return
 	}
-	last, ok := s.hub.Latest(id)
-	if !ok {
-		s.respondError(w, r, &model.Error{Kind: model.NotFound, Field: "id", Msg: "id: no recent position for this volunteer"})
-		return
-	}
-	if !p.Scope().All() {
-		if err := s.scopes.CheckGrid(ctx, p, "id", last.GridID); err != nil || last.GridID == 0 {
-			s.respondError(w, r, &model.Error{Kind: model.Forbidden, Field: "id", Msg: "id: this volunteer is not in your grid"})
-			return
-		}
-	}
-	ps, err := s.store.Trail(ctx, id, s.now().Add(-time.Duration(minutes)*time.Minute))
-	if err != nil {
-		s.serverError(w, r, err)
-		return
-	}
-	out := make([]trailPoint, len(ps))
-	for i, pos := range ps {
-		out[i] = trailPoint{Lon: pos.Lon, Lat: pos.Lat, T: pos.At.UnixMilli(), Grid: pos.GridID}
-	}
-	s.ok(w, r, map[string]any{"volunteer_id": id, "points": out})
+	s.ok(w, r, map[string]any{"volunteer_id": id, "points": points})
 }

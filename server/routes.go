@@ -176,22 +176,6 @@ func notFoundAs(err error, field, what string) error {
 	return err
 }
 
-// maskName returns name as the principal may see it.
-func maskName(p *auth.Principal, name string) string {
-	if p.Can(auth.ReadPeople) {
-		return name
-	}
-	return auth.MaskName(name)
-}
-
-func maskNamePtr(p *auth.Principal, name *string) *string {
-	if name == nil {
-		return nil
-	}
-	m := maskName(p, *name)
-	return &m
-}
-
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 	s.clientError(w, r, http.StatusNotFound, "", "no such API route: "+clip(r.Method+" "+r.URL.Path))
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/gridmap/gridmap/ingest"
 	"github.com/gridmap/gridmap/live"
 	"github.com/gridmap/gridmap/planning"
+	"github.com/gridmap/gridmap/read"
 	"github.com/gridmap/gridmap/static"
 	"github.com/gridmap/gridmap/store"
 )
@@ -119,6 +120,7 @@ type Server struct {
 	cov    *field.Coverage   // live coverage figures, kept current and published
 	field  *field.Service    // field writes and their rules
 	acct   *accounts.Service // logins, passwords, accounts and tokens
+	read   *read.Service     // the read API's rules: scope limits, masking, nearest, trails
 	events field.Publisher   // stores and publishes stream events
 
 	loginLimit     *limiter // per account
@@ -197,6 +199,7 @@ func New(cfg Config, d Deps) *Server {
 	srv.scopes = access.New(st, srv.hub, srv.cfg.Clock)
 	srv.cov = field.NewCoverage(st, srv.scopes, srv.events, srv.cfg.Location, srv.cfg.Clock, log)
 	srv.field = field.New(st, srv.scopes, srv.cov, srv.cfg.Clock)
+	srv.read = read.New(st, srv.scopes, srv.hub, srv.cov, srv.cfg.Clock)
 	srv.acct = accounts.New(st, srv.scopes, accounts.Config{SessionTTL: cfg.SessionTTL}, srv.cfg.Clock)
 	d.Bus.OnRemote(live.TopicCoverage, srv.cov.ApplyRemote)
 	d.Bus.OnRemote(live.TopicBoundaries, func(live.Event) { go srv.boundariesChanged(context.Background()) })

@@ -67,56 +67,28 @@ func (s *Server) updatePerson(w http.ResponseWriter, r *http.Request, p *auth.Pr
 
 // person answers one person, masked for roles that may not see people.
 func (s *Server) person(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
-	ctx := r.Context()
 	id, err := pathID(r)
+	var person store.Person
 	if err == nil {
-		err = s.field.CheckPerson(ctx, p, id)
+		person, err = s.read.Person(r.Context(), p, id)
 	}
 	if err != nil {
 		s.respondError(w, r, err)
 		return
 	}
-	person, err := s.store.Person(ctx, id)
-	if err != nil {
-		s.respondError(w, r, notFoundAs(err, "id", "person"))
-		return
-	}
-	s.ok(w, r, maskPerson(p, person))
-}
-
-func maskPerson(p *auth.Principal, person store.Person) store.Person {
-	if p.Can(auth.ReadPeople) {
-		return person
-	}
-	person.Name, person.Phone = auth.MaskName(person.Name), maskPhone(p, person.Phone)
-	return person
+	s.ok(w, r, person)
 }
 
 // households answers a building's households with their contacts.
 func (s *Server) households(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
-	ctx := r.Context()
-	id, err := parseID("id", r.PathValue("id"), false)
-	var grid int64
+	id, err := pathID(r)
+	var hs []store.Household
 	if err == nil {
-		grid, err = s.store.BuildingGrid(ctx, id)
-	}
-	if err == nil {
-		err = s.scopes.CheckGrid(ctx, p, "id", grid)
+		hs, err = s.read.Households(r.Context(), p, id)
 	}
 	if err != nil {
-		s.respondError(w, r, notFoundAs(err, "id", "building"))
+		s.respondError(w, r, err)
 		return
-	}
-	hs, err := s.store.Households(ctx, id, s.cov.Today(s.now()))
-	if err != nil {
-		s.serverError(w, r, err)
-		return
-	}
-	for i := range hs {
-		if hs[i].Contact != nil {
-			c := maskPerson(p, *hs[i].Contact)
-			hs[i].Contact = &c
-		}
 	}
 	s.ok(w, r, map[string]any{"building_id": id, "households": hs})
 }
