@@ -8,6 +8,7 @@ import (
 	"github.com/gridmap/gridmap/accounts"
 	"github.com/gridmap/gridmap/field"
 	"github.com/gridmap/gridmap/model"
+	"github.com/gridmap/gridmap/planning"
 )
 
 // FuzzDecodeRequests feeds arbitrary bodies to the strict decoder and the
@@ -70,7 +71,7 @@ func FuzzDecodeRequests(f *testing.F) {
 		}
 		var tok accounts.TokenInput
 		check(decodeBody(body, &tok))
-		var b boundaryRequest
+		var b planning.BoundaryInput
 		check(decodeBody(body, &b))
 	})
 }

@@ -1,13 +1,11 @@
 package server
 
 import (
-	"encoding/json"
 	"net/http"
-	"unicode/utf8"
 
 	"github.com/gridmap/gridmap/auth"
 	"github.com/gridmap/gridmap/field"
-	"github.com/gridmap/gridmap/geo"
+	"github.com/gridmap/gridmap/planning"
 	"github.com/gridmap/gridmap/store"
 )
 
@@ -93,42 +91,19 @@ func (s *Server) households(w http.ResponseWriter, r *http.Request, p *auth.Prin
 	s.ok(w, r, map[string]any{"building_id": id, "households": hs})
 }
 
-// boundaryRequest is a new boundary for one grid.
-type boundaryRequest struct {
-	Geometry json.RawMessage `json:"geometry"`
-	Note     string          `json:"note"`
-}
-
 func (s *Server) setGridBoundary(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
-	ctx := r.Context()
-	id, err := parseID("id", r.PathValue("id"), false)
+	id, err := pathID(r)
 	if err == nil {
-		err = s.scopes.CheckGrid(ctx, p, "id", id)
-	}
-	var req boundaryRequest
-	if err == nil {
-		err = decodeJSON(w, r, &req)
-	}
-	if err == nil && len(req.Geometry) == 0 {
-		err = badParam("geometry", "required: a GeoJSON Polygon or MultiPolygon")
-	}
-	if err == nil && utf8.RuneCountInString(req.Note) > 500 {
-		err = badParam("note", "at most 500 characters")
+		err = s.scopes.CheckGrid(r.Context(), p, "id", id)
 	}
 	if err != nil {
 		s.respondError(w, r, err)
 		return
 	}
-	mp, err := geo.ParsePolygonal(req.Geometry, geo.DefaultLimits())
-	if err != nil {
-		s.respondError(w, r, err) // a *geo.InputError: Invalid on geometry.<path>
+	var in planning.BoundaryInput
+	if !s.decodeInput(w, r, &in) {
 		return
 	}
-	pub, err := s.plan.SetBoundary(ctx, actor(r, p), id, mp, req.Note)
-	if err != nil {
-		s.planError(w, r, err)
-		return
-	}
-	s.afterPublish(ctx, pub)
-	s.ok(w, r, pub)
+	pub, err := s.plan.Redraw(r.Context(), actor(r, p), id, in)
+	s.answerPublication(w, r, pub, err)
 }
