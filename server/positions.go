@@ -15,11 +15,6 @@ import (
 	"github.com/gridmap/gridmap/read"
 )
 
-// positionsRequest is a device's batch of fixes.
-type positionsRequest struct {
-	Positions []ingest.Report `json:"positions"`
-}
-
 // postPositions takes a device's batch over HTTP. A device posts only its
 // own volunteer's positions: the volunteer comes from its token.
 func (s *Server) postPositions(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
@@ -27,24 +22,15 @@ func (s *Server) postPositions(w http.ResponseWriter, r *http.Request, p *auth.P
 		s.respondError(w, r, ingest.ErrNotReady)
 		return
 	}
-	var req positionsRequest
-	if err := decodeJSON(w, r, &req); err != nil {
-		s.respondError(w, r, err)
+	var b ingest.Batch
+	if !s.decodeValid(w, r, &b) {
 		return
 	}
-	if len(req.Positions) == 0 {
-		s.respondError(w, r, badParam("positions", "want at least one"))
-		return
-	}
-	if le := s.admitPositions(p, len(req.Positions)); le != nil {
+	if le := s.admitPositions(p, len(b.Positions)); le != nil {
 		s.refuseLimit(w, r, le) // per-device rate or daily cap: 429 with the limit
 		return
 	}
-	// 202 is sent only once the positions are committed; a request that
-	// waits longer than this is told to retry.
-	ctx, cancel := context.WithTimeout(r.Context(), commitWait)
-	defer cancel()
-	n, err := s.ingest.Ingest(ctx, p.PersonID, req.Positions, s.now())
+	n, err := s.ingestFrame(r.Context(), p.PersonID, b.Positions)
 	if err != nil {
 		s.respondError(w, r, err)
 		return
@@ -53,67 +39,76 @@ func (s *Server) postPositions(w http.ResponseWriter, r *http.Request, p *auth.P
 }
 
 // commitWait is how long a device's request waits for its positions'
-// commit before it is answered 503 (retry).
+// commit before it is answered 503 (retry): 202 is sent only once the
+// positions are committed.
 const commitWait = 10 * time.Second
 
-// ingestFrame ingests one device-stream message, waiting for its commit.
+// ingestFrame ingests one batch of a device, waiting for its commit.
 func (s *Server) ingestFrame(ctx context.Context, person int64, reports []ingest.Report) (int, error) {
 	ctx, cancel := context.WithTimeout(ctx, commitWait)
 	defer cancel()
 	return s.ingest.Ingest(ctx, person, reports, s.now())
 }
 
-// deviceStream takes positions over a WebSocket: each message is a
-// positionsRequest, each answer {"type":"ack","accepted":n}, sent once
-// the positions are committed, or an error.
+// deviceStream takes positions over a WebSocket: each message is an
+// ingest.Batch, each answer {"type":"ack","accepted":n}, sent once the
+// positions are committed, or an error.
 func (s *Server) deviceStream(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
 	if s.ingest == nil {
 		s.respondError(w, r, ingest.ErrNotReady)
 		return
 	}
-	h := s.openStream(w, r, p, s.cfg.DeviceStreamsPerAccount)
-	if h == nil {
-		return // over the cap: answered 429
+	conn, h, done := s.upgrade(w, r, p, s.cfg.DeviceStreamsPerAccount)
+	if conn == nil {
+		return // refused (over the cap: 429) or the upgrader answered
 	}
-	defer s.closeStream(h)
-	conn, err := s.upgrader().Upgrade(w, r, nil)
-	if err != nil {
-		return
-	}
-	s.streams.Add(1)
-	defer s.streams.Done()
-	defer conn.Close()
+	defer done()
 	conn.SetReadLimit(maxBody)
 	go closeOnKick(conn, h)
-	go func() {
-		<-s.stopStreams
-		closeWith(conn, websocket.CloseGoingAway, "server shutting down")
-		conn.Close()
-	}()
+	go s.closeOnStop(conn)
+	s.serveDevice(r.Context(), conn, p)
+}
+
+// serveDevice reads a device's messages and answers each in turn, until
+// the device goes away or stops sending for pongWait.
+func (s *Server) serveDevice(ctx context.Context, conn *websocket.Conn, p *auth.Principal) {
 	for {
 		conn.SetReadDeadline(time.Now().Add(pongWait))
 		_, data, err := conn.ReadMessage()
 		if err != nil {
 			return
 		}
-		var req positionsRequest
-		var answer []byte
-		if err := decodeBody(data, &req); err != nil {
-			var fe *model.Error
-			errors.As(err, &fe)
-			answer = errorFrame(fe.Field, fe.Msg)
-		} else if le := s.admitPositions(p, len(req.Positions)); le != nil {
-			answer = le.frame()
-		} else if n, err := s.ingestFrame(r.Context(), p.PersonID, req.Positions); err != nil {
-			answer = errorFrame(model.FieldOf(err), err.Error())
-		} else {
-			answer = []byte(`{"type":"ack","accepted":` + strconv.Itoa(n) + `}`)
-		}
 		conn.SetWriteDeadline(time.Now().Add(writeWait))
-		if conn.WriteMessage(websocket.TextMessage, answer) != nil {
+		if conn.WriteMessage(websocket.TextMessage, s.deviceAnswer(ctx, p, data)) != nil {
 			return
 		}
 	}
+}
+
+// deviceAnswer takes one device-stream message and returns its answer:
+// an ack once the positions are committed, or an error frame.
+func (s *Server) deviceAnswer(ctx context.Context, p *auth.Principal, data []byte) []byte {
+	var b ingest.Batch
+	if err := decodeBody(data, &b); err != nil {
+		var fe *model.Error
+		errors.As(err, &fe)
+		return errorFrame(fe.Field, fe.Msg)
+	}
+	if le := s.admitPositions(p, len(b.Positions)); le != nil {
+		return le.frame()
+	}
+	n, err := s.ingestFrame(ctx, p.PersonID, b.Positions)
+	if err != nil {
+		return errorFrame(model.FieldOf(err), err.Error())
+	}
+	return []byte(`{"type":"ack","accepted":` + strconv.Itoa(n) + `}`)
+}
+
+// closeOnStop closes conn with 1001 when the server shuts down.
+func (s *Server) closeOnStop(conn *websocket.Conn) {
+	<-s.stopStreams
+	closeWith(conn, websocket.CloseGoingAway, "server shutting down")
+	conn.Close()
 }
 
 // teams lists the volunteer teams with their colours, for the map.
