@@ -95,6 +95,17 @@ func (s *Scopes) CheckGrid(ctx context.Context, p *auth.Principal, field string,
 	return nil
 }
 
+// CheckPast is the scope check of a grid named for its history (its
+// versions, an export as of a time): principals who see the whole area
+// may name any grid, current or retired, and the store says whether it
+// ever existed; a scoped principal only a current grid inside their scope.
+func (s *Scopes) CheckPast(ctx context.Context, p *auth.Principal, field string, id int64) error {
+	if p.Scope().All() {
+		return nil
+	}
+	return s.CheckGrid(ctx, p, field, id)
+}
+
 // CheckPersonGrid is the scope check of a person by their home grid (0
 // for none): a person with no home grid is for unscoped roles only.
 func (s *Scopes) CheckPersonGrid(ctx context.Context, p *auth.Principal, field string, home int64) error {

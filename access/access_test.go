@@ -99,3 +99,42 @@ func TestCheckHomeAndPerson(t *testing.T) {
 		t.Errorf("leader's scope ids %v, want 2, 3 and 4", ids)
 	}
 }
+
+func TestCheckPast(t *testing.T) {
+	s := New(&source{}, nil, nil)
+	ctx := context.Background()
+	leader := &auth.Principal{Role: auth.GridLeader, GridID: 2}
+	admin := &auth.Principal{Role: auth.Admin}
+	for _, tt := range []struct {
+		name string
+		p    *auth.Principal
+		grid int64
+		want model.Kind
+	}{
+		{"admin, a grid retired since", admin, 99, model.Internal},
+		{"leader, below their root", leader, 4, model.Internal},
+		{"leader, a sibling", leader, 5, model.Forbidden},
+		{"leader, a grid retired since", leader, 99, model.NotFound},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := s.CheckPast(ctx, tt.p, "root", tt.grid); model.KindOf(err) != tt.want {
+				t.Errorf("got %v, want kind %v", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestMasking(t *testing.T) {
+	name, phone := "张三丰", "19900000001"
+	viewer, leader := &auth.Principal{Role: auth.Viewer}, &auth.Principal{Role: auth.GridLeader, GridID: 2}
+	if MaskName(leader, name) != name || *MaskPhone(leader, &phone) != phone || *MaskNamePtr(leader, &name) != name {
+		t.Error("a role with read:people sees masked names or phones")
+	}
+	if MaskName(viewer, name) != auth.MaskName(name) || *MaskPhone(viewer, &phone) != auth.MaskPhone(phone) ||
+		*MaskNamePtr(viewer, &name) != auth.MaskName(name) {
+		t.Error("a role without read:people sees whole names or phones")
+	}
+	if MaskPhone(viewer, nil) != nil || MaskNamePtr(viewer, nil) != nil {
+		t.Error("a missing name or phone became a value")
+	}
+}

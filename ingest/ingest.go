@@ -64,6 +64,20 @@ const (
 	GCJ02 = "gcj02"
 )
 
+// Batch is a device's batch of fixes, as it posts them.
+type Batch struct {
+	Positions []Report `json:"positions"`
+}
+
+// Validate refuses an empty batch posted over HTTP: a device with
+// nothing to report does not post.
+func (b *Batch) Validate() error {
+	if len(b.Positions) == 0 {
+		return &model.Error{Kind: model.Invalid, Field: "positions", Msg: "positions: want at least one"}
+	}
+	return nil
+}
+
 // Report is one fix as a device sends it.
 type Report struct {
 	Lon      float64   `json:"lon"`

@@ -235,3 +235,12 @@ func TestIngestRefuses(t *testing.T) {
 	}
 	close(st.gate)
 }
+
+func TestBatchValidate(t *testing.T) {
+	if err := (&Batch{}).Validate(); model.FieldOf(err) != "positions" || model.KindOf(err) != model.Invalid {
+		t.Errorf("empty batch: %v, want Invalid on positions", err)
+	}
+	if err := (&Batch{Positions: make([]Report, 1)}).Validate(); err != nil {
+		t.Errorf("one report: %v", err)
+	}
+}

@@ -31,6 +31,8 @@ type Store interface {
 	UnionPolygons(ctx context.Context, mps []orb.MultiPolygon) (orb.MultiPolygon, error)
 	RepairPolygon(ctx context.Context, mp orb.MultiPolygon) (orb.MultiPolygon, float64, int, error)
 	BoundaryGrids(ctx context.Context, root int64, asof *time.Time) ([]store.PlanGrid, error)
+	PublicationExists(ctx context.Context, id int64) (bool, error)
+	ComparePublications(ctx context.Context, from, to int64) (*store.Comparison, error)
 }
 
 // Service holds the planning rules over a store.

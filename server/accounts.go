@@ -1,67 +1,12 @@
 package server
 
 import (
-	"errors"
 	"net/http"
-	"strings"
-	"time"
-	"unicode/utf8"
 
-	"golang.org/x/crypto/bcrypt"
-
+	"github.com/gridmap/gridmap/accounts"
 	"github.com/gridmap/gridmap/auth"
 	"github.com/gridmap/gridmap/store"
 )
-
-// maxTokenTTL bounds how long a token may live; every token expires.
-const maxTokenTTL = 366 * 24 * time.Hour
-
-type accountRequest struct {
-	Username string `json:"username"`
-	Password string `json:"password"`
-	Role     string `json:"role"`
-	GridID   int64  `json:"grid_id"`
-	PersonID int64  `json:"person_id"`
-}
-
-func (req *accountRequest) validate() (auth.Role, error) {
-	req.Username = strings.ToLower(strings.TrimSpace(req.Username))
-	role, err := auth.ParseRole(req.Role)
-	switch {
-	case err != nil:
-		return "", badParam("role", "%v", err)
-	case !validUsername(req.Username):
-		return "", badParam("username", "2-64 characters: a-z, 0-9, '.', '_' or '-', starting with a letter or digit")
-	case role.Scoped() && req.GridID <= 0:
-		return "", badParam("grid_id", "required for role %s", role)
-	case !role.Scoped() && req.GridID != 0:
-		return "", badParam("grid_id", "only grid leaders and staff have a grid")
-	case role == auth.Device && req.PersonID <= 0:
-		return "", badParam("person_id", "required for a device: the volunteer it reports for")
-	case role != auth.Device && req.PersonID != 0:
-		return "", badParam("person_id", "only devices have a person")
-	case role != auth.Device && len(req.Password) < auth.MinPasswordLength:
-		return "", badParam("password", "at least %d characters", auth.MinPasswordLength)
-	case len(req.Password) > 72:
-		return "", badParam("password", "at most 72 bytes")
-	case role == auth.Device && req.Password != "":
-		return "", badParam("password", "devices log in with tokens, not passwords")
-	}
-	return role, nil
-}
-
-func validUsername(u string) bool {
-	if len(u) < 2 || len(u) > 64 {
-		return false
-	}
-	for i, c := range u {
-		ok := c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || i > 0 && (c == '.' || c == '_' || c == '-')
-		if !ok {
-			return false
-		}
-	}
-	return true
-}
 
 func (s *Server) accounts(w http.ResponseWriter, r *http.Request, _ *auth.Principal) {
 	accs, err := s.store.Accounts(r.Context())
@@ -73,69 +18,29 @@ func (s *Server) accounts(w http.ResponseWriter, r *http.Request, _ *auth.Princi
 }
 
 func (s *Server) createAccount(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
-	var req accountRequest
-	err := decodeJSON(w, r, &req)
-	var role auth.Role
-	if err == nil {
-		role, err = req.validate()
+	var in accounts.AccountInput
+	if !s.decodeInput(w, r, &in) {
+		return
 	}
-	if err == nil && req.GridID != 0 {
-		err = s.scopes.CheckHome(r.Context(), p, "grid_id", req.GridID)
-	}
+	acc, err := s.acct.CreateAccount(r.Context(), p, actor(r, p), in)
 	if err != nil {
 		s.respondError(w, r, err)
 		return
 	}
-	var hash string
-	if req.Password != "" {
-		if hash, err = auth.HashPassword(req.Password, bcrypt.DefaultCost); err != nil {
-			s.respondError(w, r, badParam("password", "%v", err))
-			return
-		}
-	}
-	acc, err := s.store.CreateAccount(r.Context(), actor(r, p), store.NewAccount{
-		Username: req.Username, PasswordHash: hash, Role: role, GridID: req.GridID, PersonID: req.PersonID})
-	switch {
-	case errors.Is(err, store.ErrConflict):
-		s.clientError(w, r, http.StatusConflict, "username", "username: already taken")
-	case errors.Is(err, store.ErrBadReference):
-		s.clientError(w, r, http.StatusBadRequest, "person_id", "person_id: no person has this id")
-	case err != nil:
-		s.serverError(w, r, err)
-	default:
-		s.writeJSON(w, r, http.StatusCreated, "application/json; charset=utf-8", acc)
-	}
-}
-
-type tokenRequest struct {
-	Name     string `json:"name"`
-	TTLHours int    `json:"ttl_hours"`
+	s.writeJSON(w, r, http.StatusCreated, "application/json; charset=utf-8", acc)
 }
 
 // createToken makes an API or device token for an account. The secret is
 // in this answer only; the server keeps its hash.
 func (s *Server) createToken(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
-	id, err := parseID("id", r.PathValue("id"), false)
-	var req tokenRequest
-	if err == nil {
-		err = decodeJSON(w, r, &req)
-	}
-	req.Name = strings.TrimSpace(req.Name)
-	switch {
-	case err != nil:
-	case req.Name == "" || utf8.RuneCountInString(req.Name) > 100:
-		err = badParam("name", "required, at most 100 characters")
-	case req.TTLHours < 1 || time.Duration(req.TTLHours)*time.Hour > maxTokenTTL:
-		err = badParam("ttl_hours", "from 1 to %d", int(maxTokenTTL.Hours()))
-	}
-	if err != nil {
-		s.respondError(w, r, err)
+	var id int64
+	var in accounts.TokenInput
+	if !s.pathInput(w, r, &id, &in) {
 		return
 	}
-	plain, hash := auth.NewToken("gmt_")
-	t, err := s.store.CreateToken(r.Context(), actor(r, p), id, req.Name, hash, s.now().Add(time.Duration(req.TTLHours)*time.Hour))
+	plain, t, err := s.acct.CreateToken(r.Context(), actor(r, p), id, in)
 	if err != nil {
-		s.respondError(w, r, notFoundAs(err, "id", "account"))
+		s.respondError(w, r, err)
 		return
 	}
 	s.writeJSON(w, r, http.StatusCreated, "application/json; charset=utf-8", map[string]any{"token": plain, "info": t})
@@ -191,17 +96,14 @@ func (s *Server) enableAccount(w http.ResponseWriter, r *http.Request, p *auth.P
 }
 
 func (s *Server) setDisabled(w http.ResponseWriter, r *http.Request, p *auth.Principal, disabled bool) {
-	id, err := parseID("id", r.PathValue("id"), false)
-	if err == nil && disabled && id == p.AccountID {
-		err = badParam("id", "you cannot disable your own account")
-	}
+	id, err := pathID(r)
 	if err != nil {
 		s.respondError(w, r, err)
 		return
 	}
-	acc, err := s.store.SetAccountDisabled(r.Context(), actor(r, p), id, disabled)
+	acc, err := s.acct.SetDisabled(r.Context(), p, actor(r, p), id, disabled)
 	if err != nil {
-		s.respondError(w, r, notFoundAs(err, "id", "account"))
+		s.respondError(w, r, err)
 		return
 	}
 	if disabled {

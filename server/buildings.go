@@ -4,14 +4,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 
 	"github.com/gridmap/gridmap/auth"
+	"github.com/gridmap/gridmap/read"
 	"github.com/gridmap/gridmap/store"
-)
-
-const (
-	defaultBuildingLimit = 5000
-	maxBuildingLimit     = 20000
 )
 
 type buildingProps struct {
@@ -25,7 +22,29 @@ type buildingProps struct {
 }
 
 func (s *Server) buildings(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
-	q := r.URL.Query()
+	f, err := buildingFilter(r.URL.Query())
+	var bs []store.BuildingFeature
+	var truncated bool
+	if err == nil {
+		bs, truncated, err = s.read.Buildings(r.Context(), p, f)
+	}
+	if err != nil {
+		s.respondError(w, r, err)
+		return
+	}
+	fc := featureCollection{Type: "FeatureCollection", Features: make([]feature, len(bs)), Truncated: truncated}
+	for i, b := range bs {
+		geom := json.RawMessage(fmt.Sprintf(`{"type":"Point","coordinates":[%.7f,%.7f]}`, b.Lon, b.Lat))
+		fc.Features[i] = feature{Type: "Feature", ID: b.ID, Geometry: geom, Properties: buildingProps{
+			ID: b.ID, GridID: b.GridID, Name: b.Name, Floors: b.Floors, HeadName: b.HeadName,
+			Households: b.Households, HouseholdsLinked: b.HouseholdsLinked,
+		}}
+	}
+	s.okGeoJSON(w, r, fc)
+}
+
+// buildingFilter parses the parameters of /api/buildings.
+func buildingFilter(q url.Values) (store.BuildingFilter, error) {
 	var f store.BuildingFilter
 	err := query(q, "grid", "bbox", "limit")
 	if err == nil {
@@ -35,33 +54,7 @@ func (s *Server) buildings(w http.ResponseWriter, r *http.Request, p *auth.Princ
 		f.BBox, err = parseBBox(q.Get("bbox"))
 	}
 	if err == nil {
-		f.Limit, err = parseLimit(q.Get("limit"), defaultBuildingLimit, maxBuildingLimit)
+		f.Limit, err = parseLimit(q.Get("limit"), read.DefaultBuildings, read.MaxBuildings)
 	}
-	if err == nil && f.GridID == 0 && f.BBox == nil {
-		err = badParam("bbox", "give grid or bbox (or both)")
-	}
-	if err == nil && f.GridID != 0 {
-		err = s.scopes.CheckGrid(r.Context(), p, "grid", f.GridID)
-	}
-	if err == nil {
-		f.InGrids, err = s.scopes.ScopeIDs(r.Context(), p)
-	}
-	if err != nil {
-		s.respondError(w, r, err)
-		return
-	}
-	bs, truncated, err := s.store.Buildings(r.Context(), f)
-	if err != nil {
-		s.serverError(w, r, err)
-		return
-	}
-	fc := featureCollection{Type: "FeatureCollection", Features: make([]feature, len(bs)), Truncated: truncated}
-	for i, b := range bs {
-		geom := json.RawMessage(fmt.Sprintf(`{"type":"Point","coordinates":[%.7f,%.7f]}`, b.Lon, b.Lat))
-		fc.Features[i] = feature{Type: "Feature", ID: b.ID, Geometry: geom, Properties: buildingProps{
-			ID: b.ID, GridID: b.GridID, Name: b.Name, Floors: b.Floors, HeadName: maskNamePtr(p, b.HeadName),
-			Households: b.Households, HouseholdsLinked: b.HouseholdsLinked,
-		}}
-	}
-	s.okGeoJSON(w, r, fc)
+	return f, err
 }

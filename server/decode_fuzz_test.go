@@ -5,8 +5,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gridmap/gridmap/accounts"
 	"github.com/gridmap/gridmap/field"
 	"github.com/gridmap/gridmap/model"
+	"github.com/gridmap/gridmap/planning"
 )
 
 // FuzzDecodeRequests feeds arbitrary bodies to the strict decoder and the
@@ -35,10 +37,10 @@ func FuzzDecodeRequests(f *testing.F) {
 				t.Fatalf("error %v (%T) does not name its field", err, err)
 			}
 		}
-		var login loginRequest
+		var login accounts.LoginInput
 		if err := decodeBody(body, &login); err != nil {
 			check(err)
-		} else if err := login.validate(); err != nil {
+		} else if err := login.Validate(); err != nil {
 			check(err)
 		} else if login.Username == "" || login.Password == "" {
 			t.Fatal("empty credentials accepted")
@@ -59,17 +61,17 @@ func FuzzDecodeRequests(f *testing.F) {
 		} else if id != nil && *id <= 0 {
 			t.Fatalf("non-positive id %d accepted", *id)
 		}
-		var acc accountRequest
+		var acc accounts.AccountInput
 		if err := decodeBody(body, &acc); err != nil {
 			check(err)
-		} else if role, err := acc.validate(); err != nil {
+		} else if role, err := acc.Validate(); err != nil {
 			check(err)
-		} else if role.Scoped() != (acc.GridID > 0) || !validUsername(acc.Username) {
+		} else if role.Scoped() != (acc.GridID > 0) || !accounts.ValidUsername(acc.Username) {
 			t.Fatalf("bad account accepted: %+v", acc)
 		}
-		var tok tokenRequest
+		var tok accounts.TokenInput
 		check(decodeBody(body, &tok))
-		var b boundaryRequest
+		var b planning.BoundaryInput
 		check(decodeBody(body, &b))
 	})
 }

@@ -2,10 +2,12 @@ package server
 
 import (
 	"net/http"
-	"strconv"
+	"net/url"
 
 	"github.com/gridmap/gridmap/auth"
 	"github.com/gridmap/gridmap/field"
+	"github.com/gridmap/gridmap/read"
+	"github.com/gridmap/gridmap/store"
 )
 
 // The ledger of vulnerable residents and their visits, hotline requests
@@ -59,17 +61,14 @@ func (s *Server) postPoints(w http.ResponseWriter, r *http.Request, p *auth.Prin
 // ledger lists a grid's vulnerable residents with their visit logs,
 // overdue first.
 func (s *Server) ledger(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
-	_, grids, ok := s.subtree(w, r, p)
-	if !ok {
-		return
+	id, err := pathID(r)
+	var entries []store.LedgerEntry
+	if err == nil {
+		entries, err = s.read.Ledger(r.Context(), p, id)
 	}
-	entries, err := s.store.Ledger(r.Context(), grids, s.now())
 	if err != nil {
-		s.serverError(w, r, err)
+		s.respondError(w, r, err)
 		return
-	}
-	for i := range entries {
-		entries[i].Name, entries[i].Phone = maskName(p, entries[i].Name), maskPhone(p, entries[i].Phone)
 	}
 	s.ok(w, r, map[string]any{"residents": entries})
 }
@@ -77,52 +76,46 @@ func (s *Server) ledger(w http.ResponseWriter, r *http.Request, p *auth.Principa
 // requests lists a grid's hotline requests: ?state=open (default) or all
 // (open ones and those received in the last days, default 7).
 func (s *Server) requests(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
-	q := r.URL.Query()
-	err := query(q, "state", "days")
-	state := q.Get("state")
-	days := 7
-	switch {
-	case err != nil:
-	case state != "" && state != "open" && state != "all":
-		err = badParam("state", "want open or all")
-	case q.Get("days") != "":
-		if days, err = strconv.Atoi(q.Get("days")); err != nil || days < 1 || days > 90 {
-			err = badParam("days", "want 1 to 90")
-		}
+	f, err := requestFilter(r.URL.Query())
+	var id int64
+	if err == nil {
+		id, err = pathID(r)
+	}
+	var list []store.Request
+	if err == nil {
+		list, err = s.read.Requests(r.Context(), p, id, f)
 	}
 	if err != nil {
 		s.respondError(w, r, err)
 		return
 	}
-	_, grids, ok := s.subtree(w, r, p)
-	if !ok {
-		return
-	}
-	list, err := s.store.Requests(r.Context(), grids, state != "all", s.now().AddDate(0, 0, -days))
-	if err != nil {
-		s.serverError(w, r, err)
-		return
-	}
-	for i := range list {
-		list[i].Caller, list[i].Phone = maskNamePtr(p, list[i].Caller), maskPhone(p, list[i].Phone)
-	}
 	s.ok(w, r, map[string]any{"requests": list})
+}
+
+// requestFilter parses the parameters of a grid's requests.
+func requestFilter(q url.Values) (read.RequestFilter, error) {
+	f := read.RequestFilter{State: q.Get("state")}
+	err := query(q, "state", "days")
+	if err == nil {
+		err = f.Validate()
+	}
+	if err == nil {
+		f.Days, err = parseRange("days", q.Get("days"), read.RequestDays, 1, read.MaxRequestDays)
+	}
+	return f, err
 }
 
 // partyMembers lists the party members registered in a grid's subtree
 // with their points and the households they are the contact of.
 func (s *Server) partyMembers(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
-	_, grids, ok := s.subtree(w, r, p)
-	if !ok {
-		return
+	id, err := pathID(r)
+	var list []store.PartyMemberActivity
+	if err == nil {
+		list, err = s.read.PartyMembers(r.Context(), p, id)
 	}
-	list, err := s.store.PartyMembers(r.Context(), grids, s.now())
 	if err != nil {
-		s.serverError(w, r, err)
+		s.respondError(w, r, err)
 		return
-	}
-	for i := range list {
-		list[i].Name, list[i].Phone = maskName(p, list[i].Name), maskPhone(p, list[i].Phone)
 	}
 	s.ok(w, r, map[string]any{"party_members": list})
 }

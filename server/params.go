@@ -72,6 +72,18 @@ func parseLimit(v string, def, max int) (int, error) {
 	return n, nil
 }
 
+// parseRange parses a whole number from lo to hi; empty gives def.
+func parseRange(field, v string, def, lo, hi int) (int, error) {
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		return 0, badParam(field, "want %d to %d", lo, hi)
+	}
+	return n, nil
+}
+
 // parseBBox parses "minLon,minLat,maxLon,maxLat" in WGS84 degrees; empty
 // gives nil.
 func parseBBox(v string) (*orb.Bound, error) {

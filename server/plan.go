@@ -4,13 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"strconv"
-	"unicode/utf8"
 
 	"github.com/paulmach/orb/geojson"
 
+	"github.com/gridmap/gridmap/access"
 	"github.com/gridmap/gridmap/auth"
-	"github.com/gridmap/gridmap/model"
 	"github.com/gridmap/gridmap/planning"
 	"github.com/gridmap/gridmap/store"
 )
@@ -68,7 +66,7 @@ func (s *Server) fillDraftDoc(ctx context.Context, p *auth.Principal, doc *draft
 			LeaderID: g.LeaderID, Status: d.Status[g.ID]}
 		if g.LeaderID != nil {
 			if n, ok := names[*g.LeaderID]; ok {
-				n = maskName(p, n)
+				n = access.MaskName(p, n)
 				props.LeaderName = &n
 			}
 		}
@@ -230,68 +228,43 @@ func (s *Server) draftImpact(w http.ResponseWriter, r *http.Request, p *auth.Pri
 	s.ok(w, r, im)
 }
 
-type publishRequest struct {
-	Revision    *int     `json:"revision"`
-	Acknowledge []string `json:"acknowledge"`
-	Note        string   `json:"note"`
-}
-
 func (s *Server) publishDraft(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
 	id, err := draftID(r)
-	var req publishRequest
-	if err == nil {
-		err = decodeJSON(w, r, &req)
-	}
-	if err == nil && req.Revision == nil {
-		err = badParam("revision", "required: the revision you reviewed")
-	}
-	if err == nil {
-		err = checkNote(req.Note)
-	}
 	if err != nil {
 		s.respondError(w, r, err)
 		return
 	}
-	pub, err := s.plan.Publish(r.Context(), actor(r, p), id, *req.Revision, req.Acknowledge, req.Note)
-	if err != nil {
-		s.planError(w, r, err)
+	var in planning.PublishInput
+	if !s.decodeValid(w, r, &in) {
 		return
 	}
-	s.afterPublish(r.Context(), pub)
-	s.ok(w, r, pub)
-}
-
-type rollbackRequest struct {
-	Note string `json:"note"`
+	pub, err := s.plan.Publish(r.Context(), actor(r, p), id, *in.Revision, in.Acknowledge, in.Note)
+	s.answerPublication(w, r, pub, err)
 }
 
 func (s *Server) rollback(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
-	id, err := parseID("id", r.PathValue("id"), false)
-	var req rollbackRequest
-	if err == nil {
-		err = decodeJSON(w, r, &req)
-	}
-	if err == nil {
-		err = checkNote(req.Note)
-	}
+	id, err := pathID(r)
 	if err != nil {
 		s.respondError(w, r, err)
 		return
 	}
-	pub, err := s.plan.Rollback(r.Context(), actor(r, p), id, req.Note)
+	var in planning.RollbackInput
+	if !s.decodeValid(w, r, &in) {
+		return
+	}
+	pub, err := s.plan.Rollback(r.Context(), actor(r, p), id, in.Note)
+	s.answerPublication(w, r, pub, err)
+}
+
+// answerPublication answers a publication (a draft's, a rollback, a
+// redrawn grid) once it is live on this instance, or its error.
+func (s *Server) answerPublication(w http.ResponseWriter, r *http.Request, pub store.Publication, err error) {
 	if err != nil {
 		s.planError(w, r, err)
 		return
 	}
 	s.afterPublish(r.Context(), pub)
 	s.ok(w, r, pub)
-}
-
-func checkNote(note string) error {
-	if utf8.RuneCountInString(note) > 500 {
-		return badParam("note", "at most 500 characters")
-	}
-	return nil
 }
 
 // boundaryEvent is the payload of a boundaries stream event.
@@ -344,8 +317,8 @@ func (s *Server) gridVersions(w http.ResponseWriter, r *http.Request, p *auth.Pr
 	if err == nil {
 		err = query(r.URL.Query())
 	}
-	if err == nil && !p.Scope().All() {
-		err = s.scopes.CheckGrid(r.Context(), p, "id", id)
+	if err == nil {
+		err = s.scopes.CheckPast(r.Context(), p, "id", id)
 	}
 	if err != nil {
 		s.respondError(w, r, err)
@@ -382,26 +355,12 @@ func (s *Server) comparePublications(w http.ResponseWriter, r *http.Request, p *
 	if err == nil {
 		to, err = parseID("to", q.Get("to"), false)
 	}
-	for _, f := range []struct {
-		name string
-		id   int64
-	}{{"from", from}, {"to", to}} {
-		if err != nil {
-			break
-		}
-		ok, e := s.store.PublicationExists(r.Context(), f.id)
-		if e == nil && !ok {
-			e = &model.Error{Kind: model.NotFound, Field: f.name, Msg: f.name + ": no publication " + strconv.FormatInt(f.id, 10)}
-		}
-		err = e
+	var c *store.Comparison
+	if err == nil {
+		c, err = s.plan.Compare(r.Context(), from, to)
 	}
 	if err != nil {
 		s.respondError(w, r, err)
-		return
-	}
-	c, err := s.store.ComparePublications(r.Context(), from, to)
-	if err != nil {
-		s.serverError(w, r, err)
 		return
 	}
 	s.ok(w, r, c)

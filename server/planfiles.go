@@ -4,11 +4,13 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
 	"github.com/gridmap/gridmap/auth"
 	"github.com/gridmap/gridmap/boundaryfile"
+	"github.com/gridmap/gridmap/planning"
 )
 
 // parseBoundaryFormat reads the format parameter of an import or export.
@@ -20,50 +22,62 @@ func parseBoundaryFormat(v string) (boundaryfile.Format, error) {
 	return "", badParam("format", "want geojson or kml")
 }
 
-// importBoundaries turns a GeoJSON or KML file into a new draft of the
-// subtree below root, with a report of what is wrong with the file and
-// what the repair changes. Nothing is published.
-func (s *Server) importBoundaries(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
-	q := r.URL.Query()
-	err := query(q, "root", "format", "repair")
-	var root int64
-	var f boundaryfile.Format
+// fileParams are the parameters of a boundary import or export.
+type fileParams struct {
+	root   int64
+	format boundaryfile.Format
+	repair bool       // import: repair what Go can
+	asof   *time.Time // export: boundaries as they were then
+}
+
+// parseFileParams parses root, format and the other parameters allowed
+// (repair for an import, asof for an export).
+func parseFileParams(q url.Values, other string) (fileParams, error) {
+	var fp fileParams
+	err := query(q, "root", "format", other)
 	if err == nil {
-		root, err = parseID("root", q.Get("root"), false)
+		fp.root, err = parseID("root", q.Get("root"), false)
 	}
 	if err == nil {
-		f, err = parseBoundaryFormat(q.Get("format"))
+		fp.format, err = parseBoundaryFormat(q.Get("format"))
 	}
-	repair := false
 	if err == nil && q.Get("repair") != "" {
-		repair, err = strconv.ParseBool(q.Get("repair"))
-		if err != nil {
+		if fp.repair, err = strconv.ParseBool(q.Get("repair")); err != nil {
 			err = badParam("repair", "want true or false")
 		}
 	}
 	if err == nil {
-		err = s.scopes.CheckGrid(r.Context(), p, "root", root)
+		fp.asof, err = parseAsOf(q.Get("asof"))
+	}
+	return fp, err
+}
+
+// importBoundaries turns a GeoJSON or KML file into a new draft of the
+// subtree below root, with a report of what is wrong with the file and
+// what the repair changes. Nothing is published.
+func (s *Server) importBoundaries(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
+	fp, err := parseFileParams(r.URL.Query(), "repair")
+	if err == nil {
+		err = s.scopes.CheckGrid(r.Context(), p, "root", fp.root)
 	}
 	if err != nil {
 		s.respondError(w, r, err)
 		return
 	}
-	lim := boundaryfile.DefaultLimits()
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, lim.MaxBytes))
-	var tooBig *http.MaxBytesError
-	switch {
-	case errors.As(err, &tooBig):
-		s.clientError(w, r, http.StatusRequestEntityTooLarge, "body", "body: a file of at most "+strconv.FormatInt(lim.MaxBytes>>20, 10)+" MiB")
-		return
-	case err != nil:
-		s.clientError(w, r, http.StatusBadRequest, "body", "body: could not be read")
+	body, ok := s.readFile(w, r, boundaryfile.DefaultLimits().MaxBytes)
+	if !ok {
 		return
 	}
-	d, rep, err := s.plan.Import(r.Context(), actor(r, p), root, f, body, repair)
+	d, rep, err := s.plan.Import(r.Context(), actor(r, p), fp.root, fp.format, body, fp.repair)
 	if err != nil {
 		s.planError(w, r, err)
 		return
 	}
+	s.writeImport(w, r, p, d, rep)
+}
+
+// writeImport answers an import: the new draft and the file's report.
+func (s *Server) writeImport(w http.ResponseWriter, r *http.Request, p *auth.Principal, d *planning.Draft, rep *planning.ImportReport) {
 	doc := draftDoc{Draft: d}
 	if err := s.fillDraftDoc(r.Context(), p, &doc); err != nil {
 		s.serverError(w, r, err)
@@ -72,41 +86,49 @@ func (s *Server) importBoundaries(w http.ResponseWriter, r *http.Request, p *aut
 	s.writeJSON(w, r, http.StatusCreated, "application/json; charset=utf-8", map[string]any{"draft": doc, "report": rep})
 }
 
+// readFile reads an uploaded file of at most limit bytes, answering an
+// error itself.
+func (s *Server) readFile(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, bool) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		s.clientError(w, r, http.StatusRequestEntityTooLarge, "body", "body: a file of at most "+strconv.FormatInt(limit>>20, 10)+" MiB")
+		return nil, false
+	case err != nil:
+		s.clientError(w, r, http.StatusBadRequest, "body", "body: could not be read")
+		return nil, false
+	}
+	return body, true
+}
+
 // exportBoundaries writes a grid and its subtree, now or as of a time, as
 // a GeoJSON or KML file.
 func (s *Server) exportBoundaries(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
-	q := r.URL.Query()
-	err := query(q, "root", "format", "asof")
-	var root int64
-	var f boundaryfile.Format
-	var asof *time.Time
+	fp, err := parseFileParams(r.URL.Query(), "asof")
 	if err == nil {
-		root, err = parseID("root", q.Get("root"), false)
-	}
-	if err == nil {
-		f, err = parseBoundaryFormat(q.Get("format"))
-	}
-	if err == nil {
-		asof, err = parseAsOf(q.Get("asof"))
-	}
-	if err == nil && !p.Scope().All() {
-		err = s.scopes.CheckGrid(r.Context(), p, "root", root)
+		err = s.scopes.CheckPast(r.Context(), p, "root", fp.root)
 	}
 	if err != nil {
 		s.respondError(w, r, err)
 		return
 	}
-	body, err := s.plan.Export(r.Context(), root, asof, f)
+	body, err := s.plan.Export(r.Context(), fp.root, fp.asof, fp.format)
 	if err != nil {
 		s.respondError(w, r, notFoundAs(err, "root", "grid with a boundary at that time"))
 		return
 	}
+	s.writeFile(w, "grids-"+strconv.FormatInt(fp.root, 10), fp.format, body)
+}
+
+// writeFile sends a boundary file as a download named name.
+func (s *Server) writeFile(w http.ResponseWriter, name string, f boundaryfile.Format, body []byte) {
 	ct, ext := "application/geo+json", "geojson"
 	if f == boundaryfile.KML {
 		ct, ext = "application/vnd.google-earth.kml+xml", "kml"
 	}
 	w.Header().Set("Content-Type", ct)
-	w.Header().Set("Content-Disposition", `attachment; filename="grids-`+strconv.FormatInt(root, 10)+`.`+ext+`"`)
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.`+ext+`"`)
 	w.Header().Set("Cache-Control", "no-store")
 	w.Write(body)
 }

@@ -12,12 +12,8 @@ import (
 	"github.com/gridmap/gridmap/auth"
 	"github.com/gridmap/gridmap/ingest"
 	"github.com/gridmap/gridmap/model"
+	"github.com/gridmap/gridmap/read"
 )
-
-// positionsRequest is a device's batch of fixes.
-type positionsRequest struct {
-	Positions []ingest.Report `json:"positions"`
-}
 
 // postPositions takes a device's batch over HTTP. A device posts only its
 // own volunteer's positions: the volunteer comes from its token.
@@ -26,24 +22,15 @@ func (s *Server) postPositions(w http.ResponseWriter, r *http.Request, p *auth.P
 		s.respondError(w, r, ingest.ErrNotReady)
 		return
 	}
-	var req positionsRequest
-	if err := decodeJSON(w, r, &req); err != nil {
-		s.respondError(w, r, err)
+	var b ingest.Batch
+	if !s.decodeValid(w, r, &b) {
 		return
 	}
-	if len(req.Positions) == 0 {
-		s.respondError(w, r, badParam("positions", "want at least one"))
-		return
-	}
-	if le := s.admitPositions(p, len(req.Positions)); le != nil {
+	if le := s.admitPositions(p, len(b.Positions)); le != nil {
 		s.refuseLimit(w, r, le) // per-device rate or daily cap: 429 with the limit
 		return
 	}
-	// 202 is sent only once the positions are committed; a request that
-	// waits longer than this is told to retry.
-	ctx, cancel := context.WithTimeout(r.Context(), commitWait)
-	defer cancel()
-	n, err := s.ingest.Ingest(ctx, p.PersonID, req.Positions, s.now())
+	n, err := s.ingestFrame(r.Context(), p.PersonID, b.Positions)
 	if err != nil {
 		s.respondError(w, r, err)
 		return
@@ -52,67 +39,76 @@ func (s *Server) postPositions(w http.ResponseWriter, r *http.Request, p *auth.P
 }
 
 // commitWait is how long a device's request waits for its positions'
-// commit before it is answered 503 (retry).
+// commit before it is answered 503 (retry): 202 is sent only once the
+// positions are committed.
 const commitWait = 10 * time.Second
 
-// ingestFrame ingests one device-stream message, waiting for its commit.
+// ingestFrame ingests one batch of a device, waiting for its commit.
 func (s *Server) ingestFrame(ctx context.Context, person int64, reports []ingest.Report) (int, error) {
 	ctx, cancel := context.WithTimeout(ctx, commitWait)
 	defer cancel()
 	return s.ingest.Ingest(ctx, person, reports, s.now())
 }
 
-// deviceStream takes positions over a WebSocket: each message is a
-// positionsRequest, each answer {"type":"ack","accepted":n}, sent once
-// the positions are committed, or an error.
+// deviceStream takes positions over a WebSocket: each message is an
+// ingest.Batch, each answer {"type":"ack","accepted":n}, sent once the
+// positions are committed, or an error.
 func (s *Server) deviceStream(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
 	if s.ingest == nil {
 		s.respondError(w, r, ingest.ErrNotReady)
 		return
 	}
-	h := s.openStream(w, r, p, s.cfg.DeviceStreamsPerAccount)
-	if h == nil {
-		return // over the cap: answered 429
+	conn, h, done := s.upgrade(w, r, p, s.cfg.DeviceStreamsPerAccount)
+	if conn == nil {
+		return // refused (over the cap: 429) or the upgrader answered
 	}
-	defer s.closeStream(h)
-	conn, err := s.upgrader().Upgrade(w, r, nil)
-	if err != nil {
-		return
-	}
-	s.streams.Add(1)
-	defer s.streams.Done()
-	defer conn.Close()
+	defer done()
 	conn.SetReadLimit(maxBody)
 	go closeOnKick(conn, h)
-	go func() {
-		<-s.stopStreams
-		closeWith(conn, websocket.CloseGoingAway, "server shutting down")
-		conn.Close()
-	}()
+	go s.closeOnStop(conn)
+	s.serveDevice(r.Context(), conn, p)
+}
+
+// serveDevice reads a device's messages and answers each in turn, until
+// the device goes away or stops sending for pongWait.
+func (s *Server) serveDevice(ctx context.Context, conn *websocket.Conn, p *auth.Principal) {
 	for {
 		conn.SetReadDeadline(time.Now().Add(pongWait))
 		_, data, err := conn.ReadMessage()
 		if err != nil {
 			return
 		}
-		var req positionsRequest
-		var answer []byte
-		if err := decodeBody(data, &req); err != nil {
-			var fe *model.Error
-			errors.As(err, &fe)
-			answer = errorFrame(fe.Field, fe.Msg)
-		} else if le := s.admitPositions(p, len(req.Positions)); le != nil {
-			answer = le.frame()
-		} else if n, err := s.ingestFrame(r.Context(), p.PersonID, req.Positions); err != nil {
-			answer = errorFrame(model.FieldOf(err), err.Error())
-		} else {
-			answer = []byte(`{"type":"ack","accepted":` + strconv.Itoa(n) + `}`)
-		}
 		conn.SetWriteDeadline(time.Now().Add(writeWait))
-		if conn.WriteMessage(websocket.TextMessage, answer) != nil {
+		if conn.WriteMessage(websocket.TextMessage, s.deviceAnswer(ctx, p, data)) != nil {
 			return
 		}
 	}
+}
+
+// deviceAnswer takes one device-stream message and returns its answer:
+// an ack once the positions are committed, or an error frame.
+func (s *Server) deviceAnswer(ctx context.Context, p *auth.Principal, data []byte) []byte {
+	var b ingest.Batch
+	if err := decodeBody(data, &b); err != nil {
+		var fe *model.Error
+		errors.As(err, &fe)
+		return errorFrame(fe.Field, fe.Msg)
+	}
+	if le := s.admitPositions(p, len(b.Positions)); le != nil {
+		return le.frame()
+	}
+	n, err := s.ingestFrame(ctx, p.PersonID, b.Positions)
+	if err != nil {
+		return errorFrame(model.FieldOf(err), err.Error())
+	}
+	return []byte(`{"type":"ack","accepted":` + strconv.Itoa(n) + `}`)
+}
+
+// closeOnStop closes conn with 1001 when the server shuts down.
+func (s *Server) closeOnStop(conn *websocket.Conn) {
+	<-s.stopStreams
+	closeWith(conn, websocket.CloseGoingAway, "server shutting down")
+	conn.Close()
 }
 
 // teams lists the volunteer teams with their colours, for the map.
@@ -125,52 +121,25 @@ func (s *Server) teams(w http.ResponseWriter, r *http.Request, _ *auth.Principal
 	s.ok(w, r, map[string]any{"teams": ts})
 }
 
-type trailPoint struct {
-	Lon  float64 `json:"lon"`
-	Lat  float64 `json:"lat"`
-	T    int64   `json:"t"`
-	Grid int64   `json:"g"`
-}
-
 // trail answers a volunteer's positions of the last minutes. A scoped
 // account sees the trail of a volunteer now in its grids.
 func (s *Server) trail(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
-	ctx := r.Context()
-	id, err := parseID("id", r.PathValue("id"), false)
+	id, err := pathID(r)
 	q := r.URL.Query()
 	if err == nil {
 		err = query(q, "minutes")
 	}
-	minutes := 10
-	if err == nil && q.Get("minutes") != "" {
-		minutes, err = strconv.Atoi(q.Get("minutes"))
-		if err != nil || minutes < 1 || minutes > 24*60 {
-			err = badParam("minutes", "want 1 to 1440")
-		}
+	var minutes int
+	if err == nil {
+		minutes, err = parseRange("minutes", q.Get("minutes"), read.TrailMinutes, 1, read.MaxTrailMinutes)
+	}
+	var points []read.TrailPoint
+	if err == nil {
+		points, err = s.read.Trail(r.Context(), p, id, minutes)
 	}
 	if err != nil {
 		s.respondError(w, r, err)
 		return
 	}
-	last, ok := s.hub.Latest(id)
-	if !ok {
-		s.respondError(w, r, &model.Error{Kind: model.NotFound, Field: "id", Msg: "id: no recent position for this volunteer"})
-		return
-	}
-	if !p.Scope().All() {
-		if err := s.scopes.CheckGrid(ctx, p, "id", last.GridID); err != nil || last.GridID == 0 {
-			s.respondError(w, r, &model.Error{Kind: model.Forbidden, Field: "id", Msg: "id: this volunteer is not in your grid"})
-			return
-		}
-	}
-	ps, err := s.store.Trail(ctx, id, s.now().Add(-time.Duration(minutes)*time.Minute))
-	if err != nil {
-		s.serverError(w, r, err)
-		return
-	}
-	out := make([]trailPoint, len(ps))
-	for i, pos := range ps {
-		out[i] = trailPoint{Lon: pos.Lon, Lat: pos.Lat, T: pos.At.UnixMilli(), Grid: pos.GridID}
-	}
-	s.ok(w, r, map[string]any{"volunteer_id": id, "points": out})
+	s.ok(w, r, map[string]any{"volunteer_id": id, "points": points})
 }

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"maps"
 	"net/http"
 	"strconv"
 	"strings"
@@ -116,36 +117,43 @@ var kindStatus = map[model.Kind]int{
 // 500.
 func (s *Server) respondError(w http.ResponseWriter, r *http.Request, err error) {
 	var e *model.Error
-	if !errors.As(err, &e) || e.Kind == model.Internal {
-		s.serverError(w, r, err)
-		return
+	status, ok := 0, errors.As(err, &e)
+	if ok {
+		status, ok = kindStatus[e.Kind]
 	}
-	status, ok := kindStatus[e.Kind]
 	if !ok {
 		s.serverError(w, r, err)
 		return
 	}
 	if e.RetryAfter > 0 || e.Kind == model.Unavailable {
-		secs := int((e.RetryAfter + time.Second - 1) / time.Second)
-		if secs == 0 {
-			secs = 2
-		}
-		w.Header().Set("Retry-After", strconv.Itoa(secs))
+		w.Header().Set("Retry-After", strconv.Itoa(retrySeconds(e.RetryAfter)))
 	}
+	s.writeJSON(w, r, status, "application/json; charset=utf-8", errorAnswer(e, requestID(r.Context())))
+}
+
+// retrySeconds is a Retry-After in whole seconds, rounded up; 2 when the
+// error named no delay.
+func retrySeconds(d time.Duration) int {
+	if secs := int((d + time.Second - 1) / time.Second); secs > 0 {
+		return secs
+	}
+	return 2
+}
+
+// errorAnswer is the body of a client error: errorBody, or, when the
+// error carries details (a plan's problems, a file's rows), those with
+// the same members added.
+func errorAnswer(e *model.Error, requestID string) any {
 	if len(e.Details) == 0 {
-		s.writeJSON(w, r, status, "application/json; charset=utf-8",
-			errorBody{Error: e.Error(), Field: e.Field, RequestID: requestID(r.Context())})
-		return
+		return errorBody{Error: e.Error(), Field: e.Field, RequestID: requestID}
 	}
 	body := make(map[string]any, len(e.Details)+3)
-	for k, v := range e.Details {
-		body[k] = v
-	}
-	body["error"], body["request_id"] = e.Error(), requestID(r.Context())
+	maps.Copy(body, e.Details)
+	body["error"], body["request_id"] = e.Error(), requestID
 	if e.Field != "" {
 		body["field"] = e.Field
 	}
-	s.writeJSON(w, r, status, "application/json; charset=utf-8", body)
+	return body
 }
 
 // serverError logs err once, with the request's attributes, and gives the

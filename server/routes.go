@@ -176,22 +176,6 @@ func notFoundAs(err error, field, what string) error {
 	return err
 }
 
-// maskName returns name as the principal may see it.
-func maskName(p *auth.Principal, name string) string {
-	if p.Can(auth.ReadPeople) {
-		return name
-	}
-	return auth.MaskName(name)
-}
-
-func maskNamePtr(p *auth.Principal, name *string) *string {
-	if name == nil {
-		return nil
-	}
-	m := maskName(p, *name)
-	return &m
-}
-
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 	s.clientError(w, r, http.StatusNotFound, "", "no such API route: "+clip(r.Method+" "+r.URL.Path))
 }
@@ -201,30 +185,35 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request, _ *auth.Princip
 }
 
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request, _ *auth.Principal) {
-	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	status, ready := s.readiness(r.Context())
+	if !ready {
+		w.Header().Set("Retry-After", "2")
+		s.writeJSON(w, r, http.StatusServiceUnavailable, "application/json; charset=utf-8", status)
+		return
+	}
+	s.ok(w, r, status)
+}
+
+// readiness checks the database (needed) and NATS (optional: without it
+// this instance still serves its own viewers, so it stays ready and says
+// so), each within 2 s.
+func (s *Server) readiness(ctx context.Context) (map[string]string, bool) {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
 	status := map[string]string{"status": "ok", "database": "ok"}
 	ready := true
 	if err := s.store.Ping(ctx); err != nil {
 		s.log.Warn("not ready: database", "error", err)
-		status["database"], ready = "unreachable", false
+		status["status"], status["database"], ready = "unavailable", "unreachable", false
 	}
 	if s.bus.Shared() {
-		// NATS is optional: without it this instance still serves its own
-		// viewers (local fan-out), so it stays ready and says so.
 		status["nats"] = "ok"
 		if err := s.bus.Ping(); err != nil {
 			s.log.Warn("nats unreachable: local fan-out only", "error", err)
 			status["nats"], status["fanout"] = "unreachable", "local"
 		}
 	}
-	if !ready {
-		status["status"] = "unavailable"
-		w.Header().Set("Retry-After", "2")
-		s.writeJSON(w, r, http.StatusServiceUnavailable, "application/json; charset=utf-8", status)
-		return
-	}
-	s.ok(w, r, status)
+	return status, ready
 }
 
 func (s *Server) metricsPage(w http.ResponseWriter, r *http.Request, _ *auth.Principal) {

@@ -18,11 +18,13 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/gridmap/gridmap/access"
+	"github.com/gridmap/gridmap/accounts"
 	"github.com/gridmap/gridmap/auth"
 	"github.com/gridmap/gridmap/field"
 	"github.com/gridmap/gridmap/ingest"
 	"github.com/gridmap/gridmap/live"
 	"github.com/gridmap/gridmap/planning"
+	"github.com/gridmap/gridmap/read"
 	"github.com/gridmap/gridmap/static"
 	"github.com/gridmap/gridmap/store"
 )
@@ -114,10 +116,12 @@ type Server struct {
 
 	plan *planning.Service // drafts, validation, impact, publishing
 
-	scopes *access.Scopes  // the grid hierarchy and the scope checks over it
-	cov    *field.Coverage // live coverage figures, kept current and published
-	field  *field.Service  // field writes and their rules
-	events field.Publisher // stores and publishes stream events
+	scopes *access.Scopes    // the grid hierarchy and the scope checks over it
+	cov    *field.Coverage   // live coverage figures, kept current and published
+	field  *field.Service    // field writes and their rules
+	acct   *accounts.Service // logins, passwords, accounts and tokens
+	read   *read.Service     // the read API's rules: scope limits, masking, nearest, trails
+	events field.Publisher   // stores and publishes stream events
 
 	loginLimit     *limiter // per account
 	loginAddrLimit *limiter // per address, looser: an office shares one address
@@ -195,6 +199,8 @@ func New(cfg Config, d Deps) *Server {
 	srv.scopes = access.New(st, srv.hub, srv.cfg.Clock)
 	srv.cov = field.NewCoverage(st, srv.scopes, srv.events, srv.cfg.Location, srv.cfg.Clock, log)
 	srv.field = field.New(st, srv.scopes, srv.cov, srv.cfg.Clock)
+	srv.read = read.New(st, srv.scopes, srv.hub, srv.cov, srv.cfg.Clock)
+	srv.acct = accounts.New(st, srv.scopes, accounts.Config{SessionTTL: cfg.SessionTTL}, srv.cfg.Clock)
 	d.Bus.OnRemote(live.TopicCoverage, srv.cov.ApplyRemote)
 	d.Bus.OnRemote(live.TopicBoundaries, func(live.Event) { go srv.boundariesChanged(context.Background()) })
 	return srv

@@ -1,14 +1,12 @@
 package server
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"strings"
 	"time"
 
-	"golang.org/x/crypto/bcrypt"
-
+	"github.com/gridmap/gridmap/accounts"
 	"github.com/gridmap/gridmap/auth"
 	"github.com/gridmap/gridmap/model"
 	"github.com/gridmap/gridmap/store"
@@ -63,99 +61,58 @@ func principalOrError(p auth.Principal, err error) (*auth.Principal, error) {
 	return &p, nil
 }
 
-type loginRequest struct {
-	Username string `json:"username"`
-	Password string `json:"password"`
-}
-
-func (req *loginRequest) validate() error {
-	req.Username = strings.TrimSpace(strings.ToLower(req.Username))
-	switch {
-	case req.Username == "" || len(req.Username) > 64:
-		return badParam("username", "required, at most 64 characters")
-	case req.Password == "" || len(req.Password) > 200:
-		return badParam("password", "required, at most 200 characters")
-	}
-	return nil
-}
-
-// meResponse says who is logged in and what they may see.
-type meResponse struct {
-	Username string    `json:"username"`
-	Role     auth.Role `json:"role"`
-	GridID   *int64    `json:"grid_id"`
-	GridName *string   `json:"grid_name"`
-}
-
-func (s *Server) meOf(ctx context.Context, p *auth.Principal) (meResponse, error) {
-	m := meResponse{Username: p.Username, Role: p.Role}
-	if p.GridID != 0 {
-		path, err := s.store.GridPath(ctx, p.GridID)
-		if err != nil {
-			return m, err
-		}
-		m.GridID = &p.GridID
-		if len(path) > 0 {
-			m.GridName = &path[len(path)-1].Name
-		}
-	}
-	return m, nil
-}
-
 // login checks a password and starts a browser session. Attempts are
 // limited per address, and per account from each address, successful or
 // not, so a guessing run meets 429s long before it gets anywhere, while
 // a run against a known account locks out only the address it comes from,
 // never the account's owner elsewhere.
 func (s *Server) login(w http.ResponseWriter, r *http.Request, _ *auth.Principal) {
-	var req loginRequest
-	if err := decodeJSON(w, r, &req); err != nil {
+	var in accounts.LoginInput
+	if !s.decodeValid(w, r, &in) || !s.allowLogin(w, r, in.Username) {
+		return
+	}
+	sess, err := s.acct.Login(r.Context(), in)
+	if errors.Is(err, accounts.ErrWrongPassword) {
+		s.failedLogin(w, r, in.Username, err)
+		return
+	}
+	if err != nil {
 		s.respondError(w, r, err)
 		return
 	}
-	if err := req.validate(); err != nil {
-		s.respondError(w, r, err)
-		return
+	s.setSessionCookie(w, r, sess.Token, 0)
+	s.log.Info("login", "username", sess.Principal.Username, "role", sess.Principal.Role, "addr", clientAddr(r))
+	s.me(w, r, &sess.Principal)
+}
+
+// decodeValid decodes a body into in and validates it, answering an
+// error itself.
+func (s *Server) decodeValid(w http.ResponseWriter, r *http.Request, in interface{ Validate() error }) bool {
+	err := decodeJSON(w, r, in)
+	if err == nil {
+		err = in.Validate()
 	}
+	if err != nil {
+		s.respondError(w, r, err)
+		return false
+	}
+	return true
+}
+
+// allowLogin takes a password attempt from the address's bucket and from
+// the account's at this address, answering 429 itself when either is
+// empty.
+func (s *Server) allowLogin(w http.ResponseWriter, r *http.Request, username string) bool {
 	now := s.now()
 	if ok, wait := s.loginAddrLimit.allow("addr:"+clientAddr(r), now); !ok {
 		s.tooMany(w, r, "login", "username", wait)
-		return
+		return false
 	}
-	if ok, wait := s.loginLimit.allow(loginKey(req.Username, r), now); !ok {
+	if ok, wait := s.loginLimit.allow(loginKey(username, r), now); !ok {
 		s.tooMany(w, r, "login", "username", wait)
-		return
+		return false
 	}
-	l, err := s.store.AccountLogin(r.Context(), req.Username)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		s.serverError(w, r, err)
-		return
-	}
-	if err != nil || l.Disabled || l.PasswordHash == "" {
-		auth.SpendPasswordTime(req.Password) // unknown users take as long as known ones
-		s.failedLogin(w, r, req.Username)
-		return
-	}
-	if !auth.CheckPassword(l.PasswordHash, req.Password) {
-		s.failedLogin(w, r, req.Username)
-		return
-	}
-	token, hash := auth.NewToken("gms_")
-	if err := s.store.CreateSession(r.Context(), l.Principal.AccountID, hash, now.Add(s.cfg.SessionTTL)); err != nil {
-		s.serverError(w, r, err)
-		return
-	}
-	http.SetCookie(w, &http.Cookie{
-		Name: sessionCookie, Value: token, Path: "/",
-		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.cfg.SecureCookies || r.TLS != nil,
-	})
-	s.log.Info("login", "username", l.Principal.Username, "role", l.Principal.Role, "addr", clientAddr(r))
-	m, err := s.meOf(r.Context(), &l.Principal)
-	if err != nil {
-		s.serverError(w, r, err)
-		return
-	}
-	s.ok(w, r, m)
+	return true
 }
 
 // loginKey keys the password attempts on one account from one address.
@@ -163,10 +120,28 @@ func loginKey(username string, r *http.Request) string {
 	return "user:" + username + "|addr:" + clientAddr(r)
 }
 
-func (s *Server) failedLogin(w http.ResponseWriter, r *http.Request, username string) {
+// failedLogin counts and logs a refused password and answers its 401.
+func (s *Server) failedLogin(w http.ResponseWriter, r *http.Request, username string, err error) {
 	s.metrics.loginFailures.Inc()
 	s.log.Warn("login failed", "username", username, "addr", clientAddr(r))
-	s.clientError(w, r, http.StatusUnauthorized, "password", "wrong username or password")
+	var fe *model.Error
+	errors.As(err, &fe)
+	s.clientError(w, r, http.StatusUnauthorized, fe.Field, fe.Msg)
+}
+
+// setSessionCookie sets the session cookie to token; maxAge -1 clears it.
+func (s *Server) setSessionCookie(w http.ResponseWriter, r *http.Request, token string, maxAge int) {
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: token, Path: "/", MaxAge: maxAge,
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.cfg.SecureCookies || r.TLS != nil})
+}
+
+// sessionHash is the hash of the request's session cookie, nil when the
+// request came with a bearer token or no cookie.
+func sessionHash(r *http.Request) []byte {
+	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" && r.Header.Get("Authorization") == "" {
+		return auth.HashToken(c.Value)
+	}
+	return nil
 }
 
 // logout ends the browser session, if any, and clears the cookie.
@@ -177,13 +152,12 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request, _ *auth.Principa
 			return
 		}
 	}
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1,
-		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.cfg.SecureCookies || r.TLS != nil})
+	s.setSessionCookie(w, r, "", -1)
 	w.WriteHeader(http.StatusNoContent)
 }
 
 func (s *Server) me(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
-	m, err := s.meOf(r.Context(), p)
+	m, err := s.acct.Me(r.Context(), p)
 	if err != nil {
 		s.serverError(w, r, err)
 		return
@@ -191,62 +165,25 @@ func (s *Server) me(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
 	s.ok(w, r, m)
 }
 
-type passwordRequest struct {
-	Current string `json:"current"`
-	New     string `json:"new"`
-}
-
-func (req *passwordRequest) validate() error {
-	switch {
-	case req.Current == "" || len(req.Current) > 200:
-		return badParam("current", "required: your password now")
-	case len(req.New) < auth.MinPasswordLength:
-		return badParam("new", "at least %d characters", auth.MinPasswordLength)
-	case len(req.New) > 72:
-		return badParam("new", "at most 72 bytes")
-	}
-	return nil
-}
-
 // changePassword sets the caller's password after checking the current
 // one (attempts count against the login limit), and ends the account's
 // other sessions and their streams; the session that asked stays.
 func (s *Server) changePassword(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
-	var req passwordRequest
-	err := decodeJSON(w, r, &req)
-	if err == nil {
-		err = req.validate()
-	}
-	if err != nil {
-		s.respondError(w, r, err)
+	var in accounts.PasswordInput
+	if !s.decodeValid(w, r, &in) {
 		return
 	}
 	if ok, wait := s.loginLimit.allow(loginKey(p.Username, r), s.now()); !ok {
 		s.tooMany(w, r, "login", "current", wait)
 		return
 	}
-	l, err := s.store.AccountLogin(r.Context(), p.Username)
-	if err != nil {
-		s.respondError(w, r, notFoundAs(err, "", "account"))
-		return
-	}
-	if l.PasswordHash == "" || !auth.CheckPassword(l.PasswordHash, req.Current) {
+	keep := sessionHash(r)
+	ended, err := s.acct.ChangePassword(r.Context(), p, actor(r, p), in, keep)
+	if errors.Is(err, accounts.ErrWrongPassword) {
 		s.metrics.loginFailures.Inc()
-		s.clientError(w, r, http.StatusForbidden, "current", "current: wrong password")
-		return
 	}
-	hash, err := auth.HashPassword(req.New, bcrypt.DefaultCost)
 	if err != nil {
-		s.respondError(w, r, badParam("new", "%v", err))
-		return
-	}
-	var keep []byte
-	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" && r.Header.Get("Authorization") == "" {
-		keep = auth.HashToken(c.Value)
-	}
-	ended, err := s.store.ChangePassword(r.Context(), actor(r, p), p.AccountID, hash, keep)
-	if err != nil {
-		s.respondError(w, r, notFoundAs(err, "", "account"))
+		s.respondError(w, r, err)
 		return
 	}
 	s.kickStreams(p.AccountID, false, string(keep)) // streams on other sessions; tokens are not sessions

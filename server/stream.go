@@ -108,27 +108,13 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, p *auth.Principa
 		s.serverError(w, r, err)
 		return
 	}
-	h := s.openStream(w, r, p, s.cfg.StreamsPerAccount)
-	if h == nil {
-		return // over the cap: answered 429
+	conn, h, done := s.upgrade(w, r, p, s.cfg.StreamsPerAccount)
+	if conn == nil {
+		return // refused (over the cap: 429) or the upgrader answered
 	}
-	defer s.closeStream(h)
-	conn, err := s.upgrader().Upgrade(w, r, nil)
-	if err != nil {
-		return // the upgrader answered
-	}
-	s.streams.Add(1)
-	defer s.streams.Done()
-	defer conn.Close()
-	conn.SetReadLimit(maxMessage)
-	conn.SetReadDeadline(time.Now().Add(pongWait))
-	conn.SetPongHandler(func(string) error { return conn.SetReadDeadline(time.Now().Add(pongWait)) })
-
-	c := live.NewClient(clientQueue)
-	defer s.hub.Unsubscribe(c)
-	s.metrics.streamClients.Inc()
-	defer s.metrics.streamClients.Dec()
-
+	defer done()
+	c := s.viewer(conn)
+	defer s.dropViewer(c)
 	// The first subscription is answered here, before the writer starts,
 	// so that its snapshot or replay goes out ahead of any live delta.
 	if err := s.firstSubscribe(r.Context(), conn, c, p); err != nil {
@@ -137,6 +123,43 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, p *auth.Principa
 	msgs := make(chan subscribeMessage)
 	go s.readStream(conn, c, msgs)
 	s.writeStream(r, conn, c, p, h, msgs)
+}
+
+// upgrade counts a new stream of p against limit and upgrades the
+// connection; done closes it and gives its place back. A nil conn means
+// the request was answered: 429 over the cap, or the upgrader's error.
+func (s *Server) upgrade(w http.ResponseWriter, r *http.Request, p *auth.Principal, limit int) (conn *websocket.Conn, h *openStream, done func()) {
+	h = s.openStream(w, r, p, limit)
+	if h == nil {
+		return nil, nil, nil
+	}
+	conn, err := s.upgrader().Upgrade(w, r, nil)
+	if err != nil {
+		s.closeStream(h)
+		return nil, nil, nil
+	}
+	s.streams.Add(1)
+	return conn, h, func() {
+		conn.Close()
+		s.streams.Done()
+		s.closeStream(h)
+	}
+}
+
+// viewer sets a viewer's connection up (message size, pong deadline) and
+// returns its client in the hub, counted.
+func (s *Server) viewer(conn *websocket.Conn) *live.Client {
+	conn.SetReadLimit(maxMessage)
+	conn.SetReadDeadline(time.Now().Add(pongWait))
+	conn.SetPongHandler(func(string) error { return conn.SetReadDeadline(time.Now().Add(pongWait)) })
+	s.metrics.streamClients.Inc()
+	return live.NewClient(clientQueue)
+}
+
+// dropViewer takes a viewer's client out of the hub and the count.
+func (s *Server) dropViewer(c *live.Client) {
+	s.hub.Unsubscribe(c)
+	s.metrics.streamClients.Dec()
 }
 
 // closeWith sends a close frame with code and reason.
@@ -376,10 +399,7 @@ const streamRetry = 10 * time.Second
 // openStream counts a new stream of p against limit, or answers 429 with
 // the limit before the upgrade and returns nil.
 func (s *Server) openStream(w http.ResponseWriter, r *http.Request, p *auth.Principal, limit int) *openStream {
-	h := &openStream{account: p.AccountID, kicked: make(chan struct{}), ended: make(chan struct{})}
-	if c, err := r.Cookie(sessionCookie); err == nil && r.Header.Get("Authorization") == "" {
-		h.session = string(auth.HashToken(c.Value))
-	}
+	h := &openStream{account: p.AccountID, session: string(sessionHash(r)), kicked: make(chan struct{}), ended: make(chan struct{})}
 	g := &s.open
 	g.mu.Lock()
 	defer g.mu.Unlock()

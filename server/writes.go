@@ -1,13 +1,11 @@
 package server
 
 import (
-	"encoding/json"
 	"net/http"
-	"unicode/utf8"
 
 	"github.com/gridmap/gridmap/auth"
 	"github.com/gridmap/gridmap/field"
-	"github.com/gridmap/gridmap/geo"
+	"github.com/gridmap/gridmap/planning"
 	"github.com/gridmap/gridmap/store"
 )
 
@@ -67,96 +65,45 @@ func (s *Server) updatePerson(w http.ResponseWriter, r *http.Request, p *auth.Pr
 
 // person answers one person, masked for roles that may not see people.
 func (s *Server) person(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
-	ctx := r.Context()
 	id, err := pathID(r)
+	var person store.Person
 	if err == nil {
-		err = s.field.CheckPerson(ctx, p, id)
+		person, err = s.read.Person(r.Context(), p, id)
 	}
 	if err != nil {
 		s.respondError(w, r, err)
 		return
 	}
-	person, err := s.store.Person(ctx, id)
-	if err != nil {
-		s.respondError(w, r, notFoundAs(err, "id", "person"))
-		return
-	}
-	s.ok(w, r, maskPerson(p, person))
-}
-
-func maskPerson(p *auth.Principal, person store.Person) store.Person {
-	if p.Can(auth.ReadPeople) {
-		return person
-	}
-	person.Name, person.Phone = auth.MaskName(person.Name), maskPhone(p, person.Phone)
-	return person
+	s.ok(w, r, person)
 }
 
 // households answers a building's households with their contacts.
 func (s *Server) households(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
-	ctx := r.Context()
-	id, err := parseID("id", r.PathValue("id"), false)
-	var grid int64
+	id, err := pathID(r)
+	var hs []store.Household
 	if err == nil {
-		grid, err = s.store.BuildingGrid(ctx, id)
-	}
-	if err == nil {
-		err = s.scopes.CheckGrid(ctx, p, "id", grid)
-	}
-	if err != nil {
-		s.respondError(w, r, notFoundAs(err, "id", "building"))
-		return
-	}
-	hs, err := s.store.Households(ctx, id, s.cov.Today(s.now()))
-	if err != nil {
-		s.serverError(w, r, err)
-		return
-	}
-	for i := range hs {
-		if hs[i].Contact != nil {
-			c := maskPerson(p, *hs[i].Contact)
-			hs[i].Contact = &c
-		}
-	}
-	s.ok(w, r, map[string]any{"building_id": id, "households": hs})
-}
-
-// boundaryRequest is a new boundary for one grid.
-type boundaryRequest struct {
-	Geometry json.RawMessage `json:"geometry"`
-	Note     string          `json:"note"`
-}
-
-func (s *Server) setGridBoundary(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
-	ctx := r.Context()
-	id, err := parseID("id", r.PathValue("id"), false)
-	if err == nil {
-		err = s.scopes.CheckGrid(ctx, p, "id", id)
-	}
-	var req boundaryRequest
-	if err == nil {
-		err = decodeJSON(w, r, &req)
-	}
-	if err == nil && len(req.Geometry) == 0 {
-		err = badParam("geometry", "required: a GeoJSON Polygon or MultiPolygon")
-	}
-	if err == nil && utf8.RuneCountInString(req.Note) > 500 {
-		err = badParam("note", "at most 500 characters")
+		hs, err = s.read.Households(r.Context(), p, id)
 	}
 	if err != nil {
 		s.respondError(w, r, err)
 		return
 	}
-	mp, err := geo.ParsePolygonal(req.Geometry, geo.DefaultLimits())
+	s.ok(w, r, map[string]any{"building_id": id, "households": hs})
+}
+
+func (s *Server) setGridBoundary(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
+	id, err := pathID(r)
+	if err == nil {
+		err = s.scopes.CheckGrid(r.Context(), p, "id", id)
+	}
 	if err != nil {
-		s.respondError(w, r, err) // a *geo.InputError: Invalid on geometry.<path>
+		s.respondError(w, r, err)
 		return
 	}
-	pub, err := s.plan.SetBoundary(ctx, actor(r, p), id, mp, req.Note)
-	if err != nil {
-		s.planError(w, r, err)
+	var in planning.BoundaryInput
+	if !s.decodeInput(w, r, &in) {
 		return
 	}
-	s.afterPublish(ctx, pub)
-	s.ok(w, r, pub)
+	pub, err := s.plan.Redraw(r.Context(), actor(r, p), id, in)
+	s.answerPublication(w, r, pub, err)
 }

@@ -60,6 +60,9 @@ func (s *Store) CreateAccount(ctx context.Context, a Actor, n NewAccount) (Accou
 	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
 		return acc, fmt.Errorf("store: account %q: %w", n.Username, ErrConflict)
 	}
+	if errors.As(err, &pgErr) && pgErr.Code == "23503" { // person_id names nobody
+		return acc, fmt.Errorf("store: account %q: %w", n.Username, ErrBadReference)
+	}
 	if err != nil {
 		return acc, fmt.Errorf("store: create account %q: %w", n.Username, err)
 	}
