@@ -22,6 +22,7 @@ type follower struct{ got *auth.Hierarchy }
 func (f *follower) SetHierarchy(h *auth.Hierarchy) { f.got = h }
 
 func TestHierarchyCache(t *testing.T) {
+	t.Parallel()
 	now := time.Unix(1_700_000_000, 0)
 	src, fol := &source{}, &follower{}
 	s := New(src, fol, func() time.Time { return now })
@@ -41,6 +42,7 @@ func TestHierarchyCache(t *testing.T) {
 }
 
 func TestCheckGrid(t *testing.T) {
+	t.Parallel()
 	s := New(&source{}, nil, nil)
 	leader := &auth.Principal{Role: auth.GridLeader, GridID: 2}
 	admin := &auth.Principal{Role: auth.Admin}
@@ -68,6 +70,7 @@ func TestCheckGrid(t *testing.T) {
 }
 
 func TestCheckHomeAndPerson(t *testing.T) {
+	t.Parallel()
 	s := New(&source{}, nil, nil)
 	ctx := context.Background()
 	leader := &auth.Principal{Role: auth.GridLeader, GridID: 2}
@@ -101,6 +104,7 @@ func TestCheckHomeAndPerson(t *testing.T) {
 }
 
 func TestCheckPast(t *testing.T) {
+	t.Parallel()
 	s := New(&source{}, nil, nil)
 	ctx := context.Background()
 	leader := &auth.Principal{Role: auth.GridLeader, GridID: 2}
@@ -125,6 +129,7 @@ func TestCheckPast(t *testing.T) {
 }
 
 func TestMasking(t *testing.T) {
+	t.Parallel()
 	name, phone := "张三丰", "19900000001"
 	viewer, leader := &auth.Principal{Role: auth.Viewer}, &auth.Principal{Role: auth.GridLeader, GridID: 2}
 	if MaskName(leader, name) != name || *MaskPhone(leader, &phone) != phone || *MaskNamePtr(leader, &name) != name {

@@ -29,6 +29,7 @@ const cid = "phone-1:write.0001"
 func f64(v float64) *float64 { return &v }
 
 func TestCheckClientID(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		id   string
 		want string
@@ -46,6 +47,7 @@ func TestCheckClientID(t *testing.T) {
 }
 
 func TestScreeningInput(t *testing.T) {
+	t.Parallel()
 	const today = "2024-03-10"
 	ok := ScreeningInput{ClientID: cid, HouseholdID: 7, Outcome: "normal"}
 	for _, tt := range []struct {
@@ -81,6 +83,7 @@ func TestScreeningInput(t *testing.T) {
 }
 
 func TestQuarantineInput(t *testing.T) {
+	t.Parallel()
 	ok := QuarantineInput{ClientID: cid, HouseholdID: 7, Starts: "2024-03-01", Ends: "2024-03-14", Reason: "close_contact"}
 	for _, tt := range []struct {
 		name string
@@ -108,6 +111,7 @@ func TestQuarantineInput(t *testing.T) {
 }
 
 func TestSealAlertInput(t *testing.T) {
+	t.Parallel()
 	ok := SealAlertInput{ClientID: cid, SealID: "SEAL-001", Kind: "seal_opened"}
 	for _, tt := range []struct {
 		name string
@@ -129,6 +133,7 @@ func TestSealAlertInput(t *testing.T) {
 }
 
 func TestResidentAndRequestInputs(t *testing.T) {
+	t.Parallel()
 	res := ResidentInput{ClientID: cid, HouseholdID: 7, Name: " 王秀平 ", Phone: " 199 0000 1234 ", Category: "elderly_alone", VisitEveryDays: 7}
 	req := RequestInput{ClientID: cid, BuildingID: 3, Category: "medical", Body: "药", Phone: "+86-199"}
 	for _, tt := range []struct {
@@ -165,6 +170,7 @@ func TestResidentAndRequestInputs(t *testing.T) {
 }
 
 func TestVisitInput(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2024, 3, 10, 9, 0, 0, 0, time.UTC)
 	at := func(d time.Duration) *time.Time { v := now.Add(d); return &v }
 	for _, tt := range []struct {
@@ -191,6 +197,7 @@ func TestVisitInput(t *testing.T) {
 }
 
 func TestPointsAndPathInputs(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		name string
 		in   PointsInput
@@ -211,6 +218,7 @@ func TestPointsAndPathInputs(t *testing.T) {
 }
 
 func TestCheckpointInputs(t *testing.T) {
+	t.Parallel()
 	yes, no := true, false
 	for _, tt := range []struct {
 		name string
@@ -236,6 +244,7 @@ func TestCheckpointInputs(t *testing.T) {
 }
 
 func TestSpotCheckInputs(t *testing.T) {
+	t.Parallel()
 	now := time.Unix(1_700_000_000, 0)
 	in := SpotCheckInput{ClientID: cid, K: 20}
 	if err := in.Validate(now); err != nil || in.Seed == nil {
@@ -258,6 +267,7 @@ func TestSpotCheckInputs(t *testing.T) {
 }
 
 func TestPersonInput(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		name string
 		in   PersonInput
@@ -274,6 +284,7 @@ func TestPersonInput(t *testing.T) {
 }
 
 func TestRefInputValue(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		body  string
 		want  string
@@ -304,6 +315,7 @@ func TestRefInputValue(t *testing.T) {
 }
 
 func TestImportInputFormat(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		name string
 		in   ImportInput
@@ -325,6 +337,7 @@ func TestImportInputFormat(t *testing.T) {
 }
 
 func TestRowReport(t *testing.T) {
+	t.Parallel()
 	rows := make([]int, 501)
 	err := rowReport(rows)
 	var fe *model.Error

@@ -73,6 +73,7 @@ func scalar(t *testing.T, db *testdb.DB, q string, args ...any) int64 {
 // refused outside the principal's scope or for a household that does not
 // exist.
 func TestReportScreeningWithoutHTTP(t *testing.T) {
+	t.Parallel()
 	svc, cov, pub, db := newService(t)
 	ctx := context.Background()
 	const grid = 9
@@ -139,6 +140,7 @@ func TestReportScreeningWithoutHTTP(t *testing.T) {
 // TestSetReferenceChecksBothEnds: a head set on a building in scope to a
 // person outside it is refused before anything is written.
 func TestSetReferenceChecksBothEnds(t *testing.T) {
+	t.Parallel()
 	svc, _, pub, db := newService(t)
 	ctx := context.Background()
 	const grid = 9
@@ -171,6 +173,7 @@ func (refusing) ReportScreening(context.Context, store.Actor, string, string, st
 // Unavailable with a retry delay (retry with the same client id), not an
 // internal error.
 func TestUnreachableDatabase(t *testing.T) {
+	t.Parallel()
 	_, cov, _, db := newService(t)
 	svc := field.New(refusing{db.Store}, access.New(db.Store, nil, nil), cov, nil)
 	staff := &auth.Principal{Role: auth.Staff, GridID: 9}

@@ -237,6 +237,7 @@ func TestIngestRefuses(t *testing.T) {
 }
 
 func TestBatchValidate(t *testing.T) {
+	t.Parallel()
 	if err := (&Batch{}).Validate(); model.FieldOf(err) != "positions" || model.KindOf(err) != model.Invalid {
 		t.Errorf("empty batch: %v, want Invalid on positions", err)
 	}

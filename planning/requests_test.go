@@ -15,6 +15,7 @@ import (
 )
 
 func TestPublishInput(t *testing.T) {
+	t.Parallel()
 	rev := 3
 	for _, tt := range []struct {
 		name  string
