@@ -21,7 +21,7 @@ import { initChrome, failPage, showError, showNotice, renderCrumbs, renderUser, 
 import { initPanel, openPanel, fillPanel, failPanel, historyPanel, closePanel, panelOpen, setPanelLive } from './panel.js';
 import * as gm from './map.js';
 import { initBuildings, schedule as scheduleBuildings, buildingAt, BUILDINGS_MIN_ZOOM } from './buildings.js';
-import { startLive, volunteerAt, volunteersIn } from './live.js';
+import { startLive } from './live.js';
 import { initChoropleth, refresh as refreshChoropleth, onCoverage } from './choropleth.js';
 import { initCheckpoints, showCheckpoints, onCheckpointEvent } from './checkpoints.js';
 import { onTodayCoverage, refreshToday } from './today.js';
@@ -33,6 +33,7 @@ const state = {
   detailCtrl: null,
   user: null, // the /api/me answer; null when the server has no logins
   live: false, // the live stream is on (a signed-in map user)
+  stream: null, // what startLive returned, once it has
   l3Under: { id: null, ids: [] }, // level-3 grids under the selected grid (cached)
   asof: null, // RFC 3339 time of the boundaries shown (?asof=); null for now, live
 };
@@ -219,7 +220,7 @@ async function selectGrid(id, { fit = true, animate = true } = {}) {
 // A volunteer dot drawn over a building or polygon takes the click
 // (volunteers.js opens its popup from the map's click event).
 function volunteerUnder(layerPoint) {
-  return state.live && volunteerAt(layerPoint) !== null;
+  return !!state.stream && state.stream.volunteerAt(layerPoint) !== null;
 }
 
 function onGridClick(id, ev) {
@@ -248,8 +249,8 @@ function level3Under(id) {
 }
 
 function updatePanelLive() {
-  if (!state.live || state.selectedId === null) return;
-  setPanelLive(state.selectedId, volunteersIn(level3Under(state.selectedId)));
+  if (!state.stream || state.selectedId === null) return;
+  setPanelLive(state.selectedId, state.stream.volunteersIn(level3Under(state.selectedId)));
 }
 
 function onPanelClosed() {
@@ -393,7 +394,7 @@ async function main() {
   initChoropleth(map, { level: levelOnScreen });
   if (state.live) {
     // After the grids: count badges sit at the level-3 grids' label points.
-    startLive(map, {
+    state.stream = startLive(map, {
       user,
       gridName: (id) => (nodeOf(id) ? nodeOf(id).name : null),
       gridLabel: (id) => {
