@@ -20,7 +20,7 @@ import { getJSON, isAbort, ApiError } from './api.js';
 import { initChrome, failPage, showError, showNotice, renderCrumbs, renderUser, logout } from './ui.js';
 import { initPanel, openPanel, fillPanel, failPanel, historyPanel, closePanel, panelOpen, setPanelLive } from './panel.js';
 import * as gm from './map.js';
-import { initBuildings, schedule as scheduleBuildings, buildingAt, BUILDINGS_MIN_ZOOM } from './buildings.js';
+import { initBuildings, BUILDINGS_MIN_ZOOM } from './buildings.js';
 import { startLive } from './live.js';
 import { initChoropleth, refresh as refreshChoropleth, onCoverage } from './choropleth.js';
 import { initCheckpoints, showCheckpoints, onCheckpointEvent } from './checkpoints.js';
@@ -34,6 +34,7 @@ const state = {
   user: null, // the /api/me answer; null when the server has no logins
   live: false, // the live stream is on (a signed-in map user)
   stream: null, // what startLive returned, once it has
+  buildings: null, // what initBuildings returned
   l3Under: { id: null, ids: [] }, // level-3 grids under the selected grid (cached)
   asof: null, // RFC 3339 time of the boundaries shown (?asof=); null for now, live
 };
@@ -140,7 +141,7 @@ function focusGrid(id, { fit = true, animate = true } = {}) {
     gm.setSelected(null);
   }
   if (fit) fitTo(id, animate);
-  scheduleBuildings();
+  if (state.buildings) state.buildings.schedule();
   refreshChoropleth();
   // Checkpoints of a community or compound grid; a subdistrict's would
   // only clutter the map.
@@ -226,7 +227,7 @@ function volunteerUnder(layerPoint) {
 function onGridClick(id, ev) {
   // A building or volunteer drawn over this polygon takes the click
   // (buildings.js and volunteers.js open their popups from the map's click).
-  if (ev && ev.layerPoint && (buildingAt(ev.layerPoint) || volunteerUnder(ev.layerPoint))) return;
+  if (ev && ev.layerPoint && ((state.buildings && state.buildings.buildingAt(ev.layerPoint)) || volunteerUnder(ev.layerPoint))) return;
   selectGrid(id);
 }
 
@@ -372,7 +373,7 @@ async function main() {
     document.body.dataset.asof = state.asof;
   }
   gm.addLegend({ live: state.live });
-  initBuildings(map, {
+  state.buildings = initBuildings(map, {
     wanted: buildingsWanted,
     gridName: (id) => (nodeOf(id) ? nodeOf(id).name : null),
     covered: volunteerUnder,
