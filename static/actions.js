@@ -9,7 +9,7 @@ import { t, fmtNumber } from './i18n.js';
 import { getJSON, isAbort } from './api.js';
 import { el } from './ui.js';
 import { Write } from './fieldwrite.js';
-import { teamColour, focusVolunteer, positionOf } from './volunteers.js';
+import { fallbackColour } from './volunteers.js';
 
 const L = window.L;
 
@@ -21,7 +21,7 @@ let lines = null;
 let nearCtrl = null;
 let followTimer = null; // keeps the dashed lines on the moving volunteers
 const FOLLOW_MS = 1000;
-let opts = null; // {canWrite, onDone(item, action, answer)}
+let opts = null; // {canWrite, onDone(item, action, answer), volunteers(): the live volunteers layer or null}
 // Pending writes by form: a failed write is sent again with its client id
 // as long as the form still says the same thing.
 const pending = new Map();
@@ -192,6 +192,17 @@ function actionForm(item, a, done) {
 
 // ---- nearest volunteers ----------------------------------------------------
 
+// The live stream's volunteers layer (volunteers.js), or null before the
+// stream starts (or on a page without one).
+function volunteers() {
+  return opts.volunteers ? opts.volunteers() : null;
+}
+
+function teamColour(team) {
+  const v = volunteers();
+  return v ? v.teamColour(team) : fallbackColour(team);
+}
+
 function fmtDistance(m) {
   if (m >= 1000) return t('near.km', { n: fmtNumber(m / 1000, 1) });
   return t('near.m', { n: fmtNumber(m, 0) });
@@ -216,7 +227,7 @@ function nearestList(item) {
           { dataset: { volunteerId: String(v.id) } },
           el(
             'button',
-            { type: 'button', class: 'near-item', onclick: () => focusVolunteer(v.id) || map.flyTo([v.lat, v.lon], Math.max(map.getZoom(), 18)) },
+            { type: 'button', class: 'near-item', onclick: () => (volunteers() && volunteers().focusVolunteer(v.id)) || map.flyTo([v.lat, v.lon], Math.max(map.getZoom(), 18)) },
             el('span', { class: 'near-sw', style: `background:${teamColour(v.team_id)}`, 'aria-hidden': 'true' }),
             el('span', { class: 'near-name' }, v.name || t('vol.volunteerN', { id: v.id })),
             el('span', { class: 'near-team' }, v.team || t('near.noTeam')),
@@ -238,7 +249,7 @@ function nearestList(item) {
       // The distances are as of the answer; the lines follow the dots.
       followTimer = window.setInterval(() => {
         for (const d of drawn) {
-          const p = positionOf(d.id);
+          const p = volunteers() && volunteers().positionOf(d.id);
           if (!p) continue;
           d.line.setLatLngs([[item.lat, item.lon], [p.lat, p.lon]]);
           d.end.setLatLng([p.lat, p.lon]);

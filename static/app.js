@@ -20,8 +20,8 @@ import { getJSON, isAbort, ApiError } from './api.js';
 import { initChrome, failPage, showError, showNotice, renderCrumbs, renderUser, logout } from './ui.js';
 import { initPanel, openPanel, fillPanel, failPanel, historyPanel, closePanel, panelOpen, setPanelLive } from './panel.js';
 import * as gm from './map.js';
-import { initBuildings, schedule as scheduleBuildings, buildingAt, BUILDINGS_MIN_ZOOM } from './buildings.js';
-import { startLive, volunteerAt, volunteersIn } from './live.js';
+import { initBuildings, BUILDINGS_MIN_ZOOM } from './buildings.js';
+import { startLive } from './live.js';
 import { initChoropleth, refresh as refreshChoropleth, onCoverage } from './choropleth.js';
 import { initCheckpoints, showCheckpoints, onCheckpointEvent } from './checkpoints.js';
 import { onTodayCoverage, refreshToday } from './today.js';
@@ -33,6 +33,8 @@ const state = {
   detailCtrl: null,
   user: null, // the /api/me answer; null when the server has no logins
   live: false, // the live stream is on (a signed-in map user)
+  stream: null, // what startLive returned, once it has
+  buildings: null, // what initBuildings returned
   l3Under: { id: null, ids: [] }, // level-3 grids under the selected grid (cached)
   asof: null, // RFC 3339 time of the boundaries shown (?asof=); null for now, live
 };
@@ -139,7 +141,7 @@ function focusGrid(id, { fit = true, animate = true } = {}) {
     gm.setSelected(null);
   }
   if (fit) fitTo(id, animate);
-  scheduleBuildings();
+  if (state.buildings) state.buildings.schedule();
   refreshChoropleth();
   // Checkpoints of a community or compound grid; a subdistrict's would
   // only clutter the map.
@@ -219,13 +221,13 @@ async function selectGrid(id, { fit = true, animate = true } = {}) {
 // A volunteer dot drawn over a building or polygon takes the click
 // (volunteers.js opens its popup from the map's click event).
 function volunteerUnder(layerPoint) {
-  return state.live && volunteerAt(layerPoint) !== null;
+  return !!state.stream && state.stream.volunteerAt(layerPoint) !== null;
 }
 
 function onGridClick(id, ev) {
   // A building or volunteer drawn over this polygon takes the click
   // (buildings.js and volunteers.js open their popups from the map's click).
-  if (ev && ev.layerPoint && (buildingAt(ev.layerPoint) || volunteerUnder(ev.layerPoint))) return;
+  if (ev && ev.layerPoint && ((state.buildings && state.buildings.buildingAt(ev.layerPoint)) || volunteerUnder(ev.layerPoint))) return;
   selectGrid(id);
 }
 
@@ -248,8 +250,8 @@ function level3Under(id) {
 }
 
 function updatePanelLive() {
-  if (!state.live || state.selectedId === null) return;
-  setPanelLive(state.selectedId, volunteersIn(level3Under(state.selectedId)));
+  if (!state.stream || state.selectedId === null) return;
+  setPanelLive(state.selectedId, state.stream.volunteersIn(level3Under(state.selectedId)));
 }
 
 function onPanelClosed() {
@@ -371,7 +373,7 @@ async function main() {
     document.body.dataset.asof = state.asof;
   }
   gm.addLegend({ live: state.live });
-  initBuildings(map, {
+  state.buildings = initBuildings(map, {
     wanted: buildingsWanted,
     gridName: (id) => (nodeOf(id) ? nodeOf(id).name : null),
     covered: volunteerUnder,
@@ -393,7 +395,7 @@ async function main() {
   initChoropleth(map, { level: levelOnScreen });
   if (state.live) {
     // After the grids: count badges sit at the level-3 grids' label points.
-    startLive(map, {
+    state.stream = startLive(map, {
       user,
       gridName: (id) => (nodeOf(id) ? nodeOf(id).name : null),
       gridLabel: (id) => {

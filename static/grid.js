@@ -186,7 +186,8 @@ async function main() {
   const canWrite = canWriteField(user);
   initFigures(document.getElementById('fig-body'));
   initGapMap(map, { onPick: pickMarker });
-  initActions(map, { canWrite, onDone });
+  let live = null; // what startLive returns, once the stream starts
+  initActions(map, { canWrite, onDone, volunteers: () => live && live.volunteers });
   initGapList({ tabs: document.getElementById('gap-tabs'), body: document.getElementById('gap-panel'), buildingName: (id) => state.buildings.get(Number(id)) || null });
   initBuildings(map, { wanted: () => true, gridName: () => null, covered: () => false, grid: state.id });
 
@@ -228,7 +229,7 @@ async function main() {
   initSpotChecks(document.getElementById('spot-body'), { grid: state.id, canWrite });
   initRecords(document.getElementById('records-body'), { grid: state.id, canWrite, done: onDone });
   if (user) {
-    startLive(map, {
+    live = startLive(map, {
       user,
       grid: state.id,
       topics: TOPICS,

@@ -18,7 +18,7 @@
 import { t, getLang, onLangChange } from './i18n.js';
 import { getJSON, goToLogin } from './api.js';
 import { el, showError } from './ui.js';
-import * as vol from './volunteers.js';
+import { initVolunteers } from './volunteers.js';
 
 const TOPICS = ['positions', 'geofence', 'alerts'];
 // Pages that want more (the choropleth, the grid leader's page) pass
@@ -33,254 +33,6 @@ const TOAST_MAX_AGE_MS = 2 * 60 * 1000; // older replayed events are not toasted
 
 const UNSCOPED_ROLES = ['admin', 'planner', 'viewer'];
 
-// {user, gridName(id), gridLabel(id), onCounts(), topics?, grid?,
-//  onEvent?(msg), onSync?({resync, first})}
-let opts = null;
-let ws = null;
-let state = 'reconnecting';
-let connecting = true; // no connection has been live yet
-let attempt = 0; // failed attempts since the last live connection
-let lastSeq = 0;
-let synced = false; // a snapshot has arrived on some connection
-let timer = null;
-let stopped = false;
-let lastError = null; // the last `error` frame of this connection
-let toastQueue = [];
-let toastTimer = null;
-
-// ---- public ------------------------------------------------------------------
-
-export function startLive(map, options) {
-  opts = options;
-  vol.initVolunteers(map, {
-    gridName: options.gridName,
-    gridLabel: options.gridLabel,
-    onCounts: options.onCounts,
-  });
-  document.getElementById('live-status').hidden = false;
-  setState('reconnecting');
-  onLangChange(() => {
-    renderStatus();
-    for (const node of document.querySelectorAll('#toasts .toast')) if (node._render) node._render();
-  });
-  window.addEventListener('online', () => {
-    if (!ws && !stopped) connect();
-  });
-  window.addEventListener('offline', () => {
-    if (!ws && !stopped) setState('offline');
-  });
-  loadTeams();
-  connect();
-}
-
-// Volunteers now in a set of level-3 grids.
-export function volunteersIn(gridIds) {
-  const c = vol.countsByGrid();
-  let n = 0;
-  for (const g of gridIds) n += c.get(g) || 0;
-  return n;
-}
-
-export { volunteerAt, CLUSTER_BELOW_ZOOM } from './volunteers.js';
-
-// ---- teams -------------------------------------------------------------------
-
-async function loadTeams() {
-  try {
-    const d = await getJSON('/api/teams');
-    vol.setTeams(d && Array.isArray(d.teams) ? d.teams : []);
-  } catch (err) {
-    // Dots still draw, in fallback colours and with "team #id".
-    console.warn('gridmap: /api/teams failed', err);
-  }
-}
-
-// ---- connection --------------------------------------------------------------
-
-function scopeGrid() {
-  if (Number.isFinite(opts.grid)) return opts.grid;
-  const u = opts.user;
-  if (!u || !u.grid_id || UNSCOPED_ROLES.includes(u.role)) return 0;
-  return Number(u.grid_id) || 0;
-}
-
-function connect() {
-  window.clearTimeout(timer);
-  timer = null;
-  if (stopped || ws) return;
-  const proto = window.location.protocol === 'https:' ? 'wss:' : 'ws:';
-  let sock;
-  try {
-    sock = new WebSocket(`${proto}//${window.location.host}/ws`);
-  } catch {
-    failed(false);
-    return;
-  }
-  ws = sock;
-  lastError = null;
-  let opened = false;
-  sock.onopen = () => {
-    opened = true;
-    const topics = Array.isArray(opts.topics) ? opts.topics : TOPICS;
-    sock.send(JSON.stringify({ type: 'subscribe', grid: scopeGrid(), topics, since: lastSeq }));
-  };
-  sock.onmessage = (ev) => {
-    if (ws === sock) onFrame(ev.data);
-  };
-  sock.onclose = (ev) => {
-    if (ws !== sock) return;
-    ws = null;
-    onClose(ev.code, opened);
-  };
-  // An error is always followed by a close, which does the work.
-  sock.onerror = () => {};
-}
-
-function onClose(code, opened) {
-  switch (code) {
-    case 4001: // login expired or revoked
-      stop();
-      goToLogin();
-      return;
-    case 4003: // subscription outside the account's scope
-      stop();
-      showError({ key: 'live.errScope', detail: lastError && lastError.error });
-      return;
-    case 4400: // the server could not read our message: retrying cannot help
-      stop();
-      showError({ key: 'live.errProtocol', detail: lastError && lastError.error });
-      return;
-    case 1001: // server restarting: come back after a short, spread-out pause
-      attempt = Math.max(attempt, 1);
-      setState('reconnecting');
-      later(1000 + Math.random() * 2000);
-      return;
-    case 4008: // we fell behind: the replay catches up
-      attempt = Math.max(attempt, 1);
-      setState('reconnecting');
-      later(500 + Math.random() * 1000);
-      return;
-    default:
-      failed(opened);
-  }
-}
-
-// A connection failed or dropped: wait, then try again.
-function failed(opened) {
-  attempt += 1;
-  if (!opened) {
-    // The upgrade may have been refused because the session expired; the
-    // browser does not say. /api/me answers 401 then and api.js goes to the
-    // login page.
-    getJSON('/api/me').catch(() => {});
-  }
-  const base = Math.min(BACKOFF_MAX_MS, BACKOFF_START_MS * 2 ** (attempt - 1));
-  setState(attempt >= OFFLINE_AFTER || navigator.onLine === false ? 'offline' : 'reconnecting');
-  later(base * (1 - 0.25 * Math.random()));
-}
-
-function later(ms) {
-  window.clearTimeout(timer);
-  timer = window.setTimeout(connect, ms);
-}
-
-function stop() {
-  stopped = true;
-  window.clearTimeout(timer);
-  timer = null;
-  setState('offline');
-}
-
-function becomeLive() {
-  attempt = 0;
-  connecting = false;
-  setState('live');
-}
-
-function onFrame(data) {
-  let msg;
-  try {
-    msg = JSON.parse(data);
-  } catch {
-    return;
-  }
-  if (!msg || typeof msg !== 'object') return;
-  switch (msg.type) {
-    case 'snapshot':
-      // A fresh start (or a resync): the snapshot is current to its seq,
-      // which may be lower than ours if the server's sequence restarted.
-      if (Number.isFinite(msg.seq)) lastSeq = msg.seq;
-      vol.replaceAll(msg.positions);
-      becomeLive();
-      // Events between what the page loaded and the snapshot may be
-      // missing: a page that keeps derived state refetches it.
-      if (opts.onSync) opts.onSync({ resync: !!msg.resync, first: !synced });
-      synced = true;
-      break;
-    case 'resumed':
-      becomeLive();
-      break;
-    case 'positions':
-      vol.applyPositions(msg.items);
-      break;
-    case 'event':
-      if (Number.isFinite(msg.seq)) {
-        if (msg.seq <= lastSeq) return; // seen before the reconnect
-        lastSeq = msg.seq;
-      }
-      if (opts.onEvent) opts.onEvent(msg);
-      onEvent(msg);
-      break;
-    case 'error':
-      lastError = msg;
-      console.warn('gridmap: stream error', msg);
-      break;
-    default:
-      break; // newer server, newer frames
-  }
-}
-
-// ---- status indicator ----------------------------------------------------------
-
-function setState(s) {
-  state = s;
-  document.body.dataset.live = s;
-  vol.setDimmed(s === 'offline');
-  renderStatus();
-}
-
-function renderStatus() {
-  const box = document.getElementById('live-status');
-  if (!box) return;
-  box.dataset.state = state;
-  box.dataset.attempt = String(attempt);
-  let text;
-  if (state === 'live') text = t('live.live');
-  else if (state === 'offline') text = t('live.offline');
-  else if (connecting && attempt === 0) text = t('live.connecting');
-  else text = t('live.reconnecting', { n: attempt });
-  box.querySelector('.live-text').textContent = text;
-  const tip =
-    state === 'live'
-      ? t('live.tipLive', { seq: lastSeq })
-      : state === 'offline' && stopped
-        ? t('live.tipStopped')
-        : t('live.tipRetry', { n: attempt });
-  box.title = tip;
-  box.setAttribute('aria-label', `${t('live.label')}${t('err.sep')}${text}`);
-}
-
-// ---- events and toasts ---------------------------------------------------------
-
-function gridLabel(id) {
-  return (id && opts.gridName(Number(id))) || t('vol.gridUnknown', { id });
-}
-
-function who(volunteer, team) {
-  const name = team !== null && team !== undefined ? vol.knownTeamName(team) : null;
-  return name ? t('live.who', { v: volunteer, team: name }) : t('live.whoNoTeam', { v: volunteer });
-}
-
 const GEO_KINDS = {
   enter: { key: 'live.geoEnter', tone: 'info', grid: 'event' },
   exit: { key: 'live.geoExit', tone: 'info', grid: 'event' },
@@ -288,87 +40,341 @@ const GEO_KINDS = {
   back_in_team_area: { key: 'live.geoBack', tone: 'ok', grid: 'team' },
 };
 
-function onEvent(msg) {
-  const at = Date.parse(msg.at);
-  if (Number.isFinite(at) && Date.now() - at > TOAST_MAX_AGE_MS) return;
-  const d = msg.data && typeof msg.data === 'object' ? msg.data : {};
-  if (msg.topic === 'geofence') {
-    const kind = GEO_KINDS[d.kind];
-    if (!kind || !Number.isFinite(d.volunteer)) return;
-    const team = Number.isFinite(d.team) ? d.team : vol.teamOfVolunteer(d.volunteer);
-    const grid = kind.grid === 'team' ? d.team_grid || msg.grid : msg.grid;
-    queueToast({
-      tone: kind.tone,
-      kind: d.kind,
-      at: Number.isFinite(at) ? at : Date.now(),
-      volunteer: d.volunteer,
-      text: () => t(kind.key, { who: who(d.volunteer, team), grid: gridLabel(grid) }),
+// startLive connects the page to the live stream (options: {user,
+// gridName(id), gridLabel(id), onCounts(), topics?, grid?, onEvent?(msg),
+// onSync?({resync, first})}) and returns what the page asks of it:
+// volunteersIn(gridIds), volunteerAt(layerPoint) and the volunteers layer
+// (volunteers.js). The connection's state lives in this closure.
+export function startLive(map, options) {
+  const opts = options;
+  let vol = null; // the volunteers layer (volunteers.js)
+  let ws = null;
+  let state = 'reconnecting';
+  let connecting = true; // no connection has been live yet
+  let attempt = 0; // failed attempts since the last live connection
+  let lastSeq = 0;
+  let synced = false; // a snapshot has arrived on some connection
+  let timer = null;
+  let stopped = false;
+  let lastError = null; // the last `error` frame of this connection
+  let toastQueue = [];
+  let toastTimer = null;
+
+  // ---- public ------------------------------------------------------------------
+
+  function setup() {
+    vol = initVolunteers(map, {
+      gridName: options.gridName,
+      gridLabel: options.gridLabel,
+      onCounts: options.onCounts,
     });
-  } else if (msg.topic === 'alerts') {
-    const detail = typeof d.message === 'string' ? d.message : typeof d.text === 'string' ? d.text : '';
-    queueToast({
-      tone: d.open === false ? 'ok' : 'bad',
-      kind: 'alert',
-      at: Number.isFinite(at) ? at : Date.now(),
-      volunteer: Number.isFinite(d.volunteer) ? d.volunteer : null,
-      text: () => {
-        const where = msg.grid ? gridLabel(msg.grid) : '';
-        const kindKey = `alertKind.${d.kind}`;
-        let what = detail || (t(kindKey) !== kindKey ? t(kindKey) : d.kind || '');
-        if (d.open === false) what = t('live.alertClosed', { what });
-        return [t('live.alert'), where, what].filter(Boolean).join(t('err.sep'));
+    document.getElementById('live-status').hidden = false;
+    setState('reconnecting');
+    onLangChange(() => {
+      renderStatus();
+      for (const node of document.querySelectorAll('#toasts .toast')) if (node._render) node._render();
+    });
+    window.addEventListener('online', () => {
+      if (!ws && !stopped) connect();
+    });
+    window.addEventListener('offline', () => {
+      if (!ws && !stopped) setState('offline');
+    });
+    loadTeams();
+    connect();
+  }
+
+  // Volunteers now in a set of level-3 grids.
+  function volunteersIn(gridIds) {
+    const c = vol.countsByGrid();
+    let n = 0;
+    for (const g of gridIds) n += c.get(g) || 0;
+    return n;
+  }
+
+  // ---- teams -------------------------------------------------------------------
+
+  async function loadTeams() {
+    try {
+      const d = await getJSON('/api/teams');
+      vol.setTeams(d && Array.isArray(d.teams) ? d.teams : []);
+    } catch (err) {
+      // Dots still draw, in fallback colours and with "team #id".
+      console.warn('gridmap: /api/teams failed', err);
+    }
+  }
+
+  // ---- connection --------------------------------------------------------------
+
+  function scopeGrid() {
+    if (Number.isFinite(opts.grid)) return opts.grid;
+    const u = opts.user;
+    if (!u || !u.grid_id || UNSCOPED_ROLES.includes(u.role)) return 0;
+    return Number(u.grid_id) || 0;
+  }
+
+  function connect() {
+    window.clearTimeout(timer);
+    timer = null;
+    if (stopped || ws) return;
+    const proto = window.location.protocol === 'https:' ? 'wss:' : 'ws:';
+    let sock;
+    try {
+      sock = new WebSocket(`${proto}//${window.location.host}/ws`);
+    } catch {
+      failed(false);
+      return;
+    }
+    ws = sock;
+    lastError = null;
+    let opened = false;
+    sock.onopen = () => {
+      opened = true;
+      const topics = Array.isArray(opts.topics) ? opts.topics : TOPICS;
+      sock.send(JSON.stringify({ type: 'subscribe', grid: scopeGrid(), topics, since: lastSeq }));
+    };
+    sock.onmessage = (ev) => {
+      if (ws === sock) onFrame(ev.data);
+    };
+    sock.onclose = (ev) => {
+      if (ws !== sock) return;
+      ws = null;
+      onClose(ev.code, opened);
+    };
+    // An error is always followed by a close, which does the work.
+    sock.onerror = () => {};
+  }
+
+  function onClose(code, opened) {
+    switch (code) {
+      case 4001: // login expired or revoked
+        stop();
+        goToLogin();
+        return;
+      case 4003: // subscription outside the account's scope
+        stop();
+        showError({ key: 'live.errScope', detail: lastError && lastError.error });
+        return;
+      case 4400: // the server could not read our message: retrying cannot help
+        stop();
+        showError({ key: 'live.errProtocol', detail: lastError && lastError.error });
+        return;
+      case 1001: // server restarting: come back after a short, spread-out pause
+        attempt = Math.max(attempt, 1);
+        setState('reconnecting');
+        later(1000 + Math.random() * 2000);
+        return;
+      case 4008: // we fell behind: the replay catches up
+        attempt = Math.max(attempt, 1);
+        setState('reconnecting');
+        later(500 + Math.random() * 1000);
+        return;
+      default:
+        failed(opened);
+    }
+  }
+
+  // A connection failed or dropped: wait, then try again.
+  function failed(opened) {
+    attempt += 1;
+    if (!opened) {
+      // The upgrade may have been refused because the session expired; the
+      // browser does not say. /api/me answers 401 then and api.js goes to the
+      // login page.
+      getJSON('/api/me').catch(() => {});
+    }
+    const base = Math.min(BACKOFF_MAX_MS, BACKOFF_START_MS * 2 ** (attempt - 1));
+    setState(attempt >= OFFLINE_AFTER || navigator.onLine === false ? 'offline' : 'reconnecting');
+    later(base * (1 - 0.25 * Math.random()));
+  }
+
+  function later(ms) {
+    window.clearTimeout(timer);
+    timer = window.setTimeout(connect, ms);
+  }
+
+  function stop() {
+    stopped = true;
+    window.clearTimeout(timer);
+    timer = null;
+    setState('offline');
+  }
+
+  function becomeLive() {
+    attempt = 0;
+    connecting = false;
+    setState('live');
+  }
+
+  function onFrame(data) {
+    let msg;
+    try {
+      msg = JSON.parse(data);
+    } catch {
+      return;
+    }
+    if (!msg || typeof msg !== 'object') return;
+    switch (msg.type) {
+      case 'snapshot':
+        // A fresh start (or a resync): the snapshot is current to its seq,
+        // which may be lower than ours if the server's sequence restarted.
+        if (Number.isFinite(msg.seq)) lastSeq = msg.seq;
+        vol.replaceAll(msg.positions);
+        becomeLive();
+        // Events between what the page loaded and the snapshot may be
+        // missing: a page that keeps derived state refetches it.
+        if (opts.onSync) opts.onSync({ resync: !!msg.resync, first: !synced });
+        synced = true;
+        break;
+      case 'resumed':
+        becomeLive();
+        break;
+      case 'positions':
+        vol.applyPositions(msg.items);
+        break;
+      case 'event':
+        if (Number.isFinite(msg.seq)) {
+          if (msg.seq <= lastSeq) return; // seen before the reconnect
+          lastSeq = msg.seq;
+        }
+        if (opts.onEvent) opts.onEvent(msg);
+        onEvent(msg);
+        break;
+      case 'error':
+        lastError = msg;
+        console.warn('gridmap: stream error', msg);
+        break;
+      default:
+        break; // newer server, newer frames
+    }
+  }
+
+  // ---- status indicator ----------------------------------------------------------
+
+  function setState(s) {
+    state = s;
+    document.body.dataset.live = s;
+    vol.setDimmed(s === 'offline');
+    renderStatus();
+  }
+
+  function renderStatus() {
+    const box = document.getElementById('live-status');
+    if (!box) return;
+    box.dataset.state = state;
+    box.dataset.attempt = String(attempt);
+    let text;
+    if (state === 'live') text = t('live.live');
+    else if (state === 'offline') text = t('live.offline');
+    else if (connecting && attempt === 0) text = t('live.connecting');
+    else text = t('live.reconnecting', { n: attempt });
+    box.querySelector('.live-text').textContent = text;
+    const tip =
+      state === 'live'
+        ? t('live.tipLive', { seq: lastSeq })
+        : state === 'offline' && stopped
+          ? t('live.tipStopped')
+          : t('live.tipRetry', { n: attempt });
+    box.title = tip;
+    box.setAttribute('aria-label', `${t('live.label')}${t('err.sep')}${text}`);
+  }
+
+  // ---- events and toasts ---------------------------------------------------------
+
+  function gridLabel(id) {
+    return (id && opts.gridName(Number(id))) || t('vol.gridUnknown', { id });
+  }
+
+  function who(volunteer, team) {
+    const name = team !== null && team !== undefined ? vol.knownTeamName(team) : null;
+    return name ? t('live.who', { v: volunteer, team: name }) : t('live.whoNoTeam', { v: volunteer });
+  }
+
+  function onEvent(msg) {
+    const at = Date.parse(msg.at);
+    if (Number.isFinite(at) && Date.now() - at > TOAST_MAX_AGE_MS) return;
+    const d = msg.data && typeof msg.data === 'object' ? msg.data : {};
+    if (msg.topic === 'geofence') {
+      const kind = GEO_KINDS[d.kind];
+      if (!kind || !Number.isFinite(d.volunteer)) return;
+      const team = Number.isFinite(d.team) ? d.team : vol.teamOfVolunteer(d.volunteer);
+      const grid = kind.grid === 'team' ? d.team_grid || msg.grid : msg.grid;
+      queueToast({
+        tone: kind.tone,
+        kind: d.kind,
+        at: Number.isFinite(at) ? at : Date.now(),
+        volunteer: d.volunteer,
+        text: () => t(kind.key, { who: who(d.volunteer, team), grid: gridLabel(grid) }),
+      });
+    } else if (msg.topic === 'alerts') {
+      const detail = typeof d.message === 'string' ? d.message : typeof d.text === 'string' ? d.text : '';
+      queueToast({
+        tone: d.open === false ? 'ok' : 'bad',
+        kind: 'alert',
+        at: Number.isFinite(at) ? at : Date.now(),
+        volunteer: Number.isFinite(d.volunteer) ? d.volunteer : null,
+        text: () => {
+          const where = msg.grid ? gridLabel(msg.grid) : '';
+          const kindKey = `alertKind.${d.kind}`;
+          let what = detail || (t(kindKey) !== kindKey ? t(kindKey) : d.kind || '');
+          if (d.open === false) what = t('live.alertClosed', { what });
+          return [t('live.alert'), where, what].filter(Boolean).join(t('err.sep'));
+        },
+      });
+    }
+  }
+
+  // Toasts are added in batches: a replay can deliver many events at once and
+  // only the newest MAX_TOASTS would be seen anyway.
+  function queueToast(item) {
+    toastQueue.push(item);
+    if (toastQueue.length > MAX_TOASTS) toastQueue.splice(0, toastQueue.length - MAX_TOASTS);
+    if (!toastTimer) toastTimer = window.setTimeout(flushToasts, 50);
+  }
+
+  function flushToasts() {
+    toastTimer = null;
+    const items = toastQueue;
+    toastQueue = [];
+    for (const item of items) addToast(item);
+  }
+
+  function removeToast(node) {
+    window.clearTimeout(node._fade);
+    window.clearTimeout(node._gone);
+    node._render = null;
+    node.remove();
+  }
+
+  function addToast(item) {
+    const box = document.getElementById('toasts');
+    const text = el('span', { class: 'toast-text' });
+    const time = el('span', { class: 'toast-time' });
+    const node = el(
+      'div',
+      {
+        class: `toast toast-${item.tone}`,
+        role: 'status',
+        dataset: { kind: item.kind, volunteer: item.volunteer === null ? '' : String(item.volunteer) },
       },
-    });
+      time,
+      text
+    );
+    node._render = () => {
+      text.textContent = item.text();
+      time.textContent = new Date(item.at).toLocaleTimeString(getLang(), { hour12: false });
+    };
+    node._render();
+    if (item.volunteer !== null) {
+      node.classList.add('toast-link');
+      node.addEventListener('click', () => vol.focusVolunteer(item.volunteer));
+    }
+    box.prepend(node);
+    while (box.children.length > MAX_TOASTS) removeToast(box.lastElementChild);
+    node._fade = window.setTimeout(() => node.classList.add('toast-fading'), TOAST_MS);
+    node._gone = window.setTimeout(() => removeToast(node), TOAST_MS + TOAST_FADE_MS);
   }
-}
 
-// Toasts are added in batches: a replay can deliver many events at once and
-// only the newest MAX_TOASTS would be seen anyway.
-function queueToast(item) {
-  toastQueue.push(item);
-  if (toastQueue.length > MAX_TOASTS) toastQueue.splice(0, toastQueue.length - MAX_TOASTS);
-  if (!toastTimer) toastTimer = window.setTimeout(flushToasts, 50);
-}
-
-function flushToasts() {
-  toastTimer = null;
-  const items = toastQueue;
-  toastQueue = [];
-  for (const item of items) addToast(item);
-}
-
-function removeToast(node) {
-  window.clearTimeout(node._fade);
-  window.clearTimeout(node._gone);
-  node._render = null;
-  node.remove();
-}
-
-function addToast(item) {
-  const box = document.getElementById('toasts');
-  const text = el('span', { class: 'toast-text' });
-  const time = el('span', { class: 'toast-time' });
-  const node = el(
-    'div',
-    {
-      class: `toast toast-${item.tone}`,
-      role: 'status',
-      dataset: { kind: item.kind, volunteer: item.volunteer === null ? '' : String(item.volunteer) },
-    },
-    time,
-    text
-  );
-  node._render = () => {
-    text.textContent = item.text();
-    time.textContent = new Date(item.at).toLocaleTimeString(getLang(), { hour12: false });
-  };
-  node._render();
-  if (item.volunteer !== null) {
-    node.classList.add('toast-link');
-    node.addEventListener('click', () => vol.focusVolunteer(item.volunteer));
-  }
-  box.prepend(node);
-  while (box.children.length > MAX_TOASTS) removeToast(box.lastElementChild);
-  node._fade = window.setTimeout(() => node.classList.add('toast-fading'), TOAST_MS);
-  node._gone = window.setTimeout(() => removeToast(node), TOAST_MS + TOAST_FADE_MS);
+  setup();
+  return { volunteersIn, volunteerAt: vol.volunteerAt, volunteers: vol };
 }

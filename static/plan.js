@@ -18,7 +18,7 @@ import * as gm from './map.js';
 import { startLive } from './live.js';
 import { store, draftGrids, gridName, treeNode } from './planstore.js';
 import { loadTree, loadDrafts, loadPublications, openDraft, closeDraft, retryNow, createDraft } from './planapi.js';
-import { initPlanMap, fitDraft, showContext } from './planmap.js';
+import { initPlanMap } from './planmap.js';
 import { initTools, onLine, onPolygon } from './plantools.js';
 import { initDrafts, pickRoot } from './plandrafts.js';
 import { initDraftCard } from './plandraft.js';
@@ -28,8 +28,6 @@ import { initPublish } from './planpublish.js';
 import { initHistory } from './planhistory.js';
 
 const PLANNERS = ['planner', 'admin']; // the roles with write:boundary
-
-let map = null;
 
 // ---- page chrome ------------------------------------------------------------------
 
@@ -147,15 +145,15 @@ async function main() {
   }
   document.body.dataset.auth = user ? 'ok' : 'none';
 
-  map = gm.createMap('map', { onClick: () => {} });
-  initPlanMap(map, { onPolygon, onLine, onContext: pickRoot });
-  initTools();
+  const map = gm.createMap('map', { onClick: () => {} });
+  const pm = initPlanMap(map, { onPolygon, onLine, onContext: pickRoot });
+  initTools(pm);
   initDrafts();
   initDraftCard();
-  initChecks();
-  initImpact();
+  initChecks(pm);
+  initImpact(pm);
   initPublish();
-  initHistory(map);
+  initHistory(map, pm);
   document.getElementById('pl-net-retry').addEventListener('click', retryNow);
   document.getElementById('pl-foreign-close').addEventListener('click', () => store.set({ foreign: null }));
   // A draft is a copy of the boundaries it started from: after someone
@@ -174,14 +172,15 @@ async function main() {
   store.on(['foreign'], showForeign);
   onLangChange(() => showForeign(store.get()));
   store.on(['draft'], crumbs);
+  let lastFitted = null; // the draft last fitted into view
   store.on(['draft'], (s, changed) => {
     document.body.dataset.draft = s.draft ? String(s.draft.id) : '';
     document.body.dataset.revision = s.draft ? String(s.draft.revision) : '';
     document.getElementById('pl').classList.toggle('has-draft', !!s.draft);
-    showContext(!s.draft);
+    pm.showContext(!s.draft);
     if (changed.includes('draft') && s.draft && s.draft.id !== lastFitted) {
       lastFitted = s.draft.id;
-      fitDraft(false);
+      pm.fitDraft(false);
     }
     if (!s.draft) lastFitted = null;
   });
@@ -192,13 +191,13 @@ async function main() {
   const cfg = config.status === 'fulfilled' ? config.value : { tile_url: '' };
   if (!forced && cfg.default_lang) setLang(cfg.default_lang);
   gm.setupBaseMap(cfg);
-  if (context.status === 'fulfilled') showContext(true, context.value);
+  if (context.status === 'fulfilled') pm.showContext(true, context.value);
   else showError(context.reason);
 
   await Promise.all([loadTree(), loadDrafts()]);
   const m = /(?:^#|&)draft=(\d+)/.exec(window.location.hash);
   if (m) await openDraft(Number(m[1]));
-  if (!store.get().draft) showContext(true);
+  if (!store.get().draft) pm.showContext(true);
 
   if (user) {
     startLive(map, {
@@ -221,7 +220,5 @@ async function main() {
   }
   document.body.dataset.gridsLoaded = 'true';
 }
-
-let lastFitted = null;
 
 main().catch(failPage);

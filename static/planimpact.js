@@ -9,7 +9,6 @@ import { t, fmtNumber, onLangChange } from './i18n.js';
 import { el } from './ui.js';
 import { store, gridName, draftGrids } from './planstore.js';
 import { loadImpact } from './planapi.js';
-import { gridColor } from './planmap.js';
 
 const REFRESH_MS = 400;
 const RISE = 1.5; // a rise over 50 % is flagged
@@ -23,40 +22,6 @@ const METRICS = [
 ];
 
 const COUNTS = ['buildings', 'households', 'party_links', 'volunteers', 'checkpoints', 'requests', 'quarantines'];
-
-let timer = null;
-
-export function initImpact() {
-  document.getElementById('pl-impact-load').addEventListener('click', loadImpact);
-  store.on(['draft', 'impact', 'impactState', 'impactRevision', 'published'], render);
-  store.on(['draft'], (s) => {
-    // Keep a preview the planner asked for in step with the draft.
-    if (!s.draft || s.impactState === 'idle' || s.impactRevision === s.draft.revision) return;
-    window.clearTimeout(timer);
-    timer = window.setTimeout(() => {
-      const now = store.get();
-      if (now.draft && now.impactState !== 'loading' && now.impactRevision !== now.draft.revision) loadImpact();
-    }, REFRESH_MS);
-  });
-  onLangChange(() => render(store.get()));
-}
-
-function render(s) {
-  const card = document.getElementById('pl-impact');
-  card.hidden = !s.draft;
-  if (!s.draft) return;
-  const body = document.getElementById('pl-impact-body');
-  const button = document.getElementById('pl-impact-load');
-  const fresh = s.impact && s.impactRevision === s.draft.revision;
-  button.hidden = s.impactState !== 'idle' && s.impactState !== 'failed';
-  card.dataset.state = s.impactState === 'loaded' && !fresh ? 'stale' : s.impactState;
-  if (!s.impact) {
-    body.replaceChildren(s.impactState === 'loading' ? el('p', { class: 'muted' }, t('app.loading')) : el('p', { class: 'muted' }, t('plan.impactIntro')));
-    return;
-  }
-  body.replaceChildren(summary(s.impact), table(s.impact, s));
-  if (!fresh) body.append(el('p', { class: 'muted pl-stale' }, t('plan.impactStale')));
-}
 
 function count(imp, key) {
   const v = imp[key];
@@ -115,37 +80,75 @@ function statusOf(g, s) {
   return Number(g.id) < 0 ? 'new' : 'retired';
 }
 
-function table(imp, s) {
-  const grids = (Array.isArray(imp.grids) ? imp.grids : []).map((g) => ({ ...g, status: statusOf(g, s) }));
-  if (!grids.length) return el('p', { class: 'muted' }, t('plan.impactNone'));
-  const order = { new: 0, changed: 1, retired: 2, unchanged: 3 };
-  const rows = grids.sort((a, b) => (order[a.status] ?? 4) - (order[b.status] ?? 4) || String(a.code ?? a.id).localeCompare(String(b.code ?? b.id)));
-  return el(
-    'div',
-    { class: 'pl-table-wrap' },
-    el(
-      'table',
-      { class: 'pl-table' },
-      el('thead', {}, el('tr', {}, el('th', {}, t('plan.impGrid')), METRICS.map((m) => el('th', {}, t(`plan.imp.${m.key}`))))),
+export function initImpact(pm) {
+  let timer = null;
+
+  function setup() {
+    document.getElementById('pl-impact-load').addEventListener('click', loadImpact);
+    store.on(['draft', 'impact', 'impactState', 'impactRevision', 'published'], render);
+    store.on(['draft'], (s) => {
+      // Keep a preview the planner asked for in step with the draft.
+      if (!s.draft || s.impactState === 'idle' || s.impactRevision === s.draft.revision) return;
+      window.clearTimeout(timer);
+      timer = window.setTimeout(() => {
+        const now = store.get();
+        if (now.draft && now.impactState !== 'loading' && now.impactRevision !== now.draft.revision) loadImpact();
+      }, REFRESH_MS);
+    });
+    onLangChange(() => render(store.get()));
+  }
+
+  function render(s) {
+    const card = document.getElementById('pl-impact');
+    card.hidden = !s.draft;
+    if (!s.draft) return;
+    const body = document.getElementById('pl-impact-body');
+    const button = document.getElementById('pl-impact-load');
+    const fresh = s.impact && s.impactRevision === s.draft.revision;
+    button.hidden = s.impactState !== 'idle' && s.impactState !== 'failed';
+    card.dataset.state = s.impactState === 'loaded' && !fresh ? 'stale' : s.impactState;
+    if (!s.impact) {
+      body.replaceChildren(s.impactState === 'loading' ? el('p', { class: 'muted' }, t('app.loading')) : el('p', { class: 'muted' }, t('plan.impactIntro')));
+      return;
+    }
+    body.replaceChildren(summary(s.impact), table(s.impact, s));
+    if (!fresh) body.append(el('p', { class: 'muted pl-stale' }, t('plan.impactStale')));
+  }
+
+  function table(imp, s) {
+    const grids = (Array.isArray(imp.grids) ? imp.grids : []).map((g) => ({ ...g, status: statusOf(g, s) }));
+    if (!grids.length) return el('p', { class: 'muted' }, t('plan.impactNone'));
+    const order = { new: 0, changed: 1, retired: 2, unchanged: 3 };
+    const rows = grids.sort((a, b) => (order[a.status] ?? 4) - (order[b.status] ?? 4) || String(a.code ?? a.id).localeCompare(String(b.code ?? b.id)));
+    return el(
+      'div',
+      { class: 'pl-table-wrap' },
       el(
-        'tbody',
-        {},
-        rows.map((g) => {
-          const c = gridColor(g.id);
-          return el(
-            'tr',
-            { dataset: { gridId: String(g.id), status: g.status } },
-            el(
-              'th',
-              { scope: 'row' },
-              el('span', { class: 'pl-swatch', style: c ? `background:${c[0]};border-color:${c[1]}` : null, 'aria-hidden': 'true' }),
-              el('span', { class: 'pl-impact-name' }, g.name || gridName(g.id, s)),
-              el('span', { class: `pl-status pl-status-${g.status || 'unchanged'}` }, t(`plan.st.${g.status || 'unchanged'}`))
-            ),
-            METRICS.map((m) => cell(g, m))
-          );
-        })
+        'table',
+        { class: 'pl-table' },
+        el('thead', {}, el('tr', {}, el('th', {}, t('plan.impGrid')), METRICS.map((m) => el('th', {}, t(`plan.imp.${m.key}`))))),
+        el(
+          'tbody',
+          {},
+          rows.map((g) => {
+            const c = pm.gridColor(g.id);
+            return el(
+              'tr',
+              { dataset: { gridId: String(g.id), status: g.status } },
+              el(
+                'th',
+                { scope: 'row' },
+                el('span', { class: 'pl-swatch', style: c ? `background:${c[0]};border-color:${c[1]}` : null, 'aria-hidden': 'true' }),
+                el('span', { class: 'pl-impact-name' }, g.name || gridName(g.id, s)),
+                el('span', { class: `pl-status pl-status-${g.status || 'unchanged'}` }, t(`plan.st.${g.status || 'unchanged'}`))
+              ),
+              METRICS.map((m) => cell(g, m))
+            );
+          })
+        )
       )
-    )
-  );
+    );
+  }
+
+  setup();
 }

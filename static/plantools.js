@@ -8,7 +8,6 @@ import { t, onLangChange } from './i18n.js';
 import { el } from './ui.js';
 import { store, draftGrids, gridName } from './planstore.js';
 import { sendOp, undo, redo } from './planapi.js';
-import { finishDraw, undoPoint, isDrawing, fitDraft } from './planmap.js';
 import { confirmDialog, formDialog } from './plandialog.js';
 
 // Icons: 24x24 strokes in currentColor.
@@ -37,26 +36,6 @@ function icon(name) {
   return svg;
 }
 
-let bar = null;
-let hint = null;
-
-export function initTools() {
-  bar = document.getElementById('pl-tools');
-  hint = document.getElementById('pl-hint');
-  const button = (name, onclick) =>
-    el('button', { type: 'button', class: 'pl-tool', dataset: { tool: name }, onclick }, icon(name), el('span', { class: 'pl-tool-label' }));
-  bar.replaceChildren(
-    el('div', { class: 'pl-tool-group' }, TOOLS.map((name) => button(name, () => pickTool(name)))),
-    el('div', { class: 'pl-tool-group' }, button('fit', () => fitDraft(true)), button('undo', () => undo()), button('redo', () => redo()))
-  );
-  store.on(['draft', 'selected', 'tool', 'busy', 'net', 'published', 'view'], render);
-  onLangChange(() => render(store.get()));
-  document.addEventListener('keydown', onKey);
-  render(store.get());
-}
-
-// ---- what each tool may do ----------------------------------------------------------
-
 function editable(s) {
   return !!s.draft && !s.published && !s.view && s.net !== 'down';
 }
@@ -78,67 +57,6 @@ function enabled(name, s) {
       return true;
   }
 }
-
-function render(s) {
-  // No tools while the map shows a publication's boundaries (read-only).
-  bar.hidden = !s.draft || !!s.view;
-  if (!s.draft || s.view) {
-    hint.hidden = true;
-    return;
-  }
-  for (const b of bar.querySelectorAll('.pl-tool')) {
-    const name = b.dataset.tool;
-    const label = t(`plan.tool.${name}`);
-    b.querySelector('.pl-tool-label').textContent = label;
-    b.title = `${label}${t('err.sep')}${t(`plan.tip.${name}`)}`;
-    b.setAttribute('aria-label', b.title);
-    b.disabled = !enabled(name, s);
-    if (TOOLS.includes(name) && name !== 'delete') b.setAttribute('aria-pressed', String(editable(s) && s.tool === name));
-  }
-  renderHint(s);
-}
-
-function renderHint(s) {
-  const parts = [];
-  const act = (key, onclick, primary = false, id) =>
-    el('button', { type: 'button', class: primary ? 'btn-primary pl-hint-btn' : 'pl-btn pl-hint-btn', onclick, id }, t(key));
-  const names = s.selected.map((id) => gridName(id, s));
-  switch (s.tool) {
-    case 'edit':
-      parts.push(s.selected.length === 1 ? t('plan.hint.edit', { name: names[0] }) : t('plan.hint.pickOne'));
-      parts.push(act('plan.done', () => pickTool('select'), false, 'pl-hint-done'));
-      break;
-    case 'draw':
-      parts.push(t('plan.hint.draw'));
-      parts.push(act('plan.finish', finishDraw, true, 'pl-hint-finish'), act('plan.undoPoint', undoPoint), act('plan.cancel', () => pickTool('select'), false, 'pl-hint-cancel'));
-      break;
-    case 'split':
-      parts.push(s.selected.length === 1 ? t('plan.hint.split', { name: names[0] }) : t('plan.hint.pickOne'));
-      parts.push(act('plan.finish', finishDraw, true, 'pl-hint-finish'), act('plan.undoPoint', undoPoint), act('plan.cancel', () => pickTool('select'), false, 'pl-hint-cancel'));
-      break;
-    case 'merge': {
-      parts.push(
-        s.selected.length === 2
-          ? t('plan.hint.mergeTwo', { a: names[0], b: names[1] })
-          : s.selected.length === 1
-            ? t('plan.hint.mergeOne', { a: names[0] })
-            : t('plan.hint.merge')
-      );
-      const go = act('plan.tool.merge', merge, true, 'pl-hint-merge');
-      go.disabled = s.selected.length !== 2 || s.busy;
-      parts.push(go, act('plan.cancel', () => pickTool('select'), false, 'pl-hint-cancel'));
-      break;
-    }
-    default:
-      if (s.busy) parts.push(t('plan.hint.busy'));
-  }
-  if (s.busy && s.tool !== 'select') parts.push(el('span', { class: 'pl-spinner', 'aria-hidden': 'true' }));
-  hint.hidden = parts.length === 0;
-  hint.dataset.tool = s.tool;
-  hint.replaceChildren(...parts.map((p) => (typeof p === 'string' ? el('span', { class: 'pl-hint-text' }, p) : p)));
-}
-
-// ---- picking a tool ------------------------------------------------------------------
 
 export function pickTool(name) {
   const s = store.get();
@@ -205,8 +123,6 @@ function selectNew(before) {
   const fresh = [...after.keys()].filter((id) => !before.has(id));
   store.set({ selected: fresh.length === 1 ? fresh : [] });
 }
-
-// ---- drawn shapes (planmap.js calls these) ----------------------------------------------
 
 // A split line was drawn across the selected grid.
 export async function onLine(line) {
@@ -285,25 +201,112 @@ export async function onPolygon(geometry) {
   });
 }
 
-// ---- keyboard -----------------------------------------------------------------------------
-
 function typing(target) {
   return !!target && (target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName));
 }
 
-function onKey(ev) {
-  const s = store.get();
-  if (!s.draft || document.getElementById('pl-dialog').open || typing(ev.target)) return;
-  const key = ev.key.toLowerCase();
-  if ((ev.ctrlKey || ev.metaKey) && key === 'z') {
-    ev.preventDefault();
-    if (ev.shiftKey) {
-      if (enabled('redo', s)) redo();
-    } else if (enabled('undo', s)) undo();
-  } else if ((ev.ctrlKey || ev.metaKey) && key === 'y') {
-    ev.preventDefault();
-    if (enabled('redo', s)) redo();
-  } else if (ev.key === 'Escape' && (s.tool !== 'select' || isDrawing())) {
-    pickTool('select');
+export function initTools(pm) {
+  let bar = null;
+  let hint = null;
+
+  function setup() {
+    bar = document.getElementById('pl-tools');
+    hint = document.getElementById('pl-hint');
+    const button = (name, onclick) =>
+      el('button', { type: 'button', class: 'pl-tool', dataset: { tool: name }, onclick }, icon(name), el('span', { class: 'pl-tool-label' }));
+    bar.replaceChildren(
+      el('div', { class: 'pl-tool-group' }, TOOLS.map((name) => button(name, () => pickTool(name)))),
+      el('div', { class: 'pl-tool-group' }, button('fit', () => pm.fitDraft(true)), button('undo', () => undo()), button('redo', () => redo()))
+    );
+    store.on(['draft', 'selected', 'tool', 'busy', 'net', 'published', 'view'], render);
+    onLangChange(() => render(store.get()));
+    document.addEventListener('keydown', onKey);
+    render(store.get());
   }
+
+  // ---- what each tool may do ----------------------------------------------------------
+
+  function render(s) {
+    // No tools while the map shows a publication's boundaries (read-only).
+    bar.hidden = !s.draft || !!s.view;
+    if (!s.draft || s.view) {
+      hint.hidden = true;
+      return;
+    }
+    for (const b of bar.querySelectorAll('.pl-tool')) {
+      const name = b.dataset.tool;
+      const label = t(`plan.tool.${name}`);
+      b.querySelector('.pl-tool-label').textContent = label;
+      b.title = `${label}${t('err.sep')}${t(`plan.tip.${name}`)}`;
+      b.setAttribute('aria-label', b.title);
+      b.disabled = !enabled(name, s);
+      if (TOOLS.includes(name) && name !== 'delete') b.setAttribute('aria-pressed', String(editable(s) && s.tool === name));
+    }
+    renderHint(s);
+  }
+
+  function renderHint(s) {
+    const parts = [];
+    const act = (key, onclick, primary = false, id) =>
+      el('button', { type: 'button', class: primary ? 'btn-primary pl-hint-btn' : 'pl-btn pl-hint-btn', onclick, id }, t(key));
+    const names = s.selected.map((id) => gridName(id, s));
+    switch (s.tool) {
+      case 'edit':
+        parts.push(s.selected.length === 1 ? t('plan.hint.edit', { name: names[0] }) : t('plan.hint.pickOne'));
+        parts.push(act('plan.done', () => pickTool('select'), false, 'pl-hint-done'));
+        break;
+      case 'draw':
+        parts.push(t('plan.hint.draw'));
+        parts.push(act('plan.finish', pm.finishDraw, true, 'pl-hint-finish'), act('plan.undoPoint', pm.undoPoint), act('plan.cancel', () => pickTool('select'), false, 'pl-hint-cancel'));
+        break;
+      case 'split':
+        parts.push(s.selected.length === 1 ? t('plan.hint.split', { name: names[0] }) : t('plan.hint.pickOne'));
+        parts.push(act('plan.finish', pm.finishDraw, true, 'pl-hint-finish'), act('plan.undoPoint', pm.undoPoint), act('plan.cancel', () => pickTool('select'), false, 'pl-hint-cancel'));
+        break;
+      case 'merge': {
+        parts.push(
+          s.selected.length === 2
+            ? t('plan.hint.mergeTwo', { a: names[0], b: names[1] })
+            : s.selected.length === 1
+              ? t('plan.hint.mergeOne', { a: names[0] })
+              : t('plan.hint.merge')
+        );
+        const go = act('plan.tool.merge', merge, true, 'pl-hint-merge');
+        go.disabled = s.selected.length !== 2 || s.busy;
+        parts.push(go, act('plan.cancel', () => pickTool('select'), false, 'pl-hint-cancel'));
+        break;
+      }
+      default:
+        if (s.busy) parts.push(t('plan.hint.busy'));
+    }
+    if (s.busy && s.tool !== 'select') parts.push(el('span', { class: 'pl-spinner', 'aria-hidden': 'true' }));
+    hint.hidden = parts.length === 0;
+    hint.dataset.tool = s.tool;
+    hint.replaceChildren(...parts.map((p) => (typeof p === 'string' ? el('span', { class: 'pl-hint-text' }, p) : p)));
+  }
+
+  // ---- picking a tool ------------------------------------------------------------------
+
+  // ---- drawn shapes (planmap.js calls these) ----------------------------------------------
+
+  // ---- keyboard -----------------------------------------------------------------------------
+
+  function onKey(ev) {
+    const s = store.get();
+    if (!s.draft || document.getElementById('pl-dialog').open || typing(ev.target)) return;
+    const key = ev.key.toLowerCase();
+    if ((ev.ctrlKey || ev.metaKey) && key === 'z') {
+      ev.preventDefault();
+      if (ev.shiftKey) {
+        if (enabled('redo', s)) redo();
+      } else if (enabled('undo', s)) undo();
+    } else if ((ev.ctrlKey || ev.metaKey) && key === 'y') {
+      ev.preventDefault();
+      if (enabled('redo', s)) redo();
+    } else if (ev.key === 'Escape' && (s.tool !== 'select' || pm.isDrawing())) {
+      pickTool('select');
+    }
+  }
+
+  setup();
 }
