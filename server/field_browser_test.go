@@ -179,7 +179,6 @@ func pickGrid(t *testing.T, ctx context.Context, id int) {
 // exactly the API's households, the map has one marker per building or
 // place with the right counts, and list and map select each other.
 func TestFieldBrowserGridGaps(t *testing.T) {
-	t.Parallel()
 	e := newEnv(t, server.Config{TileURL: "", DefaultLang: "zh-CN"})
 	api := e.client(t, "leader-api", auth.GridLeader, 9)
 	var gaps gapsAnswer
@@ -261,7 +260,6 @@ func TestFieldBrowserGridGaps(t *testing.T) {
 
 // TestFieldBrowserGridPhone looks at /grid/9 on a 375 px wide phone.
 func TestFieldBrowserGridPhone(t *testing.T) {
-	t.Parallel()
 	e := newEnv(t, server.Config{TileURL: "", DefaultLang: "zh-CN"})
 	ctx := openGridPage(t, e, 375, 812, true)
 	wide := eval[bool](t, ctx, `document.documentElement.scrollWidth > window.innerWidth`)
@@ -280,7 +278,6 @@ func TestFieldBrowserGridPhone(t *testing.T) {
 // and another client screens one through the API: both leave the list
 // without a reload, and the figures follow the stream's coverage events.
 func TestFieldBrowserGridLive(t *testing.T) {
-	t.Parallel()
 	e := newEnv(t, server.Config{TileURL: "", DefaultLang: "zh-CN"})
 	api := e.client(t, "leader-api", auth.GridLeader, 9)
 	var gaps gapsAnswer
@@ -342,7 +339,6 @@ type legendClass struct {
 // count: every coloured polygon's fill is the legend colour of the class
 // its value from /api/coverage falls in.
 func TestFieldBrowserChoropleth(t *testing.T) {
-	t.Parallel()
 	e := newEnv(t, server.Config{TileURL: "", DefaultLang: "zh-CN"})
 	_, password := e.account(t, "admin", auth.Admin, 0, 0)
 	api := e.client(t, "admin-api", auth.Admin, 0)
@@ -420,7 +416,6 @@ func TestFieldBrowserChoropleth(t *testing.T) {
 // building: each shows today's screening state as the API's gaps have it
 // (one household screened through the API first) and its contact.
 func TestFieldBrowserHouseholds(t *testing.T) {
-	t.Parallel()
 	e := newEnv(t, server.Config{TileURL: "", DefaultLang: "zh-CN"})
 	_, password := e.account(t, "admin", auth.Admin, 0, 0)
 	api := e.client(t, "admin-api", auth.Admin, 0)
@@ -489,7 +484,6 @@ func TestFieldBrowserHouseholds(t *testing.T) {
 // TestFieldBrowserGridOutOfScope: the leader of grid 9 opening another
 // compound grid's page is told it is not theirs, and shown nothing of it.
 func TestFieldBrowserGridOutOfScope(t *testing.T) {
-	t.Parallel()
 	e := newEnv(t, server.Config{TileURL: "", DefaultLang: "zh-CN"})
 	_, password := e.account(t, "leader", auth.GridLeader, 9, 0)
 	ctx := newBrowser(t, 1000, 700)
@@ -576,7 +570,6 @@ func fieldPost(t *testing.T, c *client, path string, body map[string]any, status
 // the seal alert is resolved and leaves the list, counts are added, and
 // the checkpoint goes off duty: its marker turns grey.
 func TestFieldBrowserCheckpoints(t *testing.T) {
-	t.Parallel()
 	e := newEnv(t, server.Config{TileURL: "", DefaultLang: "zh-CN"})
 	api := e.client(t, "leader-api", auth.GridLeader, 9)
 	lon, lat := gateOf(t, e, 9)
@@ -725,7 +718,6 @@ func TestFieldBrowserCheckpoints(t *testing.T) {
 // checkpoints as flags coloured by duty with today's counts in a popup;
 // the subdistrict shows none.
 func TestFieldBrowserMapCheckpoints(t *testing.T) {
-	t.Parallel()
 	e := newEnv(t, server.Config{TileURL: "", DefaultLang: "zh-CN"})
 	_, password := e.account(t, "admin", auth.Admin, 0, 0)
 	api := e.client(t, "admin-api", auth.Admin, 0)
@@ -868,7 +860,6 @@ func checkToday(t *testing.T, got shownToday, day string, want figures) {
 // On a 1920×1080 wall display the block is in view without scrolling; on
 // a 1280×800 laptop the panel stays inside the map and scrolls.
 func TestFieldBrowserPanelCoverage(t *testing.T) {
-	t.Parallel()
 	e := newEnv(t, server.Config{TileURL: "", DefaultLang: "zh-CN"})
 	_, password := e.account(t, "admin", auth.Admin, 0, 0)
 	api := e.client(t, "admin-api", auth.Admin, 0)
@@ -1050,7 +1041,6 @@ const importRowsJS = `[...document.querySelectorAll('#imp-errors tbody tr')].map
 // unknown building is refused: the page lists that row and column, says
 // nothing was imported, and nothing was.
 func TestFieldBrowserImport(t *testing.T) {
-	t.Parallel()
 	e := newEnv(t, server.Config{TileURL: "", DefaultLang: "zh-CN"})
 	api := e.client(t, "leader-api", auth.GridLeader, 9)
 	var gaps gapsAnswer
@@ -1270,7 +1260,6 @@ func submitForm(t *testing.T, ctx context.Context, form string, values map[strin
 // member's total as the API has it, and 0 points are refused before
 // anything is sent.
 func TestFieldBrowserLedger(t *testing.T) {
-	t.Parallel()
 	e := newEnv(t, server.Config{TileURL: "", DefaultLang: "zh-CN"})
 	api := e.client(t, "leader-api", auth.GridLeader, 9)
 	hh := scalar[int64](t, e, `SELECT min(h.id) FROM households h JOIN buildings b ON b.id = h.building_id WHERE b.grid_id = 9 AND h.status = 'occupied'`)

@@ -22,7 +22,6 @@ import (
 // source map, and leaves nothing in the console at warning level or above,
 // apart from the 401 that sends a signed-out browser to the login page.
 func TestFrontEndBrowserBuild(t *testing.T) {
-	t.Parallel()
 	if _, err := fs.Stat(static.FS, "dist/manifest.json"); err != nil {
 		if os.Getenv("CI") == "true" {
 			t.Fatalf("the front end is not built (run scripts/vendor.sh): %v", err)

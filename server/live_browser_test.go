@@ -22,7 +22,6 @@ import (
 // TestMapLiveBrowser watches volunteers move on / and the stream come
 // back after the server restarts.
 func TestMapLiveBrowser(t *testing.T) {
-	t.Parallel()
 	e := newEnv(t, server.Config{TileURL: "", DefaultLang: "zh-CN"})
 	_, password := e.account(t, "viewer", auth.Viewer, 0, 0)
 	ids := volunteers(t, e, 12)

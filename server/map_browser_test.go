@@ -95,7 +95,6 @@ func login(t *testing.T, ctx context.Context, base, path, username, password str
 // TestMapBrowser logs in, loads / in no-internet mode, waits for the grid
 // layer, counts the drawn polygons and clicks a community to see its name.
 func TestMapBrowser(t *testing.T) {
-	t.Parallel()
 	e := newEnv(t, server.Config{TileURL: "", DefaultLang: "zh-CN"})
 	_, password := e.account(t, "admin", auth.Admin, 0, 0)
 	ts := e.ts
@@ -149,7 +148,6 @@ func TestMapBrowser(t *testing.T) {
 // TestMapBrowserGridLeader logs in as the leader of one compound grid:
 // the map draws that grid and nothing of its neighbours.
 func TestMapBrowserGridLeader(t *testing.T) {
-	t.Parallel()
 	e := newEnv(t, server.Config{TileURL: "", DefaultLang: "zh-CN"})
 	_, password := e.account(t, "leader", auth.GridLeader, 9, 0)
 	ctx := newBrowser(t, 1000, 800)

@@ -16,7 +16,6 @@ import (
 // (a time before it) draws the 23 compound grids as they were, says it
 // shows history, and is not live; / draws the 24 of now.
 func TestMapBrowserAsOf(t *testing.T) {
-	t.Parallel()
 	e := newEnv(t, server.Config{TileURL: "", DefaultLang: "zh-CN"})
 	before := time.Now().UTC()
 	time.Sleep(10 * time.Millisecond)

@@ -20,7 +20,6 @@ import (
 // server is unavailable, keeps the report, and sends it when the database
 // is back; it is stored exactly once.
 func TestFieldBrowserDatabaseOutage(t *testing.T) {
-	t.Parallel()
 	var proxy *cutProxy
 	e := newEnvWith(t, server.Config{TileURL: "", DefaultLang: "zh-CN"}, func(db *testdb.DB) *store.Store {
 		host := strings.SplitN(strings.SplitN(db.URL, "@", 2)[1], "/", 2)[0]

@@ -174,7 +174,6 @@ func has(list []string, s string) bool {
 // acknowledges the warnings and publishes. A map already open on / as
 // admin draws the new compound grid from the stream, without a reload.
 func TestPlanBrowserSplit(t *testing.T) {
-	t.Parallel()
 	e := newEnv(t, server.Config{TileURL: "", DefaultLang: "zh-CN"})
 	_, plannerPW := e.account(t, "planner", auth.Planner, 0, 0)
 	_, adminPW := e.account(t, "admin", auth.Admin, 0, 0)
@@ -329,7 +328,6 @@ const smallTargetsJS = `(() => {
 // refused with the grids that changed, and a new draft starts from the
 // current boundaries.
 func TestPlanBrowserPhone(t *testing.T) {
-	t.Parallel()
 	e := newEnv(t, server.Config{TileURL: "", DefaultLang: "zh-CN"})
 	_, pw := e.account(t, "planner", auth.Planner, 0, 0)
 	other := e.client(t, "planner2", auth.Planner, 0)
@@ -465,7 +463,6 @@ func sharedVertex(a, b [][2]float64, not ...[][2]float64) [2]float64 {
 // merge undone; a grid deleted (a gap) and drawn again point by point
 // with snapping, named in the add form: the gap is gone.
 func TestPlanBrowserEdit(t *testing.T) {
-	t.Parallel()
 	e := newEnv(t, server.Config{TileURL: "", DefaultLang: "zh-CN"})
 	_, pw := e.account(t, "planner", auth.Planner, 0, 0)
 	r9, r10, r11 := ring(t, e, 9), ring(t, e, 10), ring(t, e, 11)
@@ -601,7 +598,6 @@ func labelJS(name string) string {
 // reach the page says it is unavailable, keeps the typed name, and sends
 // it once the server answers again.
 func TestPlanBrowserConflictOffline(t *testing.T) {
-	t.Parallel()
 	e := newEnv(t, server.Config{TileURL: "", DefaultLang: "zh-CN"})
 	id, pw := e.account(t, "planner", auth.Planner, 0, 0)
 	ctx := openPlanner(t, e, pw, 1400, 900, false)
@@ -655,7 +651,6 @@ func TestPlanBrowserConflictOffline(t *testing.T) {
 // TestPlanBrowserDenied: a viewer (no write:boundary) is told the page is
 // not for them, with the way back to the map.
 func TestPlanBrowserDenied(t *testing.T) {
-	t.Parallel()
 	e := newEnv(t, server.Config{TileURL: "", DefaultLang: "zh-CN"})
 	_, pw := e.account(t, "viewer", auth.Viewer, 0, 0)
 	ctx := newBrowser(t, 1000, 700)

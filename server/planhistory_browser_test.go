@@ -70,7 +70,6 @@ func pubItem(id int64, sel string) string {
 // refused naming the grids changed since, and rolling back a publication
 // that only renamed a grid says it changed no boundary.
 func TestPlanBrowserHistory(t *testing.T) {
-	t.Parallel()
 	e := newEnv(t, server.Config{TileURL: "", DefaultLang: "zh-CN"})
 	id, pw := e.account(t, "planner", auth.Planner, 0, 0)
 	p := planner{t, sessionFor(t, e, id)}

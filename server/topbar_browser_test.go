@@ -17,7 +17,6 @@ import (
 // never scrolls sideways) and switches language. Screenshots of each go to
 // $GRIDMAP_SCREENSHOTS.
 func TestFrontEndBrowserTopBar(t *testing.T) {
-	t.Parallel()
 	e := newEnv(t, server.Config{TileURL: "", DefaultLang: "zh-CN"})
 	_, password := e.account(t, "admin", auth.Admin, 0, 0)
 	pages := []struct{ name, path string }{{"map", "/#grid=2"}, {"grid", "/grid/9"}, {"plan", "/plan"}}
