@@ -171,7 +171,7 @@ func pickGrid(t *testing.T, ctx context.Context, id int) {
 	t.Helper()
 	sel := fmt.Sprintf(`#breadcrumb a[data-grid-id="%d"], #panel .child-link[data-grid-id="%d"]`, id, id)
 	clickSel(t, ctx, sel)
-	waitJS(t, ctx, fmt.Sprintf("grid %d in the panel", id), fmt.Sprintf(`document.getElementById('panel').dataset.gridId === '%d'`, id), 10*time.Second)
+	waitJS(t, ctx, fmt.Sprintf("grid %d in the panel", id), fmt.Sprintf(`document.getElementById('panel').dataset.gridId === '%d'`, id), 20*time.Second)
 }
 
 // TestFieldBrowserGridGaps opens /grid/9 as its grid leader: every gap
@@ -228,7 +228,7 @@ func TestFieldBrowserGridGaps(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitJS(t, ctx, "marker highlighted", fmt.Sprintf(`!!document.querySelector('.gap-icon.is-selected[data-kind="unscreened"][data-key="b%d"]')`, b.Building.ID), 5*time.Second)
-	waitJS(t, ctx, "nearest volunteers", `(n => n && n.dataset.state === 'loaded')(document.querySelector('.gap-detail .near'))`, 10*time.Second)
+	waitJS(t, ctx, "nearest volunteers", `(n => n && n.dataset.state === 'loaded')(document.querySelector('.gap-detail .near'))`, 20*time.Second)
 	chromedp.Do(ctx, chromedp.Sleep(800*time.Millisecond)) // the fly-to
 	screenshot(t, ctx, "grid-laptop-selected")
 
@@ -287,7 +287,7 @@ func TestFieldBrowserGridLive(t *testing.T) {
 		t.Fatalf("grid 9 has %d unscreened households, want at least 2", len(ids))
 	}
 	ctx := openGridPage(t, e, 1280, 860, false)
-	waitJS(t, ctx, "stream", `document.body.dataset.live === 'live'`, 10*time.Second)
+	waitJS(t, ctx, "stream", `document.body.dataset.live === 'live'`, 20*time.Second)
 	eval[bool](t, ctx, `window.noReload = true`)
 	before := eval[int](t, ctx, screenedTodayJS)
 
@@ -306,8 +306,8 @@ func TestFieldBrowserGridLive(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(item+" form.act-screen .act-submit"))); err != nil {
 		t.Fatal(err)
 	}
-	waitJS(t, ctx, "own screening leaves the list", fmt.Sprintf(`!document.querySelector('.gap-item[data-id="%d"]')`, mine), 10*time.Second)
-	waitJS(t, ctx, "figures after own screening", fmt.Sprintf(`%s === %d`, screenedTodayJS, before+1), 10*time.Second)
+	waitJS(t, ctx, "own screening leaves the list", fmt.Sprintf(`!document.querySelector('.gap-item[data-id="%d"]')`, mine), 20*time.Second)
+	waitJS(t, ctx, "figures after own screening", fmt.Sprintf(`%s === %d`, screenedTodayJS, before+1), 20*time.Second)
 
 	// Through the API, as another client.
 	other := e.client(t, "staff-api", auth.Staff, 2)
@@ -315,8 +315,8 @@ func TestFieldBrowserGridLive(t *testing.T) {
 	if r.Status != 201 {
 		t.Fatalf("POST screening: %d %s", r.Status, r.Body)
 	}
-	waitJS(t, ctx, "their screening leaves the list", fmt.Sprintf(`!document.querySelector('.gap-item[data-id="%d"]')`, theirs), 10*time.Second)
-	waitJS(t, ctx, "figures after their screening", fmt.Sprintf(`%s === %d`, screenedTodayJS, before+2), 10*time.Second)
+	waitJS(t, ctx, "their screening leaves the list", fmt.Sprintf(`!document.querySelector('.gap-item[data-id="%d"]')`, theirs), 20*time.Second)
+	waitJS(t, ctx, "figures after their screening", fmt.Sprintf(`%s === %d`, screenedTodayJS, before+2), 20*time.Second)
 
 	var cov struct{ Grid map[string]any }
 	api.get("/api/grids/9/coverage", &cov)
@@ -348,7 +348,7 @@ func TestFieldBrowserChoropleth(t *testing.T) {
 	check := func(metric string, level int) {
 		t.Helper()
 		eval[bool](t, ctx, fmt.Sprintf(`(s => (s.value = '%s', s.dispatchEvent(new Event('change')), true))(document.getElementById('choro-metric'))`, metric))
-		waitJS(t, ctx, "choropleth "+metric, fmt.Sprintf(`document.body.dataset.choropleth === '%s@%d' && document.body.dataset.choroLoaded === 'true'`, metric, level), 10*time.Second)
+		waitJS(t, ctx, "choropleth "+metric, fmt.Sprintf(`document.body.dataset.choropleth === '%s@%d' && document.body.dataset.choroLoaded === 'true'`, metric, level), 20*time.Second)
 		var cov struct {
 			Grids []map[string]any
 		}
@@ -404,7 +404,7 @@ func TestFieldBrowserChoropleth(t *testing.T) {
 	}
 	n := cov.Grid.OpenRequests + 1
 	wantFill := eval[string](t, ctx, fmt.Sprintf(`[...document.querySelectorAll('#choropleth li[data-class]')].find(li => %d >= Number(li.dataset.min) && %d < Number(li.dataset.max)).dataset.color`, n, n))
-	waitJS(t, ctx, "grid 9 recoloured live", fmt.Sprintf(`document.querySelector('path.grid-l3[data-grid-id="9"]').getAttribute('fill') === '%s'`, wantFill), 10*time.Second)
+	waitJS(t, ctx, "grid 9 recoloured live", fmt.Sprintf(`document.querySelector('path.grid-l3[data-grid-id="9"]').getAttribute('fill') === '%s'`, wantFill), 20*time.Second)
 	chromedp.Do(ctx, chromedp.Sleep(800*time.Millisecond))
 	screenshot(t, ctx, "choropleth-l3-zh")
 	setLangEN(t, ctx)
@@ -440,12 +440,12 @@ func TestFieldBrowserHouseholds(t *testing.T) {
 
 	ctx := newBrowser(t, 1280, 860)
 	login(t, ctx, e.ts.URL, "/#grid=9", "admin", password)
-	waitJS(t, ctx, "buildings", `document.body.dataset.buildings === 'loaded'`, 10*time.Second)
+	waitJS(t, ctx, "buildings", `document.body.dataset.buildings === 'loaded'`, 20*time.Second)
 	x, y := mapXY(t, ctx, b.Building.Lon, b.Building.Lat)
 	if err := chromedp.Do(ctx, chromedp.MouseClickXY(x, y)); err != nil {
 		t.Fatal(err)
 	}
-	waitJS(t, ctx, "households in the popup", `(n => n && n.dataset.state === 'loaded')(document.querySelector('.bpop-hh'))`, 10*time.Second)
+	waitJS(t, ctx, "households in the popup", `(n => n && n.dataset.state === 'loaded')(document.querySelector('.bpop-hh'))`, 20*time.Second)
 	var hs struct {
 		Households []struct {
 			ID      int64
@@ -589,8 +589,8 @@ func TestFieldBrowserCheckpoints(t *testing.T) {
 
 	_, password := e.account(t, "leader", auth.GridLeader, 9, 0)
 	ctx := openGridPageAs(t, e, "leader", password, 1280, 860, false)
-	waitJS(t, ctx, "checkpoints", `Number(document.body.dataset.checkpointsVersion) > 0`, 10*time.Second)
-	waitJS(t, ctx, "stream", `document.body.dataset.live === 'live'`, 10*time.Second)
+	waitJS(t, ctx, "checkpoints", `Number(document.body.dataset.checkpointsVersion) > 0`, 20*time.Second)
+	waitJS(t, ctx, "stream", `document.body.dataset.live === 'live'`, 20*time.Second)
 
 	// The seal alert: its tab, marker and list entry.
 	openGapTab(t, ctx, "seal")
@@ -641,14 +641,14 @@ func TestFieldBrowserCheckpoints(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(cpItem+" form.act-counts .act-submit"))); err != nil {
 		t.Fatal(err)
 	}
-	waitJS(t, ctx, "counts added", fmt.Sprintf(`(li => li && li.querySelector('.cp-n[data-stat="scans"]').dataset.value === '140' && li.querySelector('.cp-n[data-stat="temperatures"]').dataset.value === '137')(document.querySelector('%s'))`, cpItem), 10*time.Second)
+	waitJS(t, ctx, "counts added", fmt.Sprintf(`(li => li && li.querySelector('.cp-n[data-stat="scans"]').dataset.value === '140' && li.querySelector('.cp-n[data-stat="temperatures"]').dataset.value === '137')(document.querySelector('%s'))`, cpItem), 20*time.Second)
 
 	// Off duty through the page: the marker turns grey, the post moves up.
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(cpItem+" form.act-duty .act-submit"))); err != nil {
 		t.Fatal(err)
 	}
-	waitJS(t, ctx, "marker grey", fmt.Sprintf(`(m => m && m.dataset.duty === 'off' && m.firstChild.classList.contains('cp-off') && !m.firstChild.classList.contains('cp-on'))(document.querySelector('.gap-icon[data-kind="checkpoints"][data-key="c%d"]'))`, cp), 10*time.Second)
-	waitJS(t, ctx, "list entry off duty", fmt.Sprintf(`(li => li && li.dataset.duty === 'off' && !!li.querySelector('form.act-duty'))(document.querySelector('%s'))`, cpItem), 10*time.Second)
+	waitJS(t, ctx, "marker grey", fmt.Sprintf(`(m => m && m.dataset.duty === 'off' && m.firstChild.classList.contains('cp-off') && !m.firstChild.classList.contains('cp-on'))(document.querySelector('.gap-icon[data-kind="checkpoints"][data-key="c%d"]'))`, cp), 20*time.Second)
+	waitJS(t, ctx, "list entry off duty", fmt.Sprintf(`(li => li && li.dataset.duty === 'off' && !!li.querySelector('form.act-duty'))(document.querySelector('%s'))`, cpItem), 20*time.Second)
 	order = eval[[]string](t, ctx, `[...document.querySelectorAll('#gap-panel .gap-item[data-kind="checkpoints"]')].map(li => li.dataset.duty)`)
 	if !slices.IsSorted(order) {
 		t.Errorf("after going off duty, checkpoints listed with duty %v", order)
@@ -669,7 +669,7 @@ func TestFieldBrowserCheckpoints(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(sealItem+" form.act-resolve .act-submit"))); err != nil {
 		t.Fatal(err)
 	}
-	waitJS(t, ctx, "seal alert leaves the list", fmt.Sprintf(`!document.querySelector('%s') && document.querySelector('.gap-tab[data-kind="seal"]').dataset.count === '%d'`, sealItem, len(gaps.SealAlerts)-1), 10*time.Second)
+	waitJS(t, ctx, "seal alert leaves the list", fmt.Sprintf(`!document.querySelector('%s') && document.querySelector('.gap-tab[data-kind="seal"]').dataset.count === '%d'`, sealItem, len(gaps.SealAlerts)-1), 20*time.Second)
 	api.get("/api/grids/9/gaps", &gaps)
 	if slices.ContainsFunc(gaps.SealAlerts, func(p gapPoint) bool { return p.ID == seal }) {
 		t.Error("the API still lists the seal alert resolved through the page")
@@ -678,9 +678,9 @@ func TestFieldBrowserCheckpoints(t *testing.T) {
 	// Another client puts the post back on duty and a seal goes offline:
 	// the page follows the stream.
 	fieldPost(t, api, fmt.Sprintf("/api/checkpoints/%d/duty", cp), map[string]any{"on_duty": true}, 200)
-	waitJS(t, ctx, "marker green again (stream)", fmt.Sprintf(`(m => m && m.dataset.duty === 'on')(document.querySelector('.gap-icon[data-kind="checkpoints"][data-key="c%d"]'))`, cp), 10*time.Second)
+	waitJS(t, ctx, "marker green again (stream)", fmt.Sprintf(`(m => m && m.dataset.duty === 'on')(document.querySelector('.gap-icon[data-kind="checkpoints"][data-key="c%d"]'))`, cp), 20*time.Second)
 	offline := fieldPost(t, api, "/api/seal-alerts", map[string]any{"seal_id": "DS-BROWSER", "kind": "seal_offline", "note": "电池电量低"}, 201)
-	waitJS(t, ctx, "new seal alert (stream)", fmt.Sprintf(`(li => !!li && li.textContent.includes('门锁离线'))(document.querySelector('#gap-panel .gap-item[data-kind="seal"][data-id="%d"]'))`, offline), 10*time.Second)
+	waitJS(t, ctx, "new seal alert (stream)", fmt.Sprintf(`(li => !!li && li.textContent.includes('门锁离线'))(document.querySelector('#gap-panel .gap-item[data-kind="seal"][data-id="%d"]'))`, offline), 20*time.Second)
 
 	setLangEN(t, ctx)
 	openGapTab(t, ctx, "checkpoints")
@@ -693,7 +693,7 @@ func TestFieldBrowserCheckpoints(t *testing.T) {
 
 	// On a phone: the map with both, then the list entries.
 	phone := openGridPageAs(t, e, "leader", password, 375, 812, true)
-	waitJS(t, phone, "checkpoints on the phone", `Number(document.body.dataset.checkpointsVersion) > 0`, 10*time.Second)
+	waitJS(t, phone, "checkpoints on the phone", `Number(document.body.dataset.checkpointsVersion) > 0`, 20*time.Second)
 	if eval[bool](t, phone, `document.documentElement.scrollWidth > window.innerWidth`) {
 		t.Errorf("the phone page is %d px wide", eval[int](t, phone, `document.documentElement.scrollWidth`))
 	}
@@ -730,7 +730,7 @@ func TestFieldBrowserMapCheckpoints(t *testing.T) {
 
 	ctx := newBrowser(t, 1280, 860)
 	login(t, ctx, e.ts.URL, "/#grid=2", "admin", password)
-	waitJS(t, ctx, "checkpoints of 协作路社区", `document.body.dataset.checkpoints === 'loaded'`, 10*time.Second)
+	waitJS(t, ctx, "checkpoints of 协作路社区", `document.body.dataset.checkpoints === 'loaded'`, 20*time.Second)
 	duty := eval[map[string]string](t, ctx, `Object.fromEntries([...document.querySelectorAll('.cp-icon')].map(m => [m.dataset.checkpointId, m.dataset.duty + '|' + m.firstChild.className]))`)
 	if len(duty) != len(cps.Checkpoints) {
 		t.Errorf("%d checkpoint flags on the map, API has %d", len(duty), len(cps.Checkpoints))
@@ -900,8 +900,8 @@ func TestFieldBrowserPanelCoverage(t *testing.T) {
 		t.Fatal(err)
 	}
 	login(t, ctx, e.ts.URL, "/#grid=2", "admin", password)
-	waitJS(t, ctx, "today block of grid 2", `(b => b && b.dataset.grid === '2' && b.dataset.state === 'loaded')(document.getElementById('panel-today'))`, 10*time.Second)
-	waitJS(t, ctx, "stream", `document.body.dataset.live === 'live'`, 10*time.Second)
+	waitJS(t, ctx, "today block of grid 2", `(b => b && b.dataset.grid === '2' && b.dataset.state === 'loaded')(document.getElementById('panel-today'))`, 20*time.Second)
+	waitJS(t, ctx, "stream", `document.body.dataset.live === 'live'`, 20*time.Second)
 	got := eval[shownToday](t, ctx, shownTodayJS)
 	checkToday(t, got, cov.Day, cov.Grid)
 	if want := fmt.Sprintf("%s 户在住（不含空置/拆除 %s 户）", thousands(cov.Grid.Households), thousands(cov.Grid.Excluded)); got.Denom != want {
@@ -917,7 +917,7 @@ func TestFieldBrowserPanelCoverage(t *testing.T) {
 	// (Room to record every request from here on, to count refetches.)
 	eval[bool](t, ctx, `performance.setResourceTimingBufferSize(100000), window.noReload = true`)
 	fieldPost(t, api, "/api/screenings", map[string]any{"household_id": household, "outcome": "normal"}, 201)
-	waitJS(t, ctx, "screened today +1", fmt.Sprintf(`document.querySelector('#panel-today .fig-ratio[data-stat="screened_pct"]').dataset.part === '%d'`, cov.Grid.ScreenedToday+1), 10*time.Second)
+	waitJS(t, ctx, "screened today +1", fmt.Sprintf(`document.querySelector('#panel-today .fig-ratio[data-stat="screened_pct"]').dataset.part === '%d'`, cov.Grid.ScreenedToday+1), 20*time.Second)
 	after := eval[shownToday](t, ctx, shownTodayJS)
 	var cov2 struct {
 		Day  string
@@ -943,10 +943,10 @@ func TestFieldBrowserPanelCoverage(t *testing.T) {
 	}
 	api.get("/api/grids/9/coverage", &cov9)
 	pickGrid(t, ctx, 9)
-	waitJS(t, ctx, "today block of grid 9", `(b => !!b && b.dataset.grid === '9' && b.dataset.state === 'loaded')(document.getElementById('panel-today'))`, 10*time.Second)
+	waitJS(t, ctx, "today block of grid 9", `(b => !!b && b.dataset.grid === '9' && b.dataset.state === 'loaded')(document.getElementById('panel-today'))`, 20*time.Second)
 	checkToday(t, eval[shownToday](t, ctx, shownTodayJS), cov9.Day, cov9.Grid)
 	pickGrid(t, ctx, 2)
-	waitJS(t, ctx, "today block of grid 2 again", `(b => !!b && b.dataset.grid === '2' && b.dataset.state === 'loaded')(document.getElementById('panel-today'))`, 10*time.Second)
+	waitJS(t, ctx, "today block of grid 2 again", `(b => !!b && b.dataset.grid === '2' && b.dataset.state === 'loaded')(document.getElementById('panel-today'))`, 20*time.Second)
 	setLangEN(t, ctx)
 	en := eval[shownToday](t, ctx, shownTodayJS)
 	if want := fmt.Sprintf("%s occupied households (excluding %s vacant/demolished)", thousands(cov2.Grid.Households), thousands(cov2.Grid.Excluded)); en.Denom != want || !strings.HasPrefix(en.Title, "Today") {
@@ -958,7 +958,7 @@ func TestFieldBrowserPanelCoverage(t *testing.T) {
 	// A laptop: the panel stays inside the map and scrolls, never sideways.
 	laptop := newBrowser(t, 1280, 800)
 	login(t, laptop, e.ts.URL, "/#grid=2", "admin", password)
-	waitJS(t, laptop, "today block on the laptop", `(b => b && b.dataset.grid === '2' && b.dataset.state === 'loaded')(document.getElementById('panel-today'))`, 10*time.Second)
+	waitJS(t, laptop, "today block on the laptop", `(b => b && b.dataset.grid === '2' && b.dataset.state === 'loaded')(document.getElementById('panel-today'))`, 20*time.Second)
 	lt := eval[shownToday](t, laptop, shownTodayJS)
 	checkToday(t, lt, cov2.Day, cov2.Grid)
 	if lt.PanelOver || lt.Wide {
@@ -981,7 +981,7 @@ func TestFieldBrowserPanelCoverage(t *testing.T) {
 		t.Fatal(err)
 	}
 	login(t, phone, e.ts.URL, "/#grid=2", "admin", password)
-	waitJS(t, phone, "today block on the phone", `(b => !!b && b.dataset.grid === '2' && b.dataset.state === 'loaded')(document.getElementById('panel-today'))`, 10*time.Second)
+	waitJS(t, phone, "today block on the phone", `(b => !!b && b.dataset.grid === '2' && b.dataset.state === 'loaded')(document.getElementById('panel-today'))`, 20*time.Second)
 	if ph := eval[shownToday](t, phone, shownTodayJS); ph.Wide || eval[bool](t, phone, `document.documentElement.scrollWidth > window.innerWidth`) {
 		t.Error("on the phone the panel or the page scrolls sideways")
 	}
@@ -995,7 +995,7 @@ func openRecords(t *testing.T, ctx context.Context, tab string) {
 	t.Helper()
 	clickSel(t, ctx, fmt.Sprintf(`#records .rec-tab[data-tab="%s"]`, tab))
 	if tab != "import" {
-		waitJS(t, ctx, tab+" loaded", fmt.Sprintf(`document.getElementById('rec-%s').dataset.state === 'loaded'`, tab), 10*time.Second)
+		waitJS(t, ctx, tab+" loaded", fmt.Sprintf(`document.getElementById('rec-%s').dataset.state === 'loaded'`, tab), 20*time.Second)
 	}
 	eval[bool](t, ctx, `document.getElementById('records').scrollIntoView(), true`)
 }
@@ -1068,7 +1068,7 @@ func TestFieldBrowserImport(t *testing.T) {
 
 	_, password := e.account(t, "leader", auth.GridLeader, 9, 0)
 	ctx := openGridPageAs(t, e, "leader", password, 1280, 860, false)
-	waitJS(t, ctx, "stream", `document.body.dataset.live === 'live'`, 10*time.Second)
+	waitJS(t, ctx, "stream", `document.body.dataset.live === 'live'`, 20*time.Second)
 	eval[bool](t, ctx, `window.noReload = true`)
 	listed := func(id int64) string {
 		return fmt.Sprintf(`!!document.querySelector('#gap-panel .gap-item[data-kind="unscreened"][data-id="%d"]')`, id)
@@ -1104,7 +1104,7 @@ func TestFieldBrowserImport(t *testing.T) {
 		t.Errorf("after the import the page says %q", msg)
 	}
 	for _, id := range ids[:2] {
-		waitJS(t, ctx, fmt.Sprintf("household %d leaves the unscreened list", id), "!"+listed(id), 10*time.Second)
+		waitJS(t, ctx, fmt.Sprintf("household %d leaves the unscreened list", id), "!"+listed(id), 20*time.Second)
 	}
 	if !eval[bool](t, ctx, listed(ids[2])) {
 		t.Errorf("household %d, not in the file, left the unscreened list", ids[2])
@@ -1155,7 +1155,7 @@ func TestFieldBrowserImport(t *testing.T) {
 	eval[bool](t, ctx, `window.loseNext = true`)
 	uploadThroughPage(t, ctx, "vulnerable", xlsx)
 	waitJS(t, ctx, "xlsx imported", `(p => !!p && p.dataset.imported === '1')(document.querySelector('#rec-import .imp-ok'))`, 15*time.Second)
-	waitJS(t, ctx, "ledger after the import", `[...document.querySelectorAll('#ledger-list .rec-name')].some(n => n.textContent === '孙玉珍')`, 10*time.Second)
+	waitJS(t, ctx, "ledger after the import", `[...document.querySelectorAll('#ledger-list .rec-name')].some(n => n.textContent === '孙玉珍')`, 20*time.Second)
 	if n := scalar[int64](t, e, `SELECT count(*) FROM vulnerable_residents r JOIN people p ON p.id = r.person_id WHERE p.name = '孙玉珍'`); n != 1 {
 		t.Errorf("the xlsx sent twice (answer lost) stored %d residents, want 1", n)
 	}
@@ -1275,7 +1275,7 @@ func TestFieldBrowserLedger(t *testing.T) {
 
 	_, password := e.account(t, "leader", auth.GridLeader, 9, 0)
 	ctx := openGridPageAs(t, e, "leader", password, 1280, 860, false)
-	waitJS(t, ctx, "stream", `document.body.dataset.live === 'live'`, 10*time.Second)
+	waitJS(t, ctx, "stream", `document.body.dataset.live === 'live'`, 20*time.Second)
 	openRecords(t, ctx, "ledger")
 	item := func(id int64) string { return fmt.Sprintf(`#ledger-list .rec-item[data-resident-id="%d"]`, id) }
 	order := eval[[]string](t, ctx, `[...document.querySelectorAll('#ledger-list .rec-item')].map(li => li.dataset.residentId + '|' + li.dataset.overdue)`)
@@ -1300,7 +1300,7 @@ func TestFieldBrowserLedger(t *testing.T) {
 		t.Errorf("a resident never visited shows %d visits", n)
 	}
 	submitForm(t, ctx, item(resident)+" form.act-visit", map[string]string{"method": "phone", "note": "电话问候，身体无恙"})
-	waitJS(t, ctx, "visit in the log", fmt.Sprintf(`(li => !!li && li.dataset.method === 'phone' && li.textContent.includes('电话问候，身体无恙'))(document.querySelector('%s .rec-visits li'))`, item(resident)), 10*time.Second)
+	waitJS(t, ctx, "visit in the log", fmt.Sprintf(`(li => !!li && li.dataset.method === 'phone' && li.textContent.includes('电话问候，身体无恙'))(document.querySelector('%s .rec-visits li'))`, item(resident)), 20*time.Second)
 	var led ledgerAnswer
 	api.get("/api/grids/9/vulnerable", &led)
 	i := slices.IndexFunc(led.Residents, func(r ledgerResident) bool { return r.ID == resident })
@@ -1319,7 +1319,7 @@ func TestFieldBrowserLedger(t *testing.T) {
 
 	// Another client puts a resident on the ledger: the list follows.
 	added := fieldPost(t, api, "/api/vulnerable", map[string]any{"household_id": hh, "name": "周桂兰", "category": "disabled", "visit_every_days": 14}, 201)
-	waitJS(t, ctx, "new resident (stream)", fmt.Sprintf(`!!document.querySelector('%s')`, item(added)), 10*time.Second)
+	waitJS(t, ctx, "new resident (stream)", fmt.Sprintf(`!!document.querySelector('%s')`, item(added)), 20*time.Second)
 
 	// The request: listed open, closed through the page.
 	openRecords(t, ctx, "requests")
@@ -1332,7 +1332,7 @@ func TestFieldBrowserLedger(t *testing.T) {
 	}
 	screenshot(t, ctx, "requests-laptop-zh")
 	submitForm(t, ctx, req+" form.act-close", map[string]string{"resolution": "已代购送达"})
-	waitJS(t, ctx, "request closed", fmt.Sprintf(`(li => !!li && li.dataset.state === 'closed')(document.querySelector('%s'))`, req), 10*time.Second)
+	waitJS(t, ctx, "request closed", fmt.Sprintf(`(li => !!li && li.dataset.state === 'closed')(document.querySelector('%s'))`, req), 20*time.Second)
 	if n := scalar[int64](t, e, `SELECT count(*) FROM requests WHERE id = $1 AND closed_at IS NOT NULL AND resolution = '已代购送达'`, request); n != 1 {
 		t.Errorf("request %d is not closed with its resolution in the database", request)
 	}
@@ -1358,7 +1358,7 @@ func TestFieldBrowserLedger(t *testing.T) {
 		t.Errorf("0 points: the form says %q", msg)
 	}
 	submitForm(t, ctx, member+" form.act-points", map[string]string{"points": "5", "reason": "组织楼栋志愿服务"})
-	waitJS(t, ctx, "points raised", fmt.Sprintf(`(li => !!li && li.dataset.points === '%d')(document.querySelector('%s'))`, m.Points+5, member), 10*time.Second)
+	waitJS(t, ctx, "points raised", fmt.Sprintf(`(li => !!li && li.dataset.points === '%d')(document.querySelector('%s'))`, m.Points+5, member), 20*time.Second)
 	api.get("/api/grids/9/party-members", &party)
 	if got := party.points(m.PersonID); got != m.Points+5 {
 		t.Errorf("the API has member %d at %d points, want %d", m.PersonID, got, m.Points+5)
@@ -1376,7 +1376,7 @@ func TestFieldBrowserLedger(t *testing.T) {
 
 	// A phone: the ledger with an entry open, in both languages.
 	phone := openGridPageAs(t, e, "leader", password, 375, 812, true)
-	waitJS(t, phone, "ledger on the phone", `document.getElementById('rec-ledger').dataset.state === 'loaded'`, 10*time.Second)
+	waitJS(t, phone, "ledger on the phone", `document.getElementById('rec-ledger').dataset.state === 'loaded'`, 20*time.Second)
 	if err := chromedp.Do(phone, chromedp.Click(chromedp.CSS(`#gw-jump [data-jump="records"]`))); err != nil {
 		t.Fatal(err)
 	}

@@ -597,7 +597,7 @@ func TestGridLeaderGetsCoverageOverStream(t *testing.T) {
 		t.Fatal(err)
 	}
 	v.send(map[string]any{"type": "subscribe", "grid": 9, "topics": []string{"screening", "coverage"}})
-	v.next(5*time.Second, func(m message) bool { return m.Type == "snapshot" })
+	v.next(15*time.Second, func(m message) bool { return m.Type == "snapshot" })
 	var start struct{ Grid coverage.Figures }
 	leader.get("/api/grids/9/coverage", &start)
 	outside := scalar[int64](t, e, `SELECT min(h.id) FROM households h JOIN buildings b ON b.id = h.building_id
@@ -611,7 +611,7 @@ func TestGridLeaderGetsCoverageOverStream(t *testing.T) {
 		t.Fatalf("screening inside: %d %s", r.Status, r.Body)
 	}
 	var gotScreening bool
-	m := v.next(5*time.Second, func(m message) bool {
+	m := v.next(15*time.Second, func(m message) bool {
 		if m.Type != "event" {
 			return false
 		}

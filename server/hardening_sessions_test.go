@@ -65,7 +65,7 @@ func TestDisableAccountEndsStreams(t *testing.T) {
 		t.Fatal(err)
 	}
 	v.send(map[string]any{"type": "subscribe", "grid": 9})
-	v.next(5*time.Second, func(m message) bool { return m.Type == "snapshot" })
+	v.next(15*time.Second, func(m message) bool { return m.Type == "snapshot" })
 	dev, res, err := dialWS(t, e, phone, "/ws/device")
 	if err != nil {
 		t.Fatalf("device stream: %v %v", err, res)
@@ -138,13 +138,13 @@ func TestChangePasswordEndsOtherSessions(t *testing.T) {
 		t.Fatal(err)
 	}
 	v.send(map[string]any{"type": "subscribe", "grid": 9})
-	v.next(5*time.Second, func(m message) bool { return m.Type == "snapshot" })
+	v.next(15*time.Second, func(m message) bool { return m.Type == "snapshot" })
 	mine, _, err := dial(t, e, here, "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	mine.send(map[string]any{"type": "subscribe", "grid": 9})
-	mine.next(5*time.Second, func(m message) bool { return m.Type == "snapshot" })
+	mine.next(15*time.Second, func(m message) bool { return m.Type == "snapshot" })
 
 	const fresh = "a-new-long-password"
 	if r := here.do("POST", "/api/me/password", map[string]string{"current": "not-the-password", "new": fresh}); r.Status != 403 || r.Error.Field != "current" {

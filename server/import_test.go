@@ -71,13 +71,13 @@ func TestImportScreeningsCSV(t *testing.T) {
 		t.Fatal(err)
 	}
 	v.send(map[string]any{"type": "subscribe", "grid": 9, "topics": []string{"screening"}})
-	v.next(5*time.Second, func(m message) bool { return m.Type == "snapshot" })
+	v.next(15*time.Second, func(m message) bool { return m.Type == "snapshot" })
 	id := cid()
 	r := leader.do("POST", "/api/import/screenings?client_id="+id, upload{"text/csv; charset=utf-8", []byte(b.String())})
 	if r.Status != 200 || !strings.Contains(string(r.Body), `"imported":3`) {
 		t.Fatalf("import: %d %s", r.Status, r.Body)
 	}
-	v.next(5*time.Second, func(m message) bool {
+	v.next(15*time.Second, func(m message) bool {
 		return m.Type == "event" && m.Grid == 9 && strings.Contains(string(m.Data), `"kind":"import"`)
 	})
 	if n := scalar[int64](t, e, `SELECT count(*) FROM screenings WHERE household_id = ANY($1)`, hs); n != 3 {

@@ -38,7 +38,7 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 // Leaflet rounds its pixel origin, so this is within a pixel of its own.
 func mapXY(t *testing.T, ctx context.Context, lon, lat float64) (float64, float64) {
 	t.Helper()
-	waitJS(t, ctx, "the map at rest", `(m => !!m && !!m.dataset.zoom && m.dataset.moving !== 'true')(document.getElementById('map'))`, 10*time.Second)
+	waitJS(t, ctx, "the map at rest", `(m => !!m && !!m.dataset.zoom && m.dataset.moving !== 'true')(document.getElementById('map'))`, 20*time.Second)
 	v := eval[struct{ Lat, Lon, Zoom, Left, Top, Width, Height float64 }](t, ctx, `(m => {
 		const r = m.getBoundingClientRect();
 		return {lat: +m.dataset.lat, lon: +m.dataset.lon, zoom: +m.dataset.zoom,

@@ -84,7 +84,7 @@ func TestNATSAcrossInstances(t *testing.T) {
 		t.Fatal(err)
 	}
 	v.send(map[string]any{"type": "subscribe", "topics": []string{"positions", "geofence"}})
-	v.next(5*time.Second, func(m message) bool { return m.Type == "snapshot" })
+	v.next(15*time.Second, func(m message) bool { return m.Type == "snapshot" })
 
 	e.ts = tsA
 	id := volunteers(t, e, 1)[0]
@@ -95,7 +95,7 @@ func TestNATSAcrossInstances(t *testing.T) {
 	d.post(lon, lat, start)
 	var got, ev *message
 	for got == nil || ev == nil {
-		m := v.next(5*time.Second, func(m message) bool { return m.Type == "event" || m.Type == "positions" && len(m.Items) > 0 })
+		m := v.next(15*time.Second, func(m message) bool { return m.Type == "event" || m.Type == "positions" && len(m.Items) > 0 })
 		if m.Type == "event" {
 			ev = &m
 		} else {
@@ -180,7 +180,7 @@ func TestNATSBoundariesAcrossInstances(t *testing.T) {
 		t.Fatal(err)
 	}
 	v.send(map[string]any{"type": "subscribe", "topics": []string{"boundaries"}})
-	v.next(5*time.Second, func(m message) bool { return m.Type == "snapshot" })
+	v.next(15*time.Second, func(m message) bool { return m.Type == "snapshot" })
 
 	p := planner{t, e.client(t, "planner", auth.Planner, 0)}
 	p.c.base = tsA.URL
@@ -192,7 +192,7 @@ func TestNATSBoundariesAcrossInstances(t *testing.T) {
 	}
 	var pub struct{ Added map[string]int64 }
 	json.Unmarshal(r.Body, &pub)
-	v.next(5*time.Second, func(m message) bool { return m.Type == "event" && m.Topic == "boundaries" })
+	v.next(15*time.Second, func(m message) bool { return m.Type == "event" && m.Topic == "boundaries" })
 
 	// B rebuilds its index when the event arrives; the event reached B's
 	// viewer through B, so B has it. Post to B.

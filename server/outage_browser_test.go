@@ -66,7 +66,7 @@ func TestFieldBrowserDatabaseOutage(t *testing.T) {
 
 	proxy.restore(t)
 	waitJS(t, ctx, "the report sent once the database is back", fmt.Sprintf(`!document.querySelector('.gap-item[data-id="%d"]')`, mine), 30*time.Second)
-	waitJS(t, ctx, "the notice gone", `!document.getElementById('notice-server-waiting')`, 10*time.Second)
+	waitJS(t, ctx, "the notice gone", `!document.getElementById('notice-server-waiting')`, 20*time.Second)
 	if n := scalar[int64](t, e, `SELECT count(*) FROM screenings WHERE household_id = $1`, mine); n != 1 {
 		t.Errorf("%d screenings stored for the household, want exactly 1", n)
 	}

@@ -55,7 +55,7 @@ func pointAt(t *testing.T, ctx context.Context, lon, lat float64) {
 // clickSel clicks the element a CSS selector finds, once it is enabled.
 func clickSel(t *testing.T, ctx context.Context, sel string) {
 	t.Helper()
-	waitJS(t, ctx, "enabled "+sel, fmt.Sprintf(`(b => !!b && !b.disabled)(document.querySelector(%q))`, sel), 10*time.Second)
+	waitJS(t, ctx, "enabled "+sel, fmt.Sprintf(`(b => !!b && !b.disabled)(document.querySelector(%q))`, sel), 20*time.Second)
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(sel))); err != nil {
 		t.Fatalf("click %s: %v", sel, err)
 	}
@@ -124,7 +124,7 @@ func openPlanner(t *testing.T, e *env, password string, width, height int, phone
 // newDraftOf creates a draft through the page's form.
 func newDraftOf(t *testing.T, ctx context.Context, root int64, name string) {
 	t.Helper()
-	waitJS(t, ctx, "root choices", fmt.Sprintf(`!!document.querySelector('#pl-new-root option[value="%d"]')`, root), 10*time.Second)
+	waitJS(t, ctx, "root choices", fmt.Sprintf(`!!document.querySelector('#pl-new-root option[value="%d"]')`, root), 20*time.Second)
 	eval[bool](t, ctx, fmt.Sprintf(`(s => (s.value = '%d', s.dispatchEvent(new Event('change')), true))(document.getElementById('pl-new-root'))`, root))
 	eval[bool](t, ctx, `document.getElementById('pl-new-name').value = '', true`)
 	if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.CSS("#pl-new-name"), name)); err != nil {
@@ -184,7 +184,7 @@ func TestPlanBrowserSplit(t *testing.T) {
 	ctx := openPlanner(t, e, plannerPW, 1400, 900, false)
 	screenshot(t, ctx, "plan-start-zh")
 	newDraftOf(t, ctx, 2, "协作路社区 分割测试")
-	waitJS(t, ctx, "three compound grids", `document.querySelectorAll('path.plan-grid-l3').length === 3 && !!document.querySelector('.plan-root')`, 10*time.Second)
+	waitJS(t, ctx, "three compound grids", `document.querySelectorAll('path.plan-grid-l3').length === 3 && !!document.querySelector('.plan-root')`, 20*time.Second)
 	screenshot(t, ctx, "plan-draft-zh")
 
 	// Select the compound grid by clicking it on the map.
@@ -215,7 +215,7 @@ func TestPlanBrowserSplit(t *testing.T) {
 
 	// Undo: back to the three grids, no sliver.
 	clickSel(t, ctx, `.pl-tool[data-tool="undo"]`)
-	waitJS(t, ctx, "undone", `document.querySelectorAll('path.plan-grid-l3').length === 3 && !document.querySelector('#pl-problems .pl-problem[data-code="sliver"]')`, 10*time.Second)
+	waitJS(t, ctx, "undone", `document.querySelectorAll('path.plan-grid-l3').length === 3 && !document.querySelector('#pl-problems .pl-problem[data-code="sliver"]')`, 20*time.Second)
 	clickSel(t, ctx, `.pl-tool[data-tool="fit"]`) // the sliver's row zoomed in
 	chromedp.Do(ctx, chromedp.Sleep(400*time.Millisecond))
 
@@ -252,7 +252,7 @@ func TestPlanBrowserSplit(t *testing.T) {
 		t.Fatal(err)
 	}
 	clickSel(t, ctx, "#pl-edit-submit")
-	waitJS(t, ctx, "renamed, no leader", `[...document.querySelectorAll('.plan-label')].some(l => l.textContent.startsWith('秦岭路159号院西')) && !!document.querySelector('#pl-problems .pl-problem[data-code="no_leader"][data-severity="warning"]')`, 10*time.Second)
+	waitJS(t, ctx, "renamed, no leader", `[...document.querySelectorAll('.plan-label')].some(l => l.textContent.startsWith('秦岭路159号院西')) && !!document.querySelector('#pl-problems .pl-problem[data-code="no_leader"][data-severity="warning"]')`, 20*time.Second)
 	if eval[bool](t, ctx, `!document.getElementById('pl-pub-submit').disabled`) {
 		t.Error("publishing is enabled before the warning is acknowledged")
 	}
@@ -390,7 +390,7 @@ func TestPlanBrowserPhone(t *testing.T) {
 	if r := other.do("POST", fmt.Sprintf("/api/drafts/%d/publish", d.ID), map[string]any{"revision": d.Revision, "note": "rename"}); r.Status != 200 {
 		t.Fatalf("other planner's publish: %d %s", r.Status, r.Body)
 	}
-	waitJS(t, ctx, "banner", `!document.getElementById('pl-foreign').hidden`, 10*time.Second)
+	waitJS(t, ctx, "banner", `!document.getElementById('pl-foreign').hidden`, 20*time.Second)
 	screenshot(t, ctx, "plan-phone-foreign-en")
 
 	// Publishing this draft now is refused (409): the page lists the grid
@@ -398,14 +398,14 @@ func TestPlanBrowserPhone(t *testing.T) {
 	before := eval[string](t, ctx, `document.body.dataset.draft`)
 	eval[bool](t, ctx, `document.getElementById('pl-publish').scrollIntoView(), true`)
 	clickSel(t, ctx, "#pl-pub-submit")
-	waitJS(t, ctx, "conflict", `!!document.getElementById('pl-conflict') && document.querySelectorAll('#pl-conflict li').length > 0`, 10*time.Second)
+	waitJS(t, ctx, "conflict", `!!document.getElementById('pl-conflict') && document.querySelectorAll('#pl-conflict li').length > 0`, 20*time.Second)
 	if got := eval[string](t, ctx, `document.querySelector('#pl-conflict ul').textContent`); got == "" {
 		t.Error("the refused publication names no grid")
 	}
 	eval[bool](t, ctx, `document.getElementById('pl-conflict').scrollIntoView(), true`)
 	screenshot(t, ctx, "plan-phone-conflict-en")
 	clickSel(t, ctx, "#pl-conflict-new")
-	waitJS(t, ctx, "new draft", fmt.Sprintf(`document.body.dataset.draft !== '' && document.body.dataset.draft !== %q && document.body.dataset.revision === '0'`, before), 10*time.Second)
+	waitJS(t, ctx, "new draft", fmt.Sprintf(`document.body.dataset.draft !== '' && document.body.dataset.draft !== %q && document.body.dataset.revision === '0'`, before), 20*time.Second)
 	if !eval[bool](t, ctx, `document.getElementById('pl-foreign').hidden && !document.getElementById('pl-conflict')`) {
 		t.Error("the new draft still shows the banner or the refusal")
 	}
@@ -483,7 +483,7 @@ func TestPlanBrowserEdit(t *testing.T) {
 	_, north := metres(v[1], 0, 25)
 	x1, y1 := planXY(t, ctx, v[0], v[1]+north)
 	dragXY(t, ctx, x0, y0, x1, y1)
-	waitJS(t, ctx, "vertex moved", `document.body.dataset.revision === '1'`, 10*time.Second)
+	waitJS(t, ctx, "vertex moved", `document.body.dataset.revision === '1'`, 20*time.Second)
 	moved := eval[planShown](t, ctx, planShownJS)
 	if moved.Errors != 0 || path(9) == d9 || path(11) == d11 {
 		t.Errorf("after dragging a shared vertex: %+v, grid 9 redrawn %v, grid 11 redrawn %v; want no errors and both moved",
@@ -497,15 +497,15 @@ func TestPlanBrowserEdit(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.MouseClickXY(mid[0], mid[1])); err != nil {
 		t.Fatal(err)
 	}
-	waitJS(t, ctx, "vertex added", `document.body.dataset.revision === '2'`, 10*time.Second)
+	waitJS(t, ctx, "vertex added", `document.body.dataset.revision === '2'`, 20*time.Second)
 	if n := eval[int](t, ctx, `Number(document.getElementById('pl-checks-sum').dataset.errors)`); n != 0 {
 		t.Errorf("a vertex added on an edge leaves %d errors", n)
 	}
 	clickSel(t, ctx, `.pl-tool[data-tool="select"]`)
 	clickSel(t, ctx, `.pl-tool[data-tool="undo"]`)
-	waitJS(t, ctx, "vertex added undone", `document.body.dataset.revision === '1'`, 10*time.Second)
+	waitJS(t, ctx, "vertex added undone", `document.body.dataset.revision === '1'`, 20*time.Second)
 	clickSel(t, ctx, `.pl-tool[data-tool="undo"]`)
-	waitJS(t, ctx, "vertex back", `document.body.dataset.revision === '0'`, 10*time.Second)
+	waitJS(t, ctx, "vertex back", `document.body.dataset.revision === '0'`, 20*time.Second)
 
 	// Merge 9 and 11, then undo.
 	lon11, lat11 := pointIn(t, e, 11)
@@ -515,7 +515,7 @@ func TestPlanBrowserEdit(t *testing.T) {
 	waitJS(t, ctx, "merge dialog", `document.getElementById('pl-dialog').open`, 5*time.Second)
 	screenshot(t, ctx, "plan-merge-dialog-zh")
 	clickSel(t, ctx, "#pl-dialog-ok")
-	waitJS(t, ctx, "merged", `document.querySelectorAll('path.plan-grid-l3').length === 2 && document.querySelectorAll('path.plan-grid[data-status="new"]').length === 1`, 10*time.Second)
+	waitJS(t, ctx, "merged", `document.querySelectorAll('path.plan-grid-l3').length === 2 && document.querySelectorAll('path.plan-grid[data-status="new"]').length === 1`, 20*time.Second)
 	if n := eval[int](t, ctx, `Number(document.getElementById('pl-checks-sum').dataset.errors)`); n != 0 {
 		t.Errorf("the merge leaves %d errors", n)
 	}
@@ -523,7 +523,7 @@ func TestPlanBrowserEdit(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.KeyEvent("z", chromedp.KeyModifiers(chromedp.ModifierCtrl))); err != nil {
 		t.Fatal(err)
 	}
-	waitJS(t, ctx, "merge undone", `document.querySelectorAll('path.plan-grid-l3').length === 3 && !document.querySelector('path.plan-grid[data-status="new"]')`, 10*time.Second)
+	waitJS(t, ctx, "merge undone", `document.querySelectorAll('path.plan-grid-l3').length === 3 && !document.querySelector('path.plan-grid[data-status="new"]')`, 20*time.Second)
 
 	// Delete 10: a gap.
 	lon10, lat10 := pointIn(t, e, 10)
@@ -531,7 +531,7 @@ func TestPlanBrowserEdit(t *testing.T) {
 	clickSel(t, ctx, `.pl-tool[data-tool="delete"]`)
 	waitJS(t, ctx, "delete dialog", `document.getElementById('pl-dialog').open`, 5*time.Second)
 	clickSel(t, ctx, "#pl-dialog-ok")
-	waitJS(t, ctx, "gap", `document.querySelectorAll('path.plan-grid-l3').length === 2 && !!document.querySelector('#pl-problems .pl-problem[data-code="gap"]')`, 10*time.Second)
+	waitJS(t, ctx, "gap", `document.querySelectorAll('path.plan-grid-l3').length === 2 && !!document.querySelector('#pl-problems .pl-problem[data-code="gap"]')`, 20*time.Second)
 	screenshot(t, ctx, "plan-gap-zh")
 
 	// Draw it again along its old boundary, and name it.
@@ -616,13 +616,13 @@ func TestPlanBrowserConflictOffline(t *testing.T) {
 
 	// This tab renames grid 9 on the old revision: 409, reload, notice.
 	renameThroughForm(t, ctx, 9, "桐柏路61号院甲")
-	waitJS(t, ctx, "reloaded after 409", `!!document.getElementById('notice-plan-reload') && `+labelJS("秦岭路123号院（另一窗口）"), 10*time.Second)
+	waitJS(t, ctx, "reloaded after 409", `!!document.getElementById('notice-plan-reload') && `+labelJS("秦岭路123号院（另一窗口）"), 20*time.Second)
 	if got := eval[string](t, ctx, `document.getElementById('pl-edit-name').value`); got != "桐柏路61号院甲" {
 		t.Errorf("after the reload the name field holds %q, want what was typed", got)
 	}
 	screenshot(t, ctx, "plan-conflict-zh")
 	clickSel(t, ctx, "#pl-edit-submit")
-	waitJS(t, ctx, "renamed after the reload", labelJS("桐柏路61号院甲"), 10*time.Second)
+	waitJS(t, ctx, "renamed after the reload", labelJS("桐柏路61号院甲"), 20*time.Second)
 
 	// The server out of reach: the page says so and keeps the name.
 	if _, err := chromedp.Call(ctx, network.Enable, network.EnableParams{}); err != nil {
@@ -639,7 +639,7 @@ func TestPlanBrowserConflictOffline(t *testing.T) {
 	}
 	block(true)
 	renameThroughForm(t, ctx, 11, "秦岭路159号院乙")
-	waitJS(t, ctx, "server unavailable", `document.body.dataset.net === 'down' && !document.getElementById('pl-net').hidden`, 10*time.Second)
+	waitJS(t, ctx, "server unavailable", `document.body.dataset.net === 'down' && !document.getElementById('pl-net').hidden`, 20*time.Second)
 	if got := eval[string](t, ctx, `document.getElementById('pl-edit-name').value`); got != "秦岭路159号院乙" {
 		t.Errorf("while the server is away the name field holds %q", got)
 	}

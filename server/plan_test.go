@@ -421,11 +421,11 @@ func TestPlanPublishReachesIndexAndStream(t *testing.T) {
 		t.Fatal(err)
 	}
 	v.send(map[string]any{"type": "subscribe", "topics": []string{"boundaries", "geofence"}})
-	v.next(5*time.Second, func(m message) bool { return m.Type == "snapshot" })
+	v.next(15*time.Second, func(m message) bool { return m.Type == "snapshot" })
 	lon, lat := pointIn(t, e, 9)
 	dev := e.device(t, "phone", e.volunteer)
 	dev.post(lon, lat, time.Now())
-	v.next(5*time.Second, func(m message) bool { return m.Type == "event" && m.Topic == "geofence" && m.Grid == 9 })
+	v.next(15*time.Second, func(m message) bool { return m.Type == "event" && m.Topic == "geofence" && m.Grid == 9 })
 
 	d := p.open(2)
 	d = p.mustOp(d, map[string]any{"op": "split", "id": 9, "line": splitLine(t, e, 9, 0.5)})
@@ -451,7 +451,7 @@ func TestPlanPublishReachesIndexAndStream(t *testing.T) {
 	if grid == nil || *grid != part {
 		t.Errorf("position right after publish assigned to %v, want the new grid %d", grid, part)
 	}
-	m := v.next(5*time.Second, func(m message) bool { return m.Type == "event" && m.Topic == "boundaries" })
+	m := v.next(15*time.Second, func(m message) bool { return m.Type == "event" && m.Topic == "boundaries" })
 	if !strings.Contains(string(m.Data), fmt.Sprintf(`"publication_id":%d`, pub.ID)) {
 		t.Errorf("boundaries event %s", m.Data)
 	}

@@ -86,7 +86,7 @@ func TestPlanBrowserHistory(t *testing.T) {
 
 	ctx := openPlanner(t, e, pw, 1400, 900, false)
 	clickSel(t, ctx, "#pl-history summary")
-	waitJS(t, ctx, "two publications", `document.querySelectorAll('#pl-history-list .pl-hist-item').length === 2`, 10*time.Second)
+	waitJS(t, ctx, "two publications", `document.querySelectorAll('#pl-history-list .pl-hist-item').length === 2`, 20*time.Second)
 	shown := eval[historyShown](t, ctx, historyShownJS)
 	if want := []string{fmt.Sprint(pub.ID), "1"}; strings.Join(shown.Items, ",") != strings.Join(want, ",") {
 		t.Errorf("the card lists publications %v, want %v", shown.Items, want)
@@ -153,7 +153,7 @@ func TestPlanBrowserHistory(t *testing.T) {
 	}
 	block("*://*:*/api/publications/compare*", "*://*:*/api/drafts*")
 	clickSel(t, ctx, pubItem(pub.ID, ".pl-hist-compare"))
-	waitJS(t, ctx, "server unavailable", `document.body.dataset.net === 'down' && !document.getElementById('pl-net').hidden && document.body.dataset.view === 'compare:loading'`, 10*time.Second)
+	waitJS(t, ctx, "server unavailable", `document.body.dataset.net === 'down' && !document.getElementById('pl-net').hidden && document.body.dataset.view === 'compare:loading'`, 20*time.Second)
 	screenshot(t, ctx, "history-offline-zh")
 	block()
 	waitJS(t, ctx, "comparison once the server is back", `document.body.dataset.net === 'ok' && document.body.dataset.view === 'compare:ready' && document.querySelectorAll('path.plan-hist-added').length === 2`, 15*time.Second)
@@ -245,12 +245,12 @@ func TestPlanBrowserHistory(t *testing.T) {
 	if r := p.publish(d, "no_leader", "load_rise"); r.Status != 200 {
 		t.Fatalf("publish the rename: %d %s", r.Status, r.Body)
 	}
-	waitJS(t, ctx, "four publications", `document.querySelectorAll('#pl-history-list .pl-hist-item').length === 4`, 10*time.Second)
+	waitJS(t, ctx, "four publications", `document.querySelectorAll('#pl-history-list .pl-hist-item').length === 4`, 20*time.Second)
 
 	// On a phone.
 	phone := openPlanner(t, e, pw, 390, 844, true)
 	clickSel(t, phone, "#pl-history summary")
-	waitJS(t, phone, "four publications on the phone", `document.querySelectorAll('#pl-history-list .pl-hist-item').length === 4`, 10*time.Second)
+	waitJS(t, phone, "four publications on the phone", `document.querySelectorAll('#pl-history-list .pl-hist-item').length === 4`, 20*time.Second)
 	eval[bool](t, phone, `document.getElementById('pl-history').scrollIntoView(), true`)
 	screenshot(t, phone, "history-phone-list-zh")
 	checkPhone := func(when string) {

@@ -165,7 +165,7 @@ func TestStreamSnapshotThenDeltas(t *testing.T) {
 		t.Fatal(err)
 	}
 	v.send(map[string]any{"type": "subscribe", "topics": []string{"positions", "geofence"}})
-	snap := v.next(5*time.Second, func(m message) bool { return true })
+	snap := v.next(15*time.Second, func(m message) bool { return true })
 	if snap.Type != "snapshot" || len(snap.Positions) != 1 || snap.Positions[0].V != vs[0] || snap.Positions[0].G != 9 {
 		t.Fatalf("first frame %+v, want a snapshot with volunteer %d in grid 9", snap, vs[0])
 	}
@@ -175,7 +175,7 @@ func TestStreamSnapshotThenDeltas(t *testing.T) {
 	// the next frame) a durable geofence "enter" for the first sighting.
 	var delta, ev *message
 	for delta == nil || ev == nil {
-		m := v.next(5*time.Second, func(m message) bool { return m.Type == "positions" || m.Type == "event" })
+		m := v.next(15*time.Second, func(m message) bool { return m.Type == "positions" || m.Type == "event" })
 		if m.Type == "positions" {
 			delta = &m
 		} else {
@@ -204,7 +204,7 @@ func TestStreamScope(t *testing.T) {
 		t.Fatal(err)
 	}
 	v.send(map[string]any{"type": "subscribe", "grid": 9})
-	if m := v.next(5*time.Second, func(message) bool { return true }); m.Type != "snapshot" {
+	if m := v.next(15*time.Second, func(message) bool { return true }); m.Type != "snapshot" {
 		t.Fatalf("first frame %+v", m)
 	}
 	lon9, lat9 := pointIn(t, e, 9)
@@ -242,7 +242,7 @@ func TestStreamScope(t *testing.T) {
 			t.Fatal(err)
 		}
 		v2.send(sub)
-		if m := v2.next(5*time.Second, func(message) bool { return true }); m.Type != "error" || m.Field != "grid" {
+		if m := v2.next(15*time.Second, func(message) bool { return true }); m.Type != "error" || m.Field != "grid" {
 			t.Errorf("subscribe %v: %+v, want an error naming grid", sub, m)
 		}
 		if code := v2.closeCode(5 * time.Second); code != live.CloseForbidden {
@@ -274,7 +274,7 @@ func streamTopicsMatrix(t *testing.T, e *env) {
 					t.Fatal(err)
 				}
 				v.send(map[string]any{"type": "subscribe", "grid": grid, "topics": []string{topic}})
-				if m := v.next(5*time.Second, func(message) bool { return true }); m.Type != "snapshot" {
+				if m := v.next(15*time.Second, func(message) bool { return true }); m.Type != "snapshot" {
 					t.Errorf("%s subscribing to %s in its scope: %+v", r, topic, m)
 				}
 			})
@@ -300,7 +300,7 @@ func TestStreamUpgradeChecks(t *testing.T) {
 		t.Fatal(err)
 	}
 	v.send(map[string]any{"type": "subscribe", "topics": []string{"gossip"}})
-	if m := v.next(5*time.Second, func(message) bool { return true }); m.Type != "error" || m.Field != "topics" {
+	if m := v.next(15*time.Second, func(message) bool { return true }); m.Type != "error" || m.Field != "topics" {
 		t.Errorf("unknown topic: %+v", m)
 	}
 	if code := v.closeCode(5 * time.Second); code != live.CloseBadMessage {
@@ -324,11 +324,11 @@ func TestStreamResume(t *testing.T) {
 		t.Fatal(err)
 	}
 	v.send(map[string]any{"type": "subscribe", "topics": []string{"geofence"}})
-	v.next(5*time.Second, func(m message) bool { return m.Type == "snapshot" })
+	v.next(15*time.Second, func(m message) bool { return m.Type == "snapshot" })
 	vs := volunteers(t, e, 8)
 	lon, lat := pointIn(t, e, 9)
 	e.device(t, "first", vs[0]).post(lon, lat, time.Now())
-	last := v.next(5*time.Second, func(m message) bool { return m.Type == "event" }).Seq
+	last := v.next(15*time.Second, func(m message) bool { return m.Type == "event" }).Seq
 	v.conn.Close()
 
 	// While away: six volunteers appear (six enter events).
@@ -349,13 +349,13 @@ func TestStreamResume(t *testing.T) {
 		t.Fatal(err)
 	}
 	v2.send(map[string]any{"type": "subscribe", "topics": []string{"geofence"}, "since": last})
-	if m := v2.next(5*time.Second, func(message) bool { return true }); m.Type != "resumed" || m.Since != last {
+	if m := v2.next(15*time.Second, func(message) bool { return true }); m.Type != "resumed" || m.Since != last {
 		t.Fatalf("first frame on resume %+v", m)
 	}
 	got := map[int64]int{}
 	prev := last
 	for i := 0; i < 6; i++ {
-		m := v2.next(5*time.Second, func(m message) bool { return m.Type == "event" })
+		m := v2.next(15*time.Second, func(m message) bool { return m.Type == "event" })
 		got[m.Seq]++
 		if m.Seq <= prev {
 			t.Errorf("seq %d after %d: out of order or repeated", m.Seq, prev)
@@ -364,7 +364,7 @@ func TestStreamResume(t *testing.T) {
 	}
 	// One more live event arrives after the replay, once.
 	e.device(t, "after", vs[7]).post(lon, lat, time.Now())
-	m := v2.next(5*time.Second, func(m message) bool { return m.Type == "event" })
+	m := v2.next(15*time.Second, func(m message) bool { return m.Type == "event" })
 	if m.Seq <= prev || got[m.Seq] > 0 {
 		t.Errorf("live event after replay has seq %d (last replayed %d)", m.Seq, prev)
 	}
@@ -392,7 +392,7 @@ func TestStreamSlowClientDropped(t *testing.T) {
 		t.Fatal(err)
 	}
 	healthy.send(map[string]any{"type": "subscribe", "topics": []string{"positions"}})
-	healthy.next(5*time.Second, func(m message) bool { return m.Type == "snapshot" })
+	healthy.next(15*time.Second, func(m message) bool { return m.Type == "snapshot" })
 	time.Sleep(200 * time.Millisecond)
 
 	// 4 MB of alerts per burst into the real hub: far more than the stalled
@@ -409,7 +409,7 @@ func TestStreamSlowClientDropped(t *testing.T) {
 	for i := 0; i < 10; i++ {
 		start := time.Now()
 		d.post(lon, lat, start)
-		healthy.next(5*time.Second, func(m message) bool { return m.Type == "positions" })
+		healthy.next(15*time.Second, func(m message) bool { return m.Type == "positions" })
 		worst = max(worst, time.Since(start))
 		time.Sleep(50 * time.Millisecond)
 	}
