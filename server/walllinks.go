@@ -2,6 +2,7 @@ package server
 
 import (
 	"html/template"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -102,7 +103,11 @@ func (s *Server) wallLinkPage(w http.ResponseWriter, r *http.Request, err error)
 		ZH: "此大屏链接已失效（已过期或已撤销）。请联系指挥中心获取新链接。",
 		EN: "This wall link no longer works (expired or revoked). Ask the command centre for a new one."}
 	if model.KindOf(err) != model.Gone {
-		s.log.Warn("wall link not checked", "error", err, "request_id", requestID(r.Context()))
+		level := slog.LevelError // a bug; an unreachable database is only a warning
+		if store.Unavailable(err) {
+			level = slog.LevelWarn
+		}
+		s.log.Log(r.Context(), level, "wall link not checked", "error", err, "request_id", requestID(r.Context()))
 		page = wallPage{Status: http.StatusServiceUnavailable, Retry: true,
 			ZH: "暂时无法连接服务器，30 秒后自动重试。", EN: "The server cannot be reached; retrying in 30 s."}
 		w.Header().Set("Retry-After", "30")

@@ -16,6 +16,7 @@ import (
 	"github.com/gridmap/gridmap/auth"
 	"github.com/gridmap/gridmap/live"
 	"github.com/gridmap/gridmap/server"
+	"github.com/gridmap/gridmap/store"
 )
 
 // wallLink is the answer to POST /api/wall-links.
@@ -299,4 +300,42 @@ func restarted(t *testing.T, e *env) *env {
 	e2 := *e
 	e2.ts, e2.srv, e2.hub, e2.bus, e2.pipe = ts, srv, bus.Hub(), bus, nil
 	return &e2
+}
+
+// TestWallLinkDatabaseOutage: a screen that opens its link while the
+// database is out of reach gets a page that reloads itself (503), not the
+// dead-link page nor a login form, and is logged in once it is back.
+func TestWallLinkDatabaseOutage(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, server.Config{})
+	l := issueWallLink(t, e.client(t, "admin", auth.Admin, 0), 9, 1)
+	host := strings.SplitN(strings.SplitN(e.db.URL, "@", 2)[1], "/", 2)[0]
+	proxy := newCutProxy(t, host)
+	st, err := store.Open(context.Background(), strings.Replace(e.db.URL, host, proxy.addr, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(st.Close)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	srv := server.New(server.Config{}, server.Deps{Store: st, Log: log})
+	ts := httptest.NewServer(srv.Handler())
+	t.Cleanup(ts.Close)
+	wall := screen(e)
+	wall.base = ts.URL
+
+	proxy.cut()
+	r := wall.open(t, l.URL)
+	body := string(r.Body)
+	if r.Status != 503 || r.Header.Get("Retry-After") == "" || !strings.Contains(body, `http-equiv="refresh"`) ||
+		!strings.Contains(body, "自动重试") || strings.Contains(body, "指挥中心") || strings.Contains(body, "<form") {
+		t.Errorf("the link with the database away: %d %.300s, want 503 and a page that retries by itself", r.Status, body)
+	}
+	proxy.restore(t)
+	deadline := time.Now().Add(10 * time.Second)
+	for r := wall.open(t, l.URL); r.Status != 303; r = wall.open(t, l.URL) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the link once the database is back: %d", r.Status)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 }
