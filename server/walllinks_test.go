@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -338,4 +340,49 @@ func TestWallLinkDatabaseOutage(t *testing.T) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+}
+
+// TestWallLinkSecretNotLogged: the server's log, at debug level, never
+// holds a link's secret, whether it logs the screen in or not.
+func TestWallLinkSecretNotLogged(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, server.Config{})
+	l := issueWallLink(t, e.client(t, "admin", auth.Admin, 0), 9, 1)
+	var buf syncBuffer
+	log := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	srv := server.New(server.Config{}, server.Deps{Store: e.db.Store, Log: log})
+	ts := httptest.NewServer(srv.Handler())
+	t.Cleanup(ts.Close)
+	wall := screen(e)
+	wall.base = ts.URL
+	if r := wall.open(t, l.URL); r.Status != 303 {
+		t.Fatalf("open: %d", r.Status)
+	}
+	dead := strings.Replace(l.URL, "gmw_", "gmw_x", 1)
+	if r := wall.open(t, dead); r.Status != 410 {
+		t.Fatalf("open a dead link: %d", r.Status)
+	}
+	secret := l.URL[strings.LastIndex(l.URL, "/")+1:]
+	out := buf.String()
+	if strings.Contains(out, secret[4:]) || !strings.Contains(out, "/wall/link/…") {
+		t.Errorf("the log holds the secret, or no line of the link's request:\n%s", out)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the server's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
