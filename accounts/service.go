@@ -3,7 +3,8 @@
 // starts, a change of one's own password (the current one is checked,
 // other sessions end), new accounts (their shape, their grid inside the
 // creator's scope, the password hashed) and tokens (a bounded lifetime;
-// only the hash is kept), and disabling. Limits on attempts stay with the
+// only the hash is kept), disabling, and wall links (a read-only login
+// for a screen, scoped to a grid, until it expires or is revoked). Limits on attempts stay with the
 // rate limiting of the server, which sees the addresses. Errors are
 // *model.Error; nothing here speaks HTTP.
 package accounts
@@ -31,6 +32,10 @@ type Store interface {
 	CreateToken(ctx context.Context, a store.Actor, accountID int64, name string, tokenHash []byte, expires time.Time) (store.Token, error)
 	SetAccountDisabled(ctx context.Context, a store.Actor, id int64, disabled bool) (store.Account, error)
 	GridPath(ctx context.Context, id int64) ([]store.GridRef, error)
+	CreateWallLink(ctx context.Context, a store.Actor, grid int64, secretHash []byte, expires time.Time) (store.WallLink, error)
+	WallLinks(ctx context.Context) ([]store.WallLink, error)
+	RevokeWallLink(ctx context.Context, a store.Actor, id int64) (store.WallLink, error)
+	StartWallSession(ctx context.Context, secretHash, sessionHash []byte, requestID, addr string) (store.WallLogin, error)
 }
 
 // ErrWrongPassword is the cause of a refused password (at login, or the

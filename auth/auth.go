@@ -16,7 +16,7 @@ type Role string
 const (
 	Admin      Role = "admin"       // everything, including accounts and the audit log
 	Planner    Role = "planner"     // redraws grid boundaries; sees the map, not people
-	Viewer     Role = "viewer"      // wall display: the whole area, read-only, counts not people
+	Viewer     Role = "viewer"      // wall display: the whole area or one grid's subtree, read-only, counts not people
 	GridLeader Role = "grid-leader" // one grid and its subtree: sees people, edits people and field data
 	Staff      Role = "staff"       // grid staff: field data in their grids
 	Device     Role = "device"      // one volunteer's phone: posts its own positions only
@@ -97,7 +97,7 @@ type Principal struct {
 	AccountID int64
 	Username  string
 	Role      Role
-	GridID    int64 // scope root for grid leaders and staff; 0 for the whole area
+	GridID    int64 // scope root for grid leaders, staff and a wall link's viewer; 0 for the whole area
 	PersonID  int64 // the volunteer of a device account
 }
 
@@ -110,9 +110,11 @@ func (p *Principal) Can(perm Permission) bool {
 	return p.Role.Can(perm)
 }
 
-// Scope returns the part of the grid hierarchy the principal may see.
+// Scope returns the part of the grid hierarchy the principal may see:
+// grid leaders and staff their grid's subtree, a viewer with a grid (a
+// wall link's screen) too, everyone else the whole area.
 func (p *Principal) Scope() Scope {
-	if p == nil || !p.Role.Scoped() {
+	if p == nil || !(p.Role.Scoped() || p.Role == Viewer && p.GridID != 0) {
 		return Scope{}
 	}
 	return Scope{Root: p.GridID}

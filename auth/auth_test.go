@@ -99,6 +99,30 @@ func TestRolePermissions(t *testing.T) {
 	}
 }
 
+func TestPrincipalScope(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name string
+		p    *Principal
+		root int64
+	}{
+		{"nobody", nil, 0},
+		{"admin", &Principal{Role: Admin}, 0},
+		{"viewer of the whole area", &Principal{Role: Viewer}, 0},
+		{"wall link's viewer", &Principal{Role: Viewer, GridID: 4}, 4},
+		{"grid leader", &Principal{Role: GridLeader, GridID: 2}, 2},
+		{"staff", &Principal{Role: Staff, GridID: 5}, 5},
+		{"a planner given a grid stays unscoped", &Principal{Role: Planner, GridID: 4}, 0},
+	} {
+		if got := tt.p.Scope().Root; got != tt.root {
+			t.Errorf("%s: scope root %d, want %d", tt.name, got, tt.root)
+		}
+	}
+	if (&Principal{Role: Viewer, GridID: 4}).Scope().Contains(testHierarchy(), 5) {
+		t.Error("the wall of compound 4 sees its neighbour 5")
+	}
+}
+
 func TestToken(t *testing.T) {
 	t.Parallel()
 	a, ha := NewToken("gmt_")

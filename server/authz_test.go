@@ -69,6 +69,10 @@ var matrix = map[string]string{
 	"POST /api/accounts/{id}/disable":      "admin",
 	"POST /api/accounts/{id}/enable":       "admin",
 	"DELETE /api/tokens/{id}":              "admin",
+	"POST /api/wall-links":                 "admin",
+	"GET /api/wall-links":                  "admin",
+	"DELETE /api/wall-links/{id}":          "admin",
+	"GET /wall/link/{secret}":              "*",
 
 	"GET /api/coverage":                   "admin planner viewer grid-leader staff",
 	"GET /api/grids/{id}/coverage":        "admin planner viewer grid-leader staff",
@@ -159,6 +163,10 @@ func samples(t *testing.T, e *env) map[string]sample {
 		"POST /api/accounts/{id}/tokens":  {fmt.Sprintf("/api/accounts/%d/tokens", adminID), func(string) any { return map[string]any{"name": "matrix", "ttl_hours": 1} }},
 		"POST /api/accounts/{id}/disable": {fmt.Sprintf("/api/accounts/%d/disable", target), none},
 		"POST /api/accounts/{id}/enable":  {fmt.Sprintf("/api/accounts/%d/enable", target), none},
+		"POST /api/wall-links":            {"/api/wall-links", func(string) any { return map[string]any{"grid_id": 9, "ttl_hours": 1} }},
+		"GET /api/wall-links":             {"/api/wall-links", none},
+		"DELETE /api/wall-links/{id}":     {fmt.Sprintf("/api/wall-links/%d", sampleWallLink(t, e).ID), none},
+		"GET /wall/link/{secret}":         {"/wall/link/" + sampleWallLink(t, e).Secret, none},
 	}
 	for k, v := range fieldSamples(t, e, building, household, member) {
 		out[k] = v
@@ -223,9 +231,14 @@ func TestAuthorizationMatrix(t *testing.T) {
 			t.Run(key+"/"+who, func(t *testing.T) {
 				c.t = t
 				send := c
-				if rt.Pattern == "/api/login" {
+				switch rt.Pattern {
+				case "/api/login":
 					// A login would swap the client's session for the sample's.
 					send = &client{t: t, base: c.base, http: &http.Client{}, bearer: c.bearer}
+				case "/wall/link/{secret}":
+					// So would a wall link; its 303 is the answer.
+					send = &client{t: t, base: c.base, bearer: c.bearer, http: &http.Client{
+						CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 				}
 				path, body := s.path, s.body(who)
 				if r, ok := body.(routed); ok {
@@ -426,4 +439,21 @@ func planSamples(t *testing.T, e *env) map[string]sample {
 			return map[string]any{"revision": d.Revision, "acknowledge": []string{"no_leader", "load_rise"}}
 		})},
 	}
+}
+
+// sampleWallLinkAnswer is a wall link made in the store, with its secret.
+type sampleWallLinkAnswer struct {
+	ID     int64
+	Secret string
+}
+
+// sampleWallLink makes a wall link for grid 9, valid for an hour.
+func sampleWallLink(t *testing.T, e *env) sampleWallLinkAnswer {
+	t.Helper()
+	secret, hash := auth.NewToken("gmw_")
+	l, err := e.db.Store.CreateWallLink(context.Background(), store.Actor{Name: "test"}, 9, hash, time.Now().Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sampleWallLinkAnswer{l.ID, secret}
 }

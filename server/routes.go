@@ -104,6 +104,14 @@ func (s *Server) Routes() []Route {
 		{"POST", "/api/accounts/{id}/disable", auth.ManageAccounts, s.disableAccount},
 		{"POST", "/api/accounts/{id}/enable", auth.ManageAccounts, s.enableAccount},
 		{"DELETE", "/api/tokens/{id}", auth.ManageAccounts, s.revokeToken},
+
+		// Wall links (issue 13): a read-only login, scoped to a grid, for a
+		// screen with no keyboard; the link itself is public (its secret is
+		// the credential).
+		{"POST", "/api/wall-links", auth.ManageAccounts, s.issueWallLink},
+		{"GET", "/api/wall-links", auth.ManageAccounts, s.wallLinks},
+		{"DELETE", "/api/wall-links/{id}", auth.ManageAccounts, s.revokeWallLink},
+		{"GET", "/wall/link/{secret}", auth.Public, s.openWallLink},
 	}
 }
 

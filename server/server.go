@@ -337,7 +337,7 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		}
 		s.log.LogAttrs(r.Context(), level, "request",
 			slog.String("request_id", id), slog.String("method", r.Method),
-			slog.String("path", r.URL.Path), slog.Int("status", sw.status),
+			slog.String("path", logPath(r.URL.Path)), slog.Int("status", sw.status),
 			slog.Int("bytes", sw.bytes), slog.Duration("duration", time.Since(start)))
 	})
 }

@@ -143,18 +143,21 @@ type SessionLimits struct {
 
 // SessionPrincipal returns the account of a live session, sliding its
 // expiry as lim says; ErrNotFound when the session is unknown, expired,
-// past its absolute lifetime or its account disabled.
+// past its absolute lifetime or its account disabled. A wall link's
+// session neither slides nor has an absolute lifetime: it ends at the
+// link's expiry, or when the link is revoked (its rows are deleted then).
 func (s *Store) SessionPrincipal(ctx context.Context, tokenHash []byte, lim SessionLimits) (auth.Principal, error) {
 	var p auth.Principal
 	err := s.pool.QueryRow(ctx, `
 		WITH hit AS (
-			SELECT s.token_hash, s.expires_at, a.id, a.username, a.role,
+			SELECT s.token_hash, s.expires_at, s.wall_link_id, a.id, a.username, a.role,
 				COALESCE(a.grid_id, 0) AS grid_id, COALESCE(a.person_id, 0) AS person_id
 			FROM sessions s JOIN accounts a ON a.id = s.account_id
-			WHERE s.token_hash = $1 AND s.expires_at > now() AND s.created_at > now() - $3::float8 * interval '1 second' AND a.disabled_at IS NULL
+			WHERE s.token_hash = $1 AND s.expires_at > now() AND a.disabled_at IS NULL
+				AND (s.wall_link_id IS NOT NULL OR s.created_at > now() - $3::float8 * interval '1 second')
 		), slide AS (
 			UPDATE sessions s SET expires_at = $2
-			FROM hit WHERE s.token_hash = hit.token_hash AND hit.expires_at < $4
+			FROM hit WHERE s.token_hash = hit.token_hash AND hit.expires_at < $4 AND hit.wall_link_id IS NULL
 		)
 		SELECT id, username, role, grid_id, person_id FROM hit`, tokenHash, lim.Until, lim.MaxAge.Seconds(), lim.RefreshBefore).Scan(
 		&p.AccountID, &p.Username, &p.Role, &p.GridID, &p.PersonID)
