@@ -104,6 +104,10 @@ func (s *Server) Routes() []Route {
 		{"POST", "/api/accounts/{id}/disable", auth.ManageAccounts, s.disableAccount},
 		{"POST", "/api/accounts/{id}/enable", auth.ManageAccounts, s.enableAccount},
 		{"DELETE", "/api/tokens/{id}", auth.ManageAccounts, s.revokeToken},
+
+		// Base maps: the offline tiles of --mbtiles and their TileJSON.
+		{"GET", "/basemap/{z}/{x}/{y}", auth.ReadMap, s.baseMapTile},
+		{"GET", "/basemap.json", auth.ReadMap, s.baseMapJSON},
 	}
 }
 
@@ -221,10 +225,13 @@ func (s *Server) metricsPage(w http.ResponseWriter, r *http.Request, _ *auth.Pri
 }
 
 func (s *Server) config(w http.ResponseWriter, r *http.Request, _ *auth.Principal) {
-	s.ok(w, r, map[string]string{
+	sources, def := s.baseMaps()
+	s.ok(w, r, map[string]any{
 		"tile_url":         s.cfg.TileURL,
 		"tile_attribution": s.cfg.TileAttribution,
 		"default_lang":     s.cfg.DefaultLang,
+		"basemaps":         sources,
+		"default_basemap":  def,
 	})
 }
 
