@@ -376,3 +376,70 @@ func jsonOf(t *testing.T, v any) string {
 	b.WriteString("]")
 	return b.String()
 }
+
+// draftLonsJS lists every longitude in the open draft, as the API holds it.
+const draftLonsJS = `fetch('/api/drafts/' + document.body.dataset.draft).then(r => r.json()).then(d => {
+	const lons = [];
+	const walk = (v) => {
+		if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'number' && typeof v[1] === 'number') lons.push(v[0]);
+		else if (Array.isArray(v)) v.forEach(walk);
+		else if (v && typeof v === 'object') Object.values(v).forEach(walk);
+	};
+	walk(d);
+	return lons;
+})`
+
+// TestBaseMapPlanAMapBrowser: on /plan?base=amap a planner splits a
+// compound grid with two clicks on a north–south line drawn in WGS-84:
+// the clicks, made on the GCJ-02 map, reach the API back in WGS-84, so the
+// cut lies on that line (without the conversion it would miss the grid by
+// some 500 m).
+func TestBaseMapPlanAMapBrowser(t *testing.T) {
+	tiles := tileServer(t)
+	e := newEnv(t, server.Config{DefaultLang: "zh-CN", AMapURL: tiles.URL + "/amap/{z}/{x}/{y}.png"})
+	_, pw := e.account(t, "planner", auth.Planner, 0, 0)
+	const grid = 11
+	r := ring(t, e, grid)
+	lon, lat := pointIn(t, e, grid)
+	ctx := newBrowser(t, 1400, 900)
+	login(t, ctx, e.ts.URL, "/plan?base=amap", "planner", pw)
+	waitJS(t, ctx, "AMap", `document.getElementById('map').dataset.basemap === 'amap'`, 10*time.Second)
+	newDraftOf(t, ctx, 2, "高德底图上分割")
+	waitJS(t, ctx, "three compound grids", `document.querySelectorAll('path.plan-grid-l3').length === 3`, 10*time.Second)
+
+	minY, maxY, minX, maxX := r[0][1], r[0][1], r[0][0], r[0][0]
+	for _, p := range r {
+		minY, maxY = math.Min(minY, p[1]), math.Max(maxY, p[1])
+		minX, maxX = math.Min(minX, p[0]), math.Max(maxX, p[0])
+	}
+	midX := (minX + maxX) / 2
+	near := func() int {
+		lons, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](draftLonsJS, chromedp.EvalAwaitPromise))
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, l := range lons {
+			if math.Abs(l-midX) < 2.5e-5 { // about 2 m
+				n++
+			}
+		}
+		return n
+	}
+	if n := near(); n != 0 {
+		t.Fatalf("%d vertices already lie on the line", n)
+	}
+	clickAt(t, ctx, lon, lat)
+	waitJS(t, ctx, "grid selected", fmt.Sprintf(`!!document.querySelector('#pl-sel li[data-grid-id="%d"]')`, grid), 5*time.Second)
+	_, over := metres(minY, 0, 12)
+	clickSel(t, ctx, `.pl-tool[data-tool="split"]`)
+	waitJS(t, ctx, "split mode", `document.getElementById('map').classList.contains('plan-drawing')`, 5*time.Second)
+	clickAt(t, ctx, midX, minY-over)
+	clickAt(t, ctx, midX, maxY+over)
+	clickSel(t, ctx, "#pl-hint-finish")
+	waitJS(t, ctx, "split", `document.querySelectorAll('path.plan-grid-l3').length === 4`, 20*time.Second)
+	screenshot(t, ctx, "basemap-plan-amap")
+	if n := near(); n < 2 {
+		t.Errorf("after the split %d vertices lie within 2 m of the line clicked, want its two cuts", n)
+	}
+}
