@@ -105,7 +105,9 @@ function tileLayers(s) {
 export function setupBaseMap(map, config) {
   const sources = sourcesOf(config);
   const has = (id) => sources.some((s) => s.id === id);
-  const fallback = config && has(config.default_basemap) ? config.default_basemap : sources[0].id;
+  const def = config && config.default_basemap;
+  // A vector offline file the page cannot draw leaves it plain, never online.
+  const fallback = has(def) ? def : def === 'offline' ? 'none' : sources[0].id;
   const asked = requestedBase();
   const start = has(asked) ? asked : fallback;
   const pageGCJ = map.options.crs === gcjCRS;
