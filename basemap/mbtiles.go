@@ -247,3 +247,12 @@ func (m *MBTiles) Close() error {
 	}
 	return m.db.Close()
 }
+
+// Find is Tile for a web map's request: ErrNoTile, without reading the
+// file, for a tile outside the file's zooms and bounds (Metadata.Covers).
+func (m *MBTiles) Find(ctx context.Context, z, x, y int) ([]byte, error) {
+	if !m.meta.Covers(z, x, y) {
+		return nil, ErrNoTile
+	}
+	return m.Tile(ctx, z, x, y)
+}

@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"fmt"
+	"image/color"
 	"net/http"
 	"sort"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gridmap/gridmap/auth"
+	"github.com/gridmap/gridmap/basemap/basemaptest"
 	"github.com/gridmap/gridmap/planning"
 	"github.com/gridmap/gridmap/server"
 	"github.com/gridmap/gridmap/store"
@@ -99,6 +101,10 @@ var matrix = map[string]string{
 	"POST /api/spot-checks/{id}/results":  "admin grid-leader staff",
 	"POST /api/party-members/{id}/points": "admin grid-leader staff",
 	"POST /api/import/{kind}":             "admin grid-leader staff",
+
+	// Base maps: whoever sees the map sees the offline tiles under it.
+	"GET /basemap/{z}/{x}/{y}": "admin planner viewer grid-leader staff",
+	"GET /basemap.json":        "admin planner viewer grid-leader staff",
 }
 
 // samples are the concrete requests the matrix sends: ids inside grid 9
@@ -130,6 +136,9 @@ func samples(t *testing.T, e *env) map[string]sample {
 		"GET /readyz":     {"/readyz", none},
 		"GET /metrics":    {"/metrics", none},
 		"GET /api/config": {"/api/config", none},
+
+		"GET /basemap/{z}/{x}/{y}": {"/basemap/12/3341/1626", none},
+		"GET /basemap.json":        {"/basemap.json", none},
 		"POST /api/login": {"/api/login", func(string) any {
 			return map[string]string{"username": "login-sample", "password": "login-sample-password"}
 		}},
@@ -181,7 +190,9 @@ func samples(t *testing.T, e *env) map[string]sample {
 // login and with an expired token, and checks allow or deny.
 func TestAuthorizationMatrix(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, server.Config{})
+	offline := openMBTiles(t, map[string]string{"format": "png", "minzoom": "12", "maxzoom": "12"},
+		[]basemaptest.Tile{{Z: 12, X: 3341, Y: 1626, Data: basemaptest.PNG(color.White)}})
+	e := newEnv(t, server.Config{BaseMap: offline})
 	e.account(t, "login-sample", auth.Viewer, 0, 0) // for the login sample
 	clients := map[string]*client{
 		"anonymous": e.anonymous(t),

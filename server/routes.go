@@ -112,6 +112,10 @@ func (s *Server) Routes() []Route {
 		{"GET", "/api/wall-links", auth.ManageAccounts, s.wallLinks},
 		{"DELETE", "/api/wall-links/{id}", auth.ManageAccounts, s.revokeWallLink},
 		{"GET", "/wall/link/{secret}", auth.Public, s.openWallLink},
+
+		// Base maps: the offline tiles of --mbtiles and their TileJSON.
+		{"GET", "/basemap/{z}/{x}/{y}", auth.ReadMap, s.baseMapTile},
+		{"GET", "/basemap.json", auth.ReadMap, s.baseMapJSON},
 	}
 }
 
@@ -229,10 +233,13 @@ func (s *Server) metricsPage(w http.ResponseWriter, r *http.Request, _ *auth.Pri
 }
 
 func (s *Server) config(w http.ResponseWriter, r *http.Request, _ *auth.Principal) {
-	s.ok(w, r, map[string]string{
+	sources, def := s.baseMaps()
+	s.ok(w, r, map[string]any{
 		"tile_url":         s.cfg.TileURL,
 		"tile_attribution": s.cfg.TileAttribution,
 		"default_lang":     s.cfg.DefaultLang,
+		"basemaps":         sources,
+		"default_basemap":  def,
 	})
 }
 

@@ -20,6 +20,7 @@ import (
 	"github.com/gridmap/gridmap/access"
 	"github.com/gridmap/gridmap/accounts"
 	"github.com/gridmap/gridmap/auth"
+	"github.com/gridmap/gridmap/basemap"
 	"github.com/gridmap/gridmap/field"
 	"github.com/gridmap/gridmap/ingest"
 	"github.com/gridmap/gridmap/live"
@@ -33,6 +34,9 @@ import (
 type Config struct {
 	TileURL         string // base-map tiles; empty for the no-internet plain background
 	TileAttribution string
+	AMapURL         string           // AMap (GCJ-02) tiles offered as a base map; empty for none
+	TiandituKey     string           // a Tianditu browser key; empty leaves Tianditu out
+	BaseMap         *basemap.MBTiles // the offline base map (--mbtiles), served at /basemap; nil for none
 	DefaultLang     string           // zh-CN or en
 	SessionTTL      time.Duration    // idle time after which a browser session ends
 	SessionMax      time.Duration    // absolute lifetime of a browser session, however recently used
@@ -114,6 +118,8 @@ type Server struct {
 
 	tokens tokenCache // bearer tokens recently seen
 
+	blankTile []byte // the transparent PNG sent for a raster tile the offline map lacks
+
 	plan *planning.Service // drafts, validation, impact, publishing
 
 	scopes *access.Scopes    // the grid hierarchy and the scope checks over it
@@ -190,6 +196,9 @@ func New(cfg Config, d Deps) *Server {
 		writeLimit:     newLimiter(cfg.WritePerMinute, int(max(10, cfg.WritePerMinute/10))),
 		writeAddrLimit: newLimiter(4*cfg.WritePerMinute, int(max(40, cfg.WritePerMinute/2))),
 		positionRate:   newLimiter(60*cfg.PositionsPerSecond, int(max(1, positionBurst.Seconds()*cfg.PositionsPerSecond))),
+	}
+	if cfg.BaseMap != nil {
+		srv.blankTile = blankPNG()
 	}
 	srv.plan = planning.New(st, srv.cfg.Location, srv.cfg.Clock)
 	srv.events = directEvents{store: st, bus: d.Bus, log: log}

@@ -118,8 +118,11 @@ const dict = {
     'legend.volunteers': '志愿者（按队伍颜色）',
     'legend.vCluster': '网格内志愿者人数（缩小时）',
 
-    'basemap.tiles': '地图',
-    'basemap.plain': '无底图',
+    'basemap.offline': '离线地图',
+    'basemap.osm': 'OpenStreetMap',
+    'basemap.amap': '高德地图',
+    'basemap.tianditu': '天地图',
+    'basemap.none': '无底图',
     'basemap.title': '底图',
 
     'building.floors': '层数',
@@ -259,8 +262,11 @@ const dict = {
     'legend.volunteers': 'Volunteers (team colour)',
     'legend.vCluster': 'Volunteers in a grid (zoomed out)',
 
-    'basemap.tiles': 'Map',
-    'basemap.plain': 'Plain',
+    'basemap.offline': 'Offline map',
+    'basemap.osm': 'OpenStreetMap',
+    'basemap.amap': 'AMap (GCJ-02)',
+    'basemap.tianditu': 'Tianditu',
+    'basemap.none': 'Plain',
     'basemap.title': 'Base map',
 
     'building.floors': 'Floors',

@@ -1,10 +1,11 @@
-// The Leaflet map: base layer (tiles or plain), grid polygons and labels,
+// The Leaflet map: base layer (basemap.js), grid polygons and labels,
 // focus/selection styling, legend. Leaflet is the global L from
 // /vendor/leaflet/leaflet.js, loaded before this module.
 'use strict';
 
 import { t, onLangChange } from './i18n.js';
-import { el, showNotice, hideNotice } from './ui.js';
+import { el } from './ui.js';
+import { initialCRS, setupBaseMap as setupBase } from './basemap.js';
 
 const L = window.L;
 
@@ -22,7 +23,6 @@ const PALETTE = [
 ];
 const SELECT_COLOR = '#0b4f9c';
 const L3_STROKE = '#37474f';
-const TILE_FAILS_BEFORE_FALLBACK = 4;
 export const L3_LABEL_ZOOM = 17;
 
 let map = null;
@@ -37,6 +37,7 @@ let onGridClick = null;
 export function createMap(containerId, { onClick }) {
   onGridClick = onClick;
   map = L.map(containerId, {
+    crs: initialCRS(),
     zoomControl: true,
     minZoom: 3,
     maxZoom: 20,
@@ -127,92 +128,11 @@ function declutter() {
   }
 }
 
-function setPlain(plain) {
-  map.getContainer().classList.toggle('plain-bg', plain);
-}
-
-// Tiles from config.tile_url, falling back to a plain background when they
-// keep failing; an empty tile_url means plain from the start.
+// The base map: see basemap.js (the choice, its tiles, the picker, and the
+// CRS that puts WGS-84 overlays on a GCJ-02 map).
 export function setupBaseMap(config) {
-  const url = (config && config.tile_url) || '';
-  if (!url) {
-    setPlain(true);
-    return;
-  }
-  const tiles = L.tileLayer(url, {
-    attribution: config.tile_attribution || '',
-    maxNativeZoom: 19,
-    maxZoom: 20,
-  });
-  let errors = 0;
-  let loaded = false;
-  let control = null;
-
-  const useTiles = (on) => {
-    if (on) {
-      errors = 0;
-      loaded = false;
-      hideNotice('tiles');
-      tiles.addTo(map);
-    } else {
-      tiles.remove();
-    }
-    setPlain(!on);
-    if (control) control.update(on);
-  };
-
-  tiles.on('tileload', () => {
-    loaded = true;
-  });
-  tiles.on('tileerror', () => {
-    if (loaded) return;
-    errors += 1;
-    if (errors === TILE_FAILS_BEFORE_FALLBACK) {
-      useTiles(false);
-      showNotice('tiles', 'notice.tilesFailed');
-    }
-  });
-
-  control = new BaseMapControl({ position: 'topleft', onPick: useTiles });
-  control.addTo(map);
-  useTiles(true);
+  setupBase(map, config);
 }
-
-const BaseMapControl = L.Control.extend({
-  onAdd() {
-    const box = L.DomUtil.create('div', 'leaflet-bar basemap-toggle');
-    box.id = 'basemap-toggle';
-    L.DomEvent.disableClickPropagation(box);
-    L.DomEvent.disableScrollPropagation(box);
-    this._box = box;
-    this._on = true;
-    this._render();
-    onLangChange(() => this._render());
-    return box;
-  },
-  update(on) {
-    this._on = on;
-    this._render();
-  },
-  _render() {
-    const mk = (key, on) =>
-      el(
-        'button',
-        {
-          type: 'button',
-          class: this._on === on ? 'active' : '',
-          'aria-pressed': String(this._on === on),
-          dataset: { basemap: on ? 'tiles' : 'plain' },
-          onclick: () => {
-            if (this._on !== on) this.options.onPick(on);
-          },
-        },
-        t(key)
-      );
-    this._box.title = t('basemap.title');
-    this._box.replaceChildren(mk('basemap.tiles', true), mk('basemap.plain', false));
-  },
-});
 
 // ---- legend ----------------------------------------------------------------
 

@@ -131,7 +131,7 @@ export async function openDraft(id) {
 
 export function closeDraft() {
   store.set({ draft: null, selected: [], acknowledged: [], tool: 'select', impact: null, impactRevision: null, impactState: 'idle', conflict: null, foreign: null, published: null });
-  history.replaceState(null, '', window.location.pathname);
+  history.replaceState(null, '', window.location.pathname + window.location.search); // keeps ?base=
   loadDrafts();
 }
 

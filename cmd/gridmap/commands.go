@@ -5,9 +5,11 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
 	"os"
 	"time"
 
+	"github.com/gridmap/gridmap/basemap"
 	"github.com/gridmap/gridmap/ingest"
 	"github.com/gridmap/gridmap/live"
 	"github.com/gridmap/gridmap/model"
@@ -22,6 +24,13 @@ func serve(ctx context.Context, args []string) error {
 		return err
 	}
 	log := newLogger(c.LogLevel)
+	offline, err := openBaseMap(ctx, c.MBTiles, log)
+	if err != nil {
+		return err
+	}
+	if offline != nil {
+		defer offline.Close()
+	}
 	st, err := store.Open(ctx, c.DatabaseURL)
 	if err != nil {
 		return err
@@ -72,6 +81,7 @@ func serve(ctx context.Context, args []string) error {
 	go func() { pipe.Run(runCtx); close(piped) }()
 	srv := server.New(server.Config{
 		TileURL: c.TileURL, TileAttribution: c.TileAttribution, DefaultLang: c.Lang,
+		AMapURL: c.AMapURL, TiandituKey: c.TiandituKey, BaseMap: offline,
 		SessionTTL: c.SessionTTL, SessionMax: c.SessionMax, SecureCookies: c.SecureCookies,
 		StreamsPerAccount: c.StreamCap, DeviceStreamsPerAccount: c.DeviceStreamCap,
 		PositionsPerSecond: c.DeviceRate, PositionsPerDay: c.DeviceDailyCap,
@@ -84,6 +94,21 @@ func serve(ctx context.Context, args []string) error {
 	<-piped
 	log.Info("stopped", "positions_accepted", pipe.Accepted.Load(), "positions_persisted", pipe.Persisted.Load())
 	return err
+}
+
+// openBaseMap opens the --mbtiles file, before anything else starts: a
+// file that cannot be read stops the server with the reason.
+func openBaseMap(ctx context.Context, path string, log *slog.Logger) (*basemap.MBTiles, error) {
+	if path == "" {
+		return nil, nil
+	}
+	m, err := basemap.Open(ctx, path)
+	if err != nil {
+		return nil, fmt.Errorf("--mbtiles: %w", err)
+	}
+	md := m.Metadata()
+	log.Info("offline base map", "file", path, "format", md.Format, "min_zoom", md.MinZoom, "max_zoom", md.MaxZoom, "bounds", md.Bounds)
+	return m, nil
 }
 
 func migrate(ctx context.Context, args []string) error {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gridmap/gridmap/basemap"
 	"github.com/gridmap/gridmap/internal/cli"
 )
 
@@ -20,6 +21,9 @@ type Config struct {
 	Listen          string
 	TileURL         string
 	TileAttribution string
+	AMapURL         string
+	TiandituKey     string
+	MBTiles         string
 	Lang            string
 	Migrate         bool
 	ShutdownGrace   time.Duration
@@ -64,6 +68,12 @@ func serveFlags(fs *flag.FlagSet, c *Config) {
 		"base-map tile URL template with {z}/{x}/{y}, or 'none' for the no-internet plain background (env GRIDMAP_TILE_URL)")
 	fs.StringVar(&c.TileAttribution, "tile-attribution", cli.Env("GRIDMAP_TILE_ATTRIBUTION", "© OpenStreetMap contributors"),
 		"attribution shown for the tiles (env GRIDMAP_TILE_ATTRIBUTION)")
+	fs.StringVar(&c.MBTiles, "mbtiles", cli.Env("GRIDMAP_MBTILES", ""),
+		"an MBTiles file (raster or vector) served at /basemap as the offline base map, the pages' default; empty for none (env GRIDMAP_MBTILES)")
+	fs.StringVar(&c.AMapURL, "amap-tiles", cli.Env("GRIDMAP_AMAP_TILES", basemap.DefaultAMapURL),
+		"AMap (GCJ-02) tile URL template offered as a base map, or 'none' (env GRIDMAP_AMAP_TILES)")
+	fs.StringVar(&c.TiandituKey, "tianditu-key", cli.Env("GRIDMAP_TIANDITU_KEY", ""),
+		"a Tianditu browser key: offers Tianditu as a base map; the pages send it to Tianditu (env GRIDMAP_TIANDITU_KEY)")
 	fs.StringVar(&c.Lang, "lang", cli.Env("GRIDMAP_LANG", "zh-CN"), "default interface language, zh-CN or en (env GRIDMAP_LANG)")
 	fs.BoolVar(&c.Migrate, "migrate", cli.Env("GRIDMAP_MIGRATE", "true") == "true",
 		"apply pending migrations on start; when false, refuse to start on an old schema (env GRIDMAP_MIGRATE)")
@@ -109,8 +119,13 @@ func (c *Config) Validate() error {
 	if c.TileURL == "none" {
 		c.TileURL = ""
 	}
-	if c.TileURL != "" && !(strings.Contains(c.TileURL, "{z}") && strings.Contains(c.TileURL, "{x}") && strings.Contains(c.TileURL, "{y}")) {
-		return fmt.Errorf("--tiles: %q lacks {z}, {x} or {y}", c.TileURL)
+	if c.AMapURL == "none" {
+		c.AMapURL = ""
+	}
+	for _, u := range []struct{ flag, url string }{{"--tiles", c.TileURL}, {"--amap-tiles", c.AMapURL}} {
+		if u.url != "" && !(strings.Contains(u.url, "{z}") && strings.Contains(u.url, "{x}") && strings.Contains(u.url, "{y}")) {
+			return fmt.Errorf("%s: %q lacks {z}, {x} or {y}", u.flag, u.url)
+		}
 	}
 	if c.Lang != "zh-CN" && c.Lang != "en" {
 		return fmt.Errorf("--lang: %q is not zh-CN or en", c.Lang)
