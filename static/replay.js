@@ -60,12 +60,23 @@ function hoursText(seconds) {
 // ms that show(ms) moves them to, the last TAIL_MS of their trail and a
 // marker at their last fix; clear() removes them all.
 function initTracks(map, volunteers) {
+  // The day's paths never change: they sit in a pane (an SVG) of their
+  // own, so a frame repaints only the tails and markers.
+  for (const [name, z] of [['rp-day', 440], ['rp-now', 460]]) {
+    if (!map.getPane(name)) map.createPane(name).style.zIndex = String(z);
+  }
+  const day = L.svg({ pane: 'rp-day' });
+  const now = L.svg({ pane: 'rp-now' });
   const layer = L.layerGroup().addTo(map);
   const items = volunteers.map((v) => {
     const latlngs = v.fixes.map((f) => [f[2], f[1]]);
-    if (latlngs.length > 1) L.polyline(latlngs, { color: v.colour, weight: 1.5, opacity: 0.22, interactive: false }).addTo(layer);
-    const tail = L.polyline([], { color: v.colour, weight: 3, opacity: 0.8, interactive: false }).addTo(layer);
-    const marker = L.circleMarker([0, 0], { radius: 7, color: '#fff', weight: 2, fillColor: v.colour, fillOpacity: 1 });
+    if (latlngs.length > 1) {
+      L.polyline(latlngs, { renderer: day, pane: 'rp-day', color: v.colour, weight: 1.5, opacity: 0.22, interactive: false }).addTo(layer);
+    }
+    const tail = L.polyline([], { renderer: now, pane: 'rp-now', color: v.colour, weight: 3, opacity: 0.8, interactive: false }).addTo(layer);
+    const marker = L.circleMarker([0, 0], {
+      renderer: now, pane: 'rp-now', radius: 7, color: '#fff', weight: 2, fillColor: v.colour, fillOpacity: 1,
+    });
     marker.bindTooltip(`${v.name} · ${v.team}`, { direction: 'top', offset: [0, -6] });
     return { v, latlngs, tail, marker, idx: -2 };
   });
