@@ -7,20 +7,22 @@ import (
 	"strconv"
 
 	"github.com/gridmap/gridmap/auth"
+	"github.com/gridmap/gridmap/playback"
 	"github.com/gridmap/gridmap/read"
 )
 
-// coverageLevel answers every grid of a level in scope with its figures.
+// coverageLevel answers every grid of a level in scope with its figures:
+// live today, or as of the end of a past day or an instant.
 func (s *Server) coverageLevel(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
 	q := r.URL.Query()
-	err := query(q, "level")
+	err := query(q, "level", "day", "at")
 	var level int
 	if err == nil {
 		level, err = parseLevel(q.Get("level"))
 	}
-	var c read.Coverage
+	var c playback.Coverage
 	if err == nil {
-		c, err = s.read.CoverageLevel(r.Context(), p, level)
+		c, err = s.playback.Coverage(r.Context(), p, level, playback.When{Day: q.Get("day"), At: q.Get("at")})
 	}
 	if err != nil {
 		s.respondError(w, r, err)

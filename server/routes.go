@@ -58,6 +58,12 @@ func (s *Server) Routes() []Route {
 		{"GET", "/api/grids/{id}/party-members", auth.ReadMap, s.partyMembers},
 		{"GET", "/api/nearest-volunteers", auth.ReadMap, s.nearestVolunteers},
 
+		// Day playback (issue 13): a grid's coverage day by day and a day's
+		// movement and screening (the past figures of a level are
+		// /api/coverage?day=).
+		{"GET", "/api/grids/{id}/coverage/history", auth.ReadMap, s.coverageHistory},
+		{"GET", "/api/replay", auth.ReadMap, s.replayDay},
+
 		{"POST", "/api/screenings", auth.WriteField, s.postScreening},
 		{"POST", "/api/quarantines", auth.WriteField, s.postQuarantine},
 		{"POST", "/api/quarantines/{id}/end", auth.WriteField, s.endQuarantine},

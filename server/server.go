@@ -25,6 +25,7 @@ import (
 	"github.com/gridmap/gridmap/ingest"
 	"github.com/gridmap/gridmap/live"
 	"github.com/gridmap/gridmap/planning"
+	"github.com/gridmap/gridmap/playback"
 	"github.com/gridmap/gridmap/read"
 	"github.com/gridmap/gridmap/static"
 	"github.com/gridmap/gridmap/store"
@@ -122,12 +123,13 @@ type Server struct {
 
 	plan *planning.Service // drafts, validation, impact, publishing
 
-	scopes *access.Scopes    // the grid hierarchy and the scope checks over it
-	cov    *field.Coverage   // live coverage figures, kept current and published
-	field  *field.Service    // field writes and their rules
-	acct   *accounts.Service // logins, passwords, accounts and tokens
-	read   *read.Service     // the read API's rules: scope limits, masking, nearest, trails
-	events field.Publisher   // stores and publishes stream events
+	scopes   *access.Scopes    // the grid hierarchy and the scope checks over it
+	cov      *field.Coverage   // live coverage figures, kept current and published
+	field    *field.Service    // field writes and their rules
+	acct     *accounts.Service // logins, passwords, accounts and tokens
+	read     *read.Service     // the read API's rules: scope limits, masking, nearest, trails
+	playback *playback.Service // looking back: coverage of a past day, its series, a day's playback
+	events   field.Publisher   // stores and publishes stream events
 
 	loginLimit     *limiter // per account
 	loginAddrLimit *limiter // per address, looser: an office shares one address
@@ -209,6 +211,7 @@ func New(cfg Config, d Deps) *Server {
 	srv.cov = field.NewCoverage(st, srv.scopes, srv.events, srv.cfg.Location, srv.cfg.Clock, log)
 	srv.field = field.New(st, srv.scopes, srv.cov, srv.cfg.Clock)
 	srv.read = read.New(st, srv.scopes, srv.hub, srv.cov, srv.cfg.Clock)
+	srv.playback = playback.New(st, srv.scopes, srv.read, srv.cfg.Location, srv.cfg.Clock)
 	srv.acct = accounts.New(st, srv.scopes, accounts.Config{SessionTTL: cfg.SessionTTL}, srv.cfg.Clock)
 	d.Bus.OnRemote(live.TopicCoverage, srv.cov.ApplyRemote)
 	d.Bus.OnRemote(live.TopicBoundaries, func(live.Event) { go srv.boundariesChanged(context.Background()) })
@@ -376,10 +379,10 @@ func (s *Server) staticFiles(notFound func(*asset) http.Handler) http.Handler {
 }
 
 // staticName maps a request path to the embedded file that answers it:
-// / is the map, /plan the planner's editor, /grid/{id} the grid leader's
-// page (it reads the id from its own address). "" for anything else
-// that is not a file name; the lookup is exact, so "//embed.go" (from
-// /%2fembed.go) or "vendor/" name nothing.
+// / is the map, /plan the planner's editor, /replay day playback,
+// /grid/{id} the grid leader's page (it reads the id from its own
+// address). "" for anything else that is not a file name; the lookup is
+// exact, so "//embed.go" (from /%2fembed.go) or "vendor/" name nothing.
 func staticName(p string) string {
 	name, ok := strings.CutPrefix(p, "/")
 	switch {
@@ -389,6 +392,8 @@ func staticName(p string) string {
 		return "index.html"
 	case name == "plan":
 		return "plan.html"
+	case name == "replay": // day playback (issue 13)
+		return "replay.html"
 	}
 	if rest, ok := strings.CutPrefix(name, "grid/"); ok && rest != "" && !strings.Contains(rest, "/") {
 		return "grid.html"

@@ -4,6 +4,7 @@
 
 import { fieldDict } from './i18n-field.js';
 import { planDict } from './i18n-plan.js';
+import { replayDict } from './i18n-replay.js';
 
 const STORAGE_KEY = 'gridmap.lang';
 export const LANGS = ['zh-CN', 'en'];
@@ -300,6 +301,7 @@ const dict = {
 
 for (const lang of Object.keys(fieldDict)) Object.assign(dict[lang], fieldDict[lang]);
 for (const lang of Object.keys(planDict)) Object.assign(dict[lang], planDict[lang]);
+for (const lang of Object.keys(replayDict)) Object.assign(dict[lang], replayDict[lang]);
 
 let current = 'zh-CN';
 const listeners = [];

@@ -32,6 +32,8 @@ const TOP_BARS = {
   map: { title: 'app.title', links: [{ id: 'plan-link', href: '/plan', key: 'nav.plan', hidden: true }] },
   grid: { title: 'grid.title', back: 'grid.backToMap', links: [] },
   plan: { title: 'plan.title', back: 'plan.backToMap', links: [{ id: 'pl-back', href: '/', key: 'plan.backToMap' }] },
+  // Day playback (issue 13).
+  replay: { title: 'rp.title', back: 'rp.backToMap', links: [{ id: 'rp-back', href: '/', key: 'rp.backToMap' }] },
 };
 
 function svg(tag, attrs, ...children) {

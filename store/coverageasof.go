@@ -90,3 +90,30 @@ const coverageAsOfSQL = `
 	LEFT JOIN qu ON qu.grid_id = g.id LEFT JOIN al ON al.grid_id = g.id LEFT JOIN ov ON ov.grid_id = g.id
 	LEFT JOIN rq ON rq.grid_id = g.id
 	WHERE g.level = 3 AND g.created_at <= $2 AND (g.retired_at IS NULL OR g.retired_at > $2)`
+
+// GridAsOf is a grid as it stood at an instant: its parent (0 for a
+// root), its level and its name.
+type GridAsOf struct {
+	ID       int64
+	ParentID int64
+	Level    int
+	Name     string
+}
+
+// GridsAsOf returns the grids that existed at at (created by then and
+// not yet retired), by id: the grids CoverageLeavesAsOf counts, with the
+// parents their figures roll up to then.
+func (s *Store) GridsAsOf(ctx context.Context, at time.Time) ([]GridAsOf, error) {
+	rows, err := s.pool.Query(ctx, `
+		SELECT id, COALESCE(parent_id, 0), level, name FROM grids
+		WHERE created_at <= $1 AND (retired_at IS NULL OR retired_at > $1)
+		ORDER BY id`, at)
+	if err != nil {
+		return nil, fmt.Errorf("store: grids as of %s: %w", at.Format(time.RFC3339), err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[GridAsOf])
+	if err != nil {
+		return nil, fmt.Errorf("store: grids as of %s: %w", at.Format(time.RFC3339), err)
+	}
+	return out, nil
+}
