@@ -11,7 +11,7 @@ import { addRefresher, scheduleRefresh } from './gapdata.js';
 import { ledgerList } from './ledger.js';
 import { requestsList } from './hotline.js';
 import { partyList } from './partypoints.js';
-import { initImport, renderImport } from './importer.js';
+import { initImport } from './importer.js';
 
 const TABS = ['ledger', 'requests', 'party', 'import'];
 // What an import of each kind changes on the page.
@@ -56,12 +56,12 @@ export function initRecords(node, { grid, canWrite, done }) {
     for (const [name, p] of Object.entries(panels)) p.hidden = name !== card.active;
     renderTabs(card);
   };
-  initImport(panels.import, { canWrite, done: (kind) => scheduleRefresh(AFTER_IMPORT[kind] || ['gaps']) });
+  const importer = initImport(panels.import, { canWrite, done: (kind) => scheduleRefresh(AFTER_IMPORT[kind] || ['gaps']) });
   for (const [name, list] of Object.entries(lists)) addRefresher(name, list.load);
   onLangChange(changed);
   renderTabs(card);
   for (const list of Object.values(lists)) list.render();
-  renderImport();
+  importer.render();
   for (const list of Object.values(lists)) list.load();
 }
 
