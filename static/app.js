@@ -22,8 +22,8 @@ import { initPanel, openPanel, fillPanel, failPanel, historyPanel, closePanel, p
 import * as gm from './map.js';
 import { initBuildings, BUILDINGS_MIN_ZOOM } from './buildings.js';
 import { startLive } from './live.js';
-import { initChoropleth, refresh as refreshChoropleth, onCoverage } from './choropleth.js';
-import { initCheckpoints, showCheckpoints, onCheckpointEvent } from './checkpoints.js';
+import { initChoropleth } from './choropleth.js';
+import { initCheckpoints } from './checkpoints.js';
 import { onTodayCoverage, refreshToday } from './today.js';
 
 const state = {
@@ -37,9 +37,11 @@ const state = {
   buildings: null, // what initBuildings returned
   l3Under: { id: null, ids: [] }, // level-3 grids under the selected grid (cached)
   asof: null, // RFC 3339 time of the boundaries shown (?asof=); null for now, live
+  map: null, // the Leaflet map, once made
+  checkpoints: null, // what initCheckpoints returned
+  choropleth: null, // what initChoropleth returned, once the grids are drawn
+  regridTimer: null, // boundaries events that come together are fetched once
 };
-
-let map = null;
 
 // ---- hierarchy -------------------------------------------------------------
 
@@ -115,7 +117,7 @@ function fitPadding() {
   const pad = 28;
   if (!panelOpen()) return { paddingTopLeft: [pad, pad], paddingBottomRight: [pad, pad] };
   const r = panel.getBoundingClientRect();
-  const m = map.getContainer().getBoundingClientRect();
+  const m = state.map.getContainer().getBoundingClientRect();
   if (r.width >= m.width * 0.9) {
     // Bottom sheet on a phone.
     return { paddingTopLeft: [16, 16], paddingBottomRight: [16, Math.max(0, m.bottom - r.top) + 16] };
@@ -127,7 +129,7 @@ function fitTo(id, animate = true) {
   const b = gm.gridBounds(id);
   if (!b || !b.isValid()) return;
   const e = id === null ? null : gm.gridEntry(id);
-  map.fitBounds(b, { ...fitPadding(), maxZoom: e && e.level === 3 ? 19 : 18, animate });
+  state.map.fitBounds(b, { ...fitPadding(), maxZoom: e && e.level === 3 ? 19 : 18, animate });
 }
 
 function focusGrid(id, { fit = true, animate = true } = {}) {
@@ -142,11 +144,11 @@ function focusGrid(id, { fit = true, animate = true } = {}) {
   }
   if (fit) fitTo(id, animate);
   if (state.buildings) state.buildings.schedule();
-  refreshChoropleth();
+  if (state.choropleth) state.choropleth.refresh();
   // Checkpoints of a community or compound grid; a subdistrict's would
   // only clutter the map.
   const e = id === null ? null : gm.gridEntry(id);
-  showCheckpoints(e && e.level >= 2 ? id : null, e ? level3Under(id) : []);
+  state.checkpoints.show(e && e.level >= 2 ? id : null, e ? level3Under(id) : []);
 }
 
 // The level the choropleth colours: the focused grid's children (what
@@ -262,7 +264,7 @@ function onPanelClosed() {
 }
 
 function buildingsWanted() {
-  if (map.getZoom() >= BUILDINGS_MIN_ZOOM) return true;
+  if (state.map.getZoom() >= BUILDINGS_MIN_ZOOM) return true;
   if (state.focusId === null) return false;
   const e = gm.gridEntry(state.focusId);
   return !!e && (e.level === 3 || gm.childrenOf(e.id).length === 0);
@@ -271,10 +273,9 @@ function buildingsWanted() {
 // Boundaries were published (a `boundaries` event): fetch the hierarchy
 // and the grids again and redraw them, keeping the focus where it can.
 // Events that come together are fetched once.
-let regridTimer = null;
 function scheduleRegrid() {
-  window.clearTimeout(regridTimer);
-  regridTimer = window.setTimeout(regrid, 200);
+  window.clearTimeout(state.regridTimer);
+  state.regridTimer = window.setTimeout(regrid, 200);
 }
 
 async function regrid() {
@@ -364,7 +365,8 @@ async function main() {
     });
   }
 
-  map = gm.createMap('map', { onClick: onGridClick });
+  const map = gm.createMap('map', { onClick: onGridClick });
+  state.map = map;
   state.asof = asOfParam();
   // The past is not live: no volunteers, no stream.
   state.live = !!user && !state.asof;
@@ -378,7 +380,7 @@ async function main() {
     gridName: (id) => (nodeOf(id) ? nodeOf(id).name : null),
     covered: volunteerUnder,
   });
-  initCheckpoints(map);
+  state.checkpoints = initCheckpoints(map);
 
 
   const [config, tree, l1, l2, l3] = await Promise.allSettled([getJSON('/api/config'), ...gridURLs().map((u) => getJSON(u))]);
@@ -392,7 +394,7 @@ async function main() {
 
   indexTree(val(tree));
   gm.drawGrids(val(l1), val(l2), val(l3));
-  initChoropleth(map, { level: levelOnScreen });
+  state.choropleth = initChoropleth(map, { level: levelOnScreen });
   if (state.live) {
     // After the grids: count badges sit at the level-3 grids' label points.
     state.stream = startLive(map, {
@@ -406,9 +408,9 @@ async function main() {
       topics: ['positions', 'geofence', 'alerts', 'coverage', 'boundaries'],
       onEvent: (msg) => {
         if (msg.topic === 'coverage') {
-          onCoverage(msg.data);
+          state.choropleth.onCoverage(msg.data);
           onTodayCoverage(msg.data);
-        } else if (msg.topic === 'alerts') onCheckpointEvent(msg);
+        } else if (msg.topic === 'alerts') state.checkpoints.onEvent(msg);
         else if (msg.topic === 'boundaries') scheduleRegrid();
       },
       // A snapshot: coverage events before it (while the page loaded, or
