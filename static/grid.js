@@ -14,8 +14,8 @@ import { initChrome, failPage, showError, renderCrumbs, renderUser, logout, el }
 import * as gm from './map.js';
 import { initBuildings } from './buildings.js';
 import { startLive } from './live.js';
-import { initGapMap, showOnlyActive } from './gapmap.js';
-import { initGapList, pickMarker } from './gaplist.js';
+import { initGapMap } from './gapmap.js';
+import { initGapList } from './gaplist.js';
 import { initGapData, applyGaps, refreshCheckpoints, scheduleRefresh, onDone, reshowModel } from './gapdata.js';
 import { initActions } from './actions.js';
 import { initFigures } from './figures.js';
@@ -33,6 +33,8 @@ const state = {
   buildings: new Map(), // id -> name, for items that only carry an id
   figures: null, // what initFigures returns
   spotChecks: null, // what initSpotChecks returns
+  gapMap: null, // what initGapMap returns
+  gapList: null, // what initGapList returns
 };
 
 function gridIdFromPath() {
@@ -182,14 +184,19 @@ async function main() {
   for (const b of document.querySelectorAll('#gw-jump [data-jump]')) {
     b.addEventListener('click', () => document.getElementById(b.dataset.jump).scrollIntoView({ behavior: 'smooth', block: 'start' }));
   }
-  initGapData(state.id);
   const map = gm.createMap('map', { onClick: () => {} });
   const canWrite = canWriteField(user);
   state.figures = initFigures(document.getElementById('fig-body'));
-  initGapMap(map, { onPick: pickMarker });
+  state.gapMap = initGapMap(map, { onPick: (kind, key) => state.gapList.pickMarker(kind, key) });
   let live = null; // what startLive returns, once the stream starts
   initActions(map, { canWrite, onDone, volunteers: () => live && live.volunteers });
-  initGapList({ tabs: document.getElementById('gap-tabs'), body: document.getElementById('gap-panel'), buildingName: (id) => state.buildings.get(Number(id)) || null });
+  state.gapList = initGapList({
+    tabs: document.getElementById('gap-tabs'),
+    body: document.getElementById('gap-panel'),
+    buildingName: (id) => state.buildings.get(Number(id)) || null,
+    gapMap: state.gapMap,
+  });
+  initGapData(state.id, state.gapList);
   initBuildings(map, { wanted: () => true, gridName: () => null, covered: () => false, grid: state.id });
 
   const checkpoints = getJSON(`/api/grids/${state.id}/checkpoints`);
@@ -215,7 +222,7 @@ async function main() {
     crumbs(state.detail.properties.path);
   });
   await drawGrid(map, state.detail);
-  if (state.detail.properties.level < 3) showOnlyActive();
+  if (state.detail.properties.level < 3) state.gapMap.showOnlyActive();
   if (coverage.status === 'fulfilled') {
     state.figures.set(coverage.value.grid, { day: coverage.value.day });
     document.body.dataset.figuresLoaded = 'true';
