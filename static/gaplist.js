@@ -10,16 +10,15 @@ import { fmtWhen } from './when.js';
 import { el } from './ui.js';
 import { KINDS, findGroup, findItem } from './gaps.js';
 import { dutyClass } from './gapmap.js';
-import { detailFor, clearDetail } from './actions.js';
 
 const GROUPED = new Set(['unscreened', 'noContact']);
 const LIST_CAP = 2000; // the API's cap on each list (docs/FIELD.md)
 
 // The gap list in tabs and body, in step with gapMap (what initGapMap
-// returned); buildingName(id) names a building the items only carry the id
+// returned) and with actions (what initActions returned); buildingName(id) names a building the items only carry the id
 // of. Returns what the page calls: setModel(model), setCheckpointsFailed(failed)
 // (their tab says so), noteAttempt(householdId, outcome), pickMarker(kind, key).
-export function initGapList({ tabs: tabsBox, body: panel, buildingName, gapMap: gmap }) {
+export function initGapList({ tabs: tabsBox, body: panel, buildingName, gapMap: gmap, actions }) {
   let model = null;
   let kind = 'unscreened';
   let sel = null; // {kind, key, id|null}
@@ -38,7 +37,7 @@ export function initGapList({ tabs: tabsBox, body: panel, buildingName, gapMap: 
       else if (sel.id !== null && !findItem(model, sel.kind, sel.key, sel.id)) sel = { ...sel, id: GROUPED.has(sel.kind) ? null : g.items[0].id };
     }
     if (!sel || sel.id === null) {
-      clearDetail();
+      actions.clearDetail();
       detail = null;
     }
     gmap.setGaps(model);
@@ -154,7 +153,7 @@ export function initGapList({ tabs: tabsBox, body: panel, buildingName, gapMap: 
     if (on) {
       // A new revision (a checkpoint's duty changed) gets a new form.
       const id = `${it.kind}|${it.id}|${it.rev || ''}`;
-      if (!detail || detail.id !== id) detail = { id, node: detailFor(it) };
+      if (!detail || detail.id !== id) detail = { id, node: actions.detailFor(it) };
       li.append(detail.node);
     }
     return li;
@@ -254,7 +253,7 @@ export function initGapList({ tabs: tabsBox, body: panel, buildingName, gapMap: 
     }
     sel = { kind: k, key, id };
     if (id === null) {
-      clearDetail();
+      actions.clearDetail();
       detail = null;
     }
     gmap.selectMarker(k, key, { fly });

@@ -35,6 +35,7 @@ const state = {
   spotChecks: null, // what initSpotChecks returns
   gapMap: null, // what initGapMap returns
   gapList: null, // what initGapList returns
+  actions: null, // what initActions returns
 };
 
 function gridIdFromPath() {
@@ -189,12 +190,13 @@ async function main() {
   state.figures = initFigures(document.getElementById('fig-body'));
   state.gapMap = initGapMap(map, { onPick: (kind, key) => state.gapList.pickMarker(kind, key) });
   let live = null; // what startLive returns, once the stream starts
-  initActions(map, { canWrite, onDone, volunteers: () => live && live.volunteers });
+  state.actions = initActions(map, { canWrite, onDone, volunteers: () => live && live.volunteers });
   state.gapList = initGapList({
     tabs: document.getElementById('gap-tabs'),
     body: document.getElementById('gap-panel'),
     buildingName: (id) => state.buildings.get(Number(id)) || null,
     gapMap: state.gapMap,
+    actions: state.actions,
   });
   initGapData(state.id, state.gapList);
   initBuildings(map, { wanted: () => true, gridName: () => null, covered: () => false, grid: state.id });
@@ -235,7 +237,7 @@ async function main() {
     document.getElementById('gap-panel').replaceChildren(el('p', { class: 'act-error' }, t('gap.failed')));
   }
   state.spotChecks = initSpotChecks(document.getElementById('spot-body'), { grid: state.id, canWrite });
-  initRecords(document.getElementById('records-body'), { grid: state.id, canWrite, done: onDone });
+  initRecords(document.getElementById('records-body'), { grid: state.id, canWrite, done: onDone, forms: state.actions.formsFor });
   if (user) {
     live = startLive(map, {
       user,

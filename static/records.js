@@ -34,16 +34,17 @@ export const ALL_RECORDS = ['ledger', 'requests', 'party'];
 
 // node: the card's body; grid: the page's grid; canWrite: the account may
 // record; done: gapdata.js's onDone, which a visit or a close made here
-// also goes through (the gap list drops the item at once). The card's
+// also goes through (the gap list drops the item at once); forms: the
+// actions' formsFor (actions.js). The card's
 // state (the open tab, its lists) lives in this call.
-export function initRecords(node, { grid, canWrite, done }) {
+export function initRecords(node, { grid, canWrite, done, forms }) {
   const card = { active: 'ledger', tabs: el('div', { class: 'rec-tabs', role: 'tablist', id: 'rec-tabs' }) };
   const panels = Object.fromEntries(TABS.map((k) => [k, el('div', { class: 'rec-panel', id: `rec-${k}`, role: 'tabpanel', hidden: k !== card.active })]));
   node.replaceChildren(card.tabs, ...TABS.map((k) => panels[k]));
   const changed = () => renderTabs(card);
   const lists = {
-    ledger: ledgerList(panels.ledger, { grid, done, changed }),
-    requests: requestsList(panels.requests, { grid, done, changed }),
+    ledger: ledgerList(panels.ledger, { grid, done, changed, forms }),
+    requests: requestsList(panels.requests, { grid, done, changed, forms }),
     party: partyList(panels.party, { grid, canWrite, changed }),
   };
   // Counts on the tabs: the residents on the ledger (red when any is
