@@ -18,13 +18,12 @@
 import { setLang, explicitLang } from './i18n.js';
 import { getJSON, isAbort, ApiError } from './api.js';
 import { initChrome, failPage, showError, showNotice, renderCrumbs, renderUser, logout } from './ui.js';
-import { initPanel, openPanel, fillPanel, failPanel, historyPanel, closePanel, panelOpen, setPanelLive } from './panel.js';
+import { initPanel } from './panel.js';
 import * as gm from './map.js';
 import { initBuildings, BUILDINGS_MIN_ZOOM } from './buildings.js';
 import { startLive } from './live.js';
 import { initChoropleth } from './choropleth.js';
 import { initCheckpoints } from './checkpoints.js';
-import { onTodayCoverage, refreshToday } from './today.js';
 
 const state = {
   focusId: null,
@@ -38,6 +37,7 @@ const state = {
   l3Under: { id: null, ids: [] }, // level-3 grids under the selected grid (cached)
   asof: null, // RFC 3339 time of the boundaries shown (?asof=); null for now, live
   map: null, // the Leaflet map, once made
+  panel: null, // what initPanel returned
   checkpoints: null, // what initCheckpoints returned
   choropleth: null, // what initChoropleth returned, once the grids are drawn
   regridTimer: null, // boundaries events that come together are fetched once
@@ -115,7 +115,7 @@ function crumbs(path) {
 function fitPadding() {
   const panel = document.getElementById('panel');
   const pad = 28;
-  if (!panelOpen()) return { paddingTopLeft: [pad, pad], paddingBottomRight: [pad, pad] };
+  if (!state.panel.isOpen()) return { paddingTopLeft: [pad, pad], paddingBottomRight: [pad, pad] };
   const r = panel.getBoundingClientRect();
   const m = state.map.getContainer().getBoundingClientRect();
   if (r.width >= m.width * 0.9) {
@@ -138,7 +138,7 @@ function focusGrid(id, { fit = true, animate = true } = {}) {
   gm.setFocus(id);
   crumbs(localPath(id));
   if (id === null) {
-    closePanel();
+    state.panel.close();
     state.selectedId = null;
     gm.setSelected(null);
   }
@@ -181,7 +181,7 @@ async function selectGrid(id, { fit = true, animate = true } = {}) {
   }
   state.selectedId = id;
   gm.setSelected(id);
-  openPanel({
+  state.panel.open({
     id,
     level: node.level,
     name: node.name,
@@ -196,7 +196,7 @@ async function selectGrid(id, { fit = true, animate = true } = {}) {
   // Boundaries as of a past time: the grid's figures are today's, and a
   // grid retired since has none; show only what was drawn.
   if (state.asof) {
-    historyPanel(id);
+    state.panel.history(id);
     return true;
   }
 
@@ -207,14 +207,14 @@ async function selectGrid(id, { fit = true, animate = true } = {}) {
     const detail = await getJSON(`/api/grids/${encodeURIComponent(id)}`, { signal: ctrl.signal });
     if (state.detailCtrl !== ctrl) return false;
     state.detailCtrl = null;
-    fillPanel(id, detail);
+    state.panel.fill(id, detail);
     const path = detail.properties && detail.properties.path;
     if (Array.isArray(path) && path.length && state.focusId === id) crumbs(path);
     return true;
   } catch (err) {
     if (isAbort(err)) return false;
     if (state.detailCtrl === ctrl) state.detailCtrl = null;
-    failPanel(id);
+    state.panel.fail(id);
     showError(err);
     return false;
   }
@@ -253,7 +253,7 @@ function level3Under(id) {
 
 function updatePanelLive() {
   if (!state.stream || state.selectedId === null) return;
-  setPanelLive(state.selectedId, state.stream.volunteersIn(level3Under(state.selectedId)));
+  state.panel.setLive(state.selectedId, state.stream.volunteersIn(level3Under(state.selectedId)));
 }
 
 function onPanelClosed() {
@@ -290,7 +290,7 @@ async function regrid() {
       selectGrid(state.selectedId, { fit: false }); // its counts and children changed too
       return;
     }
-    if (state.selectedId !== null) closePanel();
+    if (state.selectedId !== null) state.panel.close();
     const keep = state.focusId !== null && gm.gridEntry(state.focusId) ? state.focusId : null;
     focusGrid(keep === null && rootIds().length === 1 ? rootIds()[0] : keep, { fit: false });
   } catch (err) {
@@ -342,7 +342,7 @@ async function main() {
   const forced = explicitLang();
   setLang(forced || 'zh-CN');
   initChrome();
-  initPanel(onPanelClosed);
+  state.panel = initPanel(onPanelClosed);
 
   document.body.dataset.auth = 'checking';
   const user = await whoAmI();
@@ -409,13 +409,13 @@ async function main() {
       onEvent: (msg) => {
         if (msg.topic === 'coverage') {
           state.choropleth.onCoverage(msg.data);
-          onTodayCoverage(msg.data);
+          state.panel.today.onCoverage(msg.data);
         } else if (msg.topic === 'alerts') state.checkpoints.onEvent(msg);
         else if (msg.topic === 'boundaries') scheduleRegrid();
       },
       // A snapshot: coverage events before it (while the page loaded, or
       // in a gap in the stream) may be lost.
-      onSync: refreshToday,
+      onSync: () => state.panel.today.refresh(),
     });
   }
   const n = gm.gridCounts();
