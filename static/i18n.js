@@ -295,6 +295,8 @@ const dict = {
 for (const lang of Object.keys(fieldDict)) Object.assign(dict[lang], fieldDict[lang]);
 for (const lang of Object.keys(planDict)) Object.assign(dict[lang], planDict[lang]);
 
+// Process-wide, not page state: the document has one language, which every
+// part of every page reads and follows (onLangChange).
 let current = 'zh-CN';
 const listeners = [];
 
