@@ -16,22 +16,7 @@ const L = window.L;
 export const OUTCOMES = ['normal', 'not_home', 'fever', 'home_quarantine', 'risk_area_return', 'refused'];
 const NEAREST_N = 5;
 
-let map = null;
-let lines = null;
-let nearCtrl = null;
-let followTimer = null; // keeps the dashed lines on the moving volunteers
 const FOLLOW_MS = 1000;
-let opts = null; // {canWrite, onDone(item, action, answer), volunteers(): the live volunteers layer or null}
-// Pending writes by form: a failed write is sent again with its client id
-// as long as the form still says the same thing.
-const pending = new Map();
-
-export function initActions(theMap, options) {
-  map = theMap;
-  opts = options;
-  map.createPane('nearest').style.zIndex = '610';
-  lines = L.layerGroup([], { pane: 'nearest' }).addTo(map);
-}
 
 // ---- forms -----------------------------------------------------------------
 
@@ -139,146 +124,163 @@ function actionFor(item) {
   }
 }
 
-// The forms of an item; done(item, action, answer) follows a saved write.
-// The ledger and the request list (records.js) show the visit and close
-// forms of their entries with a done of their own.
-export function formsFor(item, done = opts.onDone) {
-  const list = actionsFor(item);
-  if (!list.length) return null;
-  if (!opts.canWrite) return el('p', { class: 'muted act-readonly' }, t('act.readOnly'));
-  return list.map((a) => actionForm(item, a, done));
-}
-
-function actionForm(item, a, done) {
-  const status = el('div', { class: 'act-status', role: 'status' });
-  const submit = el('button', { type: 'submit', class: `${a.secondary ? 'btn-secondary' : 'btn-primary'} act-submit` }, t(a.submitKey));
-  const form = el('form', { class: `act-form act-${a.name}`, dataset: { action: a.name } }, a.fields(), el('div', { class: 'act-row' }, submit, status));
-  const id = `${item.kind}|${item.id}|${a.name}`;
-  form.addEventListener('submit', async (ev) => {
-    ev.preventDefault();
-    const body = a.body(form.elements);
-    let w = pending.get(id);
-    if (!w || JSON.stringify(w.body) !== JSON.stringify(body)) {
-      w = new Write('POST', a.url, body);
-      pending.set(id, w);
-    }
-    submit.disabled = true;
-    form.dataset.state = 'saving';
-    status.className = 'act-status';
-    status.textContent = t('act.saving');
-    try {
-      const answer = await w.send();
-      pending.delete(id);
-      form.dataset.state = 'saved';
-      status.textContent = '';
-      if (a.keep) {
-        form.reset();
-        status.className = 'act-status act-ok';
-        status.textContent = t(a.keep);
-        submit.textContent = t(a.submitKey);
-        submit.disabled = false;
-      }
-      done(item, a.name, answer);
-    } catch (err) {
-      form.dataset.state = 'failed';
-      status.className = 'act-status act-error';
-      status.textContent = `${t('act.failed')}${t('err.sep')}${err.describe ? err.describe() : err.message}`;
-      submit.textContent = t('act.retry');
-      submit.disabled = false;
-    }
-  });
-  return form;
-}
-
-// ---- nearest volunteers ----------------------------------------------------
-
-// The live stream's volunteers layer (volunteers.js), or null before the
-// stream starts (or on a page without one).
-function volunteers() {
-  return opts.volunteers ? opts.volunteers() : null;
-}
-
-function teamColour(team) {
-  const v = volunteers();
-  return v ? v.teamColour(team) : fallbackColour(team);
-}
-
 function fmtDistance(m) {
   if (m >= 1000) return t('near.km', { n: fmtNumber(m / 1000, 1) });
   return t('near.m', { n: fmtNumber(m, 0) });
 }
 
-function nearestList(item) {
-  const box = el('div', { class: 'near', dataset: { state: 'loading' } }, el('h4', {}, t('near.title')), el('p', { class: 'muted' }, t('near.loading')));
-  if (nearCtrl) nearCtrl.abort();
-  const ctrl = new AbortController();
-  nearCtrl = ctrl;
-  stopFollowing();
-  const q = `lon=${item.lon.toFixed(6)}&lat=${item.lat.toFixed(6)}&n=${NEAREST_N}`;
-  getJSON(`/api/nearest-volunteers?${q}`, { signal: ctrl.signal })
-    .then((d) => {
-      if (nearCtrl !== ctrl) return;
-      const vols = d && Array.isArray(d.volunteers) ? d.volunteers : [];
-      box.dataset.state = 'loaded';
-      box.dataset.count = String(vols.length);
-      const rows = vols.map((v) =>
-        el(
-          'li',
-          { dataset: { volunteerId: String(v.id) } },
-          el(
-            'button',
-            { type: 'button', class: 'near-item', onclick: () => (volunteers() && volunteers().focusVolunteer(v.id)) || map.flyTo([v.lat, v.lon], Math.max(map.getZoom(), 18)) },
-            el('span', { class: 'near-sw', style: `background:${teamColour(v.team_id)}`, 'aria-hidden': 'true' }),
-            el('span', { class: 'near-name' }, v.name || t('vol.volunteerN', { id: v.id })),
-            el('span', { class: 'near-team' }, v.team || t('near.noTeam')),
-            el('span', { class: 'near-dist' }, fmtDistance(v.distance_m))
-          )
-        )
-      );
-      box.replaceChildren(el('h4', {}, t('near.title')), rows.length ? el('ol', { class: 'near-list' }, rows) : el('p', { class: 'muted' }, t('near.none')));
-      const drawn = vols.map((v) => {
-        const style = { pane: 'nearest', color: teamColour(v.team_id), interactive: false };
-        return {
-          id: v.id,
-          line: L.polyline([[item.lat, item.lon], [v.lat, v.lon]], { ...style, weight: 2, dashArray: '4 5', opacity: 0.9 }).addTo(lines),
-          // An end point of its own: a volunteer outside the streamed grid
-          // has no dot on this map.
-          end: L.circleMarker([v.lat, v.lon], { ...style, radius: 4.5, weight: 1.5, color: '#fff', fillColor: teamColour(v.team_id), fillOpacity: 1 }).addTo(lines),
-        };
-      });
-      // The distances are as of the answer; the lines follow the dots.
-      followTimer = window.setInterval(() => {
-        for (const d of drawn) {
-          const p = volunteers() && volunteers().positionOf(d.id);
-          if (!p) continue;
-          d.line.setLatLngs([[item.lat, item.lon], [p.lat, p.lon]]);
-          d.end.setLatLng([p.lat, p.lon]);
+// ---- the actions -----------------------------------------------------------
+
+// The actions on map; opts: {canWrite, onDone(item, action, answer),
+// volunteers(): the live volunteers layer or null}. Returns what the page
+// calls: formsFor(item, done), detailFor(item), clearDetail().
+export function initActions(map, opts) {
+  let followTimer = null; // keeps the dashed lines on the moving volunteers
+  let nearCtrl = null;
+  // Pending writes by form: a failed write is sent again with its client id
+  // as long as the form still says the same thing.
+  const pending = new Map();
+  map.createPane('nearest').style.zIndex = '610';
+  const lines = L.layerGroup([], { pane: 'nearest' }).addTo(map);
+
+  // The forms of an item; done(item, action, answer) follows a saved write.
+  // The ledger and the request list (records.js) show the visit and close
+  // forms of their entries with a done of their own.
+  function formsFor(item, done = opts.onDone) {
+    const list = actionsFor(item);
+    if (!list.length) return null;
+    if (!opts.canWrite) return el('p', { class: 'muted act-readonly' }, t('act.readOnly'));
+    return list.map((a) => actionForm(item, a, done));
+  }
+
+  function actionForm(item, a, done) {
+    const status = el('div', { class: 'act-status', role: 'status' });
+    const submit = el('button', { type: 'submit', class: `${a.secondary ? 'btn-secondary' : 'btn-primary'} act-submit` }, t(a.submitKey));
+    const form = el('form', { class: `act-form act-${a.name}`, dataset: { action: a.name } }, a.fields(), el('div', { class: 'act-row' }, submit, status));
+    const id = `${item.kind}|${item.id}|${a.name}`;
+    form.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      const body = a.body(form.elements);
+      let w = pending.get(id);
+      if (!w || JSON.stringify(w.body) !== JSON.stringify(body)) {
+        w = new Write('POST', a.url, body);
+        pending.set(id, w);
+      }
+      submit.disabled = true;
+      form.dataset.state = 'saving';
+      status.className = 'act-status';
+      status.textContent = t('act.saving');
+      try {
+        const answer = await w.send();
+        pending.delete(id);
+        form.dataset.state = 'saved';
+        status.textContent = '';
+        if (a.keep) {
+          form.reset();
+          status.className = 'act-status act-ok';
+          status.textContent = t(a.keep);
+          submit.textContent = t(a.submitKey);
+          submit.disabled = false;
         }
-      }, FOLLOW_MS);
-    })
-    .catch((err) => {
-      if (isAbort(err) || nearCtrl !== ctrl) return;
-      box.dataset.state = 'failed';
-      box.replaceChildren(el('h4', {}, t('near.title')), el('p', { class: 'act-error' }, t('near.failed')));
+        done(item, a.name, answer);
+      } catch (err) {
+        form.dataset.state = 'failed';
+        status.className = 'act-status act-error';
+        status.textContent = `${t('act.failed')}${t('err.sep')}${err.describe ? err.describe() : err.message}`;
+        submit.textContent = t('act.retry');
+        submit.disabled = false;
+      }
     });
-  return box;
-}
+    return form;
+  }
 
-// The detail block under a selected list item: its forms and the nearest
-// volunteers.
-export function detailFor(item) {
-  return el('div', { class: 'gap-detail', dataset: { kind: item.kind, id: String(item.id) } }, formsFor(item), nearestList(item));
-}
+  // ---- nearest volunteers ----------------------------------------------------
 
-// Nothing selected: abort the lookup, remove the lines.
-export function clearDetail() {
-  if (nearCtrl) nearCtrl.abort();
-  nearCtrl = null;
-  stopFollowing();
-}
+  // The live stream's volunteers layer (volunteers.js), or null before the
+  // stream starts (or on a page without one).
+  function volunteers() {
+    return opts.volunteers ? opts.volunteers() : null;
+  }
 
-function stopFollowing() {
-  window.clearInterval(followTimer);
-  followTimer = null;
-  if (lines) lines.clearLayers();
+  function teamColour(team) {
+    const v = volunteers();
+    return v ? v.teamColour(team) : fallbackColour(team);
+  }
+
+  function nearestList(item) {
+    const box = el('div', { class: 'near', dataset: { state: 'loading' } }, el('h4', {}, t('near.title')), el('p', { class: 'muted' }, t('near.loading')));
+    if (nearCtrl) nearCtrl.abort();
+    const ctrl = new AbortController();
+    nearCtrl = ctrl;
+    stopFollowing();
+    const q = `lon=${item.lon.toFixed(6)}&lat=${item.lat.toFixed(6)}&n=${NEAREST_N}`;
+    getJSON(`/api/nearest-volunteers?${q}`, { signal: ctrl.signal })
+      .then((d) => {
+        if (nearCtrl !== ctrl) return;
+        const vols = d && Array.isArray(d.volunteers) ? d.volunteers : [];
+        box.dataset.state = 'loaded';
+        box.dataset.count = String(vols.length);
+        const rows = vols.map((v) =>
+          el(
+            'li',
+            { dataset: { volunteerId: String(v.id) } },
+            el(
+              'button',
+              { type: 'button', class: 'near-item', onclick: () => (volunteers() && volunteers().focusVolunteer(v.id)) || map.flyTo([v.lat, v.lon], Math.max(map.getZoom(), 18)) },
+              el('span', { class: 'near-sw', style: `background:${teamColour(v.team_id)}`, 'aria-hidden': 'true' }),
+              el('span', { class: 'near-name' }, v.name || t('vol.volunteerN', { id: v.id })),
+              el('span', { class: 'near-team' }, v.team || t('near.noTeam')),
+              el('span', { class: 'near-dist' }, fmtDistance(v.distance_m))
+            )
+          )
+        );
+        box.replaceChildren(el('h4', {}, t('near.title')), rows.length ? el('ol', { class: 'near-list' }, rows) : el('p', { class: 'muted' }, t('near.none')));
+        const drawn = vols.map((v) => {
+          const style = { pane: 'nearest', color: teamColour(v.team_id), interactive: false };
+          return {
+            id: v.id,
+            line: L.polyline([[item.lat, item.lon], [v.lat, v.lon]], { ...style, weight: 2, dashArray: '4 5', opacity: 0.9 }).addTo(lines),
+            // An end point of its own: a volunteer outside the streamed grid
+            // has no dot on this map.
+            end: L.circleMarker([v.lat, v.lon], { ...style, radius: 4.5, weight: 1.5, color: '#fff', fillColor: teamColour(v.team_id), fillOpacity: 1 }).addTo(lines),
+          };
+        });
+        // The distances are as of the answer; the lines follow the dots.
+        followTimer = window.setInterval(() => {
+          for (const d of drawn) {
+            const p = volunteers() && volunteers().positionOf(d.id);
+            if (!p) continue;
+            d.line.setLatLngs([[item.lat, item.lon], [p.lat, p.lon]]);
+            d.end.setLatLng([p.lat, p.lon]);
+          }
+        }, FOLLOW_MS);
+      })
+      .catch((err) => {
+        if (isAbort(err) || nearCtrl !== ctrl) return;
+        box.dataset.state = 'failed';
+        box.replaceChildren(el('h4', {}, t('near.title')), el('p', { class: 'act-error' }, t('near.failed')));
+      });
+    return box;
+  }
+
+  // The detail block under a selected list item: its forms and the nearest
+  // volunteers.
+  function detailFor(item) {
+    return el('div', { class: 'gap-detail', dataset: { kind: item.kind, id: String(item.id) } }, formsFor(item), nearestList(item));
+  }
+
+  // Nothing selected: abort the lookup, remove the lines.
+  function clearDetail() {
+    if (nearCtrl) nearCtrl.abort();
+    nearCtrl = null;
+    stopFollowing();
+  }
+
+  function stopFollowing() {
+    window.clearInterval(followTimer);
+    followTimer = null;
+    if (lines) lines.clearLayers();
+  }
+
+  return { formsFor, detailFor, clearDetail };
 }

@@ -50,6 +50,8 @@ export function loginURL(back = window.location.pathname + window.location.searc
   return `${LOGIN_PATH}?next=${encodeURIComponent(back)}`;
 }
 
+// Process-wide, not page state: the document leaves for the login page
+// once, whichever part of the page got the 401.
 let leaving = false;
 
 // Go to the login page once; later calls (other requests failing with 401

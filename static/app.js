@@ -18,13 +18,12 @@
 import { setLang, explicitLang } from './i18n.js';
 import { getJSON, isAbort, ApiError } from './api.js';
 import { initChrome, failPage, showError, showNotice, renderCrumbs, renderUser, logout } from './ui.js';
-import { initPanel, openPanel, fillPanel, failPanel, historyPanel, closePanel, panelOpen, setPanelLive } from './panel.js';
+import { initPanel } from './panel.js';
 import * as gm from './map.js';
 import { initBuildings, BUILDINGS_MIN_ZOOM } from './buildings.js';
 import { startLive } from './live.js';
-import { initChoropleth, refresh as refreshChoropleth, onCoverage } from './choropleth.js';
-import { initCheckpoints, showCheckpoints, onCheckpointEvent } from './checkpoints.js';
-import { onTodayCoverage, refreshToday } from './today.js';
+import { initChoropleth } from './choropleth.js';
+import { initCheckpoints } from './checkpoints.js';
 
 const state = {
   focusId: null,
@@ -37,9 +36,12 @@ const state = {
   buildings: null, // what initBuildings returned
   l3Under: { id: null, ids: [] }, // level-3 grids under the selected grid (cached)
   asof: null, // RFC 3339 time of the boundaries shown (?asof=); null for now, live
+  map: null, // the Leaflet map, once made
+  panel: null, // what initPanel returned
+  checkpoints: null, // what initCheckpoints returned
+  choropleth: null, // what initChoropleth returned, once the grids are drawn
+  regridTimer: null, // boundaries events that come together are fetched once
 };
-
-let map = null;
 
 // ---- hierarchy -------------------------------------------------------------
 
@@ -113,9 +115,9 @@ function crumbs(path) {
 function fitPadding() {
   const panel = document.getElementById('panel');
   const pad = 28;
-  if (!panelOpen()) return { paddingTopLeft: [pad, pad], paddingBottomRight: [pad, pad] };
+  if (!state.panel.isOpen()) return { paddingTopLeft: [pad, pad], paddingBottomRight: [pad, pad] };
   const r = panel.getBoundingClientRect();
-  const m = map.getContainer().getBoundingClientRect();
+  const m = state.map.getContainer().getBoundingClientRect();
   if (r.width >= m.width * 0.9) {
     // Bottom sheet on a phone.
     return { paddingTopLeft: [16, 16], paddingBottomRight: [16, Math.max(0, m.bottom - r.top) + 16] };
@@ -127,7 +129,7 @@ function fitTo(id, animate = true) {
   const b = gm.gridBounds(id);
   if (!b || !b.isValid()) return;
   const e = id === null ? null : gm.gridEntry(id);
-  map.fitBounds(b, { ...fitPadding(), maxZoom: e && e.level === 3 ? 19 : 18, animate });
+  state.map.fitBounds(b, { ...fitPadding(), maxZoom: e && e.level === 3 ? 19 : 18, animate });
 }
 
 function focusGrid(id, { fit = true, animate = true } = {}) {
@@ -136,17 +138,17 @@ function focusGrid(id, { fit = true, animate = true } = {}) {
   gm.setFocus(id);
   crumbs(localPath(id));
   if (id === null) {
-    closePanel();
+    state.panel.close();
     state.selectedId = null;
     gm.setSelected(null);
   }
   if (fit) fitTo(id, animate);
   if (state.buildings) state.buildings.schedule();
-  refreshChoropleth();
+  if (state.choropleth) state.choropleth.refresh();
   // Checkpoints of a community or compound grid; a subdistrict's would
   // only clutter the map.
   const e = id === null ? null : gm.gridEntry(id);
-  showCheckpoints(e && e.level >= 2 ? id : null, e ? level3Under(id) : []);
+  state.checkpoints.show(e && e.level >= 2 ? id : null, e ? level3Under(id) : []);
 }
 
 // The level the choropleth colours: the focused grid's children (what
@@ -179,7 +181,7 @@ async function selectGrid(id, { fit = true, animate = true } = {}) {
   }
   state.selectedId = id;
   gm.setSelected(id);
-  openPanel({
+  state.panel.open({
     id,
     level: node.level,
     name: node.name,
@@ -194,7 +196,7 @@ async function selectGrid(id, { fit = true, animate = true } = {}) {
   // Boundaries as of a past time: the grid's figures are today's, and a
   // grid retired since has none; show only what was drawn.
   if (state.asof) {
-    historyPanel(id);
+    state.panel.history(id);
     return true;
   }
 
@@ -205,14 +207,14 @@ async function selectGrid(id, { fit = true, animate = true } = {}) {
     const detail = await getJSON(`/api/grids/${encodeURIComponent(id)}`, { signal: ctrl.signal });
     if (state.detailCtrl !== ctrl) return false;
     state.detailCtrl = null;
-    fillPanel(id, detail);
+    state.panel.fill(id, detail);
     const path = detail.properties && detail.properties.path;
     if (Array.isArray(path) && path.length && state.focusId === id) crumbs(path);
     return true;
   } catch (err) {
     if (isAbort(err)) return false;
     if (state.detailCtrl === ctrl) state.detailCtrl = null;
-    failPanel(id);
+    state.panel.fail(id);
     showError(err);
     return false;
   }
@@ -251,7 +253,7 @@ function level3Under(id) {
 
 function updatePanelLive() {
   if (!state.stream || state.selectedId === null) return;
-  setPanelLive(state.selectedId, state.stream.volunteersIn(level3Under(state.selectedId)));
+  state.panel.setLive(state.selectedId, state.stream.volunteersIn(level3Under(state.selectedId)));
 }
 
 function onPanelClosed() {
@@ -262,7 +264,7 @@ function onPanelClosed() {
 }
 
 function buildingsWanted() {
-  if (map.getZoom() >= BUILDINGS_MIN_ZOOM) return true;
+  if (state.map.getZoom() >= BUILDINGS_MIN_ZOOM) return true;
   if (state.focusId === null) return false;
   const e = gm.gridEntry(state.focusId);
   return !!e && (e.level === 3 || gm.childrenOf(e.id).length === 0);
@@ -271,10 +273,9 @@ function buildingsWanted() {
 // Boundaries were published (a `boundaries` event): fetch the hierarchy
 // and the grids again and redraw them, keeping the focus where it can.
 // Events that come together are fetched once.
-let regridTimer = null;
 function scheduleRegrid() {
-  window.clearTimeout(regridTimer);
-  regridTimer = window.setTimeout(regrid, 200);
+  window.clearTimeout(state.regridTimer);
+  state.regridTimer = window.setTimeout(regrid, 200);
 }
 
 async function regrid() {
@@ -289,7 +290,7 @@ async function regrid() {
       selectGrid(state.selectedId, { fit: false }); // its counts and children changed too
       return;
     }
-    if (state.selectedId !== null) closePanel();
+    if (state.selectedId !== null) state.panel.close();
     const keep = state.focusId !== null && gm.gridEntry(state.focusId) ? state.focusId : null;
     focusGrid(keep === null && rootIds().length === 1 ? rootIds()[0] : keep, { fit: false });
   } catch (err) {
@@ -341,7 +342,7 @@ async function main() {
   const forced = explicitLang();
   setLang(forced || 'zh-CN');
   initChrome();
-  initPanel(onPanelClosed);
+  state.panel = initPanel(onPanelClosed);
 
   document.body.dataset.auth = 'checking';
   const user = await whoAmI();
@@ -364,7 +365,8 @@ async function main() {
     });
   }
 
-  map = gm.createMap('map', { onClick: onGridClick });
+  const map = gm.createMap('map', { onClick: onGridClick });
+  state.map = map;
   state.asof = asOfParam();
   // The past is not live: no volunteers, no stream.
   state.live = !!user && !state.asof;
@@ -378,7 +380,7 @@ async function main() {
     gridName: (id) => (nodeOf(id) ? nodeOf(id).name : null),
     covered: volunteerUnder,
   });
-  initCheckpoints(map);
+  state.checkpoints = initCheckpoints(map);
 
 
   const [config, tree, l1, l2, l3] = await Promise.allSettled([getJSON('/api/config'), ...gridURLs().map((u) => getJSON(u))]);
@@ -392,7 +394,7 @@ async function main() {
 
   indexTree(val(tree));
   gm.drawGrids(val(l1), val(l2), val(l3));
-  initChoropleth(map, { level: levelOnScreen });
+  state.choropleth = initChoropleth(map, { level: levelOnScreen });
   if (state.live) {
     // After the grids: count badges sit at the level-3 grids' label points.
     state.stream = startLive(map, {
@@ -406,14 +408,14 @@ async function main() {
       topics: ['positions', 'geofence', 'alerts', 'coverage', 'boundaries'],
       onEvent: (msg) => {
         if (msg.topic === 'coverage') {
-          onCoverage(msg.data);
-          onTodayCoverage(msg.data);
-        } else if (msg.topic === 'alerts') onCheckpointEvent(msg);
+          state.choropleth.onCoverage(msg.data);
+          state.panel.today.onCoverage(msg.data);
+        } else if (msg.topic === 'alerts') state.checkpoints.onEvent(msg);
         else if (msg.topic === 'boundaries') scheduleRegrid();
       },
       // A snapshot: coverage events before it (while the page loaded, or
       // in a gap in the stream) may be lost.
-      onSync: refreshToday,
+      onSync: () => state.panel.today.refresh(),
     });
   }
   const n = gm.gridCounts();

@@ -15,76 +15,6 @@ const L = window.L;
 const POLL_MS = 60000;
 const DEBOUNCE_MS = 500;
 
-let map = null;
-let layer = null;
-let shown = null; // {id, subtree: Set of level-3 ids} or null
-let list = []; // the checkpoints drawn
-let ctrl = null;
-let pollTimer = null;
-let debounceTimer = null;
-let openId = null; // the checkpoint whose popup is open
-const markers = new Map(); // checkpoint id -> L.marker
-
-export function initCheckpoints(theMap) {
-  map = theMap;
-  // Above the buildings and volunteers' dots, below the labels and popups.
-  map.createPane('checkpoints').style.zIndex = '620';
-  layer = L.layerGroup([], { pane: 'checkpoints' }).addTo(map);
-  onLangChange(() => draw());
-  document.addEventListener('visibilitychange', () => {
-    if (document.visibilityState === 'visible' && shown) load();
-  });
-}
-
-// Show the checkpoints of a grid (level 2 or 3) or, with null, none.
-// subtree: the level-3 grid ids under it, to tell which alerts concern it.
-export function showCheckpoints(id, subtree) {
-  if (shown && id === shown.id) return;
-  shown = id === null ? null : { id, subtree: new Set(subtree || []) };
-  list = [];
-  draw();
-  window.clearInterval(pollTimer);
-  pollTimer = null;
-  if (ctrl) ctrl.abort();
-  if (!shown) {
-    document.body.dataset.checkpoints = 'none';
-    return;
-  }
-  load();
-  pollTimer = window.setInterval(() => {
-    if (document.visibilityState === 'visible') load();
-  }, POLL_MS);
-}
-
-// A stream event: an alert in the shown grid refetches its checkpoints.
-export function onCheckpointEvent(msg) {
-  if (!shown || msg.topic !== 'alerts') return;
-  if (msg.grid && !shown.subtree.has(Number(msg.grid)) && Number(msg.grid) !== shown.id) return;
-  window.clearTimeout(debounceTimer);
-  debounceTimer = window.setTimeout(load, DEBOUNCE_MS);
-}
-
-async function load() {
-  if (!shown) return;
-  const id = shown.id;
-  if (ctrl) ctrl.abort();
-  const mine = new AbortController();
-  ctrl = mine;
-  document.body.dataset.checkpoints = 'loading';
-  try {
-    const d = await getJSON(`/api/grids/${encodeURIComponent(id)}/checkpoints`, { signal: mine.signal });
-    if (ctrl !== mine || !shown || shown.id !== id) return;
-    list = d && Array.isArray(d.checkpoints) ? d.checkpoints : [];
-    draw();
-    document.body.dataset.checkpoints = 'loaded';
-  } catch (err) {
-    if (isAbort(err) || ctrl !== mine) return;
-    // Checkpoints are extra: the map works without them, so no error bar.
-    console.warn('gridmap: checkpoints', err);
-    document.body.dataset.checkpoints = 'failed';
-  }
-}
-
 function fmtTime(iso) {
   const d = iso ? new Date(iso) : null;
   if (!d || Number.isNaN(d.getTime())) return '';
@@ -112,34 +42,108 @@ function popupContent(c) {
   );
 }
 
-function draw() {
-  if (!layer) return;
-  const wasOpen = openId; // clearing the layer closes the popup
-  layer.clearLayers();
-  markers.clear();
-  for (const c of list) {
-    if (!Number.isFinite(c.lon) || !Number.isFinite(c.lat)) continue;
-    const duty = c.on_duty ? 'cp-on' : 'cp-off';
-    const icon = L.divIcon({ className: 'cp-icon', html: `<span class="cp-flag ${duty}"></span>`, iconSize: [0, 0] });
-    const m = L.marker([c.lat, c.lon], { icon, pane: 'checkpoints', keyboard: true, riseOnHover: true, title: `${c.name} · ${t(c.on_duty ? 'cp.onDuty' : 'cp.offDuty')}` });
-    m.bindPopup(() => popupContent(c), { className: 'checkpoint-popup', maxWidth: 260, offset: [6, -18], autoPanPadding: [24, 24] });
-    m.on('popupopen', () => {
-      openId = c.id;
-    });
-    m.on('popupclose', () => {
-      if (openId === c.id) openId = null;
-    });
-    m.on('add', () => {
-      const node = m.getElement();
-      if (!node) return;
-      node.dataset.checkpointId = String(c.id);
-      node.dataset.duty = c.on_duty ? 'on' : 'off';
-      node.firstChild.textContent = t('glyph.checkpoint');
-    });
-    markers.set(c.id, m);
-    layer.addLayer(m);
+// The checkpoints layer on map; returns what the page calls:
+// show(id, subtree) with a grid (level 2 or 3) or, with null, none (subtree:
+// the level-3 grid ids under it, to tell which alerts concern it), and
+// onEvent(msg) with a stream event: an alert in the shown grid refetches
+// its checkpoints.
+export function initCheckpoints(map) {
+  let shown = null; // {id, subtree: Set of level-3 ids} or null
+  let list = []; // the checkpoints drawn
+  let ctrl = null;
+  let pollTimer = null;
+  let debounceTimer = null;
+  let openId = null; // the checkpoint whose popup is open
+  const markers = new Map(); // checkpoint id -> L.marker
+
+  // Above the buildings and volunteers' dots, below the labels and popups.
+  map.createPane('checkpoints').style.zIndex = '620';
+  const layer = L.layerGroup([], { pane: 'checkpoints' }).addTo(map);
+  onLangChange(() => draw());
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'visible' && shown) load();
+  });
+
+  // Show the checkpoints of a grid (level 2 or 3) or, with null, none.
+  // subtree: the level-3 grid ids under it, to tell which alerts concern it.
+  function showCheckpoints(id, subtree) {
+    if (shown && id === shown.id) return;
+    shown = id === null ? null : { id, subtree: new Set(subtree || []) };
+    list = [];
+    draw();
+    window.clearInterval(pollTimer);
+    pollTimer = null;
+    if (ctrl) ctrl.abort();
+    if (!shown) {
+      document.body.dataset.checkpoints = 'none';
+      return;
+    }
+    load();
+    pollTimer = window.setInterval(() => {
+      if (document.visibilityState === 'visible') load();
+    }, POLL_MS);
   }
-  // A refetch keeps the popup that was open, with the new counts.
-  const again = wasOpen !== null && markers.get(wasOpen);
-  if (again) again.openPopup();
+
+  // A stream event: an alert in the shown grid refetches its checkpoints.
+  function onCheckpointEvent(msg) {
+    if (!shown || msg.topic !== 'alerts') return;
+    if (msg.grid && !shown.subtree.has(Number(msg.grid)) && Number(msg.grid) !== shown.id) return;
+    window.clearTimeout(debounceTimer);
+    debounceTimer = window.setTimeout(load, DEBOUNCE_MS);
+  }
+
+  async function load() {
+    if (!shown) return;
+    const id = shown.id;
+    if (ctrl) ctrl.abort();
+    const mine = new AbortController();
+    ctrl = mine;
+    document.body.dataset.checkpoints = 'loading';
+    try {
+      const d = await getJSON(`/api/grids/${encodeURIComponent(id)}/checkpoints`, { signal: mine.signal });
+      if (ctrl !== mine || !shown || shown.id !== id) return;
+      list = d && Array.isArray(d.checkpoints) ? d.checkpoints : [];
+      draw();
+      document.body.dataset.checkpoints = 'loaded';
+    } catch (err) {
+      if (isAbort(err) || ctrl !== mine) return;
+      // Checkpoints are extra: the map works without them, so no error bar.
+      console.warn('gridmap: checkpoints', err);
+      document.body.dataset.checkpoints = 'failed';
+    }
+  }
+
+  function draw() {
+    if (!layer) return;
+    const wasOpen = openId; // clearing the layer closes the popup
+    layer.clearLayers();
+    markers.clear();
+    for (const c of list) {
+      if (!Number.isFinite(c.lon) || !Number.isFinite(c.lat)) continue;
+      const duty = c.on_duty ? 'cp-on' : 'cp-off';
+      const icon = L.divIcon({ className: 'cp-icon', html: `<span class="cp-flag ${duty}"></span>`, iconSize: [0, 0] });
+      const m = L.marker([c.lat, c.lon], { icon, pane: 'checkpoints', keyboard: true, riseOnHover: true, title: `${c.name} · ${t(c.on_duty ? 'cp.onDuty' : 'cp.offDuty')}` });
+      m.bindPopup(() => popupContent(c), { className: 'checkpoint-popup', maxWidth: 260, offset: [6, -18], autoPanPadding: [24, 24] });
+      m.on('popupopen', () => {
+        openId = c.id;
+      });
+      m.on('popupclose', () => {
+        if (openId === c.id) openId = null;
+      });
+      m.on('add', () => {
+        const node = m.getElement();
+        if (!node) return;
+        node.dataset.checkpointId = String(c.id);
+        node.dataset.duty = c.on_duty ? 'on' : 'off';
+        node.firstChild.textContent = t('glyph.checkpoint');
+      });
+      markers.set(c.id, m);
+      layer.addLayer(m);
+    }
+    // A refetch keeps the popup that was open, with the new counts.
+    const again = wasOpen !== null && markers.get(wasOpen);
+    if (again) again.openPopup();
+  }
+
+  return { show: showCheckpoints, onEvent: onCheckpointEvent };
 }

@@ -48,13 +48,6 @@ export function colourOf(metric, v) {
   return c ? c.color : NO_DATA;
 }
 
-let metric = null;
-let levelFn = () => null; // the level on screen
-const figures = new Map(); // grid id -> Figures
-const loaded = new Map(); // level -> 'loading' | 'loaded'
-let ctrl = null;
-let control = null;
-
 function savedMetric() {
   try {
     const m = window.localStorage.getItem(STORAGE_KEY);
@@ -64,105 +57,112 @@ function savedMetric() {
   }
 }
 
-export function initChoropleth(map, { level }) {
-  levelFn = level;
-  metric = savedMetric();
-  control = new ChoroControl({ position: 'bottomleft' });
+// The choropleth and its control on map; level() is the level on screen.
+// Returns what the page calls: refresh() when the level on screen changed
+// (a new focus), and onCoverage(figures) with a coverage event's figures.
+export function initChoropleth(map, { level: levelFn }) {
+  let metric = savedMetric();
+  const figures = new Map(); // grid id -> Figures
+  const loaded = new Map(); // level -> 'loading' | 'loaded'
+  let ctrl = null;
+
+  function fill(e) {
+    if (!metric || e.level !== levelFn() || !figures.has(e.id)) return null;
+    return colourOf(metric, figures.get(e.id)[metric]);
+  }
+
+  // The level on screen changed (a new focus), or the metric: load what is
+  // missing and redraw.
+  function refresh() {
+    const level = levelFn();
+    document.body.dataset.choropleth = metric ? `${metric}@${level}` : 'none';
+    if (metric && level && !loaded.has(level)) load(level);
+    gm.setFillFor(fill);
+    if (control) control.render();
+  }
+
+  async function load(level) {
+    loaded.set(level, 'loading');
+    document.body.dataset.choroLoaded = 'false';
+    if (ctrl) ctrl.abort();
+    ctrl = new AbortController();
+    try {
+      const d = await getJSON(`/api/coverage?level=${level}`, { signal: ctrl.signal });
+      for (const f of (d && d.grids) || []) figures.set(Number(f.grid), f);
+      loaded.set(level, 'loaded');
+    } catch (err) {
+      loaded.delete(level);
+      if (isAbort(err)) return;
+      showError(err);
+    }
+    gm.setFillFor(fill);
+    if (control) control.render();
+    document.body.dataset.choroLoaded = 'true';
+  }
+
+  // A coverage event: one grid's new Figures.
+  function onCoverage(f) {
+    const id = Number(f && f.grid);
+    if (!id) return;
+    figures.set(id, f);
+    if (metric) gm.restyleGrid(id);
+  }
+
+  function setMetric(m) {
+    metric = METRICS.includes(m) ? m : null;
+    try {
+      if (metric) window.localStorage.setItem(STORAGE_KEY, metric);
+      else window.localStorage.removeItem(STORAGE_KEY);
+    } catch {
+      // storage disabled
+    }
+    refresh();
+  }
+
+  const ChoroControl = L.Control.extend({
+    onAdd() {
+      const box = L.DomUtil.create('div', 'choro');
+      box.id = 'choropleth';
+      L.DomEvent.disableClickPropagation(box);
+      L.DomEvent.disableScrollPropagation(box);
+      this._box = box;
+      this.render();
+      return box;
+    },
+    render() {
+      const box = this._box;
+      if (!box) return;
+      const select = el(
+        'select',
+        { id: 'choro-metric', 'aria-label': t('choro.title'), onchange: (ev) => setMetric(ev.target.value) },
+        el('option', { value: '' }, t('choro.none')),
+        METRICS.map((m) => el('option', { value: m }, t(`metric.${m}`)))
+      );
+      select.value = metric || '';
+      const parts = [el('label', { class: 'choro-pick' }, el('span', {}, t('choro.title')), select)];
+      if (metric) {
+        const level = levelFn();
+        const values = gm
+          .gridEntries()
+          .filter((e) => e.level === level && figures.has(e.id))
+          .map((e) => figures.get(e.id)[metric]);
+        const row = (color, label, attrs) =>
+          el('li', { dataset: { color, ...attrs } }, el('span', { class: 'choro-sw', style: `background:${color}`, 'aria-hidden': 'true' }), label);
+        const items = classesOf(metric).map((c, i) => row(c.color, c.label, { class: String(i), min: String(c.min), max: String(c.max) }));
+        if (values.some((v) => v === null || v === undefined)) items.push(row(NO_DATA, t('choro.noData'), { class: 'none' }));
+        parts.push(el('ul', { class: 'choro-classes' }, items));
+        if (level) parts.push(el('div', { class: 'choro-level' }, t('choro.levelOf', { level: t(`levelShort.${level}`) })));
+      }
+      box.replaceChildren(...parts);
+      box.dataset.metric = metric || '';
+      box.lang = getLang();
+    },
+  });
+
+  const control = new ChoroControl({ position: 'bottomleft' });
   control.addTo(map);
   gm.setFillFor(fill);
   onLangChange(() => control.render());
   refresh();
+  return { refresh, onCoverage };
 }
-
-function fill(e) {
-  if (!metric || e.level !== levelFn() || !figures.has(e.id)) return null;
-  return colourOf(metric, figures.get(e.id)[metric]);
-}
-
-// The level on screen changed (a new focus), or the metric: load what is
-// missing and redraw.
-export function refresh() {
-  const level = levelFn();
-  document.body.dataset.choropleth = metric ? `${metric}@${level}` : 'none';
-  if (metric && level && !loaded.has(level)) load(level);
-  gm.setFillFor(fill);
-  if (control) control.render();
-}
-
-async function load(level) {
-  loaded.set(level, 'loading');
-  document.body.dataset.choroLoaded = 'false';
-  if (ctrl) ctrl.abort();
-  ctrl = new AbortController();
-  try {
-    const d = await getJSON(`/api/coverage?level=${level}`, { signal: ctrl.signal });
-    for (const f of (d && d.grids) || []) figures.set(Number(f.grid), f);
-    loaded.set(level, 'loaded');
-  } catch (err) {
-    loaded.delete(level);
-    if (isAbort(err)) return;
-    showError(err);
-  }
-  gm.setFillFor(fill);
-  if (control) control.render();
-  document.body.dataset.choroLoaded = 'true';
-}
-
-// A coverage event: one grid's new Figures.
-export function onCoverage(f) {
-  const id = Number(f && f.grid);
-  if (!id) return;
-  figures.set(id, f);
-  if (metric) gm.restyleGrid(id);
-}
-
-function setMetric(m) {
-  metric = METRICS.includes(m) ? m : null;
-  try {
-    if (metric) window.localStorage.setItem(STORAGE_KEY, metric);
-    else window.localStorage.removeItem(STORAGE_KEY);
-  } catch {
-    // storage disabled
-  }
-  refresh();
-}
-
-const ChoroControl = L.Control.extend({
-  onAdd() {
-    const box = L.DomUtil.create('div', 'choro');
-    box.id = 'choropleth';
-    L.DomEvent.disableClickPropagation(box);
-    L.DomEvent.disableScrollPropagation(box);
-    this._box = box;
-    this.render();
-    return box;
-  },
-  render() {
-    const box = this._box;
-    if (!box) return;
-    const select = el(
-      'select',
-      { id: 'choro-metric', 'aria-label': t('choro.title'), onchange: (ev) => setMetric(ev.target.value) },
-      el('option', { value: '' }, t('choro.none')),
-      METRICS.map((m) => el('option', { value: m }, t(`metric.${m}`)))
-    );
-    select.value = metric || '';
-    const parts = [el('label', { class: 'choro-pick' }, el('span', {}, t('choro.title')), select)];
-    if (metric) {
-      const level = levelFn();
-      const values = gm
-        .gridEntries()
-        .filter((e) => e.level === level && figures.has(e.id))
-        .map((e) => figures.get(e.id)[metric]);
-      const row = (color, label, attrs) =>
-        el('li', { dataset: { color, ...attrs } }, el('span', { class: 'choro-sw', style: `background:${color}`, 'aria-hidden': 'true' }), label);
-      const items = classesOf(metric).map((c, i) => row(c.color, c.label, { class: String(i), min: String(c.min), max: String(c.max) }));
-      if (values.some((v) => v === null || v === undefined)) items.push(row(NO_DATA, t('choro.noData'), { class: 'none' }));
-      parts.push(el('ul', { class: 'choro-classes' }, items));
-      if (level) parts.push(el('div', { class: 'choro-level' }, t('choro.levelOf', { level: t(`levelShort.${level}`) })));
-    }
-    box.replaceChildren(...parts);
-    box.dataset.metric = metric || '';
-    box.lang = getLang();
-  },
-});

@@ -44,7 +44,8 @@ function unavailable(err) {
 const AUTO_RETRIES = 2;
 
 // Writes now waiting for the server to come back. Pages show a notice
-// while any does (ui.js listens for gridmap:server-waiting).
+// while any does (ui.js listens for gridmap:server-waiting). Process-wide,
+// not page state: it counts every write of the document.
 let waiting = 0;
 function setWaiting(delta) {
   waiting += delta;

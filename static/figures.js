@@ -9,41 +9,40 @@ import { t, fmtNumber, onLangChange } from './i18n.js';
 import { el } from './ui.js';
 import { denominator, ratio, screenedRatio, counts, flashChanged } from './figview.js';
 
-let box = null;
-let fig = null;
-let day = '';
+// The figures card in box; returns what the page calls: set(figures,
+// {flash, day}) with figures from GET /api/grids/{id}/coverage or a
+// coverage event (flash: briefly mark what changed).
+export function initFigures(box) {
+  let fig = null;
+  let day = '';
 
-export function initFigures(node) {
-  box = node;
+  function render() {
+    document.getElementById('fig-day').textContent = day ? t('fig.day', { day }) : '';
+    if (!fig) return;
+    box.closest('section').removeAttribute('aria-busy');
+    const households = fig.households ?? 0;
+    box.replaceChildren(
+      denominator(fig, 'fig-denominator'),
+      el(
+        'div',
+        { class: 'fig-ratios' },
+        screenedRatio(fig),
+        ratio('fig.contact', 'contact_pct', fig.with_contact ?? 0, households, fig.contact_pct),
+        ratio('fig.head', 'head_pct', fig.with_head ?? 0, fig.buildings ?? 0, fig.head_pct, t('fig.buildings', { n: fmtNumber(fig.buildings ?? 0) }))
+      ),
+      counts(fig)
+    );
+  }
+
+  function set(next, { flash = false, day: d } = {}) {
+    const prev = fig;
+    fig = next;
+    if (d) day = d;
+    render();
+    box.dataset.version = String(Number(box.dataset.version || 0) + 1);
+    if (flash) flashChanged(box, prev, next);
+  }
+
   onLangChange(render);
-}
-
-function render() {
-  if (!box) return;
-  document.getElementById('fig-day').textContent = day ? t('fig.day', { day }) : '';
-  if (!fig) return;
-  box.closest('section').removeAttribute('aria-busy');
-  const households = fig.households ?? 0;
-  box.replaceChildren(
-    denominator(fig, 'fig-denominator'),
-    el(
-      'div',
-      { class: 'fig-ratios' },
-      screenedRatio(fig),
-      ratio('fig.contact', 'contact_pct', fig.with_contact ?? 0, households, fig.contact_pct),
-      ratio('fig.head', 'head_pct', fig.with_head ?? 0, fig.buildings ?? 0, fig.head_pct, t('fig.buildings', { n: fmtNumber(fig.buildings ?? 0) }))
-    ),
-    counts(fig)
-  );
-}
-
-// Show figures (from GET /api/grids/{id}/coverage or a coverage event).
-// flash: briefly mark what changed.
-export function setFigures(next, { flash = false, day: d } = {}) {
-  const prev = fig;
-  fig = next;
-  if (d) day = d;
-  render();
-  box.dataset.version = String(Number(box.dataset.version || 0) + 1);
-  if (flash) flashChanged(box, prev, next);
+  return { set };
 }

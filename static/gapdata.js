@@ -9,12 +9,12 @@
 import { getJSON } from './api.js';
 import { showError } from './ui.js';
 import { gapModel, SOURCE } from './gaps.js';
-import { setGapModel, setCheckpointsFailed, noteAttempt } from './gaplist.js';
 
 const REFRESH_MS = 300;
 
-let grid = null;
 const state = {
+  grid: null, // the grid's id
+  list: null, // the gap list (what initGapList returned)
   gaps: null, // the last API answer, kept to take done items out at once
   checkpoints: null, // the last GET /api/grids/{id}/checkpoints answer
   model: null,
@@ -24,20 +24,22 @@ const state = {
   refreshWanted: new Set(), // 'gaps', 'checkpoints': what the timer refetches
 };
 
-export function initGapData(id) {
-  grid = id;
+// The data of grid id's gap list, which list (what initGapList returned) shows.
+export function initGapData(id, list) {
+  state.grid = id;
+  state.list = list;
 }
 
 // Show the model again (building names it lists by have arrived).
 export function reshowModel() {
-  if (state.model) setGapModel(state.model);
+  if (state.model) state.list.setModel(state.model);
 }
 
 // The model needs the gaps; the checkpoints join it when they arrive.
 function applyModel() {
   if (!state.gaps) return;
   state.model = gapModel(state.gaps, state.checkpoints);
-  setGapModel(state.model);
+  state.list.setModel(state.model);
 }
 
 export function applyGaps(gaps) {
@@ -48,7 +50,7 @@ export function applyGaps(gaps) {
 
 function applyCheckpoints(cps) {
   state.checkpoints = cps;
-  setCheckpointsFailed(false);
+  state.list.setCheckpointsFailed(false);
   applyModel();
   document.body.dataset.checkpointsVersion = String(Number(document.body.dataset.checkpointsVersion || 0) + 1);
 }
@@ -58,7 +60,7 @@ function applyCheckpoints(cps) {
 async function refreshGaps() {
   const seq = ++state.refreshSeq;
   try {
-    const gaps = await getJSON(`/api/grids/${grid}/gaps`);
+    const gaps = await getJSON(`/api/grids/${state.grid}/gaps`);
     if (seq === state.refreshSeq) applyGaps(gaps);
   } catch (err) {
     if (seq === state.refreshSeq) showError(err);
@@ -69,11 +71,11 @@ async function refreshGaps() {
 export async function refreshCheckpoints(fetching = null) {
   const seq = ++state.checkpointSeq;
   try {
-    const cps = await (fetching || getJSON(`/api/grids/${grid}/checkpoints`));
+    const cps = await (fetching || getJSON(`/api/grids/${state.grid}/checkpoints`));
     if (seq === state.checkpointSeq) applyCheckpoints(cps);
   } catch (err) {
     if (seq !== state.checkpointSeq) return;
-    if (!state.checkpoints) setCheckpointsFailed(true);
+    if (!state.checkpoints) state.list.setCheckpointsFailed(true);
     showError(err);
   }
 }
@@ -122,7 +124,7 @@ export function onDone(item, action, answer) {
   const g = state.gaps;
   if (!g) return;
   if (action === 'screen' && answer && answer.screened === false) {
-    noteAttempt(item.householdId, answer.outcome);
+    state.list.noteAttempt(item.householdId, answer.outcome);
   } else if (item.kind === 'unscreened') {
     g.unscreened = (g.unscreened || [])
       .map((b) => (b.building.id === item.buildingId ? { ...b, households: b.households.filter((h) => h.id !== item.householdId) } : b))

@@ -14,12 +14,12 @@ import { initChrome, failPage, showError, renderCrumbs, renderUser, logout, el }
 import * as gm from './map.js';
 import { initBuildings } from './buildings.js';
 import { startLive } from './live.js';
-import { initGapMap, showOnlyActive } from './gapmap.js';
-import { initGapList, pickMarker } from './gaplist.js';
+import { initGapMap } from './gapmap.js';
+import { initGapList } from './gaplist.js';
 import { initGapData, applyGaps, refreshCheckpoints, scheduleRefresh, onDone, reshowModel } from './gapdata.js';
 import { initActions } from './actions.js';
-import { initFigures, setFigures } from './figures.js';
-import { initSpotChecks, load as loadSpotChecks } from './spotchecks.js';
+import { initFigures } from './figures.js';
+import { initSpotChecks } from './spotchecks.js';
 import { canWriteField } from './fieldwrite.js';
 import { initRecords, refreshesFor, ALL_RECORDS } from './records.js';
 import { forgetScreening } from './households.js';
@@ -31,8 +31,12 @@ const state = {
   user: null,
   detail: null,
   buildings: new Map(), // id -> name, for items that only carry an id
+  figures: null, // what initFigures returns
+  spotChecks: null, // what initSpotChecks returns
+  gapMap: null, // what initGapMap returns
+  gapList: null, // what initGapList returns
+  actions: null, // what initActions returns
 };
-let map = null;
 
 function gridIdFromPath() {
   const m = /^\/grid\/(\d{1,18})\/?$/.exec(window.location.pathname);
@@ -67,7 +71,7 @@ function fatalFor(err) {
 async function refreshFigures() {
   try {
     const c = await getJSON(`/api/grids/${state.id}/coverage`);
-    setFigures(c.grid, { day: c.day, flash: true });
+    state.figures.set(c.grid, { day: c.day, flash: true });
   } catch (err) {
     showError(err);
   }
@@ -76,7 +80,7 @@ async function refreshFigures() {
 function onEvent(msg) {
   const d = msg.data && typeof msg.data === 'object' ? msg.data : {};
   if (msg.topic === 'coverage') {
-    if (Number(d.grid) === state.id) setFigures(d, { flash: true });
+    if (Number(d.grid) === state.id) state.figures.set(d, { flash: true });
     return;
   }
   if (msg.topic === 'screening' && d.kind === 'checkpoint') {
@@ -87,7 +91,7 @@ function onEvent(msg) {
     forgetScreening();
     // An alert may come from a checkpoint's fevers.
     scheduleRefresh([...(msg.topic === 'alerts' ? ['gaps', 'checkpoints'] : ['gaps']), ...refreshesFor(msg.topic, d.kind)]);
-    if (d.kind === 'spot_check') loadSpotChecks();
+    if (d.kind === 'spot_check') state.spotChecks.load();
   }
 }
 
@@ -96,7 +100,7 @@ function onSync({ first }) {
   if (first) return;
   scheduleRefresh(['gaps', 'checkpoints', ...ALL_RECORDS]);
   refreshFigures();
-  loadSpotChecks();
+  state.spotChecks.load();
 }
 
 // ---- start -------------------------------------------------------------------------
@@ -117,7 +121,7 @@ function renderHead(detail) {
   document.getElementById('gw-back').href = `/#grid=${p.id}`;
 }
 
-async function drawGrid(detail) {
+async function drawGrid(map, detail) {
   const p = detail.properties;
   const fc = (features) => ({ type: 'FeatureCollection', features });
   let children = [];
@@ -181,14 +185,20 @@ async function main() {
   for (const b of document.querySelectorAll('#gw-jump [data-jump]')) {
     b.addEventListener('click', () => document.getElementById(b.dataset.jump).scrollIntoView({ behavior: 'smooth', block: 'start' }));
   }
-  initGapData(state.id);
-  map = gm.createMap('map', { onClick: () => {} });
+  const map = gm.createMap('map', { onClick: () => {} });
   const canWrite = canWriteField(user);
-  initFigures(document.getElementById('fig-body'));
-  initGapMap(map, { onPick: pickMarker });
+  state.figures = initFigures(document.getElementById('fig-body'));
+  state.gapMap = initGapMap(map, { onPick: (kind, key) => state.gapList.pickMarker(kind, key) });
   let live = null; // what startLive returns, once the stream starts
-  initActions(map, { canWrite, onDone, volunteers: () => live && live.volunteers });
-  initGapList({ tabs: document.getElementById('gap-tabs'), body: document.getElementById('gap-panel'), buildingName: (id) => state.buildings.get(Number(id)) || null });
+  state.actions = initActions(map, { canWrite, onDone, volunteers: () => live && live.volunteers });
+  state.gapList = initGapList({
+    tabs: document.getElementById('gap-tabs'),
+    body: document.getElementById('gap-panel'),
+    buildingName: (id) => state.buildings.get(Number(id)) || null,
+    gapMap: state.gapMap,
+    actions: state.actions,
+  });
+  initGapData(state.id, state.gapList);
   initBuildings(map, { wanted: () => true, gridName: () => null, covered: () => false, grid: state.id });
 
   const checkpoints = getJSON(`/api/grids/${state.id}/checkpoints`);
@@ -213,10 +223,10 @@ async function main() {
     renderHead(state.detail);
     crumbs(state.detail.properties.path);
   });
-  await drawGrid(state.detail);
-  if (state.detail.properties.level < 3) showOnlyActive();
+  await drawGrid(map, state.detail);
+  if (state.detail.properties.level < 3) state.gapMap.showOnlyActive();
   if (coverage.status === 'fulfilled') {
-    setFigures(coverage.value.grid, { day: coverage.value.day });
+    state.figures.set(coverage.value.grid, { day: coverage.value.day });
     document.body.dataset.figuresLoaded = 'true';
   } else showError(coverage.reason);
   loadBuildingNames().then(reshowModel);
@@ -226,8 +236,8 @@ async function main() {
     showError(gaps.reason);
     document.getElementById('gap-panel').replaceChildren(el('p', { class: 'act-error' }, t('gap.failed')));
   }
-  initSpotChecks(document.getElementById('spot-body'), { grid: state.id, canWrite });
-  initRecords(document.getElementById('records-body'), { grid: state.id, canWrite, done: onDone });
+  state.spotChecks = initSpotChecks(document.getElementById('spot-body'), { grid: state.id, canWrite });
+  initRecords(document.getElementById('records-body'), { grid: state.id, canWrite, done: onDone, forms: state.actions.formsFor });
   if (user) {
     live = startLive(map, {
       user,

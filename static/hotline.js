@@ -7,14 +7,14 @@
 import { t, fmtNumber } from './i18n.js';
 import { el } from './ui.js';
 import { recordList } from './reclist.js';
-import { formsFor } from './actions.js';
 import { fmtWhen } from './when.js';
 
 const DAYS = 7;
 
 // The requests list (reclist.js) in node; done(item, action, answer): what
-// a close made here also changes; changed(): after each fetch.
-export function requestsList(node, { grid, done, changed }) {
+// a close made here also changes; changed(): after each fetch; forms(item,
+// done): the forms of an item (actions.js's formsFor).
+export function requestsList(node, { grid, done, changed, forms }) {
   const list = recordList(node, {
     url: `/api/grids/${grid}/requests?state=all&days=${DAYS}`,
     // Open first, then newest first (the API's order).
@@ -31,7 +31,7 @@ export function requestsList(node, { grid, done, changed }) {
       return t('req.summary', { o: fmtNumber(o), c: fmtNumber(qs.length - o) });
     },
     entry,
-    detail: (q) => detail(q, list, closed),
+    detail: (q) => detail(q, list, forms, closed),
     changed,
   });
   const closed = (item, action, answer) => {
@@ -50,9 +50,9 @@ export function requestsList(node, { grid, done, changed }) {
   };
 }
 
-function detail(q, list, closed) {
+function detail(q, list, forms, closed) {
   const who = [q.caller, q.phone].filter(Boolean).join(' ');
-  const form = q.closed_at ? null : list.form(q.id, () => el('div', { class: 'rec-forms' }, formsFor({ kind: 'requests', id: q.id }, closed)));
+  const form = q.closed_at ? null : list.form(q.id, () => el('div', { class: 'rec-forms' }, forms({ kind: 'requests', id: q.id }, closed)));
   return el(
     'div',
     { class: 'rec-detail' },

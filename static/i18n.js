@@ -303,6 +303,8 @@ for (const lang of Object.keys(fieldDict)) Object.assign(dict[lang], fieldDict[l
 for (const lang of Object.keys(planDict)) Object.assign(dict[lang], planDict[lang]);
 for (const lang of Object.keys(replayDict)) Object.assign(dict[lang], replayDict[lang]);
 
+// Process-wide, not page state: the document has one language, which every
+// part of every page reads and follows (onLangChange).
 let current = 'zh-CN';
 const listeners = [];
 

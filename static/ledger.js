@@ -7,12 +7,12 @@
 import { t, fmtNumber } from './i18n.js';
 import { el } from './ui.js';
 import { recordList } from './reclist.js';
-import { formsFor } from './actions.js';
 import { fmtWhen, fmtDay, fmtSpan } from './when.js';
 
 // The ledger list (reclist.js) in node; done(item, action, answer): what a
-// saved visit also changes; changed(): after each fetch.
-export function ledgerList(node, { grid, done, changed }) {
+// saved visit also changes; changed(): after each fetch; forms(item, done):
+// the forms of an item (actions.js's formsFor).
+export function ledgerList(node, { grid, done, changed, forms }) {
   const list = recordList(node, {
     url: `/api/grids/${grid}/vulnerable`,
     // The API sorts by due date; overdue first whatever the clock says.
@@ -26,7 +26,7 @@ export function ledgerList(node, { grid, done, changed }) {
     empty: 'led.empty',
     summary: (rs) => t('led.summary', { n: fmtNumber(rs.length), o: fmtNumber(rs.filter((r) => r.overdue).length) }),
     entry,
-    detail: (r) => detail(r, list, visited),
+    detail: (r) => detail(r, list, forms, visited),
     changed,
   });
   // A saved visit: a fresh form next time, the list refetched at once.
@@ -80,7 +80,7 @@ function visitLog(r) {
   );
 }
 
-function detail(r, list, visited) {
+function detail(r, list, forms, visited) {
   const phone = r.phone && !r.phone.includes('*') ? el('a', { href: `tel:${r.phone.replace(/[^\d+]/g, '')}` }, r.phone) : r.phone;
   return el(
     'div',
@@ -88,7 +88,7 @@ function detail(r, list, visited) {
     phone && el('p', { class: 'rec-phone' }, `${t('led.phone')}${t('err.sep')}`, phone),
     list.saved(r.id) && el('p', { class: 'act-ok rec-saved' }, t('led.visitedNow')),
     visitLog(r),
-    list.form(r.id, () => el('div', { class: 'rec-forms' }, formsFor({ kind: 'overdue', id: r.id }, visited)))
+    list.form(r.id, () => el('div', { class: 'rec-forms' }, forms({ kind: 'overdue', id: r.id }, visited)))
   );
 }
 

@@ -13,9 +13,12 @@ const $ = (id) => document.getElementById(id);
 // Messages by place ('general' or a field): {key, vars} of our own, which
 // follow the language, or {text} from the server, shown as it comes.
 const errors = { general: null, username: null, password: null };
-let busy = false;
-let lock = null; // {until: ms, place} after a 429 with Retry-After
-let lockTimer = null;
+// The page's state (the entry module's own, as app.js's and grid.js's).
+const state = {
+  busy: false,
+  lock: null, // {until: ms, place} after a 429 with Retry-After
+  lockTimer: null,
+};
 
 // Where to go after signing in: `next` when it is a path on this site
 // ("/..." but not "//host" or "/\host", which browsers read as another
@@ -39,7 +42,7 @@ function placeOf(field) {
 }
 
 function lockSeconds() {
-  return lock ? Math.max(0, Math.ceil((lock.until - Date.now()) / 1000)) : 0;
+  return state.lock ? Math.max(0, Math.ceil((state.lock.until - Date.now()) / 1000)) : 0;
 }
 
 function text(m) {
@@ -53,16 +56,16 @@ function render() {
   const locked = lockSeconds() > 0;
   for (const place of ['general', ...FIELDS]) {
     let m = errors[place];
-    if (locked && lock.place === place) m = { key: 'login.tooMany', vars: { n: lockSeconds() } };
+    if (locked && state.lock.place === place) m = { key: 'login.tooMany', vars: { n: lockSeconds() } };
     const box = place === 'general' ? $('login-error') : $(`login-${place}-error`);
     box.textContent = text(m);
     box.hidden = !m;
     if (place !== 'general') $(`login-${place}`).setAttribute('aria-invalid', String(!!m));
   }
   const btn = $('login-submit');
-  btn.disabled = busy || locked;
-  btn.textContent = t(busy ? 'login.submitting' : 'login.submit');
-  $('login-form').setAttribute('aria-busy', String(busy));
+  btn.disabled = state.busy || locked;
+  btn.textContent = t(state.busy ? 'login.submitting' : 'login.submit');
+  $('login-form').setAttribute('aria-busy', String(state.busy));
 }
 
 function clearErrors() {
@@ -70,12 +73,12 @@ function clearErrors() {
 }
 
 function startLock(seconds, place) {
-  lock = { until: Date.now() + seconds * 1000, place };
-  window.clearInterval(lockTimer);
-  lockTimer = window.setInterval(() => {
+  state.lock = { until: Date.now() + seconds * 1000, place };
+  window.clearInterval(state.lockTimer);
+  state.lockTimer = window.setInterval(() => {
     if (lockSeconds() === 0) {
-      window.clearInterval(lockTimer);
-      lock = null;
+      window.clearInterval(state.lockTimer);
+      state.lock = null;
     }
     render();
   }, 1000);
@@ -89,7 +92,7 @@ function focusPlace(place) {
 
 async function submit(ev) {
   ev.preventDefault();
-  if (busy || lockSeconds() > 0) return;
+  if (state.busy || lockSeconds() > 0) return;
   clearErrors();
   const username = $('login-username').value.trim();
   const password = $('login-password').value;
@@ -102,13 +105,13 @@ async function submit(ev) {
     return;
   }
 
-  busy = true;
+  state.busy = true;
   document.body.dataset.login = 'submitting';
   render();
   try {
     await postJSON('/api/login', { username, password }, { loginOn401: false });
   } catch (err) {
-    busy = false;
+    state.busy = false;
     document.body.dataset.login = 'error';
     const place = placeOf(err.field);
     if (err.kind === 'network') {

@@ -11,7 +11,7 @@ import { addRefresher, scheduleRefresh } from './gapdata.js';
 import { ledgerList } from './ledger.js';
 import { requestsList } from './hotline.js';
 import { partyList } from './partypoints.js';
-import { initImport, renderImport } from './importer.js';
+import { initImport } from './importer.js';
 
 const TABS = ['ledger', 'requests', 'party', 'import'];
 // What an import of each kind changes on the page.
@@ -34,16 +34,17 @@ export const ALL_RECORDS = ['ledger', 'requests', 'party'];
 
 // node: the card's body; grid: the page's grid; canWrite: the account may
 // record; done: gapdata.js's onDone, which a visit or a close made here
-// also goes through (the gap list drops the item at once). The card's
+// also goes through (the gap list drops the item at once); forms: the
+// actions' formsFor (actions.js). The card's
 // state (the open tab, its lists) lives in this call.
-export function initRecords(node, { grid, canWrite, done }) {
+export function initRecords(node, { grid, canWrite, done, forms }) {
   const card = { active: 'ledger', tabs: el('div', { class: 'rec-tabs', role: 'tablist', id: 'rec-tabs' }) };
   const panels = Object.fromEntries(TABS.map((k) => [k, el('div', { class: 'rec-panel', id: `rec-${k}`, role: 'tabpanel', hidden: k !== card.active })]));
   node.replaceChildren(card.tabs, ...TABS.map((k) => panels[k]));
   const changed = () => renderTabs(card);
   const lists = {
-    ledger: ledgerList(panels.ledger, { grid, done, changed }),
-    requests: requestsList(panels.requests, { grid, done, changed }),
+    ledger: ledgerList(panels.ledger, { grid, done, changed, forms }),
+    requests: requestsList(panels.requests, { grid, done, changed, forms }),
     party: partyList(panels.party, { grid, canWrite, changed }),
   };
   // Counts on the tabs: the residents on the ledger (red when any is
@@ -56,12 +57,12 @@ export function initRecords(node, { grid, canWrite, done }) {
     for (const [name, p] of Object.entries(panels)) p.hidden = name !== card.active;
     renderTabs(card);
   };
-  initImport(panels.import, { canWrite, done: (kind) => scheduleRefresh(AFTER_IMPORT[kind] || ['gaps']) });
+  const importer = initImport(panels.import, { canWrite, done: (kind) => scheduleRefresh(AFTER_IMPORT[kind] || ['gaps']) });
   for (const [name, list] of Object.entries(lists)) addRefresher(name, list.load);
   onLangChange(changed);
   renderTabs(card);
   for (const list of Object.values(lists)) list.render();
-  renderImport();
+  importer.render();
   for (const list of Object.values(lists)) list.load();
 }
 
