@@ -66,16 +66,8 @@ func (s *Store) CoverageLeaves(ctx context.Context, today string, now time.Time)
 }
 
 func coverageLeaves(ctx context.Context, tx pgx.Tx, today string, now time.Time) (map[int64]coverage.Tally, error) {
-	rows, err := tx.Query(ctx, `
-		WITH hh AS (
-			SELECT b.grid_id,
-			       count(*) FILTER (WHERE h.status = 'occupied') AS households,
-			       count(*) FILTER (WHERE h.status <> 'occupied') AS excluded,
-			       count(*) FILTER (WHERE h.status = 'occupied' AND h.contact_id IS NOT NULL) AS with_contact
-			FROM households h JOIN buildings b ON b.id = h.building_id GROUP BY b.grid_id
-		), bl AS (
-			SELECT grid_id, count(*) AS buildings, count(head_id) AS with_head FROM buildings GROUP BY grid_id
-		), latest AS (
+	rows, err := tx.Query(ctx, tallyHouseholds+`
+		, latest AS (
 			SELECT DISTINCT ON (s.household_id) s.household_id, s.outcome
 			FROM screenings s WHERE s.day = $1::date
 			ORDER BY s.household_id, s.reported_at DESC, s.id DESC
@@ -99,21 +91,46 @@ func coverageLeaves(ctx context.Context, tx pgx.Tx, today string, now time.Time)
 		), rq AS (
 			SELECT grid_id, count(*) AS open FROM requests WHERE closed_at IS NULL GROUP BY grid_id
 		)
-		SELECT g.id, COALESCE(hh.households, 0), COALESCE(hh.excluded, 0), COALESCE(hh.with_contact, 0),
-		       COALESCE(bl.buildings, 0), COALESCE(bl.with_head, 0), COALESCE(sc.screened, 0),
-		       COALESCE(qu.quarantined, 0), COALESCE(al.fevers, 0), COALESCE(ov.overdue, 0), COALESCE(rq.open, 0)
-		FROM grids g
-		LEFT JOIN hh ON hh.grid_id = g.id LEFT JOIN bl ON bl.grid_id = g.id LEFT JOIN sc ON sc.grid_id = g.id
-		LEFT JOIN qu ON qu.grid_id = g.id LEFT JOIN al ON al.grid_id = g.id LEFT JOIN ov ON ov.grid_id = g.id
-		LEFT JOIN rq ON rq.grid_id = g.id
+		`+tallySelect+`
 		WHERE g.level = 3 AND g.retired_at IS NULL`, today, now)
 	if err != nil {
 		return nil, err
 	}
+	return scanTallies(rows)
+}
+
+// tallyHouseholds opens the statements that count grids' tallies: the
+// households and buildings of each grid, as they are now (they have no
+// history). The statement goes on with its own CTEs for field work and
+// ends with tallySelect.
+const tallyHouseholds = `
+	WITH hh AS (
+		SELECT b.grid_id,
+		       count(*) FILTER (WHERE h.status = 'occupied') AS households,
+		       count(*) FILTER (WHERE h.status <> 'occupied') AS excluded,
+		       count(*) FILTER (WHERE h.status = 'occupied' AND h.contact_id IS NOT NULL) AS with_contact
+		FROM households h JOIN buildings b ON b.id = h.building_id GROUP BY b.grid_id
+	), bl AS (
+		SELECT grid_id, count(*) AS buildings, count(head_id) AS with_head FROM buildings GROUP BY grid_id
+	)`
+
+// tallySelect joins the CTEs hh, bl, sc, qu, al, ov and rq to the grids,
+// in the order scanTallies reads; the statement adds its WHERE.
+const tallySelect = `
+	SELECT g.id, COALESCE(hh.households, 0), COALESCE(hh.excluded, 0), COALESCE(hh.with_contact, 0),
+	       COALESCE(bl.buildings, 0), COALESCE(bl.with_head, 0), COALESCE(sc.screened, 0),
+	       COALESCE(qu.quarantined, 0), COALESCE(al.fevers, 0), COALESCE(ov.overdue, 0), COALESCE(rq.open, 0)
+	FROM grids g
+	LEFT JOIN hh ON hh.grid_id = g.id LEFT JOIN bl ON bl.grid_id = g.id LEFT JOIN sc ON sc.grid_id = g.id
+	LEFT JOIN qu ON qu.grid_id = g.id LEFT JOIN al ON al.grid_id = g.id LEFT JOIN ov ON ov.grid_id = g.id
+	LEFT JOIN rq ON rq.grid_id = g.id`
+
+// scanTallies reads the rows of a statement ending in tallySelect.
+func scanTallies(rows pgx.Rows) (map[int64]coverage.Tally, error) {
 	out := map[int64]coverage.Tally{}
 	var id int64
 	var t coverage.Tally
-	_, err = pgx.ForEachRow(rows, []any{&id, &t.Households, &t.Excluded, &t.WithContact, &t.Buildings, &t.WithHead,
+	_, err := pgx.ForEachRow(rows, []any{&id, &t.Households, &t.Excluded, &t.WithContact, &t.Buildings, &t.WithHead,
 		&t.ScreenedToday, &t.Quarantined, &t.FeverAlerts, &t.OverdueVisits, &t.OpenRequests}, func() error {
 		out[id] = t
 		return nil

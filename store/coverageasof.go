@@ -26,14 +26,7 @@ func (s *Store) CoverageLeavesAsOf(ctx context.Context, day string, at time.Time
 		if err != nil {
 			return err
 		}
-		out = map[int64]coverage.Tally{}
-		var id int64
-		var t coverage.Tally
-		_, err = pgx.ForEachRow(rows, []any{&id, &t.Households, &t.Excluded, &t.WithContact, &t.Buildings, &t.WithHead,
-			&t.ScreenedToday, &t.Quarantined, &t.FeverAlerts, &t.OverdueVisits, &t.OpenRequests}, func() error {
-			out[id] = t
-			return nil
-		})
+		out, err = scanTallies(rows)
 		return err
 	})
 	if err != nil {
@@ -42,16 +35,8 @@ func (s *Store) CoverageLeavesAsOf(ctx context.Context, day string, at time.Time
 	return out, nil
 }
 
-const coverageAsOfSQL = `
-	WITH hh AS (
-		SELECT b.grid_id,
-		       count(*) FILTER (WHERE h.status = 'occupied') AS households,
-		       count(*) FILTER (WHERE h.status <> 'occupied') AS excluded,
-		       count(*) FILTER (WHERE h.status = 'occupied' AND h.contact_id IS NOT NULL) AS with_contact
-		FROM households h JOIN buildings b ON b.id = h.building_id GROUP BY b.grid_id
-	), bl AS (
-		SELECT grid_id, count(*) AS buildings, count(head_id) AS with_head FROM buildings GROUP BY grid_id
-	), latest AS (
+const coverageAsOfSQL = tallyHouseholds + `
+	, latest AS (
 		SELECT DISTINCT ON (s.household_id) s.household_id, s.outcome
 		FROM screenings s WHERE s.day = $1::date AND s.reported_at <= $2
 		ORDER BY s.household_id, s.reported_at DESC, s.id DESC
@@ -82,13 +67,7 @@ const coverageAsOfSQL = `
 		WHERE received_at <= $2 AND (closed_at IS NULL OR closed_at > $2)
 		GROUP BY grid_id
 	)
-	SELECT g.id, COALESCE(hh.households, 0), COALESCE(hh.excluded, 0), COALESCE(hh.with_contact, 0),
-	       COALESCE(bl.buildings, 0), COALESCE(bl.with_head, 0), COALESCE(sc.screened, 0),
-	       COALESCE(qu.quarantined, 0), COALESCE(al.fevers, 0), COALESCE(ov.overdue, 0), COALESCE(rq.open, 0)
-	FROM grids g
-	LEFT JOIN hh ON hh.grid_id = g.id LEFT JOIN bl ON bl.grid_id = g.id LEFT JOIN sc ON sc.grid_id = g.id
-	LEFT JOIN qu ON qu.grid_id = g.id LEFT JOIN al ON al.grid_id = g.id LEFT JOIN ov ON ov.grid_id = g.id
-	LEFT JOIN rq ON rq.grid_id = g.id
+	` + tallySelect + `
 	WHERE g.level = 3 AND g.created_at <= $2 AND (g.retired_at IS NULL OR g.retired_at > $2)`
 
 // GridAsOf is a grid as it stood at an instant: its parent (0 for a
