@@ -143,7 +143,7 @@ func openGridPageAs(t *testing.T, e *env, username, password string, width, heig
 		}
 	}
 	login(t, ctx, e.ts.URL, "/grid/9", username, password)
-	waitJS(t, ctx, "gaps", `document.body.dataset.gapsLoaded === 'true' && document.body.dataset.figuresLoaded === 'true'`, 15*time.Second)
+	waitJS(t, ctx, "gaps", `document.body.dataset.gapsLoaded === 'true' && document.body.dataset.figuresLoaded === 'true' && document.body.dataset.namesLoaded === 'true'`, 20*time.Second)
 	return ctx
 }
 

@@ -229,7 +229,11 @@ async function main() {
     state.figures.set(coverage.value.grid, { day: coverage.value.day });
     document.body.dataset.figuresLoaded = 'true';
   } else showError(coverage.reason);
-  loadBuildingNames().then(reshowModel);
+  // The building names redraw the lists when they come: say when that is
+  // done, so nothing is opened in a list that is about to be redrawn.
+  loadBuildingNames()
+    .then(reshowModel)
+    .finally(() => (document.body.dataset.namesLoaded = 'true'));
   refreshCheckpoints(checkpoints); // joins the model when the gaps are in
   if (gaps.status === 'fulfilled') applyGaps(gaps.value);
   else {
