@@ -78,13 +78,20 @@ func (c *chromium) start() {
 // screenshots to $GRIDMAP_SCREENSHOTS when set.
 func newBrowser(t *testing.T, width, height int) context.Context {
 	t.Helper()
+	return newBrowserFor(t, width, height, 3*time.Minute)
+}
+
+// newBrowserFor is newBrowser for a test that may take longer than three
+// minutes (the soak test).
+func newBrowserFor(t *testing.T, width, height int, limit time.Duration) context.Context {
+	t.Helper()
 	shared.once.Do(shared.start)
 	if shared.err != nil {
 		testdb.Unavailable(t, "%v", shared.err)
 	}
 	ctx, cancel := chromedp.NewContext(shared.ctx, chromedp.WithNewBrowserContext())
 	t.Cleanup(cancel)
-	ctx, cancel = context.WithTimeout(ctx, 3*time.Minute)
+	ctx, cancel = context.WithTimeout(ctx, limit)
 	t.Cleanup(cancel)
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(int64(width), int64(height))); err != nil {
 		t.Fatalf("open a tab: %v", err)
