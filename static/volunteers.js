@@ -836,12 +836,16 @@ export function initVolunteers(map, opts) {
     list.push(pt);
     if (list.length > TRAIL_MAX_POINTS) list.splice(0, list.length - TRAIL_MAX_POINTS);
     if (s.trail === 'loading' || s.redrawTimer) return;
+    // At most every TRAIL_REDRAW_MS, and in an animation frame: positions
+    // that arrive together redraw the trail once, and a hidden tab not at all.
     s.redrawTimer = window.setTimeout(() => {
-      s.redrawTimer = null;
-      if (sel === s) {
-        drawTrail(s);
-        updatePopupAge(s);
-      }
+      window.requestAnimationFrame(() => {
+        s.redrawTimer = null;
+        if (sel === s) {
+          drawTrail(s);
+          updatePopupAge(s);
+        }
+      });
     }, TRAIL_REDRAW_MS);
   }
 
