@@ -29,8 +29,15 @@ export function el(tag, attrs, ...children) {
 // <header class="topbar" data-page="…"> (its height kept by app.css) that
 // initChrome fills. The brand leads back to the map from the other pages.
 const TOP_BARS = {
-  map: { title: 'app.title', links: [{ id: 'plan-link', href: '/plan', key: 'nav.plan', hidden: true }] },
-  grid: { title: 'grid.title', back: 'grid.backToMap', links: [] },
+  map: {
+    title: 'app.title',
+    links: [
+      { id: 'replay-link', href: '/replay', key: 'nav.replay' },
+      { id: 'plan-link', href: '/plan', key: 'nav.plan', hidden: true },
+    ],
+  },
+  // The grid page points its replay link at its own grid (grid.js).
+  grid: { title: 'grid.title', back: 'grid.backToMap', links: [{ id: 'replay-link', href: '/replay', key: 'nav.replay' }] },
   plan: { title: 'plan.title', back: 'plan.backToMap', links: [{ id: 'pl-back', href: '/', key: 'plan.backToMap' }] },
   // Day playback (issue 13).
   replay: { title: 'rp.title', back: 'rp.backToMap', links: [{ id: 'rp-back', href: '/', key: 'rp.backToMap' }] },
