@@ -6,7 +6,7 @@
 
 import { t, fmtNumber } from './i18n.js';
 import { el } from './ui.js';
-import { recordList } from './reclist.js';
+import { recordList, flaggedFirst } from './reclist.js';
 import { fmtWhen } from './when.js';
 
 const DAYS = 7;
@@ -19,10 +19,7 @@ export function requestsList(node, { grid, done, changed, forms }) {
     url: `/api/grids/${grid}/requests?state=all&days=${DAYS}`,
     // Open first, then newest first (the API's order).
     items: (d) =>
-      (d && Array.isArray(d.requests) ? d.requests : [])
-        .map((q, i) => [q, i])
-        .sort((a, b) => Number(!!a[0].closed_at) - Number(!!b[0].closed_at) || a[1] - b[1])
-        .map((x) => x[0]),
+      flaggedFirst(d && Array.isArray(d.requests) ? d.requests : [], (q) => !q.closed_at),
     key: (q) => q.id,
     id: 'requests-list',
     empty: 'req.empty',
@@ -34,11 +31,7 @@ export function requestsList(node, { grid, done, changed, forms }) {
     detail: (q) => detail(q, list, forms, closed),
     changed,
   });
-  const closed = (item, action, answer) => {
-    list.markSaved(item.id);
-    done(item, action, answer);
-    list.load();
-  };
+  const closed = list.afterSave(done);
   return {
     ...list,
     badge() {

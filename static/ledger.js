@@ -6,7 +6,7 @@
 
 import { t, fmtNumber } from './i18n.js';
 import { el } from './ui.js';
-import { recordList } from './reclist.js';
+import { recordList, flaggedFirst } from './reclist.js';
 import { fmtWhen, fmtDay, fmtSpan } from './when.js';
 
 // The ledger list (reclist.js) in node; done(item, action, answer): what a
@@ -17,10 +17,7 @@ export function ledgerList(node, { grid, done, changed, forms }) {
     url: `/api/grids/${grid}/vulnerable`,
     // The API sorts by due date; overdue first whatever the clock says.
     items: (d) =>
-      (d && Array.isArray(d.residents) ? d.residents : [])
-        .map((r, i) => [r, i])
-        .sort((a, b) => Number(b[0].overdue) - Number(a[0].overdue) || a[1] - b[1])
-        .map((x) => x[0]),
+      flaggedFirst(d && Array.isArray(d.residents) ? d.residents : [], (r) => r.overdue),
     key: (r) => r.id,
     id: 'ledger-list',
     empty: 'led.empty',
@@ -30,11 +27,7 @@ export function ledgerList(node, { grid, done, changed, forms }) {
     changed,
   });
   // A saved visit: a fresh form next time, the list refetched at once.
-  const visited = (item, action, answer) => {
-    list.markSaved(item.id);
-    done(item, action, answer);
-    list.load();
-  };
+  const visited = list.afterSave(done);
   return {
     ...list,
     badge() {

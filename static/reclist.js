@@ -20,7 +20,7 @@ const PAGE = 100; // entries drawn at first; more on request
 //   detail(item, list): the open entry's detail, or null;
 //   changed(): called after each fetch (the tabs' badges).
 // The returned list: load(), render(), items() (null before the first
-// answer), and per entry what outlives a redraw: form(key, make) keeps a
+// answer), afterSave(done) (see below), and per entry what outlives a redraw: form(key, make) keeps a
 // form, saved(key) marks one saved through this list just now (cleared when
 // the entry closes), forget(key) drops its form (a fresh one next time).
 export function recordList(box, spec) {
@@ -103,10 +103,29 @@ export function recordList(box, spec) {
       s.saved.add(k);
     },
     forget: (k) => s.forms.delete(k),
+    // afterSave(done): the callback a form calls once its write committed:
+    // the entry is marked saved (a fresh form next time), done(item,
+    // action, answer) runs and the list is fetched again at once.
+    afterSave(done) {
+      return (item, action, answer) => {
+        list.markSaved(spec.key(item));
+        done(item, action, answer);
+        load();
+      };
+    },
   };
   onLangChange(() => {
     s.forms.clear(); // their labels are in the old language
     render();
   });
   return list;
+}
+
+// flaggedFirst keeps the order of items but moves those flag(item) holds
+// for to the front (a stable sort: overdue residents, open requests).
+export function flaggedFirst(items, flag) {
+  return items
+    .map((x, i) => [x, i])
+    .sort((a, b) => Number(!!flag(b[0])) - Number(!!flag(a[0])) || a[1] - b[1])
+    .map((x) => x[0]);
 }
