@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -240,4 +241,57 @@ func TestReplayBrowser(t *testing.T) {
 		t.Errorf("on a phone the page is %d px wide", w)
 	}
 	screenshot(t, phone, "replay-phone")
+}
+
+// TestReplayWallBrowser: the wall's playback mode (/replay?wall=1) plays
+// by itself, says it is a replay of that day, and is sized for the room:
+// at 1920×1080 every figure is at least 48 px and every label at least
+// 20 px, at 3840×2160 both grow with the screen (at least 1.8× as large);
+// nothing overflows the screen and there is nothing to operate.
+func TestReplayWallBrowser(t *testing.T) {
+	e, day, start := pastEnv(t)
+	simulateHour(t, e, start)
+	_, password := e.account(t, "admin", auth.Admin, 0, 0)
+	type sizes struct {
+		Figure, Label, Badge float64
+		Overflow             bool
+		Controls             int
+	}
+	const measure = `(() => {
+		const px = (sel, f) => Math.min(...[...document.querySelectorAll(sel)].filter(e => e.offsetParent !== null && e.textContent.trim() !== '')
+			.map(e => parseFloat(getComputedStyle(e).fontSize)));
+		return {
+			figure: Math.min(px('.rp-count .rp-n'), px('#rp-clock')),
+			label: px('.rp-card-title, .rp-count .rp-label, .rp-chart-name, .rp-chart-pct, .rp-table th, .rp-table td, .rp-ticks span, #app-title, .breadcrumb a, .breadcrumb span'),
+			badge: px('#rp-wall-day'),
+			overflow: document.documentElement.scrollWidth > innerWidth || document.documentElement.scrollHeight > innerHeight,
+			controls: [...document.querySelectorAll('#rp-grid, #rp-day, #rp-play, #rp-speeds button')].filter(e => e.offsetParent !== null).length,
+		};
+	})()`
+	var at1080 sizes
+	for _, size := range []struct{ w, h int }{{1920, 1080}, {3840, 2160}} {
+		ctx := newBrowser(t, size.w, size.h)
+		login(t, ctx, e.ts.URL, "/replay?wall=1&grid=2&speed=120&day="+day+"&t=09:10", "admin", password)
+		waitJS(t, ctx, "replay", `document.body.dataset.replayLoaded === 'true'`, 15*time.Second)
+		waitJS(t, ctx, "playing by itself", `document.body.dataset.playing === 'true' && document.body.classList.contains('wall-mode')`, 10*time.Second)
+		first := eval[float64](t, ctx, `Number(document.getElementById('rp-clock').dataset.t)`)
+		waitJS(t, ctx, "the clock moving", fmt.Sprintf(`Number(document.getElementById('rp-clock').dataset.t) > %f + 60000`, first), 10*time.Second)
+		if badge := eval[string](t, ctx, `document.getElementById('rp-wall-badge').hidden ? '' : document.getElementById('rp-wall-badge').textContent`); !strings.Contains(badge, day) || !strings.Contains(badge, "回放") {
+			t.Errorf("%dx%d: the badge says %q, want the replayed day %s", size.w, size.h, badge, day)
+		}
+		got := eval[sizes](t, ctx, measure)
+		screenshot(t, ctx, fmt.Sprintf("replay-wall-%d", size.w))
+		t.Logf("%dx%d: figures %.0f px, labels %.0f px, badge %.0f px", size.w, size.h, got.Figure, got.Label, got.Badge)
+		if got.Overflow || got.Controls != 0 {
+			t.Errorf("%dx%d: overflow %v, %d controls shown", size.w, size.h, got.Overflow, got.Controls)
+		}
+		if size.w == 1920 {
+			at1080 = got
+			if got.Figure < 48 || got.Label < 20 || got.Badge < 32 {
+				t.Errorf("1080p: figures %.1f px (want ≥ 48), labels %.1f px (want ≥ 20), badge %.1f px", got.Figure, got.Label, got.Badge)
+			}
+		} else if got.Figure < 1.8*at1080.Figure || got.Label < 1.8*at1080.Label {
+			t.Errorf("4K: figures %.1f px and labels %.1f px; at 1080p %.1f and %.1f: not scaled with the screen", got.Figure, got.Label, at1080.Figure, at1080.Label)
+		}
+	}
 }

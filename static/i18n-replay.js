@@ -28,6 +28,8 @@ export const replayDict = {
     'rp.col.stops': '停留',
     'rp.col.fixes': '定位',
     'rp.noVolunteers': '该网格当日没有志愿者队伍',
+    'rp.wallBadge': '回放 {day}',
+    'rp.wallNote': '非实时数据',
   },
   en: {
     'nav.replay': 'Day playback',
@@ -54,5 +56,7 @@ export const replayDict = {
     'rp.col.stops': 'Stops',
     'rp.col.fixes': 'Fixes',
     'rp.noVolunteers': 'No volunteer team works in this grid',
+    'rp.wallBadge': 'Replay of {day}',
+    'rp.wallNote': 'not live',
   },
 };

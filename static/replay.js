@@ -9,6 +9,10 @@
 // Play runs the clock at 1×, 10×, 60× or 120× on requestAnimationFrame,
 // and a frame changes only what moved: a marker or a trail when its
 // volunteer's last fix changed, a counter when its value did.
+// Wall mode (?wall=1, what /wall?mode=replay opens): the command centre's
+// screen replays the day unattended, dark and in type sized for the room,
+// playing at once and starting over LOOP_PAUSE_MS after the day's end,
+// under a large "replay of <day>" badge so nobody takes it for live.
 'use strict';
 
 import { t, setLang, explicitLang, onLangChange, fmtNumber } from './i18n.js';
@@ -19,6 +23,7 @@ import * as gm from './map.js';
 const SPEEDS = [1, 10, 60, 120];
 const ACTIVE_MS = 10 * 60 * 1000; // a volunteer with a fix this recent is out
 const TAIL_MS = 30 * 60 * 1000; // the bright trail behind a marker
+const LOOP_PAUSE_MS = 15 * 1000; // wall mode: the end of the day stays this long
 
 function svg(tag, attrs) {
   const node = document.createElementNS('http://www.w3.org/2000/svg', tag);
@@ -59,7 +64,7 @@ function hoursText(seconds) {
 // initTracks draws each volunteer's day faintly once and, at the time
 // ms that show(ms) moves them to, the last TAIL_MS of their trail and a
 // marker at their last fix; clear() removes them all.
-function initTracks(map, volunteers) {
+function initTracks(map, volunteers, scale = 1) {
   // The day's paths never change: they sit in a pane (an SVG) of their
   // own, so a frame repaints only the tails and markers.
   for (const [name, z] of [['rp-day', 440], ['rp-now', 460]]) {
@@ -73,9 +78,9 @@ function initTracks(map, volunteers) {
     if (latlngs.length > 1) {
       L.polyline(latlngs, { renderer: day, pane: 'rp-day', color: v.colour, weight: 1.5, opacity: 0.22, interactive: false }).addTo(layer);
     }
-    const tail = L.polyline([], { renderer: now, pane: 'rp-now', color: v.colour, weight: 3, opacity: 0.8, interactive: false }).addTo(layer);
+    const tail = L.polyline([], { renderer: now, pane: 'rp-now', color: v.colour, weight: 3 * scale, opacity: 0.8, interactive: false }).addTo(layer);
     const marker = L.circleMarker([0, 0], {
-      renderer: now, pane: 'rp-now', radius: 7, color: '#fff', weight: 2, fillColor: v.colour, fillOpacity: 1,
+      renderer: now, pane: 'rp-now', radius: 7 * scale, color: '#fff', weight: 2 * scale, fillColor: v.colour, fillOpacity: 1,
     });
     marker.bindTooltip(`${v.name} · ${v.team}`, { direction: 'top', offset: [0, -6] });
     return { v, latlngs, tail, marker, idx: -2 };
@@ -207,6 +212,7 @@ const page = {
   t: 0,
   speed: 60,
   playing: false,
+  wall: false, // wall mode (?wall=1)
   lastFrame: 0,
   dragging: false,
 };
@@ -219,7 +225,13 @@ function todayInShanghai() {
 
 function params() {
   const q = new URLSearchParams(window.location.search);
-  return { grid: Number(q.get('grid')) || null, day: q.get('day') || '', at: q.get('t') || '', speed: Number(q.get('speed')) || 60 };
+  return {
+    grid: Number(q.get('grid')) || null,
+    day: q.get('day') || '',
+    at: q.get('t') || '',
+    speed: Number(q.get('speed')) || 60,
+    wall: q.get('wall') === '1',
+  };
 }
 
 function saveURL() {
@@ -252,8 +264,18 @@ function frame(now) {
   page.lastFrame = now;
   page.t = Math.min(page.t + dt * page.speed, page.day.to);
   render();
-  if (page.t >= page.day.to) setPlaying(false);
-  else requestAnimationFrame(frame);
+  if (page.t < page.day.to) {
+    requestAnimationFrame(frame);
+    return;
+  }
+  setPlaying(false);
+  if (page.wall) {
+    // Start over after a pause on the day's final figures.
+    const day = page.day;
+    window.setTimeout(() => {
+      if (page.day === day && !page.playing) setPlaying(true);
+    }, LOOP_PAUSE_MS);
+  }
 }
 
 function setPlaying(on) {
@@ -303,7 +325,7 @@ async function load(at = '') {
   }
   if (page.tracks) page.tracks.clear();
   page.day = d;
-  page.tracks = initTracks(page.map, d.volunteers);
+  page.tracks = initTracks(page.map, d.volunteers, wallScale());
   page.counters.reset();
   page.counters = initCounters($('rp-counters'));
   const lastStep = Math.floor((d.to - d.from) / (d.step_s * 1000));
@@ -314,7 +336,9 @@ async function load(at = '') {
   await drawGrid(grid, d);
   page.t = startAt(d, at);
   render();
+  renderWallBadge();
   document.body.dataset.replayLoaded = 'true';
+  if (page.wall) setPlaying(true);
   document.body.dataset.volunteers = String(d.volunteers.length);
 }
 
@@ -333,11 +357,23 @@ async function drawGrid(id, d) {
     gm.drawGrids(fc(byLevel[1]), fc(byLevel[2]), fc(byLevel[3]));
     gm.setFocus(id);
     const b = gm.gridBounds(id);
-    if (b && b.isValid()) page.map.fitBounds(b, { padding: [24, 24], maxZoom: 18, animate: false });
+    if (b && b.isValid()) page.map.fitBounds(b, { padding: [24, 24], maxZoom: page.wall ? 19 : 18, animate: false });
     renderCrumbs((p.path || []).map((x) => ({ id: x.id, name: x.name })), (gid) => window.location.assign(`/#grid=${gid}`));
   } catch (err) {
     showError(err);
   }
+}
+
+// wallScale: how much larger markers are drawn on a wall (its type grows
+// with the screen's width beyond 1920 px); 1 elsewhere.
+function wallScale() {
+  return page.wall ? Math.max(1, window.innerWidth / 1920) : 1;
+}
+
+function renderWallBadge() {
+  const badge = $('rp-wall-badge');
+  badge.hidden = !page.wall;
+  if (page.wall) $('rp-wall-day').textContent = t('rp.wallBadge', { day: $('rp-day').value });
 }
 
 function fillGrids(roots, chosen) {
@@ -380,6 +416,8 @@ async function main() {
   setLang(forced || 'zh-CN');
   initChrome();
   const want = params();
+  page.wall = want.wall;
+  document.body.classList.toggle('wall-mode', page.wall);
   let user = null;
   try {
     user = await getJSON('/api/me');
@@ -409,6 +447,7 @@ async function main() {
     if (page.day) renderTable(document.querySelector('#rp-table tbody'), page.day.volunteers);
     const b = $('rp-play');
     b.setAttribute('aria-label', t(b.dataset.i18nAria));
+    renderWallBadge();
   });
   await load(want.at);
   document.body.dataset.gridsLoaded = 'true';
