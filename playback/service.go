@@ -29,6 +29,8 @@ type Store interface {
 	TeamVolunteers(ctx context.Context, grids []int64) ([]store.TeamVolunteer, error)
 	PositionsBetween(ctx context.Context, volunteers []int64, from, to time.Time) ([]model.Position, error)
 	ScreeningChanges(ctx context.Context, day string, leaves []int64, from time.Time, step time.Duration) ([]store.ScreeningChange, error)
+	DayActivity(ctx context.Context, day string, start, end time.Time) (map[int64]store.Activity, error)
+	ScreenedByDay(ctx context.Context, from, to, zone string, now time.Time) ([]store.ScreenedOn, error)
 }
 
 // Live gives today's figures as they are now (read.Service in the

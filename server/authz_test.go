@@ -80,6 +80,11 @@ var matrix = map[string]string{
 	"GET /api/grids/{id}/coverage":         "admin planner viewer grid-leader staff",
 	"GET /api/grids/{id}/coverage/history": "admin planner viewer grid-leader staff",
 	"GET /api/replay":                      "admin planner viewer grid-leader staff",
+
+	// The day's report (issue 14).
+	"GET /api/reports/daily":      "admin planner viewer grid-leader staff",
+	"GET /api/reports/daily.xlsx": "admin planner viewer grid-leader staff",
+
 	"GET /api/grids/{id}/gaps":             "admin planner viewer grid-leader staff",
 	"GET /api/grids/{id}/spot-checks":      "admin planner viewer grid-leader staff",
 	"GET /api/grids/{id}/checkpoints":      "admin planner viewer grid-leader staff",
@@ -356,6 +361,10 @@ func fieldSamples(t *testing.T, e *env, building, household, member int64) map[s
 		"POST /api/import/{kind}": {"/api/import/screenings", func(string) any {
 			return routed{"/api/import/screenings?client_id=" + cid(), upload{"text/csv", []byte(importCSV(t, e, household))}}
 		}},
+
+		// The day's report (issue 14).
+		"GET /api/reports/daily":      {"/api/reports/daily?grid=9", none},
+		"GET /api/reports/daily.xlsx": {"/api/reports/daily.xlsx?grid=9", none},
 	}
 }
 

@@ -63,6 +63,9 @@ func (s *Server) Routes() []Route {
 		// /api/coverage?day=).
 		{"GET", "/api/grids/{id}/coverage/history", auth.ReadMap, s.coverageHistory},
 		{"GET", "/api/replay", auth.ReadMap, s.replayDay},
+		// The day's report (issue 14): JSON and the .xlsx grid offices forward.
+		{"GET", "/api/reports/daily", auth.ReadMap, s.dailyReport},
+		{"GET", "/api/reports/daily.xlsx", auth.ReadMap, s.dailyReportXLSX},
 
 		{"POST", "/api/screenings", auth.WriteField, s.postScreening},
 		{"POST", "/api/quarantines", auth.WriteField, s.postQuarantine},

@@ -1,6 +1,8 @@
 // Package sheet parses the spreadsheets grid offices already keep (.xlsx or .csv) into typed
 // import records, with a report of every problem by row and column. It is pure: bytes in,
 // records and problems out; matching names to households and storing them is the caller's.
+// It also writes the exports grid offices forward (WriteXLSX: tables in, a workbook out,
+// every text cell escaped against formula injection).
 //
 // Row 1 of the first sheet (or of the CSV) is the header. Headers are matched ignoring case,
 // spaces and full-width parentheses, in Chinese or English; unknown columns are ignored, and

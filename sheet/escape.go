@@ -4,8 +4,7 @@ package sheet
 // beginning with =, +, -, @, a tab or a carriage return would be run as a formula (or a DDE
 // command) by Excel, WPS or LibreOffice, so it gets a leading single quote, which they show
 // as text (OWASP, "CSV Injection"). Other values are returned as they are. Imports store cells
-// as given; every export must pass each text cell through this. Nothing calls it yet: the
-// exports come in a later issue.
+// as given; every export must pass each text cell through this (WriteXLSX does).
 func EscapeFormula(s string) string {
 	if s == "" {
 		return s

@@ -1,0 +1,90 @@
+package playback
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/gridmap/gridmap/sheet"
+)
+
+// reportColumns are the day's report's columns after the grid's name and
+// level, in zh-CN and English, with what each row puts in them.
+var reportColumns = []struct {
+	zh, en string
+	cell   func(r ReportRow) any
+}{
+	{"在住户数", "Occupied households", func(r ReportRow) any { return r.Figures.Households }},
+	{"已排查户数", "Screened", func(r ReportRow) any { return r.Figures.ScreenedToday }},
+	{"排查率%", "Screened %", func(r ReportRow) any { return r.Figures.ScreenedPct }},
+	{"党员联系户", "With party-member contact", func(r ReportRow) any { return r.Figures.WithContact }},
+	{"联系率%", "Contact %", func(r ReportRow) any { return r.Figures.ContactPct }},
+	{"楼栋数", "Buildings", func(r ReportRow) any { return r.Figures.Buildings }},
+	{"有楼栋长", "With a head", func(r ReportRow) any { return r.Figures.WithHead }},
+	{"楼栋长率%", "Head %", func(r ReportRow) any { return r.Figures.HeadPct }},
+	{"居家隔离户", "Quarantined", func(r ReportRow) any { return r.Figures.Quarantined }},
+	{"发热预警", "Fever alerts open", func(r ReportRow) any { return r.Figures.FeverAlerts }},
+	{"逾期走访", "Overdue visits", func(r ReportRow) any { return r.Figures.OverdueVisits }},
+	{"未办结诉求", "Open requests", func(r ReportRow) any { return r.Figures.OpenRequests }},
+	{"排查上报", "Screening reports", func(r ReportRow) any { return r.Activity.Reports }},
+	{"发热上报", "Fever reports", func(r ReportRow) any { return r.Activity.FeverReports }},
+	{"不在家", "Not home", func(r ReportRow) any { return r.Activity.NotHome }},
+	{"拒绝", "Refused", func(r ReportRow) any { return r.Activity.Refused }},
+	{"走访", "Visits", func(r ReportRow) any { return r.Activity.Visits }},
+	{"诉求受理", "Requests received", func(r ReportRow) any { return r.Activity.RequestsReceived }},
+	{"诉求办结", "Requests closed", func(r ReportRow) any { return r.Activity.RequestsClosed }},
+	{"晒网抽查", "Spot-checked", func(r ReportRow) any { return r.Activity.SpotChecked }},
+	{"知晓联系人", "Knew their contact", func(r ReportRow) any { return r.Activity.SpotKnows }},
+}
+
+var levelNames = map[bool][4]string{
+	true:  {"", "街道", "社区", "网格"},
+	false: {"", "Subdistrict", "Community", "Compound grid"},
+}
+
+// Tables is the report as the sheets of a workbook in lang ("en" for
+// English, else zh-CN): the day's figures (the grid's total first, then
+// its rows), and the week's screening completeness per grid.
+func (r *Report) Tables(lang string) []sheet.Table {
+	zh := !strings.HasPrefix(lang, "en")
+	pick := func(z, e string) string {
+		if zh {
+			return z
+		}
+		return e
+	}
+	levels := levelNames[zh]
+	all := append([]ReportRow{r.Total}, r.Rows...)
+
+	day := sheet.Table{Name: pick("日报 ", "Daily ") + r.Day, Widths: []float64{24, 12}}
+	day.Header = []string{pick("网格", "Grid"), pick("层级", "Level")}
+	for _, c := range reportColumns {
+		day.Header = append(day.Header, pick(c.zh, c.en))
+		day.Widths = append(day.Widths, 12)
+	}
+	for i, row := range all {
+		name := row.Name
+		if i == 0 {
+			name = fmt.Sprintf("%s（%s）", row.Name, pick("合计", "total"))
+		}
+		cells := []any{name, levels[min(max(row.Level, 0), 3)]}
+		for _, c := range reportColumns {
+			cells = append(cells, c.cell(row))
+		}
+		day.Rows = append(day.Rows, cells)
+	}
+
+	week := sheet.Table{Name: pick("近7日排查率", "Screened % by day"), Widths: []float64{24}}
+	week.Header = []string{pick("网格", "Grid")}
+	for _, d := range r.Total.Trend {
+		week.Header = append(week.Header, d.Day)
+		week.Widths = append(week.Widths, 12)
+	}
+	for _, row := range all {
+		cells := []any{row.Name}
+		for _, d := range row.Trend {
+			cells = append(cells, d.ScreenedPct)
+		}
+		week.Rows = append(week.Rows, cells)
+	}
+	return []sheet.Table{day, week}
+}
