@@ -79,16 +79,18 @@ func (g *fieldGen) siteDay(site model.SamplingSite, day time.Time) {
 	from := day.Add(time.Duration(opens.Hour())*time.Hour + time.Duration(opens.Minute())*time.Minute)
 	to := day.Add(time.Duration(closes.Hour())*time.Hour + time.Duration(closes.Minute())*time.Minute)
 	desks := 2 + g.r.IntN(3)
-	queue := 0
+	backlog := 0 // people the desks could not take in the last 20 minutes
 	for at := from.Add(20 * time.Minute); !at.After(to); at = at.Add(20 * time.Minute) {
 		h := float64(at.Sub(day)) / float64(time.Hour)
 		// People arriving in 20 minutes: a morning peak near 08:00 and a
 		// smaller one near 18:00.
-		rate := 10 + 70*math.Exp(-(h-8)*(h-8)/2) + 40*math.Exp(-(h-18)*(h-18)/1.5)
+		rate := 12 + 70*math.Exp(-(h-8)*(h-8)/2) + 40*math.Exp(-(h-18)*(h-18)/1.5)
 		arrivals := int(rate * (0.7 + 0.6*g.r.Float64()))
 		capacity := desks * (15 + g.r.IntN(11))
-		tested := min(queue+arrivals, capacity)
-		queue = queue + arrivals - tested
+		tested := min(backlog+arrivals, capacity)
+		backlog += arrivals - tested
+		// The queue staff see: the backlog and those who just came.
+		queue := backlog + int(float64(arrivals)*(0.1+0.3*g.r.Float64()))
 		if at.After(g.now) {
 			continue // the draws are made all the same, so now shifts no other figure
 		}

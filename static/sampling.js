@@ -1,7 +1,7 @@
 // Nucleic-acid sampling sites (核酸采样点) as a Leaflet layer, for the map
 // page and the wall. Each site is a badge with a test tube and its queue
-// length, green while open with a short queue, amber from 11 waiting, red
-// from 31, grey while closed; its popup gives the name, hours, whether it
+// length, blue while open with a short queue, amber from 11 waiting, red
+// from 31, grey with a dash while closed; its popup gives the name, hours, whether it
 // is open, the queue, people sampled today and in the last hour.
 //
 // API (keep it small; /wall uses it too):
@@ -65,7 +65,10 @@ export function initSamplingSites(map, { grid = null, lang = null } = {}) {
   const layer = L.layerGroup([], { pane: 'sampling' }).addTo(map);
 
   const num = (n) => Number(n).toLocaleString(say.lang());
-  const queueText = (s) => (s.queue === null || s.queue === undefined ? say.t('ss.none') : num(s.queue));
+  const hasQueue = (s) => s.queue !== null && s.queue !== undefined;
+  // On the badge: the queue while open; a closed site's last queue is
+  // history (the popup still gives it).
+  const queueText = (s) => (s.open_now && hasQueue(s) ? num(s.queue) : say.t('ss.none'));
   const timeText = (iso) => {
     const d = iso ? new Date(iso) : null;
     if (!d || Number.isNaN(d.getTime())) return say.t('ss.noReport');
@@ -74,7 +77,7 @@ export function initSamplingSites(map, { grid = null, lang = null } = {}) {
 
   function popupContent(s) {
     const row = (key, value, cls) => [el('dt', {}, say.t(key)), el('dd', { class: cls || null }, value)];
-    const queue = s.queue === null || s.queue === undefined ? say.t('ss.none') : say.t('ss.queueValue', { n: num(s.queue) });
+    const queue = hasQueue(s) ? say.t('ss.queueValue', { n: num(s.queue) }) : say.t('ss.none');
     return el(
       'div',
       { class: 'sspop', dataset: { siteId: String(s.id) } },
@@ -104,7 +107,7 @@ export function initSamplingSites(map, { grid = null, lang = null } = {}) {
     const node = m.getElement();
     if (!node) return;
     node.dataset.siteId = String(s.id);
-    node.dataset.queue = s.queue === null || s.queue === undefined ? '' : String(s.queue);
+    node.dataset.queue = hasQueue(s) ? String(s.queue) : '';
     node.dataset.open = s.open_now ? 'true' : 'false';
     node.title = say.t('ss.title', { name: s.name, queue: queueText(s) });
   }
