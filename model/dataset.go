@@ -104,18 +104,20 @@ type Household struct {
 // point awards, sampling sites and their reports. Dates are civil dates of the area ("YYYY-MM-DD"); times
 // are never after now. A zero time or id means none (NULL).
 type FieldData struct {
-	Today           string // the day the data is "live" for
-	Screenings      []Screening
-	Quarantines     []Quarantine
-	Checkpoints     []Checkpoint
-	CheckpointDays  []CheckpointDay
-	Alerts          []Alert
-	Vulnerable      []VulnerableResident
-	Visits          []Visit
-	Requests        []Request
-	SpotChecks      []SpotCheck
-	SpotCheckItems  []SpotCheckItem
-	PointAwards     []PointAward
+	Today          string // the day the data is "live" for
+	Screenings     []Screening
+	Quarantines    []Quarantine
+	Checkpoints    []Checkpoint
+	CheckpointDays []CheckpointDay
+	Alerts         []Alert
+	Vulnerable     []VulnerableResident
+	Visits         []Visit
+	Requests       []Request
+	SpotChecks     []SpotCheck
+	SpotCheckItems []SpotCheckItem
+	PointAwards    []PointAward
+
+	// Nucleic-acid sampling sites and their reports (issue 13).
 	SamplingSites   []SamplingSite
 	SamplingReports []SamplingReport
 }
