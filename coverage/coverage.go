@@ -78,6 +78,10 @@ func pct(n, d int64) *float64 {
 	return &v
 }
 
+// Percent is n of d in per cent to one decimal, nil when d is 0: the
+// rounding of every percentage the API gives.
+func Percent(n, d int64) *float64 { return pct(n, d) }
+
 // FiguresOf returns the figures of a tally.
 func FiguresOf(grid int64, t Tally) Figures {
 	return Figures{Grid: grid, Tally: t,

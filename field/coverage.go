@@ -44,6 +44,10 @@ func NewCoverage(count coverage.Counter, scopes *access.Scopes, events Publisher
 // Today is the area's local day at t.
 func (c *Coverage) Today(t time.Time) string { return c.live.Today(t) }
 
+// Location is the area's time zone, which "today" and sampling sites'
+// opening hours are in.
+func (c *Coverage) Location() *time.Location { return c.loc }
+
 // Day is the local day the figures are for ("" before the first count).
 func (c *Coverage) Day() string { return c.live.Day() }
 

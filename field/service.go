@@ -34,6 +34,7 @@ type Store interface {
 	RequestGrid(ctx context.Context, id int64) (int64, error)
 	CheckpointGrid(ctx context.Context, id int64) (int64, error)
 	SpotCheckGrid(ctx context.Context, id int64) (int64, error)
+	SamplingSiteGrid(ctx context.Context, id int64) (int64, error)
 
 	ReportScreening(ctx context.Context, a store.Actor, clientID, today string, in store.ScreeningInput) (store.WriteResult, error)
 	StartQuarantine(ctx context.Context, a store.Actor, clientID, today string, in store.QuarantineInput) (store.WriteResult, error)
@@ -50,6 +51,9 @@ type Store interface {
 	CountCheckpoint(ctx context.Context, a store.Actor, clientID, today string, id int64, scans, temperatures, fevers int) (store.WriteResult, error)
 	DrawSpotCheck(ctx context.Context, a store.Actor, clientID string, grid int64, k int, seed int64) (store.WriteResult, error)
 	RecordSpotCheck(ctx context.Context, a store.Actor, clientID string, id, household int64, result, method string) (store.WriteResult, error)
+	AddSamplingSite(ctx context.Context, a store.Actor, clientID string, clk store.SiteClock, in store.SamplingSiteInput, check func(grid int64) error) (store.WriteResult, error)
+	ReportSampling(ctx context.Context, a store.Actor, clientID string, clk store.SiteClock, id int64, queue, tested int) (store.WriteResult, error)
+	AddSamplingRound(ctx context.Context, a store.Actor, clientID string, in store.RoundInput) (store.WriteResult, error)
 	SetReference(ctx context.Context, a store.Actor, clientID, entity string, id int64, value *int64) (store.WriteResult, error)
 	ImportFile(ctx context.Context, a store.Actor, clientID, today string, now time.Time, in store.Import, scope []int64) (store.WriteResult, error)
 	CreatePerson(ctx context.Context, a store.Actor, in store.PersonInput) (store.Person, error)

@@ -23,11 +23,12 @@ const (
 	TopicCoverage   = "coverage"
 	TopicAlerts     = "alerts"
 	TopicBoundaries = "boundaries"
+	TopicSampling   = "sampling" // a sampling site's state after a report (issue 13)
 )
 
 // Topics lists every topic.
 func Topics() []string {
-	return []string{TopicPositions, TopicGeofence, TopicScreening, TopicCoverage, TopicAlerts, TopicBoundaries}
+	return []string{TopicPositions, TopicGeofence, TopicScreening, TopicCoverage, TopicAlerts, TopicBoundaries, TopicSampling}
 }
 
 // ValidTopic reports whether t is a topic.

@@ -101,7 +101,7 @@ type Household struct {
 // FieldData is the field work of the last few days up to a moment "now":
 // screening reports, quarantines, checkpoints, alerts, the ledger of
 // vulnerable residents, hotline requests, spot checks and party members'
-// point awards. Dates are civil dates of the area ("YYYY-MM-DD"); times
+// point awards, sampling sites and their reports. Dates are civil dates of the area ("YYYY-MM-DD"); times
 // are never after now. A zero time or id means none (NULL).
 type FieldData struct {
 	Today          string // the day the data is "live" for
@@ -116,6 +116,10 @@ type FieldData struct {
 	SpotChecks     []SpotCheck
 	SpotCheckItems []SpotCheckItem
 	PointAwards    []PointAward
+
+	// Nucleic-acid sampling sites and their reports (issue 13).
+	SamplingSites   []SamplingSite
+	SamplingReports []SamplingReport
 }
 
 // Screening is one door-to-door screening report (拉网排查).

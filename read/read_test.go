@@ -40,6 +40,7 @@ type figures struct{}
 
 func (figures) Fresh(context.Context) error   { return nil }
 func (figures) Today(time.Time) string        { return "2026-12-01" }
+func (figures) Location() *time.Location      { return time.UTC }
 func (figures) Day() string                   { return "2026-12-01" }
 func (figures) Get(id int64) coverage.Figures { return coverage.Figures{Grid: id} }
 

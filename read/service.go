@@ -39,6 +39,10 @@ type Store interface {
 	PartyMembers(ctx context.Context, grids []int64, now time.Time) ([]store.PartyMemberActivity, error)
 	Trail(ctx context.Context, volunteerID int64, since time.Time) ([]model.Position, error)
 	VolunteerNames(ctx context.Context, ids []int64) (map[int64]store.VolunteerName, error)
+	SamplingSites(ctx context.Context, leaves []int64, clk store.SiteClock) ([]store.SamplingSite, error)
+	SamplingRounds(ctx context.Context, grids []int64) ([]store.SamplingRound, error)
+	SamplingRound(ctx context.Context, id int64) (store.SamplingRound, error)
+	RoundCompleteness(ctx context.Context, leaves []int64, day string, screened []string) ([]store.RoundGrid, error)
 }
 
 // Positions are the volunteers' latest positions (live.Hub in the product).
@@ -51,6 +55,7 @@ type Positions interface {
 type Figures interface {
 	Fresh(ctx context.Context) error
 	Today(t time.Time) string
+	Location() *time.Location
 	Day() string
 	Get(grid int64) coverage.Figures
 }

@@ -41,9 +41,10 @@ func DemoAt(seed uint64, now time.Time) (*model.Dataset, error) {
 // door-seal alerts, the ledger of vulnerable residents (new people, added
 // to ds.People; an elderly resident living alone makes their household
 // one of 1) with their visits, hotline requests of the last three days,
-// one spot check, and party members' point awards (setting their
-// Points). Nothing is dated after now, so early in the morning today's
-// reports crowd into the hours since midnight. The result depends only
+// one spot check, party members' point awards (setting their
+// Points), and nucleic-acid sampling sites with their reports. Nothing
+// is dated after now, so early in the morning today's reports crowd
+// into the hours since midnight. The result depends only
 // on ds, seed and now.
 func AddField(ds *model.Dataset, seed uint64, now time.Time) error {
 	if ds.Field != nil {
@@ -56,7 +57,7 @@ func AddField(ds *model.Dataset, seed uint64, now time.Time) error {
 	// Each part draws from its own stream, so that how many draws one
 	// makes (which depends on the time of day) does not shift the others.
 	for k, part := range []func(){
-		g.quarantines, g.screenings, g.sealAlerts, g.checkpoints, g.ledger, g.requests, g.spotCheck, g.pointAwards,
+		g.quarantines, g.screenings, g.sealAlerts, g.checkpoints, g.ledger, g.requests, g.spotCheck, g.pointAwards, g.samplingSites,
 	} {
 		g.r = rand.New(rand.NewPCG(seed, uint64(100+k)))
 		part()

@@ -109,6 +109,14 @@ var matrix = map[string]string{
 	"POST /api/party-members/{id}/points": "admin grid-leader staff",
 	"POST /api/import/{kind}":             "admin grid-leader staff",
 
+	// Sampling sites and rounds of testing (issue 13).
+	"GET /api/sampling-sites":               "admin planner viewer grid-leader staff",
+	"POST /api/sampling-sites":              "admin grid-leader staff",
+	"POST /api/sampling-sites/{id}/reports": "admin grid-leader staff",
+	"GET /api/sampling-rounds":              "admin planner viewer grid-leader staff",
+	"POST /api/sampling-rounds":             "admin grid-leader staff",
+	"GET /api/sampling-rounds/{id}":         "admin planner viewer grid-leader staff",
+
 	// Base maps: whoever sees the map sees the offline tiles under it.
 	"GET /basemap/{z}/{x}/{y}": "admin planner viewer grid-leader staff",
 	"GET /basemap.json":        "admin planner viewer grid-leader staff",
@@ -317,6 +325,8 @@ func fieldSamples(t *testing.T, e *env, building, household, member int64) map[s
 		VALUES ($1, current_date - 1, current_date + 7, 'close_contact') RETURNING id`, household)
 	alert := id(`INSERT INTO alerts (kind, grid_id, household_id) VALUES ('fever', 9, $1) RETURNING id`, household)
 	checkpoint := id(`INSERT INTO checkpoints (grid_id, name, geom) SELECT 9, '矩阵卡点', geom FROM buildings WHERE id = $1 RETURNING id`, building)
+	site := id(`INSERT INTO sampling_sites (grid_id, name, geom, opens, closes) SELECT 9, '矩阵采样点', geom, '07:00', '19:00' FROM buildings WHERE id = $1 RETURNING id`, building)
+	round := id(`INSERT INTO sampling_rounds (day, grid_id, name) VALUES (current_date, 9, '矩阵轮次') RETURNING id`)
 	resident := id(`WITH p AS (INSERT INTO people (name, home_grid_id) VALUES ('矩阵老人', 9) RETURNING id)
 		INSERT INTO vulnerable_residents (person_id, household_id, category, visit_every_days)
 		SELECT p.id, $1, 'elderly_alone', 2 FROM p RETURNING id`, household)
@@ -365,6 +375,14 @@ func fieldSamples(t *testing.T, e *env, building, household, member int64) map[s
 		// The day's report (issue 14).
 		"GET /api/reports/daily":      {"/api/reports/daily?grid=9", none},
 		"GET /api/reports/daily.xlsx": {"/api/reports/daily.xlsx?grid=9", none},
+
+		// Sampling sites and rounds of testing (issue 13).
+		"GET /api/sampling-sites":               {"/api/sampling-sites?grid=9", none},
+		"POST /api/sampling-sites":              {"/api/sampling-sites", body(fmt.Sprintf(`"name": "矩阵新采样点", "lon": %s, "lat": %s, "opens": "08:00", "closes": "18:00"`, lon, lat))},
+		"POST /api/sampling-sites/{id}/reports": {fmt.Sprintf("/api/sampling-sites/%d/reports", site), body(`"queue": 4, "tested": 10`)},
+		"GET /api/sampling-rounds":              {"/api/sampling-rounds?grid=9", none},
+		"POST /api/sampling-rounds":             {"/api/sampling-rounds", body(fmt.Sprintf(`"day": %q, "grid_id": 9, "name": "矩阵新轮次"`, time.Now().Format(time.DateOnly)))},
+		"GET /api/sampling-rounds/{id}":         {fmt.Sprintf("/api/sampling-rounds/%d", round), none},
 	}
 }
 

@@ -74,6 +74,13 @@ func (s *Server) Routes() []Route {
 		{"POST", "/api/checkpoints", auth.WriteField, s.postCheckpoint},
 		{"POST", "/api/checkpoints/{id}/duty", auth.WriteField, s.checkpointDuty},
 		{"POST", "/api/checkpoints/{id}/counts", auth.WriteField, s.checkpointCounts},
+		// Nucleic-acid sampling sites and rounds of testing (issue 13).
+		{"GET", "/api/sampling-sites", auth.ReadMap, s.samplingSites},
+		{"POST", "/api/sampling-sites", auth.WriteField, s.postSamplingSite},
+		{"POST", "/api/sampling-sites/{id}/reports", auth.WriteField, s.postSamplingReport},
+		{"GET", "/api/sampling-rounds", auth.ReadMap, s.samplingRounds},
+		{"POST", "/api/sampling-rounds", auth.WriteField, s.postSamplingRound},
+		{"GET", "/api/sampling-rounds/{id}", auth.ReadMap, s.samplingRound},
 		{"POST", "/api/alerts/{id}/resolve", auth.WriteField, s.resolveAlert},
 		{"POST", "/api/vulnerable", auth.WriteField, s.postResident},
 		{"POST", "/api/vulnerable/{id}/visits", auth.WriteField, s.postVisit},

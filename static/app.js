@@ -24,6 +24,7 @@ import { initBuildings, BUILDINGS_MIN_ZOOM } from './buildings.js';
 import { startLive } from './live.js';
 import { initChoropleth } from './choropleth.js';
 import { initCheckpoints } from './checkpoints.js';
+import { initSamplingSites } from './sampling.js';
 
 const state = {
   focusId: null,
@@ -39,6 +40,7 @@ const state = {
   map: null, // the Leaflet map, once made
   panel: null, // what initPanel returned
   checkpoints: null, // what initCheckpoints returned
+  sampling: null, // what initSamplingSites returned: the sites of the account's scope
   choropleth: null, // what initChoropleth returned, once the grids are drawn
   regridTimer: null, // boundaries events that come together are fetched once
 };
@@ -374,13 +376,16 @@ async function main() {
     showNotice('asof', 'notice.asOf', { time: new Date(state.asof).toLocaleString(document.documentElement.lang) }, false);
     document.body.dataset.asof = state.asof;
   }
-  gm.addLegend({ live: state.live });
+  gm.addLegend({ live: state.live, sampling: !state.asof });
   state.buildings = initBuildings(map, {
     wanted: buildingsWanted,
     gridName: (id) => (nodeOf(id) ? nodeOf(id).name : null),
     covered: volunteerUnder,
   });
   state.checkpoints = initCheckpoints(map);
+  // Sampling sites are few (one or two a community): all of the account's
+  // scope, at every zoom, shown with the checkpoints. The past has none.
+  if (!state.asof) state.sampling = initSamplingSites(map);
 
 
   const [config, tree, l1, l2, l3] = await Promise.allSettled([getJSON('/api/config'), ...gridURLs().map((u) => getJSON(u))]);
@@ -405,12 +410,13 @@ async function main() {
         return e && e.level === 3 ? gm.gridLabelPoint(id) : null;
       },
       onCounts: updatePanelLive,
-      topics: ['positions', 'geofence', 'alerts', 'coverage', 'boundaries'],
+      topics: ['positions', 'geofence', 'alerts', 'coverage', 'boundaries', 'sampling'],
       onEvent: (msg) => {
         if (msg.topic === 'coverage') {
           state.choropleth.onCoverage(msg.data);
           state.panel.today.onCoverage(msg.data);
         } else if (msg.topic === 'alerts') state.checkpoints.onEvent(msg);
+        else if (msg.topic === 'sampling' && state.sampling) state.sampling.onEvent(msg);
         else if (msg.topic === 'boundaries') scheduleRegrid();
       },
       // A snapshot: coverage events before it (while the page loaded, or

@@ -163,6 +163,7 @@ const LegendControl = L.Control.extend({
         item('sw-bhead', 'legend.bHead'),
         item('sw-bnohead', 'legend.bNoHead'),
         item('sw-cp', 'legend.checkpoints'),
+        this.options.sampling && item('sw-ss', 'legend.sampling'),
         this.options.live && item('sw-vol', 'legend.volunteers'),
         this.options.live &&
           el(
@@ -176,9 +177,10 @@ const LegendControl = L.Control.extend({
   },
 });
 
-// live: also explain the volunteer dots and count badges.
-export function addLegend({ live = false } = {}) {
-  new LegendControl({ position: 'bottomleft', live }).addTo(map);
+// live: also explain the volunteer dots and count badges; sampling: the
+// sampling sites' badges (sampling.js).
+export function addLegend({ live = false, sampling = false } = {}) {
+  new LegendControl({ position: 'bottomleft', live, sampling }).addTo(map);
 }
 
 // ---- geometry helpers ------------------------------------------------------

@@ -16,6 +16,7 @@ type Progress func(table string, done, total int)
 // dataTables are the tables a dataset fills, and those that refer to
 // them, which one TRUNCATE must name together.
 const dataTables = `positions, latest_positions, live_events, audit_log, api_tokens, sessions, field_writes, accounts,
+	sampling_reports, sampling_sites, sampling_rounds, wall_links,
 	point_awards, spot_check_items, spot_checks, requests, visits, vulnerable_residents,
 	alerts, checkpoint_days, checkpoints, quarantines, screenings,
 	households, buildings, grid_staff, volunteers, volunteer_teams, party_members,
@@ -48,6 +49,7 @@ func (s *Store) ImportDataset(ctx context.Context, ds *model.Dataset, reset bool
 		for _, step := range []func(context.Context, pgx.Tx, *model.Dataset, Progress) error{
 			copyPeople, copyGrids, copyHomeGrids, copyPartyMembers, copyTeams, copyStaff, copyBuildings, copyHouseholds,
 			copyScreenings, copyQuarantines, copyCheckpoints, copyAlerts, copyLedger, copyRequests, copySpotChecks, copyPointAwards,
+			copySampling,
 		} {
 			if err := step(ctx, tx, ds, progress); err != nil {
 				return fmt.Errorf("store: import: %w", err)
@@ -56,7 +58,8 @@ func (s *Store) ImportDataset(ctx context.Context, ds *model.Dataset, reset bool
 		// Ids came from the generator: move each identity past them, so
 		// rows added later get new ids.
 		for _, t := range []string{"people", "grids", "boundary_publications", "grid_versions", "volunteer_teams", "buildings", "households",
-			"screenings", "quarantines", "checkpoints", "alerts", "vulnerable_residents", "visits", "requests", "spot_checks", "point_awards"} {
+			"screenings", "quarantines", "checkpoints", "alerts", "vulnerable_residents", "visits", "requests", "spot_checks", "point_awards",
+			"sampling_sites", "sampling_reports"} {
 			q := `SELECT setval(pg_get_serial_sequence($1, 'id'), COALESCE((SELECT max(id) FROM ` + pgx.Identifier{t}.Sanitize() + `), 0) + 1, false)`
 			if _, err := tx.Exec(ctx, q, t); err != nil {
 				return fmt.Errorf("store: import: sequence %s: %w", t, err)
