@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-
 	"github.com/gridmap/gridmap/auth"
 	"github.com/gridmap/gridmap/server"
 )

@@ -30,9 +30,9 @@ const (
 	// frames are noise; above a minute common proxies (nginx's 60 s
 	// proxy_read_timeout) cut the idle stream, and a page would take over two
 	// minutes to say that its figures are stale.
-	MinHeartbeat = time.Second
-	MaxHeartbeat = time.Minute
-	pongWait     = 60 * time.Second // a device stream silent this long is dropped
+	MinHeartbeat  = time.Second
+	MaxHeartbeat  = time.Minute
+	pongWait      = 60 * time.Second // a device stream silent this long is dropped
 	writeWait     = 10 * time.Second
 	recheckEvery  = time.Minute // the login is checked again this often
 	maxMessage    = 4096        // bytes in one viewer message
