@@ -140,9 +140,11 @@ func waitBanner(t *testing.T, ctx context.Context, what string, since time.Time,
 }
 
 // TestMapStaleBrowser: / with its server stopped shows "数据更新于
-// hh:mm:ss" within the threshold and dims the volunteers; a screening
-// stored meanwhile (through another instance) shows in the panel once the
-// server is back, from the replayed events, without a reload.
+// hh:mm:ss" within the threshold and dims the volunteers. Meanwhile
+// (through another instance) a household is screened and a hotline request
+// opened in grid 9, and the events are pruned as if too old to replay: once
+// the server is back the page resyncs, and its panel and its choropleth
+// show both, without a reload.
 func TestMapStaleBrowser(t *testing.T) {
 	cfg := honestConfig()
 	e := newEnv(t, cfg)
@@ -154,15 +156,21 @@ func TestMapStaleBrowser(t *testing.T) {
 	if len(unscreened) == 0 {
 		t.Fatal("grid 9 has no unscreened household")
 	}
+	building := scalar[int64](t, e, `SELECT min(id) FROM buildings WHERE grid_id = 9`)
 	api.base = e.otherInstance(t, cfg)
 
 	ctx := newBrowser(t, 1280, 800)
 	login(t, ctx, e.ts.URL, "/#grid=9", "admin", password)
 	waitJS(t, ctx, "today block of grid 9", `(b => b && b.dataset.grid === '9' && b.dataset.state === 'loaded')(document.getElementById('panel-today'))`, 20*time.Second)
 	waitJS(t, ctx, "stream", liveAgainJS, 20*time.Second)
-	eval[bool](t, ctx, `window.noReload = true`)
+	eval[bool](t, ctx, `(s => (s.value = 'open_requests', s.dispatchEvent(new Event('change')), window.noReload = true))(document.getElementById('choro-metric'))`)
+	waitJS(t, ctx, "choropleth of open requests", `document.body.dataset.choropleth === 'open_requests@3' && document.body.dataset.choroLoaded === 'true'`, 20*time.Second)
 	partJS := `Number(document.querySelector('#panel-today .fig-ratio[data-stat="screened_pct"]').dataset.part)`
+	fillJS := `document.querySelector('path.grid-l3[data-grid-id="9"]').getAttribute('fill')`
 	before := eval[int](t, ctx, partJS)
+	if fill := eval[string](t, ctx, fillJS); fill != "#d9f0d3" {
+		t.Fatalf("grid 9 filled %s with no open request, want #d9f0d3", fill)
+	}
 
 	addr := e.stopServing()
 	cut := time.Now()
@@ -173,14 +181,19 @@ func TestMapStaleBrowser(t *testing.T) {
 	screenshot(t, ctx, "honest-map-stopped")
 
 	fieldPost(t, api, "/api/screenings", map[string]any{"household_id": unscreened[0], "outcome": "normal"}, 201)
+	fieldPost(t, api, "/api/requests", map[string]any{"building_id": building, "category": "medical", "body": "需要代购药品"}, 201)
 	time.Sleep(time.Second)
 	if got := eval[int](t, ctx, partJS); got != before {
 		t.Fatalf("with its server down the page shows %d screened (was %d)", got, before)
+	}
+	if _, err := e.conn.Exec(context.Background(), `DELETE FROM live_events WHERE seq < (SELECT max(seq) FROM live_events)`); err != nil {
+		t.Fatal(err)
 	}
 
 	e.serveAgain(t, cfg, addr)
 	waitJS(t, ctx, "live again after the restart", liveAgainJS, 30*time.Second)
 	waitJS(t, ctx, "the screening made while down", fmt.Sprintf(`%s === %d`, partJS, before+1), 20*time.Second)
+	waitJS(t, ctx, "the request opened while down", fillJS+` === '#fee391'`, 20*time.Second)
 	if b := eval[liveBanner](t, ctx, liveBannerJS); b.Dimmed || b.Why != "" {
 		t.Errorf("live again, but volunteers dimmed %v, banner reason %q", b.Dimmed, b.Why)
 	}
