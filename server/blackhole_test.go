@@ -1,11 +1,13 @@
 package server_test
 
 import (
+	"errors"
 	"io"
 	"net"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // blackholeProxy is a TCP proxy in front of a test server whose network
@@ -133,4 +135,74 @@ func (p *blackholeProxy) close() {
 		c.Close()
 	}
 	p.conns = nil
+}
+
+// TestBlackholeProxy: through the proxy an echo answers; black-holed, a
+// line sent gets no answer yet the connection stays open, and a new
+// connection is accepted but as silent; restored, the held line's echo
+// arrives on the same connection.
+func TestBlackholeProxy(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() { io.Copy(c, c); c.Close() }()
+		}
+	}()
+	p := newBlackholeProxy(t, ln.Addr().String())
+	dial := func() net.Conn {
+		c, err := net.Dial("tcp", strings.TrimPrefix(p.url, "http://"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		return c
+	}
+	echo := func(c net.Conn, line string, wait time.Duration) (string, error) {
+		if _, err := c.Write([]byte(line)); err != nil {
+			return "", err
+		}
+		return readN(c, len(line), wait)
+	}
+	c := dial()
+	if got, err := echo(c, "one\n", 5*time.Second); got != "one\n" {
+		t.Fatalf("echo through the proxy: %q, %v", got, err)
+	}
+	p.blackhole()
+	if got, err := echo(c, "two\n", 500*time.Millisecond); got != "" || !timedOut(err) {
+		t.Fatalf("black-holed: read %q, %v; want nothing until the deadline", got, err)
+	}
+	fresh := dial()
+	if got, err := echo(fresh, "new\n", 500*time.Millisecond); got != "" || !timedOut(err) {
+		t.Fatalf("black-holed, a new connection: read %q, %v; want nothing", got, err)
+	}
+	p.restore()
+	if got, err := readN(c, 4, 5*time.Second); got != "two\n" {
+		t.Fatalf("restored: read %q, %v; want the held echo", got, err)
+	}
+	if got, err := readN(fresh, 4, 5*time.Second); got != "new\n" {
+		t.Fatalf("restored, the new connection: read %q, %v", got, err)
+	}
+}
+
+// readN reads n bytes from c, waiting at most wait.
+func readN(c net.Conn, n int, wait time.Duration) (string, error) {
+	c.SetReadDeadline(time.Now().Add(wait))
+	buf := make([]byte, n)
+	got, err := io.ReadFull(c, buf)
+	return string(buf[:got]), err
+}
+
+// timedOut says err is a deadline passing.
+func timedOut(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
 }

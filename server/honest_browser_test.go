@@ -122,6 +122,13 @@ func waitBanner(t *testing.T, ctx context.Context, what string, since time.Time,
 	if took := time.Since(since); took > limit {
 		t.Errorf("%s: the banner took %s, want at most %s", what, took.Round(100*time.Millisecond), limit)
 	}
+	return checkBanner(t, ctx, what, since)
+}
+
+// checkBanner checks the banner shown: in view, not covering a control,
+// naming the time of the last data the page had before since.
+func checkBanner(t *testing.T, ctx context.Context, what string, since time.Time) liveBanner {
+	t.Helper()
 	b := eval[liveBanner](t, ctx, liveBannerJS)
 	m := asOfTime.FindStringSubmatch(b.Text)
 	if want := time.UnixMilli(b.LastData).Format("15:04:05"); m == nil || m[1] != want {
@@ -235,13 +242,25 @@ func TestMapSilentBrowser(t *testing.T) {
 
 	proxy.blackhole()
 	cut := time.Now()
+	// Both pages' stream went silent at once: wait for both, then look.
 	for _, name := range []string{"desktop", "phone"} {
-		b := waitBanner(t, pages[name], name+" banner on a silent network", cut, staleAfter+time.Second)
+		waitBanner(t, pages[name], name+" banner on a silent network", cut, staleAfter+time.Second)
+	}
+	for _, name := range []string{"desktop", "phone"} {
+		b := checkBanner(t, pages[name], name+" banner on a silent network", cut)
 		if b.Live != "stale" || !b.Dimmed {
 			t.Errorf("%s on a silent network: state %q, volunteers dimmed %v; want stale, dimmed", name, b.Live, b.Dimmed)
 		}
 		screenshot(t, pages[name], "honest-map-silent-"+name)
 	}
+	// In English too, following the language toggle.
+	setLangEN(t, desk)
+	if b := eval[liveBanner](t, desk, liveBannerJS); !regexp.MustCompile(`^Data as of \d\d:\d\d:\d\d$`).MatchString(b.Text) || b.Why != "No response" {
+		t.Errorf("English banner reads %q (%q), want Data as of hh:mm:ss (No response)", b.Text, b.Why)
+	}
+	screenshot(t, desk, "honest-map-silent-desktop-en")
+	setLangZH(t, desk)
+
 	fieldPost(t, api, "/api/screenings", map[string]any{"household_id": unscreened[0], "outcome": "normal"}, 201)
 	time.Sleep(1500 * time.Millisecond)
 	if got := eval[int](t, desk, partJS); got != before {
@@ -295,5 +314,13 @@ func TestGridStaleBrowser(t *testing.T) {
 	waitJS(t, ctx, "the household leaves the list", fmt.Sprintf(`!document.querySelector('#gap-panel .gap-item[data-id="%d"]')`, mine), 20*time.Second)
 	if !eval[bool](t, ctx, `window.noReload === true`) {
 		t.Error("the page reloaded")
+	}
+}
+
+// setLangZH switches a page back to Chinese with the language toggle.
+func setLangZH(t *testing.T, ctx context.Context) {
+	t.Helper()
+	if eval[string](t, ctx, `document.documentElement.lang`) != "zh-CN" {
+		setLangEN(t, ctx) // the toggle flips between the two
 	}
 }

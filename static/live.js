@@ -220,6 +220,7 @@ export function startLive(map, options) {
     // Silent too long: the socket may look open, but nothing comes through.
     // Leave it to close in its own time (its events are ignored from now).
     const sock = ws;
+    const opened = sock.readyState === WebSocket.OPEN;
     ws = null;
     try {
       sock.close(4000, 'silent');
@@ -227,7 +228,7 @@ export function startLive(map, options) {
       // already closing
     }
     console.warn(`gridmap: no frame from the live stream for ${Math.round((Date.now() - lastFrameAt) / 1000)} s`);
-    failed(sock.readyState !== WebSocket.CONNECTING, 'stale');
+    failed(opened, 'stale');
   }
 
   // A connection failed or dropped (why: 'reconnecting', or 'stale' when it
