@@ -298,22 +298,30 @@ func TestGridStaleBrowser(t *testing.T) {
 	mine := unscreened[0]
 	api.base = e.otherInstance(t, cfg)
 	ctx := openGridPage(t, e, 1280, 860, false)
-	waitJS(t, ctx, "stream", liveAgainJS, 20*time.Second)
-	eval[bool](t, ctx, `window.noReload = true`)
+	phone := openGridPageAs(t, e, "leader", "leader-password", 390, 844, true)
+	for _, c := range []context.Context{ctx, phone} {
+		waitJS(t, c, "stream", liveAgainJS, 20*time.Second)
+		eval[bool](t, c, `window.noReload = true`)
+	}
 	before := eval[int](t, ctx, screenedTodayJS)
 
 	addr := e.stopServing()
 	cut := time.Now()
 	waitBanner(t, ctx, "banner after the server stopped", cut, staleAfter)
+	waitBanner(t, phone, "phone banner after the server stopped", cut, staleAfter)
 	screenshot(t, ctx, "honest-grid-stopped")
+	screenshot(t, phone, "honest-grid-stopped-phone")
 	fieldPost(t, api, "/api/screenings", map[string]any{"household_id": mine, "outcome": "normal"}, 201)
 
 	e.serveAgain(t, cfg, addr)
 	waitJS(t, ctx, "live again after the restart", liveAgainJS, 30*time.Second)
 	waitJS(t, ctx, "figures after the screening made while down", fmt.Sprintf(`%s === %d`, screenedTodayJS, before+1), 20*time.Second)
 	waitJS(t, ctx, "the household leaves the list", fmt.Sprintf(`!document.querySelector('#gap-panel .gap-item[data-id="%d"]')`, mine), 20*time.Second)
-	if !eval[bool](t, ctx, `window.noReload === true`) {
-		t.Error("the page reloaded")
+	waitJS(t, phone, "phone live again after the restart", liveAgainJS, 30*time.Second)
+	for _, c := range []context.Context{ctx, phone} {
+		if !eval[bool](t, c, `window.noReload === true`) {
+			t.Error("the page reloaded")
+		}
 	}
 }
 
