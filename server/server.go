@@ -48,6 +48,7 @@ type Config struct {
 	Location        *time.Location   // the area's time zone: "today" for screening (Asia/Shanghai)
 	CoverageEvery   time.Duration    // how often coverage is recounted in full (and after each local midnight)
 	Clock           func() time.Time // the time; nil for time.Now (tests move it)
+	Heartbeat       time.Duration    // /ws heartbeat and ping interval (MinHeartbeat..MaxHeartbeat); 0 for 25 s
 
 	// Caps per account and per device, counted in memory on each instance
 	// (see streamRegistry and admitPositions).
@@ -94,6 +95,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Clock == nil {
 		c.Clock = time.Now
+	}
+	if c.Heartbeat <= 0 {
+		c.Heartbeat = DefaultHeartbeat
 	}
 	return c
 }

@@ -18,12 +18,21 @@ import (
 	"github.com/gridmap/gridmap/store"
 )
 
-// Stream timing: positions go out in frames every frameEvery; pings keep
-// idle connections alive through proxies and detect dead peers.
+// Stream timing: positions go out in frames every frameEvery. Every
+// heartbeat (Config.Heartbeat) a viewer gets a ping and a heartbeat frame:
+// the ping keeps idle connections alive through proxies and detects dead
+// peers, the frame lets the page tell a quiet stream from a dead one.
 const (
-	frameEvery    = 100 * time.Millisecond
-	pingEvery     = 25 * time.Second
-	pongWait      = 60 * time.Second
+	frameEvery = 100 * time.Millisecond
+	// DefaultHeartbeat is the heartbeat of a server configured without one.
+	DefaultHeartbeat = 25 * time.Second
+	// MinHeartbeat and MaxHeartbeat bound --heartbeat: below a second the
+	// frames are noise; above a minute common proxies (nginx's 60 s
+	// proxy_read_timeout) cut the idle stream, and a page would take over two
+	// minutes to say that its figures are stale.
+	MinHeartbeat  = time.Second
+	MaxHeartbeat  = time.Minute
+	pongWait      = 60 * time.Second // a device stream silent this long is dropped
 	writeWait     = 10 * time.Second
 	recheckEvery  = time.Minute // the login is checked again this often
 	maxMessage    = 4096        // bytes in one viewer message
@@ -31,6 +40,11 @@ const (
 	maxReplay     = 5000        // events replayed on resume before a fresh snapshot is cheaper
 	closeDeadline = time.Second
 )
+
+// viewerWait is how long a viewer may stay silent (no message, no pong)
+// before the server drops it: two missed pings and the time to write one
+// (60 s for the default 25 s heartbeat).
+func viewerWait(heartbeat time.Duration) time.Duration { return 2*heartbeat + writeWait }
 
 // subscribeMessage is what a viewer sends to choose what it receives.
 type subscribeMessage struct {
@@ -113,7 +127,7 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, p *auth.Principa
 		return // refused (over the cap: 429) or the upgrader answered
 	}
 	defer done()
-	c := s.viewer(conn)
+	c := s.viewer(conn, viewerWait(s.cfg.Heartbeat))
 	defer s.dropViewer(c)
 	// The first subscription is answered here, before the writer starts,
 	// so that its snapshot or replay goes out ahead of any live delta.
@@ -146,12 +160,12 @@ func (s *Server) upgrade(w http.ResponseWriter, r *http.Request, p *auth.Princip
 	}
 }
 
-// viewer sets a viewer's connection up (message size, pong deadline) and
-// returns its client in the hub, counted.
-func (s *Server) viewer(conn *websocket.Conn) *live.Client {
+// viewer sets a viewer's connection up (message size, pong deadline wait)
+// and returns its client in the hub, counted.
+func (s *Server) viewer(conn *websocket.Conn, wait time.Duration) *live.Client {
 	conn.SetReadLimit(maxMessage)
-	conn.SetReadDeadline(time.Now().Add(pongWait))
-	conn.SetPongHandler(func(string) error { return conn.SetReadDeadline(time.Now().Add(pongWait)) })
+	conn.SetReadDeadline(time.Now().Add(wait))
+	conn.SetPongHandler(func(string) error { return conn.SetReadDeadline(time.Now().Add(wait)) })
 	s.metrics.streamClients.Inc()
 	return live.NewClient(clientQueue)
 }
@@ -239,7 +253,7 @@ func (s *Server) subscribe(ctx context.Context, c *live.Client, p *auth.Principa
 		}
 	}
 	c.SetLastSeq(seq)
-	return [][]byte{snapshotFrame(seq, snap, m.Since > 0)}, nil
+	return [][]byte{snapshotFrame(seq, snap, m.Since > 0, s.cfg.Heartbeat)}, nil
 }
 
 // replay returns the durable events after since, or ok=false when there
@@ -264,7 +278,8 @@ func (s *Server) replay(ctx context.Context, c *live.Client, p *auth.Principal, 
 	if len(evs) > maxReplay || (oldest > 0 && since < oldest-1) {
 		return nil, false, nil
 	}
-	frames := [][]byte{[]byte(`{"type":"resumed","since":` + jsonNumber(float64(since)) + `}`)}
+	frames := [][]byte{[]byte(`{"type":"resumed","since":` + jsonNumber(float64(since)) +
+		`,"heartbeat_ms":` + strconv.FormatInt(s.cfg.Heartbeat.Milliseconds(), 10) + `}`)}
 	last := since
 	for _, e := range evs {
 		frames = append(frames, liveEvent(e).Frame())
@@ -274,8 +289,17 @@ func (s *Server) replay(ctx context.Context, c *live.Client, p *auth.Principal, 
 	return frames, true, nil
 }
 
-func snapshotFrame(seq int64, ps []model.Position, resync bool) []byte {
-	return live.SnapshotFrame(seq, ps, resync)
+// snapshotFrame is live.SnapshotFrame with the heartbeat interval first,
+// so that the page's rule for "stale" follows this server's setting.
+func snapshotFrame(seq int64, ps []model.Position, resync bool, heartbeat time.Duration) []byte {
+	const head = `{"type":"snapshot",`
+	f := live.SnapshotFrame(seq, ps, resync)
+	b := make([]byte, 0, len(f)+32)
+	b = append(b, head...)
+	b = append(b, `"heartbeat_ms":`...)
+	b = strconv.AppendInt(b, heartbeat.Milliseconds(), 10)
+	b = append(b, ',')
+	return append(b, f[len(head):]...)
 }
 
 // liveEvent converts a stored event for the hub.
@@ -309,7 +333,7 @@ func (s *Server) readStream(conn *websocket.Conn, c *live.Client, msgs chan<- su
 func (s *Server) writeStream(r *http.Request, conn *websocket.Conn, c *live.Client, p *auth.Principal, h *openStream, msgs <-chan subscribeMessage) {
 	frames := time.NewTicker(frameEvery)
 	defer frames.Stop()
-	pings := time.NewTicker(pingEvery)
+	pings := time.NewTicker(s.cfg.Heartbeat)
 	defer pings.Stop()
 	recheck := time.NewTicker(recheckEvery)
 	defer recheck.Stop()

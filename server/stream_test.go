@@ -66,6 +66,9 @@ type message struct {
 	Data      json.RawMessage
 	Items     []livePos
 	Positions []livePos
+
+	HeartbeatMS int64 `json:"heartbeat_ms"`
+	T           int64 // a heartbeat's server time, Unix ms
 }
 
 type livePos struct {

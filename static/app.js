@@ -420,8 +420,16 @@ async function main() {
         else if (msg.topic === 'boundaries') scheduleRegrid();
       },
       // A snapshot: coverage events before it (while the page loaded, or
-      // in a gap in the stream) may be lost.
-      onSync: () => state.panel.today.refresh(),
+      // in a gap in the stream) may be lost. After a gap too long to replay
+      // (not the first snapshot), so may alerts and published boundaries.
+      // A gap that could be replayed brings its events through onEvent.
+      onSync: ({ first }) => {
+        state.panel.today.refresh();
+        if (first) return;
+        state.choropleth.reload();
+        state.checkpoints.refresh();
+        scheduleRegrid();
+      },
     });
   }
   const n = gm.gridCounts();

@@ -46,7 +46,7 @@ function popupContent(c) {
 // show(id, subtree) with a grid (level 2 or 3) or, with null, none (subtree:
 // the level-3 grid ids under it, to tell which alerts concern it), and
 // onEvent(msg) with a stream event: an alert in the shown grid refetches
-// its checkpoints.
+// its checkpoints; refresh() after a gap in the stream.
 export function initCheckpoints(map) {
   let shown = null; // {id, subtree: Set of level-3 ids} or null
   let list = []; // the checkpoints drawn
@@ -145,5 +145,10 @@ export function initCheckpoints(map) {
     if (again) again.openPopup();
   }
 
-  return { show: showCheckpoints, onEvent: onCheckpointEvent };
+  // After a gap in the stream: alerts may have been lost.
+  function refreshCheckpoints() {
+    if (shown) load();
+  }
+
+  return { show: showCheckpoints, onEvent: onCheckpointEvent, refresh: refreshCheckpoints };
 }

@@ -59,7 +59,8 @@ function savedMetric() {
 
 // The choropleth and its control on map; level() is the level on screen.
 // Returns what the page calls: refresh() when the level on screen changed
-// (a new focus), and onCoverage(figures) with a coverage event's figures.
+// (a new focus), reload() after a gap in the stream, and onCoverage(figures)
+// with a coverage event's figures.
 export function initChoropleth(map, { level: levelFn }) {
   let metric = savedMetric();
   const figures = new Map(); // grid id -> Figures
@@ -98,6 +99,13 @@ export function initChoropleth(map, { level: levelFn }) {
     gm.setFillFor(fill);
     if (control) control.render();
     document.body.dataset.choroLoaded = 'true';
+  }
+
+  // After a gap in the stream (a resync): coverage events may have been
+  // lost, so every level is fetched anew when next shown, this one now.
+  function reload() {
+    loaded.clear();
+    refresh();
   }
 
   // A coverage event: one grid's new Figures.
@@ -164,5 +172,5 @@ export function initChoropleth(map, { level: levelFn }) {
   gm.setFillFor(fill);
   onLangChange(() => control.render());
   refresh();
-  return { refresh, onCoverage };
+  return { refresh, reload, onCoverage };
 }

@@ -1,7 +1,22 @@
 // The live stream (docs/STREAM.md): one WebSocket to /ws on this origin,
 // authenticated by the session cookie. It feeds volunteers.js with positions,
-// shows geofence and alert events as short-lived toasts, and keeps the
-// connection indicator (#live-status) in the header.
+// shows geofence and alert events as short-lived toasts (unless the page
+// passes `toasts: false` and shows them itself through onEvent), and keeps the
+// connection indicator (#live-status) in the shared top bar.
+//
+// Honest when cut off: the server sends a heartbeat every `heartbeat_ms` (in
+// the snapshot and resumed frames; 25 s by default). A connection that has
+// delivered no frame of any kind for 2 × heartbeat + STALE_GRACE_MS is taken
+// for dead, even if the socket still looks open (a silent network, a stuck
+// proxy): the page says "stale", drops the socket and reconnects as below. A
+// connection attempt that brings nothing for as long is given up the same way.
+// Whenever the state is not live, #live-status is an amber (red when
+// offline) banner "数据更新于 HH:mm:ss" / "Data as of HH:mm:ss" with the time
+// the last data (snapshot, positions, event) arrived, and the volunteers are
+// dimmed; it turns back into the live badge when a snapshot or a replay
+// arrives. For tests and other pages the state is on the DOM:
+// document.body.dataset.live ('live' | 'stale' | 'reconnecting' | 'offline')
+// and #live-status's data-last-data (Unix ms of the last data).
 //
 // Reconnecting: every close except the final ones (4001 login expired, 4003
 // out of scope, 4400 a message the server rejected) is followed by a new
@@ -26,6 +41,8 @@ const TOPICS = ['positions', 'geofence', 'alerts'];
 const BACKOFF_START_MS = 1000;
 const BACKOFF_MAX_MS = 30000;
 const OFFLINE_AFTER = 6; // failed attempts (about a minute) before "offline"
+const HEARTBEAT_MS = 25000; // until the server says otherwise (heartbeat_ms)
+const STALE_GRACE_MS = 3000; // beyond two heartbeats: network and timer slack
 const MAX_TOASTS = 5;
 const TOAST_MS = 8000;
 const TOAST_FADE_MS = 600;
@@ -42,8 +59,9 @@ const GEO_KINDS = {
 
 // startLive connects the page to the live stream (options: {user,
 // gridName(id), gridLabel(id), onCounts(), topics?, grid?, onEvent?(msg),
-// onSync?({resync, first})}) and returns what the page asks of it:
-// volunteersIn(gridIds), volunteerAt(layerPoint) and the volunteers layer
+// onSync?({resync, first}), toasts? (default true; false: no toasts, the
+// page shows events itself from onEvent)}) and returns what the page asks of
+// it: volunteersIn(gridIds), volunteerAt(layerPoint) and the volunteers layer
 // (volunteers.js). The connection's state lives in this closure.
 export function startLive(map, options) {
   const opts = options;
@@ -59,6 +77,10 @@ export function startLive(map, options) {
   let lastError = null; // the last `error` frame of this connection
   let toastQueue = [];
   let toastTimer = null;
+  let heartbeatMs = HEARTBEAT_MS;
+  let lastFrameAt = 0; // when this connection (or attempt) last brought a frame, or started
+  let lastDataAt = Date.now(); // when data last arrived; the page's own fetches are as of its load
+  let watchdog = null;
 
   // ---- public ------------------------------------------------------------------
 
@@ -128,13 +150,17 @@ export function startLive(map, options) {
     ws = sock;
     lastError = null;
     let opened = false;
+    lastFrameAt = Date.now();
+    watch();
     sock.onopen = () => {
       opened = true;
       const topics = Array.isArray(opts.topics) ? opts.topics : TOPICS;
       sock.send(JSON.stringify({ type: 'subscribe', grid: scopeGrid(), topics, since: lastSeq }));
     };
     sock.onmessage = (ev) => {
-      if (ws === sock) onFrame(ev.data);
+      if (ws !== sock) return;
+      lastFrameAt = Date.now();
+      onFrame(ev.data);
     };
     sock.onclose = (ev) => {
       if (ws !== sock) return;
@@ -174,8 +200,40 @@ export function startLive(map, options) {
     }
   }
 
-  // A connection failed or dropped: wait, then try again.
-  function failed(opened) {
+  // ---- watchdog -----------------------------------------------------------------
+
+  function staleAfter() {
+    return 2 * heartbeatMs + STALE_GRACE_MS;
+  }
+
+  // Check, when the threshold may have passed, that the connection (or the
+  // attempt) has brought a frame within it; one timer, moved on as it fires.
+  function watch() {
+    window.clearTimeout(watchdog);
+    watchdog = null;
+    if (!ws || stopped) return;
+    const left = lastFrameAt + staleAfter() - Date.now();
+    if (left > 0) {
+      watchdog = window.setTimeout(watch, left + 50);
+      return;
+    }
+    // Silent too long: the socket may look open, but nothing comes through.
+    // Leave it to close in its own time (its events are ignored from now).
+    const sock = ws;
+    const opened = sock.readyState === WebSocket.OPEN;
+    ws = null;
+    try {
+      sock.close(4000, 'silent');
+    } catch {
+      // already closing
+    }
+    console.warn(`gridmap: no frame from the live stream for ${Math.round((Date.now() - lastFrameAt) / 1000)} s`);
+    failed(opened, 'stale');
+  }
+
+  // A connection failed or dropped (why: 'reconnecting', or 'stale' when it
+  // went silent): wait, then try again.
+  function failed(opened, why = 'reconnecting') {
     attempt += 1;
     if (!opened) {
       // The upgrade may have been refused because the session expired; the
@@ -184,7 +242,7 @@ export function startLive(map, options) {
       getJSON('/api/me').catch(() => {});
     }
     const base = Math.min(BACKOFF_MAX_MS, BACKOFF_START_MS * 2 ** (attempt - 1));
-    setState(attempt >= OFFLINE_AFTER || navigator.onLine === false ? 'offline' : 'reconnecting');
+    setState(attempt >= OFFLINE_AFTER || navigator.onLine === false ? 'offline' : why);
     later(base * (1 - 0.25 * Math.random()));
   }
 
@@ -196,6 +254,7 @@ export function startLive(map, options) {
   function stop() {
     stopped = true;
     window.clearTimeout(timer);
+    window.clearTimeout(watchdog);
     timer = null;
     setState('offline');
   }
@@ -206,6 +265,19 @@ export function startLive(map, options) {
     setState('live');
   }
 
+  // Data arrived: the page's figures are current as of now.
+  function noteData() {
+    lastDataAt = Date.now();
+    const box = document.getElementById('live-status');
+    if (box) box.dataset.lastData = String(lastDataAt);
+  }
+
+  // The server's heartbeat interval, from a snapshot or resumed frame.
+  function noteHeartbeat(msg) {
+    if (Number.isFinite(msg.heartbeat_ms) && msg.heartbeat_ms > 0) heartbeatMs = msg.heartbeat_ms;
+    watch();
+  }
+
   function onFrame(data) {
     let msg;
     try {
@@ -214,8 +286,10 @@ export function startLive(map, options) {
       return;
     }
     if (!msg || typeof msg !== 'object') return;
+    if (msg.type === 'snapshot' || msg.type === 'positions' || msg.type === 'event') noteData();
     switch (msg.type) {
       case 'snapshot':
+        noteHeartbeat(msg);
         // A fresh start (or a resync): the snapshot is current to its seq,
         // which may be lower than ours if the server's sequence restarted.
         if (Number.isFinite(msg.seq)) lastSeq = msg.seq;
@@ -227,6 +301,9 @@ export function startLive(map, options) {
         synced = true;
         break;
       case 'resumed':
+        // The replayed events follow; until then the page is as of the
+        // last data before the gap.
+        noteHeartbeat(msg);
         becomeLive();
         break;
       case 'positions':
@@ -238,7 +315,7 @@ export function startLive(map, options) {
           lastSeq = msg.seq;
         }
         if (opts.onEvent) opts.onEvent(msg);
-        onEvent(msg);
+        if (opts.toasts !== false) onEvent(msg);
         break;
       case 'error':
         lastError = msg;
@@ -254,29 +331,55 @@ export function startLive(map, options) {
   function setState(s) {
     state = s;
     document.body.dataset.live = s;
-    vol.setDimmed(s === 'offline');
+    // Old positions must not look live.
+    vol.setDimmed(s !== 'live');
     renderStatus();
   }
 
+  // The last data time, with the day when it was not today.
+  function dataTime() {
+    const at = new Date(lastDataAt);
+    const lang = getLang();
+    const time = at.toLocaleTimeString(lang, { hour12: false, hour: '2-digit', minute: '2-digit', second: '2-digit' });
+    if (at.toDateString() === new Date().toDateString()) return time;
+    return `${at.toLocaleDateString(lang, { month: '2-digit', day: '2-digit' })} ${time}`;
+  }
+
+  // The badge: green "live"; before the first connection a quiet
+  // "connecting"; otherwise the banner with the last data time and why.
   function renderStatus() {
     const box = document.getElementById('live-status');
     if (!box) return;
     box.dataset.state = state;
     box.dataset.attempt = String(attempt);
-    let text;
-    if (state === 'live') text = t('live.live');
-    else if (state === 'offline') text = t('live.offline');
-    else if (connecting && attempt === 0) text = t('live.connecting');
-    else text = t('live.reconnecting', { n: attempt });
+    box.dataset.lastData = String(lastDataAt);
+    const banner = state !== 'live' && !(connecting && attempt === 0 && state === 'reconnecting');
+    box.classList.toggle('live-banner', banner);
+    let why;
+    if (state === 'live') why = t('live.live');
+    else if (state === 'offline') why = t(stopped ? 'live.stopped' : 'live.offline');
+    else if (state === 'stale') why = t('live.stale');
+    else if (connecting && attempt === 0) why = t('live.connecting');
+    else why = t('live.reconnecting', { n: attempt });
+    const text = banner ? t('live.asOf', { time: dataTime() }) : why;
     box.querySelector('.live-text').textContent = text;
+    let sub = box.querySelector('.live-why');
+    if (!sub) {
+      sub = el('span', { class: 'live-why' });
+      box.append(sub);
+    }
+    sub.textContent = banner ? why : '';
+    sub.hidden = !banner;
     const tip =
       state === 'live'
         ? t('live.tipLive', { seq: lastSeq })
         : state === 'offline' && stopped
           ? t('live.tipStopped')
-          : t('live.tipRetry', { n: attempt });
+          : state === 'stale'
+            ? t('live.tipStale', { s: Math.round(staleAfter() / 1000) })
+            : t('live.tipRetry', { n: attempt });
     box.title = tip;
-    box.setAttribute('aria-label', `${t('live.label')}${t('err.sep')}${text}`);
+    box.setAttribute('aria-label', `${t('live.label')}${t('err.sep')}${banner ? `${text}${t('err.sep')}${why}` : text}`);
   }
 
   // ---- events and toasts ---------------------------------------------------------

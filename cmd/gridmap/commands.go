@@ -83,7 +83,7 @@ func serve(ctx context.Context, args []string) error {
 		TileURL: c.TileURL, TileAttribution: c.TileAttribution, DefaultLang: c.Lang,
 		AMapURL: c.AMapURL, TiandituKey: c.TiandituKey, BaseMap: offline,
 		SessionTTL: c.SessionTTL, SessionMax: c.SessionMax, SecureCookies: c.SecureCookies,
-		StreamsPerAccount: c.StreamCap, DeviceStreamsPerAccount: c.DeviceStreamCap,
+		StreamsPerAccount: c.StreamCap, Heartbeat: c.Heartbeat, DeviceStreamsPerAccount: c.DeviceStreamCap,
 		PositionsPerSecond: c.DeviceRate, PositionsPerDay: c.DeviceDailyCap,
 		LoginPerMinute: c.LoginPerMinute, WritePerMinute: c.WritePerMinute,
 		AllowedOrigins: c.AllowedOrigins, Location: c.Location, CoverageEvery: c.CoverageEvery,

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gridmap/gridmap/basemap"
 	"github.com/gridmap/gridmap/internal/cli"
+	"github.com/gridmap/gridmap/server"
 )
 
 // defaultTileURL is OpenStreetMap's standard tile server.
@@ -42,6 +43,7 @@ type Config struct {
 	Location        *time.Location
 	CoverageEvery   time.Duration
 	StreamCap       int
+	Heartbeat       time.Duration
 	DeviceStreamCap int
 	DeviceRate      float64
 	DeviceDailyCap  int
@@ -84,6 +86,8 @@ func serveFlags(fs *flag.FlagSet, c *Config) {
 		"a browser session ends this long after login, however recently used (env GRIDMAP_SESSION_MAX)")
 	fs.IntVar(&c.StreamCap, "stream-cap", cli.IntEnv("GRIDMAP_STREAM_CAP", 20),
 		"open /ws streams one account may hold on each instance (env GRIDMAP_STREAM_CAP)")
+	fs.DurationVar(&c.Heartbeat, "heartbeat", cli.DurationEnv("GRIDMAP_HEARTBEAT", server.DefaultHeartbeat),
+		"how often /ws sends each viewer a heartbeat (and a ping); pages show their figures as stale after two missed heartbeats, 1s to 1m (env GRIDMAP_HEARTBEAT)")
 	fs.IntVar(&c.DeviceStreamCap, "device-stream-cap", cli.IntEnv("GRIDMAP_DEVICE_STREAM_CAP", 4),
 		"open /ws/device streams one device may hold on each instance (env GRIDMAP_DEVICE_STREAM_CAP)")
 	fs.Float64Var(&c.DeviceRate, "device-rate", cli.FloatEnv("GRIDMAP_DEVICE_RATE", 5),
@@ -141,6 +145,9 @@ func (c *Config) Validate() error {
 	}
 	if c.StreamCap < 1 || c.DeviceStreamCap < 1 || c.DeviceDailyCap < 1 || c.DeviceRate <= 0 {
 		return errors.New("--stream-cap, --device-stream-cap, --device-daily-cap and --device-rate: must be positive")
+	}
+	if c.Heartbeat < server.MinHeartbeat || c.Heartbeat > server.MaxHeartbeat {
+		return fmt.Errorf("--heartbeat: %s is outside %s..%s", c.Heartbeat, server.MinHeartbeat, server.MaxHeartbeat)
 	}
 	if c.LoginPerMinute <= 0 || c.WritePerMinute <= 0 {
 		return errors.New("--login-rate and --write-rate: must be positive")
