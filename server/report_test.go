@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -240,4 +241,76 @@ func TestDailyReportXLSX(t *testing.T) {
 			t.Errorf("English export: %v", err)
 		}
 	}
+}
+
+// TestReportBrowser: /report shows the API's figures for the day (the
+// total row and one row per community), switches to every compound grid,
+// offers the .xlsx of what it shows, and works on a phone: the controls
+// are at least 44 px tall and the table scrolls sideways, not the page.
+func TestReportBrowser(t *testing.T) {
+	e, day, start := pastEnv(t)
+	reportDay(t, e, start)
+	_, password := e.account(t, "admin", auth.Admin, 0, 0)
+	admin := e.client(t, "admin-api", auth.Admin, 0)
+	var rep playback.Report
+	if st := admin.get("/api/reports/daily?grid=1&day="+day, &rep); st != 200 {
+		t.Fatalf("report: %d", st)
+	}
+	for _, size := range []struct {
+		name string
+		w, h int
+	}{{"laptop", 1400, 900}, {"phone", 390, 844}} {
+		ctx := newBrowser(t, size.w, size.h)
+		login(t, ctx, e.ts.URL, "/report?grid=1&day="+day, "admin", password)
+		waitJS(t, ctx, "the report", `document.body.dataset.reportLoaded === 'true'`, 20*time.Second)
+		got := eval[struct {
+			Rows             int
+			Screened, Totals string
+			Reports          string
+			Href             string
+			Small            []string
+			PageWide         bool
+		}](t, ctx, `(() => {
+			const total = document.querySelector('#rep-table tr.rep-total');
+			return {
+				rows: document.querySelectorAll('#rep-table tbody tr').length,
+				screened: total.querySelector('[data-col="screened"] b').textContent,
+				totals: total.children[2].textContent,
+				reports: total.querySelector('[data-col="reports"]').textContent,
+				href: document.getElementById('rep-xlsx').getAttribute('href'),
+				small: [...document.querySelectorAll('#rep-pick select, #rep-pick input, #rep-pick a')]
+					.filter(e => e.getBoundingClientRect().height < 44).map(e => e.id),
+				pageWide: document.documentElement.scrollWidth > innerWidth,
+			};
+		})()`)
+		screenshot(t, ctx, "report-"+size.name+"-zh")
+		wantTotals := fmt.Sprintf("%s / %s", commas(rep.Total.Figures.ScreenedToday), commas(rep.Total.Figures.Households))
+		if got.Rows != 1+len(rep.Rows) || got.Totals != wantTotals || got.Reports != commas(int64(rep.Total.Activity.Reports)) ||
+			got.Screened != fmt.Sprintf("%.1f%%", *rep.Total.Figures.ScreenedPct) {
+			t.Errorf("%s: page shows %+v; the API %d rows, %s, %d reports, %.1f%%", size.name, got, 1+len(rep.Rows), wantTotals, rep.Total.Activity.Reports, *rep.Total.Figures.ScreenedPct)
+		}
+		if !strings.Contains(got.Href, "/api/reports/daily.xlsx?") || !strings.Contains(got.Href, "day="+day) {
+			t.Errorf("%s: download link %q", size.name, got.Href)
+		}
+		if len(got.Small) > 0 || got.PageWide {
+			t.Errorf("%s: controls under 44 px: %v; page wider than the screen: %v", size.name, got.Small, got.PageWide)
+		}
+	}
+	// Every compound grid.
+	ctx := newBrowser(t, 1400, 900)
+	login(t, ctx, e.ts.URL, "/report?grid=1&level=3&day="+day, "admin", password)
+	waitJS(t, ctx, "the report of every compound grid", `document.body.dataset.reportLoaded === 'true'`, 20*time.Second)
+	if n, want := eval[int](t, ctx, `document.querySelectorAll('#rep-table tbody tr').length`), 1+scalar[int](t, e, `SELECT count(*) FROM current_grids WHERE level = 3`); n != want {
+		t.Errorf("level=3 shows %d rows, want %d", n, want)
+	}
+	screenshot(t, ctx, "report-leaves-zh")
+}
+
+// commas formats n as the pages do in zh-CN (1,234).
+func commas(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }

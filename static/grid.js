@@ -156,7 +156,10 @@ async function main() {
   initChrome();
   document.body.dataset.auth = 'checking';
   state.id = gridIdFromPath();
-  if (state.id) document.getElementById('replay-link').href = `/replay?grid=${state.id}`;
+  if (state.id) {
+    document.getElementById('replay-link').href = `/replay?grid=${state.id}`;
+    document.getElementById('report-link').href = `/report?grid=${state.id}`;
+  }
 
   // /api/me first: a 401 goes to the login page, which comes back here.
   let user = null;

@@ -5,6 +5,7 @@
 import { fieldDict } from './i18n-field.js';
 import { planDict } from './i18n-plan.js';
 import { replayDict } from './i18n-replay.js';
+import { reportDict } from './i18n-report.js';
 import { samplingDict } from './i18n-sampling.js';
 
 const STORAGE_KEY = 'gridmap.lang';
@@ -311,6 +312,7 @@ const dict = {
 for (const lang of Object.keys(fieldDict)) Object.assign(dict[lang], fieldDict[lang]);
 for (const lang of Object.keys(planDict)) Object.assign(dict[lang], planDict[lang]);
 for (const lang of Object.keys(replayDict)) Object.assign(dict[lang], replayDict[lang]);
+for (const lang of Object.keys(reportDict)) Object.assign(dict[lang], reportDict[lang]);
 for (const lang of Object.keys(samplingDict)) Object.assign(dict[lang], samplingDict[lang]);
 
 // Process-wide, not page state: the document has one language, which every

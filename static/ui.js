@@ -33,14 +33,24 @@ const TOP_BARS = {
     title: 'app.title',
     links: [
       { id: 'replay-link', href: '/replay', key: 'nav.replay' },
+      { id: 'report-link', href: '/report', key: 'nav.report' },
       { id: 'plan-link', href: '/plan', key: 'nav.plan', hidden: true },
     ],
   },
   // The grid page points its replay link at its own grid (grid.js).
-  grid: { title: 'grid.title', back: 'grid.backToMap', links: [{ id: 'replay-link', href: '/replay', key: 'nav.replay' }] },
+  grid: {
+    title: 'grid.title',
+    back: 'grid.backToMap',
+    links: [
+      { id: 'replay-link', href: '/replay', key: 'nav.replay' },
+      { id: 'report-link', href: '/report', key: 'nav.report' },
+    ],
+  },
   plan: { title: 'plan.title', back: 'plan.backToMap', links: [{ id: 'pl-back', href: '/', key: 'plan.backToMap' }] },
   // Day playback (issue 13).
   replay: { title: 'rp.title', back: 'rp.backToMap', links: [{ id: 'rp-back', href: '/', key: 'rp.backToMap' }] },
+  // The day's report (issue 14).
+  report: { title: 'rep.title', back: 'rep.backToMap', links: [{ id: 'rep-back', href: '/', key: 'rep.backToMap' }] },
 };
 
 function svg(tag, attrs, ...children) {
