@@ -379,8 +379,8 @@ func (s *Server) staticFiles(notFound func(*asset) http.Handler) http.Handler {
 }
 
 // staticName maps a request path to the embedded file that answers it:
-// / is the map, /plan the planner's editor, /replay day playback,
-// /grid/{id} the grid leader's page (it reads the id from its own
+// / is the map, /plan the planner's editor, /replay day playback, /wall
+// the command centre's wall display, /grid/{id} the grid leader's page (it reads the id from its own
 // address). "" for anything else that is not a file name; the lookup is
 // exact, so "//embed.go" (from /%2fembed.go) or "vendor/" name nothing.
 func staticName(p string) string {
@@ -394,6 +394,8 @@ func staticName(p string) string {
 		return "plan.html"
 	case name == "replay": // day playback (issue 13)
 		return "replay.html"
+	case name == "wall": // the command centre's wall display (issue 13)
+		return "wall.html"
 	}
 	if rest, ok := strings.CutPrefix(name, "grid/"); ok && rest != "" && !strings.Contains(rest, "/") {
 		return "grid.html"

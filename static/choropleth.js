@@ -60,8 +60,9 @@ function savedMetric() {
 // The choropleth and its control on map; level() is the level on screen.
 // Returns what the page calls: refresh() when the level on screen changed
 // (a new focus), and onCoverage(figures) with a coverage event's figures.
-export function initChoropleth(map, { level: levelFn }) {
-  let metric = savedMetric();
+// A fixed metric (the wall display's ?metric=) is used and not saved.
+export function initChoropleth(map, { level: levelFn, metric: fixed = null }) {
+  let metric = METRICS.includes(fixed) ? fixed : savedMetric();
   const figures = new Map(); // grid id -> Figures
   const loaded = new Map(); // level -> 'loading' | 'loaded'
   let ctrl = null;

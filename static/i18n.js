@@ -5,6 +5,7 @@
 import { fieldDict } from './i18n-field.js';
 import { planDict } from './i18n-plan.js';
 import { replayDict } from './i18n-replay.js';
+import { wallDict } from './i18n-wall.js';
 
 const STORAGE_KEY = 'gridmap.lang';
 export const LANGS = ['zh-CN', 'en'];
@@ -302,6 +303,7 @@ const dict = {
 for (const lang of Object.keys(fieldDict)) Object.assign(dict[lang], fieldDict[lang]);
 for (const lang of Object.keys(planDict)) Object.assign(dict[lang], planDict[lang]);
 for (const lang of Object.keys(replayDict)) Object.assign(dict[lang], replayDict[lang]);
+for (const lang of Object.keys(wallDict)) Object.assign(dict[lang], wallDict[lang]);
 
 // Process-wide, not page state: the document has one language, which every
 // part of every page reads and follows (onLangChange).
