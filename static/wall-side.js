@@ -13,6 +13,14 @@ export const FEED_CAP = 30;
 const TZ = 'Asia/Shanghai';
 const PCT = new Set(['contact_pct', 'head_pct', 'screened_pct']);
 
+// fit drops a list's last items while they would be cut off by its box:
+// a wall shows whole lines or none, and never a scroll bar.
+export function fit(list) {
+  const bottom = list.getBoundingClientRect().bottom + 0.5;
+  while (list.children.length > 1 && list.lastElementChild.getBoundingClientRect().bottom > bottom) list.lastElementChild.remove();
+  list.dataset.shown = String(list.querySelectorAll('[data-key], [data-grid]').length);
+}
+
 // ---- counters --------------------------------------------------------------
 
 function counter(name) {
@@ -52,6 +60,7 @@ export function renderFigures(f) {
   setNumber('quarantined', f.quarantined);
   setNumber('fever_alerts', f.fever_alerts);
   setNumber('open_requests', f.open_requests);
+  setNumber('overdue_visits', f.overdue_visits);
 }
 
 // renderSummary shows GET /api/grids/{id}/wall: the figures and the
@@ -106,6 +115,7 @@ export function renderRank(metric, figures, nameOf) {
       );
     })
   );
+  fit(list);
 }
 
 // renderLegend shows what the map's colours mean.
@@ -135,13 +145,18 @@ function when(ms) {
   return (today ? clock() : dayClock()).format(new Date(ms));
 }
 
+// feverSource says where a fever was found: at a household or a gate.
+export function feverSource(a) {
+  return t(Number.isFinite(a.checkpoint_id) ? 'wall.a.fromCheckpoint' : 'wall.a.fromHousehold');
+}
+
 // alertsOfGaps turns GET /api/grids/{id}/gaps into feed items; a request
 // is overdue once open longer than overdueMs.
 export function alertsOfGaps(gaps, gridName, overdueMs, now = Date.now()) {
   const out = [];
   const at = (s) => Date.parse(s);
   for (const a of gaps.fever_alerts || []) {
-    out.push({ key: `alert:${a.id}`, kind: 'fever', at: at(a.at), grid: gridName, text: a.note || '' });
+    out.push({ key: `alert:${a.id}`, kind: 'fever', at: at(a.at), grid: gridName, text: feverSource(a) });
   }
   for (const a of gaps.seal_alerts || []) {
     out.push({ key: `alert:${a.id}`, kind: 'seal', at: at(a.at), grid: gridName, text: t(`alertKind.${a.kind}`) });
@@ -179,4 +194,5 @@ export function renderFeed(items) {
       )
     )
   );
+  fit(list);
 }

@@ -18,7 +18,7 @@ import * as gm from './map.js';
 import { startLive } from './live.js';
 import { initChoropleth, METRICS } from './choropleth.js';
 import { initCheckpoints } from './checkpoints.js';
-import { renderFigures, renderSummary, renderRank, renderLegend, renderFeed, alertsOfGaps } from './wall-side.js';
+import { renderFigures, renderSummary, renderRank, renderLegend, renderFeed, alertsOfGaps, feverSource } from './wall-side.js';
 import { initQuarantined } from './wall-quarantine.js';
 
 const TZ = 'Asia/Shanghai';
@@ -270,7 +270,7 @@ function onAlert(msg) {
   if (d.open === false) state.feed.delete(key);
   else {
     const at = Date.parse(msg.at);
-    state.feed.set(key, { key, kind, at: Number.isFinite(at) ? at : Date.now(), grid: nameOf(Number(msg.grid)), text: kind === 'seal' ? t(`alertKind.${d.kind}`) : d.note || '' });
+    state.feed.set(key, { key, kind, at: Number.isFinite(at) ? at : Date.now(), grid: nameOf(Number(msg.grid)), text: kind === 'seal' ? t(`alertKind.${d.kind}`) : feverSource(d) });
   }
   renderFeed(state.feed.values());
   gapsSoon(); // the quarantined buildings and the rest of the feed
@@ -411,6 +411,12 @@ async function main() {
   // #wall-sampling counter (queue / tested) un-hidden and filled.
 
   show(state.area);
+  // A screen that changes size (a window moved to the wall): the lists
+  // show what fits.
+  window.addEventListener('resize', () => {
+    renderRankNow();
+    renderFeed(state.feed.values());
+  });
   await Promise.all([loadRank(), loadGaps()]);
   if (state.tour) startTour();
   applyI18n(document);
