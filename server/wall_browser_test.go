@@ -242,3 +242,143 @@ func TestWallBrowser(t *testing.T) {
 		t.Errorf("labels grow %.2f× from 1080p to 4K; want about 2×", r)
 	}
 }
+
+// TestWallBrowserLive: a fever screening reported through the API while
+// the wall is open raises the fever and screened counters and puts the
+// fever at the top of the feed, naming its compound grid, without a
+// reload; the counters then still equal the APIs'. Movement is not shown.
+func TestWallBrowserLive(t *testing.T) {
+	e := newEnv(t, server.Config{TileURL: "", DefaultLang: "zh-CN"})
+	ctx := openWall(t, e, 1, 1920, 1080, "")
+	before := eval[[]int](t, ctx, `['fever_alerts', 'screened'].map(n => Number(document.querySelector('#wall-counters [data-counter="' + n + '"]').dataset.value))`)
+	eval[string](t, ctx, `document.body.dataset.sameDocument = 'yes'`)
+	leader := e.client(t, "live-leader", auth.GridLeader, 10)
+	hh := scalar[int64](t, e, `SELECT min(h.id) FROM households h JOIN buildings b ON b.id = h.building_id WHERE b.grid_id = 10 AND h.status = 'occupied'`)
+	fieldPost(t, leader, "/api/screenings", map[string]any{"household_id": hh, "outcome": "fever", "temperature": 38.9}, 201)
+	alert := scalar[int64](t, e, `SELECT max(id) FROM alerts WHERE kind = 'fever' AND household_id = $1`, hh)
+	waitJS(t, ctx, "the fever on the wall", fmt.Sprintf(`(() => {
+		const v = (n) => Number(document.querySelector('#wall-counters [data-counter="' + n + '"]').dataset.value);
+		const top = document.querySelector('#wall-feed [data-key]');
+		return v('fever_alerts') === %d && v('screened') === %d && !!top && top.dataset.key === 'alert:%d';
+	})()`, before[0]+1, before[1]+1, alert), 15*time.Second)
+	if got := eval[string](t, ctx, `document.querySelector('#wall-feed [data-key]').innerText`); !strings.Contains(got, "秦岭路123号院") || !strings.Contains(got, "发热") {
+		t.Errorf("the feed's top line reads %q; want the fever in 秦岭路123号院", got)
+	}
+	if eval[string](t, ctx, `document.body.dataset.sameDocument || ''`) != "yes" {
+		t.Error("the page reloaded")
+	}
+	if n := eval[int](t, ctx, `document.querySelectorAll('.toast').length`); n != 0 {
+		t.Errorf("%d toasts on the wall; want none", n)
+	}
+	waitJS(t, ctx, "the summary", `document.body.dataset.summary === '1'`, 5*time.Second)
+	time.Sleep(2 * time.Second) // the summary's debounced refresh
+	checkCounters(t, ctx, 1)
+	screenshot(t, ctx, "wall-live-fever")
+}
+
+// TestWallBrowserSignedOut: /wall with no session shows the message in
+// both languages, never the login form and never /login; opening a wall
+// link shows the wall of the link's grid; revoking the link while the
+// wall is open brings the message back (the stream closes with 4001),
+// still at /wall.
+func TestWallBrowserSignedOut(t *testing.T) {
+	e := newEnv(t, server.Config{TileURL: "", DefaultLang: "zh-CN"})
+	ctx := newBrowser(t, 1920, 1080)
+	if err := chromedp.Do(ctx, chromedp.Navigate(e.ts.URL+"/wall")); err != nil {
+		t.Fatal(err)
+	}
+	signedOut := func(when string) {
+		t.Helper()
+		waitJS(t, ctx, "signed out "+when, `document.body.dataset.auth === 'none'`, 15*time.Second)
+		text := eval[string](t, ctx, `document.body.innerText`)
+		if !strings.Contains(text, "此屏幕未登录：请使用管理员发放的大屏链接打开") || !strings.Contains(text, "This screen is not signed in") {
+			t.Errorf("%s: the screen reads %q; want the message in both languages", when, text)
+		}
+		if n := eval[int](t, ctx, `document.querySelectorAll('form, input, #wall-main:not([hidden])').length`); n != 0 {
+			t.Errorf("%s: %d forms, inputs or wall parts shown", when, n)
+		}
+		if at := eval[string](t, ctx, `location.pathname`); at != "/wall" {
+			t.Errorf("%s: the screen went to %s", when, at)
+		}
+		if size := eval[float64](t, ctx, `parseFloat(getComputedStyle(document.querySelector('#wall-signin .en')).fontSize)`); size < 28 {
+			t.Errorf("%s: the English line is %.1f px", when, size)
+		}
+	}
+	signedOut("with no session")
+	screenshot(t, ctx, "wall-signed-out")
+
+	admin := e.client(t, "admin", auth.Admin, 0)
+	l := issueWallLink(t, admin, 3, 24)
+	if err := chromedp.Do(ctx, chromedp.Navigate(l.URL)); err != nil {
+		t.Fatal(err)
+	}
+	waitWall(t, ctx)
+	if area := eval[string](t, ctx, `document.body.dataset.area + ' ' + document.getElementById('wall-area').textContent`); area != "3 桐柏北路社区" {
+		t.Errorf("the link's wall shows %q; want grid 3, 桐柏北路社区", area)
+	}
+	checkCounters(t, ctx, 3)
+
+	if r := admin.do("DELETE", fmt.Sprintf("/api/wall-links/%d", l.ID), nil); r.Status != 200 {
+		t.Fatalf("revoke: %d %s", r.Status, r.Body)
+	}
+	signedOut("after the link was revoked")
+}
+
+// TestWallBrowserAddress: the area, the metric and a tour come from the
+// address: ?grid=2&metric=head&tour=1&dwell=5 shows community 2 coloured
+// by buildings with a head, ranks its compounds by it, and moves on to a
+// compound within a dwell; the counters follow the grid on screen. Values
+// it cannot use fall back to the defaults with a notice; ?lang=en is
+// English.
+func TestWallBrowserAddress(t *testing.T) {
+	e := newEnv(t, server.Config{TileURL: "", DefaultLang: "zh-CN"})
+	ctx := openWall(t, e, 1, 1920, 1080, "/wall?grid=2&metric=head&tour=1&dwell=5")
+	got := eval[string](t, ctx, `[document.body.dataset.area, document.body.dataset.view, document.body.dataset.choropleth,
+		document.getElementById('wall-legend').dataset.metric, document.getElementById('wall-rank').dataset.metric, document.body.dataset.tour].join(' ')`)
+	if got != "2 2 head_pct@3 head_pct head_pct 5" {
+		t.Errorf("area, view, choropleth, legend, ranking, dwell: %q; want 2 2 head_pct@3 head_pct head_pct 5", got)
+	}
+	if stop := eval[string](t, ctx, `document.getElementById('wall-stop').textContent`); !strings.Contains(stop, "1/4") {
+		t.Errorf("the header says %q at the tour's start; want 1/4", stop)
+	}
+	checkCounters(t, ctx, 2)
+	screenshot(t, ctx, "wall-community-head")
+	start := time.Now()
+	waitJS(t, ctx, "the tour's next stop", `document.body.dataset.view !== '2' && document.body.dataset.summary === document.body.dataset.view`, 12*time.Second)
+	if d := time.Since(start); d > 7*time.Second {
+		t.Errorf("the tour moved after %v; want the 5 s dwell", d)
+	}
+	view := eval[string](t, ctx, `document.body.dataset.view`)
+	if view != "9" {
+		t.Errorf("the tour's first stop is grid %s; want 9, the first compound of community 2", view)
+	}
+	if stop := eval[string](t, ctx, `document.getElementById('wall-stop').textContent`); !strings.Contains(stop, "桐柏路61号院") || !strings.Contains(stop, "2/4") {
+		t.Errorf("the header says %q; want the stop's name and 2/4", stop)
+	}
+	checkCounters(t, ctx, 9)
+	screenshot(t, ctx, "wall-tour-stop")
+
+	if err := chromedp.Do(ctx, chromedp.Navigate(e.ts.URL+"/wall?grid=99999&metric=bogus&dwell=2&lang=xx")); err != nil {
+		t.Fatal(err)
+	}
+	waitWall(t, ctx)
+	got = eval[string](t, ctx, `[document.body.dataset.area, document.body.dataset.metric,
+		...[...document.querySelectorAll('#notices .notice')].map(n => n.id).sort()].join(' ')`)
+	if got != "1 screened_pct notice-bad-dwell notice-bad-grid notice-bad-lang notice-bad-metric" {
+		t.Errorf("bad values: %q; want area 1, screened_pct and a notice for each", got)
+	}
+	screenshot(t, ctx, "wall-bad-address")
+
+	if err := chromedp.Do(ctx, chromedp.Navigate(e.ts.URL+"/wall?lang=en")); err != nil {
+		t.Fatal(err)
+	}
+	waitWall(t, ctx)
+	if got := eval[string](t, ctx, `document.documentElement.lang + ' ' + document.querySelector('[data-counter="fever_alerts"] .wall-label').textContent`); got != "en Fever alerts" {
+		t.Errorf("?lang=en: %q", got)
+	}
+	l := measureWall(t, ctx)
+	if l.Label < 20 || l.Fig < 48 || len(l.Out) > 0 {
+		t.Errorf("in English: smallest text %.1f px (%s), headline %.1f px, out of place %v", l.Label, l.Smallest, l.Fig, l.Out)
+	}
+	screenshot(t, ctx, "wall-en")
+}

@@ -160,7 +160,9 @@ function renderHeader() {
 
 // ---- the tour ----------------------------------------------------------------
 
-function startTour() {
+// planTour lists the tour's stops: the area, then its children in code
+// order. An area without children has no tour.
+function planTour() {
   const kids = gm
     .childrenOf(state.area)
     .sort((a, b) => a.code.localeCompare(b.code))
@@ -173,6 +175,9 @@ function startTour() {
   state.stops = [state.area, ...kids];
   state.stop = 0;
   document.body.dataset.tour = String(state.dwell);
+}
+
+function startTour() {
   window.setInterval(() => {
     state.stop = (state.stop + 1) % state.stops.length;
     show(state.stops[state.stop]);
@@ -410,6 +415,7 @@ async function main() {
   // /api/sampling-sites) go here: their layer on state.map, and the
   // #wall-sampling counter (queue / tested) un-hidden and filled.
 
+  if (state.tour) planTour();
   show(state.area);
   // A screen that changes size (a window moved to the wall): the lists
   // show what fits.
