@@ -28,7 +28,8 @@ type wallAnswer struct {
 // wallScene gives the demo area something to show: positions in grid 9
 // of four volunteers (three now, one of them through the device API, and
 // one 20 minutes ago), one fever and two normal screenings in grid 9, and
-// two open requests in grid 9, one received two days ago (overdue).
+// two open requests in grid 9, one received two days ago (overdue), a
+// quarantined household and a gate checkpoint there.
 func wallScene(t *testing.T, e *env) {
 	t.Helper()
 	ctx := context.Background()
@@ -61,6 +62,11 @@ func wallScene(t *testing.T, e *env) {
 	fieldPost(t, leader, "/api/screenings", map[string]any{"household_id": hh[0], "outcome": "fever", "temperature": 38.6}, 201)
 	fieldPost(t, leader, "/api/screenings", map[string]any{"household_id": hh[1], "outcome": "normal"}, 201)
 	fieldPost(t, leader, "/api/screenings", map[string]any{"household_id": hh[2], "outcome": "normal"}, 201)
+	today := time.Now().In(shanghai(t)).Format(time.DateOnly)
+	fieldPost(t, leader, "/api/quarantines", map[string]any{"household_id": hh[3], "starts": today,
+		"ends": time.Now().In(shanghai(t)).AddDate(0, 0, 14).Format(time.DateOnly), "reason": "close_contact"}, 201)
+	gateLon, gateLat := gateOf(t, e, 9)
+	fieldPost(t, leader, "/api/checkpoints", map[string]any{"grid_id": 9, "name": "南门卡点", "lon": gateLon, "lat": gateLat}, 201)
 	building := scalar[int64](t, e, `SELECT min(id) FROM buildings WHERE grid_id = 9`)
 	old := fieldPost(t, leader, "/api/requests", map[string]any{"building_id": building, "category": "supplies", "body": "需要配送药品"}, 201)
 	fieldPost(t, leader, "/api/requests", map[string]any{"building_id": building, "category": "repair", "body": "楼道灯坏了"}, 201)

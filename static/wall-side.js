@@ -128,6 +128,13 @@ export function renderLegend(metric) {
       'ul',
       {},
       classesOf(metric).map((c) => el('li', {}, el('span', { class: 'wall-sw', style: `background:${c.color}`, 'aria-hidden': 'true' }), c.label))
+    ),
+    el(
+      'ul',
+      { class: 'wall-legend-marks' },
+      el('li', {}, el('span', { class: 'wall-key wall-key-q', 'aria-hidden': 'true' }, '3'), t('wall.key.quarantined')),
+      el('li', {}, el('span', { class: 'wall-key wall-key-cp', 'aria-hidden': 'true' }, t('glyph.checkpoint')), t('wall.key.checkpoint')),
+      el('li', {}, el('span', { class: 'wall-key wall-key-vol', 'aria-hidden': 'true' }), t('wall.key.volunteer'))
     )
   );
 }

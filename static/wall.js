@@ -50,7 +50,7 @@ const state = {
   l3: new Map(), // level-3 grid id -> Figures (the ranking)
   feed: new Map(), // key -> alert (wall-side.js)
   summaryCtrl: null,
-  timers: { summary: null, gaps: null, rank: null },
+  timers: { summary: null, gaps: null, rank: null, tour: null },
   signedOut: false,
 };
 
@@ -178,7 +178,7 @@ function planTour() {
 }
 
 function startTour() {
-  window.setInterval(() => {
+  state.timers.tour = window.setInterval(() => {
     state.stop = (state.stop + 1) % state.stops.length;
     show(state.stops[state.stop]);
   }, state.dwell * 1000);
@@ -313,6 +313,9 @@ function tick() {
 function signedOut() {
   if (state.signedOut) return;
   state.signedOut = true;
+  window.clearTimeout(state.timers.summary);
+  window.clearTimeout(state.timers.gaps);
+  window.clearInterval(state.timers.tour);
   document.body.dataset.auth = 'none';
   document.getElementById('wall-main').hidden = true;
   document.getElementById('wall-signin').hidden = false;
