@@ -368,6 +368,7 @@ async function main() {
   if (!explicitLang() && cfg.default_lang) setLang(cfg.default_lang);
   gm.setupBaseMap(cfg);
   gm.drawGrids(l1, l2, l3);
+  document.body.dataset.gridsLoaded = 'true';
 
   const wanted = wantedGrid();
   state.area = wanted !== null && gm.gridEntry(wanted) ? wanted : defaultArea();
