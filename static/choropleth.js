@@ -60,15 +60,16 @@ function savedMetric() {
 // The choropleth and its control on map; level() is the level on screen.
 // Returns what the page calls: refresh() when the level on screen changed
 // (a new focus), and onCoverage(figures) with a coverage event's figures.
-// A fixed metric (the wall display's ?metric=) is used and not saved.
-export function initChoropleth(map, { level: levelFn, metric: fixed = null }) {
+// A fixed metric (the wall display's ?metric=) is used and not saved;
+// within(entry), when given, limits the colours to the grids it accepts.
+export function initChoropleth(map, { level: levelFn, metric: fixed = null, within = null }) {
   let metric = METRICS.includes(fixed) ? fixed : savedMetric();
   const figures = new Map(); // grid id -> Figures
   const loaded = new Map(); // level -> 'loading' | 'loaded'
   let ctrl = null;
 
   function fill(e) {
-    if (!metric || e.level !== levelFn() || !figures.has(e.id)) return null;
+    if (!metric || e.level !== levelFn() || !figures.has(e.id) || (within && !within(e))) return null;
     return colourOf(metric, figures.get(e.id)[metric]);
   }
 

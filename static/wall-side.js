@@ -44,6 +44,16 @@ function flash(box) {
   box.classList.add('wall-flash');
 }
 
+// resetCounters blanks the counters when another grid comes on screen:
+// its figures are not a change to flash.
+export function resetCounters() {
+  for (const box of document.querySelectorAll('#wall-counters .wall-counter:not([data-counter="sampling"])')) {
+    delete box.dataset.value;
+    box.classList.remove('wall-flash', 'wall-alarm');
+    for (const n of box.querySelectorAll('.wall-n, [data-part]')) n.textContent = n.classList.contains('wall-n') || n.dataset.part === 'households' ? '—' : '';
+  }
+}
+
 // renderFigures shows a grid's coverage Figures in the counters they feed.
 export function renderFigures(f) {
   const box = counter('screened');

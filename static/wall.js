@@ -18,7 +18,7 @@ import * as gm from './map.js';
 import { startLive } from './live.js';
 import { initChoropleth, METRICS } from './choropleth.js';
 import { initCheckpoints } from './checkpoints.js';
-import { renderFigures, renderSummary, renderRank, renderLegend, renderFeed, alertsOfGaps, feverSource } from './wall-side.js';
+import { resetCounters, renderFigures, renderSummary, renderRank, renderLegend, renderFeed, alertsOfGaps, feverSource } from './wall-side.js';
 import { initQuarantined } from './wall-quarantine.js';
 
 const TZ = 'Asia/Shanghai';
@@ -134,11 +134,18 @@ function defaultArea() {
 // ---- the grid on screen -------------------------------------------------------
 
 function show(id) {
+  if (state.view !== id) resetCounters();
   state.view = id;
   document.body.dataset.view = String(id);
   gm.setFocus(id);
   const b = gm.gridBounds(id);
-  if (b && b.isValid()) state.map.fitBounds(b, { padding: [24, 24], maxZoom: 18, animate: false });
+  const e = gm.gridEntry(id);
+  if (b && b.isValid()) state.map.fitBounds(b, { padding: [24, 24], maxZoom: e && e.level === 3 ? 19 : 18, animate: false });
+  // The names of the neighbours around the grid on screen step back.
+  for (const g of gm.gridEntries()) {
+    const label = g.label && g.label.getElement && g.label.getElement();
+    if (label) label.classList.toggle('wall-aside', !isUnder(g.id, id) && !isUnder(id, g.id));
+  }
   state.choropleth.refresh();
   state.checkpoints.show(id, under(id, 3));
   renderHeader();
@@ -379,7 +386,9 @@ async function main() {
   }
   document.body.dataset.area = String(state.area);
   state.view = state.area;
-  state.choropleth = initChoropleth(state.map, { level: levelOnScreen, metric: state.metric });
+  // On a tour's stop only the grid on screen is coloured: its neighbours
+  // step back.
+  state.choropleth = initChoropleth(state.map, { level: levelOnScreen, metric: state.metric, within: (e) => isUnder(e.id, state.view) });
   renderLegend(state.metric);
   onLangChange(() => {
     renderLegend(state.metric);
