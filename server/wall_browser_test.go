@@ -185,12 +185,15 @@ const wallLayoutJS = `(() => {
 	}
 	const doc = document.documentElement;
 	if (doc.scrollWidth > W || doc.scrollHeight > H) out.push('scroll: ' + doc.scrollWidth + 'x' + doc.scrollHeight);
-	return {fig, label, smallest, out: out.slice(0, 10), ranked: document.querySelectorAll('#wall-rank [data-grid]').length,
+	const labels = [...document.querySelectorAll('.leaflet-tooltip.grid-label, .cp-flag, .wall-q')].filter(e => visible(e) && e.textContent.trim() && getComputedStyle(e).visibility !== 'hidden');
+	const mapText = labels.length ? Math.min(...labels.map(size)) : 0;
+	return {fig, label, smallest, mapText, out: out.slice(0, 10), ranked: document.querySelectorAll('#wall-rank [data-grid]').length,
 		alerts: document.querySelectorAll('#wall-feed [data-key]').length};
 })()`
 
 type wallLayout struct {
 	Fig, Label float64
+	MapText    float64 `json:"mapText"`
 	Smallest   string
 	Out        []string
 	Ranked     int
@@ -231,6 +234,9 @@ func TestWallBrowser(t *testing.T) {
 		}
 		if len(l.Out) > 0 {
 			t.Errorf("%dx%d: out of place: %v", size[0], size[1], l.Out)
+		}
+		if l.MapText < 16*scale {
+			t.Errorf("%dx%d: the map's smallest name or marker text is %.1f px; want at least %.0f", size[0], size[1], l.MapText, 16*scale)
 		}
 		if l.Ranked == 0 || l.Alerts < 2 {
 			t.Errorf("%dx%d: %d grids ranked, %d alerts; want the ranking and the fever and overdue request", size[0], size[1], l.Ranked, l.Alerts)
