@@ -290,8 +290,9 @@ func TestWallBrowserLive(t *testing.T) {
 }
 
 // TestWallBrowserSignedOut: /wall with no session shows the message in
-// both languages, never the login form and never /login; opening a wall
-// link shows the wall of the link's grid; revoking the link while the
+// both languages, never the login form and never /login; a wall link
+// opened in another tab brings the wall back without touching the screen;
+// opening a wall link shows the wall of the link's grid; revoking the link while the
 // wall is open brings the message back (the stream closes with 4001),
 // still at /wall.
 func TestWallBrowserSignedOut(t *testing.T) {
@@ -320,7 +321,33 @@ func TestWallBrowserSignedOut(t *testing.T) {
 	signedOut("with no session")
 	screenshot(t, ctx, "wall-signed-out")
 
+	// A link opened in another tab of this browser signs the screen in:
+	// the signed-out wall finds the session when it next asks (every
+	// minute, or at once when the network comes back) and shows the wall.
 	admin := e.client(t, "admin", auth.Admin, 0)
+	first := issueWallLink(t, admin, 2, 24)
+	tab, cancel := chromedp.NewContext(ctx)
+	defer cancel()
+	if err := chromedp.Do(tab, chromedp.Navigate(first.URL)); err != nil {
+		t.Fatal(err)
+	}
+	eval[bool](t, ctx, `window.dispatchEvent(new Event('online'))`)
+	// The page reloads itself: queries fail while the document is replaced.
+	for deadline := time.Now().Add(15 * time.Second); ; {
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.readyState === 'complete' && document.body.dataset.auth === 'ok'`))
+		if err == nil && ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the signed-out wall did not come back: %v", err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	waitWall(t, ctx)
+	if area := eval[string](t, ctx, `document.body.dataset.area`); area != "2" {
+		t.Errorf("after a link in another tab the wall shows grid %s; want 2", area)
+	}
+
 	l := issueWallLink(t, admin, 3, 24)
 	if err := chromedp.Do(ctx, chromedp.Navigate(l.URL)); err != nil {
 		t.Fatal(err)

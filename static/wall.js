@@ -326,15 +326,19 @@ function signedOut() {
   document.body.dataset.auth = 'none';
   document.getElementById('wall-main').hidden = true;
   document.getElementById('wall-signin').hidden = false;
+  let timer = null;
   const again = async () => {
+    window.clearTimeout(timer);
     try {
       await getJSON('/api/me', { loginOn401: false });
       window.location.reload();
     } catch {
-      window.setTimeout(again, ME_EVERY_MS);
+      timer = window.setTimeout(again, ME_EVERY_MS);
     }
   };
-  window.setTimeout(again, ME_EVERY_MS);
+  timer = window.setTimeout(again, ME_EVERY_MS);
+  // Back on the network: no need to wait for the minute.
+  window.addEventListener('online', again);
 }
 
 async function whoAmI() {
