@@ -257,8 +257,9 @@ func TestWallBrowser(t *testing.T) {
 
 // TestWallBrowserLive: a fever screening reported through the API while
 // the wall is open raises the fever and screened counters and puts the
-// fever at the top of the feed, naming its compound grid, without a
-// reload; the counters then still equal the APIs'. Movement is not shown.
+// fever at the top of the feed, naming its compound grid; a quarantine
+// raises its counter and marks its building on the map; all without a
+// reload, and the counters then still equal the APIs'. No toast shows.
 func TestWallBrowserLive(t *testing.T) {
 	e := newEnv(t, server.Config{TileURL: "", DefaultLang: "zh-CN"})
 	ctx := openWall(t, e, 1, 1920, 1080, "")
@@ -283,6 +284,12 @@ func TestWallBrowserLive(t *testing.T) {
 	if n := eval[int](t, ctx, `[...document.querySelectorAll('.toast')].filter(e => e.offsetParent !== null).length`); n != 0 {
 		t.Errorf("%d toasts shown on the wall; want none", n)
 	}
+	// A quarantine: its building is marked on the map.
+	fieldPost(t, leader, "/api/quarantines", map[string]any{"household_id": hh, "starts": time.Now().In(shanghai(t)).Format(time.DateOnly),
+		"ends": time.Now().In(shanghai(t)).AddDate(0, 0, 14).Format(time.DateOnly), "reason": "fever"}, 201)
+	building := scalar[int64](t, e, `SELECT building_id FROM households WHERE id = $1`, hh)
+	waitJS(t, ctx, "the quarantined building", fmt.Sprintf(`!!document.querySelector('.wall-q[data-building-id="%d"]')
+		&& document.querySelector('#wall-counters [data-counter="quarantined"]').dataset.value === '1'`, building), 15*time.Second)
 	waitJS(t, ctx, "the summary", `document.body.dataset.summary === '1'`, 5*time.Second)
 	time.Sleep(2 * time.Second) // the summary's debounced refresh
 	checkCounters(t, ctx, 1)

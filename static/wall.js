@@ -48,6 +48,7 @@ const state = {
   checkpoints: null,
   quarantined: null,
   l3: new Map(), // level-3 grid id -> Figures (the ranking)
+  areaFigures: null, // the area's Figures of the last coverage event
   feed: new Map(), // key -> alert (wall-side.js)
   summaryCtrl: null,
   timers: { summary: null, gaps: null, rank: null, tour: null },
@@ -204,6 +205,7 @@ async function loadSummary() {
     const s = await getJSON(`/api/grids/${id}/wall`, { signal: ctrl.signal });
     if (state.summaryCtrl !== ctrl || state.view !== id) return;
     renderSummary(s);
+    if (id === state.area) state.areaFigures = s.figures;
     document.body.dataset.summary = String(id);
   } catch (err) {
     if (!isAbort(err)) showError(err);
@@ -300,6 +302,13 @@ function onCoverage(f) {
   if (id === state.view) {
     renderFigures(f);
     summarySoon(); // the counts the figures do not hold
+  }
+  // A quarantine, a visit or a request changed somewhere in the area: the
+  // quarantined buildings and the feed come from the gaps.
+  const prev = state.areaFigures;
+  if (id === state.area) {
+    state.areaFigures = f;
+    if (prev && ['quarantined', 'overdue_visits', 'open_requests'].some((k) => prev[k] !== f[k])) gapsSoon();
   }
 }
 
