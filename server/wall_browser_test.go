@@ -290,6 +290,9 @@ func TestWallBrowserLive(t *testing.T) {
 	building := scalar[int64](t, e, `SELECT building_id FROM households WHERE id = $1`, hh)
 	waitJS(t, ctx, "the quarantined building", fmt.Sprintf(`!!document.querySelector('.wall-q[data-building-id="%d"]')
 		&& document.querySelector('#wall-counters [data-counter="quarantined"]').dataset.value === '1'`, building), 15*time.Second)
+	if eval[string](t, ctx, `document.body.dataset.sameDocument || ''`) != "yes" {
+		t.Error("the page reloaded for the quarantine")
+	}
 	waitJS(t, ctx, "the summary", `document.body.dataset.summary === '1'`, 5*time.Second)
 	time.Sleep(2 * time.Second) // the summary's debounced refresh
 	checkCounters(t, ctx, 1)
