@@ -81,6 +81,9 @@ var matrix = map[string]string{
 	"GET /api/grids/{id}/coverage/history": "admin planner viewer grid-leader staff",
 	"GET /api/replay":                      "admin planner viewer grid-leader staff",
 
+	// The wall display's counters (issue 13).
+	"GET /api/grids/{id}/wall": "admin planner viewer grid-leader staff",
+
 	// The day's report (issue 14).
 	"GET /api/reports/daily":      "admin planner viewer grid-leader staff",
 	"GET /api/reports/daily.xlsx": "admin planner viewer grid-leader staff",
@@ -352,6 +355,7 @@ func fieldSamples(t *testing.T, e *env, building, household, member int64) map[s
 		"GET /api/grids/{id}/vulnerable":       {"/api/grids/9/vulnerable", none},
 		"GET /api/grids/{id}/requests":         {"/api/grids/9/requests?state=all", none},
 		"GET /api/grids/{id}/party-members":    {"/api/grids/9/party-members", none},
+		"GET /api/grids/{id}/wall":             {"/api/grids/9/wall", none},
 		"GET /api/nearest-volunteers":          {"/api/nearest-volunteers?lon=" + lon + "&lat=" + lat, none},
 		"POST /api/screenings":                 {"/api/screenings", body(fmt.Sprintf(`"household_id": %d, "outcome": "normal"`, household))},
 		"POST /api/quarantines":                {"/api/quarantines", body(fmt.Sprintf(`"household_id": %d, "starts": "2026-01-01", "ends": "2026-01-14", "reason": "other"`, household))},

@@ -51,7 +51,7 @@ func TestFrontEndBrowserBuild(t *testing.T) {
 
 	login(t, ctx, e.ts.URL, "/", "planner", password)
 	for _, page := range []struct{ path, module string }{
-		{"/", "app"}, {"/plan", "plan"}, {"/grid/9", "grid"}, {"/login.html", "login"},
+		{"/", "app"}, {"/plan", "plan"}, {"/grid/9", "grid"}, {"/wall", "wall"}, {"/login.html", "login"},
 	} {
 		if err := chromedp.Do(ctx, chromedp.Navigate(e.ts.URL+page.path)); err != nil {
 			t.Fatal(err)

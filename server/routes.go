@@ -56,6 +56,7 @@ func (s *Server) Routes() []Route {
 		{"GET", "/api/grids/{id}/vulnerable", auth.ReadMap, s.ledger},
 		{"GET", "/api/grids/{id}/requests", auth.ReadMap, s.requests},
 		{"GET", "/api/grids/{id}/party-members", auth.ReadMap, s.partyMembers},
+		{"GET", "/api/grids/{id}/wall", auth.ReadMap, s.wallSummary},
 		{"GET", "/api/nearest-volunteers", auth.ReadMap, s.nearestVolunteers},
 
 		// Day playback (issue 13): a grid's coverage day by day and a day's

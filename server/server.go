@@ -383,8 +383,8 @@ func (s *Server) staticFiles(notFound func(*asset) http.Handler) http.Handler {
 }
 
 // staticName maps a request path to the embedded file that answers it:
-// / is the map, /plan the planner's editor, /replay day playback,
-// /report the day's report,
+// / is the map, /plan the planner's editor, /replay day playback, /wall
+// the command centre's wall display, /report the day's report,
 // /grid/{id} the grid leader's page (it reads the id from its own
 // address). "" for anything else that is not a file name; the lookup is
 // exact, so "//embed.go" (from /%2fembed.go) or "vendor/" name nothing.
@@ -401,6 +401,8 @@ func staticName(p string) string {
 		return "replay.html"
 	case name == "report": // the day's report (issue 14)
 		return "report.html"
+	case name == "wall": // the command centre's wall display (issue 13)
+		return "wall.html"
 	}
 	if rest, ok := strings.CutPrefix(name, "grid/"); ok && rest != "" && !strings.Contains(rest, "/") {
 		return "grid.html"

@@ -54,9 +54,22 @@ export function loginURL(back = window.location.pathname + window.location.searc
 // once, whichever part of the page got the 401.
 let leaving = false;
 
+// A page that must never show the login form (the wall display) handles a
+// lost session itself: onUnauthorized(fn) makes every 401, and every
+// goToLogin() (the stream's 4001 too), call fn instead of leaving.
+let unauthorized = null;
+
+export function onUnauthorized(fn) {
+  unauthorized = fn;
+}
+
 // Go to the login page once; later calls (other requests failing with 401
 // at the same time) do nothing.
 export function goToLogin() {
+  if (unauthorized) {
+    unauthorized();
+    return;
+  }
   if (leaving) return;
   leaving = true;
   document.body.dataset.auth = 'redirect';

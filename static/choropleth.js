@@ -61,14 +61,16 @@ function savedMetric() {
 // Returns what the page calls: refresh() when the level on screen changed
 // (a new focus), reload() after a gap in the stream, and onCoverage(figures)
 // with a coverage event's figures.
-export function initChoropleth(map, { level: levelFn }) {
-  let metric = savedMetric();
+// A fixed metric (the wall display's ?metric=) is used and not saved;
+// within(entry), when given, limits the colours to the grids it accepts.
+export function initChoropleth(map, { level: levelFn, metric: fixed = null, within = null }) {
+  let metric = METRICS.includes(fixed) ? fixed : savedMetric();
   const figures = new Map(); // grid id -> Figures
   const loaded = new Map(); // level -> 'loading' | 'loaded'
   let ctrl = null;
 
   function fill(e) {
-    if (!metric || e.level !== levelFn() || !figures.has(e.id)) return null;
+    if (!metric || e.level !== levelFn() || !figures.has(e.id) || (within && !within(e))) return null;
     return colourOf(metric, figures.get(e.id)[metric]);
   }
 

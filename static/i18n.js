@@ -7,6 +7,7 @@ import { planDict } from './i18n-plan.js';
 import { replayDict } from './i18n-replay.js';
 import { reportDict } from './i18n-report.js';
 import { samplingDict } from './i18n-sampling.js';
+import { wallDict } from './i18n-wall.js';
 
 const STORAGE_KEY = 'gridmap.lang';
 export const LANGS = ['zh-CN', 'en'];
@@ -314,6 +315,7 @@ for (const lang of Object.keys(planDict)) Object.assign(dict[lang], planDict[lan
 for (const lang of Object.keys(replayDict)) Object.assign(dict[lang], replayDict[lang]);
 for (const lang of Object.keys(reportDict)) Object.assign(dict[lang], reportDict[lang]);
 for (const lang of Object.keys(samplingDict)) Object.assign(dict[lang], samplingDict[lang]);
+for (const lang of Object.keys(wallDict)) Object.assign(dict[lang], wallDict[lang]);
 
 // Process-wide, not page state: the document has one language, which every
 // part of every page reads and follows (onLangChange).
