@@ -112,6 +112,8 @@ const bannerJS = `(b => document.body.dataset.live !== 'live' && b.classList.con
 // liveAgainJS holds once the badge is back to live.
 const liveAgainJS = `(b => document.body.dataset.live === 'live' && !b.classList.contains('live-banner') && b.querySelector('.live-text').textContent === '实时')(document.getElementById('live-status'))`
 
+var areaZone, _ = time.LoadLocation("Asia/Shanghai")
+
 var asOfTime = regexp.MustCompile(`^数据更新于 (\d\d:\d\d:\d\d)$`)
 
 // waitBanner waits for the banner and checks it came within limit of
@@ -131,7 +133,9 @@ func checkBanner(t *testing.T, ctx context.Context, what string, since time.Time
 	t.Helper()
 	b := eval[liveBanner](t, ctx, liveBannerJS)
 	m := asOfTime.FindStringSubmatch(b.Text)
-	if want := time.UnixMilli(b.LastData).Format("15:04:05"); m == nil || m[1] != want {
+	// The area's time (Asia/Shanghai), as the wall's clock shows it, not
+	// the screen's zone.
+	if want := time.UnixMilli(b.LastData).In(areaZone).Format("15:04:05"); m == nil || m[1] != want {
 		t.Errorf("%s: banner reads %q, want 数据更新于 %s (its data-last-data)", what, b.Text, want)
 	}
 	if last := time.UnixMilli(b.LastData); last.After(since) || since.Sub(last) > time.Minute {

@@ -271,7 +271,12 @@ func TestReplayWallBrowser(t *testing.T) {
 	var at1080 sizes
 	for _, size := range []struct{ w, h int }{{1920, 1080}, {3840, 2160}} {
 		ctx := newBrowser(t, size.w, size.h)
-		login(t, ctx, e.ts.URL, "/replay?wall=1&grid=2&speed=120&day="+day+"&t=09:10", "admin", password)
+		// Signed out, the wall mode never shows the login form (see
+		// TestWallReplayModeBrowser): log in on the ordinary page first.
+		login(t, ctx, e.ts.URL, "/replay?grid=2&day="+day, "admin", password)
+		if err := chromedp.Do(ctx, chromedp.Navigate(e.ts.URL+"/replay?wall=1&grid=2&speed=120&day="+day+"&t=09:10")); err != nil {
+			t.Fatal(err)
+		}
 		waitJS(t, ctx, "replay", `document.body.dataset.replayLoaded === 'true'`, 15*time.Second)
 		waitJS(t, ctx, "playing by itself", `document.body.dataset.playing === 'true' && document.body.classList.contains('wall-mode')`, 10*time.Second)
 		first := eval[float64](t, ctx, `Number(document.getElementById('rp-clock').dataset.t)`)

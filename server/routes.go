@@ -255,6 +255,7 @@ func (s *Server) config(w http.ResponseWriter, r *http.Request, _ *auth.Principa
 		"tile_url":         s.cfg.TileURL,
 		"tile_attribution": s.cfg.TileAttribution,
 		"default_lang":     s.cfg.DefaultLang,
+		"time_zone":        s.cfg.Location.String(),
 		"basemaps":         sources,
 		"default_basemap":  def,
 	})

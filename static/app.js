@@ -15,7 +15,7 @@
 // clicking a child selects and focuses it in one go.
 'use strict';
 
-import { setLang, explicitLang } from './i18n.js';
+import { setLang, explicitLang, setAreaZone } from './i18n.js';
 import { getJSON, isAbort, ApiError } from './api.js';
 import { initChrome, failPage, showError, showNotice, renderCrumbs, renderUser, logout } from './ui.js';
 import { initPanel } from './panel.js';
@@ -395,6 +395,7 @@ async function main() {
 
   const cfg = val(config) || { tile_url: '', tile_attribution: '' };
   if (!forced && cfg.default_lang) setLang(cfg.default_lang);
+  if (cfg.time_zone) setAreaZone(cfg.time_zone);
   gm.setupBaseMap(cfg);
 
   indexTree(val(tree));

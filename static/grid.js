@@ -8,7 +8,7 @@
 // lists after the events that change them).
 'use strict';
 
-import { t, setLang, explicitLang, onLangChange } from './i18n.js';
+import { t, setLang, explicitLang, onLangChange, setAreaZone } from './i18n.js';
 import { getJSON, ApiError } from './api.js';
 import { initChrome, failPage, showError, renderCrumbs, renderUser, logout, el } from './ui.js';
 import * as gm from './map.js';
@@ -215,6 +215,7 @@ async function main() {
   ]);
   const cfg = config.status === 'fulfilled' ? config.value : { tile_url: '' };
   if (!forced && cfg.default_lang) setLang(cfg.default_lang);
+  if (cfg.time_zone) setAreaZone(cfg.time_zone);
   gm.setupBaseMap(cfg);
   if (detail.status === 'rejected') {
     showFatal(fatalFor(detail.reason), detail.reason.describe ? detail.reason.describe() : String(detail.reason));

@@ -338,6 +338,29 @@ export function t(key, vars) {
   return s.replace(/\{(\w+)\}/g, (m, name) => (name in vars ? String(vars[name]) : m));
 }
 
+// The area's time zone (the server's, /api/config time_zone): clocks,
+// "today" and the time data is as of are the area's, whatever the zone of
+// the screen showing them.
+let areaZone = 'Asia/Shanghai';
+
+export function setAreaZone(zone) {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    areaZone = zone;
+  } catch {
+    console.warn('gridmap: unknown time zone', zone);
+  }
+}
+
+export function getAreaZone() {
+  return areaZone;
+}
+
+// areaToday is the area's date now, YYYY-MM-DD.
+export function areaToday() {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: areaZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
+}
+
 export function getLang() {
   return current;
 }

@@ -30,7 +30,7 @@
 // the page to the login page on a 401.
 'use strict';
 
-import { t, getLang, onLangChange } from './i18n.js';
+import { t, getLang, onLangChange, getAreaZone } from './i18n.js';
 import { getJSON, goToLogin } from './api.js';
 import { el, showError } from './ui.js';
 import { initVolunteers } from './volunteers.js';
@@ -340,9 +340,11 @@ export function startLive(map, options) {
   function dataTime() {
     const at = new Date(lastDataAt);
     const lang = getLang();
-    const time = at.toLocaleTimeString(lang, { hour12: false, hour: '2-digit', minute: '2-digit', second: '2-digit' });
-    if (at.toDateString() === new Date().toDateString()) return time;
-    return `${at.toLocaleDateString(lang, { month: '2-digit', day: '2-digit' })} ${time}`;
+    const timeZone = getAreaZone();
+    const time = at.toLocaleTimeString(lang, { hour12: false, hour: '2-digit', minute: '2-digit', second: '2-digit', timeZone });
+    const day = (d) => d.toLocaleDateString('en-CA', { timeZone });
+    if (day(at) === day(new Date())) return time;
+    return `${at.toLocaleDateString(lang, { month: '2-digit', day: '2-digit', timeZone })} ${time}`;
   }
 
   // The badge: green "live"; before the first connection a quiet

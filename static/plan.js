@@ -11,7 +11,7 @@
 // history card (planhistory.js) lists the publications again.
 'use strict';
 
-import { t, setLang, explicitLang, onLangChange } from './i18n.js';
+import { t, setLang, explicitLang, onLangChange, setAreaZone } from './i18n.js';
 import { getJSON, ApiError } from './api.js';
 import { initChrome, failPage, showError, renderCrumbs, renderUser, logout, roleName } from './ui.js';
 import * as gm from './map.js';
@@ -190,6 +190,7 @@ async function main() {
   const [config, context] = await Promise.allSettled([getJSON('/api/config'), getJSON('/api/grids?level=2')]);
   const cfg = config.status === 'fulfilled' ? config.value : { tile_url: '' };
   if (!forced && cfg.default_lang) setLang(cfg.default_lang);
+  if (cfg.time_zone) setAreaZone(cfg.time_zone);
   gm.setupBaseMap(cfg);
   if (context.status === 'fulfilled') pm.showContext(true, context.value);
   else showError(context.reason);

@@ -11,7 +11,7 @@
 // boundaries event and after this page publishes or rolls back.
 'use strict';
 
-import { t, getLang, fmtNumber, onLangChange } from './i18n.js';
+import { t, getLang, fmtNumber, onLangChange, getAreaZone } from './i18n.js';
 import { el } from './ui.js';
 import { store, gridName } from './planstore.js';
 import { loadPublications, comparePublications, gridsAsOf, rollbackPublication } from './planapi.js';
@@ -24,14 +24,13 @@ const MORE = 10; // publications added by "show older"
 
 // The area's time zone: publication times read as the planners' clocks
 // do, wherever the browser is (the server's default, docs/FIELD.md).
-const AREA_TZ = 'Asia/Shanghai';
 
 export function fmtPubTime(iso) {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return String(iso || '');
   const opt = { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false };
   try {
-    return d.toLocaleString(getLang(), { ...opt, timeZone: AREA_TZ });
+    return d.toLocaleString(getLang(), { ...opt, timeZone: getAreaZone() });
   } catch {
     return d.toLocaleString(getLang(), opt);
   }

@@ -15,8 +15,8 @@
 // under a large "replay of <day>" badge so nobody takes it for live.
 'use strict';
 
-import { t, setLang, explicitLang, onLangChange, fmtNumber } from './i18n.js';
-import { getJSON, ApiError } from './api.js';
+import { t, setLang, explicitLang, onLangChange, fmtNumber, areaToday, setAreaZone } from './i18n.js';
+import { getJSON, ApiError, onUnauthorized } from './api.js';
 import { initChrome, failPage, showError, renderCrumbs, renderUser, el } from './ui.js';
 import * as gm from './map.js';
 
@@ -219,10 +219,6 @@ const page = {
 
 const $ = (id) => document.getElementById(id);
 
-function todayInShanghai() {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
-}
-
 function params() {
   const q = new URLSearchParams(window.location.search);
   return {
@@ -418,6 +414,16 @@ async function main() {
   const want = params();
   page.wall = want.wall;
   document.body.classList.toggle('wall-mode', page.wall);
+  if (page.wall) {
+    // A wall screen never shows the login form: /wall says it is signed
+    // out (and comes back here when a link signs it in again).
+    onUnauthorized(() => {
+      const q = new URLSearchParams(window.location.search);
+      q.delete('wall');
+      q.set('mode', 'replay');
+      window.location.replace(`/wall?${q}`);
+    });
+  }
   let user = null;
   try {
     user = await getJSON('/api/me');
@@ -429,13 +435,14 @@ async function main() {
   const [config, tree] = await Promise.allSettled([getJSON('/api/config'), getJSON('/api/tree')]);
   const cfg = config.status === 'fulfilled' ? config.value : { tile_url: '' };
   if (!forced && cfg.default_lang) setLang(cfg.default_lang);
+  if (cfg.time_zone) setAreaZone(cfg.time_zone);
   page.map = gm.createMap('map', { onClick: () => {} });
   gm.setupBaseMap(cfg);
   if (tree.status === 'rejected') {
     showError(tree.reason);
     return;
   }
-  const today = todayInShanghai();
+  const today = areaToday();
   const dayInput = $('rp-day');
   dayInput.max = today;
   dayInput.value = want.day || today;

@@ -7,16 +7,12 @@
 // with the grid's name held in place.
 'use strict';
 
-import { t, setLang, explicitLang, onLangChange, fmtNumber, getLang } from './i18n.js';
+import { t, setLang, explicitLang, onLangChange, fmtNumber, getLang, areaToday, getAreaZone, setAreaZone } from './i18n.js';
 import { getJSON, ApiError, isAbort } from './api.js';
 import { initChrome, failPage, showError, renderCrumbs, renderUser, el } from './ui.js';
 
 const page = { report: null, ctrl: null, user: null };
 const $ = (id) => document.getElementById(id);
-
-function todayInShanghai() {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
-}
 
 const pct = (v) => (v === null || v === undefined ? '—' : `${fmtNumber(v, 1)}%`);
 
@@ -79,7 +75,7 @@ function render() {
   const tot = r.total;
   $('rep-title').textContent = t('rep.heading', { grid: tot.name, day: r.day });
   $('rep-asof').textContent = r.live
-    ? t('rep.asOfNow', { time: new Date(r.at).toLocaleTimeString(getLang(), { hour12: false, timeZone: 'Asia/Shanghai' }) })
+    ? t('rep.asOfNow', { time: new Date(r.at).toLocaleTimeString(getLang(), { hour12: false, timeZone: getAreaZone() }) })
     : t('rep.asOfEnd');
   const a = tot.activity;
   $('rep-figures').replaceChildren(
@@ -157,7 +153,8 @@ async function main() {
   renderUser(page.user);
   const [config, tree] = await Promise.allSettled([getJSON('/api/config'), getJSON('/api/tree')]);
   if (!forced && config.status === 'fulfilled' && config.value.default_lang) setLang(config.value.default_lang);
-  const today = todayInShanghai();
+  if (config.status === 'fulfilled' && config.value.time_zone) setAreaZone(config.value.time_zone);
+  const today = areaToday();
   $('rep-day').max = today;
   $('rep-day').value = want.get('day') || today;
   $('rep-level').value = want.get('level') === '3' ? '3' : '';

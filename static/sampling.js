@@ -12,6 +12,8 @@
 //           the account may see)
 //     lang  optional 'zh-CN' or 'en': fixes the layer's language; without
 //           it the layer follows the page's (i18n.js setLang)
+//     onChange optional fn(sites): every site's latest state, after each
+//           fetch and each event (the wall's counter)
 //   ss.refresh()    refetch GET /api/sampling-sites; returns a promise
 //   ss.onEvent(msg) hand it every stream event; it acts on topic
 //                   'sampling' (subscribe to that topic), whose data is the
@@ -54,7 +56,7 @@ function sayer(lang) {
   return { t: (key, vars) => fill(samplingDict[lang][key] ?? key, vars), lang: () => lang };
 }
 
-export function initSamplingSites(map, { grid = null, lang = null } = {}) {
+export function initSamplingSites(map, { grid = null, lang = null, onChange = null } = {}) {
   const say = sayer(lang);
   const sites = new Map(); // site id -> its latest state
   const markers = new Map(); // site id -> L.marker
@@ -135,6 +137,10 @@ export function initSamplingSites(map, { grid = null, lang = null } = {}) {
     for (const s of sites.values()) put(s);
   }
 
+  function changed() {
+    if (onChange) onChange([...sites.values()]);
+  }
+
   async function refresh() {
     if (ctrl) ctrl.abort();
     const mine = new AbortController();
@@ -155,6 +161,7 @@ export function initSamplingSites(map, { grid = null, lang = null } = {}) {
       }
       list.forEach(put);
       document.body.dataset.samplingSites = 'loaded';
+      changed();
     } catch (err) {
       if (isAbort(err) || ctrl !== mine) return;
       // The sites are extra: the map works without them, so no error bar.
@@ -169,6 +176,7 @@ export function initSamplingSites(map, { grid = null, lang = null } = {}) {
     const s = msg.data;
     if (sites.has(s.id)) {
       put(s);
+      changed();
       return;
     }
     // A site this layer has not drawn (new, or of another subtree, which

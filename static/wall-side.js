@@ -3,14 +3,13 @@
 // draws from what the page hands it; nothing here fetches.
 'use strict';
 
-import { t, fmtNumber, getLang } from './i18n.js';
+import { t, fmtNumber, getLang, getAreaZone } from './i18n.js';
 import { el } from './ui.js';
 import { pctText, tone } from './figview.js';
 import { classesOf, colourOf } from './choropleth.js';
 
 export const RANK_SIZE = 8;
 export const FEED_CAP = 30;
-const TZ = 'Asia/Shanghai';
 const PCT = new Set(['contact_pct', 'head_pct', 'screened_pct']);
 
 // fit drops a list's last items while they would be cut off by its box:
@@ -154,11 +153,11 @@ export function renderLegend(metric) {
 // An alert of the feed: {key, kind: fever|seal|visit|request, at (ms),
 // grid (name), text}.
 
-const clock = () => new Intl.DateTimeFormat(getLang(), { timeZone: TZ, hour: '2-digit', minute: '2-digit', hour12: false });
-const dayClock = () => new Intl.DateTimeFormat(getLang(), { timeZone: TZ, month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false });
+const clock = () => new Intl.DateTimeFormat(getLang(), { timeZone: getAreaZone(), hour: '2-digit', minute: '2-digit', hour12: false });
+const dayClock = () => new Intl.DateTimeFormat(getLang(), { timeZone: getAreaZone(), month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false });
 
 function when(ms) {
-  const today = new Date().toLocaleDateString('en-CA', { timeZone: TZ }) === new Date(ms).toLocaleDateString('en-CA', { timeZone: TZ });
+  const today = new Date().toLocaleDateString('en-CA', { timeZone: getAreaZone() }) === new Date(ms).toLocaleDateString('en-CA', { timeZone: getAreaZone() });
   return (today ? clock() : dayClock()).format(new Date(ms));
 }
 

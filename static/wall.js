@@ -11,7 +11,7 @@
 // signed the browser in again, the page reloads itself.
 'use strict';
 
-import { t, setLang, explicitLang, getLang, onLangChange, applyI18n } from './i18n.js';
+import { t, setLang, explicitLang, getLang, onLangChange, applyI18n, getAreaZone, setAreaZone } from './i18n.js';
 import { getJSON, isAbort, ApiError, onUnauthorized } from './api.js';
 import { showError, showNotice } from './ui.js';
 import * as gm from './map.js';
@@ -20,8 +20,8 @@ import { initChoropleth, METRICS } from './choropleth.js';
 import { initCheckpoints } from './checkpoints.js';
 import { resetCounters, renderFigures, renderSummary, renderRank, renderLegend, renderFeed, alertsOfGaps, feverSource } from './wall-side.js';
 import { initQuarantined } from './wall-quarantine.js';
+import { initSamplingSites } from './sampling.js';
 
-const TZ = 'Asia/Shanghai';
 const ME_EVERY_MS = 60 * 1000;
 const SUMMARY_EVERY_MS = 60 * 1000;
 const GAPS_EVERY_MS = 2 * 60 * 1000;
@@ -47,6 +47,8 @@ const state = {
   choropleth: null,
   checkpoints: null,
   quarantined: null,
+  sampling: null, // what initSamplingSites returned
+  sites: [], // the sampling sites' latest states (sampling.js onChange)
   l3: new Map(), // level-3 grid id -> Figures (the ranking)
   areaFigures: null, // the area's Figures of the last coverage event
   feed: new Map(), // key -> alert (wall-side.js)
@@ -83,6 +85,17 @@ function config() {
   const l = param('lang');
   if (l !== null && !/^(zh|zh-cn|en)$/i.test(l)) bad.push(['lang']);
   return { metric, tour, dwell, bad };
+}
+
+// replayURL is /replay in wall mode for this wall's area, day and speed
+// (and its language and base map).
+function replayURL(user) {
+  const q = new URLSearchParams({ wall: '1' });
+  const grid = wantedGrid();
+  if (Number.isFinite(grid) && grid) q.set('grid', String(grid));
+  else if (user && user.grid_id) q.set('grid', String(user.grid_id));
+  for (const k of ['day', 'speed', 't', 'lang', 'base']) if (param(k) !== null) q.set(k, param(k));
+  return `/replay?${q}`;
 }
 
 function wantedGrid() {
@@ -151,7 +164,29 @@ function show(id) {
   state.checkpoints.show(id, under(id, 3));
   renderHeader();
   renderRankNow();
+  renderSampling();
   loadSummary();
+}
+
+// renderSampling fills the sampling sites' counter for the grid on
+// screen: the people queueing at its open sites / sampled there today,
+// and the last hour's pace; hidden when it has no site.
+function renderSampling() {
+  const box = document.getElementById('wall-sampling');
+  const sites = (state.sites || []).filter((s) => state.view !== null && isUnder(Number(s.grid), state.view));
+  box.hidden = sites.length === 0;
+  if (box.hidden) return;
+  const open = sites.filter((s) => s.open_now);
+  const sum = (list, f) => list.reduce((n, s) => n + (Number(f(s)) || 0), 0);
+  const queue = sum(open, (s) => s.queue);
+  const tested = sum(sites, (s) => s.tested_today);
+  const rate = sum(sites, (s) => s.throughput_per_hour);
+  const num = (n) => n.toLocaleString(getLang());
+  box.querySelector('[data-part="queue"]').textContent = num(queue);
+  box.querySelector('[data-part="tested"]').textContent = num(tested);
+  box.querySelector('[data-part="rate"]').textContent = t('wall.c.samplingRate', { n: num(rate) });
+  box.querySelector('[data-part="label"]').textContent = t('wall.c.samplingSites', { open: open.length, n: sites.length });
+  Object.assign(box.dataset, { queue: String(queue), tested: String(tested), rate: String(rate), sites: String(sites.length) });
 }
 
 function renderHeader() {
@@ -317,8 +352,8 @@ function onCoverage(f) {
 function tick() {
   const now = new Date();
   const lang = getLang();
-  document.getElementById('wall-time').textContent = new Intl.DateTimeFormat('en-GB', { timeZone: TZ, hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false }).format(now);
-  document.getElementById('wall-date').textContent = new Intl.DateTimeFormat(lang, { timeZone: TZ, year: 'numeric', month: 'long', day: 'numeric', weekday: 'long' }).format(now);
+  document.getElementById('wall-time').textContent = new Intl.DateTimeFormat('en-GB', { timeZone: getAreaZone(), hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false }).format(now);
+  document.getElementById('wall-date').textContent = new Intl.DateTimeFormat(lang, { timeZone: getAreaZone(), year: 'numeric', month: 'long', day: 'numeric', weekday: 'long' }).format(now);
   window.setTimeout(tick, 1000 - (Date.now() % 1000) + 5);
 }
 
@@ -371,6 +406,12 @@ async function main() {
     signedOut();
     return;
   }
+  // Playback mode (?mode=replay&day=&speed=): the day replayed on the
+  // wall, by /replay's wall mode (it comes back here when signed out).
+  if (param('mode') === 'replay') {
+    window.location.replace(replayURL(user));
+    return;
+  }
   state.user = user;
   document.body.dataset.auth = 'ok';
   // A session that ends while nobody looks: the minute's check finds it.
@@ -386,6 +427,7 @@ async function main() {
   state.quarantined = initQuarantined(state.map);
   const [cfg, l1, l2, l3] = await Promise.all([getJSON('/api/config'), ...[1, 2, 3].map((l) => getJSON(`/api/grids?level=${l}`))]);
   if (!explicitLang() && cfg.default_lang) setLang(cfg.default_lang);
+  if (cfg.time_zone) setAreaZone(cfg.time_zone);
   gm.setupBaseMap(cfg);
   gm.drawGrids(l1, l2, l3);
   document.body.dataset.gridsLoaded = 'true';
@@ -405,6 +447,7 @@ async function main() {
   renderLegend(state.metric);
   onLangChange(() => {
     renderLegend(state.metric);
+    renderSampling();
     renderHeader();
     renderRankNow();
     renderFeed(state.feed.values());
@@ -421,9 +464,10 @@ async function main() {
     },
     onCounts: () => {},
     // No geofence: movement is not the wall's business.
-    topics: ['positions', 'alerts', 'coverage'],
+    topics: ['positions', 'alerts', 'coverage', 'sampling'],
     onEvent: (msg) => {
       if (msg.topic === 'coverage') onCoverage(msg.data);
+      else if (msg.topic === 'sampling') state.sampling.onEvent(msg);
       else if (msg.topic === 'alerts') {
         onAlert(msg);
         state.checkpoints.onEvent(msg);
@@ -435,11 +479,18 @@ async function main() {
       loadSummary();
       loadRank();
       loadGaps();
+      state.sampling.refresh();
     },
   });
-  // SAMPLING: the nucleic-acid sampling sites (static/sampling.js, GET
-  // /api/sampling-sites) go here: their layer on state.map, and the
-  // #wall-sampling counter (queue / tested) un-hidden and filled.
+  // The nucleic-acid sampling sites: their layer, and the counter of the
+  // sites under the grid on screen.
+  state.sampling = initSamplingSites(state.map, {
+    grid: state.area,
+    onChange: (sites) => {
+      state.sites = sites;
+      renderSampling();
+    },
+  });
 
   if (state.tour) planTour();
   show(state.area);
