@@ -36,7 +36,8 @@ type soakSample struct {
 	listeners float64
 }
 
-// TestSoakBrowser keeps the pages a screen leaves open for days under live
+// TestSoakBrowser keeps the pages a screen leaves open for days (the map,
+// a grid leader's page and the wall) under live
 // updates (volunteers walking, screenings and fever reports that move the
 // figures and raise alerts) and checks that they do not grow: DOM nodes,
 // event listeners and the JS heap at the end stay within a small margin of
@@ -98,15 +99,26 @@ func TestSoakBrowser(t *testing.T) {
 		{"map", "/", "soak-admin", adminPW},
 		{"grid", "/grid/9", "soak-leader", leaderPW},
 	}
-	tabs := make([]context.Context, len(pages))
+	tabs := make([]context.Context, len(pages), len(pages)+1)
 	for i, p := range pages {
 		b := newBrowserFor(t, 1600, 900, dur+5*time.Minute)
 		login(t, b, e.ts.URL, p.path, p.user, p.password)
-		waitJS(t, b, p.name+" live", `document.body.dataset.live === 'live'`, 30*time.Second)
+		tabs[i] = b
+	}
+	// The wall, signed in by its link, at 1080p.
+	link := issueWallLink(t, e.client(t, "soak-link-admin", auth.Admin, 0), 1, 24)
+	wall := newBrowserFor(t, 1920, 1080, dur+5*time.Minute)
+	if err := chromedp.Do(wall, chromedp.Navigate(link.URL)); err != nil {
+		t.Fatal(err)
+	}
+	waitJS(t, wall, "the wall", `document.body.dataset.ready === 'true'`, 30*time.Second)
+	pages = append(pages, struct{ name, path, user, password string }{name: "wall"})
+	tabs = append(tabs, wall)
+	for i, b := range tabs {
+		waitJS(t, b, pages[i].name+" live", `document.body.dataset.live === 'live'`, 30*time.Second)
 		if _, err := chromedp.Call(b, performance.Enable, performance.EnableParams{}); err != nil {
 			t.Fatal(err)
 		}
-		tabs[i] = b
 	}
 
 	samples := make([][]soakSample, len(pages))
