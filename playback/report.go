@@ -39,7 +39,9 @@ type TrendDay struct {
 
 // Report is the day's report of a grid: Total is the grid itself, Rows
 // the grids below it (its children then, or every grid of one level of
-// its subtree), in the order of their names within their parents.
+// its subtree), in the order of their names within their parents. The
+// report of an area of several top grids has them as its rows and their
+// sum as its total (grid 0, no name).
 type Report struct {
 	Day         string      `json:"day"`
 	At          time.Time   `json:"at"`
@@ -96,10 +98,13 @@ func (s *Service) Daily(ctx context.Context, p *auth.Principal, q ReportQuery) (
 		return nil, err
 	}
 	rows := t.children[root]
+	if root == 0 {
+		rows = t.roots()
+	}
 	if q.Level != 0 {
 		rows = nil
-		for _, id := range t.subtree(root) {
-			if t.grids[id].Level == q.Level && id != root {
+		for id, g := range t.grids {
+			if g.Level == q.Level && id != root && t.within(root, id) {
 				rows = append(rows, id)
 			}
 		}
@@ -117,33 +122,60 @@ func (s *Service) Daily(ctx context.Context, p *auth.Principal, q ReportQuery) (
 		}
 		return ReportRow{Grid: id, Name: g.Name, Level: g.Level, Parent: g.ParentID, Figures: f, Activity: activity[id], Trend: days}
 	}
-	r := &Report{Day: day, At: at, Live: live, Denominator: Denominator, Total: row(root), Rows: make([]ReportRow, 0, len(rows))}
+	r := &Report{Day: day, At: at, Live: live, Denominator: Denominator, Rows: make([]ReportRow, 0, len(rows))}
+	if root != 0 {
+		r.Total = row(root)
+	} else {
+		// The whole area of several top grids (a city of districts): the
+		// total is their sum.
+		var sum coverage.Tally
+		for _, id := range t.roots() {
+			sum.Add(figures[id])
+			r.Total.Activity.Add(activity[id])
+		}
+		r.Total.Figures = coverage.FiguresOf(0, sum)
+		r.Total.Trend = make([]TrendDay, len(trend.days))
+		for i, d := range trend.days {
+			var n int64
+			for _, id := range t.roots() {
+				n += trend.screened[id][i]
+			}
+			r.Total.Trend[i] = TrendDay{Day: d, Screened: n, ScreenedPct: coverage.FiguresOf(0, coverage.Tally{Households: sum.Households, ScreenedToday: n}).ScreenedPct}
+		}
+	}
 	for _, id := range t.inOrder(rows) {
 		r.Rows = append(r.Rows, row(id))
 	}
 	return r, nil
 }
 
+// roots lists the top grids then.
+func (t *tree) roots() []int64 {
+	var out []int64
+	for id, g := range t.grids {
+		if g.ParentID == 0 {
+			out = append(out, id)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
 // reportRoot is the grid a report is of: grid when given (within p's
 // scope, and existing on the day), else p's own grid, else the area's
-// only root.
+// only root, else 0: the whole area of several top grids.
 func (s *Service) reportRoot(ctx context.Context, p *auth.Principal, t *tree, grid int64) (int64, error) {
 	if grid == 0 {
 		grid = p.Scope().Root
 	}
 	if grid == 0 {
-		for id, g := range t.grids {
-			if g.ParentID == 0 {
-				if grid != 0 {
-					return 0, invalid("grid", "required: the area has several top grids")
-				}
-				grid = id
-			}
-		}
-		if grid == 0 {
+		switch roots := t.roots(); len(roots) {
+		case 0:
 			return 0, invalid("grid", "no grid existed on that day")
+		case 1:
+			return roots[0], nil
 		}
-		return grid, nil
+		return 0, nil
 	}
 	if err := s.scopes.CheckPast(ctx, p, "grid", grid); err != nil {
 		return 0, err

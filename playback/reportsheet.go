@@ -63,7 +63,10 @@ func (r *Report) Tables(lang string) []sheet.Table {
 	}
 	for i, row := range all {
 		name := row.Name
-		if i == 0 {
+		switch {
+		case i == 0 && row.Grid == 0:
+			name = pick("全部（合计）", "All (total)")
+		case i == 0:
 			name = fmt.Sprintf("%s（%s）", row.Name, pick("合计", "total"))
 		}
 		cells := []any{name, levels[min(max(row.Level, 0), 3)]}
@@ -79,8 +82,12 @@ func (r *Report) Tables(lang string) []sheet.Table {
 		week.Header = append(week.Header, d.Day)
 		week.Widths = append(week.Widths, 12)
 	}
-	for _, row := range all {
-		cells := []any{row.Name}
+	for i, row := range all {
+		name := row.Name
+		if i == 0 && row.Grid == 0 {
+			name = pick("全部", "All")
+		}
+		cells := []any{name}
 		for _, d := range row.Trend {
 			cells = append(cells, d.ScreenedPct)
 		}

@@ -41,6 +41,7 @@ export const reportDict = {
     'rep.fig.requests': '诉求受理 / 办结',
     'rep.fig.spot': '晒网抽查 知晓 / 抽查',
     'rep.total': '合计',
+    'rep.all': '全部',
     'rep.trendTip': '{day}：{pct}',
   },
   en: {
@@ -81,6 +82,7 @@ export const reportDict = {
     'rep.fig.requests': 'Requests received / closed',
     'rep.fig.spot': 'Spot checks: knew / asked',
     'rep.total': 'Total',
+    'rep.all': 'All',
     'rep.trendTip': '{day}: {pct}',
   },
 };

@@ -60,7 +60,7 @@ function row(r, total) {
   return el(
     'tr',
     { class: total ? 'rep-total' : '', dataset: { grid: String(r.grid) } },
-    el('th', { scope: 'row' }, total ? `${r.name}（${t('rep.total')}）` : r.name),
+    el('th', { scope: 'row' }, total ? `${r.name || t('rep.all')}（${t('rep.total')}）` : r.name),
     ...COLUMNS.map(([, cell, name]) => el('td', name ? { dataset: { col: name } } : {}, cell(r)))
   );
 }
@@ -73,7 +73,7 @@ function render() {
   const r = page.report;
   if (!r) return;
   const tot = r.total;
-  $('rep-title').textContent = t('rep.heading', { grid: tot.name, day: r.day });
+  $('rep-title').textContent = t('rep.heading', { grid: tot.name || t('rep.all'), day: r.day });
   $('rep-asof').textContent = r.live
     ? t('rep.asOfNow', { time: new Date(r.at).toLocaleTimeString(getLang(), { hour12: false, timeZone: getAreaZone() }) })
     : t('rep.asOfEnd');
@@ -132,6 +132,8 @@ function fillGrids(roots, chosen) {
     options.push(el('option', { value: String(n.id) }, `${'\u3000'.repeat(depth)}${n.name}`));
     for (const c of n.children || []) walk(c, depth + 1);
   };
+  // An area of several top grids (a city of districts) is reported whole.
+  if (roots.length > 1) options.push(el('option', { value: '' }, t('rep.all')));
   for (const r of roots) walk(r, 0);
   if (!options.length) for (const r of roots) options.push(el('option', { value: String(r.id) }, r.name));
   const select = $('rep-grid');
