@@ -202,3 +202,23 @@ func TestCreateToken(t *testing.T) {
 		t.Errorf("a token for no account: %v, want NotFound on id", err)
 	}
 }
+
+func TestHome(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		p    auth.Principal
+		want string
+	}{
+		{auth.Principal{Role: auth.GridLeader, GridID: 9}, "/grid/9"},
+		{auth.Principal{Role: auth.Staff, GridID: 2}, "/grid/2"},
+		{auth.Principal{Role: auth.Planner}, "/plan"},
+		{auth.Principal{Role: auth.Viewer, GridID: 1}, "/wall?grid=1"},
+		{auth.Principal{Role: auth.Viewer}, "/"},
+		{auth.Principal{Role: auth.Admin}, "/"},
+		{auth.Principal{Role: auth.Device, PersonID: 5}, "/"},
+	} {
+		if got := accounts.Home(&c.p); got != c.want {
+			t.Errorf("%s of grid %d: home %q, want %q", c.p.Role, c.p.GridID, got, c.want)
+		}
+	}
+}

@@ -12,6 +12,7 @@ package accounts
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
@@ -185,11 +186,27 @@ type Me struct {
 	Role     auth.Role `json:"role"`
 	GridID   *int64    `json:"grid_id"`
 	GridName *string   `json:"grid_name"`
+	Home     string    `json:"home"` // the page where this account's work is: where logging in lands
+}
+
+// Home is the page where p's work is, where logging in lands: a grid
+// leader's or staff member's own grid page, a planner's editor, a screen
+// scoped to an area its wall, everyone else the map.
+func Home(p *auth.Principal) string {
+	switch {
+	case (p.Role == auth.GridLeader || p.Role == auth.Staff) && p.GridID != 0:
+		return fmt.Sprintf("/grid/%d", p.GridID)
+	case p.Role == auth.Planner:
+		return "/plan"
+	case p.Role == auth.Viewer && p.GridID != 0:
+		return fmt.Sprintf("/wall?grid=%d", p.GridID)
+	}
+	return "/"
 }
 
 // Me is p as the pages show it: with the name of their grid, if any.
 func (s *Service) Me(ctx context.Context, p *auth.Principal) (Me, error) {
-	m := Me{Username: p.Username, Role: p.Role}
+	m := Me{Username: p.Username, Role: p.Role, Home: Home(p)}
 	if p.GridID != 0 {
 		path, err := s.store.GridPath(ctx, p.GridID)
 		if err != nil {

@@ -22,7 +22,8 @@ const state = {
 
 // Where to go after signing in: `next` when it is a path on this site
 // ("/..." but not "//host" or "/\host", which browsers read as another
-// host), else the map. Never back to the login page itself.
+// host), else the account's home (/api/login's answer), else the map.
+// Never back to the login page itself.
 export function safeNext(raw) {
   if (typeof raw !== 'string' || !raw.startsWith('/') || raw.startsWith('//') || raw.startsWith('/\\')) return '/';
   let u;
@@ -108,8 +109,9 @@ async function submit(ev) {
   state.busy = true;
   document.body.dataset.login = 'submitting';
   render();
+  let me = null;
   try {
-    await postJSON('/api/login', { username, password }, { loginOn401: false });
+    me = await postJSON('/api/login', { username, password }, { loginOn401: false });
   } catch (err) {
     state.busy = false;
     document.body.dataset.login = 'error';
@@ -135,7 +137,10 @@ async function submit(ev) {
   }
   document.body.dataset.login = 'ok';
   // replace: Back from the map should not land on the login form again.
-  window.location.replace(safeNext(new URLSearchParams(window.location.search).get('next')));
+  // Without a page to go back to, each role lands where its work is (the
+  // answer's home: a grid leader on their grid, a planner in the editor).
+  const next = new URLSearchParams(window.location.search).get('next');
+  window.location.replace(safeNext(next && next !== '/' ? next : (me && me.home) || '/'));
 }
 
 function main() {
