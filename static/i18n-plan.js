@@ -7,6 +7,7 @@ export const planDict = {
     'plan.docTitle': '边界规划 · 网格化管理地图',
     'plan.title': '边界规划',
     'plan.backToMap': '返回地图',
+    'plan.backToMapShort': '地图',
     'plan.mapLabel': '规划地图',
     'plan.tools': '编辑工具',
 
@@ -238,6 +239,7 @@ export const planDict = {
     'plan.docTitle': 'Boundary planning · Grid management map',
     'plan.title': 'Boundary planning',
     'plan.backToMap': 'Back to the map',
+    'plan.backToMapShort': 'Map',
     'plan.mapLabel': 'Planning map',
     'plan.tools': 'Editing tools',
 

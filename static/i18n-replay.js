@@ -5,9 +5,11 @@
 export const replayDict = {
   'zh-CN': {
     'nav.replay': '当日回放',
+    'nav.replayShort': '回放',
     'rp.docTitle': '当日回放 · 网格化管理地图',
     'rp.title': '当日回放',
     'rp.backToMap': '返回地图',
+    'rp.backToMapShort': '地图',
     'rp.mapLabel': '回放地图',
     'rp.pick': '选择网格与日期',
     'rp.grid': '网格',
@@ -33,9 +35,11 @@ export const replayDict = {
   },
   en: {
     'nav.replay': 'Day playback',
+    'nav.replayShort': 'Replay',
     'rp.docTitle': 'Day playback · Grid management map',
     'rp.title': 'Day playback',
     'rp.backToMap': 'Back to map',
+    'rp.backToMapShort': 'Map',
     'rp.mapLabel': 'Playback map',
     'rp.pick': 'Grid and day',
     'rp.grid': 'Grid',

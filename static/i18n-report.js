@@ -5,9 +5,11 @@
 export const reportDict = {
   'zh-CN': {
     'nav.report': '工作日报',
+    'nav.reportShort': '日报',
     'rep.docTitle': '工作日报 · 网格化管理地图',
     'rep.title': '工作日报',
     'rep.backToMap': '返回地图',
+    'rep.backToMapShort': '地图',
     'rep.grid': '网格',
     'rep.day': '日期',
     'rep.rows': '列出',
@@ -46,9 +48,11 @@ export const reportDict = {
   },
   en: {
     'nav.report': 'Daily report',
+    'nav.reportShort': 'Report',
     'rep.docTitle': 'Daily report · Grid management map',
     'rep.title': 'Daily report',
     'rep.backToMap': 'Back to map',
+    'rep.backToMapShort': 'Map',
     'rep.grid': 'Grid',
     'rep.day': 'Day',
     'rep.rows': 'Rows',

@@ -147,6 +147,7 @@ const dict = {
     'notice.noGrids': '暂无网格数据',
     'notice.serverWaiting': '服务器暂时不可用，正在重试（未发送的内容已保留）',
     'nav.plan': '边界规划',
+    'nav.planShort': '规划',
     'notice.asOf': '历史边界：{time} 时的网格（只读，无实时数据）',
     'notice.dismiss': '关闭提示',
 
@@ -295,6 +296,7 @@ const dict = {
     'notice.noGrids': 'No grids yet',
     'notice.serverWaiting': 'The server is unavailable; retrying (unsent entries are kept)',
     'nav.plan': 'Boundaries',
+    'nav.planShort': 'Plan',
     'notice.asOf': 'Boundaries as of {time} (history: read-only, not live)',
     'notice.dismiss': 'Dismiss',
 

@@ -94,7 +94,15 @@ function buildTopBar(header) {
       { id: 'breadcrumb', class: 'breadcrumb', 'data-i18n-aria': 'crumb.label', 'aria-label': t('crumb.label') },
       i18nText('span', { class: 'crumb-loading' }, 'app.loading')
     ),
-    ...page.links.map((l) => i18nText('a', { id: l.id, class: 'top-link', href: l.href, hidden: !!l.hidden }, l.key)),
+    // Each link in full, and short for a narrower bar (app.css).
+    ...page.links.map((l) =>
+      el(
+        'a',
+        { id: l.id, class: 'top-link', href: l.href, hidden: !!l.hidden },
+        i18nText('span', { class: 'tl-full' }, l.key),
+        i18nText('span', { class: 'tl-short', 'aria-hidden': 'true' }, `${l.key}Short`)
+      )
+    ),
     el(
       'div',
       { id: 'live-status', class: 'live-status', dataset: { state: 'reconnecting' }, role: 'status', hidden: true },
