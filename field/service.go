@@ -42,6 +42,7 @@ type Store interface {
 	ResolveAlert(ctx context.Context, a store.Actor, clientID string, id int64, resolution string) (store.WriteResult, error)
 	SealAlert(ctx context.Context, a store.Actor, clientID, sealID, kind, note string) (store.WriteResult, error)
 	AddResident(ctx context.Context, a store.Actor, clientID string, now time.Time, in store.ResidentInput) (store.WriteResult, error)
+	AddArrival(ctx context.Context, a store.Actor, clientID, today string, in store.ArrivalInput) (store.WriteResult, error)
 	RecordVisit(ctx context.Context, a store.Actor, clientID string, now time.Time, in store.VisitInput) (store.WriteResult, error)
 	OpenRequest(ctx context.Context, a store.Actor, clientID string, in store.RequestInput) (store.WriteResult, error)
 	CloseRequest(ctx context.Context, a store.Actor, clientID string, id int64, resolution string) (store.WriteResult, error)

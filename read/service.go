@@ -44,6 +44,7 @@ type Store interface {
 	SamplingRounds(ctx context.Context, grids []int64) ([]store.SamplingRound, error)
 	SamplingRound(ctx context.Context, id int64) (store.SamplingRound, error)
 	RoundCompleteness(ctx context.Context, leaves []int64, day string, screened []string) ([]store.RoundGrid, error)
+	Arrivals(ctx context.Context, grids []int64, today string) ([]store.Arrival, error)
 }
 
 // Positions are the volunteers' latest positions (live.Hub in the product).

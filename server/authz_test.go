@@ -84,6 +84,10 @@ var matrix = map[string]string{
 	// The wall display's counters (issue 13).
 	"GET /api/grids/{id}/wall": "admin planner viewer grid-leader staff",
 
+	// The roster of people arriving (issue 14).
+	"GET /api/arrivals":  "admin planner viewer grid-leader staff",
+	"POST /api/arrivals": "admin grid-leader staff",
+
 	// The day's report (issue 14).
 	"GET /api/reports/daily":      "admin planner viewer grid-leader staff",
 	"GET /api/reports/daily.xlsx": "admin planner viewer grid-leader staff",
@@ -375,6 +379,10 @@ func fieldSamples(t *testing.T, e *env, building, household, member int64) map[s
 		"POST /api/import/{kind}": {"/api/import/screenings", func(string) any {
 			return routed{"/api/import/screenings?client_id=" + cid(), upload{"text/csv", []byte(importCSV(t, e, household))}}
 		}},
+
+		// The roster of people arriving (issue 14).
+		"GET /api/arrivals":  {"/api/arrivals?grid=9", none},
+		"POST /api/arrivals": {"/api/arrivals", body(fmt.Sprintf(`"household_id": %d, "name": "矩阵返乡人", "kind": "returnee", "origin": "武汉"`, household))},
 
 		// The day's report (issue 14).
 		"GET /api/reports/daily":      {"/api/reports/daily?grid=9", none},

@@ -119,3 +119,27 @@ func (s *Server) partyMembers(w http.ResponseWriter, r *http.Request, p *auth.Pr
 	}
 	s.ok(w, r, map[string]any{"party_members": list})
 }
+
+// arrivals lists the roster of people arriving in ?grid= (default: the
+// caller's scope).
+func (s *Server) arrivals(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
+	grid, err := gridParam(r)
+	var list read.Arrivals
+	if err == nil {
+		list, err = s.read.Arrivals(r.Context(), p, grid)
+	}
+	if err != nil {
+		s.respondError(w, r, err)
+		return
+	}
+	s.ok(w, r, list)
+}
+
+func (s *Server) postArrival(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
+	var in field.ArrivalInput
+	if !s.decodeInput(w, r, &in) {
+		return
+	}
+	res, err := s.field.AddArrival(r.Context(), p, actor(r, p), in)
+	s.answerWrite(w, r, res, err)
+}

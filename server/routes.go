@@ -84,6 +84,9 @@ func (s *Server) Routes() []Route {
 		{"GET", "/api/sampling-rounds/{id}", auth.ReadMap, s.samplingRound},
 		{"POST", "/api/alerts/{id}/resolve", auth.WriteField, s.resolveAlert},
 		{"POST", "/api/vulnerable", auth.WriteField, s.postResident},
+		// The roster of people arriving (issue 14).
+		{"GET", "/api/arrivals", auth.ReadMap, s.arrivals},
+		{"POST", "/api/arrivals", auth.WriteField, s.postArrival},
 		{"POST", "/api/vulnerable/{id}/visits", auth.WriteField, s.postVisit},
 		{"POST", "/api/requests", auth.WriteField, s.postRequest},
 		{"POST", "/api/requests/{id}/close", auth.WriteField, s.closeRequest},
