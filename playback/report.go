@@ -88,7 +88,10 @@ func (s *Service) Daily(ctx context.Context, p *auth.Principal, q ReportQuery) (
 	g.Go(func() (err error) { gs, err = s.store.GridsAsOf(gctx, at); return err })
 	g.Go(func() (err error) { leaves, err = s.store.CoverageLeavesAsOf(gctx, day, at); return err })
 	g.Go(func() (err error) { work, err = s.store.DayActivity(gctx, day, start, end); return err })
-	g.Go(func() (err error) { counts, err = s.store.ScreenedByDay(gctx, weekAgo, day, s.loc.String(), at); return err })
+	g.Go(func() (err error) {
+		counts, err = s.store.ScreenedByDay(gctx, weekAgo, day, s.loc.String(), at)
+		return err
+	})
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}

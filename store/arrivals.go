@@ -113,4 +113,3 @@ func (s *Store) Arrivals(ctx context.Context, leaves []int64, today string) ([]A
 	}
 	return out, nil
 }
-
