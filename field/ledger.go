@@ -98,13 +98,22 @@ func (s *Service) RecordVisit(ctx context.Context, p *auth.Principal, a store.Ac
 
 // RequestInput is a call to the hotline about a building.
 type RequestInput struct {
-	ClientID   string `json:"client_id"`
-	BuildingID int64  `json:"building_id"`
-	Category   string `json:"category"`
-	Body       string `json:"body"`
-	Caller     string `json:"caller"`
-	Phone      string `json:"phone"`
+	ClientID   string     `json:"client_id"`
+	BuildingID int64      `json:"building_id"`
+	Category   string     `json:"category"`
+	Body       string     `json:"body"`
+	Caller     string     `json:"caller"`
+	Phone      string     `json:"phone"`
+	Urgency    string     `json:"urgency"`     // normal (default) or urgent
+	Deadline   *time.Time `json:"deadline"`    // nil: 24 hours, urgent 4 hours, after it was received
+	AssigneeID int64      `json:"assignee_id"` // a person in the writer's scope; 0: nobody yet
 }
+
+// The default time a request has, by urgency.
+const (
+	RequestDeadline       = 24 * time.Hour
+	UrgentRequestDeadline = 4 * time.Hour
+)
 
 // Validate checks in, trimming its text and filling its defaults; the
 // service calls it before anything else.
@@ -125,7 +134,30 @@ func (in *RequestInput) Validate() error {
 	if in.Phone, err = phone(in.Phone); err != nil {
 		return err
 	}
+	if in.Urgency == "" {
+		in.Urgency = "normal"
+	}
+	if err := oneOf("urgency", in.Urgency, "normal", "urgent"); err != nil {
+		return err
+	}
+	if in.AssigneeID < 0 {
+		return invalid("assignee_id", "want a person id")
+	}
 	return oneOf("category", in.Category, "supplies", "medical", "repair", "complaint", "other")
+}
+
+// deadline is when a request received at now must be done: the one given
+// (after now, within 30 days), else by its urgency.
+func (in *RequestInput) deadline(now time.Time) (time.Time, error) {
+	switch {
+	case in.Deadline == nil && in.Urgency == "urgent":
+		return now.Add(UrgentRequestDeadline), nil
+	case in.Deadline == nil:
+		return now.Add(RequestDeadline), nil
+	case !in.Deadline.After(now) || in.Deadline.After(now.AddDate(0, 0, 30)):
+		return time.Time{}, invalid("deadline", "want a time after now and within 30 days")
+	}
+	return *in.Deadline, nil
 }
 
 // OpenRequest records a hotline request about a building in p's scope.
@@ -133,10 +165,64 @@ func (s *Service) OpenRequest(ctx context.Context, p *auth.Principal, a store.Ac
 	if err := in.Validate(); err != nil {
 		return store.WriteResult{}, err
 	}
+	now := s.now()
+	deadline, err := in.deadline(now)
+	if err != nil {
+		return store.WriteResult{}, err
+	}
 	t := on(ctx, "building_id", "building", in.BuildingID, s.store.BuildingGrid)
-	return s.write(ctx, p, t, func(ctx context.Context) (store.WriteResult, error) {
+	if err := s.check(ctx, p, t); err != nil {
+		return store.WriteResult{}, err
+	}
+	if in.AssigneeID != 0 {
+		if err := s.checkPerson(ctx, p, "assignee_id", "person", in.AssigneeID, s.store.PersonGrid); err != nil {
+			return store.WriteResult{}, err
+		}
+	}
+	return s.commit(ctx, t, func(ctx context.Context) (store.WriteResult, error) {
 		return s.store.OpenRequest(ctx, a, in.ClientID, store.RequestInput{BuildingID: in.BuildingID, Category: in.Category,
-			Body: in.Body, Caller: in.Caller, Phone: in.Phone, ReceivedAt: s.now()})
+			Body: in.Body, Caller: in.Caller, Phone: in.Phone, ReceivedAt: now, Urgency: in.Urgency, Deadline: deadline,
+			AssigneeID: in.AssigneeID})
+	})
+}
+
+// FollowUpInput is a follow-up call (回访) about closed request RequestID:
+// whether the resident was satisfied.
+type FollowUpInput struct {
+	RequestID    int64      `json:"-"`
+	ClientID     string     `json:"client_id"`
+	Satisfaction string     `json:"satisfaction"` // satisfied, neutral, unsatisfied, or unreachable
+	Note         string     `json:"note"`
+	At           *time.Time `json:"at"` // nil for now; at most 30 days ago
+}
+
+// Validate checks in against now.
+func (in *FollowUpInput) Validate(now time.Time) error {
+	if err := CheckClientID(in.ClientID); err != nil {
+		return err
+	}
+	var err error
+	if in.Note, err = text("note", in.Note, 0, 500); err != nil {
+		return err
+	}
+	if in.At == nil {
+		in.At = &now
+	} else if in.At.After(now.Add(time.Minute)) || in.At.Before(now.AddDate(0, 0, -30)) {
+		return invalid("at", "want a time in the last 30 days")
+	}
+	return oneOf("satisfaction", in.Satisfaction, "satisfied", "neutral", "unsatisfied", "unreachable")
+}
+
+// FollowUpRequest records the follow-up call of a closed request in p's
+// scope.
+func (s *Service) FollowUpRequest(ctx context.Context, p *auth.Principal, a store.Actor, in FollowUpInput) (store.WriteResult, error) {
+	if err := in.Validate(s.now()); err != nil {
+		return store.WriteResult{}, err
+	}
+	t := on(ctx, "id", "request", in.RequestID, s.store.RequestGrid)
+	return s.write(ctx, p, t, func(ctx context.Context) (store.WriteResult, error) {
+		return s.store.FollowUpRequest(ctx, a, in.ClientID, store.FollowUpInput{RequestID: in.RequestID,
+			Satisfaction: in.Satisfaction, Note: in.Note, At: *in.At})
 	})
 }
 

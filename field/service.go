@@ -46,6 +46,7 @@ type Store interface {
 	RecordVisit(ctx context.Context, a store.Actor, clientID string, now time.Time, in store.VisitInput) (store.WriteResult, error)
 	OpenRequest(ctx context.Context, a store.Actor, clientID string, in store.RequestInput) (store.WriteResult, error)
 	CloseRequest(ctx context.Context, a store.Actor, clientID string, id int64, resolution string) (store.WriteResult, error)
+	FollowUpRequest(ctx context.Context, a store.Actor, clientID string, in store.FollowUpInput) (store.WriteResult, error)
 	AwardPoints(ctx context.Context, a store.Actor, clientID string, person int64, points int, reason string) (store.WriteResult, error)
 	AddCheckpoint(ctx context.Context, a store.Actor, clientID, today string, in store.CheckpointInput) (store.WriteResult, error)
 	SetCheckpointDuty(ctx context.Context, a store.Actor, clientID, today string, id int64, onDuty bool, person int64) (store.WriteResult, error)

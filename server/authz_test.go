@@ -84,9 +84,10 @@ var matrix = map[string]string{
 	// The wall display's counters (issue 13).
 	"GET /api/grids/{id}/wall": "admin planner viewer grid-leader staff",
 
-	// The roster of people arriving (issue 14).
-	"GET /api/arrivals":  "admin planner viewer grid-leader staff",
-	"POST /api/arrivals": "admin grid-leader staff",
+	// The roster of people arriving, the hotline's follow-up (issue 14).
+	"GET /api/arrivals":                 "admin planner viewer grid-leader staff",
+	"POST /api/arrivals":                "admin grid-leader staff",
+	"POST /api/requests/{id}/follow-up": "admin grid-leader staff",
 
 	// The day's report (issue 14).
 	"GET /api/reports/daily":      "admin planner viewer grid-leader staff",
@@ -338,6 +339,7 @@ func fieldSamples(t *testing.T, e *env, building, household, member int64) map[s
 		INSERT INTO vulnerable_residents (person_id, household_id, category, visit_every_days)
 		SELECT p.id, $1, 'elderly_alone', 2 FROM p RETURNING id`, household)
 	request := id(`INSERT INTO requests (building_id, grid_id, category, body) VALUES ($1, 9, 'supplies', '矩阵诉求') RETURNING id`, building)
+	closedRequest := id(`INSERT INTO requests (building_id, grid_id, category, body, closed_at, resolution) VALUES ($1, 9, 'supplies', '矩阵已办结诉求', now(), '已办结') RETURNING id`, building)
 	check := id(`WITH c AS (INSERT INTO spot_checks (grid_id, seed, k) VALUES (9, 1, 1) RETURNING id)
 		INSERT INTO spot_check_items (check_id, position, household_id) SELECT c.id, 1, $1 FROM c RETURNING check_id`, household)
 	point := scalar[string](t, e, `SELECT ST_X(ST_PointOnSurface(geom)) || ',' || ST_Y(ST_PointOnSurface(geom)) FROM current_grids WHERE id = 9`)
@@ -380,9 +382,10 @@ func fieldSamples(t *testing.T, e *env, building, household, member int64) map[s
 			return routed{"/api/import/screenings?client_id=" + cid(), upload{"text/csv", []byte(importCSV(t, e, household))}}
 		}},
 
-		// The roster of people arriving (issue 14).
-		"GET /api/arrivals":  {"/api/arrivals?grid=9", none},
-		"POST /api/arrivals": {"/api/arrivals", body(fmt.Sprintf(`"household_id": %d, "name": "矩阵返乡人", "kind": "returnee", "origin": "武汉"`, household))},
+		// The roster of people arriving, the hotline's follow-up (issue 14).
+		"POST /api/requests/{id}/follow-up": {fmt.Sprintf("/api/requests/%d/follow-up", closedRequest), body(`"satisfaction": "satisfied"`)},
+		"GET /api/arrivals":                 {"/api/arrivals?grid=9", none},
+		"POST /api/arrivals":                {"/api/arrivals", body(fmt.Sprintf(`"household_id": %d, "name": "矩阵返乡人", "kind": "returnee", "origin": "武汉"`, household))},
 
 		// The day's report (issue 14).
 		"GET /api/reports/daily":      {"/api/reports/daily?grid=9", none},

@@ -661,7 +661,8 @@ func TestFieldBrowserCheckpoints(t *testing.T) {
 
 	// Resolve the seal alert through the page: it leaves the list live.
 	openGapTab(t, ctx, "seal")
-	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(sealItem+" .gap-item-head")), chromedp.WaitVisible(chromedp.CSS(sealItem+" form.act-resolve"))); err != nil {
+	clickSel(t, ctx, sealItem+" .gap-item-head")
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(sealItem+" form.act-resolve"))); err != nil {
 		t.Fatal(err)
 	}
 	chromedp.Do(ctx, chromedp.Sleep(800*time.Millisecond))
@@ -1336,6 +1337,14 @@ func TestFieldBrowserLedger(t *testing.T) {
 	if n := scalar[int64](t, e, `SELECT count(*) FROM requests WHERE id = $1 AND closed_at IS NOT NULL AND resolution = '已代购送达'`, request); n != 1 {
 		t.Errorf("request %d is not closed with its resolution in the database", request)
 	}
+	// Closed, it waits for its follow-up call (回访), recorded through the page.
+	waitJS(t, ctx, "follow-up form", fmt.Sprintf(`!!document.querySelector('%s form.act-followup')`, req), 20*time.Second)
+	submitForm(t, ctx, req+" form.act-followup", map[string]string{"satisfaction": "satisfied", "note": "老人很满意"})
+	waitJS(t, ctx, "followed up", fmt.Sprintf(`(li => !!li && li.dataset.state === 'followed-up' && li.querySelector('.rec-followup').textContent.includes('满意'))(document.querySelector('%s'))`, req), 20*time.Second)
+	if n := scalar[int64](t, e, `SELECT count(*) FROM request_follow_ups WHERE request_id = $1 AND satisfaction = 'satisfied' AND note = '老人很满意'`, request); n != 1 {
+		t.Errorf("request %d's follow-up is not in the database", request)
+	}
+	screenshot(t, ctx, "requests-followup-laptop-zh")
 
 	// Points: 0 is refused on the page, +5 raises the member's total.
 	var party partyAnswer

@@ -143,3 +143,13 @@ func (s *Server) postArrival(w http.ResponseWriter, r *http.Request, p *auth.Pri
 	res, err := s.field.AddArrival(r.Context(), p, actor(r, p), in)
 	s.answerWrite(w, r, res, err)
 }
+
+// postFollowUp records the follow-up call (回访) of a closed request.
+func (s *Server) postFollowUp(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
+	var in field.FollowUpInput
+	if !s.pathInput(w, r, &in.RequestID, &in) {
+		return
+	}
+	res, err := s.field.FollowUpRequest(r.Context(), p, actor(r, p), in)
+	s.answerWrite(w, r, res, err)
+}

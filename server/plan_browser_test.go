@@ -7,6 +7,7 @@ import (
 	"math"
 	"net/http"
 	"net/http/cookiejar"
+	"strings"
 	"testing"
 	"time"
 
@@ -55,8 +56,18 @@ func pointAt(t *testing.T, ctx context.Context, lon, lat float64) {
 // clickSel clicks the element a CSS selector finds, once it is enabled.
 func clickSel(t *testing.T, ctx context.Context, sel string) {
 	t.Helper()
-	waitJS(t, ctx, "enabled "+sel, fmt.Sprintf(`(b => !!b && !b.disabled)(document.querySelector(%q))`, sel), 20*time.Second)
-	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(sel))); err != nil {
+	for attempt := 1; ; attempt++ {
+		waitJS(t, ctx, "enabled "+sel, fmt.Sprintf(`(b => !!b && !b.disabled)(document.querySelector(%q))`, sel), 20*time.Second)
+		err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(sel)))
+		if err == nil {
+			return
+		}
+		// A live page may redraw the element between finding and
+		// clicking it: find it again.
+		if attempt < 5 && strings.Contains(err.Error(), "node") {
+			time.Sleep(200 * time.Millisecond)
+			continue
+		}
 		t.Fatalf("click %s: %v", sel, err)
 	}
 }

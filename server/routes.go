@@ -90,6 +90,7 @@ func (s *Server) Routes() []Route {
 		{"POST", "/api/vulnerable/{id}/visits", auth.WriteField, s.postVisit},
 		{"POST", "/api/requests", auth.WriteField, s.postRequest},
 		{"POST", "/api/requests/{id}/close", auth.WriteField, s.closeRequest},
+		{"POST", "/api/requests/{id}/follow-up", auth.WriteField, s.postFollowUp},
 		{"POST", "/api/grids/{id}/spot-checks", auth.WriteField, s.postSpotCheck},
 		{"POST", "/api/spot-checks/{id}/results", auth.WriteField, s.postSpotResult},
 		{"POST", "/api/party-members/{id}/points", auth.WriteField, s.postPoints},

@@ -116,6 +116,17 @@ function actionFor(item) {
         fields: () => [field('act.resolution', el('input', { name: 'resolution', maxlength: '500' }))],
         body: (f) => (f.resolution.value.trim() ? { resolution: f.resolution.value.trim() } : {}),
       };
+    case 'followup':
+      return {
+        name: 'followup',
+        submitKey: 'act.followUp',
+        url: `/api/requests/${encodeURIComponent(item.id)}/follow-up`,
+        fields: () => [
+          field('act.satisfaction', select('satisfaction', ['satisfied', 'neutral', 'unsatisfied', 'unreachable'], 'sat.')),
+          field('act.note', el('input', { name: 'note', maxlength: '500' })),
+        ],
+        body: (f) => ({ satisfaction: f.satisfaction.value, ...(f.note.value.trim() ? { note: f.note.value.trim() } : {}) }),
+      };
     case 'fever':
     case 'seal':
       return resolveAction(item);

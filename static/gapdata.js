@@ -110,6 +110,7 @@ export function scheduleRefresh(what = ['gaps']) {
 // checkpoint show its new state (the stream's event brings the refetch
 // that confirms it).
 export function onDone(item, action, answer) {
+  if (item.kind === 'followup') return; // a call back changes no gap
   if (item.kind === 'checkpoints') {
     const cps = state.checkpoints;
     if (cps && answer && answer.id === item.id) {

@@ -43,15 +43,31 @@ export function requestsList(node, { grid, done, changed, forms }) {
   };
 }
 
+// late: an open request past its deadline.
+const late = (q) => !q.closed_at && q.deadline && Date.parse(q.deadline) < Date.now();
+
+function followUpText(f) {
+  const sat = t(`sat.${f.satisfaction}`);
+  return f.note ? t('req.followUpNote', { sat, note: f.note }) : t('req.followUp', { sat });
+}
+
+// The detail: the caller, who has it and by when, the result and the
+// follow-up call; an open request's close form, a closed one's follow-up
+// form until it was called back.
 function detail(q, list, forms, closed) {
   const who = [q.caller, q.phone].filter(Boolean).join(' ');
-  const form = q.closed_at ? null : list.form(q.id, () => el('div', { class: 'rec-forms' }, forms({ kind: 'requests', id: q.id }, closed)));
+  let form = null;
+  if (!q.closed_at) form = list.form(q.id, () => el('div', { class: 'rec-forms' }, forms({ kind: 'requests', id: q.id }, closed)));
+  else if (!q.follow_up) form = list.form(q.id, () => el('div', { class: 'rec-forms' }, forms({ kind: 'followup', id: q.id }, closed)));
   return el(
     'div',
     { class: 'rec-detail' },
     who && el('p', { class: 'rec-phone' }, `${t('req.caller')}${t('err.sep')}${who}`),
-    list.saved(q.id) && el('p', { class: 'act-ok rec-saved' }, t('req.closedNow')),
+    q.assignee && el('p', { class: 'rec-sub' }, `${t('req.assignee')}${t('err.sep')}${q.assignee}`),
+    !q.closed_at && q.deadline && el('p', { class: `rec-sub${late(q) ? ' act-error' : ''}` }, t('req.deadline', { when: fmtWhen(q.deadline) })),
+    list.saved(q.id) && el('p', { class: 'act-ok rec-saved' }, t(q.follow_up ? 'req.followedUpNow' : 'req.closedNow')),
     q.closed_at && el('p', { class: 'rec-sub' }, [t('req.closedAt', { when: fmtWhen(q.closed_at) }), q.resolution || ''].filter(Boolean).join(' · ')),
+    q.follow_up && el('p', { class: 'rec-sub rec-followup', dataset: { satisfaction: q.follow_up.satisfaction } }, followUpText(q.follow_up)),
     form
   );
 }
@@ -59,12 +75,15 @@ function detail(q, list, forms, closed) {
 function entry(q) {
   const isOpen = !q.closed_at;
   return {
-    dataset: { requestId: String(q.id), state: isOpen ? 'open' : 'closed' },
+    dataset: { requestId: String(q.id), state: isOpen ? 'open' : q.follow_up ? 'followed-up' : 'closed' },
     head: [
       el(
         'span',
         { class: 'rec-line' },
         el('span', { class: `rec-badge ${isOpen ? 'rec-bad' : 'rec-good'}` }, t(isOpen ? 'req.open' : 'req.closed')),
+        q.urgency === 'urgent' && isOpen && el('span', { class: 'rec-badge rec-bad' }, t('req.urgent')),
+        late(q) && el('span', { class: 'rec-badge rec-bad' }, t('req.late')),
+        !isOpen && !q.follow_up && el('span', { class: 'rec-badge rec-calm' }, t('req.needsFollowUp')),
         el('b', { class: 'rec-name' }, t(`rcat.${q.category}`)),
         el('span', { class: 'rec-cat' }, q.building || '')
       ),

@@ -16,7 +16,7 @@ type Progress func(table string, done, total int)
 // dataTables are the tables a dataset fills, and those that refer to
 // them, which one TRUNCATE must name together.
 const dataTables = `positions, latest_positions, live_events, audit_log, api_tokens, sessions, field_writes, accounts,
-	sampling_reports, sampling_sites, sampling_rounds, wall_links, arrivals,
+	sampling_reports, sampling_sites, sampling_rounds, wall_links, arrivals, request_follow_ups,
 	point_awards, spot_check_items, spot_checks, requests, visits, vulnerable_residents,
 	alerts, checkpoint_days, checkpoints, quarantines, screenings,
 	households, buildings, grid_staff, volunteers, volunteer_teams, party_members,

@@ -18,6 +18,9 @@ type RequestInput struct {
 	Category, Body string
 	Caller, Phone  string
 	ReceivedAt     time.Time
+	Urgency        string    // normal or urgent
+	Deadline       time.Time // when it must be done
+	AssigneeID     int64     // 0: nobody yet
 }
 
 // Request is a resident's request, routed to its building's grid.
@@ -33,13 +36,32 @@ type Request struct {
 	ReceivedAt time.Time  `json:"received_at"`
 	ClosedAt   *time.Time `json:"closed_at"`
 	Resolution *string    `json:"resolution"`
+	Urgency    string     `json:"urgency"`
+	Deadline   time.Time  `json:"deadline"`
+	AssigneeID *int64     `json:"assignee_id"`
+	Assignee   *string    `json:"assignee"` // the assignee's name
+	// The latest follow-up call (回访) after it was closed, if any.
+	FollowUp *FollowUp `json:"follow_up"`
 }
 
-const requestColumns = `q.id, q.building_id, b.name, q.grid_id, q.category, q.body, q.caller, q.phone, q.received_at, q.closed_at, q.resolution`
+// FollowUp is a call back to the resident after a request was closed.
+type FollowUp struct {
+	ID           int64     `json:"id"`
+	At           time.Time `json:"at"`
+	Satisfaction string    `json:"satisfaction"`
+	Note         *string   `json:"note"`
+}
+
+const requestColumns = `q.id, q.building_id, b.name, q.grid_id, q.category, q.body, q.caller, q.phone, q.received_at, q.closed_at, q.resolution,
+	q.urgency, COALESCE(q.deadline, q.received_at + interval '24 hours'), q.assignee_id,
+	(SELECT name FROM people WHERE id = q.assignee_id),
+	(SELECT json_build_object('id', f.id, 'at', f.at, 'satisfaction', f.satisfaction, 'note', f.note)
+	 FROM request_follow_ups f WHERE f.request_id = q.id ORDER BY f.at DESC, f.id DESC LIMIT 1)`
 
 func scanRequest(row pgx.Row) (Request, error) {
 	var q Request
-	err := row.Scan(&q.ID, &q.BuildingID, &q.Building, &q.Grid, &q.Category, &q.Body, &q.Caller, &q.Phone, &q.ReceivedAt, &q.ClosedAt, &q.Resolution)
+	err := row.Scan(&q.ID, &q.BuildingID, &q.Building, &q.Grid, &q.Category, &q.Body, &q.Caller, &q.Phone, &q.ReceivedAt, &q.ClosedAt, &q.Resolution,
+		&q.Urgency, &q.Deadline, &q.AssigneeID, &q.Assignee, &q.FollowUp)
 	return q, err
 }
 
@@ -62,9 +84,9 @@ func (s *Store) OpenRequest(ctx context.Context, a Actor, clientID string, in Re
 		}
 		var id int64
 		if err := tx.QueryRow(ctx, `
-			INSERT INTO requests (building_id, grid_id, category, body, caller, phone, received_at)
-			VALUES ($1, $2, $3, $4, NULLIF($5, ''), NULLIF($6, ''), $7) RETURNING id`,
-			in.BuildingID, grid, in.Category, in.Body, in.Caller, in.Phone, in.ReceivedAt).Scan(&id); err != nil {
+			INSERT INTO requests (building_id, grid_id, category, body, caller, phone, received_at, urgency, deadline, assignee_id)
+			VALUES ($1, $2, $3, $4, NULLIF($5, ''), NULLIF($6, ''), $7, $8, $9, $10) RETURNING id`,
+			in.BuildingID, grid, in.Category, in.Body, in.Caller, in.Phone, in.ReceivedAt, in.Urgency, in.Deadline, nullID(in.AssigneeID)).Scan(&id); err != nil {
 			return nil, Change{}, err
 		}
 		q, err := scanRequest(tx.QueryRow(ctx, `SELECT `+requestColumns+` FROM requests q JOIN buildings b ON b.id = q.building_id WHERE q.id = $1`, id))
@@ -127,4 +149,45 @@ func (s *Store) Requests(ctx context.Context, leaves []int64, openOnly bool, sin
 		out = []Request{}
 	}
 	return out, nil
+}
+
+// FollowUpInput is a follow-up call about a closed request.
+type FollowUpInput struct {
+	RequestID    int64
+	Satisfaction string
+	Note         string
+	At           time.Time
+}
+
+// FollowUpRequest records a follow-up call (回访) about a closed request;
+// an open one cannot be followed up (Conflict naming id).
+func (s *Store) FollowUpRequest(ctx context.Context, a Actor, clientID string, in FollowUpInput) (WriteResult, error) {
+	return s.fieldWrite(ctx, a, clientID, "request follow-up", Created, func(tx pgx.Tx) (any, Change, error) {
+		q, err := scanRequest(tx.QueryRow(ctx, `SELECT `+requestColumns+` FROM requests q JOIN buildings b ON b.id = q.building_id WHERE q.id = $1 FOR UPDATE OF q`, in.RequestID))
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil, Change{}, ErrNotFound
+		}
+		if err != nil {
+			return nil, Change{}, err
+		}
+		if q.ClosedAt == nil {
+			return nil, Change{}, fieldErr(model.Conflict, "id", "the request is still open: close it with its result first")
+		}
+		var id int64
+		if err := tx.QueryRow(ctx, `INSERT INTO request_follow_ups (request_id, at, satisfaction, note, called_by)
+			VALUES ($1, $2, $3, NULLIF($4, ''), $5) RETURNING id`, q.ID, in.At, in.Satisfaction, in.Note, nullID(a.AccountID)).Scan(&id); err != nil {
+			return nil, Change{}, err
+		}
+		after, err := scanRequest(tx.QueryRow(ctx, `SELECT `+requestColumns+` FROM requests q JOIN buildings b ON b.id = q.building_id WHERE q.id = $1`, q.ID))
+		if err != nil {
+			return nil, Change{}, err
+		}
+		if err := audit(ctx, tx, a, "follow up request", "request", q.ID, q, after); err != nil {
+			return nil, Change{}, err
+		}
+		// Not an alert (the request is closed already): the lists that show
+		// it refetch on screening-topic events, as for a new resident.
+		return after, Change{Grid: q.Grid, Events: []LiveEvent{event("screening", q.Grid, map[string]any{
+			"kind": "request_follow_up", "id": q.ID, "building_id": q.BuildingID, "satisfaction": in.Satisfaction})}}, nil
+	})
 }
