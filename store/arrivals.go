@@ -65,15 +65,11 @@ func scanArrival(row pgx.Row) (Arrival, error) {
 // living in the household, in one transaction with the client id.
 func (s *Store) AddArrival(ctx context.Context, a Actor, clientID, today string, in ArrivalInput) (WriteResult, error) {
 	return s.fieldWrite(ctx, a, clientID, "arrival", Created, func(tx pgx.Tx) (any, Change, error) {
-		h, err := lockHousehold(ctx, tx, "household_id", in.HouseholdID)
+		h, person, err := newResident(ctx, tx, in.HouseholdID, in.Name, in.Phone)
 		if err != nil {
 			return nil, Change{}, err
 		}
-		var person, id int64
-		if err := tx.QueryRow(ctx, `INSERT INTO people (name, phone, home_grid_id) VALUES ($1, NULLIF($2, ''), $3) RETURNING id`,
-			in.Name, in.Phone, h.grid).Scan(&person); err != nil {
-			return nil, Change{}, err
-		}
+		var id int64
 		if err := tx.QueryRow(ctx, `
 			INSERT INTO arrivals (person_id, household_id, kind, origin, arrived_on, observe_days, note, created_by)
 			VALUES ($1, $2, $3, $4, $5::date, $6, NULLIF($7, ''), $8) RETURNING id`,

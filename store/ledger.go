@@ -56,15 +56,11 @@ func scanResident(row pgx.Row, now time.Time) (Resident, error) {
 // interval after it was entered.
 func (s *Store) AddResident(ctx context.Context, a Actor, clientID string, now time.Time, in ResidentInput) (WriteResult, error) {
 	return s.fieldWrite(ctx, a, clientID, "vulnerable resident", Created, func(tx pgx.Tx) (any, Change, error) {
-		h, err := lockHousehold(ctx, tx, "household_id", in.HouseholdID)
+		h, person, err := newResident(ctx, tx, in.HouseholdID, in.Name, in.Phone)
 		if err != nil {
 			return nil, Change{}, err
 		}
-		var person, id int64
-		if err := tx.QueryRow(ctx, `INSERT INTO people (name, phone, home_grid_id) VALUES ($1, NULLIF($2, ''), $3) RETURNING id`,
-			in.Name, in.Phone, h.grid).Scan(&person); err != nil {
-			return nil, Change{}, err
-		}
+		var id int64
 		if err := tx.QueryRow(ctx, `
 			INSERT INTO vulnerable_residents (person_id, household_id, category, visit_every_days, since)
 			VALUES ($1, $2, $3, $4, $5) RETURNING id`, person, h.id, in.Category, in.VisitEveryDays, now).Scan(&id); err != nil {
@@ -80,6 +76,20 @@ func (s *Store) AddResident(ctx context.Context, a Actor, clientID string, now t
 		return r, Change{Grid: h.grid, Events: []LiveEvent{event("screening", h.grid, map[string]any{
 			"kind": "resident", "id": id, "household_id": h.id, "building_id": h.building})}}, nil
 	})
+}
+
+// newResident locks a household and adds a new person living there (a
+// resident put on the ledger, a person arriving): the household and the
+// person's id.
+func newResident(ctx context.Context, tx pgx.Tx, householdID int64, name, phone string) (household, int64, error) {
+	h, err := lockHousehold(ctx, tx, "household_id", householdID)
+	if err != nil {
+		return h, 0, err
+	}
+	var person int64
+	err = tx.QueryRow(ctx, `INSERT INTO people (name, phone, home_grid_id) VALUES ($1, NULLIF($2, ''), $3) RETURNING id`,
+		name, phone, h.grid).Scan(&person)
+	return h, person, err
 }
 
 // ResidentGrid returns the grid of a ledger entry's household.
