@@ -178,8 +178,8 @@ func socketPoster(t *testing.T, base, token string) func(string) bool {
 }
 
 // TestFieldWritesSurviveKill does the same for the writes people make:
-// screenings and hotline requests from a grid leader, wall links from an
-// admin, at full speed from several clients, until SIGKILL. Every write
+// screenings, hotline requests and arrivals from a grid leader, wall links
+// from an admin, at full speed from several clients, until SIGKILL. Every write
 // answered 201 must be in PostgreSQL with the id its answer gave, and its
 // client id must be recorded, so a retry after the crash is answered from
 // the record instead of stored twice.
@@ -237,6 +237,9 @@ func TestFieldWritesSurviveKill(t *testing.T) {
 					table, token, path = "wall_links", admin, "/api/wall-links"
 					body = `{"grid_id": 9, "ttl_hours": 1}`
 					cid = ""
+				case n%4 == 1:
+					table, token, path = "arrivals", leader, "/api/arrivals"
+					body = fmt.Sprintf(`{"client_id": %q, "household_id": %d, "name": "返乡人", "kind": "returnee", "origin": "外省"}`, cid, households[(w*31+n)%len(households)])
 				case n%4 == 3:
 					table, token, path = "requests", leader, "/api/requests"
 					body = fmt.Sprintf(`{"client_id": %q, "building_id": %d, "category": "supplies", "body": "买药"}`, cid, building)
@@ -268,9 +271,9 @@ func TestFieldWritesSurviveKill(t *testing.T) {
 			clientIDs = append(clientIDs, w.clientID)
 		}
 	}
-	t.Logf("acknowledged before SIGKILL: %d screenings, %d requests, %d wall links",
-		len(byTable["screenings"]), len(byTable["requests"]), len(byTable["wall_links"]))
-	for _, table := range []string{"screenings", "requests", "wall_links"} {
+	t.Logf("acknowledged before SIGKILL: %d screenings, %d requests, %d arrivals, %d wall links",
+		len(byTable["screenings"]), len(byTable["requests"]), len(byTable["arrivals"]), len(byTable["wall_links"]))
+	for _, table := range []string{"screenings", "requests", "arrivals", "wall_links"} {
 		ids := byTable[table]
 		if len(ids) < 5 {
 			t.Fatalf("only %d %s acknowledged before the kill: not a load", len(ids), table)
