@@ -70,24 +70,27 @@ type AccountInput struct {
 }
 
 // Validate normalises the username and checks the account's shape: grid
-// leaders and staff have a grid and nobody else does, a device reports
-// for a person and logs in with tokens, everyone else has a password.
+// leaders and staff have a grid and nobody else does, a device or a
+// volunteer reports for a person (a volunteer works in their team's
+// grid), a device logs in with tokens, everyone else has a password.
 func (in *AccountInput) Validate() (auth.Role, error) {
 	in.Username = strings.ToLower(strings.TrimSpace(in.Username))
 	role, err := auth.ParseRole(in.Role)
+	hasGrid := role == auth.GridLeader || role == auth.Staff
+	hasPerson := role == auth.Device || role == auth.Volunteer
 	switch {
 	case err != nil:
 		return "", invalid("role", "%v", err)
 	case !ValidUsername(in.Username):
 		return "", invalid("username", "2-64 characters: a-z, 0-9, '.', '_' or '-', starting with a letter or digit")
-	case role.Scoped() && in.GridID <= 0:
+	case hasGrid && in.GridID <= 0:
 		return "", invalid("grid_id", "required for role %s", role)
-	case !role.Scoped() && in.GridID != 0:
+	case !hasGrid && in.GridID != 0:
 		return "", invalid("grid_id", "only grid leaders and staff have a grid")
-	case role == auth.Device && in.PersonID <= 0:
-		return "", invalid("person_id", "required for a device: the volunteer it reports for")
-	case role != auth.Device && in.PersonID != 0:
-		return "", invalid("person_id", "only devices have a person")
+	case hasPerson && in.PersonID <= 0:
+		return "", invalid("person_id", "required for a %s: the volunteer it reports for", role)
+	case !hasPerson && in.PersonID != 0:
+		return "", invalid("person_id", "only devices and volunteers have a person")
 	case role != auth.Device && len(in.Password) < auth.MinPasswordLength:
 		return "", invalid("password", "at least %d characters", auth.MinPasswordLength)
 	case len(in.Password) > maxPasswordBytes:

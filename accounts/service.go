@@ -190,7 +190,8 @@ type Me struct {
 }
 
 // Home is the page where p's work is, where logging in lands: a grid
-// leader's or staff member's own grid page, a planner's editor, a screen
+// leader's or staff member's own grid page, a planner's editor, a
+// volunteer's tasks of the day, a screen
 // scoped to an area its wall, everyone else the map.
 func Home(p *auth.Principal) string {
 	switch {
@@ -198,6 +199,8 @@ func Home(p *auth.Principal) string {
 		return fmt.Sprintf("/grid/%d", p.GridID)
 	case p.Role == auth.Planner:
 		return "/plan"
+	case p.Role == auth.Volunteer:
+		return "/tasks"
 	case p.Role == auth.Viewer && p.GridID != 0:
 		return fmt.Sprintf("/wall?grid=%d", p.GridID)
 	}

@@ -20,10 +20,11 @@ const (
 	GridLeader Role = "grid-leader" // one grid and its subtree: sees people, edits people and field data
 	Staff      Role = "staff"       // grid staff: field data in their grids
 	Device     Role = "device"      // one volunteer's phone: posts its own positions only
+	Volunteer  Role = "volunteer"   // a volunteer signed in on their phone: their tasks, in their team's grid
 )
 
 // Roles lists every role, for validation and the authorisation matrix.
-func Roles() []Role { return []Role{Admin, Planner, Viewer, GridLeader, Staff, Device} }
+func Roles() []Role { return []Role{Admin, Planner, Viewer, GridLeader, Staff, Device, Volunteer} }
 
 // ParseRole returns the role named s.
 func ParseRole(s string) (Role, error) {
@@ -44,7 +45,7 @@ func roleNames() []string {
 }
 
 // Scoped reports whether the role is limited to one grid's subtree.
-func (r Role) Scoped() bool { return r == GridLeader || r == Staff }
+func (r Role) Scoped() bool { return r == GridLeader || r == Staff || r == Volunteer }
 
 // Permission is something a route needs.
 type Permission string
@@ -62,6 +63,9 @@ const (
 	ReadMetrics    Permission = "read:metrics" // /metrics: request counts, pool and process figures
 	ManageAccounts Permission = "manage:accounts"
 	PostPositions  Permission = "post:positions"
+	ReadTasks      Permission = "read:tasks" // tasks: a volunteer their own, others those in scope
+	TakeTasks      Permission = "take:tasks" // accept and decline the tasks one is assigned: volunteers only
+	WorkTasks      Permission = "work:tasks" // close tasks with their field record
 	ChangePassword Permission = "change:password" // one's own; every role but devices, which have none
 )
 
@@ -77,17 +81,22 @@ func (r Role) Can(p Permission) bool {
 	}
 	switch r {
 	case Admin:
-		return p != PostPositions // admins do not impersonate devices
+		return p != PostPositions && p != TakeTasks // admins do not impersonate devices or volunteers
 	case Planner:
 		return p == ReadMap || p == WriteBoundary
 	case Viewer:
 		return p == ReadMap
 	case GridLeader:
-		return p == ReadMap || p == ReadPeople || p == WriteField || p == WritePeople
+		return p == ReadMap || p == ReadPeople || p == WriteField || p == WritePeople || p == ReadTasks || p == WorkTasks
 	case Staff:
-		return p == ReadMap || p == ReadPeople || p == WriteField
+		return p == ReadMap || p == ReadPeople || p == WriteField || p == ReadTasks || p == WorkTasks
 	case Device:
 		return p == PostPositions
+	case Volunteer:
+		// The map of their team's grid (counts, no names), their own
+		// tasks and the phone's position; field records only through a
+		// task they hold.
+		return p == ReadMap || p == ReadTasks || p == TakeTasks || p == WorkTasks || p == PostPositions
 	}
 	return false
 }
@@ -98,7 +107,7 @@ type Principal struct {
 	Username  string
 	Role      Role
 	GridID    int64 // scope root for grid leaders, staff and a wall link's viewer; 0 for the whole area
-	PersonID  int64 // the volunteer of a device account
+	PersonID  int64 // the volunteer of a device or volunteer account
 }
 
 // Can reports whether the principal holds permission p; a nil principal

@@ -26,12 +26,20 @@ type ScreeningInput struct {
 // Validate checks in, trimming its text and filling its defaults; the
 // service calls it before anything else.
 func (in *ScreeningInput) Validate(today string) error {
-	var err error
 	switch {
 	case CheckClientID(in.ClientID) != nil:
 		return CheckClientID(in.ClientID)
 	case in.HouseholdID <= 0:
 		return invalid("household_id", "required: a household id")
+	}
+	return in.validateReport(today)
+}
+
+// validateReport checks what was found (a task's screening names no
+// household: it is the task's).
+func (in *ScreeningInput) validateReport(today string) error {
+	var err error
+	switch {
 	case !model.Outcome(in.Outcome).Valid():
 		return oneOf("outcome", in.Outcome, outcomeNames()...)
 	case in.Temperature != nil && (math.IsNaN(*in.Temperature) || *in.Temperature < 30 || *in.Temperature > 45):

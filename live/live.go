@@ -24,11 +24,12 @@ const (
 	TopicAlerts     = "alerts"
 	TopicBoundaries = "boundaries"
 	TopicSampling   = "sampling" // a sampling site's state after a report (issue 13)
+	TopicTasks      = "tasks"    // a task's state after each change (issue 14)
 )
 
 // Topics lists every topic.
 func Topics() []string {
-	return []string{TopicPositions, TopicGeofence, TopicScreening, TopicCoverage, TopicAlerts, TopicBoundaries, TopicSampling}
+	return []string{TopicPositions, TopicGeofence, TopicScreening, TopicCoverage, TopicAlerts, TopicBoundaries, TopicSampling, TopicTasks}
 }
 
 // ValidTopic reports whether t is a topic.

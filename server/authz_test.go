@@ -29,18 +29,18 @@ var matrix = map[string]string{
 	"POST /api/login":                    "*",
 	"POST /api/logout":                   "*",
 	"GET /api/me":                        "logged-in",
-	"POST /api/me/password":              "admin planner viewer grid-leader staff",
-	"GET /ws":                            "admin planner viewer grid-leader staff",
-	"POST /api/positions":                "device",
-	"GET /ws/device":                     "device",
-	"GET /api/teams":                     "admin planner viewer grid-leader staff",
-	"GET /api/volunteers/{id}/trail":     "admin planner viewer grid-leader staff",
-	"GET /api/tree":                      "admin planner viewer grid-leader staff",
-	"GET /api/grids":                     "admin planner viewer grid-leader staff",
-	"GET /api/grids/{id}":                "admin planner viewer grid-leader staff",
-	"GET /api/buildings":                 "admin planner viewer grid-leader staff",
-	"GET /api/buildings/{id}/households": "admin planner viewer grid-leader staff",
-	"GET /api/people/{id}":               "admin planner viewer grid-leader staff",
+	"POST /api/me/password":              "admin planner viewer grid-leader staff volunteer",
+	"GET /ws":                            "admin planner viewer grid-leader staff volunteer",
+	"POST /api/positions":                "device volunteer",
+	"GET /ws/device":                     "device volunteer",
+	"GET /api/teams":                     "admin planner viewer grid-leader staff volunteer",
+	"GET /api/volunteers/{id}/trail":     "admin planner viewer grid-leader staff volunteer",
+	"GET /api/tree":                      "admin planner viewer grid-leader staff volunteer",
+	"GET /api/grids":                     "admin planner viewer grid-leader staff volunteer",
+	"GET /api/grids/{id}":                "admin planner viewer grid-leader staff volunteer",
+	"GET /api/buildings":                 "admin planner viewer grid-leader staff volunteer",
+	"GET /api/buildings/{id}/households": "admin planner viewer grid-leader staff volunteer",
+	"GET /api/people/{id}":               "admin planner viewer grid-leader staff volunteer",
 	"PUT /api/buildings/{id}/head":       "admin grid-leader staff",
 	"PUT /api/households/{id}/contact":   "admin grid-leader staff",
 	"POST /api/people":                   "admin grid-leader",
@@ -48,13 +48,13 @@ var matrix = map[string]string{
 	"PUT /api/grids/{id}/leader":         "admin grid-leader",
 	"PUT /api/grids/{id}/boundary":       "admin planner",
 
-	"GET /api/grids/{id}/versions":         "admin planner viewer grid-leader staff",
-	"GET /api/publications":                "admin planner viewer grid-leader staff",
-	"GET /api/publications/compare":        "admin planner viewer grid-leader staff",
+	"GET /api/grids/{id}/versions":         "admin planner viewer grid-leader staff volunteer",
+	"GET /api/publications":                "admin planner viewer grid-leader staff volunteer",
+	"GET /api/publications/compare":        "admin planner viewer grid-leader staff volunteer",
 	"POST /api/publications/{id}/rollback": "admin planner",
 	"POST /api/drafts":                     "admin planner",
 	"POST /api/drafts/import":              "admin planner",
-	"GET /api/boundaries/export":           "admin planner viewer grid-leader staff",
+	"GET /api/boundaries/export":           "admin planner viewer grid-leader staff volunteer",
 	"GET /api/drafts":                      "admin planner",
 	"GET /api/drafts/{id}":                 "admin planner",
 	"DELETE /api/drafts/{id}":              "admin planner",
@@ -76,30 +76,38 @@ var matrix = map[string]string{
 	"DELETE /api/wall-links/{id}":          "admin",
 	"GET /wall/link/{secret}":              "*",
 
-	"GET /api/coverage":                    "admin planner viewer grid-leader staff",
-	"GET /api/grids/{id}/coverage":         "admin planner viewer grid-leader staff",
-	"GET /api/grids/{id}/coverage/history": "admin planner viewer grid-leader staff",
-	"GET /api/replay":                      "admin planner viewer grid-leader staff",
+	"GET /api/coverage":                    "admin planner viewer grid-leader staff volunteer",
+	"GET /api/grids/{id}/coverage":         "admin planner viewer grid-leader staff volunteer",
+	"GET /api/grids/{id}/coverage/history": "admin planner viewer grid-leader staff volunteer",
+	"GET /api/replay":                      "admin planner viewer grid-leader staff volunteer",
 
 	// The wall display's counters (issue 13).
-	"GET /api/grids/{id}/wall": "admin planner viewer grid-leader staff",
+	"GET /api/grids/{id}/wall": "admin planner viewer grid-leader staff volunteer",
 
 	// The roster of people arriving, the hotline's follow-up (issue 14).
-	"GET /api/arrivals":                 "admin planner viewer grid-leader staff",
+	"GET /api/arrivals":                 "admin planner viewer grid-leader staff volunteer",
 	"POST /api/arrivals":                "admin grid-leader staff",
 	"POST /api/requests/{id}/follow-up": "admin grid-leader staff",
 
-	// The day's report (issue 14).
-	"GET /api/reports/daily":      "admin planner viewer grid-leader staff",
-	"GET /api/reports/daily.xlsx": "admin planner viewer grid-leader staff",
+	// Tasks (issue 14).
+	"POST /api/tasks":              "admin grid-leader staff",
+	"GET /api/tasks":               "admin grid-leader staff volunteer",
+	"POST /api/tasks/{id}/assign":  "admin grid-leader staff",
+	"POST /api/tasks/{id}/accept":  "volunteer",
+	"POST /api/tasks/{id}/decline": "volunteer",
+	"POST /api/tasks/{id}/done":    "admin grid-leader staff volunteer",
 
-	"GET /api/grids/{id}/gaps":            "admin planner viewer grid-leader staff",
-	"GET /api/grids/{id}/spot-checks":     "admin planner viewer grid-leader staff",
-	"GET /api/grids/{id}/checkpoints":     "admin planner viewer grid-leader staff",
-	"GET /api/grids/{id}/vulnerable":      "admin planner viewer grid-leader staff",
-	"GET /api/grids/{id}/requests":        "admin planner viewer grid-leader staff",
-	"GET /api/grids/{id}/party-members":   "admin planner viewer grid-leader staff",
-	"GET /api/nearest-volunteers":         "admin planner viewer grid-leader staff",
+	// The day's report (issue 14).
+	"GET /api/reports/daily":      "admin planner viewer grid-leader staff volunteer",
+	"GET /api/reports/daily.xlsx": "admin planner viewer grid-leader staff volunteer",
+
+	"GET /api/grids/{id}/gaps":            "admin planner viewer grid-leader staff volunteer",
+	"GET /api/grids/{id}/spot-checks":     "admin planner viewer grid-leader staff volunteer",
+	"GET /api/grids/{id}/checkpoints":     "admin planner viewer grid-leader staff volunteer",
+	"GET /api/grids/{id}/vulnerable":      "admin planner viewer grid-leader staff volunteer",
+	"GET /api/grids/{id}/requests":        "admin planner viewer grid-leader staff volunteer",
+	"GET /api/grids/{id}/party-members":   "admin planner viewer grid-leader staff volunteer",
+	"GET /api/nearest-volunteers":         "admin planner viewer grid-leader staff volunteer",
 	"POST /api/screenings":                "admin grid-leader staff",
 	"POST /api/quarantines":               "admin grid-leader staff",
 	"POST /api/quarantines/{id}/end":      "admin grid-leader staff",
@@ -118,16 +126,16 @@ var matrix = map[string]string{
 	"POST /api/import/{kind}":             "admin grid-leader staff",
 
 	// Sampling sites and rounds of testing (issue 13).
-	"GET /api/sampling-sites":               "admin planner viewer grid-leader staff",
+	"GET /api/sampling-sites":               "admin planner viewer grid-leader staff volunteer",
 	"POST /api/sampling-sites":              "admin grid-leader staff",
 	"POST /api/sampling-sites/{id}/reports": "admin grid-leader staff",
-	"GET /api/sampling-rounds":              "admin planner viewer grid-leader staff",
+	"GET /api/sampling-rounds":              "admin planner viewer grid-leader staff volunteer",
 	"POST /api/sampling-rounds":             "admin grid-leader staff",
-	"GET /api/sampling-rounds/{id}":         "admin planner viewer grid-leader staff",
+	"GET /api/sampling-rounds/{id}":         "admin planner viewer grid-leader staff volunteer",
 
 	// Base maps: whoever sees the map sees the offline tiles under it.
-	"GET /basemap/{z}/{x}/{y}": "admin planner viewer grid-leader staff",
-	"GET /basemap.json":        "admin planner viewer grid-leader staff",
+	"GET /basemap/{z}/{x}/{y}": "admin planner viewer grid-leader staff volunteer",
+	"GET /basemap.json":        "admin planner viewer grid-leader staff volunteer",
 }
 
 // samples are the concrete requests the matrix sends: ids inside grid 9
@@ -344,6 +352,25 @@ func fieldSamples(t *testing.T, e *env, building, household, member int64) map[s
 		INSERT INTO spot_check_items (check_id, position, household_id) SELECT c.id, 1, $1 FROM c RETURNING check_id`, household)
 	point := scalar[string](t, e, `SELECT ST_X(ST_PointOnSurface(geom)) || ',' || ST_Y(ST_PointOnSurface(geom)) FROM current_grids WHERE id = 9`)
 	lon, lat, _ := strings.Cut(point, ",")
+	// Tasks: households of grid 9 without a contact, one for each task.
+	noContact := func(n int) int64 {
+		return id(`SELECT h.id FROM households h JOIN buildings b ON b.id = h.building_id
+			WHERE b.grid_id = 9 AND h.contact_id IS NULL ORDER BY h.id OFFSET $1 LIMIT 1`, n)
+	}
+	tasks := 0
+	newTask := func(assignee int64) int64 {
+		tasks++
+		return id(`INSERT INTO tasks (grid_id, gap, building_id, household_id, assignee_id, accept_by, due_at)
+			SELECT 9, 'no_contact', building_id, id, $2, now() + interval '1 hour', now() + interval '2 hours'
+			FROM households WHERE id = $1 RETURNING id`, noContact(tasks), nilIfZero(assignee))
+	}
+	makers := map[string]int64{}
+	taskHousehold := func(who string) int64 {
+		if _, ok := makers[who]; !ok {
+			makers[who] = noContact(10 + len(makers))
+		}
+		return makers[who]
+	}
 	body := func(fields string) func(who string) any {
 		return func(who string) any {
 			return fmt.Sprintf(`{"client_id": "matrix-%s-%d", %s}`, who, time.Now().UnixNano(), fields)
@@ -386,6 +413,17 @@ func fieldSamples(t *testing.T, e *env, building, household, member int64) map[s
 		"POST /api/requests/{id}/follow-up": {fmt.Sprintf("/api/requests/%d/follow-up", closedRequest), body(`"satisfaction": "satisfied"`)},
 		"GET /api/arrivals":                 {"/api/arrivals?grid=9", none},
 		"POST /api/arrivals":                {"/api/arrivals", body(fmt.Sprintf(`"household_id": %d, "name": "矩阵返乡人", "kind": "returnee", "origin": "武汉"`, household))},
+
+		// Tasks (issue 14): one of its own gap for each account that makes
+		// one, and a task of its own for each route that changes one.
+		"POST /api/tasks": {"/api/tasks", func(who string) any {
+			return body(fmt.Sprintf(`"gap": "no_contact", "household_id": %d`, taskHousehold(who)))(who)
+		}},
+		"GET /api/tasks":               {"/api/tasks?grid=9", none},
+		"POST /api/tasks/{id}/assign":  {fmt.Sprintf("/api/tasks/%d/assign", newTask(0)), body(fmt.Sprintf(`"assignee": %d`, e.volunteer))},
+		"POST /api/tasks/{id}/accept":  {fmt.Sprintf("/api/tasks/%d/accept", newTask(e.volunteer)), body(`"reason": ""`)},
+		"POST /api/tasks/{id}/decline": {fmt.Sprintf("/api/tasks/%d/decline", newTask(e.volunteer)), body(`"reason": "不在附近"`)},
+		"POST /api/tasks/{id}/done":    {fmt.Sprintf("/api/tasks/%d/done", newTask(e.volunteer)), body(`"result": "已联系住户"`)},
 
 		// The day's report (issue 14).
 		"GET /api/reports/daily":      {"/api/reports/daily?grid=9", none},
@@ -513,4 +551,12 @@ func sampleWallLink(t *testing.T, e *env) sampleWallLinkAnswer {
 		t.Fatal(err)
 	}
 	return sampleWallLinkAnswer{l.ID, secret}
+}
+
+// nilIfZero is NULL for 0, for optional ids in SQL.
+func nilIfZero(id int64) *int64 {
+	if id == 0 {
+		return nil
+	}
+	return &id
 }

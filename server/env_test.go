@@ -125,8 +125,9 @@ func (e *env) account(t *testing.T, username string, role auth.Role, grid, perso
 func (e *env) client(t *testing.T, username string, role auth.Role, grid int64) *client {
 	t.Helper()
 	var person int64
-	if role == auth.Device {
-		person = e.volunteer
+	if role == auth.Device || role == auth.Volunteer {
+		person = e.volunteer // a volunteer works in their team's grid, not one of the account's
+		grid = 0
 	}
 	id, _ := e.account(t, username, role, grid, person)
 	plain, hash := auth.NewToken("gms_")

@@ -91,6 +91,13 @@ func (s *Server) Routes() []Route {
 		{"POST", "/api/requests", auth.WriteField, s.postRequest},
 		{"POST", "/api/requests/{id}/close", auth.WriteField, s.closeRequest},
 		{"POST", "/api/requests/{id}/follow-up", auth.WriteField, s.postFollowUp},
+		// Tasks (issue 14): a gap sent to a volunteer's phone.
+		{"POST", "/api/tasks", auth.WriteField, s.postTask},
+		{"GET", "/api/tasks", auth.ReadTasks, s.listTasks},
+		{"POST", "/api/tasks/{id}/assign", auth.WriteField, s.assignTask},
+		{"POST", "/api/tasks/{id}/accept", auth.TakeTasks, s.acceptTask},
+		{"POST", "/api/tasks/{id}/decline", auth.TakeTasks, s.declineTask},
+		{"POST", "/api/tasks/{id}/done", auth.WorkTasks, s.doneTask},
 		{"POST", "/api/grids/{id}/spot-checks", auth.WriteField, s.postSpotCheck},
 		{"POST", "/api/spot-checks/{id}/results", auth.WriteField, s.postSpotResult},
 		{"POST", "/api/party-members/{id}/points", auth.WriteField, s.postPoints},

@@ -49,6 +49,8 @@ type Config struct {
 	CoverageEvery   time.Duration    // how often coverage is recounted in full (and after each local midnight)
 	Clock           func() time.Time // the time; nil for time.Now (tests move it)
 	Heartbeat       time.Duration    // /ws heartbeat and ping interval (MinHeartbeat..MaxHeartbeat); 0 for 25 s
+	Tasks           field.TaskRules  // times and limits of tasks; zero fields take field.DefaultTaskRules
+	EscalateEvery   time.Duration    // how often tasks past their time are escalated; 0 for 30 s
 
 	// Caps per account and per device, counted in memory on each instance
 	// (see streamRegistry and admitPositions).
@@ -96,6 +98,21 @@ func (c Config) withDefaults() Config {
 	if c.Clock == nil {
 		c.Clock = time.Now
 	}
+	if c.EscalateEvery <= 0 {
+		c.EscalateEvery = 30 * time.Second
+	}
+	d := field.DefaultTaskRules
+	for _, f := range []struct {
+		v   *time.Duration
+		def time.Duration
+	}{{&c.Tasks.AcceptWithin, d.AcceptWithin}, {&c.Tasks.DueWithin, d.DueWithin}, {&c.Tasks.ToCommunity, d.ToCommunity}, {&c.Tasks.OnDuty, d.OnDuty}} {
+		if *f.v <= 0 {
+			*f.v = f.def
+		}
+	}
+	if c.Tasks.MaxOpen <= 0 {
+		c.Tasks.MaxOpen = d.MaxOpen
+	}
 	if c.Heartbeat <= 0 {
 		c.Heartbeat = DefaultHeartbeat
 	}
@@ -130,6 +147,7 @@ type Server struct {
 	scopes   *access.Scopes    // the grid hierarchy and the scope checks over it
 	cov      *field.Coverage   // live coverage figures, kept current and published
 	field    *field.Service    // field writes and their rules
+	tasks    *field.Tasks      // tasks: gaps sent to volunteers, and their escalation
 	acct     *accounts.Service // logins, passwords, accounts and tokens
 	read     *read.Service     // the read API's rules: scope limits, masking, nearest, trails
 	playback *playback.Service // looking back: coverage of a past day, its series, a day's playback
@@ -214,6 +232,7 @@ func New(cfg Config, d Deps) *Server {
 	srv.scopes = access.New(st, srv.hub, srv.cfg.Clock)
 	srv.cov = field.NewCoverage(st, srv.scopes, srv.events, srv.cfg.Location, srv.cfg.Clock, log)
 	srv.field = field.New(st, srv.scopes, srv.cov, srv.cfg.Clock)
+	srv.tasks = field.NewTasks(srv.field, st, srv.hub, srv.cfg.Tasks, log)
 	srv.read = read.New(st, srv.scopes, srv.hub, srv.cov, srv.cfg.Clock)
 	srv.playback = playback.New(st, srv.scopes, srv.read, srv.cfg.Location, srv.cfg.Clock)
 	srv.acct = accounts.New(st, srv.scopes, accounts.Config{SessionTTL: cfg.SessionTTL}, srv.cfg.Clock)
@@ -233,10 +252,11 @@ func shanghai() *time.Location {
 }
 
 // Background runs the server's periodic work until ctx ends: rechecking
-// cached tokens and recounting coverage. Serve runs it; tests that use
+// cached tokens, escalating tasks past their time and recounting coverage. Serve runs it; tests that use
 // Handler alone may too.
 func (s *Server) Background(ctx context.Context) {
 	go s.tokens.runSweeps(ctx, s.store, s.now, s.log)
+	go s.tasks.RunEscalation(ctx, s.cfg.EscalateEvery)
 	s.cov.Run(ctx, s.cfg.CoverageEvery)
 }
 

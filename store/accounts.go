@@ -45,6 +45,17 @@ func (s *Store) CreateAccount(ctx context.Context, a Actor, n NewAccount) (Accou
 		if n.PasswordHash != "" {
 			hash = &n.PasswordHash
 		}
+		if n.Role == auth.Volunteer {
+			// A volunteer account works in its volunteer's team's grid:
+			// the person must be a volunteer in a team.
+			var ok bool
+			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM volunteers WHERE person_id = $1)`, n.PersonID).Scan(&ok); err != nil {
+				return err
+			}
+			if !ok {
+				return ErrBadReference
+			}
+		}
 		err := tx.QueryRow(ctx, `
 			INSERT INTO accounts (username, password_hash, role, grid_id, person_id)
 			VALUES ($1, $2, $3, $4, $5)
@@ -60,7 +71,7 @@ func (s *Store) CreateAccount(ctx context.Context, a Actor, n NewAccount) (Accou
 	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
 		return acc, fmt.Errorf("store: account %q: %w", n.Username, ErrConflict)
 	}
-	if errors.As(err, &pgErr) && pgErr.Code == "23503" { // person_id names nobody
+	if errors.Is(err, ErrBadReference) || errors.As(err, &pgErr) && pgErr.Code == "23503" { // person_id names nobody (or no volunteer)
 		return acc, fmt.Errorf("store: account %q: %w", n.Username, ErrBadReference)
 	}
 	if err != nil {
@@ -101,8 +112,8 @@ func (s *Store) AccountLogin(ctx context.Context, username string) (Login, error
 	var hash *string
 	var grid, person *int64
 	err := s.pool.QueryRow(ctx, `
-		SELECT id, username, role, grid_id, person_id, password_hash, disabled_at IS NOT NULL
-		FROM accounts WHERE username = $1`, username).Scan(
+		SELECT a.id, a.username, a.role, `+principalGrid+`, a.person_id, a.password_hash, a.disabled_at IS NOT NULL
+		FROM accounts a WHERE a.username = $1`, username).Scan(
 		&l.Principal.AccountID, &l.Principal.Username, &l.Principal.Role, &grid, &person, &hash, &l.Disabled)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return l, fmt.Errorf("store: account %q: %w", username, ErrNotFound)
@@ -128,7 +139,13 @@ func (s *Store) CreateSession(ctx context.Context, accountID int64, tokenHash []
 }
 
 // principalColumns reads a principal from accounts a.
-const principalColumns = `a.id, a.username, a.role, COALESCE(a.grid_id, 0), COALESCE(a.person_id, 0)`
+const principalColumns = `a.id, a.username, a.role, ` + principalGrid + `, COALESCE(a.person_id, 0)`
+
+// principalGrid is the scope root of the account a: its grid, or for a
+// volunteer the grid of the volunteer's team (where they work); 0 for the
+// whole area. A volunteer in no team gets -1: a scope that holds nothing.
+const principalGrid = `COALESCE(a.grid_id, CASE WHEN a.role = 'volunteer' THEN COALESCE((SELECT t.grid_id
+	FROM volunteers v JOIN volunteer_teams t ON t.id = v.team_id WHERE v.person_id = a.person_id), -1) END, 0)`
 
 // SessionLimits say how long a session lives: Until is the idle expiry a
 // use slides it to; the slide is written only when the stored expiry is
@@ -151,7 +168,7 @@ func (s *Store) SessionPrincipal(ctx context.Context, tokenHash []byte, lim Sess
 	err := s.pool.QueryRow(ctx, `
 		WITH hit AS (
 			SELECT s.token_hash, s.expires_at, s.wall_link_id, a.id, a.username, a.role,
-				COALESCE(a.grid_id, 0) AS grid_id, COALESCE(a.person_id, 0) AS person_id
+				`+principalGrid+` AS grid_id, COALESCE(a.person_id, 0) AS person_id
 			FROM sessions s JOIN accounts a ON a.id = s.account_id
 			WHERE s.token_hash = $1 AND s.expires_at > now() AND a.disabled_at IS NULL
 				AND (s.wall_link_id IS NOT NULL OR s.created_at > now() - $3::float8 * interval '1 second')

@@ -118,30 +118,36 @@ type Visit struct {
 // their latest.
 func (s *Store) RecordVisit(ctx context.Context, a Actor, clientID string, now time.Time, in VisitInput) (WriteResult, error) {
 	return s.fieldWrite(ctx, a, clientID, "visit", Created, func(tx pgx.Tx) (any, Change, error) {
-		before, err := scanResident(tx.QueryRow(ctx, `SELECT `+residentColumns+residentFrom+` WHERE r.id = $1 AND r.left_at IS NULL FOR UPDATE OF r`, in.ResidentID), now)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return nil, Change{}, ErrNotFound
-		}
-		if err != nil {
-			return nil, Change{}, err
-		}
-		v := Visit{At: in.At, Method: in.Method}
-		if err := tx.QueryRow(ctx, `INSERT INTO visits (resident_id, at, method, note, visited_by) VALUES ($1, $2, $3, NULLIF($4, ''), $5) RETURNING id`,
-			in.ResidentID, in.At, in.Method, in.Note, nilIfZero(a.AccountID)).Scan(&v.ID); err != nil {
-			return nil, Change{}, err
-		}
-		if _, err := tx.Exec(ctx, `UPDATE vulnerable_residents SET last_visit = GREATEST(last_visit, $2) WHERE id = $1`, in.ResidentID, in.At); err != nil {
-			return nil, Change{}, err
-		}
-		after, err := scanResident(tx.QueryRow(ctx, `SELECT `+residentColumns+residentFrom+` WHERE r.id = $1`, in.ResidentID), now)
-		if err != nil {
-			return nil, Change{}, err
-		}
-		v.Resident = after
-		return v, Change{Grid: after.Grid, Delta: coverage.Tally{OverdueVisits: b2i(after.Overdue) - b2i(before.Overdue)},
-			Events: []LiveEvent{event("screening", after.Grid, map[string]any{"kind": "visit", "id": v.ID, "resident_id": after.ID,
-				"household_id": after.HouseholdID, "building_id": after.BuildingID, "overdue": after.Overdue})}}, nil
+		return recordVisit(ctx, tx, a, now, in)
 	})
+}
+
+// recordVisit is RecordVisit in the transaction tx (a task closed with a
+// visit runs it too).
+func recordVisit(ctx context.Context, tx pgx.Tx, a Actor, now time.Time, in VisitInput) (Visit, Change, error) {
+	before, err := scanResident(tx.QueryRow(ctx, `SELECT `+residentColumns+residentFrom+` WHERE r.id = $1 AND r.left_at IS NULL FOR UPDATE OF r`, in.ResidentID), now)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Visit{}, Change{}, ErrNotFound
+	}
+	if err != nil {
+		return Visit{}, Change{}, err
+	}
+	v := Visit{At: in.At, Method: in.Method}
+	if err := tx.QueryRow(ctx, `INSERT INTO visits (resident_id, at, method, note, visited_by) VALUES ($1, $2, $3, NULLIF($4, ''), $5) RETURNING id`,
+		in.ResidentID, in.At, in.Method, in.Note, nilIfZero(a.AccountID)).Scan(&v.ID); err != nil {
+		return Visit{}, Change{}, err
+	}
+	if _, err := tx.Exec(ctx, `UPDATE vulnerable_residents SET last_visit = GREATEST(last_visit, $2) WHERE id = $1`, in.ResidentID, in.At); err != nil {
+		return Visit{}, Change{}, err
+	}
+	after, err := scanResident(tx.QueryRow(ctx, `SELECT `+residentColumns+residentFrom+` WHERE r.id = $1`, in.ResidentID), now)
+	if err != nil {
+		return Visit{}, Change{}, err
+	}
+	v.Resident = after
+	return v, Change{Grid: after.Grid, Delta: coverage.Tally{OverdueVisits: b2i(after.Overdue) - b2i(before.Overdue)},
+		Events: []LiveEvent{event("screening", after.Grid, map[string]any{"kind": "visit", "id": v.ID, "resident_id": after.ID,
+			"household_id": after.HouseholdID, "building_id": after.BuildingID, "overdue": after.Overdue})}}, nil
 }
 
 // Ledger lists the residents on the ledger in the compound grids given,

@@ -108,28 +108,34 @@ func (s *Store) RequestGrid(ctx context.Context, id int64) (int64, error) {
 // CloseRequest closes an open request.
 func (s *Store) CloseRequest(ctx context.Context, a Actor, clientID string, id int64, resolution string) (WriteResult, error) {
 	return s.fieldWrite(ctx, a, clientID, "close request", Changed, func(tx pgx.Tx) (any, Change, error) {
-		q, err := scanRequest(tx.QueryRow(ctx, `SELECT `+requestColumns+` FROM requests q JOIN buildings b ON b.id = q.building_id WHERE q.id = $1 FOR UPDATE OF q`, id))
-		if errors.Is(err, pgx.ErrNoRows) {
-			return nil, Change{}, ErrNotFound
-		}
-		if err != nil {
-			return nil, Change{}, err
-		}
-		if q.ClosedAt != nil {
-			return q, Change{Grid: q.Grid}, nil // closed already (by someone else): nothing changes
-		}
-		before := q
-		q, err = scanRequest(tx.QueryRow(ctx, `
-			WITH u AS (UPDATE requests SET closed_at = now(), resolution = NULLIF($2, '') WHERE id = $1 RETURNING *)
-			SELECT `+requestColumns+` FROM u q JOIN buildings b ON b.id = q.building_id`, id, resolution))
-		if err != nil {
-			return nil, Change{}, err
-		}
-		if err := audit(ctx, tx, a, "close request", "request", id, before, q); err != nil {
-			return nil, Change{}, err
-		}
-		return q, Change{Grid: q.Grid, Delta: coverage.Tally{OpenRequests: -1}, Events: []LiveEvent{requestEvent(q)}}, nil
+		return closeRequest(ctx, tx, a, id, resolution)
 	})
+}
+
+// closeRequest is CloseRequest in the transaction tx (a task closed with
+// a result runs it for the task's request).
+func closeRequest(ctx context.Context, tx pgx.Tx, a Actor, id int64, resolution string) (Request, Change, error) {
+	q, err := scanRequest(tx.QueryRow(ctx, `SELECT `+requestColumns+` FROM requests q JOIN buildings b ON b.id = q.building_id WHERE q.id = $1 FOR UPDATE OF q`, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Request{}, Change{}, ErrNotFound
+	}
+	if err != nil {
+		return Request{}, Change{}, err
+	}
+	if q.ClosedAt != nil {
+		return q, Change{Grid: q.Grid}, nil // closed already (by someone else): nothing changes
+	}
+	before := q
+	q, err = scanRequest(tx.QueryRow(ctx, `
+		WITH u AS (UPDATE requests SET closed_at = now(), resolution = NULLIF($2, '') WHERE id = $1 RETURNING *)
+		SELECT `+requestColumns+` FROM u q JOIN buildings b ON b.id = q.building_id`, id, resolution))
+	if err != nil {
+		return Request{}, Change{}, err
+	}
+	if err := audit(ctx, tx, a, "close request", "request", id, before, q); err != nil {
+		return Request{}, Change{}, err
+	}
+	return q, Change{Grid: q.Grid, Delta: coverage.Tally{OpenRequests: -1}, Events: []LiveEvent{requestEvent(q)}}, nil
 }
 
 // Requests lists the hotline requests of the compound grids given, newest

@@ -74,48 +74,54 @@ type Screening struct {
 // raises a fever alert.
 func (s *Store) ReportScreening(ctx context.Context, a Actor, clientID, today string, in ScreeningInput) (WriteResult, error) {
 	return s.fieldWrite(ctx, a, clientID, "screening", Created, func(tx pgx.Tx) (any, Change, error) {
-		h, err := lockHousehold(ctx, tx, "household_id", in.HouseholdID)
-		if err != nil {
-			return nil, Change{}, err
-		}
-		before, err := screenedOn(ctx, tx, h.id, today)
-		if err != nil {
-			return nil, Change{}, err
-		}
-		out := Screening{HouseholdID: h.id, BuildingID: h.building, Grid: h.grid, Day: in.Day, Outcome: in.Outcome,
-			Temperature: in.Temperature, Screened: model.Outcome(in.Outcome).Screened()}
-		if err := tx.QueryRow(ctx, `
-			INSERT INTO screenings (household_id, day, outcome, temperature, note, reported_by)
-			VALUES ($1, $2, $3, $4, NULLIF($5, ''), $6) RETURNING id, reported_at`,
-			h.id, in.Day, in.Outcome, in.Temperature, in.Note, nilIfZero(a.AccountID)).Scan(&out.ID, &out.ReportedAt); err != nil {
-			return nil, Change{}, err
-		}
-		ch := Change{Grid: h.grid}
-		if in.Day == today && h.occupied {
-			after, err := screenedOn(ctx, tx, h.id, today)
-			if err != nil {
-				return nil, Change{}, err
-			}
-			ch.Delta.ScreenedToday = b2i(after) - b2i(before)
-		}
-		ch.Events = append(ch.Events, event("screening", h.grid, map[string]any{
-			"kind": "screening", "household_id": h.id, "building_id": h.building, "day": in.Day,
-			"outcome": in.Outcome, "screened": out.Screened}))
-		if model.Outcome(in.Outcome) == model.OutcomeFever {
-			note := "screening"
-			if in.Temperature != nil {
-				note = "screening, temperature recorded"
-			}
-			alert, err := insertAlert(ctx, tx, model.AlertFever, h.grid, h.id, 0, 0, note)
-			if err != nil {
-				return nil, Change{}, err
-			}
-			out.AlertID = alert.ID
-			ch.Delta.FeverAlerts++
-			ch.Events = append(ch.Events, alertEvent(alert))
-		}
-		return out, ch, nil
+		return reportScreening(ctx, tx, a, today, in)
 	})
+}
+
+// reportScreening is ReportScreening in the transaction tx (a task closed
+// with a screening runs it too).
+func reportScreening(ctx context.Context, tx pgx.Tx, a Actor, today string, in ScreeningInput) (Screening, Change, error) {
+	h, err := lockHousehold(ctx, tx, "household_id", in.HouseholdID)
+	if err != nil {
+		return Screening{}, Change{}, err
+	}
+	before, err := screenedOn(ctx, tx, h.id, today)
+	if err != nil {
+		return Screening{}, Change{}, err
+	}
+	out := Screening{HouseholdID: h.id, BuildingID: h.building, Grid: h.grid, Day: in.Day, Outcome: in.Outcome,
+		Temperature: in.Temperature, Screened: model.Outcome(in.Outcome).Screened()}
+	if err := tx.QueryRow(ctx, `
+		INSERT INTO screenings (household_id, day, outcome, temperature, note, reported_by)
+		VALUES ($1, $2, $3, $4, NULLIF($5, ''), $6) RETURNING id, reported_at`,
+		h.id, in.Day, in.Outcome, in.Temperature, in.Note, nilIfZero(a.AccountID)).Scan(&out.ID, &out.ReportedAt); err != nil {
+		return Screening{}, Change{}, err
+	}
+	ch := Change{Grid: h.grid}
+	if in.Day == today && h.occupied {
+		after, err := screenedOn(ctx, tx, h.id, today)
+		if err != nil {
+			return Screening{}, Change{}, err
+		}
+		ch.Delta.ScreenedToday = b2i(after) - b2i(before)
+	}
+	ch.Events = append(ch.Events, event("screening", h.grid, map[string]any{
+		"kind": "screening", "household_id": h.id, "building_id": h.building, "day": in.Day,
+		"outcome": in.Outcome, "screened": out.Screened}))
+	if model.Outcome(in.Outcome) == model.OutcomeFever {
+		note := "screening"
+		if in.Temperature != nil {
+			note = "screening, temperature recorded"
+		}
+		alert, err := insertAlert(ctx, tx, model.AlertFever, h.grid, h.id, 0, 0, note)
+		if err != nil {
+			return Screening{}, Change{}, err
+		}
+		out.AlertID = alert.ID
+		ch.Delta.FeverAlerts++
+		ch.Events = append(ch.Events, alertEvent(alert))
+	}
+	return out, ch, nil
 }
 
 // Alert is a fever or door-seal alert.
@@ -160,30 +166,35 @@ func (s *Store) AlertGrid(ctx context.Context, id int64) (int64, error) {
 // ResolveAlert closes an open alert.
 func (s *Store) ResolveAlert(ctx context.Context, a Actor, clientID string, id int64, resolution string) (WriteResult, error) {
 	return s.fieldWrite(ctx, a, clientID, "resolve alert", Changed, func(tx pgx.Tx) (any, Change, error) {
-		al, err := scanAlert(tx.QueryRow(ctx, `SELECT `+alertColumns+` FROM alerts WHERE id = $1 FOR UPDATE`, id))
-		if errors.Is(err, pgx.ErrNoRows) {
-			return nil, Change{}, ErrNotFound
-		}
-		if err != nil {
-			return nil, Change{}, err
-		}
-		if al.ResolvedAt != nil {
-			return al, Change{Grid: al.Grid}, nil // resolved already (by someone else): nothing changes
-		}
-		al, err = scanAlert(tx.QueryRow(ctx, `
-			UPDATE alerts SET resolved_at = now(), resolution = NULLIF($2, '') WHERE id = $1 RETURNING `+alertColumns, id, resolution))
-		if err != nil {
-			return nil, Change{}, err
-		}
-		if err := audit(ctx, tx, a, "resolve alert", "alert", id, nil, al); err != nil {
-			return nil, Change{}, err
-		}
-		ch := Change{Grid: al.Grid, Events: []LiveEvent{alertEvent(al)}}
-		if al.Kind == "fever" {
-			ch.Delta.FeverAlerts = -1
-		}
-		return al, ch, nil
+		return resolveAlert(ctx, tx, a, id, resolution)
 	})
+}
+
+// resolveAlert is ResolveAlert in the transaction tx.
+func resolveAlert(ctx context.Context, tx pgx.Tx, a Actor, id int64, resolution string) (Alert, Change, error) {
+	al, err := scanAlert(tx.QueryRow(ctx, `SELECT `+alertColumns+` FROM alerts WHERE id = $1 FOR UPDATE`, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return al, Change{}, ErrNotFound
+	}
+	if err != nil {
+		return al, Change{}, err
+	}
+	if al.ResolvedAt != nil {
+		return al, Change{Grid: al.Grid}, nil // resolved already (by someone else): nothing changes
+	}
+	al, err = scanAlert(tx.QueryRow(ctx, `
+		UPDATE alerts SET resolved_at = now(), resolution = NULLIF($2, '') WHERE id = $1 RETURNING `+alertColumns, id, resolution))
+	if err != nil {
+		return al, Change{}, err
+	}
+	if err := audit(ctx, tx, a, "resolve alert", "alert", id, nil, al); err != nil {
+		return al, Change{}, err
+	}
+	ch := Change{Grid: al.Grid, Events: []LiveEvent{alertEvent(al)}}
+	if al.Kind == "fever" {
+		ch.Delta.FeverAlerts = -1
+	}
+	return al, ch, nil
 }
 
 // QuarantineInput is a home quarantine being recorded.

@@ -137,9 +137,9 @@ var demoAccounts = []demoAccount{
 	{"staff", auth.Staff, 2, "grid staff of 协作路社区 (grid 2)"},
 }
 
-// createDemoAccounts adds the demo logins and a device token for the
-// first volunteer, and prints them.
-func createDemoAccounts(ctx context.Context, st *store.Store, volunteer int64, out io.Writer) error {
+// createDemoAccounts adds the demo logins, a device token for the first
+// volunteer and a phone login for another (phone), and prints them.
+func createDemoAccounts(ctx context.Context, st *store.Store, volunteer, phone int64, out io.Writer) error {
 	fmt.Fprintln(out, "\ndemo logins (for trying the demo only):")
 	for _, d := range demoAccounts {
 		password := d.username + "-demo-2026"
@@ -162,5 +162,16 @@ func createDemoAccounts(ctx context.Context, st *store.Store, volunteer int64, o
 		return err
 	}
 	fmt.Fprintf(out, "  %-8s %-20s %-12s token: %s\n", "device1", "(token only)", auth.Device, plain)
+	// A volunteer of 爱民服务队 (协作路社区) signs in on a phone.
+	password := "volunteer-demo-2026"
+	hash, err := auth.HashPassword(password, bcrypt.DefaultCost)
+	if err != nil {
+		return err
+	}
+	if _, err := st.CreateAccount(ctx, store.Actor{Name: "seed"}, store.NewAccount{
+		Username: "volunteer", PasswordHash: hash, Role: auth.Volunteer, PersonID: phone}); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "  %-8s %-20s %-12s %s\n", "volunteer", password, auth.Volunteer, "a volunteer's phone: tasks in 协作路社区 (grid 2)")
 	return nil
 }

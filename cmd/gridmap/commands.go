@@ -192,7 +192,7 @@ func seedCmd(ctx context.Context, args []string) error {
 		return err
 	}
 	if demo {
-		if err := createDemoAccounts(ctx, st, ds.Volunteers[0].PersonID, os.Stdout); err != nil {
+		if err := createDemoAccounts(ctx, st, ds.Volunteers[0].PersonID, ds.Volunteers[1].PersonID, os.Stdout); err != nil {
 			return err
 		}
 	}

@@ -1,0 +1,77 @@
+package server
+
+import (
+	"net/http"
+
+	"github.com/gridmap/gridmap/auth"
+	"github.com/gridmap/gridmap/field"
+	"github.com/gridmap/gridmap/store"
+)
+
+// Tasks (issue 14): a gap sent to a volunteer, who accepts, declines or
+// closes it from their phone; see docs/FIELD.md "Tasks".
+
+func (s *Server) postTask(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
+	var in field.TaskInput
+	if !s.decodeInput(w, r, &in) {
+		return
+	}
+	res, err := s.tasks.Create(r.Context(), p, actor(r, p), in)
+	s.answerWrite(w, r, res, err)
+}
+
+// tasks lists tasks: ?grid= (a subtree in scope) and ?status=.
+func (s *Server) listTasks(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
+	q := r.URL.Query()
+	err := query(q, "grid", "status")
+	var tq field.TaskQuery
+	if err == nil {
+		tq.Status = q.Get("status")
+		tq.Grid, err = parseID("grid", q.Get("grid"), true)
+	}
+	var list []store.Task
+	if err == nil {
+		list, err = s.tasks.List(r.Context(), p, tq)
+	}
+	if err != nil {
+		s.respondError(w, r, err)
+		return
+	}
+	s.ok(w, r, map[string]any{"tasks": list, "now": s.now()})
+}
+
+func (s *Server) acceptTask(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
+	var in field.TaskActionInput
+	if !s.pathInput(w, r, &in.ID, &in) {
+		return
+	}
+	res, err := s.tasks.Accept(r.Context(), p, actor(r, p), in)
+	s.answerWrite(w, r, res, err)
+}
+
+func (s *Server) declineTask(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
+	var in field.TaskActionInput
+	if !s.pathInput(w, r, &in.ID, &in) {
+		return
+	}
+	res, err := s.tasks.Decline(r.Context(), p, actor(r, p), in)
+	s.answerWrite(w, r, res, err)
+}
+
+func (s *Server) assignTask(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
+	var in field.AssignInput
+	if !s.pathInput(w, r, &in.ID, &in) {
+		return
+	}
+	res, err := s.tasks.Assign(r.Context(), p, actor(r, p), in)
+	s.answerWrite(w, r, res, err)
+}
+
+func (s *Server) doneTask(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
+	var in field.DoneInput
+	if !s.pathInput(w, r, &in.ID, &in) {
+		return
+	}
+	res, err := s.tasks.Done(r.Context(), p, actor(r, p), in)
+	s.answerWrite(w, r, res, err)
+}
