@@ -65,3 +65,8 @@ CREATE TABLE task_declines (
     reason       text CHECK (length(reason) <= 200),
     PRIMARY KEY (task_id, volunteer_id)
 );
+
+-- A task's state after each change goes out on the stream topic "tasks".
+ALTER TABLE live_events DROP CONSTRAINT live_events_topic_check;
+ALTER TABLE live_events ADD CONSTRAINT live_events_topic_check
+    CHECK (topic IN ('positions', 'geofence', 'screening', 'coverage', 'alerts', 'boundaries', 'sampling', 'tasks'));

@@ -130,6 +130,13 @@ func (e *env) client(t *testing.T, username string, role auth.Role, grid int64) 
 		grid = 0
 	}
 	id, _ := e.account(t, username, role, grid, person)
+	return e.session(t, id, role)
+}
+
+// session returns an HTTP client logged in as account id of role: a
+// session cookie for people, a bearer token for devices.
+func (e *env) session(t *testing.T, id int64, role auth.Role) *client {
+	t.Helper()
 	plain, hash := auth.NewToken("gms_")
 	if err := e.db.Store.CreateSession(context.Background(), id, hash, time.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
