@@ -143,7 +143,8 @@ function fmtDistance(m) {
 // ---- the actions -----------------------------------------------------------
 
 // The actions on map; opts: {canWrite, onDone(item, action, answer),
-// volunteers(): the live volunteers layer or null}. Returns what the page
+// volunteers(): the live volunteers layer or null, taskForm(item): the
+// form that sends the gap to a volunteer (taskboard.js) or null}. Returns what the page
 // calls: formsFor(item, done), detailFor(item), clearDetail().
 export function initActions(map, opts) {
   let followTimer = null; // keeps the dashed lines on the moving volunteers
@@ -277,7 +278,8 @@ export function initActions(map, opts) {
   // The detail block under a selected list item: its forms and the nearest
   // volunteers.
   function detailFor(item) {
-    return el('div', { class: 'gap-detail', dataset: { kind: item.kind, id: String(item.id) } }, formsFor(item), nearestList(item));
+    const task = opts.taskForm ? opts.taskForm(item) : null;
+    return el('div', { class: 'gap-detail', dataset: { kind: item.kind, id: String(item.id) } }, formsFor(item), task, nearestList(item));
   }
 
   // Nothing selected: abort the lookup, remove the lines.

@@ -23,8 +23,9 @@ import { initSpotChecks } from './spotchecks.js';
 import { canWriteField } from './fieldwrite.js';
 import { initRecords, refreshesFor, ALL_RECORDS } from './records.js';
 import { forgetScreening } from './households.js';
+import { initTaskBoard } from './taskboard.js';
 
-const TOPICS = ['positions', 'screening', 'coverage', 'alerts'];
+const TOPICS = ['positions', 'screening', 'coverage', 'alerts', 'tasks'];
 
 const state = {
   id: null,
@@ -36,6 +37,7 @@ const state = {
   gapMap: null, // what initGapMap returns
   gapList: null, // what initGapList returns
   actions: null, // what initActions returns
+  tasks: null, // what initTaskBoard returns
 };
 
 function gridIdFromPath() {
@@ -79,6 +81,10 @@ async function refreshFigures() {
 
 function onEvent(msg) {
   const d = msg.data && typeof msg.data === 'object' ? msg.data : {};
+  if (msg.topic === 'tasks') {
+    state.tasks.onEvent(msg);
+    return;
+  }
   if (msg.topic === 'coverage') {
     if (Number(d.grid) === state.id) state.figures.set(d, { flash: true });
     return;
@@ -99,6 +105,7 @@ function onSync({ first }) {
   // A new snapshot after a gap in the stream: events may have been lost.
   if (first) return;
   scheduleRefresh(['gaps', 'checkpoints', ...ALL_RECORDS]);
+  state.tasks.load();
   refreshFigures();
   state.spotChecks.load();
 }
@@ -194,7 +201,8 @@ async function main() {
   state.figures = initFigures(document.getElementById('fig-body'));
   state.gapMap = initGapMap(map, { onPick: (kind, key) => state.gapList.pickMarker(kind, key) });
   let live = null; // what startLive returns, once the stream starts
-  state.actions = initActions(map, { canWrite, onDone, volunteers: () => live && live.volunteers });
+  state.tasks = initTaskBoard(document.getElementById('tasks-body'), map, { grid: state.id, canWrite });
+  state.actions = initActions(map, { canWrite, onDone, volunteers: () => live && live.volunteers, taskForm: state.tasks.formFor });
   state.gapList = initGapList({
     tabs: document.getElementById('gap-tabs'),
     body: document.getElementById('gap-panel'),
@@ -245,6 +253,7 @@ async function main() {
     showError(gaps.reason);
     document.getElementById('gap-panel').replaceChildren(el('p', { class: 'act-error' }, t('gap.failed')));
   }
+  state.tasks.load();
   state.spotChecks = initSpotChecks(document.getElementById('spot-body'), { grid: state.id, canWrite });
   initRecords(document.getElementById('records-body'), { grid: state.id, canWrite, done: onDone, forms: state.actions.formsFor });
   if (user) {

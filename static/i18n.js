@@ -7,6 +7,7 @@ import { planDict } from './i18n-plan.js';
 import { replayDict } from './i18n-replay.js';
 import { reportDict } from './i18n-report.js';
 import { samplingDict } from './i18n-sampling.js';
+import { tasksDict } from './i18n-tasks.js';
 import { wallDict } from './i18n-wall.js';
 
 const STORAGE_KEY = 'gridmap.lang';
@@ -316,6 +317,7 @@ for (const lang of Object.keys(fieldDict)) Object.assign(dict[lang], fieldDict[l
 for (const lang of Object.keys(planDict)) Object.assign(dict[lang], planDict[lang]);
 for (const lang of Object.keys(replayDict)) Object.assign(dict[lang], replayDict[lang]);
 for (const lang of Object.keys(reportDict)) Object.assign(dict[lang], reportDict[lang]);
+for (const lang of Object.keys(tasksDict)) Object.assign(dict[lang], tasksDict[lang]);
 for (const lang of Object.keys(samplingDict)) Object.assign(dict[lang], samplingDict[lang]);
 for (const lang of Object.keys(wallDict)) Object.assign(dict[lang], wallDict[lang]);
 

@@ -51,6 +51,8 @@ const TOP_BARS = {
   replay: { title: 'rp.title', back: 'rp.backToMap', links: [{ id: 'rp-back', href: '/', key: 'rp.backToMap' }] },
   // The day's report (issue 14).
   report: { title: 'rep.title', back: 'rep.backToMap', links: [{ id: 'rep-back', href: '/', key: 'rep.backToMap' }] },
+  // A volunteer's tasks on their phone (issue 14): their work, nothing else.
+  tasks: { title: 'task.title', links: [] },
 };
 
 function svg(tag, attrs, ...children) {

@@ -1,0 +1,402 @@
+// A volunteer's tasks, /tasks, on their phone (issue 14): where logging in
+// lands for a volunteer. The tasks a grid leader sent them (GET
+// /api/tasks), newest state over the stream (topic "tasks"; the list is
+// fetched again on each event), each with what to do: accept or decline
+// it, then close it with the field record it asks for (a screening of
+// the household, a visit, or a written result). On duty, the phone shares
+// its position (POST /api/positions) so that "nearest" can find it. A
+// small map shows where each task is. Everything is sized for a thumb.
+'use strict';
+
+import { t, setLang, explicitLang, onLangChange, setAreaZone, fmtNumber, getAreaZone, getLang } from './i18n.js';
+import { getJSON, postJSON, ApiError } from './api.js';
+import { initChrome, failPage, showError, renderCrumbs, renderUser, el } from './ui.js';
+import * as gm from './map.js';
+import { startLive } from './live.js';
+import { Write } from './fieldwrite.js';
+import { OUTCOMES } from './actions.js';
+
+const L = window.L;
+const REFRESH_DEBOUNCE_MS = 300;
+const POSITION_EVERY_MS = 30000; // at most one fix sent each 30 s on duty
+
+const $ = (id) => document.getElementById(id);
+
+// The page: the user, the tasks as last fetched, the map layer of their
+// places, the writes waiting by task (a retry resends the same client id),
+// the task whose decline form is open, and the duty watch.
+function newPage() {
+  return {
+    user: null,
+    tasks: [],
+    done: 0,
+    map: null,
+    layer: null,
+    pending: new Map(),
+    declining: null,
+    forms: new Map(), // `${task id}|${status}` -> its form, kept across redraws with what was typed
+    fitted: false,
+    refreshTimer: null,
+    duty: { watch: null, lastSent: 0, lastAt: null },
+  };
+}
+
+// ---- time ------------------------------------------------------------------
+
+function fmtTime(iso) {
+  const d = new Date(iso);
+  const opts = { hour: '2-digit', minute: '2-digit', hour12: false, timeZone: getAreaZone() };
+  const today = new Date().toLocaleDateString('en-CA', { timeZone: getAreaZone() });
+  const day = d.toLocaleDateString('en-CA', { timeZone: getAreaZone() });
+  const time = d.toLocaleTimeString(getLang(), opts);
+  return day === today ? time : `${day.slice(5)} ${time}`;
+}
+
+function fmtSpan(ms) {
+  const min = Math.max(0, Math.round(ms / 60000));
+  if (min < 60) return t('task.min', { n: fmtNumber(min) });
+  return t('task.hours', { h: fmtNumber(Math.floor(min / 60)), m: fmtNumber(min % 60) });
+}
+
+// ---- the list ----------------------------------------------------------------
+
+function where(task) {
+  return t('task.where', { building: task.building, unit: task.unit || '', room: task.room || '' }).trim();
+}
+
+function meta(task) {
+  const now = Date.now();
+  const due = Date.parse(task.due_at);
+  const parts = [];
+  if (now > due) parts.push(el('span', { class: 'tk-late' }, t('task.late', { n: fmtSpan(now - due) })));
+  else parts.push(el('span', {}, t('task.due', { when: fmtTime(task.due_at) })));
+  if (task.status === 'open') parts.push(el('span', {}, t('task.acceptBy', { when: fmtTime(task.accept_by) })));
+  else parts.push(el('span', {}, t('task.openFor', { n: fmtSpan(now - Date.parse(task.assigned_at || task.created_at)) })));
+  return el('div', { class: 'tk-meta' }, ...parts);
+}
+
+// A row of big choice buttons (radio inputs styled as chips).
+function chips(name, values, prefix, checked) {
+  return el(
+    'div',
+    { class: 'tk-chips', role: 'radiogroup' },
+    values.map((v) =>
+      el(
+        'label',
+        { class: 'tk-chip' },
+        el('input', { type: 'radio', name, value: v, checked: v === checked }),
+        el('span', {}, t(`${prefix}${v}`))
+      )
+    )
+  );
+}
+
+function labelled(key, control) {
+  return el('label', { class: 'tk-field' }, el('span', { class: 'tk-label' }, t(key)), control);
+}
+
+// The form that closes an accepted task with the record it asks for.
+function doneForm(page, task) {
+  let fields;
+  let body;
+  switch (task.record_kind) {
+    case 'screening':
+      fields = [
+        el('fieldset', { class: 'tk-set' }, el('legend', { class: 'tk-label' }, t('task.outcome')), chips('outcome', OUTCOMES, 'outcome.', 'normal')),
+        labelled('task.temperature', el('input', { name: 'temperature', type: 'number', inputmode: 'decimal', min: '30', max: '45', step: '0.1' })),
+      ];
+      body = (f) => {
+        const s = { outcome: f.outcome.value };
+        if (f.temperature.value.trim() !== '') s.temperature = Number(f.temperature.value);
+        return { screening: s };
+      };
+      break;
+    case 'visit':
+      fields = [
+        el('fieldset', { class: 'tk-set' }, el('legend', { class: 'tk-label' }, t('task.visitMethod')), chips('method', ['visit', 'phone'], 'method.', 'visit')),
+        labelled('task.visitNote', el('input', { name: 'note', maxlength: '500' })),
+      ];
+      body = (f) => ({ visit: { method: f.method.value, ...(f.note.value.trim() ? { note: f.note.value.trim() } : {}) } });
+      break;
+    default:
+      fields = [labelled('task.result', el('textarea', { name: 'result', maxlength: '500', rows: '3', placeholder: t('task.resultHint'), required: true }))];
+      body = (f) => ({ result: f.result.value.trim() });
+  }
+  const form = el('form', { class: 'tk-form', dataset: { kind: task.record_kind } }, ...fields, el('button', { type: 'submit', class: 'btn-primary tk-btn tk-finish' }, t('task.finish')));
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const b = body(form.elements);
+    if (task.record_kind === 'result' && !b.result) {
+      say(page, t('task.needResult'), true);
+      form.elements.result.focus();
+      return;
+    }
+    send(page, task, 'done', b, t('task.doneMsg'));
+  });
+  return form;
+}
+
+function declineForm(page, task) {
+  const form = el(
+    'form',
+    { class: 'tk-form tk-decline-form' },
+    labelled('task.declineReason', el('input', { name: 'reason', maxlength: '200' })),
+    el(
+      'div',
+      { class: 'tk-actions' },
+      el('button', { type: 'submit', class: 'btn-danger tk-btn' }, t('task.declineConfirm')),
+      el('button', { type: 'button', class: 'btn-secondary tk-btn', onclick: () => ((page.declining = null), render(page)) }, t('task.cancelDecline'))
+    )
+  );
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const reason = form.elements.reason.value.trim();
+    page.declining = null;
+    send(page, task, 'decline', reason ? { reason } : {}, t('task.declined'));
+  });
+  return form;
+}
+
+function card(page, task) {
+  const busy = page.pending.has(task.id);
+  let actions;
+  if (task.status === 'open' && page.declining === task.id) actions = declineForm(page, task);
+  else if (task.status === 'open') {
+    actions = el(
+      'div',
+      { class: 'tk-actions' },
+      el('button', { type: 'button', class: 'btn-primary tk-btn tk-accept', disabled: busy, onclick: () => send(page, task, 'accept', {}, t('task.accepted')) }, t('task.accept')),
+      el('button', { type: 'button', class: 'btn-secondary tk-btn tk-decline', disabled: busy, onclick: () => ((page.declining = task.id), render(page)) }, t('task.decline'))
+    );
+  } else if (task.status === 'accepted') {
+    const key = `${task.id}|${task.status}`;
+    if (!page.forms.has(key)) page.forms.set(key, doneForm(page, task));
+    actions = page.forms.get(key);
+  }
+  return el(
+    'li',
+    { class: `tk-card tk-${task.status}`, dataset: { taskId: String(task.id), status: task.status, gap: task.gap } },
+    el(
+      'button',
+      { type: 'button', class: 'tk-head', onclick: () => focusTask(page, task) },
+      el('span', { class: `tk-gap tk-gap-${task.gap}` }, t(`task.gap.${task.gap}`)),
+      el('span', { class: 'tk-state' }, t(`task.status.${task.status}`))
+    ),
+    el('div', { class: 'tk-where' }, el('span', { class: 'tk-grid' }, task.grid_name), ' · ', where(task)),
+    meta(task),
+    task.note && el('p', { class: 'tk-note' }, task.note),
+    actions
+  );
+}
+
+function render(page) {
+  const list = $('tk-list');
+  const open = page.tasks.filter((x) => x.status === 'open' || x.status === 'accepted');
+  // What the volunteer is doing first, then what waits for an answer.
+  open.sort((a, b) => (a.status === b.status ? Date.parse(a.due_at) - Date.parse(b.due_at) : a.status === 'accepted' ? -1 : 1));
+  $('tk-count').textContent = open.length ? `(${fmtNumber(open.length)})` : '';
+  list.setAttribute('aria-busy', 'false');
+  // Forms of tasks no longer open are dropped; the others keep what was typed.
+  const live = new Set(open.map((x) => `${x.id}|${x.status}`));
+  for (const k of page.forms.keys()) if (!live.has(k)) page.forms.delete(k);
+  const focused = document.activeElement;
+  if (!open.length) {
+    list.replaceChildren(
+      el('li', { class: 'tk-empty' }, el('span', { class: 'tk-empty-icon', 'aria-hidden': 'true' }, '✓'), el('b', {}, t('task.none')), el('span', {}, t('task.noneHint')))
+    );
+  } else {
+    list.replaceChildren(...open.map((x) => card(page, x)));
+  }
+  if (focused && focused !== document.activeElement && document.contains(focused)) focused.focus({ preventScroll: true });
+  const done = page.tasks.filter((x) => x.status === 'done').length;
+  if (done) list.append(el('li', { class: 'tk-done-n' }, t('task.doneToday', { n: fmtNumber(done) })));
+  document.body.dataset.tasks = String(open.length);
+  drawMarkers(page, open);
+}
+
+function say(page, text, error = false) {
+  const s = $('tk-status');
+  s.className = `tk-status${error ? ' tk-status-error' : ' tk-status-ok'}`;
+  s.textContent = text;
+}
+
+// ---- writes ----------------------------------------------------------------------
+
+async function send(page, task, action, body, okText) {
+  const key = task.id;
+  let w = page.pending.get(key);
+  if (!w || w.action !== action || JSON.stringify(w.body) !== JSON.stringify(body)) {
+    w = { action, body, write: new Write('POST', `/api/tasks/${encodeURIComponent(task.id)}/${action}`, body) };
+    page.pending.set(key, w);
+  }
+  say(page, t('task.saving'));
+  render(page);
+  try {
+    const answer = await w.write.send();
+    page.pending.delete(key);
+    if (answer && answer.id) replaceTask(page, answer);
+    say(page, okText);
+  } catch (err) {
+    page.pending.delete(key);
+    say(page, `${t('act.failed')}${t('err.sep')}${err.describe ? err.describe() : err.message}`, true);
+  }
+  render(page);
+  scheduleRefresh(page);
+}
+
+function replaceTask(page, task) {
+  const i = page.tasks.findIndex((x) => x.id === task.id);
+  // A declined task is no longer this volunteer's.
+  if (task.assignee_id !== null && page.user && task.status !== 'open' && i < 0) page.tasks.push(task);
+  else if (i >= 0) page.tasks[i] = task;
+  if (task.status === 'open' && task.assignee_id === null && i >= 0) page.tasks.splice(i, 1);
+}
+
+// ---- fetch -------------------------------------------------------------------------
+
+async function load(page) {
+  try {
+    const d = await getJSON('/api/tasks?status=all');
+    page.tasks = Array.isArray(d.tasks) ? d.tasks : [];
+    document.body.dataset.tasksLoaded = 'true';
+    render(page);
+  } catch (err) {
+    if (!page.tasks.length) $('tk-list').replaceChildren(el('li', { class: 'tk-empty act-error' }, t('task.failed')));
+    showError(err);
+  }
+}
+
+function scheduleRefresh(page) {
+  window.clearTimeout(page.refreshTimer);
+  page.refreshTimer = window.setTimeout(() => load(page), REFRESH_DEBOUNCE_MS);
+}
+
+// ---- map -----------------------------------------------------------------------
+
+function drawMarkers(page, open) {
+  if (!page.layer) return;
+  page.layer.clearLayers();
+  const pts = [];
+  for (const x of open) {
+    const m = L.marker([x.lat, x.lon], {
+      icon: L.divIcon({ className: `tk-pin tk-pin-${x.status}`, html: `<span>${open.indexOf(x) + 1}</span>`, iconSize: [36, 36], iconAnchor: [18, 18] }),
+      keyboard: false,
+    });
+    m.on('click', () => {
+      const node = document.querySelector(`.tk-card[data-task-id="${x.id}"]`);
+      if (node) node.scrollIntoView({ behavior: 'smooth', block: 'start' });
+    });
+    m.addTo(page.layer);
+    pts.push([x.lat, x.lon]);
+  }
+  if (pts.length && !page.fitted) {
+    page.fitted = true;
+    page.map.fitBounds(L.latLngBounds(pts).pad(0.3), { maxZoom: 18, animate: false });
+  }
+}
+
+function focusTask(page, task) {
+  page.map.flyTo([task.lat, task.lon], Math.max(page.map.getZoom(), 18));
+}
+
+// ---- duty ------------------------------------------------------------------------
+
+function renderDuty(page) {
+  const on = page.duty.watch !== null;
+  $('tk-duty').dataset.state = on ? 'on' : 'off';
+  $('tk-duty-state').textContent = t(on ? 'task.dutyOn' : 'task.dutyOff');
+  $('tk-duty-toggle').textContent = t(on ? 'task.dutyStop' : 'task.dutyStart');
+  $('tk-duty-hint').textContent = on && page.duty.lastAt ? t('task.dutyLast', { when: fmtTime(page.duty.lastAt) }) : t('task.dutyHint');
+}
+
+async function postFix(page, pos) {
+  const now = Date.now();
+  if (now - page.duty.lastSent < POSITION_EVERY_MS) return;
+  page.duty.lastSent = now;
+  const c = pos.coords;
+  try {
+    await postJSON('/api/positions', { positions: [{ lon: c.longitude, lat: c.latitude, accuracy: Math.min(c.accuracy || 50, 5000), at: new Date(pos.timestamp || now).toISOString() }] });
+    page.duty.lastAt = new Date().toISOString();
+    renderDuty(page);
+  } catch (err) {
+    page.duty.lastSent = 0; // try again with the next fix
+    if (!(err instanceof ApiError && err.kind === 'network')) showError(err);
+  }
+}
+
+function toggleDuty(page) {
+  if (page.duty.watch !== null) {
+    navigator.geolocation.clearWatch(page.duty.watch);
+    page.duty.watch = null;
+    renderDuty(page);
+    return;
+  }
+  if (!navigator.geolocation) {
+    say(page, t('task.dutyUnsupported'), true);
+    return;
+  }
+  page.duty.lastSent = 0;
+  page.duty.watch = navigator.geolocation.watchPosition(
+    (pos) => postFix(page, pos),
+    (err) => {
+      if (err.code === 1) {
+        navigator.geolocation.clearWatch(page.duty.watch);
+        page.duty.watch = null;
+        renderDuty(page);
+      }
+      say(page, t('task.dutyDenied'), true);
+    },
+    { enableHighAccuracy: true, maximumAge: 15000, timeout: 30000 }
+  );
+  renderDuty(page);
+}
+
+// ---- start -------------------------------------------------------------------------
+
+async function main() {
+  const page = newPage();
+  const forced = explicitLang();
+  setLang(forced || 'zh-CN');
+  initChrome();
+  document.body.dataset.auth = 'checking';
+  const [me, config] = await Promise.allSettled([getJSON('/api/me'), getJSON('/api/config')]);
+  if (me.status === 'rejected') throw me.reason;
+  page.user = me.value;
+  renderUser(page.user);
+  renderCrumbs([], null);
+  document.body.dataset.auth = 'ok';
+  document.body.dataset.role = page.user.role || '';
+  const cfg = config.status === 'fulfilled' ? config.value : { tile_url: '' };
+  if (!forced && cfg.default_lang) setLang(cfg.default_lang);
+  if (cfg.time_zone) setAreaZone(cfg.time_zone);
+
+  page.map = gm.createMap('map', { onClick: () => {} });
+  gm.setupBaseMap(cfg);
+  page.layer = L.layerGroup().addTo(page.map);
+  $('tk-duty-toggle').addEventListener('click', () => toggleDuty(page));
+  renderDuty(page);
+  onLangChange(() => {
+    page.forms.clear();
+    renderDuty(page);
+    render(page);
+  });
+  await load(page);
+  startLive(page.map, {
+    user: page.user,
+    topics: ['tasks'],
+    gridName: () => null,
+    gridLabel: () => null,
+    onCounts: () => {},
+    toasts: false,
+    onEvent: (msg) => {
+      if (msg.topic === 'tasks') scheduleRefresh(page);
+    },
+    onSync: ({ first }) => {
+      if (!first) scheduleRefresh(page);
+    },
+  });
+  // The times ("sent 12 min ago") move on.
+  window.setInterval(() => render(page), 60000);
+}
+
+main().catch(failPage);
