@@ -182,7 +182,7 @@ func (s *Service) OpenRequest(ctx context.Context, p *auth.Principal, a store.Ac
 	return s.commit(ctx, t, func(ctx context.Context) (store.WriteResult, error) {
 		return s.store.OpenRequest(ctx, a, in.ClientID, store.RequestInput{BuildingID: in.BuildingID, Category: in.Category,
 			Body: in.Body, Caller: in.Caller, Phone: in.Phone, ReceivedAt: now, Urgency: in.Urgency, Deadline: deadline,
-			AssigneeID: in.AssigneeID})
+			AssigneeID: in.AssigneeID, TaskAcceptBy: now.Add(DefaultTaskRules.AcceptWithin)})
 	})
 }
 

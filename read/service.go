@@ -37,7 +37,7 @@ type Store interface {
 	Ledger(ctx context.Context, leaves []int64, now time.Time) ([]store.LedgerEntry, error)
 	Requests(ctx context.Context, leaves []int64, openOnly bool, since time.Time) ([]store.Request, error)
 	PartyMembers(ctx context.Context, grids []int64, now time.Time) ([]store.PartyMemberActivity, error)
-	WallCounts(ctx context.Context, grids []int64, onDutySince, overdueBefore time.Time) (store.WallCounts, error)
+	WallCounts(ctx context.Context, grids []int64, onDutySince, now time.Time) (store.WallCounts, error)
 	Trail(ctx context.Context, volunteerID int64, since time.Time) ([]model.Position, error)
 	VolunteerNames(ctx context.Context, ids []int64) (map[int64]store.VolunteerName, error)
 	SamplingSites(ctx context.Context, leaves []int64, clk store.SiteClock) ([]store.SamplingSite, error)

@@ -10,8 +10,8 @@ import (
 
 // The rules of a wall display's counters (docs/WALL.md): a volunteer is on
 // duty while their latest position, inside the area, is at most
-// OnDutyWithin old; an open hotline request is overdue once it has been
-// open longer than RequestOverdueAfter.
+// OnDutyWithin old; an open hotline request is overdue once past its
+// deadline (RequestOverdueAfter after it came, unless it was given one).
 const (
 	OnDutyWithin        = 10 * time.Minute
 	RequestOverdueAfter = 24 * time.Hour
@@ -28,6 +28,8 @@ type WallSummary struct {
 	PartyMembers        int              `json:"party_members"`
 	RequestOverdueHours int              `json:"request_overdue_hours"`
 	RequestsOverdue     int              `json:"requests_overdue"`
+	TasksEscalated      int              `json:"tasks_escalated"`
+	TasksOpen           int              `json:"tasks_open"`
 	VolunteersOnDuty    int              `json:"volunteers_on_duty"`
 }
 
@@ -43,7 +45,7 @@ func (s *Service) Wall(ctx context.Context, p *auth.Principal, grid int64) (Wall
 		return WallSummary{}, err
 	}
 	now := s.now()
-	c, err := s.store.WallCounts(ctx, grids, now.Add(-OnDutyWithin), now.Add(-RequestOverdueAfter))
+	c, err := s.store.WallCounts(ctx, grids, now.Add(-OnDutyWithin), now)
 	if err != nil {
 		return WallSummary{}, err
 	}
@@ -51,6 +53,6 @@ func (s *Service) Wall(ctx context.Context, p *auth.Principal, grid int64) (Wall
 		At: now, Day: s.cov.Day(), Figures: s.cov.Get(grid), Grid: grid,
 		OnDutyMinutes: int(OnDutyWithin / time.Minute), PartyMembers: c.PartyMembers,
 		RequestOverdueHours: int(RequestOverdueAfter / time.Hour), RequestsOverdue: c.RequestsOverdue,
-		VolunteersOnDuty: c.VolunteersOnDuty,
+		TasksEscalated: c.TasksEscalated, TasksOpen: c.TasksOpen, VolunteersOnDuty: c.VolunteersOnDuty,
 	}, nil
 }

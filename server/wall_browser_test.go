@@ -23,6 +23,7 @@ type wallAnswer struct {
 	VolunteersOnDuty int              `json:"volunteers_on_duty"`
 	PartyMembers     int              `json:"party_members"`
 	RequestsOverdue  int              `json:"requests_overdue"`
+	TasksOpen        int              `json:"tasks_open"`
 }
 
 // wallScene gives the demo area something to show: positions in grid 9
@@ -70,7 +71,7 @@ func wallScene(t *testing.T, e *env) {
 	building := scalar[int64](t, e, `SELECT min(id) FROM buildings WHERE grid_id = 9`)
 	old := fieldPost(t, leader, "/api/requests", map[string]any{"building_id": building, "category": "supplies", "body": "需要配送药品"}, 201)
 	fieldPost(t, leader, "/api/requests", map[string]any{"building_id": building, "category": "repair", "body": "楼道灯坏了"}, 201)
-	if _, err := e.conn.Exec(ctx, `UPDATE requests SET received_at = now() - interval '2 days' WHERE id = $1`, old); err != nil {
+	if _, err := e.conn.Exec(ctx, `UPDATE requests SET received_at = now() - interval '2 days', deadline = now() - interval '1 day' WHERE id = $1`, old); err != nil {
 		t.Fatal(err)
 	}
 }

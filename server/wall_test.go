@@ -11,7 +11,8 @@ import (
 // TestWallSummaryAPI: GET /api/grids/{id}/wall counts what the rules of
 // docs/WALL.md say, checked against the database: volunteers whose latest
 // position in the subtree is at most 10 minutes old, the party members
-// registered there, the open requests older than 24 hours; its figures
+// registered there, the open requests past their deadline, the open
+// tasks (each request is one); its figures
 // are the grid's coverage figures. A grid leader gets their own subtree
 // and a 403 naming id for another; a bad id is a 400 naming id.
 func TestWallSummaryAPI(t *testing.T) {
@@ -31,9 +32,10 @@ func TestWallSummaryAPI(t *testing.T) {
 		want := wallAnswer{Grid: grid, Figures: sum.Figures,
 			VolunteersOnDuty: scalar[int](t, e, sub+`SELECT count(*) FROM latest_positions WHERE grid_id IN (SELECT id FROM sub) AND at >= now() - interval '10 minutes'`, grid),
 			PartyMembers:     scalar[int](t, e, sub+`SELECT count(*) FROM party_members WHERE grid_id IN (SELECT id FROM sub)`, grid),
-			RequestsOverdue:  scalar[int](t, e, sub+`SELECT count(*) FROM requests WHERE grid_id IN (SELECT id FROM sub) AND closed_at IS NULL AND received_at < now() - interval '24 hours'`, grid)}
+			RequestsOverdue:  scalar[int](t, e, sub+`SELECT count(*) FROM requests WHERE grid_id IN (SELECT id FROM sub) AND closed_at IS NULL AND deadline < now()`, grid),
+			TasksOpen:        scalar[int](t, e, sub+`SELECT count(*) FROM tasks WHERE grid_id IN (SELECT id FROM sub) AND status IN ('open', 'accepted')`, grid)}
 		if string(figs) != string(cov.Grid) || sum.Grid != want.Grid || sum.VolunteersOnDuty != want.VolunteersOnDuty ||
-			sum.PartyMembers != want.PartyMembers || sum.RequestsOverdue != want.RequestsOverdue {
+			sum.PartyMembers != want.PartyMembers || sum.RequestsOverdue != want.RequestsOverdue || sum.TasksOpen != want.TasksOpen {
 			t.Errorf("grid %d: %+v (figures %s); want %+v (figures %s)", grid, sum, figs, want, cov.Grid)
 		}
 		inScene := grid != 10

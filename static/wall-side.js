@@ -167,7 +167,8 @@ export function feverSource(a) {
 }
 
 // alertsOfGaps turns GET /api/grids/{id}/gaps into feed items; a request
-// is overdue once open longer than overdueMs.
+// is overdue once past its deadline (open longer than overdueMs when it
+// has none).
 export function alertsOfGaps(gaps, gridName, overdueMs, now = Date.now()) {
   const out = [];
   const at = (s) => Date.parse(s);
@@ -182,7 +183,7 @@ export function alertsOfGaps(gaps, gridName, overdueMs, now = Date.now()) {
     out.push({ key: `visit:${v.id}`, kind: 'visit', at: due, grid: gridName, text: t('wall.a.visitText', { name: v.name, category: t(`vcat.${v.category}`), due: when(due) }) });
   }
   for (const r of gaps.open_requests || []) {
-    const due = at(r.received_at) + overdueMs;
+    const due = r.deadline ? at(r.deadline) : at(r.received_at) + overdueMs;
     if (due > now) continue;
     out.push({ key: `request:${r.id}`, kind: 'request', at: due, grid: gridName, text: t('wall.a.requestText', { building: r.building, body: r.body }) });
   }

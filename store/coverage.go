@@ -186,6 +186,8 @@ type OpenRequestGap struct {
 	Caller     *string   `json:"caller"`
 	Phone      *string   `json:"phone"`
 	ReceivedAt time.Time `json:"received_at"`
+	Urgency    string    `json:"urgency"`
+	Deadline   time.Time `json:"deadline"` // overdue after it
 }
 
 // QuarantineGap is a household under a quarantine active today.
@@ -273,12 +275,14 @@ func (s *Store) GridGaps(ctx context.Context, grid int64, leaves []int64, today 
 			return err
 		}
 		if g.OpenRequests, err = collect(ctx, tx, &g.Truncated, `
-			SELECT q.id, b.id, b.name, ST_X(b.geom), ST_Y(b.geom), q.category, q.body, q.caller, q.phone, q.received_at
+			SELECT q.id, b.id, b.name, ST_X(b.geom), ST_Y(b.geom), q.category, q.body, q.caller, q.phone, q.received_at,
+				q.urgency, COALESCE(q.deadline, q.received_at + interval '24 hours')
 			FROM requests q JOIN buildings b ON b.id = q.building_id
 			WHERE q.grid_id = ANY($1) AND q.closed_at IS NULL ORDER BY q.received_at, q.id LIMIT $2`,
 			func(row pgx.CollectableRow) (OpenRequestGap, error) {
 				var q OpenRequestGap
-				return q, row.Scan(&q.ID, &q.BuildingID, &q.Building, &q.Lon, &q.Lat, &q.Category, &q.Body, &q.Caller, &q.Phone, &q.ReceivedAt)
+				return q, row.Scan(&q.ID, &q.BuildingID, &q.Building, &q.Lon, &q.Lat, &q.Category, &q.Body, &q.Caller, &q.Phone, &q.ReceivedAt,
+					&q.Urgency, &q.Deadline)
 			}, leaves, GapLimit+1); err != nil {
 			return err
 		}

@@ -145,9 +145,18 @@ func recordVisit(ctx context.Context, tx pgx.Tx, a Actor, now time.Time, in Visi
 		return Visit{}, Change{}, err
 	}
 	v.Resident = after
-	return v, Change{Grid: after.Grid, Delta: coverage.Tally{OverdueVisits: b2i(after.Overdue) - b2i(before.Overdue)},
+	ch := Change{Grid: after.Grid, Delta: coverage.Tally{OverdueVisits: b2i(after.Overdue) - b2i(before.Overdue)},
 		Events: []LiveEvent{event("screening", after.Grid, map[string]any{"kind": "visit", "id": v.ID, "resident_id": after.ID,
-			"household_id": after.HouseholdID, "building_id": after.BuildingID, "overdue": after.Overdue})}}, nil
+			"household_id": after.HouseholdID, "building_id": after.BuildingID, "overdue": after.Overdue})}}
+	if !after.Overdue {
+		evs, err := closeTasksOf(ctx, tx, a, `gap = 'overdue_visit' AND resident_id = $1`, after.ID,
+			map[string]any{"kind": "visit", "id": v.ID, "method": v.Method, "closed_by": "gap"})
+		if err != nil {
+			return Visit{}, Change{}, err
+		}
+		ch.Events = append(ch.Events, evs...)
+	}
+	return v, ch, nil
 }
 
 // Ledger lists the residents on the ledger in the compound grids given,

@@ -59,6 +59,17 @@ func (s *Store) SetReference(ctx context.Context, a Actor, clientID, entity stri
 			payload["kind"], payload["household_id"] = "contact", id
 		}
 		ch.Events = []LiveEvent{event("screening", grid, payload)}
+		if value != nil {
+			where := `gap = 'no_head' AND building_id = $1`
+			if entity == "household" {
+				where = `gap = 'no_contact' AND household_id = $1`
+			}
+			evs, err := closeTasksOf(ctx, tx, a, where, id, map[string]any{"kind": "result", "text": "", "closed_by": "gap"})
+			if err != nil {
+				return nil, Change{}, err
+			}
+			ch.Events = append(ch.Events, evs...)
+		}
 		return nil, ch, nil
 	})
 }

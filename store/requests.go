@@ -21,6 +21,7 @@ type RequestInput struct {
 	Urgency        string    // normal or urgent
 	Deadline       time.Time // when it must be done
 	AssigneeID     int64     // 0: nobody yet
+	TaskAcceptBy   time.Time // its task escalates if nobody accepted it by then
 }
 
 // Request is a resident's request, routed to its building's grid.
@@ -96,7 +97,24 @@ func (s *Store) OpenRequest(ctx context.Context, a Actor, clientID string, in Re
 		if err := audit(ctx, tx, a, "open request", "request", id, nil, q); err != nil {
 			return nil, Change{}, err
 		}
-		return q, Change{Grid: grid, Delta: coverage.Tally{OpenRequests: 1}, Events: []LiveEvent{requestEvent(q)}}, nil
+		// The request is a task for its grid, due by its deadline: for its
+		// assignee when that is a volunteer, else for the leader to send.
+		var task int64
+		if err := tx.QueryRow(ctx, `
+			INSERT INTO tasks (grid_id, gap, building_id, request_id, note, assignee_id, assigned_at, created_by, accept_by, due_at)
+			SELECT $1, 'request', $2, $3, left($4, 500), v.person_id, CASE WHEN v.person_id IS NOT NULL THEN now() END, $5, LEAST($6::timestamptz, $7::timestamptz), $7
+			FROM (SELECT 1) one LEFT JOIN volunteers v ON v.person_id = $8
+			RETURNING id`, grid, in.BuildingID, id, in.Body, nilIfZero(a.AccountID), in.TaskAcceptBy, in.Deadline, in.AssigneeID).Scan(&task); err != nil {
+			return nil, Change{}, err
+		}
+		t, err := readTask(ctx, tx, task, false)
+		if err != nil {
+			return nil, Change{}, err
+		}
+		if err := audit(ctx, tx, a, "create task", "task", task, nil, t); err != nil {
+			return nil, Change{}, err
+		}
+		return q, Change{Grid: grid, Delta: coverage.Tally{OpenRequests: 1}, Events: []LiveEvent{requestEvent(q), taskEvent(t)}}, nil
 	})
 }
 
@@ -135,7 +153,11 @@ func closeRequest(ctx context.Context, tx pgx.Tx, a Actor, id int64, resolution 
 	if err := audit(ctx, tx, a, "close request", "request", id, before, q); err != nil {
 		return Request{}, Change{}, err
 	}
-	return q, Change{Grid: q.Grid, Delta: coverage.Tally{OpenRequests: -1}, Events: []LiveEvent{requestEvent(q)}}, nil
+	evs, err := closeTasksOf(ctx, tx, a, `request_id = $1`, id, map[string]any{"kind": "result", "text": resolution, "closed_by": "gap"})
+	if err != nil {
+		return Request{}, Change{}, err
+	}
+	return q, Change{Grid: q.Grid, Delta: coverage.Tally{OpenRequests: -1}, Events: append([]LiveEvent{requestEvent(q)}, evs...)}, nil
 }
 
 // Requests lists the hotline requests of the compound grids given, newest

@@ -104,6 +104,14 @@ func reportScreening(ctx context.Context, tx pgx.Tx, a Actor, today string, in S
 			return Screening{}, Change{}, err
 		}
 		ch.Delta.ScreenedToday = b2i(after) - b2i(before)
+		if after {
+			evs, err := closeTasksOf(ctx, tx, a, `gap = 'unscreened' AND household_id = $1`, h.id,
+				map[string]any{"kind": "screening", "id": out.ID, "outcome": out.Outcome, "closed_by": "gap"})
+			if err != nil {
+				return Screening{}, Change{}, err
+			}
+			ch.Events = append(ch.Events, evs...)
+		}
 	}
 	ch.Events = append(ch.Events, event("screening", h.grid, map[string]any{
 		"kind": "screening", "household_id": h.id, "building_id": h.building, "day": in.Day,
@@ -191,6 +199,11 @@ func resolveAlert(ctx context.Context, tx pgx.Tx, a Actor, id int64, resolution 
 		return al, Change{}, err
 	}
 	ch := Change{Grid: al.Grid, Events: []LiveEvent{alertEvent(al)}}
+	evs, err := closeTasksOf(ctx, tx, a, `alert_id = $1`, al.ID, map[string]any{"kind": "result", "text": resolution, "closed_by": "gap"})
+	if err != nil {
+		return al, Change{}, err
+	}
+	ch.Events = append(ch.Events, evs...)
 	if al.Kind == "fever" {
 		ch.Delta.FeverAlerts = -1
 	}

@@ -433,6 +433,12 @@ func (s *Store) CompleteTask(ctx context.Context, a Actor, clientID, today strin
 		case t.Status == "cancelled":
 			return Change{}, errTaskState(t, "closed")
 		}
+		// Done first, so the record's own write does not close it again as
+		// "gap closed".
+		if _, err := tx.Exec(ctx, `UPDATE tasks SET status = 'done', done_at = now(), done_by = $2,
+			accepted_at = COALESCE(accepted_at, now()) WHERE id = $1`, id, nilIfZero(a.AccountID)); err != nil {
+			return Change{}, err
+		}
 		var ch Change
 		var record map[string]any
 		switch t.Gap {
@@ -485,8 +491,7 @@ func (s *Store) CompleteTask(ctx context.Context, a Actor, clientID, today strin
 		if err != nil {
 			return Change{}, err
 		}
-		_, err = tx.Exec(ctx, `UPDATE tasks SET status = 'done', done_at = now(), done_by = $2, record = $3,
-			accepted_at = COALESCE(accepted_at, now()) WHERE id = $1`, id, nilIfZero(a.AccountID), b)
+		_, err = tx.Exec(ctx, `UPDATE tasks SET record = $2 WHERE id = $1`, id, b)
 		return ch, err
 	})
 }
@@ -673,4 +678,36 @@ func (s *Store) BuildingPoint(ctx context.Context, id int64) (lon, lat float64, 
 		return 0, 0, fmt.Errorf("store: building %d: %w", id, err)
 	}
 	return lon, lat, nil
+}
+
+// closeTasksOf marks done the open tasks of a gap that another write just
+// closed (the leader screened the household themselves, a request was
+// closed at the desk), in that write's transaction: where selects them
+// (arg is $1), record says what closed them. It returns their events.
+func closeTasksOf(ctx context.Context, tx pgx.Tx, a Actor, where string, arg int64, record map[string]any) ([]LiveEvent, error) {
+	b, err := json.Marshal(record)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := tx.Query(ctx, `UPDATE tasks SET status = 'done', done_at = now(), done_by = $2, record = $3
+		WHERE `+where+` AND status IN ('open', 'accepted') RETURNING id`, arg, nilIfZero(a.AccountID), b)
+	if err != nil {
+		return nil, err
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, err
+	}
+	var out []LiveEvent
+	for _, id := range ids {
+		t, err := readTask(ctx, tx, id, false)
+		if err != nil {
+			return nil, err
+		}
+		if err := audit(ctx, tx, a, "close task (gap closed)", "task", id, nil, t); err != nil {
+			return nil, err
+		}
+		out = append(out, taskEvent(t))
+	}
+	return out, nil
 }
