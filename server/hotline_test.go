@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"testing"
@@ -39,6 +40,17 @@ func TestRequestLoop(t *testing.T) {
 		t.Errorf("plain request: %d %+v", r.Status, plain)
 	}
 
+	// Each request is a task of its grid, due by its deadline, until it is closed.
+	requestTask := func(id int64) (status string, due time.Time) {
+		if err := e.conn.QueryRow(context.Background(), `SELECT status, due_at FROM tasks WHERE request_id = $1`, id).Scan(&status, &due); err != nil {
+			t.Fatalf("the task of request %d: %v", id, err)
+		}
+		return status, due
+	}
+	if st, due := requestTask(q.ID); st != "open" || !due.Equal(q.Deadline) {
+		t.Errorf("request %d's task: %s due %s, want open due %s", q.ID, st, due, q.Deadline)
+	}
+
 	// Followed up while open: refused. Closed, then followed up.
 	follow := func(id int64, body string) response {
 		return leader.do("POST", fmt.Sprintf("/api/requests/%d/follow-up", id), body)
@@ -48,6 +60,9 @@ func TestRequestLoop(t *testing.T) {
 	}
 	if r := leader.do("POST", fmt.Sprintf("/api/requests/%d/close", q.ID), fmt.Sprintf(`{"client_id": %q, "resolution": "已送药上门"}`, cid())); r.Status != 200 {
 		t.Fatalf("close: %d %s", r.Status, r.Body)
+	}
+	if st, _ := requestTask(q.ID); st != "done" {
+		t.Errorf("request %d closed at the desk, its task is %s", q.ID, st)
 	}
 	once := cid()
 	r = follow(q.ID, fmt.Sprintf(`{"client_id": %q, "satisfaction": "satisfied", "note": "老人说药已收到"}`, once))

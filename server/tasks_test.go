@@ -209,6 +209,17 @@ func TestTaskLoop(t *testing.T) {
 		t.Errorf("%d audit rows for a task made, accepted and done", n)
 	}
 
+	// A gap closed by a write of its own (the leader screened the
+	// household at the door) closes its task in the same transaction.
+	other := scalar[int64](t, e, `SELECT min(id) FROM households WHERE building_id = $1 AND status = 'occupied' AND id <> $2`, s.building, s.household)
+	byHand := decodeTask(t, leader.do("POST", "/api/tasks", fmt.Sprintf(`{"client_id": %q, "gap": "unscreened", "household_id": %d}`, cid(), other)), 201)
+	if r := leader.do("POST", "/api/screenings", fmt.Sprintf(`{"client_id": %q, "household_id": %d, "outcome": "normal"}`, cid(), other)); r.Status != 201 {
+		t.Fatalf("screening: %d %s", r.Status, r.Body)
+	}
+	if st := scalar[string](t, e, `SELECT status || ' ' || (record->>'closed_by') FROM tasks WHERE id = $1`, byHand.ID); st != "done gap" {
+		t.Errorf("the task of a household screened by hand: %s", st)
+	}
+
 	// Out of scope and bad input name their fields.
 	nc := scalar[int64](t, e, `SELECT min(h.id) FROM households h JOIN buildings b ON b.id = h.building_id WHERE b.grid_id = 9 AND h.contact_id IS NULL`)
 	outside := scalar[int64](t, e, `SELECT min(h.id) FROM households h JOIN buildings b ON b.id = h.building_id WHERE b.grid_id = 10`)
