@@ -211,9 +211,9 @@ func TestTaskLoop(t *testing.T) {
 
 	// A gap closed by a write of its own (the leader screened the
 	// household at the door) closes its task in the same transaction.
-	other := scalar[int64](t, e, `SELECT min(id) FROM households WHERE building_id = $1 AND status = 'occupied' AND id <> $2`, s.building, s.household)
-	byHand := decodeTask(t, leader.do("POST", "/api/tasks", fmt.Sprintf(`{"client_id": %q, "gap": "unscreened", "household_id": %d}`, cid(), other)), 201)
-	if r := leader.do("POST", "/api/screenings", fmt.Sprintf(`{"client_id": %q, "household_id": %d, "outcome": "normal"}`, cid(), other)); r.Status != 201 {
+	neighbour := scalar[int64](t, e, `SELECT min(id) FROM households WHERE building_id = $1 AND status = 'occupied' AND id <> $2`, s.building, s.household)
+	byHand := decodeTask(t, leader.do("POST", "/api/tasks", fmt.Sprintf(`{"client_id": %q, "gap": "unscreened", "household_id": %d}`, cid(), neighbour)), 201)
+	if r := leader.do("POST", "/api/screenings", fmt.Sprintf(`{"client_id": %q, "household_id": %d, "outcome": "normal"}`, cid(), neighbour)); r.Status != 201 {
 		t.Fatalf("screening: %d %s", r.Status, r.Body)
 	}
 	if st := scalar[string](t, e, `SELECT status || ' ' || (record->>'closed_by') FROM tasks WHERE id = $1`, byHand.ID); st != "done gap" {
