@@ -133,6 +133,9 @@ func (s *Store) RecordVisit(ctx context.Context, a Actor, clientID string, now t
 		if _, err := tx.Exec(ctx, `UPDATE vulnerable_residents SET last_visit = GREATEST(last_visit, $2) WHERE id = $1`, in.ResidentID, in.At); err != nil {
 			return nil, Change{}, err
 		}
+		if err := staleReportDays(ctx, tx, in.At, now); err != nil {
+			return nil, Change{}, err
+		}
 		after, err := scanResident(tx.QueryRow(ctx, `SELECT `+residentColumns+residentFrom+` WHERE r.id = $1`, in.ResidentID), now)
 		if err != nil {
 			return nil, Change{}, err
