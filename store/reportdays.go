@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -84,7 +85,7 @@ func (s *Store) ReportDaysScreened(ctx context.Context, from, to string, start t
 		if day > to {
 			break
 		}
-		if contains(kept, day) {
+		if slices.Contains(kept, day) {
 			continue
 		}
 		dayStart := time.Date(start.Year(), start.Month(), start.Day()+i, 0, 0, 0, 0, loc)
@@ -97,15 +98,6 @@ func (s *Store) ReportDaysScreened(ctx context.Context, from, to string, start t
 		}
 	}
 	return out, nil
-}
-
-func contains(list []string, v string) bool {
-	for _, s := range list {
-		if s == v {
-			return true
-		}
-	}
-	return false
 }
 
 // keptDay reads a kept day's figures; ok is false when it is not kept.
