@@ -93,12 +93,23 @@ func (s *Service) asOf(ctx context.Context, day string, at time.Time) (*tree, ma
 	if err != nil {
 		return nil, nil, err
 	}
-	leaves, err := s.store.CoverageLeavesAsOf(ctx, day, at)
+	leaves, err := s.leavesAsOf(ctx, day, at)
 	if err != nil {
 		return nil, nil, err
 	}
 	t := newTree(gs)
 	return t, t.rollup(leaves), nil
+}
+
+// leavesAsOf counts the compound grids as of at for day: the kept
+// figures when at is the end of a closed day, else a count.
+func (s *Service) leavesAsOf(ctx context.Context, day string, at time.Time) (map[int64]coverage.Tally, error) {
+	start, err := time.ParseInLocation(time.DateOnly, day, s.loc)
+	if end := start.AddDate(0, 0, 1); err == nil && at.Equal(endOf(end)) && s.closed(end) {
+		d, err := s.store.ReportDay(ctx, day, start, end, s.loc.String())
+		return d.Leaves, err
+	}
+	return s.store.CoverageLeavesAsOf(ctx, day, at)
 }
 
 // The days one history request may span.

@@ -63,8 +63,10 @@ type ReportQuery struct {
 // Daily returns the day's report of a grid in p's scope: for a past day
 // as things stood at its end, by the hierarchy of then; for today as of
 // now. Coverage figures are those /api/coverage?day= gives for the same
-// day; activity and trend are counted in the database, each in one
-// statement, the three at once.
+// day. A closed day's figures, work and trend are counted once and kept
+// (store.ReportDay); today's figures are the live ones the map shows,
+// its work is counted in one statement, and its trend reads the kept
+// days and takes today's from the live figures.
 func (s *Service) Daily(ctx context.Context, p *auth.Principal, q ReportQuery) (*Report, error) {
 	day, start, end, err := s.day("day", q.Day)
 	if err != nil {
@@ -78,22 +80,48 @@ func (s *Service) Daily(ctx context.Context, p *auth.Principal, q ReportQuery) (
 		return nil, invalid("level", "want 1, 2 or 3")
 	}
 	var (
-		gs      []store.GridAsOf
-		leaves  map[int64]coverage.Tally
-		work    map[int64]store.Activity
-		counts  []store.ScreenedOn
-		weekAgo = start.AddDate(0, 0, 1-TrendDays).Format(time.DateOnly)
+		gs        []store.GridAsOf
+		leaves    map[int64]coverage.Tally
+		work      map[int64]store.Activity
+		counts    []store.ScreenedOn
+		zone      = s.loc.String()
+		weekStart = start.AddDate(0, 0, 1-TrendDays)
+		weekAgo   = weekStart.Format(time.DateOnly)
+		fromLive  bool
 	)
+	if live && s.live != nil {
+		if leaves, fromLive, err = s.liveLeaves(ctx, p, day); err != nil {
+			return nil, err
+		}
+	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() (err error) { gs, err = s.store.GridsAsOf(gctx, at); return err })
-	g.Go(func() (err error) { leaves, err = s.store.CoverageLeavesAsOf(gctx, day, at); return err })
-	g.Go(func() (err error) { work, err = s.store.DayActivity(gctx, day, start, end); return err })
-	g.Go(func() (err error) {
-		counts, err = s.store.ScreenedByDay(gctx, weekAgo, day, s.loc.String(), at)
-		return err
-	})
+	if s.closed(end) {
+		g.Go(func() error {
+			d, err := s.store.ReportDay(gctx, day, start, end, zone)
+			leaves, work = d.Leaves, d.Activity
+			return err
+		})
+		g.Go(func() (err error) {
+			counts, err = s.store.ReportDaysScreened(gctx, weekAgo, day, weekStart, zone)
+			return err
+		})
+	} else {
+		if !fromLive {
+			g.Go(func() (err error) { leaves, err = s.store.CoverageLeavesAsOf(gctx, day, at); return err })
+		}
+		g.Go(func() (err error) { work, err = s.store.DayActivity(gctx, day, start, end); return err })
+		g.Go(func() (err error) { counts, err = s.weekCounts(gctx, weekStart, start, at, fromLive); return err })
+	}
 	if err := g.Wait(); err != nil {
 		return nil, err
+	}
+	if fromLive {
+		for id, tl := range leaves {
+			if tl.ScreenedToday > 0 {
+				counts = append(counts, store.ScreenedOn{Grid: id, Day: day, Screened: int(tl.ScreenedToday)})
+			}
+		}
 	}
 	t := newTree(gs)
 	root, err := s.reportRoot(ctx, p, t, q.Grid)
@@ -150,6 +178,53 @@ func (s *Service) Daily(ctx context.Context, p *auth.Principal, q ReportQuery) (
 		r.Rows = append(r.Rows, row(id))
 	}
 	return r, nil
+}
+
+// liveLeaves returns today's figures of the compound grids in p's scope
+// as the map has them (the live figures); ok is false when those are not
+// of day (a moment after midnight).
+func (s *Service) liveLeaves(ctx context.Context, p *auth.Principal, day string) (map[int64]coverage.Tally, bool, error) {
+	c, err := s.live.CoverageLevel(ctx, p, 3)
+	if err != nil || c.Day != day {
+		return nil, false, err
+	}
+	out := make(map[int64]coverage.Tally, len(c.Grids))
+	for _, f := range c.Grids {
+		out[f.Grid] = f.Tally
+	}
+	return out, true, nil
+}
+
+// weekCounts counts the screened households of each compound grid on
+// each day of the week from weekStart to the day starting at start,
+// which is not closed: the closed days from what is kept, the others
+// (that day, and the day before for a moment after midnight) counted as
+// of at; without that day when its counts come from the live figures.
+func (s *Service) weekCounts(ctx context.Context, weekStart, start, at time.Time, live bool) ([]store.ScreenedOn, error) {
+	open := weekStart
+	for open.Before(start) && s.closed(open.AddDate(0, 0, 1)) {
+		open = open.AddDate(0, 0, 1)
+	}
+	var out []store.ScreenedOn
+	if open.After(weekStart) {
+		kept, err := s.store.ReportDaysScreened(ctx, weekStart.Format(time.DateOnly), open.AddDate(0, 0, -1).Format(time.DateOnly), weekStart, s.loc.String())
+		if err != nil {
+			return nil, err
+		}
+		out = kept
+	}
+	last := start
+	if live {
+		last = start.AddDate(0, 0, -1)
+	}
+	if !open.After(last) {
+		counted, err := s.store.ScreenedByDay(ctx, open.Format(time.DateOnly), last.Format(time.DateOnly), s.loc.String(), at)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, counted...)
+	}
+	return out, nil
 }
 
 // roots lists the top grids then.

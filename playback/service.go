@@ -31,6 +31,8 @@ type Store interface {
 	ScreeningChanges(ctx context.Context, day string, leaves []int64, from time.Time, step time.Duration) ([]store.ScreeningChange, error)
 	DayActivity(ctx context.Context, day string, start, end time.Time) (map[int64]store.Activity, error)
 	ScreenedByDay(ctx context.Context, from, to, zone string, now time.Time) ([]store.ScreenedOn, error)
+	ReportDay(ctx context.Context, day string, start, end time.Time, zone string) (store.ClosedDay, error)
+	ReportDaysScreened(ctx context.Context, from, to string, start time.Time, zone string) ([]store.ScreenedOn, error)
 }
 
 // Live gives today's figures as they are now (read.Service in the
@@ -79,6 +81,10 @@ func (s *Service) day(field, v string) (string, time.Time, time.Time, error) {
 // endOf is the last instant of a day that ends at end: what "the figures
 // at the end of the day" are as of (the store's instants are microseconds).
 func endOf(end time.Time) time.Time { return end.Add(-time.Microsecond) }
+
+// closed reports whether the day ending at end is over for good: its
+// figures are counted once and kept (store.ReportDay).
+func (s *Service) closed(end time.Time) bool { return !s.now().Before(end.Add(store.ReportGrace)) }
 
 // invalid is an Invalid error naming the parameter at fault.
 func invalid(field, format string, args ...any) *model.Error {

@@ -22,17 +22,22 @@ import (
 func (s *Store) CoverageLeavesAsOf(ctx context.Context, day string, at time.Time) (map[int64]coverage.Tally, error) {
 	var out map[int64]coverage.Tally
 	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, coverageAsOfSQL, day, at)
-		if err != nil {
-			return err
-		}
-		out, err = scanTallies(rows)
+		var err error
+		out, err = coverageLeavesAsOf(ctx, tx, day, at)
 		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store: coverage as of %s: %w", at.Format(time.RFC3339), err)
 	}
 	return out, nil
+}
+
+func coverageLeavesAsOf(ctx context.Context, q querier, day string, at time.Time) (map[int64]coverage.Tally, error) {
+	rows, err := q.Query(ctx, coverageAsOfSQL, day, at)
+	if err != nil {
+		return nil, err
+	}
+	return scanTallies(rows)
 }
 
 const coverageAsOfSQL = tallyHouseholds + `

@@ -140,6 +140,9 @@ func recordVisit(ctx context.Context, tx pgx.Tx, a Actor, now time.Time, in Visi
 	if _, err := tx.Exec(ctx, `UPDATE vulnerable_residents SET last_visit = GREATEST(last_visit, $2) WHERE id = $1`, in.ResidentID, in.At); err != nil {
 		return Visit{}, Change{}, err
 	}
+	if err := staleReportDays(ctx, tx, in.At, now); err != nil {
+		return Visit{}, Change{}, err
+	}
 	after, err := scanResident(tx.QueryRow(ctx, `SELECT `+residentColumns+residentFrom+` WHERE r.id = $1`, in.ResidentID), now)
 	if err != nil {
 		return Visit{}, Change{}, err

@@ -43,7 +43,15 @@ func (a *Activity) Add(b Activity) {
 // building is in now (as the coverage figures do); requests in the grid
 // they were routed to. Grids with no work that day are left out.
 func (s *Store) DayActivity(ctx context.Context, day string, start, end time.Time) (map[int64]Activity, error) {
-	rows, err := s.pool.Query(ctx, `
+	out, err := dayActivity(ctx, s.pool, day, start, end)
+	if err != nil {
+		return nil, fmt.Errorf("store: activity of %s: %w", day, err)
+	}
+	return out, nil
+}
+
+func dayActivity(ctx context.Context, q querier, day string, start, end time.Time) (map[int64]Activity, error) {
+	rows, err := q.Query(ctx, `
 		WITH sc AS (
 			SELECT b.grid_id, count(*) AS reports,
 			       count(*) FILTER (WHERE s.outcome = 'fever') AS fever,
@@ -77,7 +85,7 @@ func (s *Store) DayActivity(ctx context.Context, day string, start, end time.Tim
 		FROM g LEFT JOIN sc USING (grid_id) LEFT JOIN vi USING (grid_id) LEFT JOIN rr USING (grid_id)
 		LEFT JOIN rc USING (grid_id) LEFT JOIN sp USING (grid_id)`, day, start, end)
 	if err != nil {
-		return nil, fmt.Errorf("store: activity of %s: %w", day, err)
+		return nil, err
 	}
 	out := map[int64]Activity{}
 	var id int64
@@ -87,10 +95,7 @@ func (s *Store) DayActivity(ctx context.Context, day string, start, end time.Tim
 		out[id] = a
 		return nil
 	})
-	if err != nil {
-		return nil, fmt.Errorf("store: activity of %s: %w", day, err)
-	}
-	return out, nil
+	return out, err
 }
 
 // ScreenedOn is how many occupied households of a compound grid were
@@ -108,7 +113,15 @@ type ScreenedOn struct {
 // at the end of a day; now caps today's end. One statement for every
 // day, not one count per day. Grids and days with none are left out.
 func (s *Store) ScreenedByDay(ctx context.Context, from, to, zone string, now time.Time) ([]ScreenedOn, error) {
-	rows, err := s.pool.Query(ctx, `
+	out, err := screenedByDay(ctx, s.pool, from, to, zone, now)
+	if err != nil {
+		return nil, fmt.Errorf("store: screened from %s to %s: %w", from, to, err)
+	}
+	return out, nil
+}
+
+func screenedByDay(ctx context.Context, q querier, from, to, zone string, now time.Time) ([]ScreenedOn, error) {
+	rows, err := q.Query(ctx, `
 		WITH latest AS (
 			SELECT DISTINCT ON (s.day, s.household_id) s.day, s.household_id, s.outcome
 			FROM screenings s
@@ -121,11 +134,7 @@ func (s *Store) ScreenedByDay(ctx context.Context, from, to, zone string, now ti
 		WHERE h.status = 'occupied' AND l.outcome IN ('normal', 'fever', 'home_quarantine', 'risk_area_return')
 		GROUP BY b.grid_id, l.day`, from, to, zone, now)
 	if err != nil {
-		return nil, fmt.Errorf("store: screened from %s to %s: %w", from, to, err)
+		return nil, err
 	}
-	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[ScreenedOn])
-	if err != nil {
-		return nil, fmt.Errorf("store: screened from %s to %s: %w", from, to, err)
-	}
-	return out, nil
+	return pgx.CollectRows(rows, pgx.RowToStructByPos[ScreenedOn])
 }

@@ -92,13 +92,25 @@ func (s *Store) RecordSpotCheck(ctx context.Context, a Actor, clientID string, i
 		if err != nil {
 			return nil, Change{}, err
 		}
-		tag, err := tx.Exec(ctx, `UPDATE spot_check_items SET result = $3, method = $4, recorded_at = now() WHERE check_id = $1 AND household_id = $2`,
-			id, household, result, method)
+		// A correction moves the answer to today: the day it was first
+		// recorded on, if closed, is counted again.
+		var was *time.Time
+		var now time.Time
+		err = tx.QueryRow(ctx, `
+			UPDATE spot_check_items i SET result = $3, method = $4, recorded_at = now()
+			FROM spot_check_items o WHERE o.check_id = i.check_id AND o.household_id = i.household_id
+			  AND i.check_id = $1 AND i.household_id = $2
+			RETURNING o.recorded_at, i.recorded_at`, id, household, result, method).Scan(&was, &now)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil, Change{}, fieldErr(model.Invalid, "household_id", "this household is not in the sample")
+		}
 		if err != nil {
 			return nil, Change{}, err
 		}
-		if tag.RowsAffected() == 0 {
-			return nil, Change{}, fieldErr(model.Invalid, "household_id", "this household is not in the sample")
+		if was != nil {
+			if err := staleReportDays(ctx, tx, *was, now); err != nil {
+				return nil, Change{}, err
+			}
 		}
 		checks, err := spotChecks(ctx, tx, grid, id)
 		if err != nil {

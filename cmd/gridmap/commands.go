@@ -11,6 +11,7 @@ import (
 
 	"github.com/gridmap/gridmap/basemap"
 	"github.com/gridmap/gridmap/ingest"
+	"github.com/gridmap/gridmap/internal/cli"
 	"github.com/gridmap/gridmap/live"
 	"github.com/gridmap/gridmap/model"
 	"github.com/gridmap/gridmap/seed"
@@ -134,20 +135,23 @@ func migrate(ctx context.Context, args []string) error {
 
 func seedCmd(ctx context.Context, args []string) error {
 	var demo, reset, ifEmpty bool
-	var city int
+	var city, fieldDays int
 	var seedValue uint64
+	var zone string
 	c, err := parse("seed", args, dbFlag, func(fs *flag.FlagSet) {
 		fs.BoolVar(&demo, "demo", false, "load the demo subdistrict (7 communities, 23 compound grids)")
 		fs.IntVar(&city, "city", 0, "load a generated city of N level-3 grids")
 		fs.Uint64Var(&seedValue, "seed", 1, "random seed; the same seed gives the same data")
 		fs.BoolVar(&reset, "reset", false, "remove existing grid data first")
 		fs.BoolVar(&ifEmpty, "if-empty", false, "do nothing when grid data already exists")
+		fs.IntVar(&fieldDays, "field-days", 0, "then add N days of field work at city scale, ending today (for benchmarks; alone: add it to the data loaded)")
+		fs.StringVar(&zone, "timezone", cli.Env("GRIDMAP_TIMEZONE", "Asia/Shanghai"), "the area's time zone, whose days --field-days fills (env GRIDMAP_TIMEZONE)")
 	})
 	if err != nil {
 		return err
 	}
-	if demo == (city > 0) {
-		return errors.New("give exactly one of --demo or --city N")
+	if demo && city > 0 || !demo && city == 0 && fieldDays == 0 {
+		return errors.New("give exactly one of --demo or --city N, or --field-days N alone")
 	}
 	log := newLogger(c.LogLevel)
 	st, err := store.Open(ctx, c.DatabaseURL)
@@ -161,6 +165,9 @@ func seedCmd(ctx context.Context, args []string) error {
 	has, err := st.HasData(ctx)
 	if err != nil {
 		return err
+	}
+	if !demo && city == 0 {
+		return addFieldDays(ctx, st, fieldDays, zone, log)
 	}
 	switch {
 	case has && ifEmpty:
@@ -197,5 +204,22 @@ func seedCmd(ctx context.Context, args []string) error {
 		}
 	}
 	log.Info("seeded", "duration", time.Since(start).Round(time.Millisecond).String())
+	if fieldDays > 0 {
+		return addFieldDays(ctx, st, fieldDays, zone, log)
+	}
+	return nil
+}
+
+// addFieldDays adds days of generated field work ending today to the
+// loaded data (store.AddFieldDays).
+func addFieldDays(ctx context.Context, st *store.Store, days int, zone string, log *slog.Logger) error {
+	if _, err := time.LoadLocation(zone); err != nil {
+		return fmt.Errorf("--timezone: %q is not a time zone name such as Asia/Shanghai", zone)
+	}
+	start := time.Now()
+	if err := st.AddFieldDays(ctx, store.FieldDays{Days: days, Now: start, Zone: zone}); err != nil {
+		return err
+	}
+	log.Info("field work added", "days", days, "duration", time.Since(start).Round(time.Millisecond).String())
 	return nil
 }
