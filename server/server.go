@@ -384,7 +384,8 @@ func (s *Server) staticFiles(notFound func(*asset) http.Handler) http.Handler {
 
 // staticName maps a request path to the embedded file that answers it:
 // / is the map, /plan the planner's editor, /replay day playback, /wall
-// the command centre's wall display, /report the day's report,
+// the command centre's wall display, /report the day's report, /admin
+// accounts, tokens, wall links and the audit log,
 // /grid/{id} the grid leader's page (it reads the id from its own
 // address). "" for anything else that is not a file name; the lookup is
 // exact, so "//embed.go" (from /%2fembed.go) or "vendor/" name nothing.
@@ -401,6 +402,8 @@ func staticName(p string) string {
 		return "replay.html"
 	case name == "report": // the day's report (issue 14)
 		return "report.html"
+	case name == "admin": // administration (issue 14)
+		return "admin.html"
 	case name == "wall": // the command centre's wall display (issue 13)
 		return "wall.html"
 	}
