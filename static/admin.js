@@ -19,6 +19,7 @@ const $ = (id) => document.getElementById(id);
 
 function showTab(tab) {
   if (!TABS.includes(tab)) tab = 'accounts';
+  if (page.tab && page.tab !== tab) $('adm-status').textContent = ''; // what was done belongs to its tab
   page.tab = tab;
   for (const name of TABS) {
     const on = name === tab;

@@ -242,7 +242,9 @@ export function initAccounts(box, ctx) {
       render();
     });
     box.replaceChildren(
-      el('details', { class: 'adm-card adm-new', open: true }, el('summary', { class: 'adm-card-title' }, t('adm.acc.new')), newForm()),
+      // Open beside the list on a laptop; folded on a phone, where it would
+      // push the list below the fold.
+      el('details', { class: 'adm-card adm-new', id: 'acc-new-card', open: window.matchMedia('(min-width: 641px)').matches }, el('summary', { class: 'adm-card-title' }, t('adm.acc.new')), newForm()),
       el('div', { class: 'adm-card' },
         el('div', { class: 'adm-toolbar' }, search, el('label', { class: 'adm-check' }, walls, el('span', {}, t('adm.acc.showWalls')))),
         list)

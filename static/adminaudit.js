@@ -14,6 +14,14 @@ const FILTERS = ['actor', 'action', 'entity', 'entity_id', 'from', 'to'];
 const ENTITIES = ['account', 'token', 'wall_link', 'person', 'building', 'household', 'grid', 'boundary_publication', 'boundary_draft', 'request', 'quarantine', 'checkpoint', 'sampling_site'];
 const ACTIONS = ['create', 'update', 'disable', 'enable', 'reset_password', 'end_sessions', 'change_password', 'revoke', 'login', 'publish'];
 
+// label is a code of the log (an action, an entity) in the page's
+// language, or the code itself when the dictionary has no word for it.
+function label(kind, code) {
+  const key = `adm.${kind}.${code}`;
+  const s = t(key);
+  return s === key ? code : s;
+}
+
 function json(v) {
   if (v === null || v === undefined) return t('adm.aud.nothing');
   return JSON.stringify(v, null, 2);
@@ -65,8 +73,8 @@ export function initAudit(box) {
         { type: 'button', class: 'adm-aud-head', 'aria-expanded': String(on), onclick: toggle },
         el('span', { class: 'adm-aud-time' }, fmtTime(en.at)),
         el('span', { class: 'adm-aud-actor' }, en.actor),
-        el('span', { class: 'adm-aud-action' }, en.action),
-        el('span', { class: 'adm-aud-entity' }, `${en.entity} #${en.entity_id}`)
+        el('span', { class: 'adm-aud-action', title: en.action }, label('action', en.action)),
+        el('span', { class: 'adm-aud-entity', title: en.entity }, `${label('entity', en.entity)} #${en.entity_id}`)
       ),
       on
         ? el(
