@@ -36,6 +36,13 @@ func TestInputs(t *testing.T) {
 		{"token without name", (&accounts.TokenInput{Name: "  ", TTLHours: 24}).Validate, "name"},
 		{"token for ever", (&accounts.TokenInput{Name: "n", TTLHours: 367 * 24}).Validate, "ttl_hours"},
 		{"token for no time", (&accounts.TokenInput{Name: "n"}).Validate, "ttl_hours"},
+		{"reset ok", (&accounts.PasswordResetInput{Password: "0123456789"}).Validate, ""},
+		{"reset short", (&accounts.PasswordResetInput{Password: "short"}).Validate, "password"},
+		{"reset past bcrypt", (&accounts.PasswordResetInput{Password: long}).Validate, "password"},
+		{"update ok", func() error { _, err := (&accounts.AccountUpdate{Role: "staff", GridID: 9}).Validate(); return err }, ""},
+		{"update without grid", func() error { _, err := (&accounts.AccountUpdate{Role: "staff"}).Validate(); return err }, "grid_id"},
+		{"update admin with grid", func() error { _, err := (&accounts.AccountUpdate{Role: "admin", GridID: 9}).Validate(); return err }, "grid_id"},
+		{"update unknown role", func() error { _, err := (&accounts.AccountUpdate{Role: "king"}).Validate(); return err }, "role"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			err := tt.check()

@@ -133,3 +133,42 @@ func (in *TokenInput) Validate() error {
 	}
 	return nil
 }
+
+// PasswordResetInput is an admin's new password for someone's account.
+type PasswordResetInput struct {
+	Password string `json:"password"`
+}
+
+// Validate checks the password is long enough and not longer than bcrypt
+// reads.
+func (in *PasswordResetInput) Validate() error {
+	switch {
+	case len(in.Password) < auth.MinPasswordLength:
+		return invalid("password", "at least %d characters", auth.MinPasswordLength)
+	case len(in.Password) > maxPasswordBytes:
+		return invalid("password", "at most 72 bytes")
+	}
+	return nil
+}
+
+// AccountUpdate is a new role and grid for an account.
+type AccountUpdate struct {
+	Role   string `json:"role"`
+	GridID int64  `json:"grid_id"`
+}
+
+// Validate checks the role and that the grid goes with it, as for a new
+// account: grid leaders and staff have a grid, nobody else does.
+func (in *AccountUpdate) Validate() (auth.Role, error) {
+	role, err := auth.ParseRole(in.Role)
+	hasGrid := role == auth.GridLeader || role == auth.Staff
+	switch {
+	case err != nil:
+		return "", invalid("role", "%v", err)
+	case hasGrid && in.GridID <= 0:
+		return "", invalid("grid_id", "required for role %s", role)
+	case !hasGrid && in.GridID != 0:
+		return "", invalid("grid_id", "only grid leaders and staff have a grid")
+	}
+	return role, nil
+}

@@ -37,6 +37,14 @@ type Store interface {
 	WallLinks(ctx context.Context) ([]store.WallLink, error)
 	RevokeWallLink(ctx context.Context, a store.Actor, id int64) (store.WallLink, error)
 	StartWallSession(ctx context.Context, secretHash, sessionHash []byte, requestID, addr string) (store.WallLogin, error)
+
+	Account(ctx context.Context, id int64) (store.AccountSummary, error)
+	Accounts(ctx context.Context) ([]store.AccountSummary, error)
+	UpdateAccount(ctx context.Context, a store.Actor, id int64, role auth.Role, grid int64) (store.AccountSummary, error)
+	ResetPassword(ctx context.Context, a store.Actor, id int64, passwordHash string) (int64, error)
+	EndSessions(ctx context.Context, a store.Actor, id int64) (int64, error)
+	Tokens(ctx context.Context, f store.TokenFilter) ([]store.TokenListing, error)
+	AuditLog(ctx context.Context, f store.AuditFilter) (store.AuditPage, error)
 }
 
 // ErrWrongPassword is the cause of a refused password (at login, or the
@@ -174,7 +182,7 @@ func (s *Service) CreateToken(ctx context.Context, a store.Actor, account int64,
 // SetDisabled disables or enables an account; nobody disables their own.
 func (s *Service) SetDisabled(ctx context.Context, p *auth.Principal, a store.Actor, id int64, disabled bool) (store.Account, error) {
 	if disabled && id == p.AccountID {
-		return store.Account{}, invalid("id", "you cannot disable your own account")
+		return store.Account{}, conflict("id", "you cannot disable your own account; another admin can")
 	}
 	acc, err := s.store.SetAccountDisabled(ctx, a, id, disabled)
 	return acc, notFoundAs(err, "id", "account")

@@ -5,11 +5,10 @@ import (
 
 	"github.com/gridmap/gridmap/accounts"
 	"github.com/gridmap/gridmap/auth"
-	"github.com/gridmap/gridmap/store"
 )
 
 func (s *Server) accounts(w http.ResponseWriter, r *http.Request, _ *auth.Principal) {
-	accs, err := s.store.Accounts(r.Context())
+	accs, err := s.acct.Accounts(r.Context())
 	if err != nil {
 		s.serverError(w, r, err)
 		return
@@ -59,28 +58,6 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request, p *auth.Pri
 		return
 	}
 	s.ok(w, r, t)
-}
-
-func (s *Server) auditLog(w http.ResponseWriter, r *http.Request, _ *auth.Principal) {
-	q := r.URL.Query()
-	f := store.AuditFilter{Entity: q.Get("entity"), EntityID: q.Get("entity_id")}
-	err := query(q, "entity", "entity_id", "before", "limit")
-	if err == nil {
-		f.BeforeID, err = parseID("before", q.Get("before"), true)
-	}
-	if err == nil {
-		f.Limit, err = parseLimit(q.Get("limit"), 100, 1000)
-	}
-	if err != nil {
-		s.respondError(w, r, err)
-		return
-	}
-	entries, err := s.store.AuditLog(r.Context(), f)
-	if err != nil {
-		s.serverError(w, r, err)
-		return
-	}
-	s.ok(w, r, map[string]any{"entries": entries})
 }
 
 // disableAccount disables an account: its sessions end, its tokens are

@@ -76,10 +76,11 @@ var matrix = map[string]string{
 	"DELETE /api/wall-links/{id}":          "admin",
 	"GET /wall/link/{secret}":              "*",
 
-	"GET /api/coverage":                    "admin planner viewer grid-leader staff volunteer",
-	"GET /api/grids/{id}/coverage":         "admin planner viewer grid-leader staff volunteer",
-	"GET /api/grids/{id}/coverage/history": "admin planner viewer grid-leader staff volunteer",
-	"GET /api/replay":                      "admin planner viewer grid-leader staff volunteer",
+	// The admin page (issue 14).
+	"PUT /api/accounts/{id}":               "admin",
+	"POST /api/accounts/{id}/password":     "admin",
+	"POST /api/accounts/{id}/sessions/end": "admin",
+	"GET /api/tokens":                      "admin",
 
 	// The wall display's counters (issue 13).
 	"GET /api/grids/{id}/wall": "admin planner viewer grid-leader staff volunteer",
@@ -207,6 +208,12 @@ func samples(t *testing.T, e *env) map[string]sample {
 		"GET /api/wall-links":             {"/api/wall-links", none},
 		"DELETE /api/wall-links/{id}":     {fmt.Sprintf("/api/wall-links/%d", sampleWallLink(t, e).ID), none},
 		"GET /wall/link/{secret}":         {"/wall/link/" + sampleWallLink(t, e).Secret, none},
+
+		// The admin page (issue 14).
+		"PUT /api/accounts/{id}":               {fmt.Sprintf("/api/accounts/%d", target), func(string) any { return map[string]any{"role": "viewer"} }},
+		"POST /api/accounts/{id}/password":     {fmt.Sprintf("/api/accounts/%d/password", target), func(string) any { return map[string]any{"password": "matrix-new-password"} }},
+		"POST /api/accounts/{id}/sessions/end": {fmt.Sprintf("/api/accounts/%d/sessions/end", target), none},
+		"GET /api/tokens":                      {"/api/tokens?role=device", none},
 	}
 	for k, v := range fieldSamples(t, e, building, household, member) {
 		out[k] = v

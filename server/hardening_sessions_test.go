@@ -71,8 +71,8 @@ func TestDisableAccountEndsStreams(t *testing.T) {
 		t.Fatalf("device stream: %v %v", err, res)
 	}
 
-	if r := admin.do("POST", fmt.Sprintf("/api/accounts/%d/disable", admin.accountID), nil); r.Status != 400 || r.Error.Field != "id" {
-		t.Errorf("an admin disabling themselves: %d %s, want 400 naming id", r.Status, r.Body)
+	if r := admin.do("POST", fmt.Sprintf("/api/accounts/%d/disable", admin.accountID), nil); r.Status != 409 || r.Error.Field != "id" {
+		t.Errorf("an admin disabling themselves: %d %s, want 409 naming id", r.Status, r.Body)
 	}
 	r := admin.do("POST", fmt.Sprintf("/api/accounts/%d/disable", leader.accountID), nil)
 	if r.Status != 200 || !strings.Contains(string(r.Body), `"disabled":true`) {

@@ -133,6 +133,13 @@ func (s *Server) Routes() []Route {
 		{"POST", "/api/accounts/{id}/enable", auth.ManageAccounts, s.enableAccount},
 		{"DELETE", "/api/tokens/{id}", auth.ManageAccounts, s.revokeToken},
 
+		// The admin page (issue 14): a role and grid changed, a password
+		// reset, sessions ended, the tokens listed.
+		{"PUT", "/api/accounts/{id}", auth.ManageAccounts, s.updateAccount},
+		{"POST", "/api/accounts/{id}/password", auth.ManageAccounts, s.resetPassword},
+		{"POST", "/api/accounts/{id}/sessions/end", auth.ManageAccounts, s.endSessions},
+		{"GET", "/api/tokens", auth.ManageAccounts, s.listTokens},
+
 		// Wall links (issue 13): a read-only login, scoped to a grid, for a
 		// screen with no keyboard; the link itself is public (its secret is
 		// the credential).

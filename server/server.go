@@ -405,7 +405,7 @@ func (s *Server) staticFiles(notFound func(*asset) http.Handler) http.Handler {
 // staticName maps a request path to the embedded file that answers it:
 // / is the map, /plan the planner's editor, /replay day playback, /wall
 // the command centre's wall display, /report the day's report, /tasks a
-// volunteer's tasks,
+// volunteer's tasks, /admin accounts, tokens, wall links and the audit log,
 // /grid/{id} the grid leader's page (it reads the id from its own
 // address). "" for anything else that is not a file name; the lookup is
 // exact, so "//embed.go" (from /%2fembed.go) or "vendor/" name nothing.
@@ -424,6 +424,8 @@ func staticName(p string) string {
 		return "report.html"
 	case name == "tasks": // a volunteer's tasks, on their phone (issue 14)
 		return "tasks.html"
+	case name == "admin": // administration (issue 14)
+		return "admin.html"
 	case name == "wall": // the command centre's wall display (issue 13)
 		return "wall.html"
 	}

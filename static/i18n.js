@@ -2,6 +2,7 @@
 // here, except grid and building names, which come from the API as-is.
 'use strict';
 
+import { adminDict } from './i18n-admin.js';
 import { fieldDict } from './i18n-field.js';
 import { planDict } from './i18n-plan.js';
 import { replayDict } from './i18n-replay.js';
@@ -313,6 +314,7 @@ const dict = {
   },
 };
 
+for (const lang of Object.keys(adminDict)) Object.assign(dict[lang], adminDict[lang]);
 for (const lang of Object.keys(fieldDict)) Object.assign(dict[lang], fieldDict[lang]);
 for (const lang of Object.keys(planDict)) Object.assign(dict[lang], planDict[lang]);
 for (const lang of Object.keys(replayDict)) Object.assign(dict[lang], replayDict[lang]);

@@ -28,6 +28,10 @@ export function el(tag, attrs, ...children) {
 // The pages' top bar, written once: each page holds an empty
 // <header class="topbar" data-page="…"> (its height kept by app.css) that
 // initChrome fills. The brand leads back to the map from the other pages.
+// The way to /admin, shown to admins only (renderUser); on a phone, where
+// the top links fold away, the user menu holds it too.
+const ADMIN_LINK = { id: 'admin-link', href: '/admin', key: 'nav.admin', hidden: true };
+
 const TOP_BARS = {
   map: {
     title: 'app.title',
@@ -35,6 +39,7 @@ const TOP_BARS = {
       { id: 'replay-link', href: '/replay', key: 'nav.replay' },
       { id: 'report-link', href: '/report', key: 'nav.report' },
       { id: 'plan-link', href: '/plan', key: 'nav.plan', hidden: true },
+      ADMIN_LINK,
     ],
   },
   // The grid page points its replay link at its own grid (grid.js).
@@ -44,15 +49,18 @@ const TOP_BARS = {
     links: [
       { id: 'replay-link', href: '/replay', key: 'nav.replay' },
       { id: 'report-link', href: '/report', key: 'nav.report' },
+      ADMIN_LINK,
     ],
   },
   plan: { title: 'plan.title', back: 'plan.backToMap', links: [{ id: 'pl-back', href: '/', key: 'plan.backToMap' }] },
   // Day playback (issue 13).
   replay: { title: 'rp.title', back: 'rp.backToMap', links: [{ id: 'rp-back', href: '/', key: 'rp.backToMap' }] },
   // The day's report (issue 14).
-  report: { title: 'rep.title', back: 'rep.backToMap', links: [{ id: 'rep-back', href: '/', key: 'rep.backToMap' }] },
+  report: { title: 'rep.title', back: 'rep.backToMap', links: [{ id: 'rep-back', href: '/', key: 'rep.backToMap' }, ADMIN_LINK] },
   // A volunteer's tasks on their phone (issue 14): their work, nothing else.
   tasks: { title: 'task.title', links: [] },
+  // Administration (issue 14): accounts, device tokens, wall links, audit log.
+  admin: { title: 'adm.title', back: 'adm.backToMap', links: [{ id: 'adm-back', href: '/', key: 'adm.backToMap' }] },
 };
 
 function svg(tag, attrs, ...children) {
@@ -79,6 +87,8 @@ function logoutButton() {
     i18nText('span', { class: 'logout-label' }, 'user.logoutShort')
   );
 }
+
+const header = () => document.querySelector('header.topbar');
 
 function buildTopBar(header) {
   const page = TOP_BARS[header.dataset.page] || TOP_BARS.map;
@@ -124,6 +134,7 @@ function buildTopBar(header) {
         { id: 'user-menu', class: 'user-menu' },
         el('span', { class: 'user-avatar user-avatar-inline', 'aria-hidden': 'true' }),
         el('span', { class: 'user-text' }, el('span', { id: 'user-name', class: 'user-name' }), el('span', { id: 'user-role', class: 'user-role' })),
+        el('a', { id: 'user-admin', class: 'user-admin', href: '/admin', hidden: true }, i18nText('span', {}, 'nav.admin')),
         logoutButton()
       )
     ),
@@ -304,6 +315,11 @@ export function renderUser(user) {
   logout.setAttribute('aria-label', t('user.logout'));
   box.dataset.role = me.role || '';
   box.hidden = false;
+  const admin = me.role === 'admin' && header().dataset.page !== 'admin';
+  for (const id of ['admin-link', 'user-admin']) {
+    const link = document.getElementById(id);
+    if (link) link.hidden = !admin;
+  }
 }
 
 function setUserMenu(open) {

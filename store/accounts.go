@@ -80,25 +80,6 @@ func (s *Store) CreateAccount(ctx context.Context, a Actor, n NewAccount) (Accou
 	return acc, nil
 }
 
-// Accounts lists every account.
-func (s *Store) Accounts(ctx context.Context) ([]Account, error) {
-	rows, err := s.pool.Query(ctx, `
-		SELECT a.id, a.username, a.role, a.grid_id, a.person_id, a.disabled_at IS NOT NULL, a.created_at, g.name
-		FROM accounts a LEFT JOIN grids g ON g.id = a.grid_id ORDER BY a.id`)
-	if err != nil {
-		return nil, fmt.Errorf("store: accounts: %w", err)
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Account, error) {
-		var a Account
-		err := r.Scan(&a.ID, &a.Username, &a.Role, &a.GridID, &a.PersonID, &a.Disabled, &a.CreatedAt, &a.GridName)
-		return a, err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("store: accounts: %w", err)
-	}
-	return out, nil
-}
-
 // Login is what a password check needs.
 type Login struct {
 	Principal    auth.Principal

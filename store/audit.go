@@ -64,23 +64,38 @@ type AuditEntry struct {
 
 // AuditFilter selects audit rows; zero fields do not filter.
 type AuditFilter struct {
-	Entity   string
-	EntityID string
-	BeforeID int64 // rows with a smaller id, for paging back
-	Limit    int
+	AccountID int64  // who made the change: the actor's account
+	Actor     string // who made the change, by name (the command line's too)
+	Action    string
+	Entity    string
+	EntityID  string
+	From, To  *time.Time // at or after From, before To
+	BeforeID  int64      // rows with a smaller id, for paging back
+	Limit     int
 }
 
-// AuditLog returns the newest audit rows matching f.
-func (s *Store) AuditLog(ctx context.Context, f AuditFilter) ([]AuditEntry, error) {
+// AuditPage is a page of the audit log, newest first, and the id to page
+// back from for the next (nil on the last page).
+type AuditPage struct {
+	Entries    []AuditEntry `json:"entries"`
+	NextBefore *int64       `json:"next_before"`
+}
+
+// AuditLog returns the newest audit rows matching f: at most f.Limit, and
+// where the next page starts.
+func (s *Store) AuditLog(ctx context.Context, f AuditFilter) (AuditPage, error) {
 	rows, err := s.pool.Query(ctx, `
 		SELECT id, at, account_id, actor, action, entity, entity_id,
 		       COALESCE(before, 'null'::jsonb), COALESCE(after, 'null'::jsonb), request_id
 		FROM audit_log
 		WHERE ($1 = '' OR entity = $1) AND ($2 = '' OR entity_id = $2)
 		  AND ($3::bigint IS NULL OR id < $3)
-		ORDER BY id DESC LIMIT $4`, f.Entity, f.EntityID, nilIfZero(f.BeforeID), f.Limit)
+		  AND ($5::bigint IS NULL OR account_id = $5) AND ($6 = '' OR actor = $6) AND ($7 = '' OR action = $7)
+		  AND ($8::timestamptz IS NULL OR at >= $8) AND ($9::timestamptz IS NULL OR at < $9)
+		ORDER BY id DESC LIMIT $4`, f.Entity, f.EntityID, nilIfZero(f.BeforeID), f.Limit+1,
+		nilIfZero(f.AccountID), f.Actor, f.Action, f.From, f.To)
 	if err != nil {
-		return nil, fmt.Errorf("store: audit log: %w", err)
+		return AuditPage{}, fmt.Errorf("store: audit log: %w", err)
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (AuditEntry, error) {
 		var e AuditEntry
@@ -90,7 +105,12 @@ func (s *Store) AuditLog(ctx context.Context, f AuditFilter) ([]AuditEntry, erro
 		return e, err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("store: audit log: %w", err)
+		return AuditPage{}, fmt.Errorf("store: audit log: %w", err)
 	}
-	return out, nil
+	page := AuditPage{Entries: out}
+	if len(out) > f.Limit {
+		page.Entries = out[:f.Limit]
+		page.NextBefore = &page.Entries[f.Limit-1].ID
+	}
+	return page, nil
 }
