@@ -55,7 +55,7 @@ func TestFieldBrowserDatabaseOutage(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(item+" form.act-screen .act-submit"))); err != nil {
 		t.Fatal(err)
 	}
-	waitJS(t, ctx, "the unavailable notice", `(document.getElementById('notice-server-waiting') || {}).textContent?.includes('服务器暂时不可用') || false`, 15*time.Second)
+	waitJS(t, ctx, "the unavailable notice", `(b => b.n === 1 && b.reason === 'server' && b.text.includes('服务器暂时不可用'))(`+outboxBarJS+`)`, 20*time.Second)
 	screenshot(t, ctx, "grid-db-outage-zh")
 	if n := scalar[int64](t, e, `SELECT count(*) FROM screenings WHERE household_id = $1`, mine); n != 0 {
 		t.Fatalf("%d screenings stored while the database was out of reach", n)
@@ -66,7 +66,7 @@ func TestFieldBrowserDatabaseOutage(t *testing.T) {
 
 	proxy.restore(t)
 	waitJS(t, ctx, "the report sent once the database is back", fmt.Sprintf(`!document.querySelector('.gap-item[data-id="%d"]')`, mine), 30*time.Second)
-	waitJS(t, ctx, "the notice gone", `!document.getElementById('notice-server-waiting')`, 20*time.Second)
+	waitJS(t, ctx, "the notice gone", `document.getElementById('outbox-bar').hidden`, 20*time.Second)
 	if n := scalar[int64](t, e, `SELECT count(*) FROM screenings WHERE household_id = $1`, mine); n != 1 {
 		t.Errorf("%d screenings stored for the household, want exactly 1", n)
 	}

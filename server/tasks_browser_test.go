@@ -76,9 +76,11 @@ func TestTaskBrowserPhone(t *testing.T) {
 	item := fmt.Sprintf(`.gap-item[data-kind="unscreened"][data-id="%d"]`, s.household)
 	clickSel(t, leader, item+" .gap-item-head")
 	waitJS(t, leader, "the task form", fmt.Sprintf(`!!document.querySelector(%q)`, item+" .act-task"), 10*time.Second)
+	auditPage(t, leader, "tasks-leader-form")
 	clickSel(t, leader, item+" .act-task .act-submit")
 	waitJS(t, leader, "sent", fmt.Sprintf(`(document.querySelector(%q) || {}).dataset?.state === 'saved'`, item+" .act-task"), 15*time.Second)
 	screenshot(t, leader, "tasks-leader-sent")
+	auditPage(t, leader, "tasks-leader-card")
 	task := scalar[int64](t, e, `SELECT id FROM tasks WHERE household_id = $1 AND status = 'open' AND assignee_id = $2`, s.household, s.far)
 	waitJS(t, leader, "the task in the card", fmt.Sprintf(`!!document.querySelector('#tasks-body [data-task-id="%d"]')`, task), 10*time.Second)
 
@@ -86,12 +88,14 @@ func TestTaskBrowserPhone(t *testing.T) {
 	card := fmt.Sprintf(`.tk-card[data-task-id="%d"]`, task)
 	waitJS(t, phone, "the task on the phone", fmt.Sprintf(`(c => !!c && c.dataset.status === 'open')(document.querySelector(%q))`, card), 15*time.Second)
 	screenshot(t, phone, "tasks-phone-new")
+	auditPage(t, phone, "tasks-phone-new")
 	clickSel(t, phone, card+" .tk-accept")
 	waitJS(t, phone, "accepted", fmt.Sprintf(`(c => !!c && c.dataset.status === 'accepted')(document.querySelector(%q))`, card), 15*time.Second)
 	if err := chromedp.Do(phone, chromedp.SendKeys(chromedp.CSS(card+` input[name="temperature"]`), "36.6")); err != nil {
 		t.Fatal(err)
 	}
 	screenshot(t, phone, "tasks-phone-accepted")
+	auditPage(t, phone, "tasks-phone-accepted")
 	clickSel(t, phone, card+" .tk-finish")
 	waitJS(t, phone, "done", `document.body.dataset.tasks === '0'`, 15*time.Second)
 	screenshot(t, phone, "tasks-phone-done")

@@ -8,7 +8,7 @@
 import { t, fmtNumber } from './i18n.js';
 import { getJSON, isAbort } from './api.js';
 import { el } from './ui.js';
-import { Write } from './fieldwrite.js';
+import { Write, isUndone } from './fieldwrite.js';
 import { fallbackColour } from './volunteers.js';
 
 const L = window.L;
@@ -140,6 +140,15 @@ function fmtDistance(m) {
   return t('near.m', { n: fmtNumber(m, 0) });
 }
 
+// What the person would call a write: the action, where, and what they
+// chose (the first select of the form, e.g. the outcome).
+function labelOf(item, a, f) {
+  const where = [item.building, `${item.unit || ''} ${item.room || ''}`.trim()].filter(Boolean).join(' ');
+  const sel = [...f].find((x) => x.tagName === 'SELECT');
+  const choice = sel && sel.selectedOptions[0] ? sel.selectedOptions[0].textContent : '';
+  return [t(a.submitKey), where, choice].filter(Boolean).join(' · ');
+}
+
 // ---- the actions -----------------------------------------------------------
 
 // The actions on map; opts: {canWrite, onDone(item, action, answer),
@@ -170,12 +179,17 @@ export function initActions(map, opts) {
     const submit = el('button', { type: 'submit', class: `${a.secondary ? 'btn-secondary' : 'btn-primary'} act-submit` }, t(a.submitKey));
     const form = el('form', { class: `act-form act-${a.name}`, dataset: { action: a.name } }, a.fields(), el('div', { class: 'act-row' }, submit, status));
     const id = `${item.kind}|${item.id}|${a.name}`;
+    const ready = () => {
+      submit.textContent = t(a.submitKey);
+      submit.disabled = false;
+    };
     form.addEventListener('submit', async (ev) => {
       ev.preventDefault();
       const body = a.body(form.elements);
       let w = pending.get(id);
       if (!w || JSON.stringify(w.body) !== JSON.stringify(body)) {
-        w = new Write('POST', a.url, body);
+        if (w) w.discard(); // edited: the refused write gives way to this one
+        w = new Write('POST', a.url, body, { label: labelOf(item, a, form.elements) });
         pending.set(id, w);
       }
       submit.disabled = true;
@@ -183,7 +197,15 @@ export function initActions(map, opts) {
       status.className = 'act-status';
       status.textContent = t('act.saving');
       try {
-        const answer = await w.send();
+        // Held on the device with an undo (outboxview.js), then sent; the
+        // answer may come much later (offline, login expired).
+        const answer = await w.send({
+          onHeld: () => {
+            form.dataset.state = 'held';
+            status.className = 'act-status act-ok';
+            status.textContent = t('act.held');
+          },
+        });
         pending.delete(id);
         form.dataset.state = 'saved';
         status.textContent = '';
@@ -191,11 +213,19 @@ export function initActions(map, opts) {
           form.reset();
           status.className = 'act-status act-ok';
           status.textContent = t(a.keep);
-          submit.textContent = t(a.submitKey);
-          submit.disabled = false;
+          ready();
         }
         done(item, a.name, answer);
       } catch (err) {
+        if (isUndone(err)) {
+          // Taken back before it was sent: the form as it was, to correct.
+          pending.delete(id);
+          form.dataset.state = 'undone';
+          status.className = 'act-status';
+          status.textContent = t('act.undone');
+          ready();
+          return;
+        }
         form.dataset.state = 'failed';
         status.className = 'act-status act-error';
         status.textContent = `${t('act.failed')}${t('err.sep')}${err.describe ? err.describe() : err.message}`;

@@ -1,32 +1,15 @@
 // Idempotent field writes (docs/FIELD.md): every intended write carries a
 // client id made once and reused when the same write is retried, so a
-// retry after a lost answer is stored once. A Write (a JSON body) or an
-// Upload (a file) is one intended write: send() may be called again (the
-// retry button) and sends the same client id; a new intention needs a new
-// one.
+// retry after a lost answer is stored once. A Write (a JSON body, through
+// the outbox) or an Upload (a file, sent at once) is one intended write:
+// send() may be called again (the retry button) and sends the same client
+// id; a new intention needs a new one.
 'use strict';
 
 import { request, ApiError } from './api.js';
+import { newClientId, enqueue, waitFor, retry, discard, isUndone } from './outbox.js';
 
-// A random RFC 4122 version-4 UUID. crypto.randomUUID exists only in secure
-// contexts (https or localhost); a grid office's intranet server on plain
-// http still has crypto.getRandomValues.
-export function newClientId() {
-  const c = window.crypto;
-  if (c && typeof c.randomUUID === 'function') {
-    try {
-      return c.randomUUID();
-    } catch {
-      // not a secure context: fall through
-    }
-  }
-  const b = new Uint8Array(16);
-  c.getRandomValues(b);
-  b[6] = (b[6] & 0x0f) | 0x40;
-  b[8] = (b[8] & 0x3f) | 0x80;
-  const h = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-}
+export { newClientId, isUndone };
 
 // Failures worth sending the same write again: no answer at all, the
 // server busy or briefly down. A 4xx other than 429 will not change.
@@ -78,21 +61,42 @@ async function withRetries(send) {
   }
 }
 
+// Write is one intended JSON write (POST or PUT). It goes through the
+// outbox (outbox.js): put on the device first, sent after its undo window,
+// kept while offline, out of reach or logged out, and sent once.
 export class Write {
-  constructor(method, url, body) {
+  // label: what the person would call it ("排查 1号楼 1-101 正常"), shown
+  // in the confirmation and in the outbox.
+  constructor(method, url, body, { label = '' } = {}) {
     this.method = method;
     this.url = url;
     this.body = body;
+    this.label = label;
     this.clientId = newClientId();
+    this.stored = false;
     this.done = false;
   }
 
-  // Send (or send again) with the same client id.
-  async send() {
-    const body = { ...this.body, client_id: this.clientId };
-    const res = await withRetries(() => request(this.url, { method: this.method, body }));
+  // Send (or send again) with the same client id and resolve with the
+  // server's answer. onHeld() runs once the write is durable on the device
+  // (its undo window opens). Rejects with an ApiError the server will say
+  // again (the write stays in the outbox as failed; send() again retries
+  // it), or with Undone (isUndone) when the person took it back.
+  async send({ onHeld } = {}) {
+    if (!this.stored) {
+      await enqueue({ clientId: this.clientId, method: this.method, path: this.url, body: this.body, label: this.label });
+      this.stored = true;
+      if (onHeld) onHeld();
+    } else await retry(this.clientId);
+    const res = await waitFor(this.clientId);
     this.done = true;
     return res;
+  }
+
+  // The person replaced this write with another (an edited form): a failed
+  // or unsent one leaves the outbox.
+  discard() {
+    if (this.stored && !this.done) discard(this.clientId);
   }
 }
 

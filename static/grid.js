@@ -9,7 +9,7 @@
 'use strict';
 
 import { t, setLang, explicitLang, onLangChange, setAreaZone } from './i18n.js';
-import { getJSON, ApiError } from './api.js';
+import { getJSON, ApiError, onUnauthorized } from './api.js';
 import { initChrome, failPage, showError, renderCrumbs, renderUser, logout, el } from './ui.js';
 import * as gm from './map.js';
 import { initBuildings } from './buildings.js';
@@ -24,6 +24,8 @@ import { canWriteField } from './fieldwrite.js';
 import { initRecords, refreshesFor, ALL_RECORDS } from './records.js';
 import { forgetScreening } from './households.js';
 import { initTaskBoard } from './taskboard.js';
+import { startOutbox, sessionExpired } from './outbox.js';
+import { initOutboxView } from './outboxview.js';
 
 const TOPICS = ['positions', 'screening', 'coverage', 'alerts', 'tasks'];
 
@@ -177,6 +179,12 @@ async function main() {
   }
   state.user = user;
   renderUser(user);
+  // Writes wait on the device (outbox.js) until the server has them: from
+  // now on a lost session keeps the page and what is typed in it, and says
+  // to log in again, rather than leaving for the login page.
+  initOutboxView();
+  startOutbox(user ? user.username : undefined);
+  if (user) onUnauthorized(sessionExpired);
   document.body.dataset.role = user ? user.role || '' : '';
   if (user && user.role === 'device') {
     document.body.dataset.auth = 'device';

@@ -111,6 +111,8 @@ export const fieldDict = {
     'act.note': '备注（选填）',
     'act.submit': '提交',
     'act.saving': '提交中…',
+    'act.held': '已记录在本机，将自动提交',
+    'act.undone': '已撤销，未提交',
     'act.retry': '重试',
     'act.cancel': '取消',
     'act.screened': '已登记排查：{outcome}',
@@ -173,6 +175,7 @@ export const fieldDict = {
     'spot.unreachable': '联系不上',
     'spot.pending': '待回访',
     'spot.record': '记录',
+    'spot.drawLabel': '抽查 {k} 户',
 
     'choro.title': '着色',
     'choro.none': '不着色',
@@ -310,6 +313,8 @@ export const fieldDict = {
     'act.note': 'Note (optional)',
     'act.submit': 'Submit',
     'act.saving': 'Saving…',
+    'act.held': 'Recorded on this device; it will be sent automatically',
+    'act.undone': 'Undone, not sent',
     'act.retry': 'Retry',
     'act.cancel': 'Cancel',
     'act.screened': 'Screening recorded: {outcome}',
@@ -372,6 +377,7 @@ export const fieldDict = {
     'spot.unreachable': 'Unreachable',
     'spot.pending': 'To follow up',
     'spot.record': 'Record',
+    'spot.drawLabel': 'Spot check of {k} households',
 
     'choro.title': 'Colour by',
     'choro.none': 'None',

@@ -7,7 +7,7 @@
 import { t, fmtNumber } from './i18n.js';
 import { el } from './ui.js';
 import { recordList } from './reclist.js';
-import { Write } from './fieldwrite.js';
+import { Write, isUndone } from './fieldwrite.js';
 
 // The party members' list (reclist.js) in node; canWrite: the account may
 // award points; changed(): after each fetch.
@@ -63,7 +63,9 @@ function awardForm(m, pending, reload) {
     const body = { points: p, reason: reason.value.trim() };
     let w = pending.get(m.person_id);
     if (!w || JSON.stringify(w.body) !== JSON.stringify(body)) {
-      w = new Write('POST', `/api/party-members/${encodeURIComponent(m.person_id)}/points`, body);
+      if (w) w.discard();
+      const label = `${t('pty.award')} ${m.name || ''} ${p > 0 ? '+' : ''}${fmtNumber(p)}`;
+      w = new Write('POST', `/api/party-members/${encodeURIComponent(m.person_id)}/points`, body, { label });
       pending.set(m.person_id, w);
     }
     submit.disabled = true;
@@ -71,7 +73,13 @@ function awardForm(m, pending, reload) {
     status.className = 'act-status';
     status.textContent = t('act.saving');
     try {
-      const answer = await w.send();
+      const answer = await w.send({
+        onHeld: () => {
+          form.dataset.state = 'held';
+          status.className = 'act-status act-ok';
+          status.textContent = t('act.held');
+        },
+      });
       pending.delete(m.person_id);
       form.reset();
       form.dataset.state = 'saved';
@@ -81,6 +89,14 @@ function awardForm(m, pending, reload) {
       submit.disabled = false;
       reload();
     } catch (err) {
+      if (isUndone(err)) {
+        pending.delete(m.person_id);
+        form.dataset.state = 'undone';
+        status.className = 'act-status';
+        status.textContent = t('act.undone');
+        submit.disabled = false;
+        return;
+      }
       fail(`${t('act.failed')}${t('err.sep')}${err.describe ? err.describe() : err.message}`);
       submit.textContent = t('act.retry');
       submit.disabled = false;

@@ -6,7 +6,7 @@
 import { t, fmtNumber, getLang, onLangChange } from './i18n.js';
 import { getJSON, isAbort } from './api.js';
 import { el } from './ui.js';
-import { Write } from './fieldwrite.js';
+import { Write, isUndone } from './fieldwrite.js';
 
 const RESULTS = ['knows', 'does_not_know', 'unreachable'];
 const DEFAULT_K = 10;
@@ -67,14 +67,24 @@ export function initSpotChecks(box, { grid: gridId, canWrite }) {
       ev.preventDefault();
       const body = { k: Number(k.value) };
       lastK = body.k;
-      if (!drawWrite || drawWrite.body.k !== body.k) drawWrite = new Write('POST', `/api/grids/${gridId}/spot-checks`, body);
+      if (!drawWrite || drawWrite.body.k !== body.k) {
+        if (drawWrite) drawWrite.discard();
+        drawWrite = new Write('POST', `/api/grids/${gridId}/spot-checks`, body, { label: t('spot.drawLabel', { k: body.k }) });
+      }
       btn.disabled = true;
       status.textContent = t('act.saving');
       try {
-        await drawWrite.send();
+        await drawWrite.send({ onHeld: () => (status.textContent = t('act.held')) });
         drawWrite = null;
         await load();
       } catch (err) {
+        if (isUndone(err)) {
+          drawWrite = null;
+          status.className = 'act-status';
+          status.textContent = t('act.undone');
+          btn.disabled = false;
+          return;
+        }
         status.className = 'act-status act-error';
         status.textContent = `${t('act.failed')}${t('err.sep')}${err.describe ? err.describe() : err.message}`;
         btn.textContent = t('act.retry');
@@ -99,7 +109,9 @@ export function initSpotChecks(box, { grid: gridId, canWrite }) {
       const body = { household_id: h.household_id, result: result.value, method: method.value };
       let w = recordWrites.get(id);
       if (!w || JSON.stringify(w.body) !== JSON.stringify(body)) {
-        w = new Write('POST', `/api/spot-checks/${check.id}/results`, body);
+        if (w) w.discard();
+        const label = [t('spot.record'), h.building, h.unit, h.room, t(`spot.${body.result}`)].filter(Boolean).join(' ');
+        w = new Write('POST', `/api/spot-checks/${check.id}/results`, body, { label });
         recordWrites.set(id, w);
       }
       btn.disabled = true;
@@ -108,6 +120,11 @@ export function initSpotChecks(box, { grid: gridId, canWrite }) {
         recordWrites.delete(id);
         await load();
       } catch (err) {
+        if (isUndone(err)) {
+          recordWrites.delete(id);
+          btn.disabled = false;
+          return;
+        }
         btn.disabled = false;
         btn.textContent = t('act.retry');
         form.title = err.describe ? err.describe() : err.message;

@@ -6,14 +6,23 @@
 // the household, a visit, or a written result). On duty, the phone shares
 // its position (POST /api/positions) so that "nearest" can find it. A
 // small map shows where each task is. Everything is sized for a thumb.
+//
+// Offline first: every answer goes through the outbox (outbox.js): kept
+// on the phone, undoable for a few seconds, sent when the network and a
+// login are there, once. A task whose answer waits in the outbox is shown
+// as answered (accepted: its form is there to fill in; done or declined:
+// gone from the list). The last list fetched is kept on the phone too, so
+// a reload without a network still shows the day's tasks.
 'use strict';
 
 import { t, setLang, explicitLang, onLangChange, setAreaZone, fmtNumber, getAreaZone, getLang } from './i18n.js';
-import { getJSON, postJSON, ApiError } from './api.js';
+import { getJSON, postJSON, ApiError, onUnauthorized } from './api.js';
 import { initChrome, failPage, showError, renderCrumbs, renderUser, el } from './ui.js';
 import * as gm from './map.js';
 import { startLive } from './live.js';
-import { Write } from './fieldwrite.js';
+import { Write, isUndone } from './fieldwrite.js';
+import { startOutbox, sessionExpired, state as outboxState } from './outbox.js';
+import { initOutboxView } from './outboxview.js';
 import { OUTCOMES } from './actions.js';
 
 const L = window.L;
@@ -32,7 +41,6 @@ function newPage() {
     done: 0,
     map: null,
     layer: null,
-    pending: new Map(),
     declining: null,
     forms: new Map(), // `${task id}|${status}` -> its form, kept across redraws with what was typed
     fitted: false,
@@ -158,15 +166,14 @@ function declineForm(page, task) {
 }
 
 function card(page, task) {
-  const busy = page.pending.has(task.id);
   let actions;
   if (task.status === 'open' && page.declining === task.id) actions = declineForm(page, task);
   else if (task.status === 'open') {
     actions = el(
       'div',
       { class: 'tk-actions' },
-      el('button', { type: 'button', class: 'btn-primary tk-btn tk-accept', disabled: busy, onclick: () => send(page, task, 'accept', {}, t('task.accepted')) }, t('task.accept')),
-      el('button', { type: 'button', class: 'btn-secondary tk-btn tk-decline', disabled: busy, onclick: () => ((page.declining = task.id), render(page)) }, t('task.decline'))
+      el('button', { type: 'button', class: 'btn-primary tk-btn tk-accept', onclick: () => send(page, task, 'accept', {}, t('task.accepted')) }, t('task.accept')),
+      el('button', { type: 'button', class: 'btn-secondary tk-btn tk-decline', onclick: () => ((page.declining = task.id), render(page)) }, t('task.decline'))
     );
   } else if (task.status === 'accepted') {
     const key = `${task.id}|${task.status}`;
@@ -189,9 +196,33 @@ function card(page, task) {
   );
 }
 
+// The answers waiting in the outbox, by task: the newest action of each.
+const TASK_PATH = /^\/api\/tasks\/(\d+)\/(accept|decline|done)$/;
+function waiting() {
+  const out = new Map();
+  for (const e of outboxState().entries || []) {
+    const m = TASK_PATH.exec(e.path);
+    if (m && e.state !== 'failed') out.set(Number(m[1]), m[2]);
+  }
+  return out;
+}
+
+// A task as the volunteer sees it: with an answer waiting, as answered.
+function shown(task, pending) {
+  const a = pending.get(task.id);
+  if (!a || (task.status !== 'open' && task.status !== 'accepted')) return task;
+  if (a === 'accept') return { ...task, status: 'accepted' };
+  return { ...task, status: a === 'done' ? 'done' : 'declined-here' };
+}
+
+function cacheKey(page) {
+  return `gridmap.tasks.${page.user ? page.user.username : ''}`;
+}
+
 function render(page) {
   const list = $('tk-list');
-  const open = page.tasks.filter((x) => x.status === 'open' || x.status === 'accepted');
+  const pending = waiting();
+  const open = page.tasks.map((x) => shown(x, pending)).filter((x) => x.status === 'open' || x.status === 'accepted');
   // What the volunteer is doing first, then what waits for an answer.
   open.sort((a, b) => (a.status === b.status ? Date.parse(a.due_at) - Date.parse(b.due_at) : a.status === 'accepted' ? -1 : 1));
   $('tk-count').textContent = open.length ? `(${fmtNumber(open.length)})` : '';
@@ -223,22 +254,18 @@ function say(page, text, error = false) {
 // ---- writes ----------------------------------------------------------------------
 
 async function send(page, task, action, body, okText) {
-  const key = task.id;
-  let w = page.pending.get(key);
-  if (!w || w.action !== action || JSON.stringify(w.body) !== JSON.stringify(body)) {
-    w = { action, body, write: new Write('POST', `/api/tasks/${encodeURIComponent(task.id)}/${action}`, body) };
-    page.pending.set(key, w);
-  }
-  say(page, t('task.saving'));
-  render(page);
+  const w = new Write('POST', `/api/tasks/${encodeURIComponent(task.id)}/${action}`, body, {
+    label: `${t(`task.gap.${task.gap}`)} · ${where(task)}`,
+  });
+  page.declining = null;
   try {
-    const answer = await w.write.send();
-    page.pending.delete(key);
+    // Held on the phone: shown as answered at once (render reads the outbox).
+    const answer = await w.send({ onHeld: () => render(page) });
     if (answer && answer.id) replaceTask(page, answer);
     say(page, okText);
   } catch (err) {
-    page.pending.delete(key);
-    say(page, `${t('act.failed')}${t('err.sep')}${err.describe ? err.describe() : err.message}`, true);
+    if (isUndone(err)) say(page, '');
+    else say(page, `${t('act.failed')}${t('err.sep')}${err.describe ? err.describe() : err.message}`, true);
   }
   render(page);
   scheduleRefresh(page);
@@ -246,23 +273,44 @@ async function send(page, task, action, body, okText) {
 
 function replaceTask(page, task) {
   const i = page.tasks.findIndex((x) => x.id === task.id);
-  // A declined task is no longer this volunteer's.
-  if (task.assignee_id !== null && page.user && task.status !== 'open' && i < 0) page.tasks.push(task);
-  else if (i >= 0) page.tasks[i] = task;
-  if (task.status === 'open' && task.assignee_id === null && i >= 0) page.tasks.splice(i, 1);
+  if (i >= 0) page.tasks[i] = task;
+  else page.tasks.push(task);
+  save(page);
+}
+
+function save(page) {
+  try {
+    window.localStorage.setItem(cacheKey(page), JSON.stringify({ at: Date.now(), tasks: page.tasks }));
+  } catch {
+    // storage full or off: the list is fetched again next time
+  }
 }
 
 // ---- fetch -------------------------------------------------------------------------
 
 async function load(page) {
   try {
-    const d = await getJSON('/api/tasks?status=all');
+    const d = await getJSON('/api/tasks?status=all', { loginOn401: false });
     page.tasks = Array.isArray(d.tasks) ? d.tasks : [];
+    save(page);
     document.body.dataset.tasksLoaded = 'true';
     render(page);
   } catch (err) {
-    if (!page.tasks.length) $('tk-list').replaceChildren(el('li', { class: 'tk-empty act-error' }, t('task.failed')));
-    showError(err);
+    // Offline or logged out: the list as last fetched on this phone.
+    if (!page.tasks.length) {
+      try {
+        const c = JSON.parse(window.localStorage.getItem(cacheKey(page)) || 'null');
+        if (c && Array.isArray(c.tasks)) page.tasks = c.tasks;
+      } catch {
+        // a damaged cache is no list
+      }
+    }
+    if (page.tasks.length) {
+      document.body.dataset.tasksLoaded = 'cached';
+      render(page);
+    } else $('tk-list').replaceChildren(el('li', { class: 'tk-empty act-error' }, t('task.failed')));
+    if (err instanceof ApiError && err.status === 401) sessionExpired();
+    else if (!(err instanceof ApiError && err.kind === 'network')) showError(err);
   }
 }
 
@@ -363,6 +411,15 @@ async function main() {
   if (me.status === 'rejected') throw me.reason;
   page.user = me.value;
   renderUser(page.user);
+  // Answers wait on the phone (outbox.js) until the server has them; from
+  // now on a lost session keeps the page and says to log in again.
+  initOutboxView();
+  startOutbox(page.user.username);
+  onUnauthorized(sessionExpired);
+  document.addEventListener('gridmap:outbox', (ev) => {
+    render(page);
+    if (ev.detail && ev.detail.kind === 'sent') scheduleRefresh(page);
+  });
   renderCrumbs([], null);
   document.body.dataset.auth = 'ok';
   document.body.dataset.role = page.user.role || '';
