@@ -311,8 +311,8 @@ func TestAdminTokens(t *testing.T) {
 	}
 }
 
-// auditPage is the answer of GET /api/audit.
-type auditPage struct {
+// auditAnswer is the answer of GET /api/audit.
+type auditAnswer struct {
 	Entries []struct {
 		ID       int64           `json:"id"`
 		At       time.Time       `json:"at"`
@@ -345,15 +345,15 @@ func TestAdminAuditFilters(t *testing.T) {
 	if r := other.do("POST", fmt.Sprintf("/api/accounts/%d/disable", ids[0]), nil); r.Status != 200 {
 		t.Fatalf("disable: %d %s", r.Status, r.Body)
 	}
-	get := func(q string) auditPage {
+	get := func(q string) auditAnswer {
 		t.Helper()
-		var p auditPage
+		var p auditAnswer
 		if s := admin.get("/api/audit?"+q, &p); s != 200 {
 			t.Fatalf("/api/audit?%s: %d", q, s)
 		}
 		return p
 	}
-	count := func(p auditPage, action string) int {
+	count := func(p auditAnswer, action string) int {
 		n := 0
 		for _, en := range p.Entries {
 			if en.Action == action {

@@ -80,6 +80,7 @@ func TestTaskBrowserPhone(t *testing.T) {
 	clickSel(t, leader, item+" .act-task .act-submit")
 	waitJS(t, leader, "sent", fmt.Sprintf(`(document.querySelector(%q) || {}).dataset?.state === 'saved'`, item+" .act-task"), 15*time.Second)
 	screenshot(t, leader, "tasks-leader-sent")
+	eval[bool](t, leader, `document.getElementById('tasks').scrollIntoView({block: 'start'}), true`)
 	auditPage(t, leader, "tasks-leader-card")
 	task := scalar[int64](t, e, `SELECT id FROM tasks WHERE household_id = $1 AND status = 'open' AND assignee_id = $2`, s.household, s.far)
 	waitJS(t, leader, "the task in the card", fmt.Sprintf(`!!document.querySelector('#tasks-body [data-task-id="%d"]')`, task), 10*time.Second)
@@ -96,9 +97,13 @@ func TestTaskBrowserPhone(t *testing.T) {
 	}
 	screenshot(t, phone, "tasks-phone-accepted")
 	auditPage(t, phone, "tasks-phone-accepted")
+	// Above the accept's toast (the outbox's undo).
+	eval[bool](t, phone, fmt.Sprintf(`document.querySelector(%q).scrollIntoView({block: 'center'}), true`, card+" .tk-finish"))
 	clickSel(t, phone, card+" .tk-finish")
 	waitJS(t, phone, "done", `document.body.dataset.tasks === '0'`, 15*time.Second)
 	screenshot(t, phone, "tasks-phone-done")
+	// Held on the phone for its undo window, then sent.
+	waitFor(t, func() bool { return scalar[string](t, e, `SELECT status FROM tasks WHERE id = $1`, task) == "done" })
 	if n := scalar[int](t, e, `SELECT count(*) FROM screenings WHERE household_id = $1 AND outcome = 'normal' AND temperature = 36.6`, s.household); n != 1 {
 		t.Errorf("%d screenings stored from the task", n)
 	}

@@ -71,9 +71,10 @@ func volunteerClient(t *testing.T, e *env, name string, person int64) *client {
 	return e.session(t, id, auth.Volunteer)
 }
 
+// waitFor polls ok for up to 15 s.
 func waitFor(t *testing.T, ok func() bool) {
 	t.Helper()
-	for i := 0; i < 200; i++ {
+	for i := 0; i < 600; i++ {
 		if ok() {
 			return
 		}

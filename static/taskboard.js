@@ -177,12 +177,17 @@ export function initTaskBoard(box, map, opts) {
     );
     layer.clearLayers();
     for (const x of open) {
-      L.marker([x.lat, x.lon], {
+      const m = L.marker([x.lat, x.lon], {
         pane: 'tasks',
         keyboard: false,
-        icon: L.divIcon({ className: `tb-pin tb-pin-${x.status}${x.escalation ? ' tb-pin-esc' : ''}`, html: '<span>✓</span>', iconSize: [22, 22], iconAnchor: [11, 30] }),
+        // A 44 px box for a finger, the pin drawn at its centre above the door.
+        icon: L.divIcon({ className: `tb-pin tb-pin-${x.status}${x.escalation ? ' tb-pin-esc' : ''}`, html: '<span>✓</span>', iconSize: [44, 44], iconAnchor: [22, 40] }),
         title: `${t(`task.gap.${x.gap}`)} · ${who(x)}`,
       }).addTo(layer);
+      m.on('click', () => {
+        const node = box.querySelector(`[data-task-id="${x.id}"]`);
+        if (node) node.scrollIntoView({ behavior: 'smooth', block: 'center' });
+      });
     }
     document.body.dataset.tasksVersion = String(Number(document.body.dataset.tasksVersion || 0) + 1);
   }

@@ -327,7 +327,7 @@ function drawMarkers(page, open) {
   const pts = [];
   for (const x of open) {
     const m = L.marker([x.lat, x.lon], {
-      icon: L.divIcon({ className: `tk-pin tk-pin-${x.status}`, html: `<span>${open.indexOf(x) + 1}</span>`, iconSize: [36, 36], iconAnchor: [18, 18] }),
+      icon: L.divIcon({ className: `tk-pin tk-pin-${x.status}`, html: `<span>${open.indexOf(x) + 1}</span>`, iconSize: [44, 44], iconAnchor: [22, 22] }),
       keyboard: false,
     });
     m.on('click', () => {
