@@ -17,6 +17,7 @@ export const tasksDict = {
     'task.none': '今天暂时没有分派给您的任务',
     'task.noneHint': '新任务会自动出现在这里，无需刷新。',
     'task.doneToday': '今日已完成 {n} 项',
+    'task.answeredWaiting': '{n} 项已在手机上完成，联网并登录后自动发送',
 
     'task.gap.no_head': '楼栋缺楼栋长',
     'task.gap.unscreened': '今日未排查',
@@ -105,6 +106,7 @@ export const tasksDict = {
     'task.none': 'No tasks for you right now',
     'task.noneHint': 'New tasks appear here by themselves; no need to reload.',
     'task.doneToday': '{n} done today',
+    'task.answeredWaiting': '{n} answered on this phone; sent once online and signed in',
 
     'task.gap.no_head': 'Building without a head',
     'task.gap.unscreened': 'Not screened today',

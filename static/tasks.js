@@ -30,6 +30,7 @@ const REFRESH_DEBOUNCE_MS = 300;
 const POSITION_EVERY_MS = 30000; // at most one fix sent each 30 s on duty
 
 const $ = (id) => document.getElementById(id);
+const ME_KEY = 'gridmap.tasks.me'; // the volunteer last signed in on this phone
 
 // The page: the user, the tasks as last fetched, the map layer of their
 // places, the writes waiting by task (a retry resends the same client id),
@@ -231,7 +232,11 @@ function render(page) {
   const live = new Set(open.map((x) => `${x.id}|${x.status}`));
   for (const k of page.forms.keys()) if (!live.has(k)) page.forms.delete(k);
   const focused = document.activeElement;
-  if (!open.length) {
+  // Answered on this phone, not yet sent (offline, logged out, undo window).
+  const answered = page.tasks.filter((x) => (x.status === 'open' || x.status === 'accepted') && ['done', 'decline'].includes(pending.get(x.id))).length;
+  if (!open.length && answered) {
+    list.replaceChildren();
+  } else if (!open.length) {
     list.replaceChildren(
       el('li', { class: 'tk-empty' }, el('span', { class: 'tk-empty-icon', 'aria-hidden': 'true' }, '✓'), el('b', {}, t('task.none')), el('span', {}, t('task.noneHint')))
     );
@@ -239,6 +244,7 @@ function render(page) {
     list.replaceChildren(...open.map((x) => card(page, x)));
   }
   if (focused && focused !== document.activeElement && document.contains(focused)) focused.focus({ preventScroll: true });
+  if (answered) list.append(el('li', { class: 'tk-waiting' }, t('task.answeredWaiting', { n: fmtNumber(answered) })));
   const done = page.tasks.filter((x) => x.status === 'done').length;
   if (done) list.append(el('li', { class: 'tk-done-n' }, t('task.doneToday', { n: fmtNumber(done) })));
   document.body.dataset.tasks = String(open.length);
@@ -408,8 +414,20 @@ async function main() {
   initChrome();
   document.body.dataset.auth = 'checking';
   const [me, config] = await Promise.allSettled([getJSON('/api/me'), getJSON('/api/config')]);
-  if (me.status === 'rejected') throw me.reason;
-  page.user = me.value;
+  if (me.status === 'fulfilled') {
+    page.user = me.value;
+    try {
+      window.localStorage.setItem(ME_KEY, JSON.stringify(page.user));
+    } catch {
+      // no storage: an offline reload will not know who this is
+    }
+  } else {
+    // No network: who was here last, so the tasks and answers kept on the
+    // phone still show (the outbox sends only under that account).
+    const last = JSON.parse(window.localStorage.getItem(ME_KEY) || 'null');
+    if (!(me.reason instanceof ApiError && me.reason.kind === 'network') || !last) throw me.reason;
+    page.user = last;
+  }
   renderUser(page.user);
   // Answers wait on the phone (outbox.js) until the server has them; from
   // now on a lost session keeps the page and says to log in again.

@@ -345,6 +345,13 @@ export async function logout() {
       return;
     }
   }
+  // What a page kept on this device for an offline reload (tasks.js) is
+  // the person's, not the next one's.
+  try {
+    for (const k of Object.keys(window.localStorage)) if (k.startsWith('gridmap.tasks.')) window.localStorage.removeItem(k);
+  } catch {
+    // no storage: nothing kept
+  }
   window.location.assign(LOGIN_PATH);
 }
 
