@@ -81,6 +81,16 @@ export function renderSummary(s) {
   const over = counter('open_requests').querySelector('[data-part="overdue"]');
   over.dataset.value = String(s.requests_overdue ?? 0);
   over.textContent = s.requests_overdue > 0 ? t('wall.c.requestsOverdue', { n: fmtNumber(s.requests_overdue) }) : '';
+  // The tasks they hold: open, and how many came back or went up.
+  const tasks = counter('volunteers_on_duty').querySelector('[data-part="tasks"]');
+  tasks.dataset.value = String(s.tasks_open ?? 0);
+  tasks.dataset.escalated = String(s.tasks_escalated ?? 0);
+  tasks.textContent =
+    s.tasks_open > 0
+      ? s.tasks_escalated > 0
+        ? t('wall.c.tasksEscalated', { n: fmtNumber(s.tasks_open), m: fmtNumber(s.tasks_escalated) })
+        : t('wall.c.tasks', { n: fmtNumber(s.tasks_open) })
+      : '';
 }
 
 // ---- ranking ---------------------------------------------------------------
