@@ -63,9 +63,9 @@ const (
 	ReadMetrics    Permission = "read:metrics" // /metrics: request counts, pool and process figures
 	ManageAccounts Permission = "manage:accounts"
 	PostPositions  Permission = "post:positions"
-	ReadTasks      Permission = "read:tasks" // tasks: a volunteer their own, others those in scope
-	TakeTasks      Permission = "take:tasks" // accept and decline the tasks one is assigned: volunteers only
-	WorkTasks      Permission = "work:tasks" // close tasks with their field record
+	ReadTasks      Permission = "read:tasks"      // tasks: a volunteer their own, others those in scope
+	TakeTasks      Permission = "take:tasks"      // accept and decline the tasks one is assigned: volunteers only
+	WorkTasks      Permission = "work:tasks"      // close tasks with their field record
 	ChangePassword Permission = "change:password" // one's own; every role but devices, which have none
 )
 
