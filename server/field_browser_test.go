@@ -107,6 +107,14 @@ func waitJS(t *testing.T, ctx context.Context, what, js string, timeout time.Dur
 	}
 }
 
+// tryJS polls a JavaScript condition and says whether it held in time.
+func tryJS(ctx context.Context, js string, timeout time.Duration) bool {
+	return chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := chromedp.Poll[bool](js, chromedp.WithPollingTimeout(timeout))(ctx, tg)
+		return err
+	})) == nil
+}
+
 // pageGaps is what the page shows per kind: [list items, markers, sum of
 // marker counts], and the household ids listed under 今日未排查.
 type pageGaps struct {
@@ -157,8 +165,16 @@ func setLangEN(t *testing.T, ctx context.Context) {
 // openGapTab clicks a gap list's tab (.gap-tab[data-kind]) on the grid page.
 func openGapTab(t *testing.T, ctx context.Context, kind string) {
 	t.Helper()
-	clickSel(t, ctx, fmt.Sprintf(`.gap-tab[data-kind="%s"]`, kind))
-	waitJS(t, ctx, kind+" tab open", fmt.Sprintf(`document.getElementById('gap-panel').dataset.kind === '%s'`, kind), 5*time.Second)
+	open := fmt.Sprintf(`document.getElementById('gap-panel').dataset.kind === '%s'`, kind)
+	// A live refresh may redraw the tabs between the scroll into view
+	// and the click, which then lands beside the tab: click again.
+	for range 3 {
+		clickSel(t, ctx, fmt.Sprintf(`.gap-tab[data-kind="%s"]`, kind))
+		if tryJS(ctx, open, 5*time.Second) {
+			return
+		}
+	}
+	t.Fatalf("the %s tab did not open", kind)
 }
 
 // screenedTodayJS reads the households screened today from the grid page's

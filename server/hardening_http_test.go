@@ -36,6 +36,7 @@ func TestHardeningNULInJSONIsFieldError(t *testing.T) {
 	e := newEnv(t, server.Config{WritePerMinute: 1e6})
 	admin := e.client(t, "m-admin", auth.Admin, 0)
 	device := e.client(t, "m-device", auth.Device, 0)
+	volunteer := e.client(t, "m-volunteer", auth.Volunteer, 0) // accepts and declines tasks
 	e.client(t, "m-planner", auth.Planner, 0) // planSamples look it up
 	e.account(t, "login-sample", auth.Viewer, 0, 0)
 	checked := 0
@@ -61,8 +62,11 @@ func TestHardeningNULInJSONIsFieldError(t *testing.T) {
 			json.Unmarshal(j, &doc)
 		}
 		c := admin
-		if strings.Contains(key, "/api/positions") {
+		switch {
+		case strings.Contains(key, "/api/positions"):
 			c = device
+		case strings.HasSuffix(key, "/accept"), strings.HasSuffix(key, "/decline"):
+			c = volunteer
 		}
 		for _, field := range stringPaths(doc, "") {
 			t.Run(key+"/"+field, func(t *testing.T) {

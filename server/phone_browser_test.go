@@ -133,7 +133,7 @@ func TestPhoneTapTargets(t *testing.T) {
 		clickSel(t, ctx, `#gap-panel .gap-item .gap-item-head`)
 		waitJS(t, ctx, "a gap's form", `!!document.querySelector('#gap-panel form.act-screen')`, 10*time.Second)
 		auditPage(t, ctx, "grid-gap-open-"+sfx)
-		clickSel(t, ctx, `.gap-tab[data-kind="checkpoints"]`)
+		openGapTab(t, ctx, "checkpoints")
 		clickSel(t, ctx, `#gap-panel .gap-item[data-kind="checkpoints"] .gap-item-head`)
 		waitJS(t, ctx, "a checkpoint's forms", `!!document.querySelector('#gap-panel form.act-counts')`, 10*time.Second)
 		auditPage(t, ctx, "grid-checkpoint-open-"+sfx)

@@ -213,8 +213,9 @@ export function initGapList({ tabs: tabsBox, body: panel, buildingName, gapMap: 
     if (!panel) return;
     const tabsScroll = tabsBox.scrollLeft;
     renderTabs();
+    // Live refreshes keep where the tabs were swiped to; only a change of
+    // tab (openTab, pick) brings the open one into view.
     tabsBox.scrollLeft = tabsScroll;
-    revealTab();
     if (!model) return;
     const k = model.kinds[kind];
     const scroller = panel.closest('.gw-side') || panel;
@@ -241,6 +242,7 @@ export function initGapList({ tabs: tabsBox, body: panel, buildingName, gapMap: 
     kind = k;
     gmap.setActiveKind(k);
     render();
+    revealTab();
   }
 
   // Select an item (id) or a whole group (id null) of a kind; fly: move the
@@ -258,6 +260,7 @@ export function initGapList({ tabs: tabsBox, body: panel, buildingName, gapMap: 
     }
     gmap.selectMarker(k, key, { fly });
     render();
+    revealTab();
     const sq = (s) => (window.CSS && CSS.escape ? CSS.escape(s) : s);
     const node =
       id !== null
