@@ -37,7 +37,7 @@ func TestHardeningNULInJSONIsFieldError(t *testing.T) {
 	admin := e.client(t, "m-admin", auth.Admin, 0)
 	device := e.client(t, "m-device", auth.Device, 0)
 	volunteer := e.client(t, "m-volunteer", auth.Volunteer, 0) // accepts and declines tasks
-	e.client(t, "m-planner", auth.Planner, 0) // planSamples look it up
+	e.client(t, "m-planner", auth.Planner, 0)                  // planSamples look it up
 	e.account(t, "login-sample", auth.Viewer, 0, 0)
 	checked := 0
 	for key, s := range samples(t, e) {
