@@ -22,7 +22,7 @@ const dataTables = `positions, latest_positions, live_events, audit_log, api_tok
 	households, buildings, grid_staff, volunteers, volunteer_teams, party_members,
 	boundary_draft_revisions, boundary_drafts, boundary_findings,
 	grid_lineage, grid_versions, boundary_publications, grids, people, report_day_grids, report_days,
-	task_declines, tasks`
+	task_declines, tasks, day_activity`
 
 // HasData reports whether any grid exists.
 func (s *Store) HasData(ctx context.Context) (bool, error) {
