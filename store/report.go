@@ -9,8 +9,8 @@ import (
 )
 
 // Activity is the field work done in a grid on one local day, for the
-// day's report: what was reported, visited, received and checked that
-// day (the coverage figures say where things stood at its end).
+// day's report: what was reported, visited, received, checked and tasked
+// that day (the coverage figures say where things stood at its end).
 type Activity struct {
 	Reports          int `json:"screening_reports"` // screening reports for the day (every report, attempts too)
 	FeverReports     int `json:"fever_reports"`     // of which the outcome was fever
@@ -21,6 +21,13 @@ type Activity struct {
 	RequestsClosed   int `json:"requests_closed"`   // hotline requests closed
 	SpotChecked      int `json:"spot_checked"`      // spot-check households asked
 	SpotKnows        int `json:"spot_knows"`        // of which knew their party-member contact
+	TasksMade        int `json:"tasks_made"`        // tasks made (gaps handed to volunteers)
+	TasksDone        int `json:"tasks_done"`        // tasks done
+	// Tasks open (not yet done: open or accepted) and of them escalated,
+	// now: today's report only (0 for a past day, whose open tasks at its
+	// end are not kept).
+	TasksOpen      int `json:"tasks_open"`
+	TasksEscalated int `json:"tasks_escalated"`
 }
 
 // Add adds b to a (rolling grids up the hierarchy).
@@ -34,56 +41,35 @@ func (a *Activity) Add(b Activity) {
 	a.RequestsClosed += b.RequestsClosed
 	a.SpotChecked += b.SpotChecked
 	a.SpotKnows += b.SpotKnows
+	a.TasksMade += b.TasksMade
+	a.TasksDone += b.TasksDone
+	a.TasksOpen += b.TasksOpen
+	a.TasksEscalated += b.TasksEscalated
 }
 
-// DayActivity counts each compound grid's field work on the local day day,
-// which runs from start to end: screening reports for the day made by
-// end, visits, requests received and closed and spot-check answers
-// recorded in [start, end). Work on a household counts in the grid its
-// building is in now (as the coverage figures do); requests in the grid
-// they were routed to. Grids with no work that day are left out.
-func (s *Store) DayActivity(ctx context.Context, day string, start, end time.Time) (map[int64]Activity, error) {
-	out, err := dayActivity(ctx, s.pool, day, start, end)
+// DayActivity returns each compound grid's field work on the local day
+// day (in the area's time zone, SetActivityZone): screening reports for
+// the day made by its end, visits, requests received and closed,
+// spot-check answers recorded, tasks made and done that day. The writes
+// keep these counts in day_activity as they happen (migration 012), so
+// this reads one row per grid worked in. Work counts in the grid it was
+// recorded in (a household's building's grid then, a request's or
+// task's grid then); a boundary publish recounts today's and yesterday's
+// rows of the grids it moved buildings between. Grids with no work that
+// day are left out.
+func (s *Store) DayActivity(ctx context.Context, day string) (map[int64]Activity, error) {
+	out, err := dayActivity(ctx, s.pool, day)
 	if err != nil {
 		return nil, fmt.Errorf("store: activity of %s: %w", day, err)
 	}
 	return out, nil
 }
 
-func dayActivity(ctx context.Context, q querier, day string, start, end time.Time) (map[int64]Activity, error) {
+func dayActivity(ctx context.Context, q querier, day string) (map[int64]Activity, error) {
 	rows, err := q.Query(ctx, `
-		WITH sc AS (
-			SELECT b.grid_id, count(*) AS reports,
-			       count(*) FILTER (WHERE s.outcome = 'fever') AS fever,
-			       count(*) FILTER (WHERE s.outcome = 'not_home') AS not_home,
-			       count(*) FILTER (WHERE s.outcome = 'refused') AS refused
-			FROM screenings s JOIN households h ON h.id = s.household_id JOIN buildings b ON b.id = h.building_id
-			WHERE s.day = $1::date AND s.reported_at < $3
-			GROUP BY b.grid_id
-		), vi AS (
-			SELECT b.grid_id, count(*) AS visits
-			FROM visits v JOIN vulnerable_residents r ON r.id = v.resident_id
-			JOIN households h ON h.id = r.household_id JOIN buildings b ON b.id = h.building_id
-			WHERE v.at >= $2 AND v.at < $3
-			GROUP BY b.grid_id
-		), rr AS (
-			SELECT grid_id, count(*) AS received FROM requests WHERE received_at >= $2 AND received_at < $3 GROUP BY grid_id
-		), rc AS (
-			SELECT grid_id, count(*) AS closed FROM requests WHERE closed_at >= $2 AND closed_at < $3 GROUP BY grid_id
-		), sp AS (
-			SELECT b.grid_id, count(*) AS checked, count(*) FILTER (WHERE i.result = 'knows') AS knows
-			FROM spot_check_items i JOIN households h ON h.id = i.household_id JOIN buildings b ON b.id = h.building_id
-			WHERE i.recorded_at >= $2 AND i.recorded_at < $3
-			GROUP BY b.grid_id
-		), g AS (
-			SELECT grid_id FROM sc UNION SELECT grid_id FROM vi UNION SELECT grid_id FROM rr
-			UNION SELECT grid_id FROM rc UNION SELECT grid_id FROM sp
-		)
-		SELECT g.grid_id, COALESCE(sc.reports, 0), COALESCE(sc.fever, 0), COALESCE(sc.not_home, 0), COALESCE(sc.refused, 0),
-		       COALESCE(vi.visits, 0), COALESCE(rr.received, 0), COALESCE(rc.closed, 0),
-		       COALESCE(sp.checked, 0), COALESCE(sp.knows, 0)
-		FROM g LEFT JOIN sc USING (grid_id) LEFT JOIN vi USING (grid_id) LEFT JOIN rr USING (grid_id)
-		LEFT JOIN rc USING (grid_id) LEFT JOIN sp USING (grid_id)`, day, start, end)
+		SELECT grid_id, reports, fever_reports, not_home, refused, visits, requests_received, requests_closed,
+		       spot_checked, spot_knows, tasks_made, tasks_done
+		FROM day_activity WHERE day = $1::date`, day)
 	if err != nil {
 		return nil, err
 	}
@@ -91,11 +77,54 @@ func dayActivity(ctx context.Context, q querier, day string, start, end time.Tim
 	var id int64
 	var a Activity
 	_, err = pgx.ForEachRow(rows, []any{&id, &a.Reports, &a.FeverReports, &a.NotHome, &a.Refused, &a.Visits,
-		&a.RequestsReceived, &a.RequestsClosed, &a.SpotChecked, &a.SpotKnows}, func() error {
-		out[id] = a
+		&a.RequestsReceived, &a.RequestsClosed, &a.SpotChecked, &a.SpotKnows, &a.TasksMade, &a.TasksDone}, func() error {
+		if a != (Activity{}) {
+			out[id] = a
+		}
 		return nil
 	})
 	return out, err
+}
+
+// OpenTasks counts each compound grid's tasks not yet done (open or
+// accepted) now, and of them those escalated, as Activity's TasksOpen
+// and TasksEscalated. Grids with none are left out.
+func (s *Store) OpenTasks(ctx context.Context) (map[int64]Activity, error) {
+	rows, err := s.pool.Query(ctx, `
+		SELECT grid_id, count(*), count(*) FILTER (WHERE escalation > 0)
+		FROM tasks WHERE status IN ('open', 'accepted') GROUP BY grid_id`)
+	if err != nil {
+		return nil, fmt.Errorf("store: open tasks: %w", err)
+	}
+	out := map[int64]Activity{}
+	var id int64
+	var a Activity
+	if _, err := pgx.ForEachRow(rows, []any{&id, &a.TasksOpen, &a.TasksEscalated}, func() error {
+		out[id] = a
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("store: open tasks: %w", err)
+	}
+	return out, nil
+}
+
+// SetActivityZone makes zone (an IANA name) the time zone whose local
+// days day_activity counts; when it differs from the one the counts were
+// kept in, every count is made again, in the same transaction (at city
+// scale about a minute). The server calls it at start.
+func (s *Store) SetActivityZone(ctx context.Context, zone string) error {
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE day_activity_zone SET zone = $1 WHERE zone <> $1 AND now() AT TIME ZONE $1 IS NOT NULL`, zone)
+		if err != nil || tag.RowsAffected() == 0 {
+			return err
+		}
+		_, err = tx.Exec(ctx, `SELECT day_activity_recount('-infinity', NULL)`)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("store: activity zone %q: %w", zone, err)
+	}
+	return nil
 }
 
 // ScreenedOn is how many occupied households of a compound grid were

@@ -122,7 +122,7 @@ func (s *Store) keptDay(ctx context.Context, day string) (ClosedDay, bool, error
 		_, err = pgx.ForEachRow(rows, []any{&id, &counted, &t.Households, &t.Excluded, &t.WithContact, &t.Buildings, &t.WithHead,
 			&t.ScreenedToday, &t.Quarantined, &t.FeverAlerts, &t.OverdueVisits, &t.OpenRequests,
 			&a.Reports, &a.FeverReports, &a.NotHome, &a.Refused, &a.Visits, &a.RequestsReceived, &a.RequestsClosed,
-			&a.SpotChecked, &a.SpotKnows, &n}, func() error {
+			&a.SpotChecked, &a.SpotKnows, &n, &a.TasksMade, &a.TasksDone}, func() error {
 			if counted {
 				d.Leaves[id] = t
 			}
@@ -144,7 +144,7 @@ func (s *Store) keptDay(ctx context.Context, day string) (ClosedDay, bool, error
 const reportDayColumns = `grid_id, counted, households, excluded, with_contact, buildings, with_head,
 	screened, quarantined, fever_alerts, overdue_visits, open_requests,
 	reports, fever_reports, not_home, refused, visits, requests_received, requests_closed,
-	spot_checked, spot_knows, trend_screened`
+	spot_checked, spot_knows, trend_screened, tasks_made, tasks_done`
 
 // countDay counts a closed day's figures in one snapshot and keeps them,
 // unless a write that changes closed days (staleReportDays) committed
@@ -161,7 +161,7 @@ func (s *Store) countDay(ctx context.Context, day string, start, end time.Time, 
 		if d.Leaves, err = coverageLeavesAsOf(ctx, tx, day, at); err != nil {
 			return err
 		}
-		if d.Activity, err = dayActivity(ctx, tx, day, start, end); err != nil {
+		if d.Activity, err = dayActivity(ctx, tx, day); err != nil {
 			return err
 		}
 		counts, err := screenedByDay(ctx, tx, day, day, zone, at)
@@ -209,12 +209,12 @@ func keepDay(ctx context.Context, tx pgx.Tx, day string, d ClosedDay) error {
 		rows = append(rows, []any{date, id, counted, t.Households, t.Excluded, t.WithContact, t.Buildings, t.WithHead,
 			t.ScreenedToday, t.Quarantined, t.FeverAlerts, t.OverdueVisits, t.OpenRequests,
 			a.Reports, a.FeverReports, a.NotHome, a.Refused, a.Visits, a.RequestsReceived, a.RequestsClosed,
-			a.SpotChecked, a.SpotKnows, d.Screened[id]})
+			a.SpotChecked, a.SpotKnows, d.Screened[id], a.TasksMade, a.TasksDone})
 	}
 	cols := []string{"day", "grid_id", "counted", "households", "excluded", "with_contact", "buildings", "with_head",
 		"screened", "quarantined", "fever_alerts", "overdue_visits", "open_requests",
 		"reports", "fever_reports", "not_home", "refused", "visits", "requests_received", "requests_closed",
-		"spot_checked", "spot_knows", "trend_screened"}
+		"spot_checked", "spot_knows", "trend_screened", "tasks_made", "tasks_done"}
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"report_day_grids"}, cols, pgx.CopyFromRows(rows)); err != nil {
 		return err
 	}

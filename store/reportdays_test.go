@@ -8,14 +8,17 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/gridmap/gridmap/internal/testdb"
 	"github.com/gridmap/gridmap/seed"
 	"github.com/gridmap/gridmap/store"
 )
 
 // recount is what ReportDay keeps, counted straight from the field
-// records by the statements the day's report runs for an open day.
-func recount(t *testing.T, st *store.Store, day string, start time.Time, zone string) store.ClosedDay {
+// records: the coverage as of the day's end, the old join of the day's
+// work (referenceActivity) and the trend's count.
+func recount(t *testing.T, st *store.Store, conn *pgx.Conn, day string, start time.Time, zone string) store.ClosedDay {
 	t.Helper()
 	ctx := context.Background()
 	end := start.AddDate(0, 0, 1)
@@ -23,10 +26,7 @@ func recount(t *testing.T, st *store.Store, day string, start time.Time, zone st
 	if err != nil {
 		t.Fatal(err)
 	}
-	work, err := st.DayActivity(ctx, day, start, end)
-	if err != nil {
-		t.Fatal(err)
-	}
+	work := referenceActivity(t, conn, day, start, end)
 	counts, err := st.ScreenedByDay(ctx, day, day, zone, end.Add(-time.Microsecond))
 	if err != nil {
 		t.Fatal(err)
@@ -88,7 +88,7 @@ func TestReportDays(t *testing.T) {
 
 	for _, i := range []int{1, 3} {
 		day, start := dayAt(i)
-		want := recount(t, db.Store, day, start, zone)
+		want := recount(t, db.Store, conn, day, start, zone)
 		if len(want.Leaves) != 23 || len(want.Activity) == 0 || len(want.Screened) == 0 {
 			t.Fatalf("%s: %d grids counted, %d worked in, %d screened: too thin to test with", day, len(want.Leaves), len(want.Activity), len(want.Screened))
 		}
@@ -148,7 +148,7 @@ func TestReportDays(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sameDay(t, threeAgo+" after a late visit", after, recount(t, db.Store, threeAgo, threeStart, zone))
+	sameDay(t, threeAgo+" after a late visit", after, recount(t, db.Store, conn, threeAgo, threeStart, zone))
 	if after.Activity[grid].Visits != before.Activity[grid].Visits+1 {
 		t.Errorf("grid %d visits on %s: %d, then %d after a late one", grid, threeAgo, before.Activity[grid].Visits, after.Activity[grid].Visits)
 	}
@@ -175,7 +175,7 @@ func TestReportDays(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sameDay(t, twoAgo+" after a correction", second, recount(t, db.Store, twoAgo, twoStart, zone))
+	sameDay(t, twoAgo+" after a correction", second, recount(t, db.Store, conn, twoAgo, twoStart, zone))
 	if second.Activity[grid].SpotChecked != 0 {
 		t.Errorf("grid %d on %s after the answer moved to today: %+v", grid, twoAgo, second.Activity[grid])
 	}
