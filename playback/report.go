@@ -65,8 +65,9 @@ type ReportQuery struct {
 // now. Coverage figures are those /api/coverage?day= gives for the same
 // day. A closed day's figures, work and trend are counted once and kept
 // (store.ReportDay); today's figures are the live ones the map shows,
-// its work is counted in one statement, and its trend reads the kept
-// days and takes today's from the live figures.
+// its work is what the writes keep per grid (store.DayActivity) with the
+// tasks open now, and its trend reads the kept days and takes today's
+// from the live figures.
 func (s *Service) Daily(ctx context.Context, p *auth.Principal, q ReportQuery) (*Report, error) {
 	day, start, end, err := s.day("day", q.Day)
 	if err != nil {
@@ -110,12 +111,17 @@ func (s *Service) Daily(ctx context.Context, p *auth.Principal, q ReportQuery) (
 		if !fromLive {
 			g.Go(func() (err error) { leaves, err = s.store.CoverageLeavesAsOf(gctx, day, at); return err })
 		}
-		g.Go(func() (err error) { work, err = s.store.DayActivity(gctx, day, start, end); return err })
+		g.Go(func() (err error) { work, err = s.store.DayActivity(gctx, day); return err })
 		g.Go(func() (err error) { counts, err = s.weekCounts(gctx, weekStart, start, at, fromLive); return err })
+	}
+	var open map[int64]store.Activity
+	if live {
+		g.Go(func() (err error) { open, err = s.store.OpenTasks(gctx); return err })
 	}
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
+	work = withOpenTasks(work, open)
 	if fromLive {
 		for id, tl := range leaves {
 			if tl.ScreenedToday > 0 {
@@ -178,6 +184,23 @@ func (s *Service) Daily(ctx context.Context, p *auth.Principal, q ReportQuery) (
 		r.Rows = append(r.Rows, row(id))
 	}
 	return r, nil
+}
+
+// withOpenTasks adds the tasks open now to the day's work (today's
+// report only).
+func withOpenTasks(work, open map[int64]store.Activity) map[int64]store.Activity {
+	if len(open) == 0 {
+		return work
+	}
+	if work == nil {
+		work = make(map[int64]store.Activity, len(open))
+	}
+	for id, a := range open {
+		w := work[id]
+		w.Add(a)
+		work[id] = w
+	}
+	return work
 }
 
 // liveLeaves returns today's figures of the compound grids in p's scope

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/paulmach/orb"
 
 	"github.com/gridmap/gridmap/internal/testdb"
 	"github.com/gridmap/gridmap/seed"
@@ -240,5 +241,63 @@ func TestDayActivityCounters(t *testing.T) {
 	}
 	if o != 2 || e != 1 {
 		t.Errorf("open tasks %d, escalated %d; want 2 (no head, the open request) and 1 (no head, past its time)", o, e)
+	}
+}
+
+// TestDayActivityAfterPublish: a boundary publish that moves buildings to
+// new grids recounts today's and yesterday's work of the grids involved,
+// so it counts in the grids of now, as the old join counted it; the new
+// grids have the work of their buildings.
+func TestDayActivityAfterPublish(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := testdb.Demo(t)
+	conn := connect(t, db)
+	loc, _ := time.LoadLocation("Asia/Shanghai")
+	now := time.Now().In(loc)
+	if err := db.Store.AddFieldDays(ctx, store.FieldDays{Days: 2, Now: now, Zone: "Asia/Shanghai"}); err != nil {
+		t.Fatal(err)
+	}
+	p, err := db.Store.SubtreePlan(ctx, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, g := range p.Grids {
+		if g.ID != 9 {
+			continue
+		}
+		bd := g.Geometry.Bound()
+		x := (bd.Min[0] + bd.Max[0]) / 2
+		parts, err := db.Store.SplitPolygon(ctx, g.Geometry, orb.LineString{{x, bd.Min[1] - 0.001}, {x, bd.Max[1] + 0.001}})
+		if err != nil || len(parts) != 2 {
+			t.Fatal(err, len(parts))
+		}
+		p.Grids[i].ID, p.Grids[i].Geometry = -1, parts[0]
+		extra := p.Grids[i]
+		extra.ID, extra.Code, extra.Geometry = -2, "41010200300199", parts[1]
+		p.Grids = append(p.Grids, extra)
+		break
+	}
+	base, _ := db.Store.LastPublication(ctx)
+	pub, err := db.Store.PublishPlan(ctx, store.Actor{Name: "test"}, store.PublishInput{
+		Plan: p, Base: base, Acknowledge: []string{"no_leader", "load_rise"}})
+	if err != nil || pub.BuildingsMoved == 0 {
+		t.Fatal(err, pub)
+	}
+	y, m, d := now.Date()
+	for i := range 2 {
+		start := time.Date(y, m, d-i, 0, 0, 0, 0, loc)
+		day := start.Format(time.DateOnly)
+		got, err := db.Store.DayActivity(ctx, day)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := referenceActivity(t, conn, day, start, start.AddDate(0, 0, 1))
+		if !maps.Equal(got, want) {
+			t.Errorf("%s after the publish: counters differ from the join\n got %v\nwant %v", day, got, want)
+		}
+		if got[9].Reports != 0 {
+			t.Errorf("%s: grid 9, split, still has %+v", day, got[9])
+		}
 	}
 }

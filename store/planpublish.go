@@ -349,7 +349,8 @@ func writeLineage(ctx context.Context, tx pgx.Tx, pubID int64) error {
 // and with them open requests and alerts; checkpoints go by location;
 // whatever pointed at a retired grid (party members, teams, people's home
 // grid, accounts' scope, grid staff) goes to its largest successor.
-// Screening reports keep the grid they were made in.
+// Screening reports keep the grid they were made in; the day's work
+// (day_activity) of today and yesterday is recounted in the grids of now.
 func reassign(ctx context.Context, tx pgx.Tx, pub *Publication) error {
 	if err := tx.QueryRow(ctx, `
 		WITH m AS (
@@ -392,6 +393,15 @@ func reassign(ctx context.Context, tx pgx.Tx, pub *Publication) error {
 		 ON CONFLICT DO NOTHING`,
 	} {
 		batch.Queue(q)
+	}
+	if pub.BuildingsMoved > 0 {
+		// The day's work of today (and of yesterday, still open a moment
+		// after midnight) counts in the grids of now, as the live coverage
+		// does: recount the rows of the grids buildings left and joined.
+		batch.Queue(`
+			SELECT day_activity_recount((now() AT TIME ZONE activity_zone())::date - 1, ARRAY(
+				SELECT from_grid FROM plan_assign WHERE to_grid IS NOT NULL AND to_grid <> from_grid
+				UNION SELECT to_grid FROM plan_assign WHERE to_grid IS NOT NULL AND to_grid <> from_grid))`)
 	}
 	if err := batch.Exec(ctx, tx); err != nil {
 		return fmt.Errorf("reassign: %w", err)

@@ -49,6 +49,10 @@ func serve(ctx context.Context, args []string) error {
 	if err := st.SchemaStatus(ctx); err != nil {
 		return err
 	}
+	// The day's work is counted per local day of the area as it is written.
+	if err := st.SetActivityZone(ctx, c.Location.String()); err != nil {
+		return err
+	}
 	if found, err := st.BoundaryFindings(ctx); err == nil && len(found) > 0 {
 		log.Warn("stored boundaries overlap; see the table boundary_findings and fix them in a draft", "findings", found)
 	}
@@ -215,6 +219,9 @@ func seedCmd(ctx context.Context, args []string) error {
 func addFieldDays(ctx context.Context, st *store.Store, days int, zone string, log *slog.Logger) error {
 	if _, err := time.LoadLocation(zone); err != nil {
 		return fmt.Errorf("--timezone: %q is not a time zone name such as Asia/Shanghai", zone)
+	}
+	if err := st.SetActivityZone(ctx, zone); err != nil {
+		return err
 	}
 	start := time.Now()
 	if err := st.AddFieldDays(ctx, store.FieldDays{Days: days, Now: start, Zone: zone}); err != nil {
