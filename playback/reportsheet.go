@@ -2,38 +2,48 @@ package playback
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/gridmap/gridmap/sheet"
 )
 
-// reportColumns are the day's report's columns after the grid's name and
-// level, in zh-CN and English, with what each row puts in them.
-var reportColumns = []struct {
+// reportColumn is a column of the day's report's sheet.
+type reportColumn struct {
 	zh, en string
 	cell   func(r ReportRow) any
-}{
-	{"在住户数", "Occupied households", func(r ReportRow) any { return r.Figures.Households }},
-	{"已排查户数", "Screened", func(r ReportRow) any { return r.Figures.ScreenedToday }},
-	{"排查率%", "Screened %", func(r ReportRow) any { return r.Figures.ScreenedPct }},
-	{"党员联系户", "With party-member contact", func(r ReportRow) any { return r.Figures.WithContact }},
-	{"联系率%", "Contact %", func(r ReportRow) any { return r.Figures.ContactPct }},
-	{"楼栋数", "Buildings", func(r ReportRow) any { return r.Figures.Buildings }},
-	{"有楼栋长", "With a head", func(r ReportRow) any { return r.Figures.WithHead }},
-	{"楼栋长率%", "Head %", func(r ReportRow) any { return r.Figures.HeadPct }},
-	{"居家隔离户", "Quarantined", func(r ReportRow) any { return r.Figures.Quarantined }},
-	{"发热预警", "Fever alerts open", func(r ReportRow) any { return r.Figures.FeverAlerts }},
-	{"逾期走访", "Overdue visits", func(r ReportRow) any { return r.Figures.OverdueVisits }},
-	{"未办结诉求", "Open requests", func(r ReportRow) any { return r.Figures.OpenRequests }},
-	{"排查上报", "Screening reports", func(r ReportRow) any { return r.Activity.Reports }},
-	{"发热上报", "Fever reports", func(r ReportRow) any { return r.Activity.FeverReports }},
-	{"不在家", "Not home", func(r ReportRow) any { return r.Activity.NotHome }},
-	{"拒绝", "Refused", func(r ReportRow) any { return r.Activity.Refused }},
-	{"走访", "Visits", func(r ReportRow) any { return r.Activity.Visits }},
-	{"诉求受理", "Requests received", func(r ReportRow) any { return r.Activity.RequestsReceived }},
-	{"诉求办结", "Requests closed", func(r ReportRow) any { return r.Activity.RequestsClosed }},
-	{"晒网抽查", "Spot-checked", func(r ReportRow) any { return r.Activity.SpotChecked }},
-	{"知晓联系人", "Knew their contact", func(r ReportRow) any { return r.Activity.SpotKnows }},
+	live   bool
+}
+
+// reportColumns are the day's report's columns after the grid's name and
+// level, in zh-CN and English, with what each row puts in them; live
+// ones are figures of now, in today's report only.
+var reportColumns = []reportColumn{
+	{"在住户数", "Occupied households", func(r ReportRow) any { return r.Figures.Households }, false},
+	{"已排查户数", "Screened", func(r ReportRow) any { return r.Figures.ScreenedToday }, false},
+	{"排查率%", "Screened %", func(r ReportRow) any { return r.Figures.ScreenedPct }, false},
+	{"党员联系户", "With party-member contact", func(r ReportRow) any { return r.Figures.WithContact }, false},
+	{"联系率%", "Contact %", func(r ReportRow) any { return r.Figures.ContactPct }, false},
+	{"楼栋数", "Buildings", func(r ReportRow) any { return r.Figures.Buildings }, false},
+	{"有楼栋长", "With a head", func(r ReportRow) any { return r.Figures.WithHead }, false},
+	{"楼栋长率%", "Head %", func(r ReportRow) any { return r.Figures.HeadPct }, false},
+	{"居家隔离户", "Quarantined", func(r ReportRow) any { return r.Figures.Quarantined }, false},
+	{"发热预警", "Fever alerts open", func(r ReportRow) any { return r.Figures.FeverAlerts }, false},
+	{"逾期走访", "Overdue visits", func(r ReportRow) any { return r.Figures.OverdueVisits }, false},
+	{"未办结诉求", "Open requests", func(r ReportRow) any { return r.Figures.OpenRequests }, false},
+	{"排查上报", "Screening reports", func(r ReportRow) any { return r.Activity.Reports }, false},
+	{"发热上报", "Fever reports", func(r ReportRow) any { return r.Activity.FeverReports }, false},
+	{"不在家", "Not home", func(r ReportRow) any { return r.Activity.NotHome }, false},
+	{"拒绝", "Refused", func(r ReportRow) any { return r.Activity.Refused }, false},
+	{"走访", "Visits", func(r ReportRow) any { return r.Activity.Visits }, false},
+	{"诉求受理", "Requests received", func(r ReportRow) any { return r.Activity.RequestsReceived }, false},
+	{"诉求办结", "Requests closed", func(r ReportRow) any { return r.Activity.RequestsClosed }, false},
+	{"晒网抽查", "Spot-checked", func(r ReportRow) any { return r.Activity.SpotChecked }, false},
+	{"知晓联系人", "Knew their contact", func(r ReportRow) any { return r.Activity.SpotKnows }, false},
+	{"任务新建", "Tasks made", func(r ReportRow) any { return r.Activity.TasksMade }, false},
+	{"任务完成", "Tasks done", func(r ReportRow) any { return r.Activity.TasksDone }, false},
+	{"在办任务", "Tasks open", func(r ReportRow) any { return r.Activity.TasksOpen }, true},
+	{"升级任务", "Tasks escalated", func(r ReportRow) any { return r.Activity.TasksEscalated }, true},
 }
 
 var levelNames = map[bool][4]string{
@@ -54,10 +64,14 @@ func (r *Report) Tables(lang string) []sheet.Table {
 	}
 	levels := levelNames[zh]
 	all := append([]ReportRow{r.Total}, r.Rows...)
+	cols := reportColumns
+	if !r.Live {
+		cols = slices.DeleteFunc(slices.Clone(cols), func(c reportColumn) bool { return c.live })
+	}
 
 	day := sheet.Table{Name: pick("日报 ", "Daily ") + r.Day, Widths: []float64{24, 12}}
 	day.Header = []string{pick("网格", "Grid"), pick("层级", "Level")}
-	for _, c := range reportColumns {
+	for _, c := range cols {
 		day.Header = append(day.Header, pick(c.zh, c.en))
 		day.Widths = append(day.Widths, 12)
 	}
@@ -70,7 +84,7 @@ func (r *Report) Tables(lang string) []sheet.Table {
 			name = fmt.Sprintf("%s（%s）", row.Name, pick("合计", "total"))
 		}
 		cells := []any{name, levels[min(max(row.Level, 0), 3)]}
-		for _, c := range reportColumns {
+		for _, c := range cols {
 			cells = append(cells, c.cell(row))
 		}
 		day.Rows = append(day.Rows, cells)

@@ -21,7 +21,8 @@ import (
 
 // reportDay adds to pastEnv's day (screenings) the rest of a day's field
 // work: visits, hotline requests received and closed, spot-check answers,
-// all in the day's local hours.
+// tasks made (a third done that day, some left open and escalated), all
+// in the day's local hours.
 func reportDay(t *testing.T, e *env, start time.Time) {
 	t.Helper()
 	ctx := context.Background()
@@ -43,6 +44,11 @@ func reportDay(t *testing.T, e *env, start time.Time) {
 		 SELECT c.id, row_number() OVER (ORDER BY h.id), h.id, CASE WHEN h.id % 2 = 0 THEN 'knows' ELSE 'does_not_know' END,
 		        'phone', $1::timestamptz + interval '3 hours'
 		 FROM c, (SELECT h.id FROM households h JOIN buildings b ON b.id = h.building_id WHERE b.grid_id = 9 ORDER BY h.id LIMIT 5) h`,
+		`INSERT INTO tasks (grid_id, gap, building_id, status, created_at, accept_by, due_at, done_at, escalation)
+		 SELECT b.grid_id, 'no_head', b.id, CASE WHEN b.id % 9 = 0 THEN 'done' ELSE 'open' END, $1::timestamptz + interval '1 hour',
+		        $1::timestamptz + interval '2 hours', $1::timestamptz + interval '4 hours',
+		        CASE WHEN b.id % 9 = 0 THEN $1::timestamptz + interval '3 hours' END, CASE WHEN b.id % 2 = 0 AND b.id % 9 <> 0 THEN 1 ELSE 0 END
+		 FROM buildings b WHERE b.id % 3 = 0`,
 	} {
 		if _, err := e.conn.Exec(ctx, sql, start.Add(8*time.Hour)); err != nil {
 			t.Fatalf("%s: %v", sql, err)
@@ -106,8 +112,11 @@ func TestDailyReport(t *testing.T) {
 		RequestsClosed:   scalar[int](t, e, `SELECT count(*) FROM requests WHERE closed_at >= $1 AND closed_at < $2`, start, end),
 		SpotChecked:      5,
 		SpotKnows:        scalar[int](t, e, `SELECT count(*) FROM spot_check_items WHERE result = 'knows'`),
+		TasksMade:        scalar[int](t, e, `SELECT count(*) FROM tasks WHERE created_at >= $1 AND created_at < $2`, start, end),
+		TasksDone:        scalar[int](t, e, `SELECT count(*) FROM tasks WHERE status = 'done' AND done_at >= $1 AND done_at < $2`, start, end),
 	}
-	if rep.Total.Activity != want || want.Reports == 0 || want.Visits == 0 || want.RequestsClosed == 0 || want.RequestsClosed == want.RequestsReceived {
+	if rep.Total.Activity != want || want.Reports == 0 || want.Visits == 0 || want.RequestsClosed == 0 || want.RequestsClosed == want.RequestsReceived ||
+		want.TasksDone == 0 || want.TasksDone == want.TasksMade {
 		t.Errorf("the day's work: report %+v, SQL %+v", rep.Total.Activity, want)
 	}
 	tr := rep.Total.Trend
@@ -134,6 +143,19 @@ func TestDailyReport(t *testing.T) {
 	admin.get("/api/coverage?level=1", &live)
 	if len(live.Grids) != 1 || live.Grids[0].Tally != today.Total.Figures.Tally {
 		t.Errorf("today's report %+v, the live figures %+v", today.Total.Figures.Tally, live.Grids)
+	}
+	// Today's work counts the tasks open now and escalated; none made today.
+	open := scalar[int](t, e, `SELECT count(*) FROM tasks WHERE status IN ('open', 'accepted')`)
+	escalated := scalar[int](t, e, `SELECT count(*) FROM tasks WHERE status IN ('open', 'accepted') AND escalation > 0`)
+	if a := today.Total.Activity; a.TasksOpen != open || a.TasksEscalated != escalated || a.TasksMade != 0 || open == 0 || escalated == 0 {
+		t.Errorf("today's tasks: %+v; want %d open, %d escalated, none made", a, open, escalated)
+	}
+	var todaySum store.Activity
+	for _, r := range today.Rows {
+		todaySum.Add(r.Activity)
+	}
+	if todaySum != today.Total.Activity {
+		t.Errorf("today's rows add up to %+v, the total says %+v", todaySum, today.Total.Activity)
 	}
 
 	// A leader gets their own grid by default and nothing else.
@@ -201,7 +223,7 @@ func TestDailyReportXLSX(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != 2+len(rep.Rows) || rows[0][0] != "网格" || rows[0][2] != "在住户数" {
+	if len(rows) != 2+len(rep.Rows) || rows[0][0] != "网格" || rows[0][2] != "在住户数" || len(rows[0]) != 25 || rows[0][23] != "任务新建" {
 		t.Fatalf("%d rows, header %q", len(rows), rows[0])
 	}
 	// Columns: name, level, households, screened, screened %, ...
@@ -212,8 +234,10 @@ func TestDailyReportXLSX(t *testing.T) {
 				t.Errorf("%s column %d: %q, the API says %d", r.Name, 2+i, row[2+i], want)
 			}
 		}
-		if got, _ := strconv.ParseInt(row[14], 10, 64); got != int64(r.Activity.Reports) {
-			t.Errorf("%s screening reports: %q, the API says %d", r.Name, row[14], r.Activity.Reports)
+		for col, want := range map[int]int{14: r.Activity.Reports, 23: r.Activity.TasksMade, 24: r.Activity.TasksDone} {
+			if got, _ := strconv.Atoi(row[col]); got != want {
+				t.Errorf("%s column %d (%s): %q, the API says %d", r.Name, col, rows[0][col], row[col], want)
+			}
 		}
 	}
 	check(rows[1], rep.Total)
@@ -241,6 +265,30 @@ func TestDailyReportXLSX(t *testing.T) {
 			t.Errorf("English export: %v", err)
 		}
 	}
+
+	// Today's export adds the tasks open now and escalated.
+	var today playback.Report
+	if st := admin.get("/api/reports/daily?grid=1", &today); st != 200 || !today.Live {
+		t.Fatalf("today: %d", st)
+	}
+	tr, _ := http.NewRequest("GET", e.ts.URL+"/api/reports/daily.xlsx?grid=1&lang=en", nil)
+	res, err = admin.http.Do(tr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(res.Body)
+	res.Body.Close()
+	g, err := excelize.OpenReader(bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	trows, _ := g.GetRows(g.GetSheetList()[0])
+	if len(trows) < 2 || len(trows[0]) != 27 || trows[0][25] != "Tasks open" || trows[0][26] != "Tasks escalated" ||
+		trows[1][25] != strconv.Itoa(today.Total.Activity.TasksOpen) || trows[1][26] != strconv.Itoa(today.Total.Activity.TasksEscalated) ||
+		today.Total.Activity.TasksOpen == 0 {
+		t.Errorf("today's export: header %q, total %q; the API says %d open, %d escalated", trows[0], trows[1], today.Total.Activity.TasksOpen, today.Total.Activity.TasksEscalated)
+	}
 }
 
 // TestReportBrowser: /report shows the API's figures for the day (the
@@ -266,7 +314,7 @@ func TestReportBrowser(t *testing.T) {
 		got := eval[struct {
 			Rows             int
 			Screened, Totals string
-			Reports          string
+			Reports, Tasks   string
 			Href             string
 			Small            []string
 			PageWide         bool
@@ -277,6 +325,7 @@ func TestReportBrowser(t *testing.T) {
 				screened: total.querySelector('[data-col="screened"] b').textContent,
 				totals: total.children[2].textContent,
 				reports: total.querySelector('[data-col="reports"]').textContent,
+				tasks: total.querySelector('[data-col="tasks"]').textContent,
 				href: document.getElementById('rep-xlsx').getAttribute('href'),
 				small: [...document.querySelectorAll('#rep-pick select, #rep-pick input, #rep-pick a')]
 					.filter(e => e.getBoundingClientRect().height < 44).map(e => e.id),
@@ -285,7 +334,8 @@ func TestReportBrowser(t *testing.T) {
 		})()`)
 		screenshot(t, ctx, "report-"+size.name+"-zh")
 		wantTotals := fmt.Sprintf("%s / %s", commas(rep.Total.Figures.ScreenedToday), commas(rep.Total.Figures.Households))
-		if got.Rows != 1+len(rep.Rows) || got.Totals != wantTotals || got.Reports != commas(int64(rep.Total.Activity.Reports)) ||
+		wantTasks := fmt.Sprintf("%s / %s", commas(int64(rep.Total.Activity.TasksMade)), commas(int64(rep.Total.Activity.TasksDone)))
+		if got.Rows != 1+len(rep.Rows) || got.Totals != wantTotals || got.Reports != commas(int64(rep.Total.Activity.Reports)) || got.Tasks != wantTasks ||
 			got.Screened != fmt.Sprintf("%.1f%%", *rep.Total.Figures.ScreenedPct) {
 			t.Errorf("%s: page shows %+v; the API %d rows, %s, %d reports, %.1f%%", size.name, got, 1+len(rep.Rows), wantTotals, rep.Total.Activity.Reports, *rep.Total.Figures.ScreenedPct)
 		}

@@ -53,8 +53,15 @@ const COLUMNS = [
   ['rep.col.visits', (r) => fmtNumber(r.activity.visits)],
   ['rep.col.requests', (r) => `${fmtNumber(r.activity.requests_received)} / ${fmtNumber(r.activity.requests_closed)}`],
   ['rep.col.spot', (r) => `${fmtNumber(r.activity.spot_knows)} / ${fmtNumber(r.activity.spot_checked)}`],
+  ['rep.col.tasks', (r) => `${fmtNumber(r.activity.tasks_made)} / ${fmtNumber(r.activity.tasks_done)}`, 'tasks'],
+  // Open tasks are a figure of now: today's report only.
+  ['rep.col.tasksOpen', (r) => (page.report.live ? openTasks(r.activity) : '—'), 'tasks-open'],
   ['rep.col.trend', (r) => trend(r.trend)],
 ];
+
+function openTasks(a) {
+  return a.tasks_escalated ? t('rep.tasksOpen', { open: fmtNumber(a.tasks_open), up: fmtNumber(a.tasks_escalated) }) : fmtNumber(a.tasks_open);
+}
 
 function row(r, total) {
   return el(
@@ -84,7 +91,8 @@ function render() {
     figure('rep.fig.fevers', fmtNumber(a.fever_reports), a.fever_reports ? 'rep-poor' : ''),
     figure('rep.fig.visits', fmtNumber(a.visits)),
     figure('rep.fig.requests', `${fmtNumber(a.requests_received)} / ${fmtNumber(a.requests_closed)}`),
-    figure('rep.fig.spot', `${fmtNumber(a.spot_knows)} / ${fmtNumber(a.spot_checked)}`)
+    figure('rep.fig.spot', `${fmtNumber(a.spot_knows)} / ${fmtNumber(a.spot_checked)}`),
+    figure('rep.fig.tasks', `${fmtNumber(a.tasks_made)} / ${fmtNumber(a.tasks_done)}`)
   );
   $('rep-summary').removeAttribute('aria-busy');
   const table = $('rep-table');
