@@ -56,15 +56,15 @@ type PartyRosterMember struct {
 
 // PartyBranch is a branch with the roster's members in it.
 type PartyBranch struct {
-	ID          int64   `json:"id"`
-	Name        string  `json:"name"`
-	GridID      int64   `json:"grid_id"`
-	GridName    string  `json:"grid_name"`
-	GridLevel   int     `json:"grid_level"`
-	SecretaryID *int64  `json:"secretary_id"`
-	Secretary   *string `json:"secretary"`
-	PartyCounts
-	Members []PartyRosterMember `json:"members"`
+	ID          int64               `json:"id"`
+	Name        string              `json:"name"`
+	GridID      int64               `json:"grid_id"`
+	GridName    string              `json:"grid_name"`
+	GridLevel   int                 `json:"grid_level"`
+	SecretaryID *int64              `json:"secretary_id"`
+	Secretary   *string             `json:"secretary"`
+	Counts      PartyCounts         `json:"counts"`
+	Members     []PartyRosterMember `json:"members"`
 }
 
 // PartyRoster is the party layer of a subtree: its branches, and the
@@ -98,7 +98,7 @@ func (s *Store) PartyRoster(ctx context.Context, grids []int64, today string) (*
 		for _, m := range members {
 			b := &branches[at[m.BranchID]]
 			b.Members = append(b.Members, m)
-			b.add(m)
+			b.Counts.add(m)
 			out.Totals.add(m)
 		}
 		out.Branches = branches
