@@ -11,17 +11,16 @@ import (
 // store.ImportDataset writes it. Ids are assigned by the generator,
 // starting at 1 in each table, and rows are ordered parents first.
 type Dataset struct {
-	Grids         []Grid
-	People        []Person
-	PartyMembers  []PartyMember
-	Branches      []PartyBranch       // party branches (党支部); members name theirs
-	Registrations []PartyRegistration // in-service members' 双报到
-	Teams         []Team
-	Volunteers    []Volunteer
-	Staff         []Staff
-	Buildings     []Building
-	Households    []Household
-	Field         *FieldData // nil when the dataset has no field work
+	Grids        []Grid
+	People       []Person
+	PartyMembers []PartyMember
+	Branches     []PartyBranch // party branches (党支部); members name theirs
+	Teams        []Team
+	Volunteers   []Volunteer
+	Staff        []Staff
+	Buildings    []Building
+	Households   []Household
+	Field        *FieldData // nil when the dataset has no field work
 }
 
 // Grid is one grid polygon of the hierarchy.
@@ -137,7 +136,8 @@ type FieldData struct {
 	SpotChecks     []SpotCheck
 	SpotCheckItems []SpotCheckItem
 	PointAwards    []PointAward
-	Service        []ServiceHours // party members' volunteer service (志愿服务时长)
+	Service        []ServiceHours      // party members' volunteer service (志愿服务时长)
+	Registrations  []PartyRegistration // in-service members' 双报到
 
 	// Nucleic-acid sampling sites and their reports (issue 13).
 	SamplingSites   []SamplingSite

@@ -211,8 +211,9 @@ func copyPartyMembers(ctx context.Context, tx pgx.Tx, ds *model.Dataset, progres
 }
 
 func copyRegistrations(ctx context.Context, tx pgx.Tx, ds *model.Dataset, progress Progress) error {
-	return copyRows(ctx, tx, "party_registrations", []string{"person_id", "employer", "community_id", "registered_on", "status", "ended_on"}, len(ds.Registrations), func(i int) []any {
-		r := ds.Registrations[i]
+	f := field(ds)
+	return copyRows(ctx, tx, "party_registrations", []string{"person_id", "employer", "community_id", "registered_on", "status", "ended_on"}, len(f.Registrations), func(i int) []any {
+		r := f.Registrations[i]
 		status := "active"
 		if r.EndedOn != "" {
 			status = "ended"
