@@ -87,7 +87,7 @@ export function partyBranches(node, { grid, canWrite, changed }) {
           { class: 'rec-sub' },
           t('pb.branchCounts', { n: fmtNumber(c.members), r: fmtNumber(c.resident), s: fmtNumber(c.in_service), reg: fmtNumber(c.registered) }),
           ' · ',
-          t('pb.hoursMonth', { h: fmtNumber(c.hours_month, 1) })
+          t('pb.hoursMonth', { h: hrs(c.hours_month) })
         )
       ),
       b.members.length ? el('ul', { class: 'rec-list pb-members' }, b.members.map(member)) : el('p', { class: 'muted' }, t('pb.noMembers'))
@@ -127,8 +127,8 @@ export function partyBranches(node, { grid, canWrite, changed }) {
         el(
           'span',
           { class: 'pb-hours' },
-          el('span', { class: 'pb-hours-n' }, t('pb.hours', { h: fmtNumber(m.hours_month, 1) })),
-          el('span', { class: 'rec-sub' }, t('pb.hoursTotal', { h: fmtNumber(m.hours_total, 1) }))
+          el('span', { class: 'pb-hours-n' }, t('pb.hours', { h: hrs(m.hours_month) })),
+          el('span', { class: 'rec-sub' }, t('pb.hoursTotal', { h: hrs(m.hours_total) }))
         )
       ),
       on
@@ -148,6 +148,11 @@ export function partyBranches(node, { grid, canWrite, changed }) {
   return { load, render };
 }
 
+// Hours as people write them: 2, 1.5 (never 2.0).
+function hrs(n) {
+  return Number.isInteger(n) ? fmtNumber(n) : fmtNumber(n, 1);
+}
+
 function summary(d) {
   const c = d.totals;
   return el(
@@ -158,7 +163,7 @@ function summary(d) {
       n: fmtNumber(c.members),
       s: fmtNumber(c.in_service),
       reg: fmtNumber(c.registered),
-      h: fmtNumber(c.hours_month, 1),
+      h: hrs(c.hours_month),
       tasks: fmtNumber(c.tasks_done),
     })
   );
@@ -211,7 +216,7 @@ function serviceForm(m, done) {
   const what = el('input', { name: 'what', maxlength: '200', required: true, list: 'pb-work' });
   const day = el('input', { name: 'day', type: 'date' });
   const status = el('div', { class: 'act-status', role: 'status' });
-  const submit = el('button', { type: 'submit', class: 'btn-primary act-submit' }, t('pb.record'));
+  const submit = el('button', { type: 'submit', class: 'btn-primary act-submit' }, t('pb.save'));
   const f = el(
     'form',
     { class: 'act-form pb-service', novalidate: true, dataset: { action: 'service' } },
@@ -230,11 +235,11 @@ function serviceForm(m, done) {
       if (day.value) b.day = day.value;
       return b;
     },
-    make: (b) => new Write('POST', `/api/party-members/${encodeURIComponent(m.person_id)}/service`, b, { label: `${t('pb.record')} ${m.name} ${fmtNumber(b.hours, 1)} h` }),
+    make: (b) => new Write('POST', `/api/party-members/${encodeURIComponent(m.person_id)}/service`, b, { label: `${t('pb.record')} ${m.name} ${hrs(b.hours)} h` }),
     ok: (answer, b) => {
       f.reset();
       done();
-      return t('pb.recorded', { h: fmtNumber(b.hours, 1), m: fmtNumber(answer.hours_month, 1), all: fmtNumber(answer.hours_total, 1) });
+      return t('pb.recorded', { h: hrs(b.hours), m: hrs(answer.hours_month), all: hrs(answer.hours_total) });
     },
   });
   return f;
