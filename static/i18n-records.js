@@ -220,7 +220,7 @@ export const recordsDict = {
     'pty.summary': '{n} party members, by points (households they are the contact of, awards in 30 days)',
     'rec.branches': 'Party',
     'pb.empty': 'No party branch in this grid yet',
-    'pb.summary': '{b} branches, {n} members ({s} in service, {reg} registered with the community); {h} hours of service this month, {tasks} tasks done',
+    'pb.summary': 'Branches: {b}; members: {n} ({s} in service, {reg} registered with the community); {h} hours of service this month, {tasks} tasks done',
     'pb.secretary': 'Secretary: {name}',
     'pb.none': 'none',
     'pb.branchCounts': '{n} members: {r} resident, {s} in service ({reg} registered)',
