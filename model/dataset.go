@@ -14,6 +14,7 @@ type Dataset struct {
 	Grids        []Grid
 	People       []Person
 	PartyMembers []PartyMember
+	Branches     []PartyBranch // party branches (党支部); members name theirs
 	Teams        []Team
 	Volunteers   []Volunteer
 	Staff        []Staff
@@ -53,7 +54,26 @@ type PartyMember struct {
 	Membership string
 	Employer   string // in-service members only
 	GridID     int64
-	Points     int // sum of the member's point awards
+	BranchID   int64 // their branch, at GridID or an ancestor; 0: the store picks the nearest
+	Points     int   // sum of the member's point awards
+}
+
+// PartyBranch is a party branch (党支部) at a community or compound grid.
+type PartyBranch struct {
+	ID          int64
+	GridID      int64
+	Name        string
+	SecretaryID int64 // a member of the branch; 0 when none
+}
+
+// PartyRegistration is an in-service member's registration with the
+// community of their grid (双报到).
+type PartyRegistration struct {
+	PersonID     int64
+	Employer     string
+	CommunityID  int64  // the level-2 grid above (or at) the member's grid
+	RegisteredOn string // YYYY-MM-DD
+	EndedOn      string // YYYY-MM-DD once ended, "" while active
 }
 
 // Team is a volunteer team assigned to a grid.
@@ -116,6 +136,8 @@ type FieldData struct {
 	SpotChecks     []SpotCheck
 	SpotCheckItems []SpotCheckItem
 	PointAwards    []PointAward
+	Service        []ServiceHours      // party members' volunteer service (志愿服务时长)
+	Registrations  []PartyRegistration // in-service members' 双报到
 
 	// Nucleic-acid sampling sites and their reports (issue 13).
 	SamplingSites   []SamplingSite
@@ -241,4 +263,13 @@ type PointAward struct {
 	Points   int
 	Reason   string
 	At       time.Time
+}
+
+// ServiceHours is volunteer service a party member did on a day.
+type ServiceHours struct {
+	ID       int64
+	PersonID int64
+	Day      string
+	Hours    float64 // 0.5 to 24, in half hours
+	What     string
 }

@@ -45,6 +45,9 @@ type Store interface {
 	SamplingRound(ctx context.Context, id int64) (store.SamplingRound, error)
 	RoundCompleteness(ctx context.Context, leaves []int64, day string, screened []string) ([]store.RoundGrid, error)
 	Arrivals(ctx context.Context, grids []int64, today string) ([]store.Arrival, error)
+	PartyRoster(ctx context.Context, grids []int64, today string) (*store.PartyRoster, error)
+	PartyMemberGrid(ctx context.Context, id int64) (int64, error)
+	ServiceRecords(ctx context.Context, person int64) ([]store.ServiceRecord, error)
 }
 
 // Positions are the volunteers' latest positions (live.Hub in the product).

@@ -165,6 +165,7 @@ func build(p plan, seed uint64) (*model.Dataset, error) {
 			return nil, err
 		}
 	}
+	addBranches(ds)
 	return ds, nil
 }
 

@@ -42,7 +42,9 @@ func DemoAt(seed uint64, now time.Time) (*model.Dataset, error) {
 // to ds.People; an elderly resident living alone makes their household
 // one of 1) with their visits, hotline requests of the last three days,
 // one spot check, party members' point awards (setting their
-// Points), and nucleic-acid sampling sites with their reports. Nothing
+// Points), nucleic-acid sampling sites with their reports, the in-service
+// members' registrations with their community (双报到) and members'
+// service hours. Nothing
 // is dated after now, so early in the morning today's reports crowd
 // into the hours since midnight. The result depends only
 // on ds, seed and now.
@@ -58,6 +60,7 @@ func AddField(ds *model.Dataset, seed uint64, now time.Time) error {
 	// makes (which depends on the time of day) does not shift the others.
 	for k, part := range []func(){
 		g.quarantines, g.screenings, g.sealAlerts, g.checkpoints, g.ledger, g.requests, g.spotCheck, g.pointAwards, g.samplingSites,
+		g.registrations, g.serviceHours,
 	} {
 		g.r = rand.New(rand.NewPCG(seed, uint64(100+k)))
 		part()

@@ -300,6 +300,15 @@ func TestPlanMerge(t *testing.T) {
 	if n := scalar[int64](t, e, `SELECT count(*) FROM accounts WHERE grid_id IN (9, 10)`); n != 0 {
 		t.Errorf("%d accounts still scoped to a retired grid", n)
 	}
+	// Party branches follow their members to the merged grid (the
+	// database checks at commit that each member's branch is at their grid
+	// or above it).
+	if n := scalar[int64](t, e, `SELECT count(*) FROM party_branches WHERE grid_id IN (9, 10)`); n != 0 {
+		t.Errorf("%d party branches left on a retired grid", n)
+	}
+	if n := scalar[int64](t, e, `SELECT count(*) FROM party_members WHERE NOT party_branch_fits(branch_id, grid_id)`); n != 0 {
+		t.Errorf("%d members in a branch that does not fit after the merge", n)
+	}
 }
 
 // TestPlanConcurrentPublish: two planners' drafts of one community; the

@@ -101,6 +101,12 @@ func (s *Server) Routes() []Route {
 		{"POST", "/api/grids/{id}/spot-checks", auth.WriteField, s.postSpotCheck},
 		{"POST", "/api/spot-checks/{id}/results", auth.WriteField, s.postSpotResult},
 		{"POST", "/api/party-members/{id}/points", auth.WriteField, s.postPoints},
+		// The party layer (issue 14): branches, 双报到, service hours.
+		{"GET", "/api/grids/{id}/party", auth.ReadMap, s.party},
+		{"POST", "/api/party-members", auth.WriteField, s.postPartyMember},
+		{"POST", "/api/party-members/{id}/registration", auth.WriteField, s.postRegistration},
+		{"GET", "/api/party-members/{id}/service", auth.ReadMap, s.service},
+		{"POST", "/api/party-members/{id}/service", auth.WriteField, s.postService},
 		{"POST", "/api/import/{kind}", auth.WriteField, s.importFile},
 		{"PUT", "/api/buildings/{id}/head", auth.WriteField, s.setBuildingHead},
 		{"PUT", "/api/households/{id}/contact", auth.WriteField, s.setHouseholdContact},

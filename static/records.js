@@ -1,6 +1,7 @@
 // The records card of the grid page (台账与导入): tabs for the ledger of
-// vulnerable residents, the hotline requests, party members' points and
-// the spreadsheet import, each list in its own module. The lists are
+// vulnerable residents, the hotline requests, party members' points, the
+// party layer (党建: branches, 双报到, service hours) and the spreadsheet
+// import, each list in its own module. The lists are
 // refetched through gapdata.js's debounced refresh after the stream events
 // that change them (refreshesFor), and after the page's own writes.
 'use strict';
@@ -11,13 +12,14 @@ import { addRefresher, scheduleRefresh } from './gapdata.js';
 import { ledgerList } from './ledger.js';
 import { requestsList } from './hotline.js';
 import { partyList } from './partypoints.js';
+import { partyBranches } from './partybranches.js';
 import { initImport } from './importer.js';
 
-const TABS = ['ledger', 'requests', 'party', 'import'];
+const TABS = ['ledger', 'requests', 'party', 'branches', 'import'];
 // What an import of each kind changes on the page.
 const AFTER_IMPORT = {
   screenings: ['gaps'],
-  contacts: ['gaps', 'party'],
+  contacts: ['gaps', 'party', 'branches'],
   heads: ['gaps'],
   vulnerable: ['gaps', 'ledger'],
 };
@@ -25,12 +27,13 @@ const AFTER_IMPORT = {
 // The lists a stream event changes (names for scheduleRefresh).
 export function refreshesFor(topic, kind) {
   if (topic === 'screening' && (kind === 'visit' || kind === 'resident')) return ['ledger'];
-  if (topic === 'screening' && kind === 'contact') return ['party'];
+  if (topic === 'screening' && kind === 'contact') return ['party', 'branches'];
+  if (topic === 'screening' && (kind === 'party' || kind === 'points')) return ['branches'];
   if (topic === 'alerts' && kind === 'request') return ['requests'];
   return [];
 }
 
-export const ALL_RECORDS = ['ledger', 'requests', 'party'];
+export const ALL_RECORDS = ['ledger', 'requests', 'party', 'branches'];
 
 // node: the card's body; grid: the page's grid; canWrite: the account may
 // record; done: gapdata.js's onDone, which a visit or a close made here
@@ -46,11 +49,12 @@ export function initRecords(node, { grid, canWrite, done, forms }) {
     ledger: ledgerList(panels.ledger, { grid, done, changed, forms }),
     requests: requestsList(panels.requests, { grid, done, changed, forms }),
     party: partyList(panels.party, { grid, canWrite, changed }),
+    branches: partyBranches(panels.branches, { grid, canWrite, changed }),
   };
   // Counts on the tabs: the residents on the ledger (red when any is
   // overdue) and the open requests; the party list's length is in its
-  // summary, which keeps the four tabs on one row of a phone.
-  card.badges = { ledger: lists.ledger.badge, requests: lists.requests.badge, party: () => null, import: () => null };
+  // summary, and so are the branches'.
+  card.badges = { ledger: lists.ledger.badge, requests: lists.requests.badge, party: () => null, branches: () => null, import: () => null };
   card.open = (k) => {
     if (!TABS.includes(k) || k === card.active) return;
     card.active = k;

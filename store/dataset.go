@@ -17,9 +17,9 @@ type Progress func(table string, done, total int)
 // them, which one TRUNCATE must name together.
 const dataTables = `positions, latest_positions, live_events, audit_log, api_tokens, sessions, field_writes, accounts,
 	sampling_reports, sampling_sites, sampling_rounds, wall_links, arrivals, request_follow_ups,
-	point_awards, spot_check_items, spot_checks, requests, visits, vulnerable_residents,
+	party_service, party_registrations, point_awards, spot_check_items, spot_checks, requests, visits, vulnerable_residents,
 	alerts, checkpoint_days, checkpoints, quarantines, screenings,
-	households, buildings, grid_staff, volunteers, volunteer_teams, party_members,
+	households, buildings, grid_staff, volunteers, volunteer_teams, party_members, party_branches,
 	boundary_draft_revisions, boundary_drafts, boundary_findings,
 	grid_lineage, grid_versions, boundary_publications, grids, people, report_day_grids, report_days,
 	task_declines, tasks, day_activity`
@@ -48,9 +48,9 @@ func (s *Store) ImportDataset(ctx context.Context, ds *model.Dataset, reset bool
 			}
 		}
 		for _, step := range []func(context.Context, pgx.Tx, *model.Dataset, Progress) error{
-			copyPeople, copyGrids, copyHomeGrids, copyPartyMembers, copyTeams, copyStaff, copyBuildings, copyHouseholds,
+			copyPeople, copyGrids, copyHomeGrids, copyBranches, copyPartyMembers, copyRegistrations, copyTeams, copyStaff, copyBuildings, copyHouseholds,
 			copyScreenings, copyQuarantines, copyCheckpoints, copyAlerts, copyLedger, copyRequests, copySpotChecks, copyPointAwards,
-			copySampling,
+			copyService, copySampling,
 		} {
 			if err := step(ctx, tx, ds, progress); err != nil {
 				return fmt.Errorf("store: import: %w", err)
@@ -60,6 +60,7 @@ func (s *Store) ImportDataset(ctx context.Context, ds *model.Dataset, reset bool
 		// rows added later get new ids.
 		for _, t := range []string{"people", "grids", "boundary_publications", "grid_versions", "volunteer_teams", "buildings", "households",
 			"screenings", "quarantines", "checkpoints", "alerts", "vulnerable_residents", "visits", "requests", "spot_checks", "point_awards",
+			"party_branches", "party_service",
 			"sampling_sites", "sampling_reports"} {
 			q := `SELECT setval(pg_get_serial_sequence($1, 'id'), COALESCE((SELECT max(id) FROM ` + pgx.Identifier{t}.Sanitize() + `), 0) + 1, false)`
 			if _, err := tx.Exec(ctx, q, t); err != nil {
@@ -177,10 +178,48 @@ func copyGrids(ctx context.Context, tx pgx.Tx, ds *model.Dataset, progress Progr
 	return nil
 }
 
+// copyBranches writes the branches without their secretaries, who are
+// members written next (copySecretaries sets them after the members).
+func copyBranches(ctx context.Context, tx pgx.Tx, ds *model.Dataset, progress Progress) error {
+	return copyRows(ctx, tx, "party_branches", []string{"id", "grid_id", "name"}, len(ds.Branches), func(i int) []any {
+		b := ds.Branches[i]
+		return []any{b.ID, b.GridID, b.Name}
+	}, progress)
+}
+
+// copyPartyMembers writes the members (one without a branch joins the
+// nearest, made when there is none, by the table's trigger) and then the
+// branches' secretaries.
 func copyPartyMembers(ctx context.Context, tx pgx.Tx, ds *model.Dataset, progress Progress) error {
-	return copyRows(ctx, tx, "party_members", []string{"person_id", "membership", "employer", "grid_id", "points"}, len(ds.PartyMembers), func(i int) []any {
+	err := copyRows(ctx, tx, "party_members", []string{"person_id", "membership", "employer", "grid_id", "branch_id", "points"}, len(ds.PartyMembers), func(i int) []any {
 		m := ds.PartyMembers[i]
-		return []any{m.PersonID, m.Membership, nullText(m.Employer), m.GridID, int32(m.Points)}
+		return []any{m.PersonID, m.Membership, nullText(m.Employer), m.GridID, nullID(m.BranchID), int32(m.Points)}
+	}, progress)
+	if err != nil {
+		return err
+	}
+	var ids, secretaries []int64
+	for _, b := range ds.Branches {
+		if b.SecretaryID != 0 {
+			ids, secretaries = append(ids, b.ID), append(secretaries, b.SecretaryID)
+		}
+	}
+	if _, err := tx.Exec(ctx, `UPDATE party_branches b SET secretary_id = s.person FROM unnest($1::bigint[], $2::bigint[]) s(id, person) WHERE b.id = s.id`,
+		ids, secretaries); err != nil {
+		return fmt.Errorf("branch secretaries: %w", err)
+	}
+	return nil
+}
+
+func copyRegistrations(ctx context.Context, tx pgx.Tx, ds *model.Dataset, progress Progress) error {
+	f := field(ds)
+	return copyRows(ctx, tx, "party_registrations", []string{"person_id", "employer", "community_id", "registered_on", "status", "ended_on"}, len(f.Registrations), func(i int) []any {
+		r := f.Registrations[i]
+		status := "active"
+		if r.EndedOn != "" {
+			status = "ended"
+		}
+		return []any{r.PersonID, r.Employer, r.CommunityID, r.RegisteredOn, status, nullText(r.EndedOn)}
 	}, progress)
 }
 
@@ -331,6 +370,14 @@ func copySpotChecks(ctx context.Context, tx pgx.Tx, ds *model.Dataset, progress 
 	return copyRows(ctx, tx, "spot_check_items", []string{"check_id", "position", "household_id", "result", "method", "recorded_at"}, len(f.SpotCheckItems), func(i int) []any {
 		it := f.SpotCheckItems[i]
 		return []any{it.CheckID, int32(it.Position), it.HouseholdID, nullText(it.Result), nullText(it.Method), nullTime(it.RecordedAt)}
+	}, progress)
+}
+
+func copyService(ctx context.Context, tx pgx.Tx, ds *model.Dataset, progress Progress) error {
+	f := field(ds)
+	return copyRows(ctx, tx, "party_service", []string{"id", "person_id", "day", "hours", "what"}, len(f.Service), func(i int) []any {
+		s := f.Service[i]
+		return []any{s.ID, s.PersonID, s.Day, s.Hours, s.What}
 	}, progress)
 }
 

@@ -347,7 +347,7 @@ func writeLineage(ctx context.Context, tx pgx.Tx, pubID int64) error {
 
 // reassign moves buildings to the compound grid that now contains them,
 // and with them open requests and alerts; checkpoints go by location;
-// whatever pointed at a retired grid (party members, teams, people's home
+// whatever pointed at a retired grid (party members and branches, teams, people's home
 // grid, accounts' scope, grid staff) goes to its largest successor.
 // Screening reports keep the grid they were made in; the day's work
 // (day_activity) of today and yesterday is recounted in the grids of now.
@@ -385,6 +385,16 @@ func reassign(ctx context.Context, tx pgx.Tx, pub *Publication) error {
 		ORDER BY from_grid_id, area_m2 DESC, to_grid_id`, pub.ID)
 	for _, q := range []string{
 		`UPDATE party_members t SET grid_id = s.new FROM plan_successor s WHERE t.grid_id = s.old`,
+		`UPDATE party_branches t SET grid_id = s.new FROM plan_successor s WHERE t.grid_id = s.old`,
+		// A member whose branch no longer sits at their grid or above it
+		// (their grid moved to another community) joins the nearest one
+		// (the table's trigger picks it), and a secretary who left stops
+		// being one.
+		`UPDATE party_members SET branch_id = NULL
+		 WHERE (grid_id IN (SELECT id FROM plan_current) OR grid_id IN (SELECT new FROM plan_successor))
+		   AND NOT party_branch_fits(branch_id, grid_id)`,
+		`UPDATE party_branches b SET secretary_id = NULL
+		 WHERE secretary_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM party_members m WHERE m.person_id = b.secretary_id AND m.branch_id = b.id)`,
 		`UPDATE volunteer_teams t SET grid_id = s.new FROM plan_successor s WHERE t.grid_id = s.old`,
 		`UPDATE people t SET home_grid_id = s.new FROM plan_successor s WHERE t.home_grid_id = s.old`,
 		`UPDATE accounts t SET grid_id = s.new FROM plan_successor s WHERE t.grid_id = s.old`,
