@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/gridmap/gridmap/model"
 )
 
 // allowTable knows which methods each route pattern answers, so a request
@@ -104,7 +106,7 @@ func (s *Server) answerMethod(w http.ResponseWriter, r *http.Request, allow stri
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
-	s.clientError(w, r, http.StatusMethodNotAllowed, "", "method "+clip(r.Method)+" not allowed here; allowed: "+allow)
+	s.clientError(w, r, http.StatusMethodNotAllowed, "", model.CodeMethodNotAllow, map[string]any{"method": clip(r.Method), "allow": allow})
 }
 
 // notFoundPage answers a path that is neither a route nor a file: the
@@ -112,7 +114,7 @@ func (s *Server) answerMethod(w http.ResponseWriter, r *http.Request, allow stri
 func (s *Server) notFoundPage(page *asset) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if page == nil || !acceptsHTML(r) {
-			s.clientError(w, r, http.StatusNotFound, "", "not found: "+clip(r.URL.Path))
+			s.respondError(w, r, &model.Error{Kind: model.NotFound, Msg: "not found: " + clip(r.URL.Path)})
 			return
 		}
 		h := w.Header()
