@@ -101,10 +101,13 @@ func (s *Server) clientError(w http.ResponseWriter, r *http.Request, status int,
 	s.answer(w, r, status, &model.Error{Field: field, Code: code, Params: params})
 }
 
-// answer writes e with status, for the answers whose status is not its
-// kind's (a WebSocket upgrade's, a 405).
+// answer writes e with status in r's language, which Content-Language
+// names (the front end shows the server's sentence only when it is in the
+// page's language, else its own for the code).
 func (s *Server) answer(w http.ResponseWriter, r *http.Request, status int, e *model.Error) {
-	s.writeJSON(w, r, status, "application/json; charset=utf-8", errorAnswer(s.lang(r), requestID(r.Context()), e))
+	lang := s.lang(r)
+	w.Header().Set("Content-Language", lang)
+	s.writeJSON(w, r, status, "application/json; charset=utf-8", errorAnswer(lang, requestID(r.Context()), e))
 }
 
 // newErrorBody is the answer to e in lang.
@@ -210,16 +213,17 @@ func (s *Server) serverError(w http.ResponseWriter, r *http.Request, err error) 
 		s.log.LogAttrs(r.Context(), slog.LevelWarn, "database unavailable",
 			slog.String("request_id", requestID(r.Context())), slog.String("path", r.URL.Path), slog.String("error", err.Error()))
 		w.Header().Set("Retry-After", "2")
-		s.writeJSON(w, r, http.StatusServiceUnavailable, "application/json; charset=utf-8",
-			newErrorBody(s.lang(r), requestID(r.Context()), &model.Error{Kind: model.Unavailable, Code: model.CodeDBUnavailable}))
+		s.answer(w, r, http.StatusServiceUnavailable, &model.Error{Kind: model.Unavailable, Code: model.CodeDBUnavailable})
 		return
 	}
 	s.log.LogAttrs(r.Context(), slog.LevelError, "request failed",
 		slog.String("request_id", requestID(r.Context())),
 		slog.String("method", r.Method), slog.String("path", r.URL.Path),
 		slog.String("error", err.Error()))
-	body, _ := json.Marshal(newErrorBody(s.lang(r), requestID(r.Context()), &model.Error{Code: model.CodeInternal}))
+	lang := s.lang(r)
+	body, _ := json.Marshal(newErrorBody(lang, requestID(r.Context()), &model.Error{Code: model.CodeInternal}))
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Content-Language", lang)
 	w.WriteHeader(http.StatusInternalServerError)
 	w.Write(body)
 }

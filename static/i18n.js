@@ -3,6 +3,7 @@
 'use strict';
 
 import { adminDict } from './i18n-admin.js';
+import { errorsDict } from './i18n-errors.js';
 import { fieldDict } from './i18n-field.js';
 import { planDict } from './i18n-plan.js';
 import { replayDict } from './i18n-replay.js';
@@ -181,6 +182,8 @@ const dict = {
     'err.sep': '：',
     'err.http': '请求失败（HTTP {status}）',
     'err.forbidden': '无权访问',
+    'err.unauthenticated': '需要登录',
+    'err.unavailable': '服务器暂时不可用',
     'err.network': '无法连接服务器',
     'err.badJson': '服务器返回的数据无法解析',
     'err.requestId': '请求编号 {id}',
@@ -354,6 +357,8 @@ const dict = {
     'err.sep': ': ',
     'err.http': 'Request failed (HTTP {status})',
     'err.forbidden': 'Not allowed',
+    'err.unauthenticated': 'Sign-in needed',
+    'err.unavailable': 'Server temporarily unavailable',
     'err.network': 'Cannot reach the server',
     'err.badJson': 'The server sent data the page cannot read',
     'err.requestId': 'request {id}',
@@ -370,6 +375,7 @@ for (const lang of Object.keys(reportDict)) Object.assign(dict[lang], reportDict
 for (const lang of Object.keys(tasksDict)) Object.assign(dict[lang], tasksDict[lang]);
 for (const lang of Object.keys(samplingDict)) Object.assign(dict[lang], samplingDict[lang]);
 for (const lang of Object.keys(wallDict)) Object.assign(dict[lang], wallDict[lang]);
+for (const lang of Object.keys(errorsDict)) Object.assign(dict[lang], errorsDict[lang]);
 
 // Process-wide, not page state: the document has one language, which every
 // part of every page reads and follows (onLangChange).
@@ -430,6 +436,26 @@ export function explicitLang() {
   }
 }
 
+// LANG_COOKIE tells the server the remembered choice, so what it renders
+// itself (the 404 page, error answers to requests the page did not make)
+// speaks it too; server/messages.go reads it.
+const LANG_COOKIE = 'gridmap_lang';
+
+function setLangCookie(lang) {
+  document.cookie = `${LANG_COOKIE}=${encodeURIComponent(lang)}; Path=/; Max-Age=31536000; SameSite=Lax`;
+}
+
+// A choice remembered before the cookie existed goes into it once.
+export function syncLangCookie() {
+  let kept = null;
+  try {
+    kept = normalize(window.localStorage.getItem(STORAGE_KEY));
+  } catch {
+    return; // storage disabled: nothing remembered
+  }
+  if (kept && !document.cookie.split('; ').includes(`${LANG_COOKIE}=${kept}`)) setLangCookie(kept);
+}
+
 // Switch language; persist=true remembers it (the toggle button does that).
 export function setLang(lang, persist = false) {
   const next = normalize(lang) || 'zh-CN';
@@ -439,6 +465,7 @@ export function setLang(lang, persist = false) {
     } catch {
       // storage disabled: the choice lasts for this page only
     }
+    setLangCookie(next);
   }
   const changed = next !== current;
   current = next;

@@ -2,7 +2,7 @@
 // language toggle, signed-in user and logout.
 'use strict';
 
-import { t, getLang, setLang, onLangChange, applyI18n } from './i18n.js';
+import { t, getLang, setLang, onLangChange, applyI18n, syncLangCookie } from './i18n.js';
 import { postJSON, LOGIN_PATH, ApiError } from './api.js';
 
 // el('div', {class: 'x', onclick: fn}, child, 'text', ...) builds DOM without
@@ -274,6 +274,7 @@ function renderLangToggle() {
 // The 中文/EN button (#lang-toggle); the choice is remembered. Used by the
 // map and by the login page.
 export function initLangToggle() {
+  syncLangCookie();
   document.getElementById('lang-toggle').addEventListener('click', () => {
     setLang(getLang() === 'zh-CN' ? 'en' : 'zh-CN', true);
   });
