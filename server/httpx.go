@@ -109,11 +109,12 @@ func (s *Server) answerMethod(w http.ResponseWriter, r *http.Request, allow stri
 	s.clientError(w, r, http.StatusMethodNotAllowed, "", model.CodeMethodNotAllow, map[string]any{"method": clip(r.Method), "allow": allow})
 }
 
-// notFoundPage answers a path that is neither a route nor a file: the
-// small bilingual page for a browser, JSON for anything else.
+// notFoundPage answers a path that is neither a route nor a file: the 404
+// page (static/404.html) for a browser's GET or HEAD, JSON for anything
+// else.
 func (s *Server) notFoundPage(page *asset) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if page == nil || !acceptsHTML(r) {
+		if page == nil || !acceptsHTML(r) || (r.Method != http.MethodGet && r.Method != http.MethodHead) {
 			s.respondError(w, r, &model.Error{Kind: model.NotFound, Msg: "not found: " + clip(r.URL.Path)})
 			return
 		}

@@ -39,6 +39,12 @@ const dict = {
     'device.title': '此账号用于设备',
     'device.body': '设备账号供志愿者手机上的采集应用使用，不能查看网格地图。请退出后使用个人账号登录。',
 
+    'nf.docTitle': '页面不存在 · 网格化管理地图',
+    'nf.title': '页面不存在',
+    'nf.body': '您访问的地址没有对应的页面。请检查链接，或从下面的入口继续。',
+    'nf.home': '返回首页',
+    'nf.login': '登录',
+
     'login.docTitle': '登录 · 网格化管理地图',
     'login.heading': '登录',
     'login.username': '用户名',
@@ -213,6 +219,12 @@ const dict = {
 
     'device.title': 'This account is for devices',
     'device.body': 'Device accounts are for the app on volunteers\' phones and cannot open the grid map. Sign out and sign in with a personal account.',
+
+    'nf.docTitle': 'Page not found · Grid management map',
+    'nf.title': 'Page not found',
+    'nf.body': 'There is no page at this address. Check the link, or carry on from one of the ways below.',
+    'nf.home': 'Go to the home page',
+    'nf.login': 'Log in',
 
     'login.docTitle': 'Sign in · Grid management map',
     'login.heading': 'Sign in',

@@ -59,6 +59,8 @@ const TOP_BARS = {
   report: { title: 'rep.title', back: 'rep.backToMap', links: [{ id: 'rep-back', href: '/', key: 'rep.backToMap' }, ADMIN_LINK] },
   // A volunteer's tasks on their phone (issue 14): their work, nothing else.
   tasks: { title: 'task.title', links: [] },
+  // The 404 page: the brand leads home; its own links are in the page.
+  notfound: { title: 'app.title', back: 'nf.home', links: [] },
   // Administration (issue 14): accounts, device tokens, wall links, audit log.
   admin: { title: 'adm.title', back: 'adm.backToMap', links: [{ id: 'adm-back', href: '/', key: 'adm.backToMap' }] },
 };
