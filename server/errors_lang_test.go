@@ -86,6 +86,15 @@ func TestErrorsSpeakTheCallersLanguage(t *testing.T) {
 		}
 	}
 	checkErrorLang(t, r, "", 429, "rate_limited", "")
+	// ?lang= is a parameter every route takes.
+	for _, lang := range []string{"zh-CN", "en"} {
+		c := *admin
+		c.t = t
+		checkErrorLang(t, c.do("GET", "/api/grids?level=4&lang="+lang, nil), lang, 400, "invalid_field", "level")
+	}
+	if r := admin.do("GET", "/api/grids?level=2&lang=en", nil); r.Status != 200 {
+		t.Errorf("/api/grids?level=2&lang=en: %d %s", r.Status, r.Body)
+	}
 	for _, lang := range []string{"zh-CN", "en"} {
 		c := *limited
 		c.lang = lang
