@@ -194,12 +194,16 @@ func errorFrame(lang string, e *model.Error) []byte {
 	return b
 }
 
-// frameError is err as a *model.Error for an error frame: itself, or an
-// internal error that says nothing of its cause.
+// frameError is err as a *model.Error for an error frame: itself, a
+// database that cannot be reached (retry), or an internal error that says
+// nothing of its cause.
 func frameError(err error) *model.Error {
 	var e *model.Error
-	if errors.As(err, &e) {
+	switch {
+	case errors.As(err, &e):
 		return e
+	case store.Unavailable(err):
+		return &model.Error{Kind: model.Unavailable, Code: model.CodeDBUnavailable}
 	}
 	return &model.Error{Code: model.CodeInternal}
 }
