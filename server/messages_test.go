@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -120,3 +121,29 @@ func TestErrorTextByKind(t *testing.T) {
 }
 
 func discardLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// TestErrorFrame: a WebSocket error frame carries the members of an error
+// answer in the connection's language, and says nothing of an internal
+// cause.
+func TestErrorFrame(t *testing.T) {
+	for _, tt := range []struct {
+		lang string
+		err  error
+		code string
+		zh   bool
+	}{
+		{langZH, &model.Error{Kind: model.Invalid, Field: "topics", Msg: "topics: unknown topic"}, "invalid_field", true},
+		{langEN, &model.Error{Kind: model.Invalid, Field: "topics", Msg: "topics: unknown topic"}, "invalid_field", false},
+		{langZH, errors.New("secret cause"), "internal", true},
+		{langEN, errors.New("secret cause"), "internal", false},
+	} {
+		var f struct{ Type, Code, Error, Field, Detail string }
+		b := errorFrame(tt.lang, frameError(tt.err))
+		if err := json.Unmarshal(b, &f); err != nil {
+			t.Fatal(err)
+		}
+		if f.Type != "error" || f.Code != tt.code || hasHan(f.Error) != tt.zh || regexp.MustCompile(`secret`).Match(b) {
+			t.Errorf("%s %v: %s", tt.lang, tt.err, b)
+		}
+	}
+}
