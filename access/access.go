@@ -90,7 +90,7 @@ func (s *Scopes) CheckGrid(ctx context.Context, p *auth.Principal, field string,
 		return &model.Error{Kind: model.NotFound, Field: field, Msg: field + ": no current grid has this id"}
 	}
 	if !p.Scope().Contains(h, id) {
-		return &model.Error{Kind: model.Forbidden, Field: field, Msg: field + ": grid " + strconv.FormatInt(id, 10) + " is outside your grid"}
+		return &model.Error{Kind: model.Forbidden, Field: field, Code: model.CodeOutsideScope, Msg: field + ": grid " + strconv.FormatInt(id, 10) + " is outside your grid"}
 	}
 	return nil
 }
@@ -113,7 +113,7 @@ func (s *Scopes) CheckPersonGrid(ctx context.Context, p *auth.Principal, field s
 		return nil
 	}
 	if home == 0 {
-		return &model.Error{Kind: model.Forbidden, Field: field, Msg: field + ": this person belongs to no grid of yours"}
+		return &model.Error{Kind: model.Forbidden, Field: field, Code: model.CodeOutsideScope, Msg: field + ": this person belongs to no grid of yours"}
 	}
 	return s.CheckGrid(ctx, p, field, home)
 }

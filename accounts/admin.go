@@ -90,7 +90,7 @@ func (s *Service) UpdateAccount(ctx context.Context, p *auth.Principal, a store.
 	acc, err = s.store.UpdateAccount(ctx, a, id, role, in.GridID)
 	switch {
 	case errors.Is(err, store.ErrLastAdmin):
-		return acc, &model.Error{Kind: model.Conflict, Field: "role", Msg: "role: this is the last enabled admin; make another admin first", Err: err}
+		return acc, &model.Error{Kind: model.Conflict, Field: "role", Code: model.CodeLastAdmin, Msg: "role: this is the last enabled admin; make another admin first", Err: err}
 	case errors.Is(err, store.ErrBadReference):
 		return acc, invalid("grid_id", "no current grid has this id")
 	}

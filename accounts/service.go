@@ -111,7 +111,7 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (Session, error) {
 }
 
 func badCredentials() error {
-	return &model.Error{Kind: model.Unauthenticated, Field: "password", Msg: "wrong username or password", Err: ErrWrongPassword}
+	return &model.Error{Kind: model.Unauthenticated, Field: "password", Code: model.CodeWrongLogin, Msg: "wrong username or password", Err: ErrWrongPassword}
 }
 
 // ChangePassword sets p's password after checking the current one
@@ -127,7 +127,7 @@ func (s *Service) ChangePassword(ctx context.Context, p *auth.Principal, a store
 		return 0, notFoundAs(err, "", "account")
 	}
 	if l.PasswordHash == "" || !auth.CheckPassword(l.PasswordHash, in.Current) {
-		return 0, &model.Error{Kind: model.Forbidden, Field: "current", Msg: "current: wrong password", Err: ErrWrongPassword}
+		return 0, &model.Error{Kind: model.Forbidden, Field: "current", Code: model.CodeWrongPassword, Msg: "current: wrong password", Err: ErrWrongPassword}
 	}
 	hash, err := auth.HashPassword(in.New, s.cfg.Cost)
 	if err != nil {
@@ -158,7 +158,7 @@ func (s *Service) CreateAccount(ctx context.Context, p *auth.Principal, a store.
 		Username: in.Username, PasswordHash: hash, Role: role, GridID: in.GridID, PersonID: in.PersonID})
 	switch {
 	case errors.Is(err, store.ErrConflict):
-		return acc, &model.Error{Kind: model.Conflict, Field: "username", Msg: "username: already taken", Err: err}
+		return acc, &model.Error{Kind: model.Conflict, Field: "username", Code: model.CodeUsernameTaken, Msg: "username: already taken", Err: err}
 	case errors.Is(err, store.ErrBadReference):
 		return acc, &model.Error{Kind: model.Invalid, Field: "person_id", Msg: "person_id: no person has this id", Err: err}
 	}

@@ -98,5 +98,5 @@ func (s *Service) WallLogin(ctx context.Context, secret, requestID, addr string)
 }
 
 func deadLink() error {
-	return &model.Error{Kind: model.Gone, Field: "secret", Msg: "this wall link no longer works; ask the command centre for a new one", Err: ErrWallLinkDead}
+	return &model.Error{Kind: model.Gone, Field: "secret", Code: model.CodeWallLinkGone, Msg: "this wall link no longer works; ask the command centre for a new one", Err: ErrWallLinkDead}
 }

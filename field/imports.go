@@ -42,7 +42,7 @@ func (in ImportInput) parse(format sheet.Format) (*sheet.File, error) {
 	case err != nil:
 		return nil, invalid("body", "could not be read")
 	case len(data) > sheet.MaxBytes:
-		return nil, &model.Error{Kind: model.TooLarge, Field: "body", Msg: "body: a file of at most 10 MiB; split it"}
+		return nil, &model.Error{Kind: model.TooLarge, Field: "body", Code: model.CodeBodyTooLarge, Params: map[string]any{"limit": 10}, Msg: "body: a file of at most 10 MiB; split it"}
 	}
 	f, rowErrs, err := sheet.Parse(sheet.Kind(in.Kind), format, data)
 	switch {
@@ -101,7 +101,7 @@ func rowReport[T any](rows []T) error {
 		details["truncated"] = true
 	}
 	details["rows"] = rows
-	return &model.Error{Kind: model.Unprocessable, Field: "body", Details: details,
+	return &model.Error{Kind: model.Unprocessable, Field: "body", Code: model.CodeRowsRejected, Details: details,
 		Msg: "the file was not imported: fix the rows listed and send it again"}
 }
 

@@ -79,7 +79,7 @@ func (s *Service) AddSamplingSite(ctx context.Context, p *auth.Principal, a stor
 			err = s.scopes.CheckGrid(ctx, p, "lon", grid)
 		}
 		if model.KindOf(err) == model.Forbidden {
-			return &model.Error{Kind: model.Forbidden, Field: "lon", Err: err,
+			return &model.Error{Kind: model.Forbidden, Field: "lon", Err: err, Code: model.CodeOutsideScope,
 				Msg: "lon: the point lies in grid " + strconv.FormatInt(grid, 10) + ", outside your grid"}
 		}
 		return err

@@ -334,7 +334,7 @@ func (in *TaskActionInput) Validate() error {
 // task is assigned to accepts or declines it.
 func volunteer(p *auth.Principal) (int64, error) {
 	if p.Role != auth.Volunteer || p.PersonID == 0 {
-		return 0, &model.Error{Kind: model.Forbidden, Msg: "only the volunteer the task is assigned to can do this"}
+		return 0, &model.Error{Kind: model.Forbidden, Code: model.CodeTaskNotYours, Msg: "only the volunteer the task is assigned to can do this"}
 	}
 	return p.PersonID, nil
 }

@@ -90,11 +90,11 @@ type Report struct {
 // Errors a caller branches on. A bad report is a model.Error of kind
 // Invalid naming it (positions[3].lat).
 var (
-	ErrUnknownVolunteer = &model.Error{Kind: model.Forbidden, Msg: "this device's person is not a volunteer"}
-	ErrBusy             = &model.Error{Kind: model.Unavailable, Msg: "busy: retry the batch in a second", RetryAfter: time.Second}
-	ErrNotReady         = &model.Error{Kind: model.Unavailable, Msg: "starting (grid index not loaded): retry the batch in a second", RetryAfter: time.Second}
+	ErrUnknownVolunteer = &model.Error{Kind: model.Forbidden, Code: model.CodeNotVolunteer, Msg: "this device's person is not a volunteer"}
+	ErrBusy             = &model.Error{Kind: model.Unavailable, Code: model.CodeBusy, Msg: "busy: retry the batch in a second", RetryAfter: time.Second}
+	ErrNotReady         = &model.Error{Kind: model.Unavailable, Code: model.CodeStarting, Msg: "starting (grid index not loaded): retry the batch in a second", RetryAfter: time.Second}
 	// ErrNotCommitted: the caller gave up waiting; the positions may be stored.
-	ErrNotCommitted = &model.Error{Kind: model.Unavailable, Msg: "not stored yet (the database is slow or away): retry the batch", RetryAfter: time.Second}
+	ErrNotCommitted = &model.Error{Kind: model.Unavailable, Code: model.CodeNotStored, Msg: "not stored yet (the database is slow or away): retry the batch", RetryAfter: time.Second}
 )
 
 func reportErr(field, msg string) error { return model.Errorf(model.Invalid, field, "%s", msg) }

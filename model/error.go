@@ -39,14 +39,18 @@ func (k Kind) String() string {
 }
 
 // Error is the one error type of gridmap: a kind, the field at fault
-// (a body field such as "positions[3].lat", a parameter, or empty), a
-// message for the user, and optionally details that go into the error
-// answer (a plan's problems, a file's rows), a retry delay, and the
-// cause it wraps.
+// (a body field such as "positions[3].lat", a parameter, or empty), an
+// English message for developers and the log, optionally a code more
+// precise than the kind's with the parameters of its sentence (the user
+// reads the sentence of the code in their language, server/messages.go),
+// details that go into the error answer (a plan's problems, a file's
+// rows), a retry delay, and the cause it wraps.
 type Error struct {
 	Kind       Kind
 	Field      string
 	Msg        string
+	Code       Code           // "" for the kind's (DefaultCode)
+	Params     map[string]any // what the code's sentence names ({role}, {limit})
 	Details    map[string]any // extra members of the error answer
 	RetryAfter time.Duration  // for Unavailable and TooMany: when to try again
 	Err        error          // the cause, for errors.Is/As and the log

@@ -107,7 +107,7 @@ func (s *Service) Trail(ctx context.Context, p *auth.Principal, volunteer int64,
 	}
 	if !p.Scope().All() {
 		if err := s.scopes.CheckGrid(ctx, p, "id", last.GridID); err != nil || last.GridID == 0 {
-			return nil, &model.Error{Kind: model.Forbidden, Field: "id", Msg: "id: this volunteer is not in your grid"}
+			return nil, &model.Error{Kind: model.Forbidden, Field: "id", Code: model.CodeOutsideScope, Msg: "id: this volunteer is not in your grid"}
 		}
 	}
 	ps, err := s.store.Trail(ctx, volunteer, s.now().Add(-time.Duration(minutes)*time.Minute))

@@ -106,7 +106,7 @@ func (s *Service) SamplingRound(ctx context.Context, p *auth.Principal, id int64
 	root := r.GridID
 	if scope := p.Scope(); !scope.Contains(h, root) {
 		if !(auth.Scope{Root: root}).Contains(h, scope.Root) {
-			return Round{}, &model.Error{Kind: model.Forbidden, Field: "id",
+			return Round{}, &model.Error{Kind: model.Forbidden, Field: "id", Code: model.CodeOutsideScope,
 				Msg: "id: round " + strconv.FormatInt(id, 10) + " is over a grid outside yours"}
 		}
 		root = scope.Root

@@ -61,7 +61,7 @@ func (s *Server) baseMapJSON(w http.ResponseWriter, r *http.Request, _ *auth.Pri
 // offlineMap is the --mbtiles file, or NotFound when the server has none.
 func (s *Server) offlineMap() (*basemap.MBTiles, error) {
 	if s.cfg.BaseMap == nil {
-		return nil, &model.Error{Kind: model.NotFound, Msg: "no offline base map: start the server with --mbtiles FILE"}
+		return nil, &model.Error{Kind: model.NotFound, Code: model.CodeNoBaseMap, Msg: "no offline base map: start the server with --mbtiles FILE"}
 	}
 	return s.cfg.BaseMap, nil
 }

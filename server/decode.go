@@ -31,8 +31,8 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
-		return &model.Error{Kind: model.TooLarge, Field: "body",
-			Msg: fmt.Sprintf("body: larger than %d bytes", maxBody)}
+		return &model.Error{Kind: model.TooLarge, Field: "body", Code: model.CodeBodyTooLarge,
+			Params: map[string]any{"limit": maxBody >> 20}, Msg: fmt.Sprintf("body: larger than %d bytes", maxBody)}
 	}
 	if err != nil {
 		return &model.Error{Kind: model.Invalid, Field: "body", Msg: "body: " + err.Error()}
@@ -55,10 +55,10 @@ func decodeBody(body []byte, v any) error {
 		return jsonError(err)
 	}
 	if dec.More() {
-		return badParam("body", "want one JSON object, found more after it")
+		return badParam("body", "want one JSON object, found more after it").WithCode(model.CodeBadJSON, nil)
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return badParam("body", "want one JSON object, found more after it")
+		return badParam("body", "want one JSON object, found more after it").WithCode(model.CodeBadJSON, nil)
 	}
 	return nil
 }

@@ -174,6 +174,7 @@ type client struct {
 	http      *http.Client
 	bearer    string
 	accountID int64
+	lang      string // Accept-Language to send; "" sends none (the server's default language)
 }
 
 // response is a decoded answer.
@@ -182,7 +183,7 @@ type response struct {
 	Header http.Header
 	Body   []byte
 	Error  struct {
-		Error, Field string
+		Code, Error, Field, Detail string
 	}
 }
 
@@ -222,6 +223,9 @@ func (c *client) do(method, path string, body any) response {
 	}
 	if c.bearer != "" {
 		req.Header.Set("Authorization", "Bearer "+c.bearer)
+	}
+	if c.lang != "" {
+		req.Header.Set("Accept-Language", c.lang)
 	}
 	res, err := c.http.Do(req)
 	if err != nil {

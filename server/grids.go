@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gridmap/gridmap/auth"
+	"github.com/gridmap/gridmap/model"
 	"github.com/gridmap/gridmap/store"
 )
 
@@ -133,7 +134,7 @@ func (s *Server) tree(w http.ResponseWriter, r *http.Request, p *auth.Principal)
 // retiredGrid answers a grid that a split or merge retired with 410 and
 // where its area went, so an old link leads somewhere.
 func (s *Server) retiredGrid(w http.ResponseWriter, r *http.Request, id int64, h *store.GridHistory) {
-	s.writeJSON(w, r, http.StatusGone, "application/json; charset=utf-8", map[string]any{
-		"error": "grid " + strconv.FormatInt(id, 10) + " was retired; its area went to the grids in replaced_by",
-		"field": "id", "retired_at": h.RetiredAt, "replaced_by": h.ReplacedBy, "request_id": requestID(r.Context())})
+	s.respondError(w, r, &model.Error{Kind: model.Gone, Field: "id", Code: model.CodeGridRetired, Params: map[string]any{"id": id},
+		Msg:     "grid " + strconv.FormatInt(id, 10) + " was retired; its area went to the grids in replaced_by",
+		Details: map[string]any{"retired_at": h.RetiredAt, "replaced_by": h.ReplacedBy}})
 }

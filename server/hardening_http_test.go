@@ -204,9 +204,10 @@ func checkAllow(t *testing.T, what, allow string, methods []string) {
 	}
 }
 
-// TestHardeningNotFoundPages: an unknown API path is a JSON 404; any
-// other unknown path is a small bilingual page for a browser and JSON
-// for anything else.
+// TestHardeningNotFoundPages: an unknown API path is a JSON 404 of code
+// not_found; any other unknown path (a grid page of no whole-number id
+// too) is the 404 page for a browser (zh-CN as served; its script
+// switches language and finds the way home) and JSON for anything else.
 func TestHardeningNotFoundPages(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, server.Config{})
@@ -215,12 +216,16 @@ func TestHardeningNotFoundPages(t *testing.T) {
 		path, accept, ctype string
 		contains            []string
 	}{
-		{"/api/nothing", browser, "application/json", []string{`"error"`}},
-		{"/api/grids/9/nothing", "", "application/json", []string{`"error"`}},
-		{"/nothing", browser, "text/html", []string{"页面不存在", "Page not found", `rel="stylesheet" href="/`}},
-		{"/grid/", browser, "text/html", []string{"页面不存在", "Page not found"}},
-		{"/nothing.js", "*/*", "application/json", []string{`"error"`}},
-		{"/nothing", "application/json", "application/json", []string{`"error"`}},
+		{"/api/nothing", browser, "application/json", []string{`"code":"not_found"`, `"error"`, `"request_id"`}},
+		{"/api/grids/9/nothing", "", "application/json", []string{`"code":"not_found"`}},
+		{"/nothing", browser, "text/html", []string{"页面不存在", `rel="stylesheet" href="/`, `<script type="module" src="/dist/notfound-`, `id="nf-home"`, `id="nf-login"`}},
+		{"/grid/", browser, "text/html", []string{"页面不存在"}},
+		{"/grid/abc", browser, "text/html", []string{"页面不存在"}},
+		{"/grid/0", browser, "text/html", []string{"页面不存在"}},
+		{"/grid/09", browser, "text/html", []string{"页面不存在"}},
+		{"/grid/9/x", browser, "text/html", []string{"页面不存在"}},
+		{"/nothing.js", "*/*", "application/json", []string{`"code":"not_found"`}},
+		{"/nothing", "application/json", "application/json", []string{`"code":"not_found"`}},
 	} {
 		t.Run(tt.path+" "+tt.accept, func(t *testing.T) {
 			res, body := rawGet(t, e, tt.path, http.Header{"Accept": {tt.accept}})

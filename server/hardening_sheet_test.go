@@ -19,6 +19,7 @@ func TestHardeningSheetBombRefused(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, server.Config{})
 	leader := e.client(t, "bomb-leader", auth.GridLeader, 9)
+	leader.lang = "en" // the English message names the limit as the code does
 	bombs, err := sheettest.Bombs()
 	if err != nil {
 		t.Fatal(err)
@@ -30,11 +31,12 @@ func TestHardeningSheetBombRefused(t *testing.T) {
 			if b.TooLarge {
 				want = 413
 			}
-			var body struct{ Error, Field, Limit string }
+			var body struct{ Code, Error, Field, Limit string }
 			if err := json.Unmarshal(r.Body, &body); err != nil || r.Status != want {
 				t.Fatalf("%d %s, want %d (%v)", r.Status, r.Body, want, err)
 			}
-			if body.Field != "body" || body.Limit != b.Limit || !strings.Contains(body.Error, b.Limit) {
+			wantCode := map[int]string{413: "too_large", 422: "unprocessable"}[want]
+			if body.Field != "body" || body.Code != wantCode || body.Limit != b.Limit || !strings.Contains(body.Error, b.Limit) {
 				t.Errorf("body %s, want field body naming the limit on %s", r.Body, b.Limit)
 			}
 		})

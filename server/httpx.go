@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/gridmap/gridmap/model"
 )
 
 // allowTable knows which methods each route pattern answers, so a request
@@ -104,15 +106,16 @@ func (s *Server) answerMethod(w http.ResponseWriter, r *http.Request, allow stri
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
-	s.clientError(w, r, http.StatusMethodNotAllowed, "", "method "+clip(r.Method)+" not allowed here; allowed: "+allow)
+	s.clientError(w, r, http.StatusMethodNotAllowed, "", model.CodeMethodNotAllow, map[string]any{"method": clip(r.Method), "allow": allow})
 }
 
-// notFoundPage answers a path that is neither a route nor a file: the
-// small bilingual page for a browser, JSON for anything else.
+// notFoundPage answers a path that is neither a route nor a file: the 404
+// page (static/404.html) for a browser's GET or HEAD, JSON for anything
+// else.
 func (s *Server) notFoundPage(page *asset) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if page == nil || !acceptsHTML(r) {
-			s.clientError(w, r, http.StatusNotFound, "", "not found: "+clip(r.URL.Path))
+		if page == nil || !acceptsHTML(r) || (r.Method != http.MethodGet && r.Method != http.MethodHead) {
+			s.respondError(w, r, &model.Error{Kind: model.NotFound, Msg: "not found: " + clip(r.URL.Path)})
 			return
 		}
 		h := w.Header()

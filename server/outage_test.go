@@ -127,6 +127,15 @@ func TestDatabaseOutageIs503(t *testing.T) {
 			t.Errorf("%s %s with the database away: %d (Retry-After %q) %s, want 503 with Retry-After",
 				c.method, c.path, r.Status, r.Header.Get("Retry-After"), r.Body)
 		}
+		if c.path != "/readyz" && (r.Error.Code != "db_unavailable" || !hasCJK(r.Error.Error)) {
+			t.Errorf("%s %s with the database away: %s, want code db_unavailable in zh-CN (the default)", c.method, c.path, r.Body)
+		}
+	}
+
+	english := *leader
+	english.lang = "en"
+	if r := english.do("GET", "/api/grids/9", nil); r.Status != 503 || r.Error.Code != "db_unavailable" || hasCJK(r.Error.Error) || r.Error.Error == "" {
+		t.Errorf("in English with the database away: %d %s", r.Status, r.Body)
 	}
 
 	proxy.restore(t)

@@ -19,10 +19,11 @@ func badParam(field, format string, args ...any) *model.Error {
 }
 
 // query checks that q holds only the allowed parameters, each at most
-// once, so a typo such as "levle" is an error rather than ignored.
+// once, so a typo such as "levle" is an error rather than ignored. lang,
+// the language of the answer (messages.go), is allowed everywhere.
 func query(q url.Values, allowed ...string) error {
 	for k, vs := range q {
-		known := false
+		known := k == "lang"
 		for _, a := range allowed {
 			known = known || k == a
 		}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gridmap/gridmap/auth"
 	"github.com/gridmap/gridmap/boundaryfile"
+	"github.com/gridmap/gridmap/model"
 	"github.com/gridmap/gridmap/planning"
 )
 
@@ -93,10 +94,10 @@ func (s *Server) readFile(w http.ResponseWriter, r *http.Request, limit int64) (
 	var tooBig *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooBig):
-		s.clientError(w, r, http.StatusRequestEntityTooLarge, "body", "body: a file of at most "+strconv.FormatInt(limit>>20, 10)+" MiB")
+		s.clientError(w, r, http.StatusRequestEntityTooLarge, "body", model.CodeBodyTooLarge, map[string]any{"limit": limit >> 20})
 		return nil, false
 	case err != nil:
-		s.clientError(w, r, http.StatusBadRequest, "body", "body: could not be read")
+		s.respondError(w, r, &model.Error{Kind: model.Invalid, Field: "body", Msg: "body: could not be read"})
 		return nil, false
 	}
 	return body, true

@@ -66,12 +66,12 @@ func (s *Server) deviceStream(w http.ResponseWriter, r *http.Request, p *auth.Pr
 	conn.SetReadLimit(maxBody)
 	go closeOnKick(conn, h)
 	go s.closeOnStop(conn)
-	s.serveDevice(r.Context(), conn, p)
+	s.serveDevice(r.Context(), s.lang(r), conn, p)
 }
 
 // serveDevice reads a device's messages and answers each in turn, until
 // the device goes away or stops sending for pongWait.
-func (s *Server) serveDevice(ctx context.Context, conn *websocket.Conn, p *auth.Principal) {
+func (s *Server) serveDevice(ctx context.Context, lang string, conn *websocket.Conn, p *auth.Principal) {
 	for {
 		conn.SetReadDeadline(time.Now().Add(pongWait))
 		_, data, err := conn.ReadMessage()
@@ -79,7 +79,7 @@ func (s *Server) serveDevice(ctx context.Context, conn *websocket.Conn, p *auth.
 			return
 		}
 		conn.SetWriteDeadline(time.Now().Add(writeWait))
-		if conn.WriteMessage(websocket.TextMessage, s.deviceAnswer(ctx, p, data)) != nil {
+		if conn.WriteMessage(websocket.TextMessage, s.deviceAnswer(ctx, lang, p, data)) != nil {
 			return
 		}
 	}
@@ -87,19 +87,19 @@ func (s *Server) serveDevice(ctx context.Context, conn *websocket.Conn, p *auth.
 
 // deviceAnswer takes one device-stream message and returns its answer:
 // an ack once the positions are committed, or an error frame.
-func (s *Server) deviceAnswer(ctx context.Context, p *auth.Principal, data []byte) []byte {
+func (s *Server) deviceAnswer(ctx context.Context, lang string, p *auth.Principal, data []byte) []byte {
 	var b ingest.Batch
 	if err := decodeBody(data, &b); err != nil {
 		var fe *model.Error
 		errors.As(err, &fe)
-		return errorFrame(fe.Field, fe.Msg)
+		return errorFrame(lang, fe)
 	}
 	if le := s.admitPositions(p, len(b.Positions)); le != nil {
-		return le.frame()
+		return errorFrame(lang, le.err())
 	}
 	n, err := s.ingestFrame(ctx, p.PersonID, b.Positions)
 	if err != nil {
-		return errorFrame(model.FieldOf(err), err.Error())
+		return errorFrame(lang, frameError(err))
 	}
 	return []byte(`{"type":"ack","accepted":` + strconv.Itoa(n) + `}`)
 }

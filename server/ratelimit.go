@@ -1,7 +1,6 @@
 package server
 
 import (
-	"encoding/json"
 	"math"
 	"net/http"
 	"strconv"
@@ -11,6 +10,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/gridmap/gridmap/auth"
+	"github.com/gridmap/gridmap/model"
 )
 
 // limiter is a token bucket per key (an account or an address). Idle
@@ -146,28 +146,19 @@ type limitError struct {
 	wait   time.Duration
 }
 
-// body is the JSON of the refusal.
-func (le *limitError) body(requestID string) map[string]any {
-	m := map[string]any{"error": le.msg, "field": le.field, le.key: le.value, "retry_after": retryAfter(le.wait)}
-	if requestID != "" {
-		m["request_id"] = requestID
-	}
-	return m
+// err is the refusal as an error: rate_limited, with the cap's value and
+// the wait as members of the answer.
+func (le *limitError) err() *model.Error {
+	secs := retryAfter(le.wait)
+	return &model.Error{Kind: model.TooMany, Field: le.field, Msg: le.msg, Code: model.CodeRateLimited,
+		Params: map[string]any{"seconds": secs}, Details: map[string]any{le.key: le.value, "retry_after": secs}}
 }
 
 // refuseLimit answers 429 with Retry-After and the cap.
 func (s *Server) refuseLimit(w http.ResponseWriter, r *http.Request, le *limitError) {
 	s.metrics.rateLimited.WithLabelValues(le.metric).Inc()
 	w.Header().Set("Retry-After", strconv.Itoa(retryAfter(le.wait)))
-	s.writeJSON(w, r, http.StatusTooManyRequests, "application/json; charset=utf-8", le.body(requestID(r.Context())))
-}
-
-// frame is the refusal as a device-stream error frame.
-func (le *limitError) frame() []byte {
-	m := le.body("")
-	m["type"] = "error"
-	b, _ := json.Marshal(m)
-	return b
+	s.answer(w, r, http.StatusTooManyRequests, le.err())
 }
 
 // admitPositions applies the per-device limits to a batch of n positions

@@ -34,11 +34,17 @@ func newRequestID() string {
 	return hex.EncodeToString(b)
 }
 
-// errorBody is the one shape of every error answer.
+// errorBody is the one shape of every error answer: the stable code, the
+// sentence in the caller's language (messages.go), the parameters the
+// sentence names, the field at fault, and, when the sentence is the
+// kind's general one, the precise English detail.
 type errorBody struct {
-	Error     string `json:"error"`
-	Field     string `json:"field,omitempty"`
-	RequestID string `json:"request_id,omitempty"`
+	Code      model.Code     `json:"code"`
+	Error     string         `json:"error"`
+	Params    map[string]any `json:"params,omitempty"`
+	Field     string         `json:"field,omitempty"`
+	Detail    string         `json:"detail,omitempty"`
+	RequestID string         `json:"request_id,omitempty"`
 }
 
 // writeJSON writes v with the given status and content type.
@@ -89,10 +95,25 @@ func (s *Server) okGeoJSON(w http.ResponseWriter, r *http.Request, v any) {
 	s.writeJSON(w, r, http.StatusOK, "application/geo+json; charset=utf-8", v)
 }
 
-// clientError answers a 4xx naming the field at fault.
-func (s *Server) clientError(w http.ResponseWriter, r *http.Request, status int, field, msg string) {
-	s.writeJSON(w, r, status, "application/json; charset=utf-8",
-		errorBody{Error: msg, Field: field, RequestID: requestID(r.Context())})
+// clientError answers a 4xx of code naming the field at fault, its
+// sentence in the caller's language.
+func (s *Server) clientError(w http.ResponseWriter, r *http.Request, status int, field string, code model.Code, params map[string]any) {
+	s.answer(w, r, status, &model.Error{Field: field, Code: code, Params: params})
+}
+
+// answer writes e with status in r's language, which Content-Language
+// names (the front end shows the server's sentence only when it is in the
+// page's language, else its own for the code).
+func (s *Server) answer(w http.ResponseWriter, r *http.Request, status int, e *model.Error) {
+	lang := s.lang(r)
+	w.Header().Set("Content-Language", lang)
+	s.writeJSON(w, r, status, "application/json; charset=utf-8", errorAnswer(lang, requestID(r.Context()), e))
+}
+
+// newErrorBody is the answer to e in lang.
+func newErrorBody(lang, requestID string, e *model.Error) errorBody {
+	text, detail := errorText(lang, e)
+	return errorBody{Code: e.ErrorCode(), Error: text, Params: e.Params, Field: e.Field, Detail: detail, RequestID: requestID}
 }
 
 // kindStatus is the one mapping from an error's kind to an HTTP status.
@@ -128,7 +149,7 @@ func (s *Server) respondError(w http.ResponseWriter, r *http.Request, err error)
 	if e.RetryAfter > 0 || e.Kind == model.Unavailable {
 		w.Header().Set("Retry-After", strconv.Itoa(retrySeconds(e.RetryAfter)))
 	}
-	s.writeJSON(w, r, status, "application/json; charset=utf-8", errorAnswer(e, requestID(r.Context())))
+	s.answer(w, r, status, e)
 }
 
 // retrySeconds is a Retry-After in whole seconds, rounded up; 2 when the
@@ -140,20 +161,51 @@ func retrySeconds(d time.Duration) int {
 	return 2
 }
 
-// errorAnswer is the body of a client error: errorBody, or, when the
-// error carries details (a plan's problems, a file's rows), those with
-// the same members added.
-func errorAnswer(e *model.Error, requestID string) any {
+// errorAnswer is the body of a client error in lang: errorBody, or,
+// when the error carries details (a plan's problems, a file's rows, a
+// cap's value), those with the same members added.
+func errorAnswer(lang, requestID string, e *model.Error) any {
+	eb := newErrorBody(lang, requestID, e)
 	if len(e.Details) == 0 {
-		return errorBody{Error: e.Error(), Field: e.Field, RequestID: requestID}
+		return eb
 	}
-	body := make(map[string]any, len(e.Details)+3)
+	body := make(map[string]any, len(e.Details)+6)
 	maps.Copy(body, e.Details)
-	body["error"], body["request_id"] = e.Error(), requestID
-	if e.Field != "" {
-		body["field"] = e.Field
+	body["code"], body["error"] = eb.Code, eb.Error
+	for k, v := range map[string]string{"field": eb.Field, "detail": eb.Detail, "request_id": eb.RequestID} {
+		if v != "" {
+			body[k] = v
+		}
+	}
+	if len(eb.Params) > 0 {
+		body["params"] = eb.Params
 	}
 	return body
+}
+
+// errorFrame is e as a WebSocket error frame in lang: the members of an
+// error answer with "type": "error".
+func errorFrame(lang string, e *model.Error) []byte {
+	b, _ := json.Marshal(errorAnswer(lang, "", e))
+	var m map[string]any
+	json.Unmarshal(b, &m)
+	m["type"] = "error"
+	b, _ = json.Marshal(m)
+	return b
+}
+
+// frameError is err as a *model.Error for an error frame: itself, a
+// database that cannot be reached (retry), or an internal error that says
+// nothing of its cause.
+func frameError(err error) *model.Error {
+	var e *model.Error
+	switch {
+	case errors.As(err, &e):
+		return e
+	case store.Unavailable(err):
+		return &model.Error{Kind: model.Unavailable, Code: model.CodeDBUnavailable}
+	}
+	return &model.Error{Code: model.CodeInternal}
 }
 
 // serverError logs err once, with the request's attributes, and gives the
@@ -165,16 +217,17 @@ func (s *Server) serverError(w http.ResponseWriter, r *http.Request, err error) 
 		s.log.LogAttrs(r.Context(), slog.LevelWarn, "database unavailable",
 			slog.String("request_id", requestID(r.Context())), slog.String("path", r.URL.Path), slog.String("error", err.Error()))
 		w.Header().Set("Retry-After", "2")
-		s.writeJSON(w, r, http.StatusServiceUnavailable, "application/json; charset=utf-8",
-			errorBody{Error: "the server is temporarily unavailable (database unreachable); retry", RequestID: requestID(r.Context())})
+		s.answer(w, r, http.StatusServiceUnavailable, &model.Error{Kind: model.Unavailable, Code: model.CodeDBUnavailable})
 		return
 	}
 	s.log.LogAttrs(r.Context(), slog.LevelError, "request failed",
 		slog.String("request_id", requestID(r.Context())),
 		slog.String("method", r.Method), slog.String("path", r.URL.Path),
 		slog.String("error", err.Error()))
-	body, _ := json.Marshal(errorBody{Error: "internal error", RequestID: requestID(r.Context())})
+	lang := s.lang(r)
+	body, _ := json.Marshal(newErrorBody(lang, requestID(r.Context()), &model.Error{Code: model.CodeInternal}))
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Content-Language", lang)
 	w.WriteHeader(http.StatusInternalServerError)
 	w.Write(body)
 }

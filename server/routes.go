@@ -188,10 +188,10 @@ func (s *Server) guard(rt Route) http.Handler {
 		switch {
 		case rt.Perm == auth.Public:
 		case p == nil:
-			s.clientError(w, r, http.StatusUnauthorized, "", "login required")
+			s.clientError(w, r, http.StatusUnauthorized, "", model.CodeLoginRequired, nil)
 			return
 		case !p.Can(rt.Perm):
-			s.clientError(w, r, http.StatusForbidden, "", "your role ("+string(p.Role)+") may not do this")
+			s.clientError(w, r, http.StatusForbidden, "", model.CodeRoleForbidden, map[string]any{"role": string(p.Role)})
 			return
 		}
 		if r.Method != http.MethodGet && p != nil {
@@ -218,7 +218,7 @@ func (s *Server) guard(rt Route) http.Handler {
 func (s *Server) tooMany(w http.ResponseWriter, r *http.Request, limit, field string, wait time.Duration) {
 	s.metrics.rateLimited.WithLabelValues(limit).Inc()
 	w.Header().Set("Retry-After", strconv.Itoa(retryAfter(wait)))
-	s.clientError(w, r, http.StatusTooManyRequests, field, "too many requests; retry after "+strconv.Itoa(retryAfter(wait))+" s")
+	s.clientError(w, r, http.StatusTooManyRequests, field, model.CodeRateLimited, map[string]any{"seconds": retryAfter(wait)})
 }
 
 // notFoundAs turns store.ErrNotFound into a 404 naming field.
@@ -230,7 +230,7 @@ func notFoundAs(err error, field, what string) error {
 }
 
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
-	s.clientError(w, r, http.StatusNotFound, "", "no such API route: "+clip(r.Method+" "+r.URL.Path))
+	s.respondError(w, r, &model.Error{Kind: model.NotFound, Msg: "no such API route: " + clip(r.Method+" "+r.URL.Path)})
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request, _ *auth.Principal) {

@@ -407,7 +407,8 @@ func (s *Server) staticFiles(notFound func(*asset) http.Handler) http.Handler {
 // the command centre's wall display, /report the day's report, /tasks a
 // volunteer's tasks, /admin accounts, tokens, wall links and the audit log,
 // /grid/{id} the grid leader's page (it reads the id from its own
-// address). "" for anything else that is not a file name; the lookup is
+// address; an id that is no whole number is the 404 page, one of no grid
+// the page's own message). "" for anything else that is not a file name; the lookup is
 // exact, so "//embed.go" (from /%2fembed.go) or "vendor/" name nothing.
 func staticName(p string) string {
 	name, ok := strings.CutPrefix(p, "/")
@@ -429,8 +430,25 @@ func staticName(p string) string {
 	case name == "wall": // the command centre's wall display (issue 13)
 		return "wall.html"
 	}
-	if rest, ok := strings.CutPrefix(name, "grid/"); ok && rest != "" && !strings.Contains(rest, "/") {
-		return "grid.html"
+	if rest, ok := strings.CutPrefix(name, "grid/"); ok {
+		if gridPageID(rest) {
+			return "grid.html"
+		}
+		return "" // /grid/abc is no page: the 404 page
 	}
 	return name
+}
+
+// gridPageID reports whether s is a grid id as the grid page's address
+// holds it: a positive whole number without leading zeros or sign.
+func gridPageID(s string) bool {
+	if s == "" || len(s) > 18 || s[0] == '0' {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }

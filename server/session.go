@@ -15,7 +15,7 @@ import (
 // sessionCookie names the browser session cookie.
 const sessionCookie = "gridmap_session"
 
-var errBadCredentials = &model.Error{Kind: model.Unauthenticated, Field: "", Msg: "login expired or token invalid; log in again"}
+var errBadCredentials = &model.Error{Kind: model.Unauthenticated, Code: model.CodeSessionExpired, Msg: "login expired or token invalid; log in again"}
 
 // authenticate finds the principal of a request: a bearer token (API
 // clients and devices) or the session cookie (browsers). No credentials
@@ -24,7 +24,7 @@ func (s *Server) authenticate(r *http.Request) (*auth.Principal, error) {
 	if h := r.Header.Get("Authorization"); h != "" {
 		token, ok := strings.CutPrefix(h, "Bearer ")
 		if !ok || token == "" {
-			return nil, &model.Error{Kind: model.Unauthenticated, Field: "Authorization", Msg: "Authorization: want 'Bearer <token>'"}
+			return nil, &model.Error{Kind: model.Unauthenticated, Field: "Authorization", Code: model.CodeBadAuthHeader, Msg: "Authorization: want 'Bearer <token>'"}
 		}
 		hash := auth.HashToken(token)
 		if p, ok := s.tokens.get(hash, s.now()); ok {
@@ -126,7 +126,7 @@ func (s *Server) failedLogin(w http.ResponseWriter, r *http.Request, username st
 	s.log.Warn("login failed", "username", username, "addr", clientAddr(r))
 	var fe *model.Error
 	errors.As(err, &fe)
-	s.clientError(w, r, http.StatusUnauthorized, fe.Field, fe.Msg)
+	s.answer(w, r, http.StatusUnauthorized, fe)
 }
 
 // setSessionCookie sets the session cookie to token; maxAge -1 clears it.

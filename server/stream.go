@@ -109,7 +109,11 @@ func (s *Server) upgrader() *websocket.Upgrader {
 			return origin == "http://"+r.Host || origin == "https://"+r.Host
 		},
 		Error: func(w http.ResponseWriter, r *http.Request, status int, reason error) {
-			s.clientError(w, r, status, "Origin", "stream: "+reason.Error())
+			kind := model.Invalid
+			if status == http.StatusForbidden {
+				kind = model.Forbidden
+			}
+			s.answer(w, r, status, &model.Error{Kind: kind, Field: "Origin", Msg: "stream: " + reason.Error()})
 		},
 	}
 }
@@ -131,11 +135,11 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, p *auth.Principa
 	defer s.dropViewer(c)
 	// The first subscription is answered here, before the writer starts,
 	// so that its snapshot or replay goes out ahead of any live delta.
-	if err := s.firstSubscribe(r.Context(), conn, c, p); err != nil {
+	if err := s.firstSubscribe(r.Context(), s.lang(r), conn, c, p); err != nil {
 		return
 	}
 	msgs := make(chan subscribeMessage)
-	go s.readStream(conn, c, msgs)
+	go s.readStream(s.lang(r), conn, c, msgs)
 	s.writeStream(r, conn, c, p, h, msgs)
 }
 
@@ -181,11 +185,6 @@ func closeWith(conn *websocket.Conn, code int, reason string) {
 	conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), time.Now().Add(closeDeadline))
 }
 
-func errorFrame(field, msg string) []byte {
-	b, _ := json.Marshal(map[string]string{"type": "error", "field": field, "error": msg})
-	return b
-}
-
 // readSubscribe reads one subscribe message.
 func readSubscribe(conn *websocket.Conn) (subscribeMessage, error) {
 	var m subscribeMessage
@@ -196,19 +195,19 @@ func readSubscribe(conn *websocket.Conn) (subscribeMessage, error) {
 	return m, decodeBody(data, &m)
 }
 
-func (s *Server) firstSubscribe(ctx context.Context, conn *websocket.Conn, c *live.Client, p *auth.Principal) error {
+func (s *Server) firstSubscribe(ctx context.Context, lang string, conn *websocket.Conn, c *live.Client, p *auth.Principal) error {
 	m, err := readSubscribe(conn)
 	var fe *model.Error
 	if errors.As(err, &fe) {
 		conn.SetWriteDeadline(time.Now().Add(writeWait))
-		conn.WriteMessage(websocket.TextMessage, errorFrame(fe.Field, fe.Msg))
+		conn.WriteMessage(websocket.TextMessage, errorFrame(lang, fe))
 		closeWith(conn, live.CloseBadMessage, "bad subscribe message")
 		return err
 	}
 	if err != nil {
 		return err
 	}
-	frames, err := s.subscribe(ctx, c, p, m)
+	frames, err := s.subscribe(ctx, lang, c, p, m)
 	conn.SetWriteDeadline(time.Now().Add(writeWait))
 	for _, f := range frames {
 		if werr := conn.WriteMessage(websocket.TextMessage, f); werr != nil {
@@ -228,21 +227,21 @@ func (s *Server) firstSubscribe(ctx context.Context, conn *websocket.Conn, c *li
 
 // subscribe applies a subscribe message and returns the frames that must
 // precede live deltas: an error, or the snapshot, or the replay.
-func (s *Server) subscribe(ctx context.Context, c *live.Client, p *auth.Principal, m subscribeMessage) ([][]byte, error) {
+func (s *Server) subscribe(ctx context.Context, lang string, c *live.Client, p *auth.Principal, m subscribeMessage) ([][]byte, error) {
 	sub, err := m.subscription()
 	if err != nil {
 		var fe *model.Error
 		errors.As(err, &fe)
-		return [][]byte{errorFrame(fe.Field, fe.Msg)}, err
+		return [][]byte{errorFrame(lang, fe)}, err
 	}
 	snap, seq, err := s.hub.Subscribe(c, p, sub)
 	if errors.Is(err, live.ErrOutOfScope) {
-		return [][]byte{errorFrame("grid", "grid: outside your grid")}, err
+		return [][]byte{errorFrame(lang, &model.Error{Kind: model.Forbidden, Field: "grid", Code: model.CodeOutsideScope, Msg: "grid: outside your grid"})}, err
 	}
 	if m.Since > 0 && m.Since <= seq {
 		frames, ok, err := s.replay(ctx, c, p, sub, m.Since)
 		if err != nil {
-			return [][]byte{errorFrame("", "internal error")}, err
+			return [][]byte{errorFrame(lang, &model.Error{Code: model.CodeInternal})}, err
 		}
 		if ok {
 			// Positions are not replayed: bring the viewer up to date at once.
@@ -308,14 +307,14 @@ func liveEvent(e store.LiveEvent) live.Event {
 }
 
 // readStream reads later subscribe messages; a bad one closes the stream.
-func (s *Server) readStream(conn *websocket.Conn, c *live.Client, msgs chan<- subscribeMessage) {
+func (s *Server) readStream(lang string, conn *websocket.Conn, c *live.Client, msgs chan<- subscribeMessage) {
 	defer close(msgs)
 	for {
 		m, err := readSubscribe(conn)
 		if err != nil {
 			var fe *model.Error
 			if errors.As(err, &fe) {
-				c.Send(errorFrame(fe.Field, fe.Msg))
+				c.Send(errorFrame(lang, fe))
 			}
 			return
 		}
@@ -356,7 +355,7 @@ func (s *Server) writeStream(r *http.Request, conn *websocket.Conn, c *live.Clie
 				closeWith(conn, live.CloseNormal, "")
 				return
 			}
-			out, err := s.subscribe(r.Context(), c, p, m)
+			out, err := s.subscribe(r.Context(), s.lang(r), c, p, m)
 			for _, f := range out {
 				if !write(f) {
 					return

@@ -6,16 +6,19 @@
 // brings the user back here (next=) once signed in.
 'use strict';
 
-import { t } from './i18n.js';
+import { t, getLang } from './i18n.js';
 
-// ApiError carries what the error bar shows. message() is computed at display
-// time so it follows the current language.
+// ApiError carries what the error bar shows. describe() and text() are
+// computed at display time so they follow the current language.
 export class ApiError extends Error {
-  constructor({ status = 0, serverMessage = '', requestId = '', field = '', retryAfter = null, kind = 'http', url = '', data = null }) {
-    super(serverMessage || kind);
+  constructor({ status = 0, serverMessage = '', serverLang = '', code = '', params = null, requestId = '', field = '', retryAfter = null, kind = 'http', url = '', data = null }) {
+    super(serverMessage || code || kind);
     this.name = 'ApiError';
     this.status = status;
-    this.serverMessage = serverMessage;
+    this.serverMessage = serverMessage; // the server's sentence, in serverLang
+    this.serverLang = serverLang; // the answer's Content-Language
+    this.code = code; // the stable error code (docs/API.md "Errors")
+    this.params = params || {};
     this.requestId = requestId;
     this.field = field; // the request field the server blames, '' if none
     this.retryAfter = retryAfter; // seconds from a Retry-After header, or null
@@ -24,16 +27,37 @@ export class ApiError extends Error {
     this.data = data; // the parsed error answer, e.g. an import's rows at fault
   }
 
+  // text is what went wrong in the page's language: the server's own
+  // sentence when it is in that language (in English it can be more
+  // precise than the code's), else the code's (errcode.* in i18n.js),
+  // else whatever the server said.
+  text() {
+    if (this.serverMessage && this.serverLang === getLang()) return this.serverMessage;
+    return codeText(this.code, { ...this.params, field: this.field }) || this.serverMessage;
+  }
+
   describe() {
     let head;
     if (this.kind === 'network') head = t('err.network');
     else if (this.kind === 'json') head = t('err.badJson');
+    else if (this.status === 401) head = t('err.unauthenticated');
     else if (this.status === 403) head = t('err.forbidden');
+    else if (this.status === 503) head = t('err.unavailable');
     else head = t('err.http', { status: this.status });
-    let s = this.serverMessage ? `${head}${t('err.sep')}${this.serverMessage}` : head;
+    const text = this.text();
+    let s = text ? `${head}${t('err.sep')}${text}` : head;
     if (this.requestId) s += ` (${t('err.requestId', { id: this.requestId })})`;
     return s;
   }
+}
+
+// codeText is the page's sentence for an error code, or '' when it has
+// none (a code newer than the page).
+export function codeText(code, vars) {
+  if (!code) return '';
+  const key = `errcode.${code}`;
+  const s = t(key, vars);
+  return s === key ? '' : s;
 }
 
 export function isAbort(err) {
@@ -102,7 +126,8 @@ function retryAfterSeconds(res) {
 // the login page and the returned promise never settles. A 204 gives null.
 // raw (a Blob or File) is sent as the body as it is, with Content-Type type.
 export async function request(url, { method = 'GET', body, raw, type, signal, loginOn401 = true } = {}) {
-  const init = { method, headers: { Accept: 'application/json' }, credentials: 'same-origin', signal };
+  // Accept-Language: the server answers errors in the page's language.
+  const init = { method, headers: { Accept: 'application/json', 'Accept-Language': getLang() }, credentials: 'same-origin', signal };
   if (raw !== undefined) {
     init.headers['Content-Type'] = type;
     init.body = raw;
@@ -135,6 +160,9 @@ export async function request(url, { method = 'GET', body, raw, type, signal, lo
     throw new ApiError({
       status: res.status,
       serverMessage: str('error'),
+      serverLang: res.headers.get('Content-Language') || '',
+      code: str('code'),
+      params: data && data.params && typeof data.params === 'object' ? data.params : null,
       requestId: str('request_id'),
       field: str('field'),
       retryAfter: res.status === 429 || res.status === 503 ? retryAfterSeconds(res) : null,

@@ -3,6 +3,7 @@
 'use strict';
 
 import { adminDict } from './i18n-admin.js';
+import { errorsDict } from './i18n-errors.js';
 import { fieldDict } from './i18n-field.js';
 import { planDict } from './i18n-plan.js';
 import { replayDict } from './i18n-replay.js';
@@ -37,6 +38,12 @@ const dict = {
 
     'device.title': '此账号用于设备',
     'device.body': '设备账号供志愿者手机上的采集应用使用，不能查看网格地图。请退出后使用个人账号登录。',
+
+    'nf.docTitle': '页面不存在 · 网格化管理地图',
+    'nf.title': '页面不存在',
+    'nf.body': '您访问的地址没有对应的页面。请检查链接，或从下面的入口继续。',
+    'nf.home': '返回首页',
+    'nf.login': '登录',
 
     'login.docTitle': '登录 · 网格化管理地图',
     'login.heading': '登录',
@@ -181,6 +188,8 @@ const dict = {
     'err.sep': '：',
     'err.http': '请求失败（HTTP {status}）',
     'err.forbidden': '无权访问',
+    'err.unauthenticated': '需要登录',
+    'err.unavailable': '服务器暂时不可用',
     'err.network': '无法连接服务器',
     'err.badJson': '服务器返回的数据无法解析',
     'err.requestId': '请求编号 {id}',
@@ -210,6 +219,12 @@ const dict = {
 
     'device.title': 'This account is for devices',
     'device.body': 'Device accounts are for the app on volunteers\' phones and cannot open the grid map. Sign out and sign in with a personal account.',
+
+    'nf.docTitle': 'Page not found · Grid management map',
+    'nf.title': 'Page not found',
+    'nf.body': 'There is no page at this address. Check the link, or carry on from one of the ways below.',
+    'nf.home': 'Go to the home page',
+    'nf.login': 'Log in',
 
     'login.docTitle': 'Sign in · Grid management map',
     'login.heading': 'Sign in',
@@ -354,6 +369,8 @@ const dict = {
     'err.sep': ': ',
     'err.http': 'Request failed (HTTP {status})',
     'err.forbidden': 'Not allowed',
+    'err.unauthenticated': 'Sign-in needed',
+    'err.unavailable': 'Server temporarily unavailable',
     'err.network': 'Cannot reach the server',
     'err.badJson': 'The server sent data the page cannot read',
     'err.requestId': 'request {id}',
@@ -370,6 +387,7 @@ for (const lang of Object.keys(reportDict)) Object.assign(dict[lang], reportDict
 for (const lang of Object.keys(tasksDict)) Object.assign(dict[lang], tasksDict[lang]);
 for (const lang of Object.keys(samplingDict)) Object.assign(dict[lang], samplingDict[lang]);
 for (const lang of Object.keys(wallDict)) Object.assign(dict[lang], wallDict[lang]);
+for (const lang of Object.keys(errorsDict)) Object.assign(dict[lang], errorsDict[lang]);
 
 // Process-wide, not page state: the document has one language, which every
 // part of every page reads and follows (onLangChange).
@@ -430,6 +448,26 @@ export function explicitLang() {
   }
 }
 
+// LANG_COOKIE tells the server the remembered choice, so what it renders
+// itself (the 404 page, error answers to requests the page did not make)
+// speaks it too; server/messages.go reads it.
+const LANG_COOKIE = 'gridmap_lang';
+
+function setLangCookie(lang) {
+  document.cookie = `${LANG_COOKIE}=${encodeURIComponent(lang)}; Path=/; Max-Age=31536000; SameSite=Lax`;
+}
+
+// A choice remembered before the cookie existed goes into it once.
+export function syncLangCookie() {
+  let kept = null;
+  try {
+    kept = normalize(window.localStorage.getItem(STORAGE_KEY));
+  } catch {
+    return; // storage disabled: nothing remembered
+  }
+  if (kept && !document.cookie.split('; ').includes(`${LANG_COOKIE}=${kept}`)) setLangCookie(kept);
+}
+
 // Switch language; persist=true remembers it (the toggle button does that).
 export function setLang(lang, persist = false) {
   const next = normalize(lang) || 'zh-CN';
@@ -439,6 +477,7 @@ export function setLang(lang, persist = false) {
     } catch {
       // storage disabled: the choice lasts for this page only
     }
+    setLangCookie(next);
   }
   const changed = next !== current;
   current = next;

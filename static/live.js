@@ -31,9 +31,16 @@
 'use strict';
 
 import { t, getLang, onLangChange, getAreaZone } from './i18n.js';
-import { getJSON, goToLogin } from './api.js';
+import { getJSON, goToLogin, codeText } from './api.js';
 import { el, showError } from './ui.js';
 import { initVolunteers } from './volunteers.js';
+
+// frameText is what an error frame says in the page's language: its
+// code's sentence, else the server's own.
+function frameText(frame) {
+  if (!frame) return '';
+  return codeText(frame.code, { ...(frame.params || {}), field: frame.field || '' }) || frame.error || '';
+}
 
 const TOPICS = ['positions', 'geofence', 'alerts'];
 // Pages that want more (the choropleth, the grid leader's page) pass
@@ -179,11 +186,11 @@ export function startLive(map, options) {
         return;
       case 4003: // subscription outside the account's scope
         stop();
-        showError({ key: 'live.errScope', detail: lastError && lastError.error });
+        showError({ key: 'live.errScope', detail: frameText(lastError) });
         return;
       case 4400: // the server could not read our message: retrying cannot help
         stop();
-        showError({ key: 'live.errProtocol', detail: lastError && lastError.error });
+        showError({ key: 'live.errProtocol', detail: frameText(lastError) });
         return;
       case 1001: // server restarting: come back after a short, spread-out pause
         attempt = Math.max(attempt, 1);

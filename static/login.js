@@ -49,7 +49,7 @@ function lockSeconds() {
 function text(m) {
   if (!m) return '';
   if (m.text !== undefined) return m.text;
-  if (m.err) return m.err.describe();
+  if (m.err) return m.short ? m.err.text() : m.err.describe();
   return t(m.key, m.vars);
 }
 
@@ -125,8 +125,8 @@ async function submit(ev) {
       errors.general = { err };
     } else if (err.status === 401) {
       errors.password = { key: 'login.wrong' };
-    } else if (err.serverMessage) {
-      errors[place] = { text: err.serverMessage };
+    } else if (err.code || err.serverMessage) {
+      errors[place] = { err, short: true }; // the reason in the page's language (api.js text)
     } else {
       errors[place] = { key: 'login.failed' };
     }

@@ -388,6 +388,14 @@ function reasonOf(err) {
 }
 
 function errorOf(err) {
-  if (err instanceof ApiError) return { status: err.status, message: err.serverMessage || '', field: err.field || '', request_id: err.requestId || '' };
+  if (err instanceof ApiError)
+    return {
+      status: err.status,
+      code: err.code || '',
+      params: err.params || {},
+      message: err.text() || '',
+      field: err.field || '',
+      request_id: err.requestId || '',
+    };
   return { status: 0, message: String(err && err.message ? err.message : err), field: '', request_id: '' };
 }

@@ -8,7 +8,7 @@
 'use strict';
 
 import { t, onLangChange } from './i18n.js';
-import { loginURL } from './api.js';
+import { loginURL, codeText } from './api.js';
 import { el } from './ui.js';
 import { state, undo, discard, retry } from './outbox.js';
 
@@ -122,7 +122,8 @@ function renderBar() {
 }
 
 function failedItem(e) {
-  const msg = e.error ? [e.error.status ? `HTTP ${e.error.status}` : '', e.error.message, e.error.field && t('ob.field', { f: e.error.field })].filter(Boolean).join(' · ') : '';
+  const why = e.error ? codeText(e.error.code, { ...e.error.params, field: e.error.field }) || e.error.message : '';
+  const msg = e.error ? [e.error.status ? `HTTP ${e.error.status}` : '', why, e.error.field && t('ob.field', { f: e.error.field })].filter(Boolean).join(' · ') : '';
   const editing = view.editing === e.client_id;
   return el(
     'li',

@@ -266,7 +266,7 @@ export async function publish({ acknowledge, note }) {
     const data = err instanceof ApiError ? err.data || {} : {};
     if (isConflict(err)) {
       if (Array.isArray(data.grids) && data.grids.length) {
-        store.set({ conflict: { grids: data.grids, message: err.serverMessage } });
+        store.set({ conflict: { grids: data.grids, message: err.text() } });
         return { conflict: true };
       }
       await reloadDraft('plan.reloaded');
@@ -330,12 +330,12 @@ export async function rollbackPublication(id, note) {
     return { ok: res };
   } catch (err) {
     const data = err instanceof ApiError ? err.data || {} : {};
-    if (isConflict(err) && Array.isArray(data.grids)) return { conflict: data.grids, message: err.serverMessage };
+    if (isConflict(err) && Array.isArray(data.grids)) return { conflict: data.grids, message: err.text() };
     if (err instanceof ApiError && err.status === 422) {
       // The restored boundaries fail validation, or (field id) the
       // publication changed no boundary.
       if (Array.isArray(data.problems) && data.problems.length) return { problems: data.problems };
-      return { nochange: true, message: err.serverMessage };
+      return { nochange: true, message: err.text() };
     }
     return { error: err };
   } finally {

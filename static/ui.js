@@ -2,7 +2,7 @@
 // language toggle, signed-in user and logout.
 'use strict';
 
-import { t, getLang, setLang, onLangChange, applyI18n } from './i18n.js';
+import { t, getLang, setLang, onLangChange, applyI18n, syncLangCookie } from './i18n.js';
 import { postJSON, LOGIN_PATH, ApiError } from './api.js';
 
 // el('div', {class: 'x', onclick: fn}, child, 'text', ...) builds DOM without
@@ -59,6 +59,8 @@ const TOP_BARS = {
   report: { title: 'rep.title', back: 'rep.backToMap', links: [{ id: 'rep-back', href: '/', key: 'rep.backToMap' }, ADMIN_LINK] },
   // A volunteer's tasks on their phone (issue 14): their work, nothing else.
   tasks: { title: 'task.title', links: [] },
+  // The 404 page: the brand leads home; its own links are in the page.
+  notfound: { title: 'app.title', back: 'nf.home', links: [] },
   // Administration (issue 14): accounts, device tokens, wall links, audit log.
   admin: { title: 'adm.title', back: 'adm.backToMap', links: [{ id: 'adm-back', href: '/', key: 'adm.backToMap' }] },
 };
@@ -274,6 +276,7 @@ function renderLangToggle() {
 // The 中文/EN button (#lang-toggle); the choice is remembered. Used by the
 // map and by the login page.
 export function initLangToggle() {
+  syncLangCookie();
   document.getElementById('lang-toggle').addEventListener('click', () => {
     setLang(getLang() === 'zh-CN' ? 'en' : 'zh-CN', true);
   });

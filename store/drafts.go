@@ -13,10 +13,10 @@ import (
 
 // ErrStaleRevision is an edit or publish sent for a revision of a draft
 // that is no longer its current one (another tab moved on).
-var ErrStaleRevision = &model.Error{Kind: model.Conflict, Field: "revision", Msg: "the draft has moved on (edited in another window); reload it"}
+var ErrStaleRevision = &model.Error{Kind: model.Conflict, Field: "revision", Code: model.CodeStaleRevision, Msg: "the draft has moved on (edited in another window); reload it"}
 
 // ErrNothingToUndo is an undo at the first revision or a redo at the last.
-var ErrNothingToUndo = &model.Error{Kind: model.Conflict, Field: "revision", Msg: "nothing to undo or redo"}
+var ErrNothingToUndo = &model.Error{Kind: model.Conflict, Field: "revision", Code: model.CodeNothingToUndo, Msg: "nothing to undo or redo"}
 
 // Draft is a planner's draft with the state of its current revision.
 type Draft struct {

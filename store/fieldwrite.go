@@ -18,7 +18,7 @@ import (
 var (
 	// ErrClientIDReused: the client id was used by another account or for
 	// another kind of write.
-	ErrClientIDReused = &model.Error{Kind: model.Conflict, Field: "client_id", Msg: "already used for another write; make a new one for each write"}
+	ErrClientIDReused = &model.Error{Kind: model.Conflict, Field: "client_id", Code: model.CodeClientIDReused, Msg: "already used for another write; make a new one for each write"}
 )
 
 // fieldErr is a write refused for one field's value after looking at

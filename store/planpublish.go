@@ -22,7 +22,7 @@ func planErr(problems []Problem) error {
 	for i, p := range problems {
 		codes[i] = p.Code
 	}
-	return &model.Error{Kind: model.Unprocessable, Field: "problems",
+	return &model.Error{Kind: model.Unprocessable, Field: "problems", Code: model.CodePlanProblems,
 		Msg: "plan has problems: " + strings.Join(codes, ", "), Details: map[string]any{"problems": problems}}
 }
 
@@ -30,7 +30,7 @@ func planErr(problems []Problem) error {
 // covers (Conflict): publishing it would overwrite another planner's
 // change. Details["grids"] lists them.
 func staleErr(grids []GridRef) error {
-	return &model.Error{Kind: model.Conflict, Field: "base_publication_id",
+	return &model.Error{Kind: model.Conflict, Field: "base_publication_id", Code: model.CodeBasePublication,
 		Msg:     fmt.Sprintf("%d grids changed since the draft began (another publication, a rename or a new leader): start again from the current boundaries", len(grids)),
 		Details: map[string]any{"grids": grids}}
 }

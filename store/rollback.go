@@ -11,7 +11,7 @@ import (
 )
 
 // ErrNoChange is a rollback of a publication that changed no boundary.
-var ErrNoChange = &model.Error{Kind: model.Unprocessable, Field: "id", Msg: "this publication changed no boundary"}
+var ErrNoChange = &model.Error{Kind: model.Unprocessable, Field: "id", Code: model.CodeNoChange, Msg: "this publication changed no boundary"}
 
 // RollbackPublication publishes again, as a new publication, the
 // boundaries the grids of publication pubID had before it: grids it

@@ -208,7 +208,7 @@ func gapOpen(ctx context.Context, tx pgx.Tx, ref GapRef, today string) (building
 		return 0, 0, err
 	}
 	if !open {
-		return 0, 0, fieldErr(model.Conflict, field, "this is no longer a gap (it was closed since the list was made)")
+		return 0, 0, model.Errorf(model.Conflict, field, "this is no longer a gap (it was closed since the list was made)").WithCode(model.CodeGapClosed, nil)
 	}
 	return building, grid, nil
 }
@@ -281,7 +281,7 @@ func (s *Store) CreateTask(ctx context.Context, a Actor, clientID, today string,
 			grid, in.Gap, building, nilIfZero(in.HouseholdID), nilIfZero(in.ResidentID), nilIfZero(in.AlertID), nilIfZero(in.RequestID),
 			in.Note, nilIfZero(in.AssigneeID), nilIfZero(a.AccountID), in.AcceptBy, in.DueAt).Scan(&id)
 		if isUnique(err, "tasks_one_open_per_gap") {
-			return nil, Change{}, fieldErr(model.Conflict, gapField(in.Gap), "an open task for this gap exists already")
+			return nil, Change{}, model.Errorf(model.Conflict, gapField(in.Gap), "an open task for this gap exists already").WithCode(model.CodeTaskExists, nil)
 		}
 		if err != nil {
 			return nil, Change{}, err
@@ -342,11 +342,12 @@ func (s *Store) changeTask(ctx context.Context, a Actor, clientID, action string
 
 // errTaskState refuses a change the task's state does not allow.
 func errTaskState(t Task, what string) error {
-	return fieldErr(model.Conflict, "status", "the task is %s: it cannot be %s", t.Status, what)
+	return model.Errorf(model.Conflict, "status", "the task is %s: it cannot be %s", t.Status, what).
+		WithCode(model.CodeTaskState, map[string]any{"status": t.Status})
 }
 
 // errNotYours refuses a volunteer's change to a task someone else holds.
-var errNotYours = fieldErr(model.Forbidden, "assignee_id", "this task is not assigned to you")
+var errNotYours = model.Errorf(model.Forbidden, "assignee_id", "this task is not assigned to you").WithCode(model.CodeTaskNotYours, nil)
 
 // AssignTask gives an open task (not yet accepted) to a volunteer: by a
 // leader's hand or as the nearest. The task's time to accept starts again.
@@ -361,7 +362,7 @@ func (s *Store) AssignTask(ctx context.Context, a Actor, clientID string, id, pe
 			return Change{}, err
 		}
 		if declined {
-			return Change{}, fieldErr(model.Conflict, "assignee_id", "this volunteer declined the task")
+			return Change{}, model.Errorf(model.Conflict, "assignee_id", "this volunteer declined the task").WithCode(model.CodeDeclined, nil)
 		}
 		if err := checkAssignee(ctx, tx, person, t.Grid); err != nil {
 			return Change{}, err
