@@ -204,7 +204,13 @@ export function initTaskBoard(box, map, opts) {
     scheduleLoad();
   }
 
+  // Only those who work the field read tasks (GET /api/tasks refuses a
+  // planner or a viewer): for them the card stays hidden and nothing loads.
+  const card = box.closest('section, .card, details');
+  if (!opts.canWrite && card) card.hidden = true;
+
   async function load() {
+    if (!opts.canWrite) return;
     if (board.ctrl) board.ctrl.abort();
     const ctrl = new AbortController();
     board.ctrl = ctrl;
