@@ -201,3 +201,105 @@ func (s *Service) RecordService(ctx context.Context, p *auth.Principal, a store.
 			Hours: in.Hours, What: in.What, TaskID: in.TaskID})
 	})
 }
+
+// BranchInput sets up a party branch (党支部) at a community or compound
+// grid.
+type BranchInput struct {
+	ClientID string `json:"client_id"`
+	GridID   int64  `json:"grid_id"`
+	Name     string `json:"name"`
+}
+
+// Validate checks in.
+func (in *BranchInput) Validate() error {
+	if err := CheckClientID(in.ClientID); err != nil {
+		return err
+	}
+	if in.GridID <= 0 {
+		return invalid("grid_id", "required: the community or compound grid of the branch")
+	}
+	var err error
+	in.Name, err = text("name", in.Name, 1, 100)
+	return err
+}
+
+// AddPartyBranch sets up a branch at a grid in p's scope.
+func (s *Service) AddPartyBranch(ctx context.Context, p *auth.Principal, a store.Actor, in BranchInput) (store.WriteResult, error) {
+	if err := in.Validate(); err != nil {
+		return store.WriteResult{}, err
+	}
+	scope, err := s.scopes.ScopeIDs(ctx, p)
+	if err != nil {
+		return store.WriteResult{}, err
+	}
+	t := target{field: "grid_id", what: "grid", grid: in.GridID}
+	return s.commit(ctx, t, func(ctx context.Context) (store.WriteResult, error) {
+		return s.store.AddPartyBranch(ctx, a, in.ClientID, scope, in.GridID, in.Name)
+	})
+}
+
+// BranchUpdate renames branch ID and sets its secretary (书记; 0: none),
+// one of its members.
+type BranchUpdate struct {
+	ID          int64  `json:"-"`
+	ClientID    string `json:"client_id"`
+	Name        string `json:"name"`
+	SecretaryID int64  `json:"secretary_id"`
+}
+
+// Validate checks in.
+func (in *BranchUpdate) Validate() error {
+	if err := CheckClientID(in.ClientID); err != nil {
+		return err
+	}
+	if in.SecretaryID < 0 {
+		return invalid("secretary_id", "want a party member's id, or 0 for none")
+	}
+	var err error
+	in.Name, err = text("name", in.Name, 1, 100)
+	return err
+}
+
+// UpdatePartyBranch changes a branch in p's scope.
+func (s *Service) UpdatePartyBranch(ctx context.Context, p *auth.Principal, a store.Actor, in BranchUpdate) (store.WriteResult, error) {
+	if err := in.Validate(); err != nil {
+		return store.WriteResult{}, err
+	}
+	t := on(ctx, "id", "party branch", in.ID, s.store.PartyBranchGrid)
+	return s.write(ctx, p, t, func(ctx context.Context) (store.WriteResult, error) {
+		return s.store.UpdatePartyBranch(ctx, a, in.ClientID, in.ID, in.Name, in.SecretaryID)
+	})
+}
+
+// MemberBranchInput moves party member PersonID to branch BranchID.
+type MemberBranchInput struct {
+	PersonID int64  `json:"-"`
+	ClientID string `json:"client_id"`
+	BranchID int64  `json:"branch_id"`
+}
+
+// Validate checks in.
+func (in *MemberBranchInput) Validate() error {
+	if err := CheckClientID(in.ClientID); err != nil {
+		return err
+	}
+	if in.BranchID <= 0 {
+		return invalid("branch_id", "required: the branch the member moves to")
+	}
+	return nil
+}
+
+// MovePartyMember moves a member in p's scope to a branch in p's scope.
+func (s *Service) MovePartyMember(ctx context.Context, p *auth.Principal, a store.Actor, in MemberBranchInput) (store.WriteResult, error) {
+	if err := in.Validate(); err != nil {
+		return store.WriteResult{}, err
+	}
+	scope, err := s.scopes.ScopeIDs(ctx, p)
+	if err != nil {
+		return store.WriteResult{}, err
+	}
+	t := on(ctx, "id", "party member", in.PersonID, s.store.PartyMemberGrid)
+	return s.write(ctx, p, t, func(ctx context.Context) (store.WriteResult, error) {
+		return s.store.MovePartyMember(ctx, a, in.ClientID, scope, in.PersonID, in.BranchID)
+	})
+}

@@ -133,6 +133,9 @@ var matrix = map[string]string{
 	"POST /api/party-members/{id}/registration": "admin grid-leader staff",
 	"GET /api/party-members/{id}/service":       "admin planner viewer grid-leader staff volunteer",
 	"POST /api/party-members/{id}/service":      "admin grid-leader staff",
+	"POST /api/party-branches":                  "admin grid-leader staff",
+	"PUT /api/party-branches/{id}":              "admin grid-leader staff",
+	"PUT /api/party-members/{id}/branch":        "admin grid-leader staff",
 	"POST /api/import/{kind}":                   "admin grid-leader staff",
 
 	// Sampling sites and rounds of testing (issue 13).
@@ -351,6 +354,7 @@ func samplePosition(t *testing.T, e *env) string {
 // grid 9 for the purpose. Each account sends its own client id.
 func fieldSamples(t *testing.T, e *env, building, household, member int64) map[string]sample {
 	id := func(sql string, args ...any) int64 { return scalar[int64](t, e, sql, args...) }
+	branch9 := id(`SELECT min(id) FROM party_branches WHERE grid_id = 9`)
 	id(`INSERT INTO quarantines (household_id, starts, ends, reason, seal_id)
 		VALUES ($1, current_date - 1, current_date + 7, 'close_contact', 'DS-MATRIX') RETURNING id`, household)
 	quarantine := id(`INSERT INTO quarantines (household_id, starts, ends, reason)
@@ -428,6 +432,9 @@ func fieldSamples(t *testing.T, e *env, building, household, member int64) map[s
 		"POST /api/party-members/{id}/registration": {fmt.Sprintf("/api/party-members/%d/registration", inService), body(`"employer": "矩阵单位"`)},
 		"GET /api/party-members/{id}/service":       {fmt.Sprintf("/api/party-members/%d/service", member), none},
 		"POST /api/party-members/{id}/service":      {fmt.Sprintf("/api/party-members/%d/service", member), body(`"hours": 1.5, "what": "矩阵服务"`)},
+		"POST /api/party-branches":                  {"/api/party-branches", body(`"grid_id": 9, "name": "矩阵党支部"`)},
+		"PUT /api/party-branches/{id}":              {fmt.Sprintf("/api/party-branches/%d", branch9), body(`"name": "矩阵改名党支部"`)},
+		"PUT /api/party-members/{id}/branch":        {fmt.Sprintf("/api/party-members/%d/branch", member), body(fmt.Sprintf(`"branch_id": %d`, branch9))},
 		"POST /api/import/{kind}": {"/api/import/screenings", func(string) any {
 			return routed{"/api/import/screenings?client_id=" + cid(), upload{"text/csv", []byte(importCSV(t, e, household))}}
 		}},

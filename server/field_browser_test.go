@@ -1264,7 +1264,17 @@ func submitForm(t *testing.T, ctx context.Context, form string, values map[strin
 	t.Helper()
 	v, _ := json.Marshal(values)
 	eval[bool](t, ctx, fmt.Sprintf(`(f => { for (const [k, v] of Object.entries(%s)) f.elements[k].value = v; return true })(document.querySelector('%s'))`, v, form))
-	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(form+` button[type="submit"]`))); err != nil {
+	for attempt := 1; ; attempt++ {
+		err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(form+` button[type="submit"]`)))
+		if err == nil {
+			return
+		}
+		// A live refresh may put the form back into the page between
+		// finding the button and clicking it: find it again.
+		if attempt < 5 && strings.Contains(err.Error(), "node") {
+			time.Sleep(200 * time.Millisecond)
+			continue
+		}
 		t.Fatal(err)
 	}
 }

@@ -65,3 +65,30 @@ func (s *Server) service(w http.ResponseWriter, r *http.Request, p *auth.Princip
 	}
 	s.ok(w, r, map[string]any{"service": list})
 }
+
+func (s *Server) postPartyBranch(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
+	var in field.BranchInput
+	if !s.decodeInput(w, r, &in) {
+		return
+	}
+	res, err := s.field.AddPartyBranch(r.Context(), p, actor(r, p), in)
+	s.answerWrite(w, r, res, err)
+}
+
+func (s *Server) putPartyBranch(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
+	var in field.BranchUpdate
+	if !s.pathInput(w, r, &in.ID, &in) {
+		return
+	}
+	res, err := s.field.UpdatePartyBranch(r.Context(), p, actor(r, p), in)
+	s.answerWrite(w, r, res, err)
+}
+
+func (s *Server) putMemberBranch(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
+	var in field.MemberBranchInput
+	if !s.pathInput(w, r, &in.PersonID, &in) {
+		return
+	}
+	res, err := s.field.MovePartyMember(r.Context(), p, actor(r, p), in)
+	s.answerWrite(w, r, res, err)
+}

@@ -119,6 +119,37 @@ func TestPartyBrowser(t *testing.T) {
 	}
 	eval[bool](t, ctx, `document.querySelector('#rec-branches .pb-register').scrollIntoView(), true`)
 	screenshot(t, ctx, "party-phone-register-zh")
+
+	// A second branch for the compound: set up, the member moved into
+	// it, then made its secretary, all through the page.
+	clickSel(t, ctx, `#rec-branches .pb-branch-add-open`)
+	waitJS(t, ctx, "branch form", `!!document.querySelector('#rec-branches form.pb-branch-add')`, 5*time.Second)
+	submitForm(t, ctx, `#rec-branches form.pb-branch-add`, map[string]string{"name": "桐柏路61号院第二党支部"})
+	newBranch := `[...document.querySelectorAll('#rec-branches .pb-branch')].find(b => b.querySelector('.pb-branch-name').textContent === '桐柏路61号院第二党支部')`
+	waitJS(t, ctx, "new branch listed", "!!"+newBranch, 20*time.Second)
+	branchID := scalar[int64](t, e, `SELECT id FROM party_branches WHERE name = '桐柏路61号院第二党支部' AND grid_id = 9`)
+	if !tryJS(ctx, fmt.Sprintf(`!!document.querySelector('%s form.pb-move')`, item), time.Second) {
+		clickSel(t, ctx, item+" .rec-head")
+	}
+	waitJS(t, ctx, "move form", fmt.Sprintf(`!!document.querySelector('%s form.pb-move')`, item), 5*time.Second)
+	eval[bool](t, ctx, fmt.Sprintf(`document.querySelector('%s form.pb-move').scrollIntoView({block: 'center'}), true`, item))
+	submitForm(t, ctx, item+" form.pb-move", map[string]string{"branch_id": strconv.FormatInt(branchID, 10)})
+	inNew := fmt.Sprintf(`!!document.querySelector('#rec-branches .pb-branch[data-branch-id="%d"] .pb-member[data-person-id="%d"]')`, branchID, m.PersonID)
+	waitJS(t, ctx, "member in the new branch", inNew, 20*time.Second)
+	if got := scalar[int64](t, e, `SELECT branch_id FROM party_members WHERE person_id = $1`, m.PersonID); got != branchID {
+		t.Errorf("member stored in branch %d, want %d", got, branchID)
+	}
+	head := fmt.Sprintf(`#rec-branches .pb-branch[data-branch-id="%d"]`, branchID)
+	clickSel(t, ctx, head+" .pb-branch-edit-open")
+	waitJS(t, ctx, "branch edit form", fmt.Sprintf(`!!document.querySelector('%s form.pb-branch-edit')`, head), 5*time.Second)
+	auditPage(t, ctx, "party-branch-edit")
+	submitForm(t, ctx, head+" form.pb-branch-edit", map[string]string{"secretary_id": strconv.FormatInt(m.PersonID, 10)})
+	waitJS(t, ctx, "secretary shown", fmt.Sprintf(`document.querySelector('%s .pb-branch-head').textContent.includes('书记：%s')`, head, m.Name), 20*time.Second)
+	if got := scalar[int64](t, e, `SELECT COALESCE(secretary_id, 0) FROM party_branches WHERE id = $1`, branchID); got != m.PersonID {
+		t.Errorf("secretary stored %d, want %d", got, m.PersonID)
+	}
+	eval[bool](t, ctx, fmt.Sprintf(`document.querySelector('%s').scrollIntoView(), true`, head))
+	screenshot(t, ctx, "party-phone-branch-zh")
 	eval[bool](t, ctx, fmt.Sprintf(`document.querySelector('%s').scrollIntoView({block: 'center'}), true`, item))
 	screenshot(t, ctx, "party-phone-zh")
 	setLangEN(t, ctx)

@@ -276,3 +276,80 @@ func TestPartyBranchInvariant(t *testing.T) {
 		t.Errorf("%d members in a branch that does not fit", n)
 	}
 }
+
+// TestPartyBranches: a leader sets up a branch in their grid, names its
+// secretary (one of its members, none other), moves a member into it (a
+// secretary who leaves a branch is no longer its secretary); a branch or
+// member outside the leader's grid is refused, retries store once, and
+// every change is in the audit log.
+func TestPartyBranches(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, server.Config{WritePerMinute: 100000})
+	leader := e.client(t, "pb-leader", auth.GridLeader, 9)
+	member := scalar[int64](t, e, `SELECT min(person_id) FROM party_members WHERE grid_id = 9`)
+	old := scalar[int64](t, e, `SELECT branch_id FROM party_members WHERE person_id = $1`, member)
+	outsider := scalar[int64](t, e, `SELECT min(person_id) FROM party_members WHERE grid_id = 10`)
+	branch10 := scalar[int64](t, e, `SELECT min(id) FROM party_branches WHERE grid_id = 10`)
+	community := scalar[int64](t, e, `SELECT parent_id FROM grids WHERE id = 9`)
+	if _, err := e.conn.Exec(context.Background(), `UPDATE party_branches SET secretary_id = $1 WHERE id = $2`, member, old); err != nil {
+		t.Fatal(err)
+	}
+
+	add := `{"client_id": "pbranch-add", "grid_id": 9, "name": "桐柏路61号院第二党支部"}`
+	r := leader.do("POST", "/api/party-branches", add)
+	var b store.Branch
+	if r.Status != 201 || json.Unmarshal(r.Body, &b) != nil || b.GridID != 9 || b.Name != "桐柏路61号院第二党支部" || b.SecretaryID != nil {
+		t.Fatalf("add branch: %d %s", r.Status, r.Body)
+	}
+	if again := leader.do("POST", "/api/party-branches", add); again.Status != 201 || string(again.Body) != string(r.Body) {
+		t.Errorf("retry of the branch: %d %s", again.Status, again.Body)
+	}
+	if n := scalar[int](t, e, `SELECT count(*) FROM party_branches WHERE name = '桐柏路61号院第二党支部'`); n != 1 {
+		t.Errorf("%d branches stored after a retry", n)
+	}
+
+	for _, c := range []struct {
+		name, method, path, body, field string
+		status                           int
+	}{
+		{"no name", "POST", "/api/party-branches", `{"client_id": "pbranch-1", "grid_id": 9}`, "name", 400},
+		{"no grid", "POST", "/api/party-branches", `{"client_id": "pbranch-2", "name": "某支部"}`, "grid_id", 400},
+		{"grid outside", "POST", "/api/party-branches", `{"client_id": "pbranch-3", "grid_id": 10, "name": "某支部"}`, "grid_id", 403},
+		{"the community above", "POST", "/api/party-branches", fmt.Sprintf(`{"client_id": "pbranch-4", "grid_id": %d, "name": "某支部"}`, community), "grid_id", 403},
+		{"secretary not a member yet", "PUT", fmt.Sprintf("/api/party-branches/%d", b.ID), fmt.Sprintf(`{"client_id": "pbranch-5", "name": "某支部", "secretary_id": %d}`, member), "secretary_id", 400},
+		{"secretary nobody", "PUT", fmt.Sprintf("/api/party-branches/%d", b.ID), `{"client_id": "pbranch-6", "name": "某支部", "secretary_id": 99999999}`, "secretary_id", 400},
+		{"branch outside", "PUT", fmt.Sprintf("/api/party-branches/%d", branch10), `{"client_id": "pbranch-7", "name": "某支部"}`, "id", 403},
+		{"no such branch", "PUT", "/api/party-branches/99999999", `{"client_id": "pbranch-8", "name": "某支部"}`, "id", 404},
+		{"move into another compound's branch", "PUT", fmt.Sprintf("/api/party-members/%d/branch", member), fmt.Sprintf(`{"client_id": "pbranch-9", "branch_id": %d}`, branch10), "branch_id", 403},
+		{"move a member outside", "PUT", fmt.Sprintf("/api/party-members/%d/branch", outsider), fmt.Sprintf(`{"client_id": "pbranch-10", "branch_id": %d}`, b.ID), "id", 403},
+		{"move nowhere", "PUT", fmt.Sprintf("/api/party-members/%d/branch", member), `{"client_id": "pbranch-11"}`, "branch_id", 400},
+	} {
+		if r := leader.do(c.method, c.path, c.body); r.Status != c.status || r.Error.Field != c.field {
+			t.Errorf("%s: %d %+v; want %d naming %s", c.name, r.Status, r.Error, c.status, c.field)
+		}
+	}
+
+	// The member moves into the new branch: no longer the old one's
+	// secretary; then becomes the new one's.
+	if r := leader.do("PUT", fmt.Sprintf("/api/party-members/%d/branch", member), fmt.Sprintf(`{"client_id": "pbranch-move", "branch_id": %d}`, b.ID)); r.Status != 200 {
+		t.Fatalf("move: %d %s", r.Status, r.Body)
+	}
+	if got := scalar[int64](t, e, `SELECT branch_id FROM party_members WHERE person_id = $1`, member); got != b.ID {
+		t.Errorf("member in branch %d, want %d", got, b.ID)
+	}
+	if n := scalar[int](t, e, `SELECT count(*) FROM party_branches WHERE id = $1 AND secretary_id IS NOT NULL`, old); n != 0 {
+		t.Errorf("the old branch keeps the member who left as its secretary")
+	}
+	r = leader.do("PUT", fmt.Sprintf("/api/party-branches/%d", b.ID), fmt.Sprintf(`{"client_id": "pbranch-sec", "name": "桐柏路61号院第二党支部", "secretary_id": %d}`, member))
+	if r.Status != 200 || json.Unmarshal(r.Body, &b) != nil || b.SecretaryID == nil || *b.SecretaryID != member {
+		t.Fatalf("set secretary: %d %s", r.Status, r.Body)
+	}
+	var roster store.PartyRoster
+	leader.get("/api/grids/9/party", &roster)
+	if br, _, ok := rosterMember(roster, member); !ok || br.ID != b.ID {
+		t.Errorf("the roster puts the member in %+v, want branch %d", br, b.ID)
+	}
+	if n := scalar[int](t, e, `SELECT count(*) FROM audit_log WHERE action IN ('add party branch', 'update party branch', 'move party member')`); n != 3 {
+		t.Errorf("%d audit rows for the branch writes, want 3", n)
+	}
+}

@@ -4,8 +4,11 @@
 // date, status), service hours this month and in all, tasks done and
 // points. A writer opens a member to record service hours
 // (POST /api/party-members/{id}/service) and registers a new in-service
-// member with the community (POST /api/party-members). Both writes go
-// through the outbox (fieldwrite.js): held on the phone first, with undo.
+// member with the community (POST /api/party-members), sets up a branch
+// (POST /api/party-branches), renames one or names its secretary
+// (PUT /api/party-branches/{id}) and moves a member to another branch
+// (PUT /api/party-members/{id}/branch). The writes go through the outbox
+// (fieldwrite.js): held on the phone first, with undo.
 'use strict';
 
 import { t, fmtNumber, onLangChange } from './i18n.js';
@@ -17,7 +20,7 @@ import { Write, isUndone } from './fieldwrite.js';
 // changed(): after each fetch. Returns load() and render(); the state (the
 // answer, the open member, the forms being filled in) lives in this call.
 export function partyBranches(node, { grid, canWrite, changed }) {
-  const s = { data: null, failed: false, ctrl: null, open: null, forms: new Map(), registering: false };
+  const s = { data: null, failed: false, ctrl: null, open: null, forms: new Map(), registering: false, adding: false, editing: null };
 
   async function load() {
     if (s.ctrl) s.ctrl.abort();
@@ -68,12 +71,24 @@ export function partyBranches(node, { grid, canWrite, changed }) {
       'div',
       { class: 'pb-register' },
       el('button', { type: 'button', class: 'btn-secondary pb-register-open', 'aria-expanded': String(s.registering), onclick: toggle }, t('pb.registerOpen')),
-      s.registering ? form('register', () => registerForm(grid, saved)) : null
+      s.registering ? form('register', () => registerForm(grid, saved)) : null,
+      el('button', { type: 'button', class: 'btn-secondary pb-branch-add-open', 'aria-expanded': String(s.adding), onclick: toggleAdd }, t('pb.branchAddOpen')),
+      s.adding ? form('branch-add', () => branchAddForm(grid, saved)) : null
     );
+  }
+
+  function toggleAdd() {
+    s.adding = !s.adding;
+    render();
   }
 
   function branchBlock(b) {
     const c = b.counts;
+    const editing = s.editing === b.id;
+    const toggleEdit = () => {
+      s.editing = editing ? null : b.id;
+      render();
+    };
     return el(
       'section',
       { class: 'pb-branch', dataset: { branchId: String(b.id), members: String(c.members) } },
@@ -88,13 +103,17 @@ export function partyBranches(node, { grid, canWrite, changed }) {
           t('pb.branchCounts', { n: fmtNumber(c.members), r: fmtNumber(c.resident), s: fmtNumber(c.in_service), reg: fmtNumber(c.registered) }),
           ' · ',
           t('pb.hoursMonth', { h: hrs(c.hours_month) })
-        )
+        ),
+        canWrite
+          ? el('button', { type: 'button', class: 'btn-secondary pb-branch-edit-open', 'aria-expanded': String(editing), onclick: toggleEdit }, t('pb.branchEdit'))
+          : null
       ),
-      b.members.length ? el('ul', { class: 'rec-list pb-members' }, b.members.map(member)) : el('p', { class: 'muted' }, t('pb.noMembers'))
+      editing ? form(`branch-${b.id}`, () => branchEditForm(b, saved)) : null,
+      b.members.length ? el('ul', { class: 'rec-list pb-members' }, b.members.map((m) => member(m, b))) : el('p', { class: 'muted' }, t('pb.noMembers'))
     );
   }
 
-  function member(m) {
+  function member(m, b) {
     const on = s.open === m.person_id;
     const toggle = () => {
       s.open = on ? null : m.person_id;
@@ -135,7 +154,8 @@ export function partyBranches(node, { grid, canWrite, changed }) {
         ? el(
             'div',
             { class: 'rec-detail' },
-            canWrite ? form(`svc-${m.person_id}`, () => serviceForm(m, saved)) : el('p', { class: 'muted act-readonly' }, t('act.readOnly'))
+            canWrite ? form(`svc-${m.person_id}`, () => serviceForm(m, saved)) : el('p', { class: 'muted act-readonly' }, t('act.readOnly')),
+            canWrite && s.data.branches.length > 1 ? form(`move-${m.person_id}-${b.id}`, () => moveForm(m, b, s.data.branches, saved)) : null
           )
         : null
     );
@@ -275,6 +295,84 @@ function registerForm(grid, done) {
       f.reset();
       done();
       return t('pb.registered', { name: b.name, c: (answer.registration && answer.registration.community) || '' });
+    },
+  });
+  return f;
+}
+
+// branchAddForm sets up a branch at the page's grid.
+function branchAddForm(grid, done) {
+  const name = el('input', { name: 'name', maxlength: '100', required: true, autocomplete: 'off' });
+  const status = el('div', { class: 'act-status', role: 'status' });
+  const submit = el('button', { type: 'submit', class: 'btn-primary act-submit' }, t('pb.branchAdd'));
+  const f = el(
+    'form',
+    { class: 'act-form pb-branch-add', novalidate: true, dataset: { action: 'branch-add' } },
+    el('label', { class: 'act-field' }, el('span', {}, t('pb.branchName')), name),
+    el('div', { class: 'act-row' }, submit, status)
+  );
+  wireForm(f, submit, status, {
+    body: () => (name.value.trim() ? { grid_id: Number(grid), name: name.value.trim() } : t('pb.noBranchName')),
+    make: (b) => new Write('POST', '/api/party-branches', b, { label: `${t('pb.branchAdd')} ${b.name}` }),
+    ok: (answer, b) => {
+      f.reset();
+      done();
+      return t('pb.branchAdded', { name: b.name });
+    },
+  });
+  return f;
+}
+
+// branchEditForm renames branch b and names its secretary from its members.
+function branchEditForm(b, done) {
+  const name = el('input', { name: 'name', maxlength: '100', required: true, value: b.name });
+  const secretary = el(
+    'select',
+    { name: 'secretary_id' },
+    el('option', { value: '0' }, t('pb.none')),
+    ...b.members.map((m) => el('option', { value: String(m.person_id), selected: m.person_id === b.secretary_id }, m.name))
+  );
+  const status = el('div', { class: 'act-status', role: 'status' });
+  const submit = el('button', { type: 'submit', class: 'btn-primary act-submit' }, t('pb.branchSave'));
+  const f = el(
+    'form',
+    { class: 'act-form pb-branch-edit', novalidate: true, dataset: { action: 'branch-edit', branchId: String(b.id) } },
+    el('label', { class: 'act-field' }, el('span', {}, t('pb.branchName')), name),
+    el('label', { class: 'act-field' }, el('span', {}, t('pb.secretaryLabel')), secretary),
+    el('div', { class: 'act-row' }, submit, status)
+  );
+  wireForm(f, submit, status, {
+    body: () => (name.value.trim() ? { name: name.value.trim(), secretary_id: Number(secretary.value) } : t('pb.noBranchName')),
+    make: (body) => new Write('PUT', `/api/party-branches/${encodeURIComponent(b.id)}`, body, { label: `${t('pb.branchSave')} ${body.name}` }),
+    ok: (answer, body) => {
+      done();
+      return t('pb.branchSaved', { name: body.name });
+    },
+  });
+  return f;
+}
+
+// moveForm moves member m out of branch from into another of the list.
+function moveForm(m, from, branches, done) {
+  const to = el(
+    'select',
+    { name: 'branch_id' },
+    ...branches.filter((x) => x.id !== from.id).map((x) => el('option', { value: String(x.id) }, x.name))
+  );
+  const status = el('div', { class: 'act-status', role: 'status' });
+  const submit = el('button', { type: 'submit', class: 'btn-secondary act-submit' }, t('pb.move'));
+  const f = el(
+    'form',
+    { class: 'act-form pb-move', novalidate: true, dataset: { action: 'move' } },
+    el('label', { class: 'act-field' }, el('span', {}, t('pb.moveTo')), to),
+    el('div', { class: 'act-row' }, submit, status)
+  );
+  wireForm(f, submit, status, {
+    body: () => ({ branch_id: Number(to.value) }),
+    make: (b) => new Write('PUT', `/api/party-members/${encodeURIComponent(m.person_id)}/branch`, b, { label: `${t('pb.move')} ${m.name}` }),
+    ok: () => {
+      done();
+      return t('pb.moved', { name: m.name, b: to.selectedOptions[0] ? to.selectedOptions[0].textContent : '' });
     },
   });
   return f;

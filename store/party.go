@@ -335,3 +335,120 @@ func (s *Store) ServiceRecords(ctx context.Context, person int64) ([]ServiceReco
 	}
 	return out, nil
 }
+
+// PartyBranchGrid returns the grid a party branch is attached to.
+func (s *Store) PartyBranchGrid(ctx context.Context, id int64) (int64, error) {
+	return s.gridOf(ctx, "party branch", id, `SELECT grid_id FROM party_branches WHERE id = $1`)
+}
+
+// Branch is a party branch (党支部) as a write answers it.
+type Branch struct {
+	ID          int64  `json:"id"`
+	GridID      int64  `json:"grid_id"`
+	Name        string `json:"name"`
+	SecretaryID *int64 `json:"secretary_id"`
+}
+
+func scanBranch(row pgx.Row) (Branch, error) {
+	var b Branch
+	err := row.Scan(&b.ID, &b.GridID, &b.Name, &b.SecretaryID)
+	return b, err
+}
+
+const branchSelect = `SELECT id, grid_id, name, secretary_id FROM party_branches`
+
+// AddPartyBranch sets up a party branch at a community or compound grid
+// in scope (nil: all).
+func (s *Store) AddPartyBranch(ctx context.Context, a Actor, clientID string, scope []int64, grid int64, name string) (WriteResult, error) {
+	return s.fieldWrite(ctx, a, clientID, "party branch", Created, func(tx pgx.Tx) (any, Change, error) {
+		var level int
+		var inScope bool
+		err := tx.QueryRow(ctx, `SELECT level, $2::bigint[] IS NULL OR id = ANY($2) FROM current_grids WHERE id = $1`,
+			grid, scope).Scan(&level, &inScope)
+		switch {
+		case errors.Is(err, pgx.ErrNoRows):
+			return nil, Change{}, fieldErr(model.Invalid, "grid_id", "no current grid has this id")
+		case err != nil:
+			return nil, Change{}, err
+		case !inScope:
+			return nil, Change{}, fieldErr(model.Forbidden, "grid_id", "grid %d is outside your grid", grid)
+		case level != 2 && level != 3:
+			return nil, Change{}, fieldErr(model.Invalid, "grid_id", "want a community or compound grid")
+		}
+		b, err := scanBranch(tx.QueryRow(ctx, `INSERT INTO party_branches (grid_id, name) VALUES ($1, $2)
+			RETURNING id, grid_id, name, secretary_id`, grid, name))
+		if err != nil {
+			return nil, Change{}, err
+		}
+		if err := audit(ctx, tx, a, "add party branch", "party_branch", b.ID, nil, b); err != nil {
+			return nil, Change{}, err
+		}
+		return b, Change{Grid: grid, Events: []LiveEvent{event("screening", grid, map[string]any{"kind": "party", "branch_id": b.ID})}}, nil
+	})
+}
+
+// UpdatePartyBranch renames a branch and sets its secretary (0: none),
+// who must be one of its members.
+func (s *Store) UpdatePartyBranch(ctx context.Context, a Actor, clientID string, id int64, name string, secretary int64) (WriteResult, error) {
+	return s.fieldWrite(ctx, a, clientID, "party branch", Changed, func(tx pgx.Tx) (any, Change, error) {
+		before, err := scanBranch(tx.QueryRow(ctx, branchSelect+` WHERE id = $1 FOR UPDATE`, id))
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil, Change{}, ErrNotFound
+		}
+		if err != nil {
+			return nil, Change{}, err
+		}
+		if secretary != 0 {
+			var branch int64
+			err := tx.QueryRow(ctx, `SELECT branch_id FROM party_members WHERE person_id = $1`, secretary).Scan(&branch)
+			switch {
+			case errors.Is(err, pgx.ErrNoRows):
+				return nil, Change{}, fieldErr(model.Invalid, "secretary_id", "no party member has this id")
+			case err != nil:
+				return nil, Change{}, err
+			case branch != id:
+				return nil, Change{}, fieldErr(model.Invalid, "secretary_id", "the secretary must be a member of the branch")
+			}
+		}
+		after, err := scanBranch(tx.QueryRow(ctx, `UPDATE party_branches SET name = $2, secretary_id = $3 WHERE id = $1
+			RETURNING id, grid_id, name, secretary_id`, id, name, nullID(secretary)))
+		if err != nil {
+			return nil, Change{}, err
+		}
+		if err := audit(ctx, tx, a, "update party branch", "party_branch", id, before, after); err != nil {
+			return nil, Change{}, err
+		}
+		return after, Change{Grid: after.GridID, Events: []LiveEvent{event("screening", after.GridID, map[string]any{"kind": "party", "branch_id": id})}}, nil
+	})
+}
+
+// MovePartyMember moves a member to another branch, which must sit at the
+// member's grid or above it and inside scope; a member who was their old
+// branch's secretary no longer is.
+func (s *Store) MovePartyMember(ctx context.Context, a Actor, clientID string, scope []int64, person, branch int64) (WriteResult, error) {
+	return s.fieldWrite(ctx, a, clientID, "party member", Changed, func(tx pgx.Tx) (any, Change, error) {
+		var grid, was int64
+		err := tx.QueryRow(ctx, `SELECT grid_id, branch_id FROM party_members WHERE person_id = $1 FOR UPDATE`, person).Scan(&grid, &was)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil, Change{}, ErrNotFound
+		}
+		if err != nil {
+			return nil, Change{}, err
+		}
+		if _, err := branchFor(ctx, tx, grid, branch, scope); err != nil {
+			return nil, Change{}, err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE party_branches SET secretary_id = NULL WHERE id = $1 AND secretary_id = $2 AND $1 <> $3`,
+			was, person, branch); err != nil {
+			return nil, Change{}, err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE party_members SET branch_id = $2 WHERE person_id = $1`, person, branch); err != nil {
+			return nil, Change{}, err
+		}
+		answer := map[string]any{"person_id": person, "grid_id": grid, "branch_id": branch}
+		if err := audit(ctx, tx, a, "move party member", "party_member", person, map[string]any{"branch_id": was}, answer); err != nil {
+			return nil, Change{}, err
+		}
+		return answer, Change{Grid: grid, Events: []LiveEvent{event("screening", grid, map[string]any{"kind": "party", "person_id": person})}}, nil
+	})
+}
