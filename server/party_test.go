@@ -310,7 +310,7 @@ func TestPartyBranches(t *testing.T) {
 
 	for _, c := range []struct {
 		name, method, path, body, field string
-		status                           int
+		status                          int
 	}{
 		{"no name", "POST", "/api/party-branches", `{"client_id": "pbranch-1", "grid_id": 9}`, "name", 400},
 		{"no grid", "POST", "/api/party-branches", `{"client_id": "pbranch-2", "name": "某支部"}`, "grid_id", 400},
