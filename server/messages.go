@@ -128,6 +128,42 @@ var messages = map[string]map[model.Code]string{
 
 var placeholder = regexp.MustCompile(`\{(\w+)\}`)
 
+// fieldLabels are the names a reader of each language knows the request
+// fields by, for the sentence of an error naming one; a field not listed
+// (or a language without labels) is shown as the API names it. A path
+// ("positions[0].at") is labelled by its last name.
+var fieldLabels = map[string]map[string]string{
+	langZH: {
+		"accept_by": "接单期限", "alert_id": "告警", "arrived_on": "到达日期", "assignee": "指派对象", "assignee_id": "指派对象",
+		"at": "时间", "bbox": "范围", "body": "内容", "branch_id": "党支部", "building_id": "楼栋", "caller": "来电人",
+		"category": "类别", "client_id": "操作编号", "closes": "结束时间", "contact_id": "联系党员", "current": "当前密码",
+		"day": "日期", "days": "天数", "deadline": "办理期限", "due_at": "完成期限", "employer": "工作单位", "ended_on": "结束日期",
+		"ends": "结束日期", "from": "起始", "gap": "缺口类型", "geometry": "边界", "grid": "网格", "grid_id": "网格",
+		"head_id": "楼栋长", "home_grid_id": "所在网格", "hours": "时长", "household_id": "住户", "id": "编号", "k": "抽查户数",
+		"kind": "类型", "lat": "纬度", "leader_id": "网格长", "level": "网格层级", "limit": "条数", "lon": "经度",
+		"membership": "党员类别", "method": "方式", "minutes": "分钟数", "n": "数量", "name": "名称", "new": "新密码",
+		"note": "备注", "observe_days": "观察天数", "on_duty": "在岗状态", "opens": "开始时间", "origin": "来源地",
+		"outcome": "排查结果", "password": "密码", "person_id": "人员", "phone": "电话", "points": "积分", "queue": "排队人数",
+		"reason": "原因", "registered_on": "报到日期", "request_id": "诉求", "resident_id": "重点人员", "resolution": "办理结果",
+		"result": "结果", "revision": "版本", "role": "角色", "satisfaction": "满意度", "scans": "扫码人数", "screening": "排查记录",
+		"seal_id": "封条编号", "secretary_id": "支部书记", "starts": "开始日期", "state": "状态", "status": "状态",
+		"task_id": "任务", "temperature": "体温", "tested": "检测人数", "to": "截止", "ttl_hours": "有效小时数",
+		"urgency": "紧急程度", "username": "用户名", "visit": "走访记录", "visit_every_days": "走访周期", "what": "服务内容",
+	},
+}
+
+// fieldLabel is how a reader of lang knows field.
+func fieldLabel(lang, field string) string {
+	name := field
+	if i := strings.LastIndexByte(name, '.'); i >= 0 {
+		name = name[i+1:]
+	}
+	if l, ok := fieldLabels[lang][name]; ok {
+		return l
+	}
+	return field
+}
+
 // message is the sentence of code in lang with params (and field) put in.
 func message(lang string, code model.Code, field string, params map[string]any) string {
 	cat := messages[lang]
@@ -141,7 +177,7 @@ func message(lang string, code model.Code, field string, params map[string]any) 
 	return placeholder.ReplaceAllStringFunc(s, func(m string) string {
 		name := m[1 : len(m)-1]
 		if name == "field" {
-			return field
+			return fieldLabel(lang, field)
 		}
 		if v, ok := params[name]; ok {
 			return fmt.Sprint(v)

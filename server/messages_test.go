@@ -147,3 +147,27 @@ func TestErrorFrame(t *testing.T) {
 		}
 	}
 }
+
+// TestFieldLabels: a Chinese error naming a field names it as people know
+// it (a path by its last name); one without a label, and English, keep the
+// API's name; every label is Chinese.
+func TestFieldLabels(t *testing.T) {
+	for _, c := range []struct{ lang, field, want string }{
+		{langZH, "employer", "“工作单位”的值不正确，请检查后重试"},
+		{langZH, "positions[0].at", "“时间”的值不正确，请检查后重试"},
+		{langZH, "no_such_field", "“no_such_field”的值不正确，请检查后重试"},
+		{langEN, "employer", message(langEN, model.CodeInvalidField, "employer", nil)},
+	} {
+		if got := message(c.lang, model.CodeInvalidField, c.field, nil); got != c.want {
+			t.Errorf("%s %s: %q, want %q", c.lang, c.field, got, c.want)
+		}
+	}
+	if got := message(langEN, model.CodeInvalidField, "employer", nil); !regexp.MustCompile(`\bemployer\b`).MatchString(got) {
+		t.Errorf("English names the field %q", got)
+	}
+	for name, label := range fieldLabels[langZH] {
+		if !hasHan(label) {
+			t.Errorf("label of %s is %q, not Chinese", name, label)
+		}
+	}
+}
