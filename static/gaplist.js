@@ -209,13 +209,14 @@ export function initGapList({ tabs: tabsBox, body: panel, buildingName, gapMap: 
     }
   }
 
-  function render() {
+  // render({reveal}): reveal brings the open tab into view (a change of
+  // tab: openTab, pick); live refreshes keep where the tabs were swiped to.
+  function render({ reveal = false } = {}) {
     if (!panel) return;
     const tabsScroll = tabsBox.scrollLeft;
     renderTabs();
-    // Live refreshes keep where the tabs were swiped to; only a change of
-    // tab (openTab, pick) brings the open one into view.
     tabsBox.scrollLeft = tabsScroll;
+    if (reveal) revealTab();
     if (!model) return;
     const k = model.kinds[kind];
     const scroller = panel.closest('.gw-side') || panel;
@@ -241,8 +242,7 @@ export function initGapList({ tabs: tabsBox, body: panel, buildingName, gapMap: 
     if (k === kind) return;
     kind = k;
     gmap.setActiveKind(k);
-    render();
-    revealTab();
+    render({ reveal: true });
   }
 
   // Select an item (id) or a whole group (id null) of a kind; fly: move the
@@ -259,8 +259,7 @@ export function initGapList({ tabs: tabsBox, body: panel, buildingName, gapMap: 
       detail = null;
     }
     gmap.selectMarker(k, key, { fly });
-    render();
-    revealTab();
+    render({ reveal: true });
     const sq = (s) => (window.CSS && CSS.escape ? CSS.escape(s) : s);
     const node =
       id !== null
