@@ -1,5 +1,7 @@
 package sheet
 
+import "github.com/gridmap/gridmap/model"
+
 // errorList collects row errors up to a limit.
 type errorList struct {
 	errs  []RowError
@@ -103,6 +105,10 @@ func (c *checker) once(v *cells, key HouseholdRef, name, phone, what, person str
 	if prev.name == name && prev.phone == phone {
 		return true
 	}
-	v.fail("name", "%s already in row %d with another %s", what, prev.n, person)
+	code := model.RowDuplicateHousehold
+	if what == "building" {
+		code = model.RowDuplicateBuilding
+	}
+	v.fail("name", code, map[string]any{"row": prev.n}, "%s already in row %d with another %s", what, prev.n, person)
 	return false
 }
