@@ -134,8 +134,8 @@ func TestImportRefusesWholeFile(t *testing.T) {
 	for _, x := range refused.Rows {
 		got[x.Row] = x.Column
 	}
-	if r.Status != 422 || got[3] != "building" || got[4] != "grid" || got[5] != "room" || len(got) != 3 {
-		t.Errorf("three bad rows: %d %s, want 422 naming rows 3 (building), 4 (grid), 5 (room)", r.Status, r.Body)
+	if r.Status != 422 || got[3] != "楼栋" || got[4] != "网格" || got[5] != "房号" || len(got) != 3 {
+		t.Errorf("three bad rows: %d %s, want 422 naming rows 3 (楼栋), 4 (网格), 5 (房号), as the file's headers", r.Status, r.Body)
 	}
 	if n := scalar[int64](t, e, `SELECT count(*) FROM screenings WHERE household_id = $1`, hs[0]); n != 0 {
 		t.Errorf("the good row of a refused file was stored")

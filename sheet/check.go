@@ -22,7 +22,10 @@ func check(kind Kind, t *table) (*File, []RowError) {
 	if t.cols == nil {
 		t.add(1, nil) // a file without rows has an empty header
 	}
-	f := &File{Kind: kind}
+	f := &File{Kind: kind, Headers: make(map[string]string, len(t.cols))}
+	for name, p := range t.cols {
+		f.Headers[name] = p.header
+	}
 	list := &errorList{limit: MaxErrors}
 	if t.stop != nil {
 		list.limit-- // keep room for the error that says why reading stopped

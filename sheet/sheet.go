@@ -96,6 +96,10 @@ type File struct {
 	Contacts   []Contact
 	Heads      []Head
 	Vulnerable []Resident
+	// Headers maps each canonical column name (grid, building, room, name…) to its header
+	// as written in the file, for reporting problems found later (in the store) under the
+	// file's own headers.
+	Headers map[string]string
 }
 
 // Len is the number of records in f.
