@@ -220,3 +220,32 @@ func TestImportErrorReportCapped(t *testing.T) {
 			r.Status, len(rep.Rows), rep.RowsTotal, rep.Truncated, len(r.Body))
 	}
 }
+
+// TestImportHeadsCSV: a sheet of building heads, named by name and phone
+// (the phone written with spaces), makes the person the building's head.
+// (Every heads import once failed with an SQL syntax error.)
+func TestImportHeadsCSV(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, server.Config{})
+	leader := e.client(t, "heads-leader", auth.GridLeader, 9)
+	var building int64
+	var grid, name string
+	if err := e.conn.QueryRow(context.Background(), `SELECT b.id, g.name, b.name FROM buildings b JOIN grids g ON g.id = b.grid_id
+		WHERE b.grid_id = 9 ORDER BY b.id LIMIT 1`).Scan(&building, &grid, &name); err != nil {
+		t.Fatal(err)
+	}
+	var person int64
+	var pname, phone string
+	if err := e.conn.QueryRow(context.Background(), `SELECT p.id, p.name, p.phone FROM people p WHERE p.phone ~ '^[0-9]{11}$'
+		AND NOT EXISTS (SELECT 1 FROM people q WHERE q.name = p.name AND q.id <> p.id) ORDER BY p.id LIMIT 1`).Scan(&person, &pname, &phone); err != nil {
+		t.Fatal(err)
+	}
+	body := fmt.Sprintf("网格,楼栋,楼栋长,电话\n%s,%s,%s,%s %s\n", grid, name, pname, phone[:3], phone[3:])
+	r := leader.do("POST", "/api/import/heads?client_id="+cid(), upload{"text/csv", []byte(body)})
+	if r.Status != 200 {
+		t.Fatalf("heads import: %d %s", r.Status, r.Body)
+	}
+	if got := scalar[int64](t, e, `SELECT COALESCE(head_id, 0) FROM buildings WHERE id = $1`, building); got != person {
+		t.Errorf("building %d has head %d, want %d", building, got, person)
+	}
+}
