@@ -48,13 +48,15 @@ func (in ImportInput) parse(format sheet.Format) (*sheet.File, error) {
 	f, rowErrs, err := sheet.Parse(sheet.Kind(in.Kind), format, data)
 	switch {
 	case err != nil && model.KindOf(err) == model.Internal: // a file sheet cannot read
-		return nil, invalid("body", "%v", err)
+		return nil, &model.Error{Kind: model.Invalid, Field: "body", Code: model.CodeUnreadableFile, Err: err,
+			Msg: "body: " + err.Error()}
 	case err != nil:
 		return nil, err // a *sheet.LimitError: TooLarge or Unprocessable naming the limit
 	case len(rowErrs) > 0:
 		return nil, rowReport(rowErrs)
 	case f.Len() == 0:
-		return nil, invalid("body", "the file has a header but no rows")
+		return nil, &model.Error{Kind: model.Invalid, Field: "body", Code: model.CodeEmptyFile,
+			Msg: "body: the file has a header but no rows"}
 	}
 	return f, nil
 }

@@ -205,3 +205,32 @@ func TestImportRowErrorsByLanguage(t *testing.T) {
 		})
 	}
 }
+
+// TestImportFileErrorsByLanguage: a file that cannot be read at all, or
+// has no rows, has a code of its own and a Chinese sentence saying so.
+func TestImportFileErrorsByLanguage(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, server.Config{})
+	leader := e.client(t, "filelang-leader", auth.GridLeader, 9)
+	for _, tt := range []struct {
+		name, contentType string
+		data              []byte
+		code, zh, en      string
+	}{
+		{"old xls", xlsxMedia, []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0, 0, 0, 0}, "unreadable_file", "无法读取这个文件", "body: sheet: "},
+		{"UTF-16 CSV", "text/csv", []byte{0xFF, 0xFE, '1', 0}, "unreadable_file", "无法读取这个文件", "body: sheet: read csv: UTF-16 text"},
+		{"header only", "text/csv", []byte("网格,楼栋,单元,房号,排查结果\n"), "empty_file", "文件只有表头，没有数据行", "body: the file has a header but no rows"},
+	} {
+		for _, lang := range []string{"zh-CN", "en"} {
+			leader.lang = lang
+			r := leader.do("POST", "/api/import/screenings?client_id="+cid(), upload{tt.contentType, tt.data})
+			want := map[string]string{"zh-CN": tt.zh, "en": tt.en}[lang]
+			if r.Status != 400 || r.Error.Code != tt.code || r.Error.Field != "body" || !strings.HasPrefix(r.Error.Error, want) {
+				t.Errorf("%s, %s: %d %s, want 400 %s saying %q", tt.name, lang, r.Status, r.Body, tt.code, want)
+			}
+			if lang == "zh-CN" && !strings.HasPrefix(r.Error.Detail, tt.en) {
+				t.Errorf("%s, zh-CN: detail %q, want the English", tt.name, r.Error.Detail)
+			}
+		}
+	}
+}
