@@ -2,6 +2,7 @@ package field
 
 import (
 	"context"
+	"errors"
 	"io"
 
 	"github.com/gridmap/gridmap/auth"
@@ -47,13 +48,15 @@ func (in ImportInput) parse(format sheet.Format) (*sheet.File, error) {
 	f, rowErrs, err := sheet.Parse(sheet.Kind(in.Kind), format, data)
 	switch {
 	case err != nil && model.KindOf(err) == model.Internal: // a file sheet cannot read
-		return nil, invalid("body", "%v", err)
+		return nil, &model.Error{Kind: model.Invalid, Field: "body", Code: model.CodeUnreadableFile, Err: err,
+			Msg: "body: " + err.Error()}
 	case err != nil:
 		return nil, err // a *sheet.LimitError: TooLarge or Unprocessable naming the limit
 	case len(rowErrs) > 0:
 		return nil, rowReport(rowErrs)
 	case f.Len() == 0:
-		return nil, invalid("body", "the file has a header but no rows")
+		return nil, &model.Error{Kind: model.Invalid, Field: "body", Code: model.CodeEmptyFile,
+			Msg: "body: the file has a header but no rows"}
 	}
 	return f, nil
 }
@@ -84,7 +87,27 @@ func (s *Service) Import(ctx context.Context, p *auth.Principal, a store.Actor, 
 	if err == nil {
 		s.cov.recountAfter(ctx, "import")
 	}
-	return res, err
+	return res, underHeaders(err, f.Headers)
+}
+
+// underHeaders names the columns of a refused import's rows, which the
+// store names canonically (grid, building, room, name), by the file's
+// own headers (网格, 楼栋…), as the sheet's checks do.
+func underHeaders(err error, headers map[string]string) error {
+	var e *model.Error
+	if !errors.As(err, &e) || e.Code != model.CodeRowsRejected {
+		return err
+	}
+	rows, ok := e.Details["rows"].([]model.RowError)
+	if !ok {
+		return err
+	}
+	for i, r := range rows {
+		if h, ok := headers[r.Column]; ok && h != "" {
+			rows[i].Column = h
+		}
+	}
+	return err
 }
 
 // maxReportRows caps the rows a refused import lists: a file of 100,000

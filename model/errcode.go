@@ -58,7 +58,9 @@ const (
 	CodePlanProblems    Code = "plan_problems"
 	CodeBasePublication Code = "base_publication_moved"
 	CodeRowsRejected    Code = "rows_rejected"
-	CodeGridRetired     Code = "grid_retired" // params: id
+	CodeUnreadableFile  Code = "unreadable_file" // an import that is no xlsx or CSV text the sheet can read
+	CodeEmptyFile       Code = "empty_file"      // an import with a header and no rows
+	CodeGridRetired     Code = "grid_retired"    // params: id
 )
 
 // AllCodes lists every code, for the catalogue's completeness test and the
@@ -72,6 +74,7 @@ func AllCodes() []Code {
 		CodeClientIDReused, CodeUsernameTaken, CodeLastAdmin, CodeWallLinkGone, CodeTaskNotYours, CodeTaskState,
 		CodeGapClosed, CodeTaskExists, CodeDeclined, CodeNotVolunteer, CodeBusy, CodeStarting, CodeNotStored,
 		CodeDBUnavailable, CodeNoBaseMap, CodeNoChange, CodePlanProblems, CodeBasePublication, CodeRowsRejected, CodeGridRetired,
+		CodeUnreadableFile, CodeEmptyFile,
 	}
 }
 

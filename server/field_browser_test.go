@@ -1139,8 +1139,8 @@ func TestFieldBrowserImport(t *testing.T) {
 	uploadThroughPage(t, ctx, "screenings", bad)
 	waitJS(t, ctx, "error table", `!!document.querySelector('#imp-errors tbody tr')`, 15*time.Second)
 	rows := eval[[]importRow](t, ctx, importRowsJS)
-	if len(rows) != 1 || rows[0].Row != "3" || rows[0].Column != "building" || rows[0].Label != "楼栋" || rows[0].Problem == "" {
-		t.Errorf("error table lists %+v, want row 3, column building (楼栋) with a problem", rows)
+	if len(rows) != 1 || rows[0].Row != "3" || rows[0].Column != "楼栋" || rows[0].Label != "楼栋" || rows[0].Problem != "网格中没有这个楼栋" {
+		t.Errorf("error table lists %+v, want row 3, column 楼栋 (the file's header) with the problem in Chinese", rows)
 	}
 	if head := eval[string](t, ctx, `document.querySelector('.imp-refused-head').textContent`); !strings.Contains(head, "没有导入任何数据") {
 		t.Errorf("refusal reads %q", head)
@@ -1200,7 +1200,7 @@ func TestFieldBrowserImport(t *testing.T) {
 	uploadThroughPage(t, ctx, "screenings", bad) // the refusal again, for the pictures
 	waitJS(t, ctx, "error table again", `!!document.querySelector('#imp-errors tbody tr')`, 15*time.Second)
 	setLangEN(t, ctx)
-	if got := eval[[]importRow](t, ctx, importRowsJS); len(got) != 1 || got[0].Label != "building" {
+	if got := eval[[]importRow](t, ctx, importRowsJS); len(got) != 1 || got[0].Label != "楼栋" || got[0].Problem != "no building of this name in the grid" {
 		t.Errorf("English error table lists %+v", got)
 	}
 	eval[bool](t, ctx, `document.querySelector('.imp-refused').scrollIntoView({block: 'end'}), true`)

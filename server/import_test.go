@@ -134,8 +134,8 @@ func TestImportRefusesWholeFile(t *testing.T) {
 	for _, x := range refused.Rows {
 		got[x.Row] = x.Column
 	}
-	if r.Status != 422 || got[3] != "building" || got[4] != "grid" || got[5] != "room" || len(got) != 3 {
-		t.Errorf("three bad rows: %d %s, want 422 naming rows 3 (building), 4 (grid), 5 (room)", r.Status, r.Body)
+	if r.Status != 422 || got[3] != "楼栋" || got[4] != "网格" || got[5] != "房号" || len(got) != 3 {
+		t.Errorf("three bad rows: %d %s, want 422 naming rows 3 (楼栋), 4 (网格), 5 (房号), as the file's headers", r.Status, r.Body)
 	}
 	if n := scalar[int64](t, e, `SELECT count(*) FROM screenings WHERE household_id = $1`, hs[0]); n != 0 {
 		t.Errorf("the good row of a refused file was stored")
@@ -218,5 +218,34 @@ func TestImportErrorReportCapped(t *testing.T) {
 	if r.Status != 422 || len(rep.Rows) != 500 || rep.RowsTotal != 3000 || !rep.Truncated || len(r.Body) > 200_000 {
 		t.Errorf("3,000 bad rows: %d, %d rows listed of %d (truncated %v), %d bytes; want 422, 500 of 3000, truncated, under 200 kB",
 			r.Status, len(rep.Rows), rep.RowsTotal, rep.Truncated, len(r.Body))
+	}
+}
+
+// TestImportHeadsCSV: a sheet of building heads, named by name and phone
+// (the phone written with spaces), makes the person the building's head.
+// (Every heads import once failed with an SQL syntax error.)
+func TestImportHeadsCSV(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, server.Config{})
+	leader := e.client(t, "heads-leader", auth.GridLeader, 9)
+	var building int64
+	var grid, name string
+	if err := e.conn.QueryRow(context.Background(), `SELECT b.id, g.name, b.name FROM buildings b JOIN grids g ON g.id = b.grid_id
+		WHERE b.grid_id = 9 ORDER BY b.id LIMIT 1`).Scan(&building, &grid, &name); err != nil {
+		t.Fatal(err)
+	}
+	var person int64
+	var pname, phone string
+	if err := e.conn.QueryRow(context.Background(), `SELECT p.id, p.name, p.phone FROM people p WHERE p.phone ~ '^[0-9]{11}$'
+		AND NOT EXISTS (SELECT 1 FROM people q WHERE q.name = p.name AND q.id <> p.id) ORDER BY p.id LIMIT 1`).Scan(&person, &pname, &phone); err != nil {
+		t.Fatal(err)
+	}
+	body := fmt.Sprintf("网格,楼栋,楼栋长,电话\n%s,%s,%s,%s %s\n", grid, name, pname, phone[:3], phone[3:])
+	r := leader.do("POST", "/api/import/heads?client_id="+cid(), upload{"text/csv", []byte(body)})
+	if r.Status != 200 {
+		t.Fatalf("heads import: %d %s", r.Status, r.Body)
+	}
+	if got := scalar[int64](t, e, `SELECT COALESCE(head_id, 0) FROM buildings WHERE id = $1`, building); got != person {
+		t.Errorf("building %d has head %d, want %d", building, got, person)
 	}
 }

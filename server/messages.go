@@ -75,6 +75,8 @@ var messages = map[string]map[model.Code]string{
 		model.CodeBasePublication: "方案所依据的版本已被新的发布取代，请重新加载后再发布",
 		model.CodeRowsRejected:    "文件中有不符合要求的行，未导入任何数据；请修改后重新上传",
 		model.CodeGridRetired:     "网格 {id} 已因调整被撤销，其区域已划入新的网格",
+		model.CodeUnreadableFile:  "无法读取这个文件：请上传 .xlsx 文件，或 UTF-8、GBK 编码的 CSV 文件（旧的 .xls 请先另存为 .xlsx）",
+		model.CodeEmptyFile:       "文件只有表头，没有数据行",
 	},
 	langEN: {
 		model.CodeInternal:         "internal error; retry later, and if it persists give the request id to an administrator",
@@ -123,6 +125,8 @@ var messages = map[string]map[model.Code]string{
 		model.CodeBasePublication: "a newer publication replaced the one the plan is based on; reload it before publishing",
 		model.CodeRowsRejected:    "rows of the file are not valid; nothing was imported; fix them and upload again",
 		model.CodeGridRetired:     "grid {id} was retired; its area went to the grids in replaced_by",
+		model.CodeUnreadableFile:  "body: the file cannot be read; send an .xlsx, or a CSV in UTF-8 or GBK (save an old .xls as .xlsx)",
+		model.CodeEmptyFile:       "body: the file has a header but no rows",
 	},
 }
 

@@ -171,6 +171,9 @@ func errorAnswer(lang, requestID string, e *model.Error) any {
 	}
 	body := make(map[string]any, len(e.Details)+6)
 	maps.Copy(body, e.Details)
+	if rows, ok := body["rows"].([]model.RowError); ok { // a refused import's rows, in lang
+		body["rows"] = localRows(lang, rows)
+	}
 	body["code"], body["error"] = eb.Code, eb.Error
 	for k, v := range map[string]string{"field": eb.Field, "detail": eb.Detail, "request_id": eb.RequestID} {
 		if v != "" {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/gridmap/gridmap/model"
 )
 
 // cells reads one data row by canonical column name, recording each problem it finds.
@@ -14,10 +16,20 @@ type cells struct {
 	failed bool
 }
 
-// fail records a problem in column col of the row.
-func (v *cells) fail(col, format string, args ...any) {
+// fail records a problem in column col of the row: its code and params, and its English
+// sentence.
+func (v *cells) fail(col string, code model.RowCode, params map[string]any, format string, args ...any) {
 	v.failed = true
-	v.c.errs.add(RowError{Row: v.n, Column: v.c.cols[col].header, Error: fmt.Sprintf(format, args...)})
+	v.c.errs.add(RowError{Row: v.n, Column: v.c.cols[col].header, Code: code, Params: params, Error: fmt.Sprintf(format, args...)})
+}
+
+// cut is a cell's value as an error message names it: cut short if long.
+func cut(s string) string {
+	const limit = 40
+	if utf8.RuneCountInString(s) > limit {
+		s = string([]rune(s)[:limit]) + "…"
+	}
+	return s
 }
 
 // value returns the trimmed cell of column col, and false when the column is absent or the
@@ -33,7 +45,7 @@ func (v *cells) value(col string) (string, bool) {
 	}
 	if s == "" {
 		if p.required {
-			v.fail(col, "empty; required")
+			v.fail(col, model.RowRequired, nil, "empty; required")
 		}
 		return "", false
 	}
@@ -49,7 +61,7 @@ func (v *cells) text(col string, limit int) string {
 // length returns s, checking that it is at most limit characters long.
 func (v *cells) length(col, s string, limit int) string {
 	if n := utf8.RuneCountInString(s); n > limit {
-		v.fail(col, "too long: %d characters, want at most %d", n, limit)
+		v.fail(col, model.RowTooLong, map[string]any{"n": n, "max": limit}, "too long: %d characters, want at most %d", n, limit)
 	}
 	return s
 }
@@ -67,7 +79,7 @@ func (v *cells) household() HouseholdRef {
 func (v *cells) phone() string {
 	s, ok := v.value("phone")
 	if ok && !phonePattern.MatchString(s) {
-		v.fail("phone", "got %s, want a phone number of 5-20 digits, spaces, + or -", quote(s))
+		v.fail("phone", model.RowBadPhone, map[string]any{"value": cut(s)}, "got %s, want a phone number of 5-20 digits, spaces, + or -", quote(s))
 	}
 	return s
 }
@@ -80,7 +92,8 @@ func (v *cells) pick(col string, c choice) string {
 	}
 	value, ok := c.parse(s)
 	if !ok {
-		v.fail(col, "got %s, %s", quote(s), c.want())
+		v.fail(col, model.RowBadChoice, map[string]any{"value": cut(s), "choices": c.words(), "values": c.values()},
+			"got %s, %s", quote(s), c.want())
 	}
 	return value
 }
@@ -92,7 +105,7 @@ func (v *cells) temperature() *float64 {
 	}
 	t, ok := parseTemperature(s)
 	if !ok {
-		v.fail("temperature", "got %s, want degrees Celsius from 30 to 45, such as 36.5", quote(s))
+		v.fail("temperature", model.RowBadTemperature, map[string]any{"value": cut(s)}, "got %s, want degrees Celsius from 30 to 45, such as 36.5", quote(s))
 		return nil
 	}
 	return &t
@@ -105,7 +118,7 @@ func (v *cells) day() string {
 	}
 	d, ok := v.c.dates.parse(s)
 	if !ok {
-		v.fail("day", "got %s, want a date from 2000 to 2099 such as 2026-11-28, 2026/11/28 or 2026年11月28日", quote(s))
+		v.fail("day", model.RowBadDate, map[string]any{"value": cut(s)}, "got %s, want a date from 2000 to 2099 such as 2026-11-28, 2026/11/28 or 2026年11月28日", quote(s))
 	}
 	return d
 }
@@ -117,7 +130,7 @@ func (v *cells) days() int {
 	}
 	n, ok := parseDays(s)
 	if !ok {
-		v.fail("visit_every_days", "got %s, want a whole number of days from 1 to 90", quote(s))
+		v.fail("visit_every_days", model.RowBadDays, map[string]any{"value": cut(s)}, "got %s, want a whole number of days from 1 to 90", quote(s))
 	}
 	return n
 }

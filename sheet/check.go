@@ -1,5 +1,7 @@
 package sheet
 
+import "github.com/gridmap/gridmap/model"
+
 // errorList collects row errors up to a limit.
 type errorList struct {
 	errs  []RowError
@@ -20,7 +22,10 @@ func check(kind Kind, t *table) (*File, []RowError) {
 	if t.cols == nil {
 		t.add(1, nil) // a file without rows has an empty header
 	}
-	f := &File{Kind: kind}
+	f := &File{Kind: kind, Headers: make(map[string]string, len(t.cols))}
+	for name, p := range t.cols {
+		f.Headers[name] = p.header
+	}
 	list := &errorList{limit: MaxErrors}
 	if t.stop != nil {
 		list.limit-- // keep room for the error that says why reading stopped
@@ -103,6 +108,10 @@ func (c *checker) once(v *cells, key HouseholdRef, name, phone, what, person str
 	if prev.name == name && prev.phone == phone {
 		return true
 	}
-	v.fail("name", "%s already in row %d with another %s", what, prev.n, person)
+	code := model.RowDuplicateHousehold
+	if what == "building" {
+		code = model.RowDuplicateBuilding
+	}
+	v.fail("name", code, map[string]any{"row": prev.n}, "%s already in row %d with another %s", what, prev.n, person)
 	return false
 }

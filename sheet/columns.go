@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode"
+
+	"github.com/gridmap/gridmap/model"
 )
 
 // column is a canonical column and the headers that name it in a file.
@@ -83,16 +85,18 @@ func mapHeader(layout []field, header []string) (map[string]position, []RowError
 		}
 		written := strings.TrimSpace(h)
 		if prev, dup := cols[f.name]; dup {
-			errs = append(errs, RowError{Row: 1, Column: written,
-				Error: fmt.Sprintf("duplicate column: %q and %q both mean %s", prev.header, written, f.name)})
+			errs = append(errs, RowError{Row: 1, Column: written, Code: model.RowDuplicateColumn,
+				Params: map[string]any{"a": prev.header, "b": written},
+				Error:  fmt.Sprintf("duplicate column: %q and %q both mean %s", prev.header, written, f.name)})
 			continue
 		}
 		cols[f.name] = position{index: i, header: written, required: f.required}
 	}
 	for _, f := range layout {
 		if _, ok := cols[f.name]; f.required && !ok {
-			errs = append(errs, RowError{Row: 1, Column: f.name,
-				Error: "missing column (accepted headers: " + strings.Join(f.headers, ", ") + ")"})
+			errs = append(errs, RowError{Row: 1, Column: f.name, Code: model.RowMissingColumn,
+				Params: map[string]any{"headers": strings.Join(f.headers, "、")},
+				Error:  "missing column (accepted headers: " + strings.Join(f.headers, ", ") + ")"})
 		}
 	}
 	return cols, errs

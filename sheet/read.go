@@ -9,6 +9,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/gridmap/gridmap/model"
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/encoding/simplifiedchinese"
 )
@@ -53,7 +54,8 @@ func (t *table) add(n int, cells []string) (bool, error) {
 	switch {
 	case blank(kept):
 	case n > MaxRows+1:
-		t.stop = &RowError{Row: MaxRows + 2, Error: "too many rows; split the file"}
+		t.stop = &RowError{Row: MaxRows + 2, Code: model.RowTooManyRows, Params: map[string]any{"max": MaxRows},
+			Error: "too many rows; split the file"}
 		return false, nil
 	default:
 		t.rows = append(t.rows, row{n: n, cells: kept})
@@ -100,9 +102,10 @@ func readCSV(data []byte, t *table) error {
 		}
 		var perr *csv.ParseError
 		if errors.As(err, &perr) {
-			t.stop = &RowError{Row: perr.StartLine - inCell, Error: fmt.Sprintf(
-				"malformed CSV in the row starting at line %d of the file: %v; a cell holding a quote must be in quotes, with the quote doubled",
-				perr.StartLine, perr.Err)}
+			t.stop = &RowError{Row: perr.StartLine - inCell, Code: model.RowMalformedCSV,
+				Params: map[string]any{"line": perr.StartLine}, Error: fmt.Sprintf(
+					"malformed CSV in the row starting at line %d of the file: %v; a cell holding a quote must be in quotes, with the quote doubled",
+					perr.StartLine, perr.Err)}
 			return nil
 		}
 		if err != nil {

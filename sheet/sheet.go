@@ -3,6 +3,8 @@ package sheet
 import (
 	"fmt"
 	"strings"
+
+	"github.com/gridmap/gridmap/model"
 )
 
 // Kind is the kind of import, which decides the columns a file must have.
@@ -94,6 +96,10 @@ type File struct {
 	Contacts   []Contact
 	Heads      []Head
 	Vulnerable []Resident
+	// Headers maps each canonical column name (grid, building, room, name…) to its header
+	// as written in the file, for reporting problems found later (in the store) under the
+	// file's own headers.
+	Headers map[string]string
 }
 
 // Len is the number of records in f.
@@ -103,11 +109,8 @@ func (f *File) Len() int {
 
 // RowError is one problem in one row. Problems with the header are on row 1, a missing
 // column under its canonical English name; too many rows is on row MaxRows+2 with Column "".
-type RowError struct {
-	Row    int    `json:"row"`
-	Column string `json:"column"` // the column's header as written in the file, or the canonical English name when the column is missing
-	Error  string `json:"error"`
-}
+// Its Code (model.Row*) says which problem it is, Params the values its sentence names.
+type RowError = model.RowError
 
 // Limits.
 const (

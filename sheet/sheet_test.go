@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gridmap/gridmap/model"
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/encoding/simplifiedchinese"
 )
@@ -217,20 +218,20 @@ func TestParseHeaderErrors(t *testing.T) {
 		want []RowError
 	}{
 		{"missing outcome", Screenings, "网格,楼栋,单元,房号,体温\n桐柏路61号院,3号楼,1,101,36.5\n", []RowError{
-			{Row: 1, Column: "outcome", Error: "missing column (accepted headers: 排查结果, 结果, outcome)"},
+			{Row: 1, Column: "outcome", Code: model.RowMissingColumn, Params: map[string]any{"headers": "排查结果、结果、outcome"}, Error: "missing column (accepted headers: 排查结果, 结果, outcome)"},
 		}},
 		{"missing unit and room", Contacts, "网格,楼栋,党员,电话\n", []RowError{
-			{Row: 1, Column: "unit", Error: "missing column (accepted headers: 单元, unit)"},
-			{Row: 1, Column: "room", Error: "missing column (accepted headers: 房号, 门牌号, 户号, room)"},
+			{Row: 1, Column: "unit", Code: model.RowMissingColumn, Params: map[string]any{"headers": "单元、unit"}, Error: "missing column (accepted headers: 单元, unit)"},
+			{Row: 1, Column: "room", Code: model.RowMissingColumn, Params: map[string]any{"headers": "房号、门牌号、户号、room"}, Error: "missing column (accepted headers: 房号, 门牌号, 户号, room)"},
 		}},
 		{"duplicate header", Heads, "网格,楼栋,楼长,电话,联系电话\n", []RowError{
-			{Row: 1, Column: "联系电话", Error: `duplicate column: "电话" and "联系电话" both mean phone`},
+			{Row: 1, Column: "联系电话", Code: model.RowDuplicateColumn, Params: map[string]any{"a": "电话", "b": "联系电话"}, Error: `duplicate column: "电话" and "联系电话" both mean phone`},
 		}},
 		{"empty file", Heads, "", []RowError{
-			{Row: 1, Column: "grid", Error: "missing column (accepted headers: 网格, 网格名称, 小区, grid)"},
-			{Row: 1, Column: "building", Error: "missing column (accepted headers: 楼栋, 楼号, 楼栋名称, building)"},
-			{Row: 1, Column: "name", Error: "missing column (accepted headers: 楼栋长, 楼长, 姓名, head, name)"},
-			{Row: 1, Column: "phone", Error: "missing column (accepted headers: 楼栋长电话, 楼长电话, 电话, 联系电话, phone)"},
+			{Row: 1, Column: "grid", Code: model.RowMissingColumn, Params: map[string]any{"headers": "网格、网格名称、小区、grid"}, Error: "missing column (accepted headers: 网格, 网格名称, 小区, grid)"},
+			{Row: 1, Column: "building", Code: model.RowMissingColumn, Params: map[string]any{"headers": "楼栋、楼号、楼栋名称、building"}, Error: "missing column (accepted headers: 楼栋, 楼号, 楼栋名称, building)"},
+			{Row: 1, Column: "name", Code: model.RowMissingColumn, Params: map[string]any{"headers": "楼栋长、楼长、姓名、head、name"}, Error: "missing column (accepted headers: 楼栋长, 楼长, 姓名, head, name)"},
+			{Row: 1, Column: "phone", Code: model.RowMissingColumn, Params: map[string]any{"headers": "楼栋长电话、楼长电话、电话、联系电话、phone"}, Error: "missing column (accepted headers: 楼栋长电话, 楼长电话, 电话, 联系电话, phone)"},
 		}},
 	}
 	for _, tt := range tests {
@@ -249,6 +250,14 @@ func TestParseHeaderErrors(t *testing.T) {
 	}
 }
 
+// badRow is a row error expected: Error is a substring of its English message.
+type badRow struct {
+	Row    int
+	Column string
+	Code   model.RowCode
+	Error  string
+}
+
 func TestParseBadRows(t *testing.T) {
 	t.Parallel()
 	long := strings.Repeat("长", 101)
@@ -256,8 +265,8 @@ func TestParseBadRows(t *testing.T) {
 		name     string
 		kind     Kind
 		csv      string
-		want     []RowError // Error is a substring of the message
-		wantRows []int      // rows of the records that passed
+		want     []badRow // Error is a substring of the message
+		wantRows []int    // rows of the records that passed
 	}{
 		{"screenings", Screenings,
 			"网格,楼栋,单元,房号,排查结果,体温,日期,备注\n" +
@@ -267,14 +276,14 @@ func TestParseBadRows(t *testing.T) {
 				"桐柏路61号院,3号楼,1,104,fever,39,2026年2月28日,\n" + // 5: fine
 				",3号楼,1,105,正常,,,\n" + // 6: no grid
 				"桐柏路61号院,3号楼," + strings.Repeat("单", 21) + ",106,正常,,2026-02-30," + strings.Repeat("x", 501) + "\n", // 7
-			[]RowError{
-				{3, "排查结果", `got "发烧", want one of normal, not_home, fever, home_quarantine, risk_area_return, refused (or 正常, 已排查正常, 不在家`},
-				{4, "体温", `got "50", want degrees Celsius from 30 to 45`},
-				{4, "日期", `got "11/28/2026", want a date`},
-				{6, "网格", "empty; required"},
-				{7, "单元", "too long: 21 characters, want at most 20"},
-				{7, "日期", `got "2026-02-30"`},
-				{7, "备注", "too long: 501 characters, want at most 500"},
+			[]badRow{
+				{3, "排查结果", model.RowBadChoice, `got "发烧", want one of normal, not_home, fever, home_quarantine, risk_area_return, refused (or 正常, 已排查正常, 不在家`},
+				{4, "体温", model.RowBadTemperature, `got "50", want degrees Celsius from 30 to 45`},
+				{4, "日期", model.RowBadDate, `got "11/28/2026", want a date`},
+				{6, "网格", model.RowRequired, "empty; required"},
+				{7, "单元", model.RowTooLong, "too long: 21 characters, want at most 20"},
+				{7, "日期", model.RowBadDate, `got "2026-02-30"`},
+				{7, "备注", model.RowTooLong, "too long: 501 characters, want at most 500"},
 			}, []int{2, 5}},
 		{"contacts", Contacts,
 			"网格,楼栋,单元,房号,党员姓名,联系电话\n" +
@@ -282,20 +291,20 @@ func TestParseBadRows(t *testing.T) {
 				"桐柏路61号院,3号楼,1,101,李红,13800138000\n" + // 3: same again, fine
 				"桐柏路61号院,3号楼,1,101,张伟,13800138001\n" + // 4: another contact
 				"桐柏路61号院,3号楼,1,102," + long + ",phone\n", // 5
-			[]RowError{
-				{4, "党员姓名", "household already in row 2 with another party member"},
-				{5, "党员姓名", "too long: 101 characters"},
-				{5, "联系电话", `got "phone", want a phone number`},
+			[]badRow{
+				{4, "党员姓名", model.RowDuplicateHousehold, "household already in row 2 with another party member"},
+				{5, "党员姓名", model.RowTooLong, "too long: 101 characters"},
+				{5, "联系电话", model.RowBadPhone, `got "phone", want a phone number`},
 			}, []int{2, 3}},
 		{"heads", Heads,
 			"网格,楼栋,楼长,电话\n" +
 				"桐柏路61号院,3号楼,王强,13900139000\n" +
 				"桐柏路61号院,3号楼,赵敏,13900139001\n" +
 				"桐柏路61号院,4号楼,,1234\n",
-			[]RowError{
-				{3, "楼长", "building already in row 2 with another head"},
-				{4, "楼长", "empty; required"},
-				{4, "电话", `got "1234"`},
+			[]badRow{
+				{3, "楼长", model.RowDuplicateBuilding, "building already in row 2 with another head"},
+				{4, "楼长", model.RowRequired, "empty; required"},
+				{4, "电话", model.RowBadPhone, `got "1234"`},
 			}, []int{2}},
 		{"vulnerable", Vulnerable,
 			"网格,楼栋,单元,房号,姓名,电话,类别,走访间隔\n" +
@@ -303,10 +312,10 @@ func TestParseBadRows(t *testing.T) {
 				"桐柏路61号院,3号楼,1,102,刘阿姨,,其他,0\n" +
 				"桐柏路61号院,3号楼,1,103,孙奶奶,,其他,7.5\n" +
 				"桐柏路61号院,3号楼,1,104,周爷爷,,其他,90\n",
-			[]RowError{
-				{2, "类别", `got "独居", want one of elderly_alone, disabled, chronic_illness, other (or 独居老人`},
-				{3, "走访间隔", `got "0", want a whole number of days from 1 to 90`},
-				{4, "走访间隔", `got "7.5"`},
+			[]badRow{
+				{2, "类别", model.RowBadChoice, `got "独居", want one of elderly_alone, disabled, chronic_illness, other (or 独居老人`},
+				{3, "走访间隔", model.RowBadDays, `got "0", want a whole number of days from 1 to 90`},
+				{4, "走访间隔", model.RowBadDays, `got "7.5"`},
 			}, []int{5}},
 	}
 	for _, tt := range tests {
@@ -320,7 +329,7 @@ func TestParseBadRows(t *testing.T) {
 			}
 			for i, e := range errs {
 				w := tt.want[i]
-				if e.Row != w.Row || e.Column != w.Column || !strings.Contains(e.Error, w.Error) {
+				if e.Row != w.Row || e.Column != w.Column || e.Code != w.Code || !strings.Contains(e.Error, w.Error) {
 					t.Errorf("error %d = %+v, want %+v", i, e, w)
 				}
 			}
@@ -454,7 +463,7 @@ func headsCSV(n, bad int) []byte {
 
 func TestParseLimits(t *testing.T) {
 	t.Parallel()
-	tooMany := RowError{Row: MaxRows + 2, Error: "too many rows; split the file"}
+	tooMany := RowError{Row: MaxRows + 2, Code: model.RowTooManyRows, Params: map[string]any{"max": MaxRows}, Error: "too many rows; split the file"}
 	tests := []struct {
 		name      string
 		data      []byte
@@ -477,7 +486,7 @@ func TestParseLimits(t *testing.T) {
 			if f.Len() != tt.wantLen || len(errs) != tt.wantErrs {
 				t.Fatalf("Len() = %d with %d errors, want %d with %d", f.Len(), len(errs), tt.wantLen, tt.wantErrs)
 			}
-			if tt.wantFinal != nil && errs[len(errs)-1] != *tt.wantFinal {
+			if tt.wantFinal != nil && !reflect.DeepEqual(errs[len(errs)-1], *tt.wantFinal) {
 				t.Errorf("last error %+v, want %+v", errs[len(errs)-1], *tt.wantFinal)
 			}
 		})
@@ -634,8 +643,10 @@ func TestCSVStrayQuoteRefused(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			ls := append([]string(nil), lines...)
 			ls[tt.line-1] = tt.bad
+			fileLine := tt.line // the line of the file, which a quoted line break moves on
 			if tt.name == "after a quoted line break" {
 				ls[1] = `桐柏路61号院,"1` + "\n" + `号楼",王强,13900139000`
+				fileLine++
 			}
 			f, errs, err := Parse(Heads, CSV, []byte(strings.Join(ls, "\n")+"\n"))
 			if err != nil {
@@ -645,7 +656,7 @@ func TestCSVStrayQuoteRefused(t *testing.T) {
 				t.Fatalf("no row errors; %d of 200 rows read", f.Len())
 			}
 			last := errs[len(errs)-1]
-			if last.Row != tt.wantRow || !strings.Contains(last.Error, "malformed CSV in the row starting at line") {
+			if last.Row != tt.wantRow || last.Code != model.RowMalformedCSV || last.Params["line"] != fileLine || !strings.Contains(last.Error, "malformed CSV in the row starting at line") {
 				t.Errorf("last error %+v, want malformed CSV on row %d", last, tt.wantRow)
 			}
 		})

@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/gridmap/gridmap/model"
 	"github.com/xuri/excelize/v2"
@@ -58,12 +57,27 @@ func (c choice) parse(s string) (string, bool) {
 
 // want says what a value of c may be, for an error message.
 func (c choice) want() string {
-	var values, words []string
+	return "want one of " + c.values() + " (or " + strings.Join(c.wordList(), ", ") + ")"
+}
+
+// values lists the English values of c, for an error message.
+func (c choice) values() string {
+	var values []string
 	for _, o := range c {
 		values = append(values, o.value)
+	}
+	return strings.Join(values, ", ")
+}
+
+// words lists the Chinese words of c, for a Chinese error message.
+func (c choice) words() string { return strings.Join(c.wordList(), "、") }
+
+func (c choice) wordList() []string {
+	var words []string
+	for _, o := range c {
 		words = append(words, o.words...)
 	}
-	return "want one of " + strings.Join(values, ", ") + " (or " + strings.Join(words, ", ") + ")"
+	return words
 }
 
 // dates reads a day cell.
@@ -126,9 +140,5 @@ func parseDays(s string) (int, bool) {
 
 // quote quotes a cell's value for an error message, cut short if long.
 func quote(s string) string {
-	const limit = 40
-	if utf8.RuneCountInString(s) > limit {
-		s = string([]rune(s)[:limit]) + "…"
-	}
-	return strconv.Quote(s)
+	return strconv.Quote(cut(s))
 }

@@ -50,6 +50,8 @@ export const errorsDict = {
     'errcode.plan_problems': '方案存在问题，不能发布；请先处理列出的问题',
     'errcode.base_publication_moved': '方案所依据的版本已被新的发布取代，请重新加载后再发布',
     'errcode.rows_rejected': '文件中有不符合要求的行，未导入任何数据；请修改后重新上传',
+    'errcode.unreadable_file': '无法读取这个文件：请上传 .xlsx 文件，或 UTF-8、GBK 编码的 CSV 文件（旧的 .xls 请先另存为 .xlsx）',
+    'errcode.empty_file': '文件只有表头，没有数据行',
     'errcode.grid_retired': '网格 {id} 已因调整被撤销，其区域已划入新的网格',
   },
   en: {
@@ -97,6 +99,8 @@ export const errorsDict = {
     'errcode.plan_problems': 'the plan has problems and cannot be published; fix the ones listed first',
     'errcode.base_publication_moved': 'a newer publication replaced the one the plan is based on; reload it before publishing',
     'errcode.rows_rejected': 'rows of the file are not valid; nothing was imported; fix them and upload again',
+    'errcode.unreadable_file': 'body: the file cannot be read; send an .xlsx, or a CSV in UTF-8 or GBK (save an old .xls as .xlsx)',
+    'errcode.empty_file': 'body: the file has a header but no rows',
     'errcode.grid_retired': 'grid {id} was retired; its area went to the grids in replaced_by',
   },
 };

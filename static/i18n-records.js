@@ -161,14 +161,6 @@ export const recordsDict = {
     'imp.col.phone': '电话',
     'imp.col.category': '类别',
     'imp.col.visit_every_days': '走访间隔(天)',
-    'imp.err.no compound grid of yours has this name': '本账号管辖的楼院网格中没有这个名称',
-    "imp.err.several compound grids have this name; import from a community's account": '有多个楼院网格同名，请用社区账号导入',
-    'imp.err.no building of this name in the grid': '网格中没有这个楼栋',
-    'imp.err.several buildings of this name in the grid': '网格中有多个同名楼栋',
-    'imp.err.no household with this unit and room in the building': '楼栋中没有这个单元和房号',
-    'imp.err.no party member with this name and phone': '没有这个姓名和电话的党员',
-    'imp.err.no person with this name and phone': '没有这个姓名和电话的人员',
-    'imp.err.several people with this name and phone': '有多人同名同电话',
   },
 
   en: {

@@ -34,8 +34,9 @@ function refusalOf(file) {
   return '';
 }
 
-// A column the store names in English (grid, building…) in the page's
-// language; a header as the file wrote it stays as it is.
+// A column the file lacks, which the server names canonically (grid,
+// building…), in the page's language; a header as the file wrote it (the
+// column of every other problem) stays as it is.
 function columnLabel(c) {
   if (!c) return '';
   const key = `imp.col.${c}`;
@@ -43,12 +44,11 @@ function columnLabel(c) {
   return s === key ? c : s;
 }
 
-// The store's messages in Chinese where the page knows them.
-function problem(msg) {
-  if (getLang() !== 'zh-CN') return msg;
-  const key = `imp.err.${msg}`;
-  const s = t(key);
-  return s === key ? msg : s;
+// A row's problem as the server said it: in the page's language, which
+// the upload asked for (Accept-Language); after a switch to English, the
+// English the server keeps in detail.
+function problem(r) {
+  return (getLang() === 'en' && r.detail) || r.error || '';
 }
 
 function refusedTable(rows) {
@@ -73,7 +73,7 @@ function refusedTable(rows) {
               { dataset: { row: String(r.row), column: r.column || '' } },
               el('td', { class: 'imp-row' }, String(r.row)),
               el('td', { class: 'imp-col', title: r.column || '' }, columnLabel(r.column)),
-              el('td', { class: 'imp-msg', title: r.error || '' }, problem(r.error || ''))
+              el('td', { class: 'imp-msg', title: r.detail || r.error || '' }, problem(r))
             )
           )
         )

@@ -19,11 +19,15 @@ type HouseholdRef struct {
 	Grid, Building, Unit, Room string
 }
 
-// RowError is one problem with one row of an imported file.
-type RowError struct {
-	Row    int    `json:"row"`
-	Column string `json:"column"`
-	Error  string `json:"error"`
+// RowError is one problem with one row of an imported file; Column is
+// the canonical column name (grid, building, room, name), which the
+// caller may map to the file's header.
+type RowError = model.RowError
+
+// rowError is the problem code in column col of row, with its English
+// sentence.
+func rowError(row int, col string, code model.RowCode, msg string) RowError {
+	return RowError{Row: row, Column: col, Code: code, Error: msg}
 }
 
 // ImportError is an import refused for the rows it lists.
@@ -121,7 +125,7 @@ func resolveHouseholds(ctx context.Context, tx pgx.Tx, rows []int, refs []Househ
 		case e != nil:
 			errs = append(errs, *e)
 		case household == 0:
-			errs = append(errs, RowError{row, "room", "no household with this unit and room in the building"})
+			errs = append(errs, rowError(row, "room", model.RowUnknownHousehold, "no household with this unit and room in the building"))
 		default:
 			out[row] = resolved{household, building, grid}
 		}
@@ -133,37 +137,41 @@ func resolveHouseholds(ctx context.Context, tx pgx.Tx, rows []int, refs []Househ
 // placeError is the error of a row whose grid name matched gn compound
 // grids and whose building name bn buildings in it; nil when both are one.
 func placeError(row int, gn, bn int64) *RowError {
+	var e RowError
 	switch {
 	case gn == 0:
-		return &RowError{row, "grid", "no compound grid of yours has this name"}
+		e = rowError(row, "grid", model.RowUnknownGrid, "no compound grid of yours has this name")
 	case gn > 1:
-		return &RowError{row, "grid", "several compound grids have this name; import from a community's account"}
+		e = rowError(row, "grid", model.RowAmbiguousGrid, "several compound grids have this name; import from a community's account")
 	case bn == 0:
-		return &RowError{row, "building", "no building of this name in the grid"}
+		e = rowError(row, "building", model.RowUnknownBuilding, "no building of this name in the grid")
 	case bn > 1:
-		return &RowError{row, "building", "several buildings of this name in the grid"}
+		e = rowError(row, "building", model.RowAmbiguousBuilding, "several buildings of this name in the grid")
+	default:
+		return nil
 	}
-	return nil
+	return &e
 }
 
 // resolvePeople finds each (name, phone) among people, party members only
 // when members is set.
 func resolvePeople(ctx context.Context, tx pgx.Tx, rows []int, names, phones []string, members bool) (map[int]int64, []RowError, error) {
-	join := ""
+	// A table in parentheses is a syntax error: only a join may be.
+	people := `people p`
 	if members {
-		join = `JOIN party_members m ON m.person_id = p.id`
+		people = `(people p JOIN party_members m ON m.person_id = p.id)`
 	}
 	q, err := tx.Query(ctx, `
 		SELECT ref.row, count(p.id), COALESCE(min(p.id), 0)
 		FROM unnest($1::int[], $2::text[], $3::text[]) AS ref(row, name, phone)
-		LEFT JOIN (people p `+join+`) ON p.name = ref.name AND regexp_replace(p.phone, '[^0-9]', '', 'g') = regexp_replace(ref.phone, '[^0-9]', '', 'g')
+		LEFT JOIN `+people+` ON p.name = ref.name AND regexp_replace(p.phone, '[^0-9]', '', 'g') = regexp_replace(ref.phone, '[^0-9]', '', 'g')
 		GROUP BY ref.row ORDER BY ref.row`, rows, names, phones)
 	if err != nil {
 		return nil, nil, err
 	}
-	what := "person"
+	what, code := "person", model.RowUnknownPerson
 	if members {
-		what = "party member"
+		what, code = "party member", model.RowUnknownPartyMember
 	}
 	out := map[int]int64{}
 	var errs []RowError
@@ -172,9 +180,9 @@ func resolvePeople(ctx context.Context, tx pgx.Tx, rows []int, names, phones []s
 	_, err = pgx.ForEachRow(q, []any{&row, &n, &id}, func() error {
 		switch {
 		case n == 0:
-			errs = append(errs, RowError{row, "name", "no " + what + " with this name and phone"})
+			errs = append(errs, rowError(row, "name", code, "no "+what+" with this name and phone"))
 		case n > 1:
-			errs = append(errs, RowError{row, "name", "several people with this name and phone"})
+			errs = append(errs, rowError(row, "name", model.RowAmbiguousPerson, "several people with this name and phone"))
 		default:
 			out[row] = id
 		}
