@@ -30,7 +30,7 @@ func TestPageShowsServerErrorByCode(t *testing.T) {
 	}
 	shown := `(b => b && !b.hidden && b.textContent)(document.getElementById('login-username-error')) || ''`
 	waitJS(t, ctx, "the refusal", `!!(`+shown+`)`, 15*time.Second)
-	if got := eval[string](t, ctx, shown); got != "“username”的值不正确，请检查后重试" {
+	if got := eval[string](t, ctx, shown); got != "“用户名”的值不正确，请检查后重试" {
 		t.Errorf("zh-CN: %q", got)
 	}
 	screenshot(t, ctx, "login-server-error-zh")
