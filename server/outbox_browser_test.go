@@ -67,8 +67,21 @@ func screenThroughPage(t *testing.T, ctx context.Context, household int64) {
 	clickSel(t, ctx, item+" .gap-item-head")
 	waitJS(t, ctx, "screening form", fmt.Sprintf(`!!document.querySelector('%s form.act-screen')`, item), 10*time.Second)
 	eval[bool](t, ctx, fmt.Sprintf(`(f => (f.elements.outcome.value = 'normal', f.elements.temperature.value = '36.5', true))(document.querySelector('%s form.act-screen'))`, item))
-	clickSel(t, ctx, item+" form.act-screen .act-submit")
+	clickSubmit(t, ctx, item+" form.act-screen")
 	waitJS(t, ctx, "held with its undo", fmt.Sprintf(`(f => !!f && f.dataset.state === 'held')(document.querySelector('%s form.act-screen'))`, item), 10*time.Second)
+}
+
+// clickSubmit clicks a form's submit button and clicks again while the
+// form shows no state at all: on a loaded machine a list redraw or a
+// smooth scroll can move the button between finding it and the click.
+func clickSubmit(t *testing.T, ctx context.Context, form string) {
+	t.Helper()
+	for range 3 {
+		clickSel(t, ctx, form+" .act-submit")
+		if tryJS(ctx, fmt.Sprintf(`(f => !f || !!f.dataset.state)(document.querySelector(%q))`, form), 3*time.Second) {
+			return
+		}
+	}
 }
 
 // outboxBarJS reads the outbox bar: how many wait and why.
