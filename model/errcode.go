@@ -1,5 +1,7 @@
 package model
 
+import "strings"
+
 // Code is the stable, machine-readable name of an error answer: clients
 // branch on it and translate it (static/i18n.js "errcode.*"); the server
 // renders its text in the caller's language from one catalogue
@@ -63,6 +65,31 @@ const (
 	CodeGridRetired     Code = "grid_retired"    // params: id
 )
 
+// The limits on what an imported file may hold (package sheet), one code
+// each, so a reader is told which one in their language.
+const (
+	CodeLimitFileSize      Code = "limit_file_size"      // params: max
+	CodeLimitUnzippedSize  Code = "limit_unzipped_size"  // params: max
+	CodeLimitPartSize      Code = "limit_part_size"      // params: max
+	CodeLimitParts         Code = "limit_parts"          // params: max
+	CodeLimitSharedStrings Code = "limit_shared_strings" // params: max
+	CodeLimitColumns       Code = "limit_columns"        // params: max
+	CodeLimitCellLength    Code = "limit_cell_length"    // params: max
+)
+
+// LimitCode is the code of the file limit named limit ("file size",
+// "unzipped size", …, as sheet.LimitError names it), or "" for another.
+func LimitCode(limit string) Code {
+	for _, c := range limitCodes {
+		if string(c) == "limit_"+strings.ReplaceAll(limit, " ", "_") {
+			return c
+		}
+	}
+	return ""
+}
+
+var limitCodes = []Code{CodeLimitFileSize, CodeLimitUnzippedSize, CodeLimitPartSize, CodeLimitParts, CodeLimitSharedStrings, CodeLimitColumns, CodeLimitCellLength}
+
 // AllCodes lists every code, for the catalogue's completeness test and the
 // documentation.
 func AllCodes() []Code {
@@ -75,6 +102,7 @@ func AllCodes() []Code {
 		CodeGapClosed, CodeTaskExists, CodeDeclined, CodeNotVolunteer, CodeBusy, CodeStarting, CodeNotStored,
 		CodeDBUnavailable, CodeNoBaseMap, CodeNoChange, CodePlanProblems, CodeBasePublication, CodeRowsRejected, CodeGridRetired,
 		CodeUnreadableFile, CodeEmptyFile,
+		CodeLimitFileSize, CodeLimitUnzippedSize, CodeLimitPartSize, CodeLimitParts, CodeLimitSharedStrings, CodeLimitColumns, CodeLimitCellLength,
 	}
 }
 

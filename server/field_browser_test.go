@@ -107,7 +107,8 @@ func waitJS(t *testing.T, ctx context.Context, what, js string, timeout time.Dur
 	}
 }
 
-// tryJS polls a JavaScript condition and says whether it held in time.
+// tryJS polls a JavaScript condition and says whether it held in time
+// (timeout > 0: with 0 the poll never gives up).
 func tryJS(ctx context.Context, js string, timeout time.Duration) bool {
 	return chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 		_, err := chromedp.Poll[bool](js, chromedp.WithPollingTimeout(timeout))(ctx, tg)
@@ -240,9 +241,7 @@ func TestFieldBrowserGridGaps(t *testing.T) {
 	b := gaps.Unscreened[0]
 	h := b.Households[0].ID
 	item := fmt.Sprintf(`#gap-panel .gap-item[data-id="%d"] .gap-item-head`, h)
-	if err := chromedp.Do(ctx, chromedp.ScrollIntoView(chromedp.CSS(item)), chromedp.Click(chromedp.CSS(item))); err != nil {
-		t.Fatal(err)
-	}
+	clickSel(t, ctx, item)
 	waitJS(t, ctx, "marker highlighted", fmt.Sprintf(`!!document.querySelector('.gap-icon.is-selected[data-kind="unscreened"][data-key="b%d"]')`, b.Building.ID), 5*time.Second)
 	waitJS(t, ctx, "nearest volunteers", `(n => n && n.dataset.state === 'loaded')(document.querySelector('.gap-detail .near'))`, 20*time.Second)
 	chromedp.Do(ctx, chromedp.Sleep(800*time.Millisecond)) // the fly-to
@@ -310,18 +309,9 @@ func TestFieldBrowserGridLive(t *testing.T) {
 	// Through the page: open the household, pick "normal", submit.
 	mine, theirs := ids[0], ids[1]
 	item := fmt.Sprintf(`#gap-panel .gap-item[data-id="%d"]`, mine)
-	err := chromedp.Do(ctx,
-		chromedp.ScrollIntoView(chromedp.CSS(item+" .gap-item-head")),
-		chromedp.Click(chromedp.CSS(item+" .gap-item-head")),
-		chromedp.WaitVisible(chromedp.CSS(item+" form.act-screen")),
-	)
-	if err != nil {
-		t.Fatal(err)
-	}
+	clickUntil(t, ctx, item+" .gap-item-head", "the household's form", visibleJS(item+" form.act-screen"))
 	eval[bool](t, ctx, fmt.Sprintf(`(f => (f.elements.outcome.value = 'normal', f.elements.temperature.value = '36.5', true))(document.querySelector('%s form.act-screen'))`, item))
-	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(item+" form.act-screen .act-submit"))); err != nil {
-		t.Fatal(err)
-	}
+	clickSubmit(t, ctx, item+" form.act-screen")
 	waitJS(t, ctx, "own screening leaves the list", fmt.Sprintf(`!document.querySelector('.gap-item[data-id="%d"]')`, mine), 20*time.Second)
 	waitJS(t, ctx, "figures after own screening", fmt.Sprintf(`%s === %d`, screenedTodayJS, before+1), 20*time.Second)
 
@@ -642,10 +632,7 @@ func TestFieldBrowserCheckpoints(t *testing.T) {
 		t.Errorf("%d checkpoint markers, API has %d checkpoints", n, len(cps.Checkpoints))
 	}
 	cpItem := fmt.Sprintf(`#gap-panel .gap-item[data-kind="checkpoints"][data-id="%d"]`, cp)
-	if err := chromedp.Do(ctx, chromedp.ScrollIntoView(chromedp.CSS(cpItem+" .gap-item-head")), chromedp.Click(chromedp.CSS(cpItem+" .gap-item-head")),
-		chromedp.WaitVisible(chromedp.CSS(cpItem+" form.act-duty"))); err != nil {
-		t.Fatal(err)
-	}
+	clickUntil(t, ctx, cpItem+" .gap-item-head", "the checkpoint's form", visibleJS(cpItem+" form.act-duty"))
 	chromedp.Do(ctx, chromedp.Sleep(800*time.Millisecond)) // the fly-to
 	screenshot(t, ctx, "checkpoint-laptop-zh")
 	eval[bool](t, ctx, `document.getElementById('legend').open = true`)
@@ -654,15 +641,11 @@ func TestFieldBrowserCheckpoints(t *testing.T) {
 
 	// Counts added through the page add up.
 	eval[bool](t, ctx, fmt.Sprintf(`(f => (f.elements.scans.value = '3', f.elements.temperatures.value = '2', true))(document.querySelector('%s form.act-counts'))`, cpItem))
-	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(cpItem+" form.act-counts .act-submit"))); err != nil {
-		t.Fatal(err)
-	}
+	clickSubmit(t, ctx, cpItem+" form.act-counts")
 	waitJS(t, ctx, "counts added", fmt.Sprintf(`(li => li && li.querySelector('.cp-n[data-stat="scans"]').dataset.value === '140' && li.querySelector('.cp-n[data-stat="temperatures"]').dataset.value === '137')(document.querySelector('%s'))`, cpItem), 20*time.Second)
 
 	// Off duty through the page: the marker turns grey, the post moves up.
-	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(cpItem+" form.act-duty .act-submit"))); err != nil {
-		t.Fatal(err)
-	}
+	clickSubmit(t, ctx, cpItem+" form.act-duty")
 	waitJS(t, ctx, "marker grey", fmt.Sprintf(`(m => m && m.dataset.duty === 'off' && m.firstChild.classList.contains('cp-off') && !m.firstChild.classList.contains('cp-on'))(document.querySelector('.gap-icon[data-kind="checkpoints"][data-key="c%d"]'))`, cp), 20*time.Second)
 	waitJS(t, ctx, "list entry off duty", fmt.Sprintf(`(li => li && li.dataset.duty === 'off' && !!li.querySelector('form.act-duty'))(document.querySelector('%s'))`, cpItem), 20*time.Second)
 	order = eval[[]string](t, ctx, `[...document.querySelectorAll('#gap-panel .gap-item[data-kind="checkpoints"]')].map(li => li.dataset.duty)`)
@@ -683,9 +666,7 @@ func TestFieldBrowserCheckpoints(t *testing.T) {
 	}
 	chromedp.Do(ctx, chromedp.Sleep(800*time.Millisecond))
 	screenshot(t, ctx, "seal-laptop-zh")
-	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(sealItem+" form.act-resolve .act-submit"))); err != nil {
-		t.Fatal(err)
-	}
+	clickSubmit(t, ctx, sealItem+" form.act-resolve")
 	waitJS(t, ctx, "seal alert leaves the list", fmt.Sprintf(`!document.querySelector('%s') && document.querySelector('.gap-tab[data-kind="seal"]').dataset.count === '%d'`, sealItem, len(gaps.SealAlerts)-1), 20*time.Second)
 	api.get("/api/grids/9/gaps", &gaps)
 	if slices.ContainsFunc(gaps.SealAlerts, func(p gapPoint) bool { return p.ID == seal }) {
@@ -1264,19 +1245,7 @@ func submitForm(t *testing.T, ctx context.Context, form string, values map[strin
 	t.Helper()
 	v, _ := json.Marshal(values)
 	eval[bool](t, ctx, fmt.Sprintf(`(f => { for (const [k, v] of Object.entries(%s)) f.elements[k].value = v; return true })(document.querySelector('%s'))`, v, form))
-	for attempt := 1; ; attempt++ {
-		err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(form+` button[type="submit"]`)))
-		if err == nil {
-			return
-		}
-		// A live refresh may put the form back into the page between
-		// finding the button and clicking it: find it again.
-		if attempt < 5 && strings.Contains(err.Error(), "node") {
-			time.Sleep(200 * time.Millisecond)
-			continue
-		}
-		t.Fatal(err)
-	}
+	clickSel(t, ctx, form+` button[type="submit"]`)
 }
 
 // TestFieldBrowserLedger: residents put on the ledger of grid 9 through
@@ -1320,9 +1289,7 @@ func TestFieldBrowserLedger(t *testing.T) {
 	}
 
 	// A visit through the page: it shows in the entry's visit log.
-	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(item(resident)+" .rec-head")), chromedp.WaitVisible(chromedp.CSS(item(resident)+" form.act-visit"))); err != nil {
-		t.Fatal(err)
-	}
+	clickUntil(t, ctx, item(resident)+" .rec-head", "the record opened", visibleJS(item(resident)+" form.act-visit"))
 	if n := eval[int](t, ctx, fmt.Sprintf(`document.querySelectorAll('%s .rec-visits li').length`, item(resident))); n != 0 {
 		t.Errorf("a resident never visited shows %d visits", n)
 	}
@@ -1354,9 +1321,7 @@ func TestFieldBrowserLedger(t *testing.T) {
 	if state := eval[string](t, ctx, fmt.Sprintf(`(document.querySelector('%s') || {dataset: {}}).dataset.state || ''`, req)); state != "open" {
 		t.Fatalf("request %d shown %q, want open", request, state)
 	}
-	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(req+" .rec-head")), chromedp.WaitVisible(chromedp.CSS(req+" form.act-close"))); err != nil {
-		t.Fatal(err)
-	}
+	clickUntil(t, ctx, req+" .rec-head", "the record opened", visibleJS(req+" form.act-close"))
 	screenshot(t, ctx, "requests-laptop-zh")
 	submitForm(t, ctx, req+" form.act-close", map[string]string{"resolution": "已代购送达"})
 	waitJS(t, ctx, "request closed", fmt.Sprintf(`(li => !!li && li.dataset.state === 'closed')(document.querySelector('%s'))`, req), 20*time.Second)
@@ -1384,10 +1349,7 @@ func TestFieldBrowserLedger(t *testing.T) {
 	if shown := eval[string](t, ctx, fmt.Sprintf(`document.querySelector('%s').dataset.points`, member)); shown != strconv.Itoa(m.Points) {
 		t.Errorf("member %d shown with %s points, API %d", m.PersonID, shown, m.Points)
 	}
-	if err := chromedp.Do(ctx, chromedp.ScrollIntoView(chromedp.CSS(member+" .rec-head")), chromedp.Click(chromedp.CSS(member+" .rec-head")),
-		chromedp.WaitVisible(chromedp.CSS(member+" form.act-points"))); err != nil {
-		t.Fatal(err)
-	}
+	clickUntil(t, ctx, member+" .rec-head", "the member's form", visibleJS(member+" form.act-points"))
 	submitForm(t, ctx, member+" form.act-points", map[string]string{"points": "0", "reason": "测试"})
 	if msg := eval[string](t, ctx, fmt.Sprintf(`document.querySelector('%s form.act-points .act-status').textContent`, member)); !strings.Contains(msg, "不能为 0") {
 		t.Errorf("0 points: the form says %q", msg)
@@ -1412,13 +1374,9 @@ func TestFieldBrowserLedger(t *testing.T) {
 	// A phone: the ledger with an entry open, in both languages.
 	phone := openGridPageAs(t, e, "leader", password, 375, 812, true)
 	waitJS(t, phone, "ledger on the phone", `document.getElementById('rec-ledger').dataset.state === 'loaded'`, 20*time.Second)
-	if err := chromedp.Do(phone, chromedp.Click(chromedp.CSS(`#gw-jump [data-jump="records"]`))); err != nil {
-		t.Fatal(err)
-	}
+	clickSel(t, phone, `#gw-jump [data-jump="records"]`)
 	waitJS(t, phone, "the jump to the records", `(r => r.top >= 0 && r.top < window.innerHeight)(document.getElementById('records').getBoundingClientRect())`, 5*time.Second)
-	if err := chromedp.Do(phone, chromedp.Click(chromedp.CSS(item(resident)+" .rec-head")), chromedp.WaitVisible(chromedp.CSS(item(resident)+" form.act-visit"))); err != nil {
-		t.Fatal(err)
-	}
+	clickUntil(t, phone, item(resident)+" .rec-head", "the record opened", visibleJS(item(resident)+" form.act-visit"))
 	if eval[bool](t, phone, `document.documentElement.scrollWidth > window.innerWidth`) {
 		t.Errorf("the phone page is %d px wide", eval[int](t, phone, `document.documentElement.scrollWidth`))
 	}
@@ -1439,13 +1397,9 @@ func TestFieldBrowserLedger(t *testing.T) {
 	if name := eval[string](t, wall, fmt.Sprintf(`document.querySelector('%s .rec-name').textContent`, item(resident))); name == "李秀英" || !strings.Contains(name, "*") {
 		t.Errorf("the viewer sees the resident's name as %q, want it masked", name)
 	}
-	if err := chromedp.Do(wall, chromedp.Click(chromedp.CSS(item(resident)+" .rec-head")), chromedp.WaitVisible(chromedp.CSS(item(resident)+" .act-readonly"))); err != nil {
-		t.Fatal(err)
-	}
+	clickUntil(t, wall, item(resident)+" .rec-head", "the record opened", visibleJS(item(resident)+" .act-readonly"))
 	openRecords(t, wall, "party")
-	if err := chromedp.Do(wall, chromedp.Click(chromedp.CSS(member+" .rec-head")), chromedp.WaitVisible(chromedp.CSS(member+" .act-readonly"))); err != nil {
-		t.Fatal(err)
-	}
+	clickUntil(t, wall, member+" .rec-head", "the record opened", visibleJS(member+" .act-readonly"))
 	openRecords(t, wall, "import")
 	if n := eval[int](t, wall, `document.querySelectorAll('#rec-import input, #rec-import button, #rec-import form').length`); n != 0 {
 		t.Errorf("the viewer's import tab has %d controls", n)

@@ -215,18 +215,23 @@ func TestImportFileErrorsByLanguage(t *testing.T) {
 	for _, tt := range []struct {
 		name, contentType string
 		data              []byte
+		status            int
 		code, zh, en      string
 	}{
-		{"old xls", xlsxMedia, []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0, 0, 0, 0}, "unreadable_file", "无法读取这个文件", "body: sheet: "},
-		{"UTF-16 CSV", "text/csv", []byte{0xFF, 0xFE, '1', 0}, "unreadable_file", "无法读取这个文件", "body: sheet: read csv: UTF-16 text"},
-		{"header only", "text/csv", []byte("网格,楼栋,单元,房号,排查结果\n"), "empty_file", "文件只有表头，没有数据行", "body: the file has a header but no rows"},
+		{"old xls", xlsxMedia, []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0, 0, 0, 0}, 400, "unreadable_file", "无法读取这个文件", "body: sheet: "},
+		{"UTF-16 CSV", "text/csv", []byte{0xFF, 0xFE, '1', 0}, 400, "unreadable_file", "无法读取这个文件", "body: sheet: read csv: UTF-16 text"},
+		{"header only", "text/csv", []byte("网格,楼栋,单元,房号,排查结果\n"), 400, "empty_file", "文件只有表头，没有数据行", "body: the file has a header but no rows"},
+		{"a cell too long", "text/csv", []byte("网格,楼栋,单元,房号,排查结果\n9,1,1," + strings.Repeat("x", sheet.MaxCellChars+1) + ",正常\n"),
+			422, "limit_cell_length", "某个单元格的内容过长：最多 32767 个字符", "body: cell D2 is 32768 characters long"},
+		{"too many columns", "text/csv", []byte("网格,楼栋,单元,房号,排查结果\n9,1,1,101,正常" + strings.Repeat(",", sheet.MaxColumns+1) + "x\n"),
+			422, "limit_columns", "表格的列数过多：最多 256 列", "body: row 2 has a value in column"},
 	} {
 		for _, lang := range []string{"zh-CN", "en"} {
 			leader.lang = lang
 			r := leader.do("POST", "/api/import/screenings?client_id="+cid(), upload{tt.contentType, tt.data})
 			want := map[string]string{"zh-CN": tt.zh, "en": tt.en}[lang]
-			if r.Status != 400 || r.Error.Code != tt.code || r.Error.Field != "body" || !strings.HasPrefix(r.Error.Error, want) {
-				t.Errorf("%s, %s: %d %s, want 400 %s saying %q", tt.name, lang, r.Status, r.Body, tt.code, want)
+			if r.Status != tt.status || r.Error.Code != tt.code || r.Error.Field != "body" || !strings.HasPrefix(r.Error.Error, want) {
+				t.Errorf("%s, %s: %d %s, want %d %s saying %q", tt.name, lang, r.Status, r.Body, tt.status, tt.code, want)
 			}
 			if lang == "zh-CN" && !strings.HasPrefix(r.Error.Detail, tt.en) {
 				t.Errorf("%s, zh-CN: detail %q, want the English", tt.name, r.Error.Detail)

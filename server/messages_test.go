@@ -29,7 +29,7 @@ func hasHan(s string) bool {
 // only parameters some error gives; and the catalogue holds no code that
 // model.AllCodes does not list.
 func TestErrorCatalogueIsComplete(t *testing.T) {
-	known := map[string]bool{"field": true, "role": true, "seconds": true, "method": true, "allow": true, "limit": true, "status": true, "id": true}
+	known := map[string]bool{"field": true, "role": true, "seconds": true, "method": true, "allow": true, "limit": true, "max": true, "status": true, "id": true}
 	codes := map[model.Code]bool{}
 	for _, c := range model.AllCodes() {
 		if codes[c] {

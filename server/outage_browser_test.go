@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/chromedp"
-
 	"github.com/gridmap/gridmap/auth"
 	"github.com/gridmap/gridmap/internal/testdb"
 	"github.com/gridmap/gridmap/server"
@@ -41,20 +39,11 @@ func TestFieldBrowserDatabaseOutage(t *testing.T) {
 	ctx := openGridPage(t, e, 1280, 860, false)
 	mine := ids[0]
 	item := fmt.Sprintf(`#gap-panel .gap-item[data-id="%d"]`, mine)
-	err := chromedp.Do(ctx,
-		chromedp.ScrollIntoView(chromedp.CSS(item+" .gap-item-head")),
-		chromedp.Click(chromedp.CSS(item+" .gap-item-head")),
-		chromedp.WaitVisible(chromedp.CSS(item+" form.act-screen")),
-	)
-	if err != nil {
-		t.Fatal(err)
-	}
+	clickUntil(t, ctx, item+" .gap-item-head", "the household's form", visibleJS(item+" form.act-screen"))
 	eval[bool](t, ctx, fmt.Sprintf(`(f => (f.elements.outcome.value = 'normal', f.elements.temperature.value = '36.6', true))(document.querySelector('%s form.act-screen'))`, item))
 
 	proxy.cut()
-	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(item+" form.act-screen .act-submit"))); err != nil {
-		t.Fatal(err)
-	}
+	clickSubmit(t, ctx, item+" form.act-screen")
 	// The server answers 503 once its pool gives up on the database; on a
 	// loaded machine the page's own timeout may come first, and the bar
 	// then says the write waits for the connection. Either way it says so.

@@ -76,12 +76,7 @@ func screenThroughPage(t *testing.T, ctx context.Context, household int64) {
 // smooth scroll can move the button between finding it and the click.
 func clickSubmit(t *testing.T, ctx context.Context, form string) {
 	t.Helper()
-	for range 3 {
-		clickSel(t, ctx, form+" .act-submit")
-		if tryJS(ctx, fmt.Sprintf(`(f => !f || !!f.dataset.state)(document.querySelector(%q))`, form), 3*time.Second) {
-			return
-		}
-	}
+	clickUntil(t, ctx, form+" .act-submit", "the form took the click", fmt.Sprintf(`(f => !f || !!f.dataset.state)(document.querySelector(%q))`, form))
 }
 
 // outboxBarJS reads the outbox bar: how many wait and why.

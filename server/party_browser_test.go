@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/chromedp"
-
 	"github.com/gridmap/gridmap/auth"
 	"github.com/gridmap/gridmap/server"
 	"github.com/gridmap/gridmap/store"
@@ -69,10 +67,7 @@ func TestPartyBrowser(t *testing.T) {
 	if text := eval[string](t, ctx, fmt.Sprintf(`document.querySelector('%s .rec-sub').textContent`, item)); !strings.Contains(text, *m.Employer) || !strings.Contains(text, "双报到") {
 		t.Errorf("the member's line reads %q; want the employer %q and the registration", text, *m.Employer)
 	}
-	if err := chromedp.Do(ctx, chromedp.ScrollIntoView(chromedp.CSS(item+" .rec-head")), chromedp.Click(chromedp.CSS(item+" .rec-head")),
-		chromedp.WaitVisible(chromedp.CSS(item+" form.pb-service"))); err != nil {
-		t.Fatal(err)
-	}
+	clickUntil(t, ctx, item+" .rec-head", "the member's form", visibleJS(item+" form.pb-service"))
 	form := item + " form.pb-service"
 	submitForm(t, ctx, form, map[string]string{"hours": "0.3", "what": "卡点值守"})
 	if msg := eval[string](t, ctx, fmt.Sprintf(`document.querySelector('%s .act-status').textContent`, form)); !strings.Contains(msg, "0.5 至 24") {

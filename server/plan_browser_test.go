@@ -53,23 +53,73 @@ func pointAt(t *testing.T, ctx context.Context, lon, lat float64) {
 	}
 }
 
-// clickSel clicks the element a CSS selector finds, once it is enabled.
+// clickSel clicks the element a CSS selector finds, once it is enabled
+// and has stopped moving. It scrolls the element to the middle at once
+// (ending any smooth scroll the page started) and waits until its box is
+// the same for several frames and nothing covers its centre, so the
+// click lands where a hand would tap, not where the element was a frame
+// ago. A live page may redraw it between finding and clicking: find it
+// again.
 func clickSel(t *testing.T, ctx context.Context, sel string) {
 	t.Helper()
 	for attempt := 1; ; attempt++ {
 		waitJS(t, ctx, "enabled "+sel, fmt.Sprintf(`(b => !!b && !b.disabled)(document.querySelector(%q))`, sel), 20*time.Second)
-		err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(sel)))
-		if err == nil {
+		settled := tryJS(ctx, fmt.Sprintf(`new Promise(done => {
+			const el = document.querySelector(%q);
+			if (!el) return done(false);
+			el.scrollIntoView({block: 'center', inline: 'nearest', behavior: 'instant'});
+			let last = '', same = 0, ticks = 0;
+			const tick = () => {
+				if (!el.isConnected) return done(false);
+				const r = el.getBoundingClientRect();
+				const now = [r.x, r.y, r.width, r.height].map(Math.round).join();
+				same = now === last ? same + 1 : 0;
+				last = now;
+				if (same < 2 && ++ticks < 40) return setTimeout(tick, 50);
+				const top = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2);
+				done(!!top && (el === top || el.contains(top)));
+			};
+			setTimeout(tick, 50);
+		})`, sel), 5*time.Second)
+		var err error
+		if settled {
+			err = chromedp.Do(ctx, chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible))
+		}
+		if settled && err == nil {
 			return
 		}
-		// A live page may redraw the element between finding and
-		// clicking it: find it again.
-		if attempt < 5 && strings.Contains(err.Error(), "node") {
+		if attempt < 8 && (err == nil || strings.Contains(err.Error(), "node")) {
 			time.Sleep(200 * time.Millisecond)
 			continue
 		}
+		if err == nil {
+			screenshot(t, ctx, "failed-click")
+			t.Fatalf("click %s: it kept moving or stayed covered", sel)
+		}
 		t.Fatalf("click %s: %v", sel, err)
 	}
+}
+
+// clickUntil clicks the element sel finds until the JavaScript condition
+// done holds: a click a redraw swallowed is made again, but never once
+// done holds (the head of a list item opens and closes it).
+func clickUntil(t *testing.T, ctx context.Context, sel, what, done string) {
+	t.Helper()
+	for range 3 {
+		if tryJS(ctx, done, 10*time.Millisecond) {
+			return
+		}
+		clickSel(t, ctx, sel)
+		if tryJS(ctx, done, 5*time.Second) {
+			return
+		}
+	}
+	waitJS(t, ctx, what, done, 20*time.Second)
+}
+
+// visibleJS is a condition: the element sel finds is shown.
+func visibleJS(sel string) string {
+	return fmt.Sprintf(`(e => !!e && e.offsetParent !== null)(document.querySelector(%q))`, sel)
 }
 
 // ring is the outer ring of a grid's current boundary (its largest part).

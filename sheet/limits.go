@@ -61,6 +61,7 @@ func (e *LimitError) As(target any) bool {
 			kind = model.TooLarge
 		}
 		*t = &model.Error{Kind: kind, Field: "body", Msg: strings.TrimPrefix(e.Error(), "sheet: "),
+			Code: model.LimitCode(e.Limit), Params: map[string]any{"max": e.Max},
 			Details: map[string]any{"limit": e.Limit, "max": e.Max}}
 	}
 	return ok

@@ -114,6 +114,7 @@ export function initTaskBoard(box, map, opts) {
         board.pending.set(key, w);
       }
       submit.disabled = true;
+      form.dataset.state = 'saving';
       status.className = 'act-status';
       status.textContent = t('act.saving');
       try {
