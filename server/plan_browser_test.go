@@ -89,6 +89,7 @@ func clickSel(t *testing.T, ctx context.Context, sel string) {
 			return
 		}
 		if attempt < 8 && (err == nil || strings.Contains(err.Error(), "node")) {
+			t.Logf("click %s: attempt %d: settled %v, %v", sel, attempt, settled, err)
 			time.Sleep(200 * time.Millisecond)
 			continue
 		}
@@ -113,6 +114,7 @@ func clickUntil(t *testing.T, ctx context.Context, sel, what, done string) {
 		if tryJS(ctx, done, 5*time.Second) {
 			return
 		}
+		t.Logf("click %s: %s did not follow", sel, what)
 	}
 	waitJS(t, ctx, what, done, 20*time.Second)
 }
