@@ -20,12 +20,13 @@ type Bus struct {
 	log   *slog.Logger
 
 	mu        sync.RWMutex
-	listeners map[string][]func(Event) // by topic
+	listeners map[string][]func(Event) // by topic: events of other instances
+	observers map[string][]func(Event) // by topic: every event, this instance's and others'
 }
 
 // NewBus returns the bus of hub and relay (nil: a single instance).
 func NewBus(hub *Hub, relay *Relay, log *slog.Logger) *Bus {
-	b := &Bus{hub: hub, relay: relay, log: log, listeners: map[string][]func(Event){}}
+	b := &Bus{hub: hub, relay: relay, log: log, listeners: map[string][]func(Event){}, observers: map[string][]func(Event){}}
 	if relay != nil {
 		relay.OnRemoteEvent(b.remote)
 	}
@@ -49,6 +50,7 @@ func (b *Bus) PublishPositions(ps []model.Position) {
 // PublishEvent hands a stored (numbered) event to this instance's
 // viewers and to the other instances.
 func (b *Bus) PublishEvent(e Event) {
+	b.observe(e)
 	b.hub.PublishEvent(e)
 	if b.relay != nil {
 		if err := b.relay.PublishEvent(e); err != nil {
@@ -66,6 +68,24 @@ func (b *Bus) OnRemote(topic string, fn func(Event)) {
 	b.mu.Unlock()
 }
 
+// Observe registers fn for every event of topic, published here or by
+// another instance, before viewers get it (what derives from the events
+// on every instance alike, such as the tile cache); fn must not block.
+func (b *Bus) Observe(topic string, fn func(Event)) {
+	b.mu.Lock()
+	b.observers[topic] = append(b.observers[topic], fn)
+	b.mu.Unlock()
+}
+
+func (b *Bus) observe(e Event) {
+	b.mu.RLock()
+	fns := b.observers[e.Topic]
+	b.mu.RUnlock()
+	for _, fn := range fns {
+		fn(e)
+	}
+}
+
 func (b *Bus) remote(e Event) {
 	b.mu.RLock()
 	fns := b.listeners[e.Topic]
@@ -73,6 +93,7 @@ func (b *Bus) remote(e Event) {
 	for _, fn := range fns {
 		fn(e)
 	}
+	b.observe(e)
 }
 
 // Shared reports whether the bus reaches other instances (NATS is

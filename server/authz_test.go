@@ -36,6 +36,8 @@ var matrix = map[string]string{
 	"GET /api/teams":                     "admin planner viewer grid-leader staff volunteer",
 	"GET /api/volunteers/{id}/trail":     "admin planner viewer grid-leader staff volunteer",
 	"GET /api/tree":                      "admin planner viewer grid-leader staff volunteer",
+	"GET /tiles/{file}":                  "admin planner viewer grid-leader staff volunteer",
+	"GET /tiles/{layer}/{z}/{x}/{y}":     "admin planner viewer grid-leader staff volunteer",
 	"GET /api/grids":                     "admin planner viewer grid-leader staff volunteer",
 	"GET /api/grids/{id}":                "admin planner viewer grid-leader staff volunteer",
 	"GET /api/buildings":                 "admin planner viewer grid-leader staff volunteer",
@@ -181,8 +183,10 @@ func samples(t *testing.T, e *env) map[string]sample {
 		"GET /metrics":    {"/metrics", none},
 		"GET /api/config": {"/api/config", none},
 
-		"GET /basemap/{z}/{x}/{y}": {"/basemap/12/3341/1626", none},
-		"GET /basemap.json":        {"/basemap.json", none},
+		"GET /basemap/{z}/{x}/{y}":       {"/basemap/12/3341/1626", none},
+		"GET /basemap.json":              {"/basemap.json", none},
+		"GET /tiles/{file}":              {"/tiles/grids-3.json", none},
+		"GET /tiles/{layer}/{z}/{x}/{y}": {"/tiles/grids-3/14/13364/6502.mvt", none},
 		"POST /api/login": {"/api/login", func(string) any {
 			return map[string]string{"username": "login-sample", "password": "login-sample-password"}
 		}},

@@ -42,6 +42,8 @@ func (s *Server) Routes() []Route {
 		{"GET", "/api/volunteers/{id}/trail", auth.ReadMap, s.trail},
 
 		{"GET", "/api/tree", auth.ReadMap, s.tree},
+		{"GET", "/tiles/{file}", auth.ReadMap, s.tileJSON},
+		{"GET", "/tiles/{layer}/{z}/{x}/{y}", auth.ReadMap, s.tile},
 		{"GET", "/api/grids", auth.ReadMap, s.grids},
 		{"GET", "/api/grids/{id}", auth.ReadMap, s.grid},
 		{"GET", "/api/buildings", auth.ReadMap, s.buildings},

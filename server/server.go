@@ -29,11 +29,13 @@ import (
 	"github.com/gridmap/gridmap/read"
 	"github.com/gridmap/gridmap/static"
 	"github.com/gridmap/gridmap/store"
+	"github.com/gridmap/gridmap/tiles"
 )
 
 // Config is what the server needs beyond its store.
 type Config struct {
 	TileURL         string // base-map tiles; empty for the no-internet plain background
+	TileCacheMiB    int    // the vector-tile cache's bound; 0 for 64 MiB
 	TileAttribution string
 	AMapURL         string           // AMap (GCJ-02) tiles offered as a base map; empty for none
 	TiandituKey     string           // a Tianditu browser key; empty leaves Tianditu out
@@ -91,6 +93,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Location == nil {
 		c.Location = shanghai()
+	}
+	if c.TileCacheMiB <= 0 {
+		c.TileCacheMiB = 64
 	}
 	if c.CoverageEvery <= 0 {
 		c.CoverageEvery = time.Minute
@@ -152,6 +157,7 @@ type Server struct {
 	read     *read.Service     // the read API's rules: scope limits, masking, nearest, trails
 	playback *playback.Service // looking back: coverage of a past day, its series, a day's playback
 	events   field.Publisher   // stores and publishes stream events
+	tiles    *tiles.Service    // vector tiles, cached per instance
 
 	loginLimit     *limiter // per account
 	loginAddrLimit *limiter // per address, looser: an office shares one address
@@ -197,6 +203,17 @@ func New(cfg Config, d Deps) *Server {
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "gridmap_stream_positions_delivered_total", Help: "Positions handed to viewers' frames."},
 			func() float64 { return float64(d.Bus.Hub().Positions.Load()) }),
 	}
+	tileCache := tiles.NewCache(int64(cfg.TileCacheMiB) << 20)
+	tileStat := func(name, help string, pick func(tiles.Stats) float64) prometheus.Collector {
+		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, func() float64 { return pick(tileCache.Stats()) })
+	}
+	extra = append(extra,
+		tileStat("gridmap_tile_cache_bytes", "Bytes of vector tiles cached.", func(s tiles.Stats) float64 { return float64(s.Bytes) }),
+		tileStat("gridmap_tile_cache_tiles", "Vector tiles cached.", func(s tiles.Stats) float64 { return float64(s.Tiles) }),
+		tileStat("gridmap_tile_cache_hits", "Vector tiles served from the cache since start.", func(s tiles.Stats) float64 { return float64(s.Hits) }),
+		tileStat("gridmap_tile_cache_misses", "Vector tiles made since start.", func(s tiles.Stats) float64 { return float64(s.Misses) }),
+		tileStat("gridmap_tile_cache_drops", "Cached vector tiles dropped because a grid in them changed.", func(s tiles.Stats) float64 { return float64(s.Drops) }),
+	)
 	if p := d.Ingest; p != nil {
 		extra = append(extra,
 			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "gridmap_positions_queued", Help: "Positions waiting for the database."},
@@ -236,6 +253,9 @@ func New(cfg Config, d Deps) *Server {
 	srv.read = read.New(st, srv.scopes, srv.hub, srv.cov, srv.cfg.Clock)
 	srv.playback = playback.New(st, srv.scopes, srv.read, srv.cfg.Location, srv.cfg.Clock)
 	srv.acct = accounts.New(st, srv.scopes, accounts.Config{SessionTTL: cfg.SessionTTL}, srv.cfg.Clock)
+	srv.tiles = tiles.New(st, srv.scopes, srv.cov, tileCache)
+	d.Bus.Observe(live.TopicCoverage, srv.dropTiles)
+	d.Bus.Observe(live.TopicBoundaries, srv.dropTiles)
 	d.Bus.OnRemote(live.TopicCoverage, srv.cov.ApplyRemote)
 	d.Bus.OnRemote(live.TopicBoundaries, func(live.Event) { go srv.boundariesChanged(context.Background()) })
 	return srv
