@@ -24,6 +24,7 @@ import (
 	"github.com/gridmap/gridmap/field"
 	"github.com/gridmap/gridmap/ingest"
 	"github.com/gridmap/gridmap/live"
+	"github.com/gridmap/gridmap/ogc"
 	"github.com/gridmap/gridmap/planning"
 	"github.com/gridmap/gridmap/playback"
 	"github.com/gridmap/gridmap/read"
@@ -158,6 +159,7 @@ type Server struct {
 	playback *playback.Service // looking back: coverage of a past day, its series, a day's playback
 	events   field.Publisher   // stores and publishes stream events
 	tiles    *tiles.Service    // vector tiles, cached per instance
+	ogc      *ogc.Service      // OGC API – Features
 
 	loginLimit     *limiter // per account
 	loginAddrLimit *limiter // per address, looser: an office shares one address
@@ -254,6 +256,7 @@ func New(cfg Config, d Deps) *Server {
 	srv.playback = playback.New(st, srv.scopes, srv.read, srv.cfg.Location, srv.cfg.Clock)
 	srv.acct = accounts.New(st, srv.scopes, accounts.Config{SessionTTL: cfg.SessionTTL}, srv.cfg.Clock)
 	srv.tiles = tiles.New(st, srv.scopes, srv.cov, tileCache)
+	srv.ogc = ogc.New(st, srv.scopes)
 	d.Bus.Observe(live.TopicCoverage, srv.dropTiles)
 	d.Bus.Observe(live.TopicBoundaries, srv.dropTiles)
 	d.Bus.OnRemote(live.TopicCoverage, srv.cov.ApplyRemote)
