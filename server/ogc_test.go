@@ -4,6 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -255,5 +258,55 @@ func TestOGCFeatures(t *testing.T) {
 	// standard asks.
 	if r := admin.do("GET", "/ogc/collections/buildings/items?limit=999999", nil); r.Status != 200 {
 		t.Errorf("limit above the largest: %d %s", r.Status, r.Body)
+	}
+}
+
+// TestGDALReadsOGC has GDAL's OAPIF driver (gdal-bin, installed by
+// make test's set-up) read every collection through the API with an
+// admin's token, in small pages so that it follows next links: every
+// feature the SQL has, once; and ogr2ogr copies one collection to a
+// GeoJSON file.
+func TestGDALReadsOGC(t *testing.T) {
+	t.Parallel()
+	if _, err := exec.LookPath("ogrinfo"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("ogrinfo (gdal-bin) is not installed")
+		}
+		t.Skip("ogrinfo (gdal-bin) is not installed")
+	}
+	e := newEnv(t, server.Config{})
+	admin, _ := e.account(t, "gdal-admin", auth.Admin, 0, 0)
+	token := e.token(t, admin, time.Hour)
+	env := append(os.Environ(), "GDAL_HTTP_HEADERS=Authorization: Bearer "+token, "GDAL_HTTP_TIMEOUT=30", "CPL_DEBUG=OFF")
+	src := "OAPIF:" + e.ts.URL + "/ogc/"
+	for _, c := range []struct{ layer, sql string }{
+		{"grids-1", `SELECT count(*) FROM current_grids WHERE level = 1`},
+		{"grids-2", `SELECT count(*) FROM current_grids WHERE level = 2`},
+		{"grids-3", `SELECT count(*) FROM current_grids WHERE level = 3`},
+		{"buildings", `SELECT count(*) FROM buildings`},
+		{"checkpoints", `SELECT count(*) FROM checkpoints`},
+	} {
+		cmd := exec.CommandContext(t.Context(), "ogrinfo", "-ro", "-q", "-oo", "PAGE_SIZE=40", src, c.layer)
+		cmd.Env = env
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Errorf("ogrinfo %s: %v\n%.2000s", c.layer, err, out)
+			continue
+		}
+		got := strings.Count(string(out), "OGRFeature("+c.layer+"):")
+		if want := scalar[int](t, e, c.sql); got != want {
+			t.Errorf("ogrinfo read %d features of %s, SQL has %d\n%.1000s", got, c.layer, want, out)
+		}
+	}
+	dst := filepath.Join(t.TempDir(), "grids-3.geojson")
+	cmd := exec.CommandContext(t.Context(), "ogr2ogr", "-f", "GeoJSON", dst, src, "grids-3")
+	cmd.Env = env
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("ogr2ogr: %v\n%s", err, out)
+	}
+	var fc struct{ Features []struct{ Properties map[string]any } }
+	b, _ := os.ReadFile(dst)
+	if err := json.Unmarshal(b, &fc); err != nil || len(fc.Features) != scalar[int](t, e, `SELECT count(*) FROM current_grids WHERE level = 3`) || fc.Features[0].Properties["name"] == nil {
+		t.Errorf("ogr2ogr wrote %d grids (%v)", len(fc.Features), err)
 	}
 }
