@@ -304,7 +304,9 @@ func TestGDALReadsOGC(t *testing.T) {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("ogr2ogr: %v\n%s", err, out)
 	}
-	var fc struct{ Features []struct{ Properties map[string]any } }
+	var fc struct {
+		Features []struct{ Properties map[string]any }
+	}
 	b, _ := os.ReadFile(dst)
 	if err := json.Unmarshal(b, &fc); err != nil || len(fc.Features) != scalar[int](t, e, `SELECT count(*) FROM current_grids WHERE level = 3`) || fc.Features[0].Properties["name"] == nil {
 		t.Errorf("ogr2ogr wrote %d grids (%v)", len(fc.Features), err)
