@@ -110,15 +110,18 @@ type Store interface {
 	EnsurePositionPartitions(ctx context.Context, from, to time.Time) error
 	DropPositionsBefore(ctx context.Context, cutoff time.Time) ([]string, error)
 	DropEventsBefore(ctx context.Context, cutoff time.Time) (int64, error)
+	CompactPositions(ctx context.Context, cutoff time.Time) (int64, error)
+	DropSegmentsBefore(ctx context.Context, cutoff time.Time) (int64, error)
 }
 
 // Pipeline is the live path. Ingest may be called from many goroutines;
 // Run persists and must run for the pipeline's lifetime.
 type Pipeline struct {
-	cfg   Config
-	store Store
-	bus   *live.Bus // the viewers here and, through NATS, on other instances
-	log   *slog.Logger
+	cfg        Config
+	compacting sync.Mutex // held while a compaction runs
+	store      Store
+	bus        *live.Bus // the viewers here and, through NATS, on other instances
+	log        *slog.Logger
 
 	index atomic.Pointer[geo.Index]
 	vols  atomic.Pointer[map[int64]store.VolunteerInfo]

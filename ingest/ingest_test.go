@@ -74,7 +74,9 @@ func (f *fakeStore) EnsurePositionPartitions(context.Context, time.Time, time.Ti
 func (f *fakeStore) DropPositionsBefore(context.Context, time.Time) ([]string, error) {
 	return nil, nil
 }
-func (f *fakeStore) DropEventsBefore(context.Context, time.Time) (int64, error) { return 0, nil }
+func (f *fakeStore) DropEventsBefore(context.Context, time.Time) (int64, error)   { return 0, nil }
+func (f *fakeStore) CompactPositions(context.Context, time.Time) (int64, error)   { return 0, nil }
+func (f *fakeStore) DropSegmentsBefore(context.Context, time.Time) (int64, error) { return 0, nil }
 
 // pipeline starts a pipeline on st and stops it when the test ends.
 func pipeline(t *testing.T, cfg Config, st Store) *Pipeline {

@@ -223,8 +223,14 @@ func (p *Pipeline) runEvents(ctx context.Context) {
 	}
 }
 
-// prune drops positions and stream events past the retention period and
-// makes sure today's and tomorrow's partitions exist.
+// KeepRows is how long positions stay rows before they are compacted
+// into segments: the live engine and a day's replay of the last hour read
+// rows; older hours are read from their segments.
+const KeepRows = time.Hour
+
+// prune drops positions and stream events past the retention period,
+// makes sure today's and tomorrow's partitions exist, and compacts the
+// positions older than KeepRows in the background.
 func (p *Pipeline) prune(ctx context.Context) {
 	now := time.Now()
 	if err := p.store.EnsurePositionPartitions(ctx, now.Add(-24*time.Hour), now.Add(48*time.Hour)); err != nil {
@@ -240,5 +246,22 @@ func (p *Pipeline) prune(ctx context.Context) {
 	}
 	if _, err := p.store.DropEventsBefore(ctx, cutoff); err != nil {
 		p.log.Error("event retention", "error", err)
+	}
+	if _, err := p.store.DropSegmentsBefore(ctx, cutoff); err != nil {
+		p.log.Error("position segment retention", "error", err)
+	}
+	if p.compacting.TryLock() {
+		go func() {
+			defer p.compacting.Unlock()
+			began := time.Now()
+			n, err := p.store.CompactPositions(ctx, began.Add(-KeepRows))
+			if err != nil {
+				p.log.Error("compact positions", "error", err, "moved", n)
+				return
+			}
+			if n > 0 {
+				p.log.Info("positions compacted into segments", "moved", n, "took", time.Since(began).Round(time.Millisecond))
+			}
+		}()
 	}
 }

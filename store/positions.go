@@ -283,7 +283,8 @@ func (s *Store) LatestPositions(ctx context.Context, inGrids []int64) ([]model.P
 }
 
 // Trail returns one volunteer's positions since a time, oldest first, for
-// playback.
+// playback: the recent ones from positions and the older ones from their
+// compacted segments.
 func (s *Store) Trail(ctx context.Context, volunteerID int64, since time.Time) ([]model.Position, error) {
 	rows, err := s.pool.Query(ctx, `
 		SELECT `+positionColumns+` FROM positions
@@ -293,6 +294,9 @@ func (s *Store) Trail(ctx context.Context, volunteerID int64, since time.Time) (
 		return nil, fmt.Errorf("store: trail of %d: %w", volunteerID, err)
 	}
 	out, err := pgx.CollectRows(rows, scanPosition)
+	if err == nil {
+		out, err = s.withSegments(ctx, out, []int64{volunteerID}, since, time.Now().Add(24*time.Hour))
+	}
 	if err != nil {
 		return nil, fmt.Errorf("store: trail of %d: %w", volunteerID, err)
 	}

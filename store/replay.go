@@ -41,7 +41,8 @@ func (s *Store) TeamVolunteers(ctx context.Context, grids []int64) ([]TeamVolunt
 
 // PositionsBetween returns the fixes of the given volunteers taken in
 // [from, to), by volunteer and time: a day's playback (the partitions of
-// the UTC days the span touches are scanned by their index).
+// the UTC days the span touches are scanned by their index, and the
+// compacted hours' segments).
 func (s *Store) PositionsBetween(ctx context.Context, volunteers []int64, from, to time.Time) ([]model.Position, error) {
 	rows, err := s.pool.Query(ctx, `
 		SELECT `+positionColumns+` FROM positions
@@ -51,6 +52,9 @@ func (s *Store) PositionsBetween(ctx context.Context, volunteers []int64, from, 
 		return nil, fmt.Errorf("store: positions between: %w", err)
 	}
 	out, err := pgx.CollectRows(rows, scanPosition)
+	if err == nil {
+		out, err = s.withSegments(ctx, out, volunteers, from, to)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("store: positions between: %w", err)
 	}
