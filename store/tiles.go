@@ -9,10 +9,8 @@ import (
 
 // Vector tiles (Mapbox Vector Tile, made by PostGIS): a tile z/x/y of
 // Web Mercator, 4096 units a side with a buffer of 64, features clipped
-// to it. A feature's id is its row's id.
-
-// tileEnvelope is the tile's box in WGS84 with the buffer, for the
-// spatial index: $1, $2, $3 are z, x, y.
+// to it; a feature's id is its row's id. tileEnvelope is the tile's box
+// in WGS84 with the buffer, for the spatial index: $1, $2, $3 are z, x, y.
 const tileEnvelope = `ST_Transform(ST_TileEnvelope($1, $2, $3, margin => 64.0 / 4096), 4326)`
 
 // TileFigures are a grid's coverage figures as a tile carries them.
