@@ -35,7 +35,7 @@ func TestHardeningSheetBombRefused(t *testing.T) {
 			if err := json.Unmarshal(r.Body, &body); err != nil || r.Status != want {
 				t.Fatalf("%d %s, want %d (%v)", r.Status, r.Body, want, err)
 			}
-			wantCode := map[int]string{413: "too_large", 422: "unprocessable"}[want]
+			wantCode := "limit_" + strings.ReplaceAll(b.Limit, " ", "_") // one code for each limit
 			if body.Field != "body" || body.Code != wantCode || body.Limit != b.Limit || !strings.Contains(body.Error, b.Limit) {
 				t.Errorf("body %s, want field body naming the limit on %s", r.Body, b.Limit)
 			}
