@@ -44,6 +44,14 @@ type Feature struct {
 func (s *Store) Features(ctx context.Context, q FeatureQuery) ([]Feature, bool, error) {
 	args := append([]any{q.After, q.Limit + 1, geoJSONDecimals}, bboxArgs(q.BBox)...) // $1…$7
 	args = append(args, q.InGrids)                                                    // $8
+	// Two statements, with and without a box, so that a cached plan of
+	// the one with a box uses the spatial index.
+	inBox := func(alias string) string {
+		if q.BBox == nil {
+			return `$4::float8 IS NULL AND $5::float8 IS NULL AND $6::float8 IS NULL AND $7::float8 IS NULL`
+		}
+		return alias + `.geom && ST_MakeEnvelope($4::float8, $5::float8, $6::float8, $7::float8, 4326)`
+	}
 	var sql string
 	switch q.Collection {
 	case "grids":
@@ -57,8 +65,7 @@ func (s *Store) Features(ctx context.Context, q FeatureQuery) ([]Feature, bool, 
 				FROM grids g JOIN grid_versions v ON v.grid_id = g.id AND v.valid && tstzrange($12::timestamptz, $13::timestamptz, '[]')
 				ORDER BY g.id, lower(v.valid) DESC)`
 		default:
-			from = `(SELECT g.id, g.parent_id, g.level, g.code, g.name, g.geom, lower(v.valid) AS valid_from, NULL::timestamptz AS valid_to
-				FROM current_grids g JOIN grid_versions v ON v.grid_id = g.id AND upper_inf(v.valid))`
+			from = `(SELECT g.id, g.parent_id, g.level, g.code, g.name, g.geom, g.valid_from, NULL::timestamptz AS valid_to FROM current_grids g)`
 		}
 		args = append(args, q.Level, nilIfZero(q.ParentID), nilIfEmpty(q.Code)) // $9…$11
 		switch {
@@ -73,7 +80,7 @@ func (s *Store) Features(ctx context.Context, q FeatureQuery) ([]Feature, bool, 
 			                          'valid_from', g.valid_from, 'valid_to', g.valid_to)
 			FROM ` + from + ` g
 			WHERE g.level = $9 AND g.id > $1
-			  AND ($4::float8 IS NULL OR g.geom && ST_MakeEnvelope($4, $5, $6, $7, 4326))
+			  AND ` + inBox("g") + `
 			  AND ($8::bigint[] IS NULL OR g.id = ANY($8))
 			  AND ($10::bigint IS NULL OR g.parent_id = $10)
 			  AND ($11::text IS NULL OR g.code = $11)
@@ -85,7 +92,7 @@ func (s *Store) Features(ctx context.Context, q FeatureQuery) ([]Feature, bool, 
 			       jsonb_build_object('grid_id', b.grid_id, 'name', b.name, 'floors', b.floors, 'has_head', b.head_id IS NOT NULL)
 			FROM buildings b
 			WHERE b.id > $1
-			  AND ($4::float8 IS NULL OR b.geom && ST_MakeEnvelope($4, $5, $6, $7, 4326))
+			  AND ` + inBox("b") + `
 			  AND ($8::bigint[] IS NULL OR b.grid_id = ANY($8))
 			  AND ($9::bigint IS NULL OR b.grid_id = $9)
 			ORDER BY b.id LIMIT $2`
@@ -96,7 +103,7 @@ func (s *Store) Features(ctx context.Context, q FeatureQuery) ([]Feature, bool, 
 			       jsonb_build_object('grid_id', c.grid_id, 'name', c.name, 'on_duty', c.on_duty)
 			FROM checkpoints c
 			WHERE c.id > $1
-			  AND ($4::float8 IS NULL OR c.geom && ST_MakeEnvelope($4, $5, $6, $7, 4326))
+			  AND ` + inBox("c") + `
 			  AND ($8::bigint[] IS NULL OR c.grid_id = ANY($8))
 			  AND ($9::bigint IS NULL OR c.grid_id = $9)
 			  AND ($10::boolean IS NULL OR c.on_duty = $10)
