@@ -2,10 +2,14 @@ package field
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -24,7 +28,7 @@ type TaskStore interface {
 	BuildingGrid(ctx context.Context, id int64) (int64, error)
 	TaskGrid(ctx context.Context, id int64) (int64, error)
 	Task(ctx context.Context, id int64) (store.Task, error)
-	Tasks(ctx context.Context, f store.TaskFilter) ([]store.Task, error)
+	Tasks(ctx context.Context, f store.TaskFilter) ([]store.Task, *store.TaskCursor, error)
 	CreateTask(ctx context.Context, a store.Actor, clientID, today string, in store.TaskInput) (store.WriteResult, error)
 	AssignTask(ctx context.Context, a store.Actor, clientID string, id, person int64, acceptBy time.Time) (store.WriteResult, error)
 	AcceptTask(ctx context.Context, a store.Actor, clientID string, id, person int64) (store.WriteResult, error)
@@ -491,23 +495,43 @@ func prefixed(prefix string, err error) error {
 type TaskQuery struct {
 	Grid   int64
 	Status string
+	After  string // the next cursor of the page before; "" for the first
+	Limit  int    // 0 for DefaultTaskPage
 }
 
-// List returns the tasks p may see: a volunteer their own, anyone else
-// those of the grid's subtree in scope.
-func (t *Tasks) List(ctx context.Context, p *auth.Principal, q TaskQuery) ([]store.Task, error) {
+// Pages of tasks.
+const (
+	DefaultTaskPage = 500
+	MaxTaskPage     = 5000
+)
+
+// List returns a page of the tasks p may see (a volunteer their own,
+// anyone else those of the grid's subtree in scope) and the cursor of the
+// next page, "" after the last.
+func (t *Tasks) List(ctx context.Context, p *auth.Principal, q TaskQuery) ([]store.Task, string, error) {
 	if q.Status != "" {
 		if err := oneOf("status", q.Status, "open", "accepted", "done", "cancelled", "all"); err != nil {
-			return nil, err
+			return nil, "", err
 		}
 	}
-	since := t.f.now().Add(-24 * time.Hour)
+	if q.Limit == 0 {
+		q.Limit = DefaultTaskPage
+	}
+	if q.Limit < 1 || q.Limit > MaxTaskPage {
+		return nil, "", invalid("limit", "want 1 to %d", MaxTaskPage)
+	}
+	after, err := decodeTaskCursor(q.After)
+	if err != nil {
+		return nil, "", err
+	}
+	f := store.TaskFilter{Status: q.Status, Since: t.f.now().Add(-24 * time.Hour), After: after, Limit: q.Limit}
 	if p.Role == auth.Volunteer {
-		return t.st.Tasks(ctx, store.TaskFilter{Assignee: p.PersonID, Status: q.Status, Since: since})
+		f.Assignee = p.PersonID
+		return t.page(ctx, f)
 	}
 	h, err := t.f.scopes.Hierarchy(ctx)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	var leaves []int64
 	root := q.Grid
@@ -516,11 +540,48 @@ func (t *Tasks) List(ctx context.Context, p *auth.Principal, q TaskQuery) ([]sto
 	}
 	if root != 0 {
 		if err := t.f.scopes.CheckGrid(ctx, p, "grid", root); err != nil {
-			return nil, err
+			return nil, "", err
 		}
 		leaves = auth.Scope{Root: root}.GridIDs(h)
 	}
-	return t.st.Tasks(ctx, store.TaskFilter{Leaves: leaves, Status: q.Status, Since: since})
+	f.Leaves = leaves
+	return t.page(ctx, f)
+}
+
+func (t *Tasks) page(ctx context.Context, f store.TaskFilter) ([]store.Task, string, error) {
+	list, next, err := t.st.Tasks(ctx, f)
+	if err != nil || next == nil {
+		return list, "", err
+	}
+	closed := 0
+	if next.Closed {
+		closed = 1
+	}
+	raw := fmt.Sprintf("%d.%d.%d.%d", closed, next.Escalation, next.CreatedAt.UnixMicro(), next.ID)
+	return list, base64.RawURLEncoding.EncodeToString([]byte(raw)), nil
+}
+
+// decodeTaskCursor reads a next cursor of List ("" is the first page).
+func decodeTaskCursor(s string) (*store.TaskCursor, error) {
+	if s == "" {
+		return nil, nil
+	}
+	bad := invalid("after", "want the next cursor of the page before")
+	raw, err := base64.RawURLEncoding.DecodeString(s)
+	parts := strings.Split(string(raw), ".")
+	if err != nil || len(parts) != 4 {
+		return nil, bad
+	}
+	var n [4]int64
+	for i, part := range parts {
+		if n[i], err = strconv.ParseInt(part, 10, 64); err != nil {
+			return nil, bad
+		}
+	}
+	if n[0] != 0 && n[0] != 1 || n[1] < 0 || n[1] > 2 {
+		return nil, bad
+	}
+	return &store.TaskCursor{Closed: n[0] == 1, Escalation: int(n[1]), CreatedAt: time.UnixMicro(n[2]), ID: n[3]}, nil
 }
 
 // Escalate raises every task past its time and publishes the change.

@@ -23,21 +23,38 @@ func (s *Server) postTask(w http.ResponseWriter, r *http.Request, p *auth.Princi
 // tasks lists tasks: ?grid= (a subtree in scope) and ?status=.
 func (s *Server) listTasks(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
 	q := r.URL.Query()
-	err := query(q, "grid", "status")
-	var tq field.TaskQuery
+	err := query(q, "grid", "status", "after", "limit")
+	tq := field.TaskQuery{Status: q.Get("status"), After: q.Get("after")}
 	if err == nil {
-		tq.Status = q.Get("status")
 		tq.Grid, err = parseID("grid", q.Get("grid"), true)
 	}
-	var list []store.Task
+	if err == nil && q.Get("limit") != "" {
+		tq.Limit, err = parseLimit(q.Get("limit"), field.DefaultTaskPage, field.MaxTaskPage)
+	}
+	var (
+		list []store.Task
+		next string
+	)
 	if err == nil {
-		list, err = s.tasks.List(r.Context(), p, tq)
+		list, next, err = s.tasks.List(r.Context(), p, tq)
 	}
 	if err != nil {
 		s.respondError(w, r, err)
 		return
 	}
-	s.ok(w, r, map[string]any{"tasks": list, "now": s.now()})
+	s.ok(w, r, map[string]any{"tasks": list, "now": s.now(), "next": nextLink(r, next)})
+}
+
+// nextLink is the request's path and query with after set to cursor: the
+// next page's link, nil after the last page.
+func nextLink(r *http.Request, cursor string) *string {
+	if cursor == "" {
+		return nil
+	}
+	v := r.URL.Query()
+	v.Set("after", cursor)
+	link := r.URL.Path + "?" + v.Encode()
+	return &link
 }
 
 func (s *Server) acceptTask(w http.ResponseWriter, r *http.Request, p *auth.Principal) {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -339,5 +341,69 @@ func TestTaskEscalation(t *testing.T) {
 	again := decodeTask(t, leader.do("POST", fmt.Sprintf("/api/tasks/%d/assign", second.ID), fmt.Sprintf(`{"client_id": %q, "assignee": "nearest"}`, cid())), 200)
 	if again.AssigneeID == nil || *again.AssigneeID == s.near || again.Escalation != 0 {
 		t.Errorf("nearest after a decline: %+v", again)
+	}
+}
+
+// TestTaskPages: the task list comes in pages in its order (open before
+// closed, the most escalated first, then the oldest); following next to
+// the end gives every task once, the same as one large page, and a
+// closed task moves to the end of its list. A cursor that is not one is a
+// 400 naming after.
+func TestTaskPages(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, server.Config{})
+	leader := e.client(t, "pages-leader", auth.GridLeader, 9)
+	var gaps gapsAnswer
+	leader.get("/api/grids/9/gaps", &gaps)
+	hh := households(gaps.Unscreened)
+	if len(hh) < 23 {
+		t.Fatalf("grid 9 has %d unscreened households", len(hh))
+	}
+	for _, h := range hh[:23] {
+		decodeTask(t, leader.do("POST", "/api/tasks", fmt.Sprintf(`{"client_id": %q, "gap": "unscreened", "household_id": %d}`, cid(), h)), 201)
+	}
+	// Two escalated to the leader, which puts them first.
+	if _, err := e.conn.Exec(t.Context(), `UPDATE tasks SET escalation = 1 WHERE id IN (SELECT id FROM tasks ORDER BY id DESC LIMIT 2)`); err != nil {
+		t.Fatal(err)
+	}
+	type page struct {
+		Tasks []struct {
+			ID         int64
+			Escalation int
+		}
+		Next *string
+	}
+	var all page
+	leader.get("/api/tasks?grid=9&limit=5000", &all)
+	if len(all.Tasks) != 23 || all.Next != nil || all.Tasks[0].Escalation != 1 || all.Tasks[1].Escalation != 1 || all.Tasks[2].Escalation != 0 {
+		t.Fatalf("one page: %d tasks, next %v, first %+v", len(all.Tasks), all.Next, all.Tasks[:3])
+	}
+	var ids, walked []int64
+	for _, x := range all.Tasks {
+		ids = append(ids, x.ID)
+	}
+	path, pages := "/api/tasks?grid=9&limit=5", 0
+	for path != "" {
+		var p page
+		if s := leader.get(path, &p); s != 200 {
+			t.Fatalf("GET %s: %d", path, s)
+		}
+		pages++
+		for _, x := range p.Tasks {
+			walked = append(walked, x.ID)
+		}
+		path = ""
+		if p.Next != nil {
+			path = *p.Next
+		}
+	}
+	if !slices.Equal(walked, ids) || pages != 5 {
+		t.Errorf("walked %v in %d pages, want %v in 5", walked, pages, ids)
+	}
+	for _, bad := range []string{"after=x", "after=MS45LjMuNA", "limit=0", "limit=5001"} {
+		r := leader.do("GET", "/api/tasks?grid=9&"+bad, nil)
+		if want := strings.SplitN(bad, "=", 2)[0]; r.Status != 400 || r.Error.Field != want {
+			t.Errorf("%s: %d %s, want 400 naming %s", bad, r.Status, r.Body, want)
+		}
 	}
 }

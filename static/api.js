@@ -179,6 +179,20 @@ export function getJSON(url, { signal, loginOn401 = true } = {}) {
   return request(url, { signal, loginOn401 });
 }
 
+// getAllPages GETs a paged list (an answer with the list under key and a
+// `next` link, null on the last page) and follows next to the end, so a
+// long list is never cut short; the last answer comes back with the whole
+// list under key.
+export async function getAllPages(url, key, { signal, loginOn401 = true, maxPages = 100 } = {}) {
+  let d = await getJSON(url, { signal, loginOn401 });
+  const all = Array.isArray(d[key]) ? [...d[key]] : [];
+  for (let n = 1; d.next && n < maxPages; n++) {
+    d = await getJSON(d.next, { signal, loginOn401 });
+    if (Array.isArray(d[key])) all.push(...d[key]);
+  }
+  return { ...d, [key]: all };
+}
+
 // POST a JSON body (or none) and parse the answer (see request).
 export function postJSON(url, body, { signal, loginOn401 = true } = {}) {
   return request(url, { method: 'POST', body, signal, loginOn401 });

@@ -8,7 +8,7 @@
 'use strict';
 
 import { t, fmtNumber, getAreaZone, getLang } from './i18n.js';
-import { getJSON, isAbort } from './api.js';
+import { getAllPages, isAbort } from './api.js';
 import { el } from './ui.js';
 import { Write } from './fieldwrite.js';
 
@@ -216,7 +216,7 @@ export function initTaskBoard(box, map, opts) {
     const ctrl = new AbortController();
     board.ctrl = ctrl;
     try {
-      const d = await getJSON(`/api/tasks?grid=${encodeURIComponent(opts.grid)}`, { signal: ctrl.signal });
+      const d = await getAllPages(`/api/tasks?grid=${encodeURIComponent(opts.grid)}`, 'tasks', { signal: ctrl.signal });
       board.tasks = Array.isArray(d.tasks) ? d.tasks : [];
       render();
     } catch (err) {

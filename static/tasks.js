@@ -16,7 +16,7 @@
 'use strict';
 
 import { t, setLang, explicitLang, onLangChange, setAreaZone, fmtNumber, getAreaZone, getLang } from './i18n.js';
-import { getJSON, postJSON, ApiError, onUnauthorized } from './api.js';
+import { getAllPages, getJSON, postJSON, ApiError, onUnauthorized } from './api.js';
 import { initChrome, failPage, showError, renderCrumbs, renderUser, el } from './ui.js';
 import * as gm from './map.js';
 import { startLive } from './live.js';
@@ -296,7 +296,7 @@ function save(page) {
 
 async function load(page) {
   try {
-    const d = await getJSON('/api/tasks?status=all', { loginOn401: false });
+    const d = await getAllPages('/api/tasks?status=all', 'tasks', { loginOn401: false });
     page.tasks = Array.isArray(d.tasks) ? d.tasks : [];
     save(page);
     document.body.dataset.tasksLoaded = 'true';

@@ -497,36 +497,60 @@ func (s *Store) CompleteTask(ctx context.Context, a Actor, clientID, today strin
 	})
 }
 
-// TaskFilter selects tasks: in the compound grids given (nil: every grid)
-// or assigned to a volunteer, by status ("" for open and accepted,
-// "all" for every task made since).
+// TaskFilter selects a page of tasks: in the compound grids given (nil:
+// every grid) or assigned to a volunteer, by status ("" for open and
+// accepted, "all" for every task made since), at most Limit after the
+// task After (nil: from the first).
 type TaskFilter struct {
 	Leaves   []int64
 	Assignee int64
 	Status   string
 	Since    time.Time
+	After    *TaskCursor
+	Limit    int
 }
 
-// Tasks lists tasks, the most escalated and oldest first.
-func (s *Store) Tasks(ctx context.Context, f TaskFilter) ([]Task, error) {
+// TaskCursor is where a page of tasks ends, in the list's order: open
+// before closed, the most escalated first, then the oldest, then by id.
+type TaskCursor struct {
+	Closed     bool
+	Escalation int
+	CreatedAt  time.Time
+	ID         int64
+}
+
+// Tasks returns a page of tasks in that order, and the cursor of the
+// next page (nil after the last).
+func (s *Store) Tasks(ctx context.Context, f TaskFilter) ([]Task, *TaskCursor, error) {
+	c := f.After
+	if c == nil {
+		c = &TaskCursor{ID: -1 << 63, Escalation: 1 << 15} // before every task
+	}
 	rows, err := s.pool.Query(ctx, `SELECT `+taskColumns+taskFrom+`
 		WHERE ($1::bigint[] IS NULL OR t.grid_id = ANY($1)) AND ($2 = 0 OR t.assignee_id = $2)
 		  AND CASE $3 WHEN '' THEN t.status IN ('open', 'accepted')
 		              WHEN 'all' THEN t.status IN ('open', 'accepted') OR t.created_at >= $4
 		              ELSE t.status = $3 AND (t.status IN ('open', 'accepted') OR t.created_at >= $4) END
-		ORDER BY t.status IN ('done', 'cancelled'), t.escalation DESC, t.created_at, t.id LIMIT 5000`,
-		f.Leaves, f.Assignee, f.Status, f.Since)
+		  AND (t.status IN ('done', 'cancelled'), -t.escalation, t.created_at, t.id) > ($5::boolean, -$6::int, $7::timestamptz, $8::bigint)
+		ORDER BY t.status IN ('done', 'cancelled'), t.escalation DESC, t.created_at, t.id LIMIT $9`,
+		f.Leaves, f.Assignee, f.Status, f.Since, c.Closed, c.Escalation, c.CreatedAt, c.ID, f.Limit+1)
 	if err != nil {
-		return nil, fmt.Errorf("store: tasks: %w", err)
+		return nil, nil, fmt.Errorf("store: tasks: %w", err)
 	}
 	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Task, error) { return scanTask(row) })
 	if err != nil {
-		return nil, fmt.Errorf("store: tasks: %w", err)
+		return nil, nil, fmt.Errorf("store: tasks: %w", err)
+	}
+	var next *TaskCursor
+	if len(out) > f.Limit {
+		out = out[:f.Limit]
+		last := out[len(out)-1]
+		next = &TaskCursor{Closed: last.Status == "done" || last.Status == "cancelled", Escalation: last.Escalation, CreatedAt: last.CreatedAt, ID: last.ID}
 	}
 	if out == nil {
 		out = []Task{}
 	}
-	return out, nil
+	return out, next, nil
 }
 
 // Escalation is the rule of EscalateTasks: how long a task escalated to
