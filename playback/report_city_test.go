@@ -3,16 +3,15 @@ package playback_test
 import (
 	"context"
 	"log/slog"
-	"os"
 	"testing"
 	"time"
 
 	"github.com/gridmap/gridmap/access"
 	"github.com/gridmap/gridmap/auth"
 	"github.com/gridmap/gridmap/field"
+	"github.com/gridmap/gridmap/internal/testdb"
 	"github.com/gridmap/gridmap/playback"
 	"github.com/gridmap/gridmap/read"
-	"github.com/gridmap/gridmap/store"
 )
 
 // BenchmarkDailyReportCity times the day's report of the whole generated
@@ -24,16 +23,8 @@ import (
 // request, which the benchmark makes before the timing and reports as
 // first_ms, then kept). -benchtime 3x.
 func BenchmarkDailyReportCity(b *testing.B) {
-	url := os.Getenv("GRIDMAP_BENCH_CITY_URL")
-	if url == "" {
-		b.Skip("GRIDMAP_BENCH_CITY_URL not set")
-	}
 	ctx := context.Background()
-	st, err := store.Open(ctx, url)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer st.Close()
+	st := testdb.City(b)
 	loc, _ := time.LoadLocation("Asia/Shanghai")
 	scopes := access.New(st, nil, nil)
 	cov := field.NewCoverage(st, scopes, nil, loc, nil, slog.New(slog.DiscardHandler))

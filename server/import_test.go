@@ -34,18 +34,9 @@ func importCSV(t *testing.T, e *env, household int64) string {
 // unscreened lists occupied households of grid with no report at all.
 func unscreened(t *testing.T, e *env, grid int64, n int) []int64 {
 	t.Helper()
-	rows, err := e.conn.Query(context.Background(), `SELECT h.id FROM households h JOIN buildings b ON b.id = h.building_id
+	out := sqlList(t, e, `SELECT h.id FROM households h JOIN buildings b ON b.id = h.building_id
 		WHERE b.grid_id = $1 AND h.status = 'occupied' AND NOT EXISTS (SELECT 1 FROM screenings s WHERE s.household_id = h.id)
 		ORDER BY h.id LIMIT $2`, grid, n)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []int64
-	for rows.Next() {
-		var id int64
-		rows.Scan(&id)
-		out = append(out, id)
-	}
 	if len(out) < n {
 		t.Fatalf("grid %d has %d unscreened households, want %d", grid, len(out), n)
 	}

@@ -68,6 +68,7 @@ func walk(t *testing.T, c *client, base, path string) ([]int64, int) {
 	return out, pages
 }
 
+// sqlList runs a query of ids and gives them in its order.
 func sqlList(t *testing.T, e *env, sql string, args ...any) []int64 {
 	t.Helper()
 	rows, err := e.conn.Query(t.Context(), sql, args...)

@@ -76,22 +76,11 @@ func ids(fs map[int64]map[string]any) []int64 {
 	return out
 }
 
-// sqlIDs runs a query of ids with the tile's z, x, y as $1, $2, $3.
+// sqlIDs runs a query of ids with the tile's z, x, y as $1, $2, $3, and
+// gives them sorted.
 func sqlIDs(t *testing.T, e *env, tl maptile.Tile, sql string, args ...any) []int64 {
 	t.Helper()
-	rows, err := e.conn.Query(t.Context(), sql, append([]any{int(tl.Z), int(tl.X), int(tl.Y)}, args...)...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []int64
-	for rows.Next() {
-		var id int64
-		rows.Scan(&id)
-		out = append(out, id)
-	}
-	if rows.Err() != nil {
-		t.Fatal(rows.Err())
-	}
+	out := sqlList(t, e, sql, append([]any{int(tl.Z), int(tl.X), int(tl.Y)}, args...)...)
 	slices.Sort(out)
 	return out
 }

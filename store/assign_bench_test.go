@@ -3,9 +3,9 @@ package store_test
 import (
 	"context"
 	"math/rand/v2"
-	"os"
 	"testing"
 
+	"github.com/gridmap/gridmap/internal/testdb"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -16,12 +16,8 @@ import (
 //	gridmap seed --city 50000 --db $GRIDMAP_BENCH_CITY_URL
 //	GRIDMAP_BENCH_CITY_URL=... go test ./store -run '^$' -bench AssignPostGIS
 func BenchmarkAssignPostGIS(b *testing.B) {
-	url := os.Getenv("GRIDMAP_BENCH_CITY_URL")
-	if url == "" {
-		b.Skip("GRIDMAP_BENCH_CITY_URL names no generated city")
-	}
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, url)
+	conn, err := pgx.Connect(ctx, testdb.CityURL(b))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -3,7 +3,6 @@ package tiles_test
 import (
 	"context"
 	"log/slog"
-	"os"
 	"strconv"
 	"testing"
 	"time"
@@ -15,7 +14,7 @@ import (
 	"github.com/gridmap/gridmap/access"
 	"github.com/gridmap/gridmap/auth"
 	"github.com/gridmap/gridmap/field"
-	"github.com/gridmap/gridmap/store"
+	"github.com/gridmap/gridmap/internal/testdb"
 	"github.com/gridmap/gridmap/tiles"
 )
 
@@ -27,17 +26,9 @@ import (
 // over the city's busiest place: the centre of the grid with the most
 // households.
 func BenchmarkTileCity(b *testing.B) {
-	url := os.Getenv("GRIDMAP_BENCH_CITY_URL")
-	if url == "" {
-		b.Skip("GRIDMAP_BENCH_CITY_URL not set")
-	}
 	ctx := context.Background()
-	st, err := store.Open(ctx, url)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer st.Close()
-	pool, err := pgxpool.New(ctx, url)
+	st := testdb.City(b)
+	pool, err := pgxpool.New(ctx, testdb.CityURL(b))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -235,3 +235,26 @@ func Demo(t testing.TB) *DB {
 	t.Helper()
 	return create(t, demoTemplate)
 }
+
+// CityURL is the database of a generated city for the city benchmarks,
+// GRIDMAP_BENCH_CITY_URL (`gridmap seed --city 50000`, BENCHMARKS.md);
+// without it the benchmark is skipped.
+func CityURL(b *testing.B) string {
+	b.Helper()
+	u := os.Getenv("GRIDMAP_BENCH_CITY_URL")
+	if u == "" {
+		b.Skip("GRIDMAP_BENCH_CITY_URL names no generated city")
+	}
+	return u
+}
+
+// City opens the store of CityURL's city, closed when b ends.
+func City(b *testing.B) *store.Store {
+	b.Helper()
+	st, err := store.Open(context.Background(), CityURL(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(st.Close)
+	return st
+}
