@@ -2,9 +2,13 @@ package read
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"slices"
 
 	"github.com/gridmap/gridmap/access"
 	"github.com/gridmap/gridmap/auth"
+	"github.com/gridmap/gridmap/model"
 	"github.com/gridmap/gridmap/store"
 )
 
@@ -37,6 +41,47 @@ func (s *Service) Gaps(ctx context.Context, p *auth.Principal, grid int64) (*sto
 	if err != nil {
 		return nil, err
 	}
+	maskGaps(p, g)
+	return g, nil
+}
+
+// Gap pages.
+const (
+	DefaultGapPage = 500
+	MaxGapPage     = store.GapLimit
+)
+
+// GapPage returns a page of one kind of gap of a grid's subtree (the
+// field of that kind filled), masked for p, and the cursor of the next
+// page ("" after the last).
+func (s *Service) GapPage(ctx context.Context, p *auth.Principal, grid int64, kind, after string, limit int) (*store.Gaps, string, error) {
+	if !slices.Contains(store.GapLists, kind) {
+		return nil, "", &model.Error{Kind: model.NotFound, Field: "kind", Msg: fmt.Sprintf("kind: no gap list %q; want one of %v", kind, store.GapLists)}
+	}
+	if limit == 0 {
+		limit = DefaultGapPage
+	}
+	if limit < 1 || limit > MaxGapPage {
+		return nil, "", invalid("limit", "want 1 to %d", MaxGapPage)
+	}
+	grids, err := s.subtree(ctx, p, grid)
+	if err != nil {
+		return nil, "", err
+	}
+	now := s.now()
+	g, next, err := s.store.GapPage(ctx, grid, grids, s.cov.Today(now), now, kind, after, limit)
+	if errors.Is(err, store.ErrBadCursor) {
+		return nil, "", invalid("after", "want the next cursor of the page before")
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	maskGaps(p, g)
+	return g, next, nil
+}
+
+// maskGaps masks the names and phones of g for p.
+func maskGaps(p *auth.Principal, g *store.Gaps) {
 	for i := range g.OverdueVisits {
 		v := &g.OverdueVisits[i]
 		v.Name, v.Phone = access.MaskName(p, v.Name), access.MaskPhone(p, v.Phone)
@@ -45,7 +90,6 @@ func (s *Service) Gaps(ctx context.Context, p *auth.Principal, grid int64) (*sto
 		q := &g.OpenRequests[i]
 		q.Caller, q.Phone = access.MaskNamePtr(p, q.Caller), access.MaskPhone(p, q.Phone)
 	}
-	return g, nil
 }
 
 // Ledger returns the vulnerable residents of a grid's subtree with their

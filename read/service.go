@@ -34,6 +34,7 @@ type Store interface {
 	Person(ctx context.Context, id int64) (store.Person, error)
 	PersonGrid(ctx context.Context, id int64) (int64, error)
 	GridGaps(ctx context.Context, grid int64, leaves []int64, today string, now time.Time) (*store.Gaps, error)
+	GapPage(ctx context.Context, grid int64, leaves []int64, today string, now time.Time, kind, after string, limit int) (*store.Gaps, string, error)
 	Ledger(ctx context.Context, leaves []int64, now time.Time) ([]store.LedgerEntry, error)
 	Requests(ctx context.Context, leaves []int64, openOnly bool, since time.Time) ([]store.Request, error)
 	PartyMembers(ctx context.Context, grids []int64, now time.Time) ([]store.PartyMemberActivity, error)

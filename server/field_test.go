@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -967,6 +968,113 @@ func TestAuditFieldWrites(t *testing.T) {
 		if n := scalar[int64](t, e, `SELECT count(*) FROM audit_log a JOIN accounts c ON c.id = a.account_id
 			WHERE a.action = $1 AND c.username = 'audit-leader' AND a.request_id IS NOT NULL AND a.request_id <> ''`, action); n != 1 {
 			t.Errorf("audit rows for %q by the leader: %d, want 1", action, n)
+		}
+	}
+}
+
+// TestGapPages: every gap list comes in pages; following next from a
+// page of 3 to the end gives the rows of the one-shot list, in its order,
+// each once (households counted one by one, a building going on across
+// pages). Bad kinds, limits and cursors are 4xx naming the parameter.
+func TestGapPages(t *testing.T) {
+	t.Parallel()
+	clk := newClock(time.Now())
+	e := newEnv(t, server.Config{Clock: clk.now})
+	leader := e.client(t, "gappages-leader", auth.GridLeader, 2)
+	// Requests and a resident overdue in several buildings, so that every
+	// kind with rows has more than a page.
+	var hh []int64 = sqlList(t, e, `SELECT min(h.id) FROM households h JOIN buildings b ON b.id = h.building_id
+		JOIN grids g ON g.id = b.grid_id WHERE g.parent_id = 2 AND h.status = 'occupied' GROUP BY b.id ORDER BY b.id LIMIT 7`)
+	for i, h := range hh {
+		b := scalar[int64](t, e, `SELECT building_id FROM households WHERE id = $1`, h)
+		for _, body := range []struct{ path, body string }{
+			{"/api/vulnerable", fmt.Sprintf(`{"client_id": %q, "household_id": %d, "name": "居民%d", "category": "elderly_alone", "visit_every_days": 2}`, cid(), h, i)},
+			{"/api/requests", fmt.Sprintf(`{"client_id": %q, "building_id": %d, "category": "medical", "body": "诉求 %d"}`, cid(), b, i)},
+		} {
+			if r := leader.do("POST", body.path, body.body); r.Status != 201 {
+				t.Fatalf("%s: %d %s", body.path, r.Status, r.Body)
+			}
+		}
+		clk.set(clk.now().Add(time.Second))
+	}
+	clk.set(clk.now().Add(50 * time.Hour))
+	var whole map[string]json.RawMessage
+	leader.get("/api/grids/2/gaps", &whole)
+	// The rows of a list as comparable strings: a household list by
+	// household, anything else by its id.
+	rowsOf := func(kind string, raw json.RawMessage) []string {
+		var out []string
+		if kind == "unscreened" || kind == "without_contact" {
+			var bs []struct {
+				Building   struct{ ID int64 }
+				Households []struct{ ID int64 }
+			}
+			json.Unmarshal(raw, &bs)
+			for _, b := range bs {
+				for _, h := range b.Households {
+					out = append(out, fmt.Sprintf("%d/%d", b.Building.ID, h.ID))
+				}
+			}
+			return out
+		}
+		var xs []struct{ ID int64 }
+		json.Unmarshal(raw, &xs)
+		for _, x := range xs {
+			out = append(out, fmt.Sprint(x.ID))
+		}
+		return out
+	}
+	for _, kind := range []string{"buildings_without_head", "unscreened", "without_contact", "overdue_visits", "open_requests", "quarantined", "fever_alerts", "seal_alerts"} {
+		want := rowsOf(kind, whole[kind])
+		var got []string
+		path, pages := "/api/grids/2/gaps/"+kind+"?limit=3", 0
+		for path != "" {
+			var p struct {
+				Kind  string
+				Items json.RawMessage
+				Next  *string
+			}
+			if s := leader.get(path, &p); s != 200 || p.Kind != kind {
+				t.Fatalf("GET %s: %d %+v", path, s, p)
+			}
+			got = append(got, rowsOf(kind, p.Items)...)
+			pages++
+			path = ""
+			if p.Next != nil {
+				path = *p.Next
+			}
+		}
+		// The one-shot list stops at its cap with the cursor of the rest;
+		// the pages go on to the end.
+		var more map[string]string
+		json.Unmarshal(whole["next"], &more)
+		if _, cut := more[kind]; cut {
+			if len(got) <= len(want) || !slices.Equal(got[:len(want)], want) || len(slices.Compact(slices.Clone(got))) != len(got) {
+				t.Errorf("%s in pages of 3: %d rows, want the one-shot list's %d and more, each once", kind, len(got), len(want))
+			}
+		} else if !slices.Equal(got, want) {
+			t.Errorf("%s in pages of 3: %d rows %.300v, want %d %.300v", kind, len(got), got, len(want), want)
+		}
+		if (kind == "unscreened" || kind == "open_requests" || kind == "overdue_visits") && (len(want) < 7 || pages < 3) {
+			t.Errorf("%s: %d rows in %d pages; want more than two pages", kind, len(want), pages)
+		}
+	}
+	for _, c := range []struct {
+		path   string
+		status int
+		field  string
+	}{
+		{"/api/grids/2/gaps/nothing", 404, "kind"},
+		{"/api/grids/2/gaps/unscreened?limit=0", 400, "limit"},
+		{"/api/grids/2/gaps/unscreened?limit=2001", 400, "limit"},
+		{"/api/grids/2/gaps/unscreened?after=!!", 400, "after"},
+		{"/api/grids/2/gaps/open_requests?after=WyJ4IiwxXQ", 400, "after"}, // ["x",1]: not a time
+		{"/api/grids/2/gaps/unscreened?after=WzFd", 400, "after"},          // [1]: too few keys
+		{"/api/grids/1/gaps/unscreened", 403, "id"},
+	} {
+		r := leader.do("GET", c.path, nil)
+		if r.Status != c.status || r.Error.Field != c.field {
+			t.Errorf("%s: %d %s, want %d naming %s", c.path, r.Status, r.Body, c.status, c.field)
 		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/gridmap/gridmap/auth"
 	"github.com/gridmap/gridmap/playback"
 	"github.com/gridmap/gridmap/read"
+	"github.com/gridmap/gridmap/store"
 )
 
 // coverageLevel answers every grid of a level in scope with its figures:
@@ -91,6 +92,33 @@ func (s *Server) gridGaps(w http.ResponseWriter, r *http.Request, p *auth.Princi
 		return
 	}
 	s.ok(w, r, g)
+}
+
+// gapPage answers a page of one kind of gap of a grid's subtree and the
+// link of the next page.
+func (s *Server) gapPage(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
+	id, err := pathID(r)
+	q := r.URL.Query()
+	if err == nil {
+		err = query(q, "after", "limit")
+	}
+	limit := 0
+	if err == nil {
+		limit, err = parseLimit(q.Get("limit"), read.DefaultGapPage, read.MaxGapPage)
+	}
+	var (
+		g    *store.Gaps
+		next string
+	)
+	kind := r.PathValue("kind")
+	if err == nil {
+		g, next, err = s.read.GapPage(r.Context(), p, id, kind, q.Get("after"), limit)
+	}
+	if err != nil {
+		s.respondError(w, r, err)
+		return
+	}
+	s.ok(w, r, map[string]any{"grid": g.Grid, "day": g.Day, "kind": kind, "items": g.List(kind), "next": nextLink(r, next)})
 }
 
 // nearestVolunteers answers the volunteers nearest a point by their live

@@ -59,6 +59,7 @@ func (s *Server) Routes() []Route {
 		{"GET", "/api/coverage", auth.ReadMap, s.coverageLevel},
 		{"GET", "/api/grids/{id}/coverage", auth.ReadMap, s.gridCoverage},
 		{"GET", "/api/grids/{id}/gaps", auth.ReadMap, s.gridGaps},
+		{"GET", "/api/grids/{id}/gaps/{kind}", auth.ReadMap, s.gapPage},
 		{"GET", "/api/grids/{id}/spot-checks", auth.ReadMap, s.spotChecks},
 		{"GET", "/api/grids/{id}/checkpoints", auth.ReadMap, s.checkpoints},
 		{"GET", "/api/grids/{id}/vulnerable", auth.ReadMap, s.ledger},

@@ -1,7 +1,10 @@
 package store
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -219,100 +222,45 @@ type FeverAlertGap struct {
 
 // Gaps is what needs doing in a grid right now.
 type Gaps struct {
-	Grid                 int64            `json:"grid"`
-	Day                  string           `json:"day"`
-	BuildingsWithoutHead []GapBuilding    `json:"buildings_without_head"`
-	Unscreened           []BuildingGap    `json:"unscreened"`
-	WithoutContact       []BuildingGap    `json:"without_contact"`
-	OverdueVisits        []OverdueVisit   `json:"overdue_visits"`
-	OpenRequests         []OpenRequestGap `json:"open_requests"`
-	Quarantined          []QuarantineGap  `json:"quarantined"`
-	FeverAlerts          []FeverAlertGap  `json:"fever_alerts"`
-	SealAlerts           []FeverAlertGap  `json:"seal_alerts"` // open door-seal alerts (same shape, kind seal_*)
-	Truncated            bool             `json:"truncated"`
+	Grid                 int64             `json:"grid"`
+	Day                  string            `json:"day"`
+	BuildingsWithoutHead []GapBuilding     `json:"buildings_without_head"`
+	Unscreened           []BuildingGap     `json:"unscreened"`
+	WithoutContact       []BuildingGap     `json:"without_contact"`
+	OverdueVisits        []OverdueVisit    `json:"overdue_visits"`
+	OpenRequests         []OpenRequestGap  `json:"open_requests"`
+	Quarantined          []QuarantineGap   `json:"quarantined"`
+	FeverAlerts          []FeverAlertGap   `json:"fever_alerts"`
+	SealAlerts           []FeverAlertGap   `json:"seal_alerts"`    // open door-seal alerts (same shape, kind seal_*)
+	Truncated            bool              `json:"truncated"`      // some list goes on: Next has its cursor
+	Next                 map[string]string `json:"next,omitempty"` // by kind: the cursor of GapPage's next page
 }
 
-// GapLimit caps each list of Gaps.
+// GapLimit caps each list of Gaps; GapPage gives the rest.
 const GapLimit = 2000
 
+// GapLists are the gap lists, by the names of their JSON fields.
+var GapLists = []string{"buildings_without_head", "unscreened", "without_contact", "overdue_visits",
+	"open_requests", "quarantined", "fever_alerts", "seal_alerts"}
+
 // GridGaps lists the gaps of a grid's subtree (leaves are the compound
-// grids listed): the same definitions as CoverageLeaves, row by row.
+// grids listed): the same definitions as CoverageLeaves, row by row, the
+// first GapLimit of each kind, with the cursor of the rest in Next.
 func (s *Store) GridGaps(ctx context.Context, grid int64, leaves []int64, today string, now time.Time) (*Gaps, error) {
-	g := &Gaps{Grid: grid, Day: today, BuildingsWithoutHead: []GapBuilding{}, Unscreened: []BuildingGap{},
-		WithoutContact: []BuildingGap{}, OverdueVisits: []OverdueVisit{}, OpenRequests: []OpenRequestGap{},
-		Quarantined: []QuarantineGap{}, FeverAlerts: []FeverAlertGap{}, SealAlerts: []FeverAlertGap{}}
+	g := &Gaps{Grid: grid, Day: today, Next: map[string]string{}}
 	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
 		// One snapshot for every list, so they agree with each other.
-		var err error
-		if g.BuildingsWithoutHead, err = collect(ctx, tx, &g.Truncated, `
-			SELECT id, name, ST_X(geom), ST_Y(geom) FROM buildings WHERE grid_id = ANY($1) AND head_id IS NULL ORDER BY name, id LIMIT $2`,
-			func(row pgx.CollectableRow) (GapBuilding, error) {
-				var b GapBuilding
-				return b, row.Scan(&b.ID, &b.Name, &b.Lon, &b.Lat)
-			}, leaves, GapLimit+1); err != nil {
-			return err
+		q := gapQuery{tx: tx, leaves: leaves, today: today, now: now, limit: GapLimit}
+		for _, kind := range GapLists {
+			next, err := q.run(ctx, kind, g)
+			if err != nil {
+				return err
+			}
+			if next != "" {
+				g.Next[kind], g.Truncated = next, true
+			}
 		}
-		if g.Unscreened, err = householdGaps(ctx, tx, &g.Truncated, `
-			AND NOT EXISTS (SELECT 1 FROM (SELECT s.outcome FROM screenings s WHERE s.household_id = h.id AND s.day = $3::date
-			                ORDER BY s.reported_at DESC, s.id DESC LIMIT 1) l
-			                WHERE l.outcome IN ('normal', 'fever', 'home_quarantine', 'risk_area_return'))`, leaves, GapLimit+1, today); err != nil {
-			return err
-		}
-		if g.WithoutContact, err = householdGaps(ctx, tx, &g.Truncated, `AND h.contact_id IS NULL`, leaves, GapLimit+1); err != nil {
-			return err
-		}
-		if g.OverdueVisits, err = collect(ctx, tx, &g.Truncated, `
-			SELECT r.id, p.name, p.phone, r.category, h.id, b.id, b.name, ST_X(b.geom), ST_Y(b.geom), r.last_visit,
-			       COALESCE(r.last_visit, r.since) + make_interval(days => r.visit_every_days) AS due
-			FROM vulnerable_residents r JOIN people p ON p.id = r.person_id JOIN households h ON h.id = r.household_id
-			JOIN buildings b ON b.id = h.building_id
-			WHERE b.grid_id = ANY($1) AND r.left_at IS NULL AND COALESCE(r.last_visit, r.since) + make_interval(days => r.visit_every_days) < $3
-			ORDER BY due, r.id LIMIT $2`,
-			func(row pgx.CollectableRow) (OverdueVisit, error) {
-				var v OverdueVisit
-				return v, row.Scan(&v.ID, &v.Name, &v.Phone, &v.Category, &v.HouseholdID, &v.BuildingID, &v.Building, &v.Lon, &v.Lat, &v.LastVisit, &v.Due)
-			}, leaves, GapLimit+1, now); err != nil {
-			return err
-		}
-		if g.OpenRequests, err = collect(ctx, tx, &g.Truncated, `
-			SELECT q.id, b.id, b.name, ST_X(b.geom), ST_Y(b.geom), q.category, q.body, q.caller, q.phone, q.received_at,
-				q.urgency, COALESCE(q.deadline, q.received_at + interval '24 hours')
-			FROM requests q JOIN buildings b ON b.id = q.building_id
-			WHERE q.grid_id = ANY($1) AND q.closed_at IS NULL ORDER BY q.received_at, q.id LIMIT $2`,
-			func(row pgx.CollectableRow) (OpenRequestGap, error) {
-				var q OpenRequestGap
-				return q, row.Scan(&q.ID, &q.BuildingID, &q.Building, &q.Lon, &q.Lat, &q.Category, &q.Body, &q.Caller, &q.Phone, &q.ReceivedAt,
-					&q.Urgency, &q.Deadline)
-			}, leaves, GapLimit+1); err != nil {
-			return err
-		}
-		if g.Quarantined, err = collect(ctx, tx, &g.Truncated, `
-			SELECT q.id, h.id, b.id, b.name, h.unit, h.room, ST_X(b.geom), ST_Y(b.geom), q.starts::text, q.ends::text, q.seal_id
-			FROM quarantines q JOIN households h ON h.id = q.household_id JOIN buildings b ON b.id = h.building_id
-			WHERE b.grid_id = ANY($1) AND q.ended_at IS NULL AND q.starts <= $3::date AND q.ends >= $3::date
-			ORDER BY q.ends, q.id LIMIT $2`,
-			func(row pgx.CollectableRow) (QuarantineGap, error) {
-				var q QuarantineGap
-				return q, row.Scan(&q.ID, &q.HouseholdID, &q.BuildingID, &q.Building, &q.Unit, &q.Room, &q.Lon, &q.Lat, &q.Starts, &q.Ends, &q.SealID)
-			}, leaves, GapLimit+1, today); err != nil {
-			return err
-		}
-		alerts := func(kinds ...string) ([]FeverAlertGap, error) {
-			return collect(ctx, tx, &g.Truncated, `
-				SELECT a.id, a.kind, a.household_id, a.checkpoint_id, ST_X(COALESCE(b.geom, c.geom)), ST_Y(COALESCE(b.geom, c.geom)), a.at, a.note
-				FROM alerts a LEFT JOIN households h ON h.id = a.household_id LEFT JOIN buildings b ON b.id = h.building_id
-				LEFT JOIN checkpoints c ON c.id = a.checkpoint_id
-				WHERE a.grid_id = ANY($1) AND a.kind = ANY($3) AND a.resolved_at IS NULL ORDER BY a.at, a.id LIMIT $2`,
-				func(row pgx.CollectableRow) (FeverAlertGap, error) {
-					var a FeverAlertGap
-					return a, row.Scan(&a.ID, &a.Kind, &a.HouseholdID, &a.CheckpointID, &a.Lon, &a.Lat, &a.At, &a.Note)
-				}, leaves, GapLimit+1, kinds)
-		}
-		if g.FeverAlerts, err = alerts("fever"); err != nil {
-			return err
-		}
-		g.SealAlerts, err = alerts("seal_opened", "seal_tampered", "seal_offline")
-		return err
+		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store: gaps of grid %d: %w", grid, err)
@@ -320,52 +268,271 @@ func (s *Store) GridGaps(ctx context.Context, grid int64, leaves []int64, today 
 	return g, nil
 }
 
-// collect runs a gap query whose second parameter is the limit plus one,
-// and trims the extra row, noting the truncation.
-func collect[T any](ctx context.Context, tx pgx.Tx, truncated *bool, sql string, scan pgx.RowToFunc[T], args ...any) ([]T, error) {
-	rows, err := tx.Query(ctx, sql, args...)
-	if err != nil {
-		return nil, err
+// GapPage returns the page of one kind of gap (its field of Gaps filled,
+// the others empty) of at most limit rows after the cursor after (""
+// for the first), and the cursor of the next page ("" after the last).
+func (s *Store) GapPage(ctx context.Context, grid int64, leaves []int64, today string, now time.Time, kind, after string, limit int) (*Gaps, string, error) {
+	g := &Gaps{Grid: grid, Day: today}
+	var keys []any
+	if after != "" {
+		raw, err := base64.RawURLEncoding.DecodeString(after)
+		if err == nil {
+			dec := json.NewDecoder(bytes.NewReader(raw))
+			dec.UseNumber() // ids stay exact
+			err = dec.Decode(&keys)
+		}
+		if err != nil || len(keys) == 0 {
+			return nil, "", ErrBadCursor
+		}
 	}
+	q := gapQuery{pool: s.pool, leaves: leaves, today: today, now: now, limit: limit, after: keys}
+	next, err := q.run(ctx, kind, g)
+	if err != nil {
+		return nil, "", fmt.Errorf("store: %s of grid %d: %w", kind, grid, err)
+	}
+	return g, next, nil
+}
+
+// List is g's list of kind (one of GapLists).
+func (g *Gaps) List(kind string) any {
+	switch kind {
+	case "buildings_without_head":
+		return g.BuildingsWithoutHead
+	case "unscreened":
+		return g.Unscreened
+	case "without_contact":
+		return g.WithoutContact
+	case "overdue_visits":
+		return g.OverdueVisits
+	case "open_requests":
+		return g.OpenRequests
+	case "quarantined":
+		return g.Quarantined
+	case "fever_alerts":
+		return g.FeverAlerts
+	case "seal_alerts":
+		return g.SealAlerts
+	}
+	return nil
+}
+
+// ErrBadCursor is a page cursor that is not one.
+var ErrBadCursor = errors.New("store: not a page cursor")
+
+// gapQuery runs one kind's gap list in a snapshot (tx) or on the pool.
+type gapQuery struct {
+	tx   pgx.Tx
+	pool interface {
+		Query(context.Context, string, ...any) (pgx.Rows, error)
+	}
+	leaves []int64
+	today  string
+	now    time.Time
+	limit  int
+	after  []any // the order keys of the last row of the page before
+}
+
+// gapSQL is one kind's query: $1 the leaves, $2 the limit (plus one),
+// args from $3; {after} stands where the keyset condition goes, keys are
+// the ORDER BY columns (ascending) with their SQL types.
+type gapSQL struct {
+	sql   string
+	keys  []string
+	types []string
+}
+
+func (q gapQuery) query(ctx context.Context, k gapSQL, args ...any) (pgx.Rows, error) {
+	cond := ""
+	all := append([]any{q.leaves, q.limit + 1}, args...)
+	if q.after != nil {
+		if len(q.after) != len(k.keys) {
+			return nil, ErrBadCursor
+		}
+		ps := make([]string, len(k.keys))
+		for i, t := range k.types {
+			v, ok := cursorValue(q.after[i], t)
+			if !ok {
+				return nil, ErrBadCursor
+			}
+			ps[i] = fmt.Sprintf("$%d::%s", len(all)+1, t)
+			all = append(all, v)
+		}
+		cond = "AND (" + strings.Join(k.keys, ", ") + ") > (" + strings.Join(ps, ", ") + ")"
+	}
+	sql := strings.Replace(k.sql, "{after}", cond, 1) + " ORDER BY " + strings.Join(k.keys, ", ") + " LIMIT $2"
+	if q.tx != nil {
+		return q.tx.Query(ctx, sql, all...)
+	}
+	return q.pool.Query(ctx, sql, all...)
+}
+
+// cursorValue checks a cursor's key against its SQL type and gives it
+// as the text PostgreSQL casts.
+func cursorValue(v any, typ string) (string, bool) {
+	s := fmt.Sprint(v)
+	var err error
+	switch typ {
+	case "bigint":
+		_, err = strconv.ParseInt(s, 10, 64)
+	case "timestamptz":
+		_, err = time.Parse(time.RFC3339Nano, s)
+	case "date":
+		_, err = time.Parse(time.DateOnly, s)
+	case "text":
+		_, ok := v.(string)
+		return s, ok
+	}
+	return s, err == nil
+}
+
+// page collects a gap query's rows, trims the extra one and gives the
+// cursor after the last row kept when there are more.
+func page[T any](q gapQuery, rows pgx.Rows, scan pgx.RowToFunc[T], keys func(T) []any) ([]T, string, error) {
 	out, err := pgx.CollectRows(rows, scan)
 	if err != nil {
-		return nil, err
-	}
-	if len(out) > GapLimit {
-		out, *truncated = out[:GapLimit], true
+		return nil, "", err
 	}
 	if out == nil {
 		out = []T{}
 	}
-	return out, nil
+	if len(out) <= q.limit {
+		return out, "", nil
+	}
+	out = out[:q.limit]
+	b, err := json.Marshal(keys(out[len(out)-1]))
+	return out, base64.RawURLEncoding.EncodeToString(b), err
 }
 
-// householdGaps lists occupied households matching cond, grouped by
-// building; args are $1 the leaves, $2 the limit and any cond uses.
-func householdGaps(ctx context.Context, tx pgx.Tx, truncated *bool, cond string, args ...any) ([]BuildingGap, error) {
+var (
+	buildingsWithoutHead = gapSQL{`
+		SELECT b.id, b.name, ST_X(b.geom), ST_Y(b.geom) FROM buildings b WHERE b.grid_id = ANY($1) AND b.head_id IS NULL {after}`,
+		[]string{"b.name", "b.id"}, []string{"text", "bigint"}}
+	overdueVisits = gapSQL{`
+		SELECT r.id, p.name, p.phone, r.category, h.id, b.id, b.name, ST_X(b.geom), ST_Y(b.geom), r.last_visit,
+		       COALESCE(r.last_visit, r.since) + make_interval(days => r.visit_every_days) AS due
+		FROM vulnerable_residents r JOIN people p ON p.id = r.person_id JOIN households h ON h.id = r.household_id
+		JOIN buildings b ON b.id = h.building_id
+		WHERE b.grid_id = ANY($1) AND r.left_at IS NULL AND COALESCE(r.last_visit, r.since) + make_interval(days => r.visit_every_days) < $3 {after}`,
+		[]string{"COALESCE(r.last_visit, r.since) + make_interval(days => r.visit_every_days)", "r.id"}, []string{"timestamptz", "bigint"}}
+	openRequests = gapSQL{`
+		SELECT q.id, b.id, b.name, ST_X(b.geom), ST_Y(b.geom), q.category, q.body, q.caller, q.phone, q.received_at,
+			q.urgency, COALESCE(q.deadline, q.received_at + interval '24 hours')
+		FROM requests q JOIN buildings b ON b.id = q.building_id
+		WHERE q.grid_id = ANY($1) AND q.closed_at IS NULL {after}`,
+		[]string{"q.received_at", "q.id"}, []string{"timestamptz", "bigint"}}
+	quarantined = gapSQL{`
+		SELECT q.id, h.id, b.id, b.name, h.unit, h.room, ST_X(b.geom), ST_Y(b.geom), q.starts::text, q.ends::text, q.seal_id
+		FROM quarantines q JOIN households h ON h.id = q.household_id JOIN buildings b ON b.id = h.building_id
+		WHERE b.grid_id = ANY($1) AND q.ended_at IS NULL AND q.starts <= $3::date AND q.ends >= $3::date {after}`,
+		[]string{"q.ends", "q.id"}, []string{"date", "bigint"}}
+	openAlerts = gapSQL{`
+		SELECT a.id, a.kind, a.household_id, a.checkpoint_id, ST_X(COALESCE(b.geom, c.geom)), ST_Y(COALESCE(b.geom, c.geom)), a.at, a.note
+		FROM alerts a LEFT JOIN households h ON h.id = a.household_id LEFT JOIN buildings b ON b.id = h.building_id
+		LEFT JOIN checkpoints c ON c.id = a.checkpoint_id
+		WHERE a.grid_id = ANY($1) AND a.kind = ANY($3) AND a.resolved_at IS NULL {after}`,
+		[]string{"a.at", "a.id"}, []string{"timestamptz", "bigint"}}
+	householdKeys  = []string{"b.name", "b.id", "h.unit", "h.room", "h.id"}
+	householdTypes = []string{"text", "bigint", "text", "text", "bigint"}
+	unscreenedCond = `
+		AND NOT EXISTS (SELECT 1 FROM (SELECT s.outcome FROM screenings s WHERE s.household_id = h.id AND s.day = $3::date
+		                ORDER BY s.reported_at DESC, s.id DESC LIMIT 1) l
+		                WHERE l.outcome IN ('normal', 'fever', 'home_quarantine', 'risk_area_return'))`
+)
+
+// run fills kind's field of g with a page and gives the next cursor.
+func (q gapQuery) run(ctx context.Context, kind string, g *Gaps) (string, error) {
+	var (
+		rows pgx.Rows
+		next string
+		err  error
+	)
+	tsKey := func(t time.Time) any { return t.Format(time.RFC3339Nano) }
+	switch kind {
+	case "buildings_without_head":
+		if rows, err = q.query(ctx, buildingsWithoutHead); err == nil {
+			g.BuildingsWithoutHead, next, err = page(q, rows, func(row pgx.CollectableRow) (GapBuilding, error) {
+				var b GapBuilding
+				return b, row.Scan(&b.ID, &b.Name, &b.Lon, &b.Lat)
+			}, func(b GapBuilding) []any { return []any{b.Name, b.ID} })
+		}
+	case "unscreened":
+		g.Unscreened, next, err = q.households(ctx, unscreenedCond, q.today)
+	case "without_contact":
+		g.WithoutContact, next, err = q.households(ctx, `AND h.contact_id IS NULL`)
+	case "overdue_visits":
+		if rows, err = q.query(ctx, overdueVisits, q.now); err == nil {
+			g.OverdueVisits, next, err = page(q, rows, func(row pgx.CollectableRow) (OverdueVisit, error) {
+				var v OverdueVisit
+				return v, row.Scan(&v.ID, &v.Name, &v.Phone, &v.Category, &v.HouseholdID, &v.BuildingID, &v.Building, &v.Lon, &v.Lat, &v.LastVisit, &v.Due)
+			}, func(v OverdueVisit) []any { return []any{tsKey(v.Due), v.ID} })
+		}
+	case "open_requests":
+		if rows, err = q.query(ctx, openRequests); err == nil {
+			g.OpenRequests, next, err = page(q, rows, func(row pgx.CollectableRow) (OpenRequestGap, error) {
+				var r OpenRequestGap
+				return r, row.Scan(&r.ID, &r.BuildingID, &r.Building, &r.Lon, &r.Lat, &r.Category, &r.Body, &r.Caller, &r.Phone, &r.ReceivedAt,
+					&r.Urgency, &r.Deadline)
+			}, func(r OpenRequestGap) []any { return []any{tsKey(r.ReceivedAt), r.ID} })
+		}
+	case "quarantined":
+		if rows, err = q.query(ctx, quarantined, q.today); err == nil {
+			g.Quarantined, next, err = page(q, rows, func(row pgx.CollectableRow) (QuarantineGap, error) {
+				var x QuarantineGap
+				return x, row.Scan(&x.ID, &x.HouseholdID, &x.BuildingID, &x.Building, &x.Unit, &x.Room, &x.Lon, &x.Lat, &x.Starts, &x.Ends, &x.SealID)
+			}, func(x QuarantineGap) []any { return []any{x.Ends, x.ID} })
+		}
+	case "fever_alerts", "seal_alerts":
+		kinds := []string{"fever"}
+		if kind == "seal_alerts" {
+			kinds = []string{"seal_opened", "seal_tampered", "seal_offline"}
+		}
+		var alerts []FeverAlertGap
+		if rows, err = q.query(ctx, openAlerts, kinds); err == nil {
+			alerts, next, err = page(q, rows, func(row pgx.CollectableRow) (FeverAlertGap, error) {
+				var a FeverAlertGap
+				return a, row.Scan(&a.ID, &a.Kind, &a.HouseholdID, &a.CheckpointID, &a.Lon, &a.Lat, &a.At, &a.Note)
+			}, func(a FeverAlertGap) []any { return []any{tsKey(a.At), a.ID} })
+		}
+		if kind == "seal_alerts" {
+			g.SealAlerts = alerts
+		} else {
+			g.FeverAlerts = alerts
+		}
+	default:
+		return "", fmt.Errorf("no gap list %q", kind)
+	}
+	return next, err
+}
+
+// households lists occupied households matching cond (args from $3),
+// grouped by building; a page counts households, so a building may go on
+// in the next page.
+func (q gapQuery) households(ctx context.Context, cond string, args ...any) ([]BuildingGap, string, error) {
 	type row struct {
 		b GapBuilding
 		h GapHousehold
 	}
-	rows, err := collect(ctx, tx, truncated, `
+	rows, err := q.query(ctx, gapSQL{`
 		SELECT b.id, b.name, ST_X(b.geom), ST_Y(b.geom), h.id, h.unit, h.room
 		FROM households h JOIN buildings b ON b.id = h.building_id
-		WHERE b.grid_id = ANY($1) AND h.status = 'occupied' `+cond+`
-		ORDER BY b.name, b.id, h.unit, h.room, h.id LIMIT $2`,
-		func(r pgx.CollectableRow) (row, error) {
-			var x row
-			return x, r.Scan(&x.b.ID, &x.b.Name, &x.b.Lon, &x.b.Lat, &x.h.ID, &x.h.Unit, &x.h.Room)
-		}, args...)
+		WHERE b.grid_id = ANY($1) AND h.status = 'occupied' ` + cond + ` {after}`, householdKeys, householdTypes}, args...)
 	if err != nil {
-		return nil, err
+		return nil, "", err
+	}
+	list, next, err := page(q, rows, func(r pgx.CollectableRow) (row, error) {
+		var x row
+		return x, r.Scan(&x.b.ID, &x.b.Name, &x.b.Lon, &x.b.Lat, &x.h.ID, &x.h.Unit, &x.h.Room)
+	}, func(x row) []any { return []any{x.b.Name, x.b.ID, x.h.Unit, x.h.Room, x.h.ID} })
+	if err != nil {
+		return nil, "", err
 	}
 	out := []BuildingGap{}
-	for _, x := range rows {
+	for _, x := range list {
 		if len(out) == 0 || out[len(out)-1].Building.ID != x.b.ID {
 			out = append(out, BuildingGap{Building: x.b})
 		}
 		last := &out[len(out)-1]
 		last.Households = append(last.Households, x.h)
 	}
-	return out, nil
+	return out, next, nil
 }
