@@ -221,11 +221,17 @@ func (c *client) do(method, path string, body any) response {
 	if rd != nil {
 		req.Header.Set("Content-Type", contentType)
 	}
-	if c.bearer != "" {
-		req.Header.Set("Authorization", "Bearer "+c.bearer)
-	}
 	if c.lang != "" {
 		req.Header.Set("Accept-Language", c.lang)
+	}
+	return c.raw(req)
+}
+
+// raw sends req as c (its session or token) and reads the answer.
+func (c *client) raw(req *http.Request) response {
+	c.t.Helper()
+	if c.bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+c.bearer)
 	}
 	res, err := c.http.Do(req)
 	if err != nil {

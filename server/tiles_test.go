@@ -1,9 +1,7 @@
 package server_test
 
 import (
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"slices"
 	"strconv"
@@ -294,25 +292,6 @@ func TestVectorTileCache(t *testing.T) {
 	if got := tag(away); got != awayTag {
 		t.Errorf("a tile away from grid 9 changed its tag after grid 9's split: %s → %s", awayTag, got)
 	}
-}
-
-// raw sends req as c (its session or token) and reads the answer.
-func (c *client) raw(req *http.Request) response {
-	c.t.Helper()
-	if c.bearer != "" {
-		req.Header.Set("Authorization", "Bearer "+c.bearer)
-	}
-	res, err := c.http.Do(req)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	out := response{Status: res.StatusCode, Header: res.Header}
-	out.Body, _ = io.ReadAll(res.Body)
-	if res.StatusCode >= 400 {
-		json.Unmarshal(out.Body, &out.Error)
-	}
-	return out
 }
 
 // metric reads one unlabelled gauge of /metrics.
