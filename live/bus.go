@@ -77,23 +77,21 @@ func (b *Bus) Observe(topic string, fn func(Event)) {
 	b.mu.Unlock()
 }
 
-func (b *Bus) observe(e Event) {
-	b.mu.RLock()
-	fns := b.observers[e.Topic]
-	b.mu.RUnlock()
-	for _, fn := range fns {
-		fn(e)
-	}
-}
+func (b *Bus) observe(e Event) { b.call(b.observers, e) }
 
 func (b *Bus) remote(e Event) {
+	b.call(b.listeners, e)
+	b.call(b.observers, e)
+}
+
+// call runs the functions registered in set for e's topic.
+func (b *Bus) call(set map[string][]func(Event), e Event) {
 	b.mu.RLock()
-	fns := b.listeners[e.Topic]
+	fns := set[e.Topic]
 	b.mu.RUnlock()
 	for _, fn := range fns {
 		fn(e)
 	}
-	b.observe(e)
 }
 
 // Shared reports whether the bus reaches other instances (NATS is
