@@ -11,11 +11,12 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 # package name, pinned version (as in package.json), a file that must exist.
-# After the two libraries come the build's tools: esbuild (scripts/build-front.mjs) and
+# After the libraries come the build's tools: esbuild (scripts/build-front.mjs) and
 # ESLint (npm run lint, in scripts/test.sh).
 packages=(
   "leaflet 1.9.4 dist/leaflet.js"
   "@geoman-io/leaflet-geoman-free 2.20.2 dist/leaflet-geoman.js"
+  "protomaps-leaflet 5.1.0 dist/esm/index.js"
   "esbuild 0.28.2 lib/main.js"
   "eslint 9.39.5 bin/eslint.js"
   "@eslint/js 9.39.5 package.json"

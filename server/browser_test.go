@@ -76,14 +76,14 @@ func (c *chromium) start() {
 // fresh browser context of the shared headless Chromium (Debian's, with
 // the flags that work on a machine with no internet). It writes
 // screenshots to $GRIDMAP_SCREENSHOTS when set.
-func newBrowser(t *testing.T, width, height int) context.Context {
+func newBrowser(t testing.TB, width, height int) context.Context {
 	t.Helper()
 	return newBrowserFor(t, width, height, 3*time.Minute)
 }
 
 // newBrowserFor is newBrowser for a test that may take longer than three
 // minutes (the soak test).
-func newBrowserFor(t *testing.T, width, height int, limit time.Duration) context.Context {
+func newBrowserFor(t testing.TB, width, height int, limit time.Duration) context.Context {
 	t.Helper()
 	shared.once.Do(shared.start)
 	if shared.err != nil {

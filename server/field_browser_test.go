@@ -85,7 +85,7 @@ func (g gapsAnswer) want() map[string][2]int {
 }
 
 // eval runs a JavaScript expression and fails the test on an error.
-func eval[T any](t *testing.T, ctx context.Context, js string) T {
+func eval[T any](t testing.TB, ctx context.Context, js string) T {
 	t.Helper()
 	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](js))
 	if err != nil {
@@ -95,7 +95,7 @@ func eval[T any](t *testing.T, ctx context.Context, js string) T {
 }
 
 // waitJS polls a JavaScript condition until it holds.
-func waitJS(t *testing.T, ctx context.Context, what, js string, timeout time.Duration) {
+func waitJS(t testing.TB, ctx context.Context, what, js string, timeout time.Duration) {
 	t.Helper()
 	err := chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 		_, err := chromedp.Poll[bool](js, chromedp.WithPollingTimeout(timeout))(ctx, tg)

@@ -16,7 +16,7 @@ import (
 )
 
 // screenshot saves the page when GRIDMAP_SCREENSHOTS names a directory.
-func screenshot(t *testing.T, ctx context.Context, name string) {
+func screenshot(t testing.TB, ctx context.Context, name string) {
 	t.Helper()
 	dir := os.Getenv("GRIDMAP_SCREENSHOTS")
 	if dir == "" {
@@ -36,7 +36,7 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 // data-lon, data-zoom, written by static/map.js once it stops moving) and
 // the Web Mercator projection Leaflet draws in (EPSG:3857, 256 px tiles).
 // Leaflet rounds its pixel origin, so this is within a pixel of its own.
-func mapXY(t *testing.T, ctx context.Context, lon, lat float64) (float64, float64) {
+func mapXY(t testing.TB, ctx context.Context, lon, lat float64) (float64, float64) {
 	t.Helper()
 	waitJS(t, ctx, "the map at rest", `(m => !!m && !!m.dataset.zoom && m.dataset.moving !== 'true')(document.getElementById('map'))`, 20*time.Second)
 	v := eval[struct{ Lat, Lon, Zoom, Left, Top, Width, Height float64 }](t, ctx, `(m => {
@@ -60,7 +60,7 @@ func mercator(lon, lat, zoom float64) (x, y float64) {
 
 // login signs in through the real login page, which sends the browser
 // back to where it was going.
-func login(t *testing.T, ctx context.Context, base, path, username, password string) {
+func login(t testing.TB, ctx context.Context, base, path, username, password string) {
 	t.Helper()
 	if err := chromedp.Do(ctx, chromedp.Navigate(base+path)); err != nil {
 		t.Fatal(err)

@@ -294,6 +294,7 @@ func (s *Server) config(w http.ResponseWriter, r *http.Request, _ *auth.Principa
 		"time_zone":        s.cfg.Location.String(),
 		"basemaps":         sources,
 		"default_basemap":  def,
+		"vector_above":     s.cfg.VectorAbove,
 	})
 }
 

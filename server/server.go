@@ -37,6 +37,7 @@ import (
 type Config struct {
 	TileURL         string // base-map tiles; empty for the no-internet plain background
 	TileCacheMiB    int    // the vector-tile cache's bound; 0 for 64 MiB
+	VectorAbove     int    // the map draws vector tiles when an account sees more grids than this; 0 for 5000
 	TileAttribution string
 	AMapURL         string           // AMap (GCJ-02) tiles offered as a base map; empty for none
 	TiandituKey     string           // a Tianditu browser key; empty leaves Tianditu out
@@ -97,6 +98,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.TileCacheMiB <= 0 {
 		c.TileCacheMiB = 64
+	}
+	if c.VectorAbove <= 0 {
+		c.VectorAbove = 5000
 	}
 	if c.CoverageEvery <= 0 {
 		c.CoverageEvery = time.Minute

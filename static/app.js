@@ -25,6 +25,7 @@ import { startLive } from './live.js';
 import { initChoropleth } from './choropleth.js';
 import { initCheckpoints } from './checkpoints.js';
 import { initSamplingSites } from './sampling.js';
+import { initVectorGrids } from './vectorgrids.js';
 
 const state = {
   focusId: null,
@@ -43,6 +44,7 @@ const state = {
   sampling: null, // what initSamplingSites returned: the sites of the account's scope
   choropleth: null, // what initChoropleth returned, once the grids are drawn
   regridTimer: null, // boundaries events that come together are fetched once
+  tiles: null, // the grids as vector tiles (initVectorGrids), for an area too large for GeoJSON
 };
 
 // ---- hierarchy -------------------------------------------------------------
@@ -127,6 +129,31 @@ function fitPadding() {
   return { paddingTopLeft: [pad, pad], paddingBottomRight: [Math.max(0, m.right - r.left) + pad, pad] };
 }
 
+// Fit the view to a GeoJSON feature (a grid's detail), for the vector map.
+function fitToGeometry(feature, animate = true) {
+  if (!feature || !feature.geometry) return;
+  const b = window.L.geoJSON(feature).getBounds();
+  if (b.isValid()) state.map.fitBounds(b, { ...fitPadding(), maxZoom: 18, animate });
+}
+
+// Fit the vector map to the grids at the top of the account's tree: their
+// polygons when they are few, else the extent of every subdistrict (an
+// account with that many roots sees the whole area).
+async function fitToRoots(ids) {
+  try {
+    if (ids.length <= 20) {
+      const feats = await Promise.all(ids.map((id) => getJSON(`/api/grids/${encodeURIComponent(id)}`)));
+      fitToGeometry({ type: 'Feature', geometry: { type: 'GeometryCollection', geometries: feats.map((f) => f.geometry).filter(Boolean) } }, false);
+      return;
+    }
+    const c = await getJSON('/ogc/collections/grids-1');
+    const [w, s, e, n] = c.extent.spatial.bbox[0];
+    state.map.fitBounds([[s, w], [n, e]], { ...fitPadding(), animate: false });
+  } catch (err) {
+    showError(err);
+  }
+}
+
 function fitTo(id, animate = true) {
   const b = gm.gridBounds(id);
   if (!b || !b.isValid()) return;
@@ -135,7 +162,7 @@ function fitTo(id, animate = true) {
 }
 
 function focusGrid(id, { fit = true, animate = true } = {}) {
-  if (id !== null && !gm.gridEntry(id)) return; // only drawn grids can be focused
+  if (id !== null && !gm.gridEntry(id) && !(state.tiles && state.tree.has(id))) return; // only drawn grids can be focused
   state.focusId = id;
   gm.setFocus(id);
   crumbs(localPath(id));
@@ -144,7 +171,7 @@ function focusGrid(id, { fit = true, animate = true } = {}) {
     state.selectedId = null;
     gm.setSelected(null);
   }
-  if (fit) fitTo(id, animate);
+  if (fit && !state.tiles) fitTo(id, animate);
   if (state.buildings) state.buildings.schedule();
   if (state.choropleth) state.choropleth.refresh();
   // Checkpoints of a community or compound grid; a subdistrict's would
@@ -183,6 +210,7 @@ async function selectGrid(id, { fit = true, animate = true } = {}) {
   }
   state.selectedId = id;
   gm.setSelected(id);
+  if (state.tiles) state.tiles.setSelected(id);
   state.panel.open({
     id,
     level: node.level,
@@ -193,7 +221,7 @@ async function selectGrid(id, { fit = true, animate = true } = {}) {
     live: state.live,
   });
   updatePanelLive();
-  if (entry) focusGrid(id, { fit, animate });
+  if (entry || state.tiles) focusGrid(id, { fit, animate });
   history.replaceState(null, '', `#grid=${id}`);
   // Boundaries as of a past time: the grid's figures are today's, and a
   // grid retired since has none; show only what was drawn.
@@ -209,6 +237,8 @@ async function selectGrid(id, { fit = true, animate = true } = {}) {
     const detail = await getJSON(`/api/grids/${encodeURIComponent(id)}`, { signal: ctrl.signal });
     if (state.detailCtrl !== ctrl) return false;
     state.detailCtrl = null;
+    // Vector tiles: the page holds no polygons, so the grid's own fits the view.
+    if (state.tiles && fit) fitToGeometry(detail, animate);
     state.panel.fill(id, detail);
     const path = detail.properties && detail.properties.path;
     if (Array.isArray(path) && path.length && state.focusId === id) crumbs(path);
@@ -261,6 +291,7 @@ function updatePanelLive() {
 function onPanelClosed() {
   state.selectedId = null;
   gm.setSelected(null);
+  if (state.tiles) state.tiles.setSelected(null);
   if (state.detailCtrl) state.detailCtrl.abort();
   state.detailCtrl = null;
 }
@@ -282,10 +313,16 @@ function scheduleRegrid() {
 
 async function regrid() {
   try {
-    const [tree, l1, l2, l3] = await Promise.all(gridURLs().map((u) => getJSON(u)));
+    const urls = gridURLs();
+    const [tree, l1, l2, l3] = await Promise.all((state.tiles ? urls.slice(0, 1) : urls).map((u) => getJSON(u)));
     state.tree.clear();
     indexTree(tree);
     state.l3Under = { id: null, ids: [] };
+    if (state.tiles) {
+      if (state.selectedId !== null && state.tree.has(state.selectedId)) selectGrid(state.selectedId, { fit: false });
+      else if (state.selectedId !== null) state.panel.close();
+      return;
+    }
     gm.clearGrids();
     gm.drawGrids(l1, l2, l3);
     if (state.selectedId !== null && gm.gridEntry(state.selectedId)) {
@@ -307,9 +344,29 @@ function gridURLs() {
   return [`/api/tree${q ? '?' + q : ''}`, ...[1, 2, 3].map((l) => `/api/grids?level=${l}${q ? '&' + q : ''}`)];
 }
 
+// Vector tiles when the account sees more grids than the server's
+// vector_above, or when the address asks (?grids=tiles or ?grids=geojson).
+// Boundaries of the past (?asof=) are GeoJSON only: tiles are of today's.
+function useVectorTiles(cfg) {
+  if (state.asof) return false;
+  const asked = new URLSearchParams(window.location.search).get('grids');
+  if (asked === 'tiles') return true;
+  if (asked === 'geojson') return false;
+  return state.tree.size > (Number(cfg.vector_above) || 5000);
+}
+
 function asOfParam() {
   const v = new URLSearchParams(window.location.search).get('asof');
   return v && !Number.isNaN(Date.parse(v)) ? v : null;
+}
+
+// #map=zoom/lat/lon (as OpenStreetMap writes it): a view to start at.
+function viewFromHash() {
+  const m = /(?:^#|&)map=([\d.]+)\/(-?[\d.]+)\/(-?[\d.]+)/.exec(window.location.hash);
+  if (!m) return null;
+  const [zoom, lat, lon] = m.slice(1).map(Number);
+  if (!(zoom >= 0 && zoom <= 22 && Math.abs(lat) <= 85 && Math.abs(lon) <= 180)) return null;
+  return { zoom, lat, lon };
 }
 
 function gridFromHash() {
@@ -388,19 +445,32 @@ async function main() {
   if (!state.asof) state.sampling = initSamplingSites(map);
 
 
-  const [config, tree, l1, l2, l3] = await Promise.allSettled([getJSON('/api/config'), ...gridURLs().map((u) => getJSON(u))]);
-  const failed = [config, tree, l1, l2, l3].filter((r) => r.status === 'rejected');
-  if (failed.length) showError(failed[0].reason);
+  // The hierarchy first: it says how many grids the account sees, and
+  // above the server's threshold (a city) the grids come as vector tiles
+  // rather than as GeoJSON of every polygon.
+  const urls = gridURLs();
+  const [config, tree] = await Promise.allSettled([getJSON('/api/config'), getJSON(urls[0])]);
   const val = (r) => (r.status === 'fulfilled' ? r.value : null);
-
+  indexTree(val(tree));
   const cfg = val(config) || { tile_url: '', tile_attribution: '' };
+  const vector = useVectorTiles(cfg);
+  const levels = vector ? [] : await Promise.allSettled(urls.slice(1).map((u) => getJSON(u)));
+  const [l1, l2, l3] = vector ? [] : levels;
+  const failed = [config, tree, ...levels].filter((r) => r.status === 'rejected');
+  if (failed.length) showError(failed[0].reason);
+
   if (!forced && cfg.default_lang) setLang(cfg.default_lang);
   if (cfg.time_zone) setAreaZone(cfg.time_zone);
   gm.setupBaseMap(cfg);
 
-  indexTree(val(tree));
-  gm.drawGrids(val(l1), val(l2), val(l3));
-  state.choropleth = initChoropleth(map, { level: levelOnScreen });
+  if (vector) {
+    state.tiles = initVectorGrids(map, { onPick: (id, ev) => onGridClick(id, ev) });
+    document.body.dataset.gridMode = 'tiles';
+  } else {
+    gm.drawGrids(val(l1), val(l2), val(l3));
+    document.body.dataset.gridMode = 'geojson';
+  }
+  state.choropleth = initChoropleth(map, { level: levelOnScreen, tiles: state.tiles });
   if (state.live) {
     // After the grids: count badges sit at the level-3 grids' label points.
     state.stream = startLive(map, {
@@ -414,11 +484,15 @@ async function main() {
       topics: ['positions', 'geofence', 'alerts', 'coverage', 'boundaries', 'sampling'],
       onEvent: (msg) => {
         if (msg.topic === 'coverage') {
+          if (state.tiles) state.tiles.onCoverage(msg.data);
           state.choropleth.onCoverage(msg.data);
           state.panel.today.onCoverage(msg.data);
         } else if (msg.topic === 'alerts') state.checkpoints.onEvent(msg);
         else if (msg.topic === 'sampling' && state.sampling) state.sampling.onEvent(msg);
-        else if (msg.topic === 'boundaries') scheduleRegrid();
+        else if (msg.topic === 'boundaries') {
+          if (state.tiles) state.tiles.onBoundaries(msg.data);
+          scheduleRegrid();
+        }
       },
       // A snapshot: coverage events before it (while the page loaded, or
       // in a gap in the stream) may be lost. After a gap too long to replay
@@ -428,13 +502,14 @@ async function main() {
         state.panel.today.refresh();
         if (first) return;
         state.choropleth.reload();
+        if (state.tiles) state.tiles.reload();
         state.checkpoints.refresh();
         scheduleRegrid();
       },
     });
   }
   const n = gm.gridCounts();
-  if (n.l1 + n.l2 + n.l3 === 0) {
+  if (!state.tiles && n.l1 + n.l2 + n.l3 === 0) {
     if (!failed.length) showNotice('nogrids', 'notice.noGrids');
     crumbs([]);
     if (failed.length) document.body.dataset.loadError = 'true';
@@ -444,16 +519,22 @@ async function main() {
 
   // Start focused on the single root (or on all roots); on a wide screen also
   // show its figures in the panel, on a phone keep the map clear.
-  const roots = rootIds().filter((id) => gm.gridEntry(id));
+  const roots = rootIds().filter((id) => gm.gridEntry(id) || (state.tiles && state.tree.has(id)));
   const start = roots.length === 1 ? roots[0] : null;
   const wanted = gridFromHash();
+  const view = viewFromHash();
   const wide = window.matchMedia('(min-width: 900px)').matches;
-  if (wanted !== null && nodeOf(wanted)) {
+  if (view) {
+    // A view shared as #map=zoom/lat/lon: that place, nothing selected.
+    focusGrid(start, { fit: false });
+    map.setView([view.lat, view.lon], view.zoom, { animate: false });
+  } else if (wanted !== null && nodeOf(wanted)) {
     selectGrid(wanted, { animate: false });
   } else if (start !== null && wide) {
     selectGrid(start, { animate: false });
   } else {
     focusGrid(start, { animate: false });
+    if (state.tiles) fitToRoots(roots);
   }
   if (failed.length) document.body.dataset.loadError = 'true';
   document.body.dataset.gridsLoaded = 'true';

@@ -63,8 +63,13 @@ function savedMetric() {
 // with a coverage event's figures.
 // A fixed metric (the wall display's ?metric=) is used and not saved;
 // within(entry), when given, limits the colours to the grids it accepts.
-export function initChoropleth(map, { level: levelFn, metric: fixed = null, within = null }) {
-  let metric = METRICS.includes(fixed) ? fixed : savedMetric();
+// With tiles (vectorgrids.js) the grids are vector tiles that carry their
+// figures: the control offers the metrics the tiles carry and hands the
+// choice to them.
+export function initChoropleth(map, { level: levelFn, metric: fixed = null, within = null, tiles = null }) {
+  const offered = tiles ? tiles.metrics : METRICS;
+  let metric = offered.includes(fixed) ? fixed : savedMetric();
+  if (tiles && !offered.includes(metric)) metric = offered[0];
   const figures = new Map(); // grid id -> Figures
   const loaded = new Map(); // level -> 'loading' | 'loaded'
   let ctrl = null;
@@ -77,6 +82,12 @@ export function initChoropleth(map, { level: levelFn, metric: fixed = null, with
   // The level on screen changed (a new focus), or the metric: load what is
   // missing and redraw.
   function refresh() {
+    if (tiles) {
+      document.body.dataset.choropleth = metric ? `${metric}@tiles` : 'none';
+      tiles.setMetric(metric);
+      if (control) control.render();
+      return;
+    }
     const level = levelFn();
     document.body.dataset.choropleth = metric ? `${metric}@${level}` : 'none';
     if (metric && level && !loaded.has(level)) load(level);
@@ -119,7 +130,7 @@ export function initChoropleth(map, { level: levelFn, metric: fixed = null, with
   }
 
   function setMetric(m) {
-    metric = METRICS.includes(m) ? m : null;
+    metric = offered.includes(m) ? m : null;
     try {
       if (metric) window.localStorage.setItem(STORAGE_KEY, metric);
       else window.localStorage.removeItem(STORAGE_KEY);
@@ -146,7 +157,7 @@ export function initChoropleth(map, { level: levelFn, metric: fixed = null, with
         'select',
         { id: 'choro-metric', 'aria-label': t('choro.title'), onchange: (ev) => setMetric(ev.target.value) },
         el('option', { value: '' }, t('choro.none')),
-        METRICS.map((m) => el('option', { value: m }, t(`metric.${m}`)))
+        offered.map((m) => el('option', { value: m }, t(`metric.${m}`)))
       );
       select.value = metric || '';
       const parts = [el('label', { class: 'choro-pick' }, el('span', {}, t('choro.title')), select)];
@@ -161,7 +172,7 @@ export function initChoropleth(map, { level: levelFn, metric: fixed = null, with
         const items = classesOf(metric).map((c, i) => row(c.color, c.label, { class: String(i), min: String(c.min), max: String(c.max) }));
         if (values.some((v) => v === null || v === undefined)) items.push(row(NO_DATA, t('choro.noData'), { class: 'none' }));
         parts.push(el('ul', { class: 'choro-classes' }, items));
-        if (level) parts.push(el('div', { class: 'choro-level' }, t('choro.levelOf', { level: t(`levelShort.${level}`) })));
+        if (level && !tiles) parts.push(el('div', { class: 'choro-level' }, t('choro.levelOf', { level: t(`levelShort.${level}`) })));
       }
       box.replaceChildren(...parts);
       box.dataset.metric = metric || '';

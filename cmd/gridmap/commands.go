@@ -85,7 +85,7 @@ func serve(ctx context.Context, args []string) error {
 	piped := make(chan struct{})
 	go func() { pipe.Run(runCtx); close(piped) }()
 	srv := server.New(server.Config{
-		TileURL: c.TileURL, TileAttribution: c.TileAttribution, DefaultLang: c.Lang,
+		TileURL: c.TileURL, TileAttribution: c.TileAttribution, DefaultLang: c.Lang, VectorAbove: c.VectorAbove,
 		AMapURL: c.AMapURL, TiandituKey: c.TiandituKey, BaseMap: offline,
 		SessionTTL: c.SessionTTL, SessionMax: c.SessionMax, SecureCookies: c.SecureCookies,
 		StreamsPerAccount: c.StreamCap, Heartbeat: c.Heartbeat, DeviceStreamsPerAccount: c.DeviceStreamCap,

@@ -43,6 +43,7 @@ type Config struct {
 	Location        *time.Location
 	CoverageEvery   time.Duration
 	StreamCap       int
+	VectorAbove     int
 	Heartbeat       time.Duration
 	DeviceStreamCap int
 	DeviceRate      float64
@@ -84,6 +85,8 @@ func serveFlags(fs *flag.FlagSet, c *Config) {
 		"a browser session ends after this long without use (env GRIDMAP_SESSION_TTL)")
 	fs.DurationVar(&c.SessionMax, "session-max", cli.DurationEnv("GRIDMAP_SESSION_MAX", 12*time.Hour),
 		"a browser session ends this long after login, however recently used (env GRIDMAP_SESSION_MAX)")
+	fs.IntVar(&c.VectorAbove, "vector-above", cli.IntEnv("GRIDMAP_VECTOR_ABOVE", 5000),
+		"the map draws grids as vector tiles when the account sees more grids than this (env GRIDMAP_VECTOR_ABOVE)")
 	fs.IntVar(&c.StreamCap, "stream-cap", cli.IntEnv("GRIDMAP_STREAM_CAP", 20),
 		"open /ws streams one account may hold on each instance (env GRIDMAP_STREAM_CAP)")
 	fs.DurationVar(&c.Heartbeat, "heartbeat", cli.DurationEnv("GRIDMAP_HEARTBEAT", server.DefaultHeartbeat),
@@ -142,6 +145,9 @@ func (c *Config) Validate() error {
 	}
 	if c.SessionMax < time.Minute {
 		return errors.New("--session-max: at least 1m")
+	}
+	if c.VectorAbove < 1 {
+		return fmt.Errorf("--vector-above: %d is not a positive number of grids", c.VectorAbove)
 	}
 	if c.StreamCap < 1 || c.DeviceStreamCap < 1 || c.DeviceDailyCap < 1 || c.DeviceRate <= 0 {
 		return errors.New("--stream-cap, --device-stream-cap, --device-daily-cap and --device-rate: must be positive")

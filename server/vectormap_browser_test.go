@@ -1,0 +1,87 @@
+package server_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/gridmap/gridmap/auth"
+	"github.com/gridmap/gridmap/server"
+)
+
+// TestMapVectorTilesBrowser opens / with the grids as vector tiles, as an
+// account that sees more grids than vector_above gets them (here asked for
+// with ?grids=tiles, and once through a threshold of 5): no GeoJSON of the
+// grids is fetched, a click picks the compound grid under it from the
+// tiles, and a screening in that grid makes the page fetch again exactly
+// the tiles holding it, with no reload.
+func TestMapVectorTilesBrowser(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, server.Config{VectorAbove: 5})
+	_, password := e.account(t, "vector-admin", auth.Admin, 0, 0)
+	admin := e.client(t, "vector-api", auth.Admin, 0)
+	ctx := newBrowser(t, 1400, 900)
+	login(t, ctx, e.ts.URL, "/", "vector-admin", password)
+	waitJS(t, ctx, "the vector map", `document.body.dataset.gridMode === 'tiles'`, 10*time.Second)
+	if n := eval[int](t, ctx, `performance.getEntriesByType('resource').filter(r => new URL(r.name).pathname === '/api/grids').length`); n != 0 {
+		t.Errorf("the vector map fetched the grids' GeoJSON %d times", n)
+	}
+	if n := eval[int](t, ctx, `document.querySelectorAll('path.grid-l3').length`); n != 0 {
+		t.Errorf("the vector map drew %d compound grids as SVG", n)
+	}
+	waitJS(t, ctx, "tiles drawn", tilesDrawn, 20*time.Second)
+	screenshot(t, ctx, "map-vector")
+
+	// Click inside grid 9, away from its buildings (as TestMapBrowser).
+	var lon, lat float64
+	var name string
+	err := e.conn.QueryRow(context.Background(), `
+		SELECT ST_X(p), ST_Y(p), name FROM (
+			SELECT ST_PointOnSurface(ST_Difference(g.geom,
+			         (SELECT ST_Buffer(ST_Collect(b.geom)::geography, 15)::geometry FROM buildings b))) AS p, g.name
+			FROM current_grids g WHERE g.id = 9) x`).Scan(&lon, &lat, &name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if z := eval[float64](t, ctx, `+document.getElementById('map').dataset.zoom`); z < 12 {
+		t.Fatalf("the map starts at zoom %.2f, where compound grids are not drawn", z)
+	}
+	x, y := mapXY(t, ctx, lon, lat)
+	if err := chromedp.Do(ctx, chromedp.MouseClickXY(x, y)); err != nil {
+		t.Fatal(err)
+	}
+	waitJS(t, ctx, "grid 9 in the panel", fmt.Sprintf(`(document.getElementById('panel-name') || {}).textContent === %q`, name), 10*time.Second)
+	waitJS(t, ctx, "the map fitted to grid 9", `+document.getElementById('map').dataset.zoom >= 15 && document.getElementById('map').dataset.moving !== 'true'`, 10*time.Second)
+	waitJS(t, ctx, "tiles drawn", tilesDrawn, 20*time.Second)
+	screenshot(t, ctx, "map-vector-selected")
+
+	// A screening in grid 9: the tiles holding it are fetched again, and
+	// only those (the grid's figures and its ancestors' change).
+	fetched := `performance.getEntriesByType('resource').map(r => new URL(r.name).pathname).filter(p => p.startsWith('/tiles/grids-3/'))`
+	before := len(eval[[]string](t, ctx, fetched))
+	var gaps gapsAnswer
+	admin.get("/api/grids/9/gaps", &gaps)
+	hh := households(gaps.Unscreened)
+	if r := admin.do("POST", "/api/screenings", map[string]any{"household_id": hh[0], "outcome": "normal", "client_id": cid()}); r.Status != 201 {
+		t.Fatalf("screening: %d %s", r.Status, r.Body)
+	}
+	waitJS(t, ctx, "tiles fetched again", fmt.Sprintf(`%s.length > %d`, fetched, before), 10*time.Second)
+	time.Sleep(time.Second)
+	again := eval[[]string](t, ctx, fetched)[before:]
+	for _, p := range again {
+		var z, x, y int
+		if _, err := fmt.Sscanf(p, "/tiles/grids-3/%d/%d/%d.mvt", &z, &x, &y); err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		if !scalar[bool](t, e, `SELECT ST_Intersects(geom, ST_Transform(ST_TileEnvelope($1, $2, $3, margin => 64.0 / 4096), 4326)) FROM current_grids WHERE id = 9`, z, x, y) {
+			t.Errorf("after a screening in grid 9 the page fetched %s, a tile without grid 9", p)
+		}
+	}
+	t.Logf("after the screening the page fetched %d grid tiles again: %v", len(again), again)
+	if eval[string](t, ctx, `location.pathname + (performance.getEntriesByType('navigation').length)`) != "/1" {
+		t.Errorf("the page reloaded")
+	}
+}
