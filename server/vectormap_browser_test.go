@@ -85,3 +85,35 @@ func TestMapVectorTilesBrowser(t *testing.T) {
 		t.Errorf("the page reloaded")
 	}
 }
+
+// TestWallVectorTilesBrowser opens the wall display with the grids as
+// vector tiles (?grids=tiles; a city's wall gets them above vector_above):
+// it reads its hierarchy from /api/tree, fits its area, and a screening in
+// a compound grid of the area refetches the tiles holding that grid.
+func TestWallVectorTilesBrowser(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, server.Config{TileURL: "", DefaultLang: "zh-CN"})
+	admin := e.client(t, "wall-vector-api", auth.Admin, 0)
+	ctx := openWall(t, e, 1, 1920, 1080, "/wall?grids=tiles")
+	if mode := eval[string](t, ctx, `document.body.dataset.gridMode`); mode != "tiles" {
+		t.Fatalf("grid mode %q, want tiles", mode)
+	}
+	if n := eval[int](t, ctx, `performance.getEntriesByType('resource').filter(r => new URL(r.name).pathname === '/api/grids').length`); n != 0 {
+		t.Errorf("the vector wall fetched the grids' GeoJSON %d times", n)
+	}
+	waitJS(t, ctx, "tiles drawn", tilesDrawn, 20*time.Second)
+	if z := eval[float64](t, ctx, `+document.getElementById('map').dataset.zoom`); z < 13 {
+		t.Errorf("the wall's map is at zoom %.2f: not fitted to the subdistrict", z)
+	}
+	screenshot(t, ctx, "wall-vector-1920")
+
+	fetched := `performance.getEntriesByType('resource').map(r => new URL(r.name).pathname).filter(p => p.startsWith('/tiles/grids-3/'))`
+	before := len(eval[[]string](t, ctx, fetched))
+	var gaps gapsAnswer
+	admin.get("/api/grids/9/gaps", &gaps)
+	hh := households(gaps.Unscreened)
+	if r := admin.do("POST", "/api/screenings", map[string]any{"household_id": hh[0], "outcome": "normal", "client_id": cid()}); r.Status != 201 {
+		t.Fatalf("screening: %d %s", r.Status, r.Body)
+	}
+	waitJS(t, ctx, "tiles fetched again", fmt.Sprintf(`%s.length > %d`, fetched, before), 10*time.Second)
+}

@@ -33,8 +33,10 @@ const SELECT_COLOR = '#0b4f9c';
 const REFETCH_DELAY = 400; // ms: events that come together redraw once
 
 // initVectorGrids adds the grids' tile layer to map. onPick(id, latlng) is
-// called with the grid clicked (the deepest level drawn there).
-export function initVectorGrids(map, { onPick, metric: initial = 'screened_pct' }) {
+// called with the grid clicked (the deepest level drawn there). dark draws
+// the outlines light, for the wall display's dark map.
+export function initVectorGrids(map, { onPick, metric: initial = 'screened_pct', dark = false }) {
+  const ink = dark ? ['#90a4ae', '#cfd8dc', '#eceff1'] : ['#37474f', '#1f2a36', '#0d1b2a'];
   let metric = TILE_METRICS.includes(initial) ? initial : null;
   let selected = null;
   const stale = new Set(); // grid ids whose tiles are to be fetched again
@@ -74,9 +76,9 @@ export function initVectorGrids(map, { onPick, metric: initial = 'screened_pct' 
       fillRule(1, 0, FILL_L2_FROM - 0.001),
       fillRule(2, FILL_L2_FROM, FILL_L3_FROM - 0.001),
       fillRule(3, FILL_L3_FROM, 99),
-      lineRule(3, '#37474f', 0.6, FILL_L3_FROM),
-      lineRule(2, '#1f2a36', 1.2, LINE_L2_FROM),
-      lineRule(1, '#0d1b2a', 2.4, 0),
+      lineRule(3, ink[0], 0.6, FILL_L3_FROM),
+      lineRule(2, ink[1], 1.2, LINE_L2_FROM),
+      lineRule(1, ink[2], 2.4, 0),
       selectedRule(1),
       selectedRule(2),
       selectedRule(3),

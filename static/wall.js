@@ -21,6 +21,8 @@ import { initCheckpoints } from './checkpoints.js';
 import { resetCounters, renderFigures, renderSummary, renderRank, renderLegend, renderFeed, alertsOfGaps, feverSource } from './wall-side.js';
 import { initQuarantined } from './wall-quarantine.js';
 import { initSamplingSites } from './sampling.js';
+import { initVectorGrids } from './vectorgrids.js';
+import { gridTree } from './gridtree.js';
 
 const ME_EVERY_MS = 60 * 1000;
 const SUMMARY_EVERY_MS = 60 * 1000;
@@ -55,7 +57,13 @@ const state = {
   summaryCtrl: null,
   timers: { summary: null, gaps: null, rank: null, tour: null },
   signedOut: false,
+  tiles: null, // the grids as vector tiles (vectorgrids.js), for an area too large for GeoJSON
+  bounds: new Map(), // grid id -> its bounds, fetched for the vector map
 };
+
+// The hierarchy the page reads: map.js's drawn polygons, or /api/tree when
+// the grids are vector tiles.
+let G = { entry: gm.gridEntry, children: gm.childrenOf, entries: gm.gridEntries };
 
 // ---- the address -------------------------------------------------------------
 
@@ -107,41 +115,41 @@ function wantedGrid() {
 // ---- grids -------------------------------------------------------------------
 
 function nameOf(id) {
-  const e = gm.gridEntry(id);
+  const e = G.entry(id);
   return e ? e.name : String(id);
 }
 
 function under(id, level) {
   const out = [];
   const walk = (g) => {
-    const e = gm.gridEntry(g);
+    const e = G.entry(g);
     if (!e) return;
     if (e.level === level) out.push(g);
-    else gm.childrenOf(g).forEach((c) => walk(c.id));
+    else G.children(g).forEach((c) => walk(c.id));
   };
   walk(id);
   return out;
 }
 
 function isUnder(id, root) {
-  for (let e = gm.gridEntry(id); e; e = e.parentId === null ? null : gm.gridEntry(e.parentId)) if (e.id === root) return true;
+  for (let e = G.entry(id); e; e = e.parentId === null ? null : G.entry(e.parentId)) if (e.id === root) return true;
   return false;
 }
 
 // The level the map colours: the children of the grid on screen, or the
 // grid itself when it has none.
 function levelOnScreen() {
-  const kids = gm.childrenOf(state.view);
+  const kids = G.children(state.view);
   if (kids.length) return kids[0].level;
-  const e = gm.gridEntry(state.view);
+  const e = G.entry(state.view);
   return e ? e.level : null;
 }
 
 // The default area: the account's grid, else the one top grid.
 function defaultArea() {
   const u = state.user;
-  if (u && u.grid_id && gm.gridEntry(Number(u.grid_id))) return Number(u.grid_id);
-  const tops = gm.gridEntries().filter((e) => e.parentId === null || !gm.gridEntry(e.parentId));
+  if (u && u.grid_id && G.entry(Number(u.grid_id))) return Number(u.grid_id);
+  const tops = G.entries().filter((e) => e.parentId === null || !G.entry(e.parentId));
   return tops.length ? tops.sort((a, b) => a.level - b.level || a.id - b.id)[0].id : null;
 }
 
@@ -152,11 +160,16 @@ function show(id) {
   state.view = id;
   document.body.dataset.view = String(id);
   gm.setFocus(id);
-  const b = gm.gridBounds(id);
-  const e = gm.gridEntry(id);
-  if (b && b.isValid()) state.map.fitBounds(b, { padding: [24, 24], maxZoom: e && e.level === 3 ? 19 : 18, animate: false });
+  const e = G.entry(id);
+  if (state.tiles) {
+    state.tiles.setSelected(id);
+    fitVector(id, e);
+  } else {
+    const b = gm.gridBounds(id);
+    if (b && b.isValid()) state.map.fitBounds(b, { padding: [24, 24], maxZoom: e && e.level === 3 ? 19 : 18, animate: false });
+  }
   // The names of the neighbours around the grid on screen step back.
-  for (const g of gm.gridEntries()) {
+  for (const g of G.entries()) {
     const label = g.label && g.label.getElement && g.label.getElement();
     if (label) label.classList.toggle('wall-aside', !isUnder(g.id, id) && !isUnder(id, g.id));
   }
@@ -166,6 +179,17 @@ function show(id) {
   renderRankNow();
   renderSampling();
   loadSummary();
+}
+
+// fitVector fits the vector map to a grid, its bounds fetched once.
+async function fitVector(id, e) {
+  try {
+    if (!state.bounds.has(id)) state.bounds.set(id, window.L.geoJSON(await getJSON(`/api/grids/${id}`)).getBounds());
+    const b = state.bounds.get(id);
+    if (state.view === id && b.isValid()) state.map.fitBounds(b, { padding: [24, 24], maxZoom: e && e.level === 3 ? 19 : 18, animate: false });
+  } catch (err) {
+    if (!isAbort(err)) showError(err);
+  }
 }
 
 // renderSampling fills the sampling sites' counter for the grid on
@@ -206,8 +230,8 @@ function renderHeader() {
 // planTour lists the tour's stops: the area, then its children in code
 // order. An area without children has no tour.
 function planTour() {
-  const kids = gm
-    .childrenOf(state.area)
+  const kids = G
+    .children(state.area)
     .sort((a, b) => a.code.localeCompare(b.code))
     .map((e) => e.id);
   if (!kids.length) {
@@ -285,7 +309,7 @@ function rankSoon() {
 async function loadGaps() {
   window.clearTimeout(state.timers.gaps);
   state.timers.gaps = window.setTimeout(loadGaps, GAPS_EVERY_MS);
-  const kids = gm.childrenOf(state.area).map((e) => e.id);
+  const kids = G.children(state.area).map((e) => e.id);
   const grids = kids.length ? kids : [state.area];
   try {
     const all = await Promise.all(grids.map((g) => getJSON(`/api/grids/${g}/gaps`)));
@@ -425,15 +449,30 @@ async function main() {
   state.map = gm.createMap('map', { onClick: () => {} });
   state.checkpoints = initCheckpoints(state.map);
   state.quarantined = initQuarantined(state.map);
-  const [cfg, l1, l2, l3] = await Promise.all([getJSON('/api/config'), ...[1, 2, 3].map((l) => getJSON(`/api/grids?level=${l}`))]);
+  // The hierarchy first: above the server's vector_above grids (a city)
+  // the map draws vector tiles instead of every polygon (as / does).
+  const [cfg, tree] = await Promise.all([getJSON('/api/config'), getJSON('/api/tree')]);
   if (!explicitLang() && cfg.default_lang) setLang(cfg.default_lang);
   if (cfg.time_zone) setAreaZone(cfg.time_zone);
   gm.setupBaseMap(cfg);
-  gm.drawGrids(l1, l2, l3);
+  const hier = gridTree(tree);
+  const asked = param('grids');
+  if (asked === 'tiles' || (asked !== 'geojson' && hier.size > (Number(cfg.vector_above) || 5000))) {
+    G = hier;
+    state.tiles = initVectorGrids(state.map, { onPick: () => {}, metric: state.metric, dark: true });
+    document.body.dataset.gridMode = 'tiles';
+    // Tiles carry the percentages only: a count metric colours by screening.
+    if (!state.tiles.metrics.includes(state.metric)) state.metric = DEFAULT_METRIC;
+    document.body.dataset.metric = state.metric;
+  } else {
+    const [l1, l2, l3] = await Promise.all([1, 2, 3].map((l) => getJSON(`/api/grids?level=${l}`)));
+    gm.drawGrids(l1, l2, l3);
+    document.body.dataset.gridMode = 'geojson';
+  }
   document.body.dataset.gridsLoaded = 'true';
 
   const wanted = wantedGrid();
-  state.area = wanted !== null && gm.gridEntry(wanted) ? wanted : defaultArea();
+  state.area = wanted !== null && G.entry(wanted) ? wanted : defaultArea();
   if (wanted !== null && state.area !== wanted) showNotice('bad-grid', 'wall.bad.grid', null, false);
   if (state.area === null) {
     showNotice('nogrids', 'notice.noGrids');
@@ -443,7 +482,7 @@ async function main() {
   state.view = state.area;
   // On a tour's stop only the grid on screen is coloured: its neighbours
   // step back.
-  state.choropleth = initChoropleth(state.map, { level: levelOnScreen, metric: state.metric, within: (e) => isUnder(e.id, state.view) });
+  state.choropleth = initChoropleth(state.map, { level: levelOnScreen, metric: state.metric, within: (e) => isUnder(e.id, state.view), tiles: state.tiles });
   renderLegend(state.metric);
   onLangChange(() => {
     renderLegend(state.metric);
@@ -457,16 +496,19 @@ async function main() {
     user,
     grid: state.area,
     toasts: false,
-    gridName: (id) => (gm.gridEntry(id) ? gm.gridEntry(id).name : null),
+    gridName: (id) => (G.entry(id) ? G.entry(id).name : null),
     gridLabel: (id) => {
-      const e = gm.gridEntry(id);
+      const e = G.entry(id);
       return e && e.level === 3 ? gm.gridLabelPoint(id) : null;
     },
     onCounts: () => {},
     // No geofence: movement is not the wall's business.
     topics: ['positions', 'alerts', 'coverage', 'sampling'],
     onEvent: (msg) => {
-      if (msg.topic === 'coverage') onCoverage(msg.data);
+      if (msg.topic === 'coverage') {
+        if (state.tiles) state.tiles.onCoverage(msg.data);
+        onCoverage(msg.data);
+      }
       else if (msg.topic === 'sampling') state.sampling.onEvent(msg);
       else if (msg.topic === 'alerts') {
         onAlert(msg);
@@ -479,6 +521,7 @@ async function main() {
       loadSummary();
       loadRank();
       loadGaps();
+      if (state.tiles) state.tiles.reload();
       state.sampling.refresh();
     },
   });
