@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -116,4 +117,61 @@ func TestWallVectorTilesBrowser(t *testing.T) {
 		t.Fatalf("screening: %d %s", r.Status, r.Body)
 	}
 	waitJS(t, ctx, "tiles fetched again", fmt.Sprintf(`%s.length > %d`, fetched, before), 10*time.Second)
+}
+
+// TestGapListLoadMore opens the grid page of the whole subdistrict, whose
+// unscreened households (11,439) run past the first page of 2,000: the tab
+// says 2,000+, "load more" adds the next 2,000 in the same order as the
+// API's pages, and a live refresh (a screening elsewhere) keeps them.
+func TestGapListLoadMore(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, server.Config{})
+	_, password := e.account(t, "more-admin", auth.Admin, 0, 0)
+	admin := e.client(t, "more-api", auth.Admin, 0)
+	ctx := newBrowser(t, 1400, 900)
+	login(t, ctx, e.ts.URL, "/grid/1", "more-admin", password)
+	waitJS(t, ctx, "gaps", `document.body.dataset.gapsLoaded === 'true'`, 20*time.Second)
+	count := `+document.querySelector('.gap-tab[data-kind="unscreened"]').dataset.count`
+	shown := `document.querySelectorAll('#gap-panel .gap-item').length`
+	if n := eval[int](t, ctx, count); n != 2000 {
+		t.Fatalf("the unscreened tab counts %d, want the first page of 2000", n)
+	}
+	if s := eval[string](t, ctx, `document.querySelector('.gap-tab[data-kind="unscreened"] .gap-tab-n').textContent`); s != "2,000+" {
+		t.Errorf("the unscreened tab says %q, want 2,000+", s)
+	}
+	clickUntil(t, ctx, `.gap-more[data-kind="unscreened"]`, "load more", count+` >= 4000`)
+	if n := eval[int](t, ctx, count); n != 4000 {
+		t.Errorf("after load more the tab counts %d, want 4000", n)
+	}
+	if n := eval[int](t, ctx, shown); n != 4000 {
+		t.Errorf("after load more the list shows %d households, want 4000", n)
+	}
+	// The page's 4,000 are the API's first two pages (the page orders
+	// buildings by name).
+	var want []int64
+	for url := "/api/grids/1/gaps/unscreened?limit=2000"; len(want) < 4000 && url != ""; {
+		var page struct {
+			Items []gapBuilding `json:"items"`
+			Next  *string       `json:"next"`
+		}
+		admin.get(url, &page)
+		want = append(want, households(page.Items)...)
+		url = ""
+		if page.Next != nil {
+			url = *page.Next
+		}
+	}
+	got := eval[[]int64](t, ctx, `[...document.querySelectorAll('#gap-panel .gap-item')].map(e => +e.dataset.id)`)
+	sorted := slices.Sorted(slices.Values(got))
+	if len(want) < 4000 || !slices.Equal(sorted, slices.Sorted(slices.Values(want[:4000]))) {
+		t.Errorf("the page lists %d households, not the API's first 4000", len(got))
+	}
+	screenshot(t, ctx, "gaps-load-more")
+
+	// A screening in grid 9 refreshes the lists; the loaded page stays.
+	version := eval[int](t, ctx, `+document.body.dataset.gapsVersion`)
+	if r := admin.do("POST", "/api/screenings", map[string]any{"household_id": got[len(got)-1], "outcome": "normal", "client_id": cid()}); r.Status != 201 {
+		t.Fatalf("screening: %d %s", r.Status, r.Body)
+	}
+	waitJS(t, ctx, "a refresh", fmt.Sprintf(`+document.body.dataset.gapsVersion > %d && %s === 4000`, version, count), 10*time.Second)
 }

@@ -22,7 +22,11 @@ const state = {
   checkpointSeq: 0,
   refreshTimer: null,
   refreshWanted: new Set(), // 'gaps', 'checkpoints': what the timer refetches
+  pages: new Map(), // API list name -> pages loaded past the first answer (loadMore)
+  moreSeq: 0,
 };
+
+const PAGE = 2000; // a further page of a long list (the API's most)
 
 // The data of grid id's gap list, which list (what initGapList returned) shows.
 export function initGapData(id, list) {
@@ -61,9 +65,54 @@ async function refreshGaps() {
   const seq = ++state.refreshSeq;
   try {
     const gaps = await getJSON(`/api/grids/${state.grid}/gaps`);
+    // The pages a leader loaded stay: follow each list as far again.
+    for (const [src, n] of state.pages) {
+      for (let i = 0; i < n && gaps.next && gaps.next[src]; i++) await follow(gaps, src);
+    }
     if (seq === state.refreshSeq) applyGaps(gaps);
   } catch (err) {
     if (seq === state.refreshSeq) showError(err);
+  }
+}
+
+// follow fetches the next page of list src (an API list name) and adds
+// it to gaps: a building whose households go on in the page is joined to
+// its entry; gaps.next[src] becomes the cursor after it, or goes.
+async function follow(gaps, src) {
+  const q = new URLSearchParams({ after: gaps.next[src], limit: String(PAGE) });
+  const page = await getJSON(`/api/grids/${state.grid}/gaps/${src}?${q}`);
+  const list = gaps[src] || [];
+  const items = page.items || [];
+  if (src === 'unscreened' || src === 'without_contact') {
+    const last = list[list.length - 1];
+    if (last && items.length && items[0].building.id === last.building.id) {
+      list[list.length - 1] = { ...last, households: [...last.households, ...items.shift().households] };
+    }
+  }
+  gaps[src] = [...list, ...items];
+  const after = page.next ? new URL(page.next, window.location.href).searchParams.get('after') : null;
+  if (after) gaps.next[src] = after;
+  else delete gaps.next[src];
+  gaps.truncated = Object.keys(gaps.next).length > 0;
+}
+
+// loadMore shows the next page of a gap list (a kind of gaps.js) that
+// goes on past what is shown; the refreshes after it keep it.
+export async function loadMore(kind) {
+  const src = SOURCE[kind];
+  const g = state.gaps;
+  if (!src || !g || !g.next || !g.next[src]) return;
+  const seq = ++state.moreSeq;
+  const refresh = state.refreshSeq;
+  try {
+    const copy = { ...g, next: { ...g.next } };
+    await follow(copy, src);
+    // A refresh that came meanwhile holds the lists anew: load on that.
+    if (seq !== state.moreSeq || refresh !== state.refreshSeq) return;
+    state.pages.set(src, (state.pages.get(src) || 0) + 1);
+    applyGaps(copy);
+  } catch (err) {
+    showError(err);
   }
 }
 

@@ -12,13 +12,12 @@ import { KINDS, findGroup, findItem } from './gaps.js';
 import { dutyClass } from './gapmap.js';
 
 const GROUPED = new Set(['unscreened', 'noContact']);
-const LIST_CAP = 2000; // the API's cap on each list (docs/FIELD.md)
 
 // The gap list in tabs and body, in step with gapMap (what initGapMap
 // returned) and with actions (what initActions returned); buildingName(id) names a building the items only carry the id
 // of. Returns what the page calls: setModel(model), setCheckpointsFailed(failed)
 // (their tab says so), noteAttempt(householdId, outcome), pickMarker(kind, key).
-export function initGapList({ tabs: tabsBox, body: panel, buildingName, gapMap: gmap, actions }) {
+export function initGapList({ tabs: tabsBox, body: panel, buildingName, gapMap: gmap, actions, loadMore }) {
   let model = null;
   let kind = 'unscreened';
   let sel = null; // {kind, key, id|null}
@@ -193,7 +192,7 @@ export function initGapList({ tabs: tabsBox, body: panel, buildingName, gapMap: 
           },
           el('span', { class: `gap-dot gap-${k}`, 'aria-hidden': 'true' }),
           t(`gap.${k}`),
-          el('span', { class: 'gap-tab-n' }, n === null ? '…' : `${fmtNumber(n)}${model.truncated && n >= LIST_CAP ? '+' : ''}`)
+          el('span', { class: 'gap-tab-n' }, n === null ? '…' : `${fmtNumber(n)}${model.kinds[k].more ? '+' : ''}`)
         );
       })
     );
@@ -222,7 +221,6 @@ export function initGapList({ tabs: tabsBox, body: panel, buildingName, gapMap: 
     const scroller = panel.closest('.gw-side') || panel;
     const keep = scroller.scrollTop;
     const parts = [];
-    if (model.truncated) parts.push(el('p', { class: 'gap-truncated' }, t('gap.truncated', { n: fmtNumber(LIST_CAP) })));
     if (kind === 'checkpoints' && !model.checkpointsLoaded) {
       parts.push(el('p', { class: checkpointsFailed ? 'act-error' : 'muted' }, t(checkpointsFailed ? 'cp.failed' : 'gap.loading')));
     } else if (!k.groups.length) {
@@ -231,6 +229,20 @@ export function initGapList({ tabs: tabsBox, body: panel, buildingName, gapMap: 
       parts.push(el('ul', { class: 'gap-groups', dataset: { kind } }, k.groups.map(groupNode)));
     } else {
       parts.push(el('ul', { class: 'gap-items gap-flat', dataset: { kind } }, k.groups.flatMap((g) => g.items.map(itemNode))));
+    }
+    if (k.more) {
+      // The list goes on: say how much is shown and fetch the next page.
+      const btn = el('button', { type: 'button', class: 'gap-more', dataset: { kind } }, t('gap.more', { n: fmtNumber(k.total) }));
+      btn.addEventListener('click', async () => {
+        btn.disabled = true;
+        btn.textContent = t('gap.loading');
+        await loadMore(kind);
+        if (btn.isConnected) {
+          btn.disabled = false;
+          btn.textContent = t('gap.more', { n: fmtNumber(k.total) });
+        }
+      });
+      parts.push(btn);
     }
     panel.replaceChildren(...parts);
     panel.dataset.kind = kind;

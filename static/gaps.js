@@ -92,7 +92,7 @@ function checkpointGroups(list) {
 }
 
 // Build the model from the gaps and the checkpoints (either may be null
-// while loading): {day, truncated, kinds: {kind: {groups, total, alarm}},
+// while loading): {day, truncated, kinds: {kind: {groups, total, alarm, more}},
 // addresses, seals, checkpoints}. alarm is what needs doing: every item,
 // except for checkpoints, where it is the posts nobody is on duty at.
 export function gapModel(gaps, checkpoints) {
@@ -144,7 +144,8 @@ export function gapModel(gaps, checkpoints) {
     const groups = out[k];
     const total = groups.reduce((n, g) => n + g.items.length, 0);
     const alarm = k === 'checkpoints' ? groups.filter((g) => !g.onDuty).length : total;
-    model.kinds[k] = { groups, total, alarm };
+    // more: the list goes on past what is shown (loadMore fetches it).
+    model.kinds[k] = { groups, total, alarm, more: !!(d.next && d.next[SOURCE[k]]) };
   }
   return model;
 }

@@ -16,7 +16,7 @@ import { initBuildings } from './buildings.js';
 import { startLive } from './live.js';
 import { initGapMap } from './gapmap.js';
 import { initGapList } from './gaplist.js';
-import { initGapData, applyGaps, refreshCheckpoints, scheduleRefresh, onDone, reshowModel } from './gapdata.js';
+import { initGapData, applyGaps, refreshCheckpoints, scheduleRefresh, onDone, reshowModel, loadMore } from './gapdata.js';
 import { initActions } from './actions.js';
 import { initFigures } from './figures.js';
 import { initSpotChecks } from './spotchecks.js';
@@ -217,6 +217,7 @@ async function main() {
     buildingName: (id) => state.buildings.get(Number(id)) || null,
     gapMap: state.gapMap,
     actions: state.actions,
+    loadMore,
   });
   initGapData(state.id, state.gapList);
   initBuildings(map, { wanted: () => true, gridName: () => null, covered: () => false, grid: state.id });
