@@ -48,7 +48,7 @@ func (s *Store) ImportDataset(ctx context.Context, ds *model.Dataset, reset bool
 			}
 		}
 		for _, step := range []func(context.Context, pgx.Tx, *model.Dataset, Progress) error{
-			copyPeople, copyGrids, copyHomeGrids, copyBranches, copyPartyMembers, copyRegistrations, copyTeams, copyStaff, copyBuildings, copyHouseholds,
+			copyPeopleAndGrids, partyChecksOff, copyBranches, copyPartyMembers, partyChecksOn, copyRegistrations, copyTeams, copyStaff, copyBuildings, copyHouseholds,
 			copyScreenings, copyQuarantines, copyCheckpoints, copyAlerts, copyLedger, copyRequests, copySpotChecks, copyPointAwards,
 			copyService, copySampling,
 		} {
@@ -114,29 +114,20 @@ func nullTime(t time.Time) *time.Time {
 	return &t
 }
 
-func copyPeople(ctx context.Context, tx pgx.Tx, ds *model.Dataset, progress Progress) error {
-	return copyRows(ctx, tx, "people", []string{"id", "name", "phone"}, len(ds.People), func(i int) []any {
-		p := ds.People[i]
-		return []any{p.ID, p.Name, p.Phone}
-	}, progress)
-}
-
-// copyHomeGrids sets people's home grids once the grids exist (grids
-// name their leaders, so people come first).
-func copyHomeGrids(ctx context.Context, tx pgx.Tx, ds *model.Dataset, progress Progress) error {
-	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE person_home (id bigint, grid_id bigint) ON COMMIT DROP`); err != nil {
-		return fmt.Errorf("staging: %w", err)
-	}
-	err := copyRows(ctx, tx, "person_home", []string{"id", "grid_id"}, len(ds.People), func(i int) []any {
-		return []any{ds.People[i].ID, nullID(ds.People[i].HomeGridID)}
-	}, progress)
-	if err != nil {
-		return err
-	}
-	if _, err := tx.Exec(ctx, `UPDATE people p SET home_grid_id = h.grid_id FROM person_home h WHERE p.id = h.id AND h.grid_id IS NOT NULL`); err != nil {
-		return fmt.Errorf("home grids: %w", err)
-	}
-	return nil
+// copyPeopleAndGrids writes people with their home grids, then the grids,
+// which name their leaders among the people: people's key to grids (and
+// their index of it) is made once both are there.
+func copyPeopleAndGrids(ctx context.Context, tx pgx.Tx, ds *model.Dataset, progress Progress) error {
+	return withoutSecondaryIndexes(ctx, tx, "people", func() error {
+		err := copyRows(ctx, tx, "people", []string{"id", "name", "phone", "home_grid_id"}, len(ds.People), func(i int) []any {
+			p := ds.People[i]
+			return []any{p.ID, p.Name, p.Phone, nullID(p.HomeGridID)}
+		}, progress)
+		if err != nil {
+			return err
+		}
+		return copyGrids(ctx, tx, ds, progress)
+	})
 }
 
 // copyGrids writes grids and their first boundary versions. Boundaries go
@@ -174,6 +165,106 @@ func copyGrids(ctx context.Context, tx pgx.Tx, ds *model.Dataset, progress Progr
 		SELECT grid_id, 1, ST_Multi(ST_GeomFromWKB(wkb, 4326)) FROM grid_wkb`)
 	if err != nil {
 		return fmt.Errorf("grid versions: %w", err)
+	}
+	return nil
+}
+
+// The party tables' deferred constraint triggers check a row each at
+// commit: for a city's 118,000 members that took 29 s. An import turns
+// them off while it copies (in its own transaction, which holds the
+// tables) and checks the same rules once for every row, then turns them
+// on again: a member's branch is at their grid or an ancestor of it, a
+// branch's secretary is one of its members.
+func partyChecksOff(ctx context.Context, tx pgx.Tx, _ *model.Dataset, _ Progress) error {
+	for _, q := range []string{
+		`ALTER TABLE party_members DISABLE TRIGGER party_members_check_branch`,
+		`ALTER TABLE party_branches DISABLE TRIGGER party_branches_check_members`,
+	} {
+		if _, err := tx.Exec(ctx, q); err != nil {
+			return fmt.Errorf("party checks off: %w", err)
+		}
+	}
+	return nil
+}
+
+func partyChecksOn(ctx context.Context, tx pgx.Tx, _ *model.Dataset, _ Progress) error {
+	var member, branch int64
+	err := tx.QueryRow(ctx, `
+		SELECT coalesce((SELECT person_id FROM party_members WHERE NOT party_branch_fits(branch_id, grid_id) LIMIT 1), 0),
+		       coalesce((SELECT b.id FROM party_branches b WHERE b.secretary_id IS NOT NULL AND NOT EXISTS (
+		           SELECT 1 FROM party_members m WHERE m.person_id = b.secretary_id AND m.branch_id = b.id) LIMIT 1), 0)`).Scan(&member, &branch)
+	if err != nil {
+		return fmt.Errorf("party checks: %w", err)
+	}
+	if member != 0 {
+		return fmt.Errorf("party member %d: branch is not at their grid or an ancestor of it", member)
+	}
+	if branch != 0 {
+		return fmt.Errorf("party branch %d: its secretary is not a member of it", branch)
+	}
+	for _, q := range []string{
+		`ALTER TABLE party_members ENABLE TRIGGER party_members_check_branch`,
+		`ALTER TABLE party_branches ENABLE TRIGGER party_branches_check_members`,
+	} {
+		if _, err := tx.Exec(ctx, q); err != nil {
+			return fmt.Errorf("party checks on: %w", err)
+		}
+	}
+	return nil
+}
+
+// withoutSecondaryIndexes runs load (a COPY of many rows into table) with
+// the table's indexes other than its primary key, its unique constraints
+// and its foreign keys dropped, and makes them again afterwards from their
+// own definitions, as pg_restore does: one sort builds an index and one
+// join checks a foreign key, faster than a lookup a row. A row that
+// breaks one fails the transaction as the constraint would have.
+func withoutSecondaryIndexes(ctx context.Context, tx pgx.Tx, table string, load func() error) error {
+	type def struct{ name, sql string }
+	var constraints, indexes []def
+	rows, err := tx.Query(ctx, `
+		SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint
+		WHERE conrelid = $1::regclass AND contype IN ('u', 'f') ORDER BY conname`, table)
+	if err != nil {
+		return fmt.Errorf("constraints of %s: %w", table, err)
+	}
+	var d def
+	if _, err := pgx.ForEachRow(rows, []any{&d.name, &d.sql}, func() error { constraints = append(constraints, d); return nil }); err != nil {
+		return fmt.Errorf("constraints of %s: %w", table, err)
+	}
+	rows, err = tx.Query(ctx, `
+		SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+		WHERE i.indrelid = $1::regclass AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)
+		ORDER BY c.relname`, table)
+	if err != nil {
+		return fmt.Errorf("indexes of %s: %w", table, err)
+	}
+	if _, err := pgx.ForEachRow(rows, []any{&d.name, &d.sql}, func() error { indexes = append(indexes, d); return nil }); err != nil {
+		return fmt.Errorf("indexes of %s: %w", table, err)
+	}
+	t := pgx.Identifier{table}.Sanitize()
+	for _, c := range constraints {
+		if _, err := tx.Exec(ctx, `ALTER TABLE `+t+` DROP CONSTRAINT `+pgx.Identifier{c.name}.Sanitize()); err != nil {
+			return fmt.Errorf("drop %s: %w", c.name, err)
+		}
+	}
+	for _, ix := range indexes {
+		if _, err := tx.Exec(ctx, `DROP INDEX `+pgx.Identifier{ix.name}.Sanitize()); err != nil {
+			return fmt.Errorf("drop %s: %w", ix.name, err)
+		}
+	}
+	if err := load(); err != nil {
+		return err
+	}
+	for _, ix := range indexes {
+		if _, err := tx.Exec(ctx, ix.sql); err != nil {
+			return fmt.Errorf("index %s: %w", ix.name, err)
+		}
+	}
+	for _, c := range constraints {
+		if _, err := tx.Exec(ctx, `ALTER TABLE `+t+` ADD CONSTRAINT `+pgx.Identifier{c.name}.Sanitize()+` `+c.sql); err != nil {
+			return fmt.Errorf("constraint %s: %w", c.name, err)
+		}
 	}
 	return nil
 }
@@ -244,6 +335,10 @@ func copyStaff(ctx context.Context, tx pgx.Tx, ds *model.Dataset, progress Progr
 }
 
 func copyBuildings(ctx context.Context, tx pgx.Tx, ds *model.Dataset, progress Progress) error {
+	return withoutSecondaryIndexes(ctx, tx, "buildings", func() error { return copyBuildingRows(ctx, tx, ds, progress) })
+}
+
+func copyBuildingRows(ctx context.Context, tx pgx.Tx, ds *model.Dataset, progress Progress) error {
 	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE building_xy (id bigint, grid_id bigint, name text, floors smallint, head_id bigint, lon float8, lat float8) ON COMMIT DROP`); err != nil {
 		return fmt.Errorf("staging: %w", err)
 	}
@@ -264,6 +359,12 @@ func copyBuildings(ctx context.Context, tx pgx.Tx, ds *model.Dataset, progress P
 }
 
 func copyHouseholds(ctx context.Context, tx pgx.Tx, ds *model.Dataset, progress Progress) error {
+	return withoutSecondaryIndexes(ctx, tx, "households", func() error {
+		return copyHouseholdRows(ctx, tx, ds, progress)
+	})
+}
+
+func copyHouseholdRows(ctx context.Context, tx pgx.Tx, ds *model.Dataset, progress Progress) error {
 	return copyRows(ctx, tx, "households", []string{"id", "building_id", "unit", "room", "residents", "status", "contact_id"}, len(ds.Households), func(i int) []any {
 		h := ds.Households[i]
 		return []any{h.ID, h.BuildingID, h.Unit, h.Room, int16(h.Residents), h.Status, nullID(h.ContactID)}
