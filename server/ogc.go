@@ -65,10 +65,21 @@ func (s *Server) ogcLanding(w http.ResponseWriter, r *http.Request, _ *auth.Prin
 		"description": "Grid management (网格化管理): grids of each level with their boundary versions, buildings and checkpoints, as OGC API – Features.",
 		"links": []ogcLink{
 			{Href: base + "/", Rel: "self", Type: "application/json", Title: "this document"},
+			{Href: base + "/api", Rel: "service-desc", Type: "application/vnd.oai.openapi+json;version=3.0", Title: "the API definition (OpenAPI 3.0)"},
 			{Href: base + "/conformance", Rel: "conformance", Type: "application/json", Title: "conformance classes"},
 			{Href: base + "/collections", Rel: "data", Type: "application/json", Title: "collections"},
 		},
 	})
+}
+
+// ogcAPI is the API definition the landing page links as service-desc.
+func (s *Server) ogcAPI(w http.ResponseWriter, r *http.Request, _ *auth.Principal) {
+	if err := ogcQuery(r.URL.Query()); err != nil {
+		s.respondError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/vnd.oai.openapi+json;version=3.0")
+	json.NewEncoder(w).Encode(ogc.OpenAPI(ogcBase(r)))
 }
 
 func (s *Server) ogcConformance(w http.ResponseWriter, r *http.Request, _ *auth.Principal) {

@@ -111,8 +111,48 @@ func TestOGCFeatures(t *testing.T) {
 	for _, l := range landing.Links {
 		rels[l.Rel] = strings.TrimPrefix(l.Href, base)
 	}
-	if rels["conformance"] != "/ogc/conformance" || rels["data"] != "/ogc/collections" {
+	if rels["conformance"] != "/ogc/conformance" || rels["data"] != "/ogc/collections" || rels["service-desc"] != "/ogc/api" {
 		t.Fatalf("landing page links %+v", landing.Links)
+	}
+	// The API definition names every path a client can follow, and the
+	// parameters each collection's items take.
+	var api struct {
+		OpenAPI string `json:"openapi"`
+		Paths   map[string]struct {
+			Get struct {
+				Parameters []struct{ Name, In string } `json:"parameters"`
+			} `json:"get"`
+		} `json:"paths"`
+	}
+	if r := admin.do("GET", rels["service-desc"], nil); r.Status != 200 || !strings.HasPrefix(r.Header.Get("Content-Type"), "application/vnd.oai.openapi+json") {
+		t.Fatalf("service-desc: %d %s", r.Status, r.Header.Get("Content-Type"))
+	}
+	admin.get(rels["service-desc"], &api)
+	if api.OpenAPI != "3.0.3" {
+		t.Errorf("service-desc says openapi %q", api.OpenAPI)
+	}
+	for _, c := range []struct {
+		id     string
+		params []string
+	}{
+		{"grids-3", []string{"limit", "bbox", "after", "datetime", "code", "parent_id"}},
+		{"buildings", []string{"limit", "bbox", "after", "grid_id"}},
+		{"checkpoints", []string{"limit", "bbox", "after", "grid_id", "on_duty"}},
+	} {
+		for _, p := range []string{"/", "/conformance", "/collections", "/collections/" + c.id, "/collections/" + c.id + "/items/{featureId}"} {
+			if _, ok := api.Paths[p]; !ok {
+				t.Errorf("service-desc has no path %s", p)
+			}
+		}
+		var got []string
+		for _, p := range api.Paths["/collections/"+c.id+"/items"].Get.Parameters {
+			got = append(got, p.Name)
+		}
+		for _, want := range c.params {
+			if !slices.Contains(got, want) {
+				t.Errorf("service-desc: items of %s take %v, not %s", c.id, got, want)
+			}
+		}
 	}
 	var conf struct {
 		ConformsTo []string `json:"conformsTo"`

@@ -46,6 +46,7 @@ func (s *Server) Routes() []Route {
 		{"GET", "/tiles/{layer}/{z}/{x}/{y}", auth.ReadMap, s.tile},
 		{"GET", "/ogc/{$}", auth.ReadMap, s.ogcLanding},
 		{"GET", "/ogc/conformance", auth.ReadMap, s.ogcConformance},
+		{"GET", "/ogc/api", auth.ReadMap, s.ogcAPI},
 		{"GET", "/ogc/collections", auth.ReadMap, s.ogcCollections},
 		{"GET", "/ogc/collections/{collectionId}", auth.ReadMap, s.ogcCollectionDoc},
 		{"GET", "/ogc/collections/{collectionId}/items", auth.ReadMap, s.ogcItems},
