@@ -27,6 +27,12 @@ const CompactBatch = 500
 // segments written together, so a reader sees every fix once, as a row or
 // in a segment. It returns how many fixes moved.
 func (s *Store) CompactPositions(ctx context.Context, cutoff time.Time) (int64, error) {
+	return s.CompactPositionsBy(ctx, cutoff, CompactBatch)
+}
+
+// CompactPositionsBy is CompactPositions moving batch volunteers a
+// transaction.
+func (s *Store) CompactPositionsBy(ctx context.Context, cutoff time.Time, batch int) (int64, error) {
 	cutoff = cutoff.UTC().Truncate(time.Hour)
 	var moved int64
 	after := int64(-1 << 63)
@@ -42,7 +48,7 @@ func (s *Store) CompactPositions(ctx context.Context, cutoff time.Time) (int64, 
 				WHERE at < $1 AND volunteer_id IN (
 					SELECT DISTINCT volunteer_id FROM positions
 					WHERE at < $1 AND volunteer_id > $2 ORDER BY volunteer_id LIMIT $3)
-				RETURNING `+positionColumns, cutoff, after, CompactBatch)
+				RETURNING `+positionColumns, cutoff, after, batch)
 			if err != nil {
 				return err
 			}
