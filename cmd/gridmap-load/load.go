@@ -38,7 +38,7 @@ func loadCmd(ctx context.Context, args []string) error {
 	var rate float64
 	var duration, report time.Duration
 	var transport string
-	var conns, fixes int
+	var conns, fixes, perAccount int
 	var c cli.DB
 	err := cli.Parse("gridmap-load run", args, &c, c.Register, func(fs *flag.FlagSet) {
 		fs.StringVar(&url, "url", "http://127.0.0.1:8080", "the gridmap server")
@@ -50,13 +50,14 @@ func loadCmd(ctx context.Context, args []string) error {
 		fs.DurationVar(&report, "report", 5*time.Second, "how often to print figures")
 		fs.StringVar(&transport, "transport", "ws", "how devices report: ws (one device WebSocket each) or http (POST /api/positions over a shared keep-alive pool, as behind a reverse proxy; for more devices than open files allow)")
 		fs.IntVar(&conns, "conns", 128, "HTTP connections in the pool (--transport http)")
+		fs.IntVar(&perAccount, "viewers-per-account", 20, "viewers sharing one viewer account: at most the server's --stream-cap (20 by default), which refuses an account's streams past it")
 		fs.IntVar(&fixes, "fixes", 1, "fixes per report: a device sends this many positions in one request or frame, as a phone that reports every few seconds does (the rate stays positions per second)")
 	})
 	if err != nil {
 		return err
 	}
-	if devices < 1 || rate <= 0 || viewers < 0 || whole < 0 || whole > viewers || fixes < 1 || fixes > 100 {
-		return errors.New("--devices and --rate positive, 0 <= --whole <= --viewers, 1 <= --fixes <= 100")
+	if devices < 1 || rate <= 0 || viewers < 0 || whole < 0 || whole > viewers || fixes < 1 || fixes > 100 || perAccount < 1 {
+		return errors.New("--devices, --rate and --viewers-per-account positive, 0 <= --whole <= --viewers, 1 <= --fixes <= 100")
 	}
 	if transport != "ws" && transport != "http" {
 		return errors.New("--transport: want ws or http")
@@ -73,7 +74,7 @@ func loadCmd(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	viewerToken, err := loadViewerToken(ctx, st)
+	viewerTokens, err := loadViewerTokens(ctx, st, (viewers+perAccount-1)/perAccount)
 	if err != nil {
 		return err
 	}
@@ -109,7 +110,8 @@ func loadCmd(ctx context.Context, args []string) error {
 			grid = grids[i%len(grids)]
 		}
 		wg.Add(1)
-		go func() { defer wg.Done(); m.view(runCtx, ws+"/ws", viewerToken, grid) }()
+		token := viewerTokens[i/perAccount]
+		go func() { defer wg.Done(); m.view(runCtx, ws+"/ws", token, grid) }()
 	}
 	time.Sleep(2 * time.Second) // let viewers subscribe
 	fmt.Fprintf(os.Stderr, "load: %d devices, %.0f positions/s in reports of %d, %d viewers (%d whole area, %d on one grid), %s\n",
@@ -143,16 +145,25 @@ func loadCmd(ctx context.Context, args []string) error {
 	return nil
 }
 
-// loadViewerToken makes (once) a viewer account for the load tool and a
-// fresh token for it.
-func loadViewerToken(ctx context.Context, st *store.Store) (string, error) {
-	if _, err := st.AccountLogin(ctx, "load-viewer"); err != nil {
-		if _, err := st.CreateAccount(ctx, store.Actor{Name: "load"}, store.NewAccount{Username: "load-viewer", PasswordHash: "", Role: auth.Viewer}); err != nil {
-			return "", err
+// loadViewerTokens makes (once) n viewer accounts for the load tool,
+// load-viewer-1 to n (the server caps each account's streams), and a fresh
+// token for each.
+func loadViewerTokens(ctx context.Context, st *store.Store, n int) ([]string, error) {
+	tokens := make([]string, n)
+	for i := range tokens {
+		name := fmt.Sprintf("load-viewer-%d", i+1)
+		if _, err := st.AccountLogin(ctx, name); err != nil {
+			if _, err := st.CreateAccount(ctx, store.Actor{Name: "load"}, store.NewAccount{Username: name, PasswordHash: "", Role: auth.Viewer}); err != nil {
+				return nil, err
+			}
 		}
+		plain, _, err := cli.CreateToken(ctx, st, name, "load tool", 24*time.Hour)
+		if err != nil {
+			return nil, err
+		}
+		tokens[i] = plain
 	}
-	plain, _, err := cli.CreateToken(ctx, st, "load-viewer", "load tool", 24*time.Hour)
-	return plain, err
+	return tokens, nil
 }
 
 // busyGrids lists the level-3 grids the fleet's walkers start in, so the
