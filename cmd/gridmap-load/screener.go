@@ -8,6 +8,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/gridmap/gridmap/auth"
@@ -19,44 +20,58 @@ import (
 // reports one unscreened household of a random compound grid through the
 // real API, so the demo's coverage figures climb during the day.
 type screener struct {
-	url, token string
-	http       *http.Client
-	grids      []int64
-	rng        *rand.Rand
-	posted     int
+	url    string
+	tokens map[int64]string // level-1 grid -> the token of its staff account
+	http   *http.Client
+	grids  []int64 // the compound grids
+	root   map[int64]int64
+	rng    *rand.Rand
+	posted int
 }
 
-// newScreener makes (once) a staff account over the whole area for the
-// simulator and a day-long token for it.
+// newScreener makes (once) a staff account over each subdistrict for the
+// simulator (sim-screener for a subdistrict alone, sim-screener-<id> for
+// each of a city's: staff see their own subtree) and a day-long token for
+// each.
 func newScreener(ctx context.Context, st *store.Store, url string, seed uint64) (*screener, error) {
 	h, err := st.Hierarchy(ctx)
 	if err != nil {
 		return nil, err
 	}
-	var root int64
-	var grids []int64
+	s := &screener{url: url, tokens: map[int64]string{}, root: map[int64]int64{}, http: &http.Client{Timeout: 10 * time.Second},
+		rng: rand.New(rand.NewPCG(seed, 17))}
+	var roots []int64
 	for _, id := range h.All() {
 		switch h.Level(id) {
 		case 1:
-			root = id
+			roots = append(roots, id)
 		case 3:
-			grids = append(grids, id)
+			s.grids = append(s.grids, id)
+			s.root[id] = h.Parent(h.Parent(id))
 		}
 	}
-	if root == 0 || len(grids) == 0 {
+	if len(roots) == 0 || len(s.grids) == 0 {
 		return nil, fmt.Errorf("simulate: no grids to screen")
 	}
-	if _, err := st.AccountLogin(ctx, "sim-screener"); err != nil {
-		if _, err := st.CreateAccount(ctx, store.Actor{Name: "simulator"}, store.NewAccount{Username: "sim-screener", Role: auth.Staff, GridID: root}); err != nil {
+	slices.Sort(roots)
+	slices.Sort(s.grids)
+	for _, root := range roots {
+		name := "sim-screener"
+		if len(roots) > 1 {
+			name = fmt.Sprintf("sim-screener-%d", root)
+		}
+		if _, err := st.AccountLogin(ctx, name); err != nil {
+			if _, err := st.CreateAccount(ctx, store.Actor{Name: "simulator"}, store.NewAccount{Username: name, Role: auth.Staff, GridID: root}); err != nil {
+				return nil, err
+			}
+		}
+		token, _, err := cli.CreateToken(ctx, st, name, "screening simulator", 24*time.Hour)
+		if err != nil {
 			return nil, err
 		}
+		s.tokens[root] = token
 	}
-	token, _, err := cli.CreateToken(ctx, st, "sim-screener", "screening simulator", 24*time.Hour)
-	if err != nil {
-		return nil, err
-	}
-	return &screener{url: url, token: token, http: &http.Client{Timeout: 10 * time.Second}, grids: grids,
-		rng: rand.New(rand.NewPCG(seed, 17))}, nil
+	return s, nil
 }
 
 // run reports one household every interval until ctx ends.
@@ -75,7 +90,7 @@ func (s *screener) run(ctx context.Context, interval time.Duration) {
 	}
 }
 
-func (s *screener) call(ctx context.Context, method, path string, body, out any) error {
+func (s *screener) call(ctx context.Context, token, method, path string, body, out any) error {
 	var rd io.Reader
 	if body != nil {
 		b, _ := json.Marshal(body)
@@ -85,7 +100,7 @@ func (s *screener) call(ctx context.Context, method, path string, body, out any)
 	if err != nil {
 		return err
 	}
-	req.Header.Set("Authorization", "Bearer "+s.token)
+	req.Header.Set("Authorization", "Bearer "+token)
 	req.Header.Set("Content-Type", "application/json")
 	res, err := s.http.Do(req)
 	if err != nil {
@@ -106,12 +121,13 @@ func (s *screener) call(ctx context.Context, method, path string, body, out any)
 // unscreened today: mostly screened normal, sometimes not at home.
 func (s *screener) once(ctx context.Context) error {
 	grid := s.grids[s.rng.IntN(len(s.grids))]
+	token := s.tokens[s.root[grid]]
 	var gaps struct {
 		Unscreened []struct {
 			Households []struct{ ID int64 }
 		}
 	}
-	if err := s.call(ctx, "GET", fmt.Sprintf("/api/grids/%d/gaps", grid), nil, &gaps); err != nil {
+	if err := s.call(ctx, token, "GET", fmt.Sprintf("/api/grids/%d/gaps", grid), nil, &gaps); err != nil {
 		return err
 	}
 	if len(gaps.Unscreened) == 0 {
@@ -124,6 +140,6 @@ func (s *screener) once(ctx context.Context) error {
 		outcome = "not_home"
 	}
 	s.posted++
-	return s.call(ctx, "POST", "/api/screenings", map[string]any{
+	return s.call(ctx, token, "POST", "/api/screenings", map[string]any{
 		"client_id": fmt.Sprintf("sim-%d-%d", time.Now().UnixNano(), s.posted), "household_id": h.ID, "outcome": outcome}, nil)
 }
