@@ -3,6 +3,7 @@ package server
 import (
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -122,7 +123,18 @@ func (s *Server) auditLog(w http.ResponseWriter, r *http.Request, _ *auth.Princi
 		s.respondError(w, r, err)
 		return
 	}
-	s.ok(w, r, page)
+	// next: the link of the page after, as every paged list names it.
+	var next *string
+	if page.NextBefore != nil {
+		v := r.URL.Query()
+		v.Set("before", strconv.FormatInt(*page.NextBefore, 10))
+		link := r.URL.Path + "?" + v.Encode()
+		next = &link
+	}
+	s.ok(w, r, struct {
+		store.AuditPage
+		Next *string `json:"next"`
+	}{page, next})
 }
 
 func (s *Server) auditFilter(q url.Values) (store.AuditFilter, error) {

@@ -322,7 +322,8 @@ type auditAnswer struct {
 		EntityID string          `json:"entity_id"`
 		After    json.RawMessage `json:"after"`
 	} `json:"entries"`
-	NextBefore *int64 `json:"next_before"`
+	NextBefore *int64  `json:"next_before"`
+	Next       *string `json:"next"`
 }
 
 // TestAdminAuditFilters reads the audit log by actor, account, action,
@@ -402,12 +403,17 @@ func TestAdminAuditFilters(t *testing.T) {
 			paged = append(paged, en.ID)
 		}
 		if p.NextBefore == nil {
-			if pages != 2 {
-				t.Errorf("%d pages of 2 for 5 rows, want 3", pages+1)
+			if pages != 2 || p.Next != nil {
+				t.Errorf("%d pages of 2 for 5 rows, want 3; the last names next %v", pages+1, p.Next)
 			}
 			break
 		}
-		q = fmt.Sprintf("actor=admin&entity=account&limit=2&before=%d", *p.NextBefore)
+		// The next link keeps the filters and the limit and moves before.
+		want := fmt.Sprintf("/api/audit?actor=admin&before=%d&entity=account&limit=2", *p.NextBefore)
+		if p.Next == nil || *p.Next != want {
+			t.Fatalf("next %v, want %s", p.Next, want)
+		}
+		q = strings.TrimPrefix(*p.Next, "/api/audit?")
 	}
 	if len(paged) != len(whole.Entries) {
 		t.Fatalf("paged %v, want %d rows", paged, len(whole.Entries))
