@@ -175,3 +175,36 @@ func TestGapListLoadMore(t *testing.T) {
 	}
 	waitJS(t, ctx, "a refresh", fmt.Sprintf(`+document.body.dataset.gapsVersion > %d && %s === 4000`, version, count), 10*time.Second)
 }
+
+// TestMapVectorTilesPhone: the vector map on a 390-px phone draws its
+// tiles, and a tap on a compound grid opens it in the bottom sheet.
+func TestMapVectorTilesPhone(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, server.Config{VectorAbove: 5})
+	_, password := e.account(t, "vector-phone", auth.Admin, 0, 0)
+	ctx := newBrowser(t, 390, 844)
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateTouch)); err != nil {
+		t.Fatal(err)
+	}
+	login(t, ctx, e.ts.URL, "/", "vector-phone", password)
+	waitJS(t, ctx, "the vector map", `document.body.dataset.gridMode === 'tiles'`, 10*time.Second)
+	waitJS(t, ctx, "the map fitted", `+document.getElementById('map').dataset.zoom >= 12 && document.getElementById('map').dataset.moving !== 'true'`, 10*time.Second)
+	waitJS(t, ctx, "tiles drawn", tilesDrawn, 20*time.Second)
+	screenshot(t, ctx, "map-vector-phone")
+	var lon, lat float64
+	var name string
+	if err := e.conn.QueryRow(context.Background(), `
+		SELECT ST_X(p), ST_Y(p), name FROM (
+			SELECT ST_PointOnSurface(ST_Difference(g.geom,
+			         (SELECT ST_Buffer(ST_Collect(b.geom)::geography, 15)::geometry FROM buildings b))) AS p, g.name
+			FROM current_grids g WHERE g.id = 9) x`).Scan(&lon, &lat, &name); err != nil {
+		t.Fatal(err)
+	}
+	x, y := mapXY(t, ctx, lon, lat)
+	if err := chromedp.Do(ctx, chromedp.MouseClickXY(x, y)); err != nil {
+		t.Fatal(err)
+	}
+	waitJS(t, ctx, "grid 9 in the sheet", fmt.Sprintf(`(document.getElementById('panel-name') || {}).textContent === %q`, name), 10*time.Second)
+	time.Sleep(700 * time.Millisecond)
+	screenshot(t, ctx, "map-vector-phone-selected")
+}
