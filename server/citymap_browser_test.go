@@ -3,9 +3,6 @@ package server_test
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
-	"net/http/httptest"
 	"os"
 	"slices"
 	"testing"
@@ -16,42 +13,20 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/gridmap/gridmap/auth"
-	"github.com/gridmap/gridmap/ingest"
 	"github.com/gridmap/gridmap/internal/testdb"
-	"github.com/gridmap/gridmap/live"
 	"github.com/gridmap/gridmap/server"
 	"github.com/gridmap/gridmap/store"
 )
 
 // cityServer serves the generated city of GRIDMAP_BENCH_CITY_URL (see
-// BENCHMARKS.md) and returns its address and an admin's password.
-func cityServer(b *testing.B) (string, string) {
+// BENCHMARKS.md) and returns its address and an admin's name and password.
+func cityServer(b *testing.B) (base, username, password string) {
 	b.Helper()
 	st := testdb.City(b)
 	ctx := context.Background()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	hier, err := st.Hierarchy(ctx)
-	if err != nil {
-		b.Fatal(err)
-	}
-	bus := live.NewBus(live.NewHub(hier), nil, log)
-	pipe := ingest.New(ingest.Config{Dwell: time.Second}, st, bus, log)
-	if err := pipe.Load(ctx); err != nil {
-		b.Fatal(err)
-	}
-	runCtx, cancel := context.WithCancel(ctx)
-	stopped := make(chan struct{})
-	go func() { pipe.Run(runCtx); close(stopped) }()
-	srv := server.New(server.Config{LoginPerMinute: 10000}, server.Deps{Store: st, Bus: bus, Ingest: pipe, Log: log})
-	ts := httptest.NewServer(srv.Handler())
-	b.Cleanup(func() {
-		srv.StopStreams()
-		ts.Close()
-		cancel()
-		<-stopped
-	})
-	username := fmt.Sprintf("bench-admin-%d", time.Now().UnixNano())
-	password := username + "-password"
+	ts, _, _, _, _ := serve(b, st, server.Config{LoginPerMinute: 10000})
+	username = fmt.Sprintf("bench-admin-%d", time.Now().UnixNano())
+	password = username + "-password"
 	hash, err := auth.HashPassword(password, bcrypt.MinCost)
 	if err != nil {
 		b.Fatal(err)
@@ -61,7 +36,7 @@ func cityServer(b *testing.B) (string, string) {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { st.SetAccountDisabled(context.Background(), store.Actor{Name: "benchmark"}, acc.ID, true) })
-	return ts.URL, username + "\x00" + password
+	return ts.URL, username, password
 }
 
 // tilesDrawn is true when the map's vector tiles (canvases) are all drawn.
@@ -83,9 +58,7 @@ type frameStats struct {
 // animation frame's time while it pans; fps is frames per second of
 // panning. Needs GRIDMAP_BENCH_CITY_URL; see BENCHMARKS.md.
 func BenchmarkMapPanCity(b *testing.B) {
-	base, cred := cityServer(b)
-	i := slices.Index([]byte(cred), 0)
-	username, password := cred[:i], cred[i+1:]
+	base, username, password := cityServer(b)
 	ctx := newBrowser(b, 1920, 1080)
 	login(b, ctx, base, "/", username, password)
 	waitJS(b, ctx, "vector tiles", `document.body.dataset.gridMode === 'tiles'`, 30*time.Second)

@@ -54,32 +54,7 @@ func newEnvWith(t *testing.T, cfg server.Config, storeFor func(*testdb.DB) *stor
 	if cfg.LoginPerMinute == 0 {
 		cfg.LoginPerMinute = 10000
 	}
-	var logTo io.Writer = io.Discard
-	if os.Getenv("GRIDMAP_TEST_LOG") != "" {
-		logTo = os.Stderr // see the server's errors while debugging a test
-	}
-	log := slog.New(slog.NewTextHandler(logTo, nil))
-	hier, err := st.Hierarchy(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	hub := live.NewHub(hier)
-	bus := live.NewBus(hub, nil, log)
-	pipe := ingest.New(ingest.Config{Dwell: time.Second}, st, bus, log)
-	if err := pipe.Load(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	stopped := make(chan struct{})
-	go func() { pipe.Run(ctx); close(stopped) }()
-	srv := server.New(cfg, server.Deps{Store: st, Bus: bus, Ingest: pipe, Log: log})
-	ts := httptest.NewServer(srv.Handler())
-	t.Cleanup(func() {
-		srv.StopStreams()
-		ts.Close()
-		cancel()
-		<-stopped
-	})
+	ts, srv, hub, bus, pipe := serve(t, st, cfg)
 	conn, err := pgx.Connect(context.Background(), db.URL)
 	if err != nil {
 		t.Fatal(err)
@@ -88,6 +63,39 @@ func newEnvWith(t *testing.T, cfg server.Config, storeFor func(*testdb.DB) *stor
 	e := &env{ts: ts, db: db, srv: srv, hub: hub, bus: bus, pipe: pipe, conn: conn}
 	e.volunteer = scalar[int64](t, e, `SELECT min(person_id) FROM volunteers`)
 	return e
+}
+
+// serve runs a server, its hub, bus and ingest pipeline over st until tb
+// ends. GRIDMAP_TEST_LOG shows the server's log.
+func serve(tb testing.TB, st *store.Store, cfg server.Config) (*httptest.Server, *server.Server, *live.Hub, *live.Bus, *ingest.Pipeline) {
+	tb.Helper()
+	var logTo io.Writer = io.Discard
+	if os.Getenv("GRIDMAP_TEST_LOG") != "" {
+		logTo = os.Stderr // see the server's errors while debugging a test
+	}
+	log := slog.New(slog.NewTextHandler(logTo, nil))
+	hier, err := st.Hierarchy(context.Background())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	hub := live.NewHub(hier)
+	bus := live.NewBus(hub, nil, log)
+	pipe := ingest.New(ingest.Config{Dwell: time.Second}, st, bus, log)
+	if err := pipe.Load(context.Background()); err != nil {
+		tb.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	stopped := make(chan struct{})
+	go func() { pipe.Run(ctx); close(stopped) }()
+	srv := server.New(cfg, server.Deps{Store: st, Bus: bus, Ingest: pipe, Log: log})
+	ts := httptest.NewServer(srv.Handler())
+	tb.Cleanup(func() {
+		srv.StopStreams()
+		ts.Close()
+		cancel()
+		<-stopped
+	})
+	return ts, srv, hub, bus, pipe
 }
 
 // scalar runs a one-value query on the test database.

@@ -61,26 +61,7 @@ func TestMapVectorTilesBrowser(t *testing.T) {
 
 	// A screening in grid 9: the tiles holding it are fetched again, and
 	// only those (the grid's figures and its ancestors' change).
-	fetched := `performance.getEntriesByType('resource').map(r => new URL(r.name).pathname).filter(p => p.startsWith('/tiles/grids-3/'))`
-	before := len(eval[[]string](t, ctx, fetched))
-	var gaps gapsAnswer
-	admin.get("/api/grids/9/gaps", &gaps)
-	hh := households(gaps.Unscreened)
-	if r := admin.do("POST", "/api/screenings", map[string]any{"household_id": hh[0], "outcome": "normal", "client_id": cid()}); r.Status != 201 {
-		t.Fatalf("screening: %d %s", r.Status, r.Body)
-	}
-	waitJS(t, ctx, "tiles fetched again", fmt.Sprintf(`%s.length > %d`, fetched, before), 10*time.Second)
-	time.Sleep(time.Second)
-	again := eval[[]string](t, ctx, fetched)[before:]
-	for _, p := range again {
-		var z, x, y int
-		if _, err := fmt.Sscanf(p, "/tiles/grids-3/%d/%d/%d.mvt", &z, &x, &y); err != nil {
-			t.Fatalf("%s: %v", p, err)
-		}
-		if !scalar[bool](t, e, `SELECT ST_Intersects(geom, ST_Transform(ST_TileEnvelope($1, $2, $3, margin => 64.0 / 4096), 4326)) FROM current_grids WHERE id = 9`, z, x, y) {
-			t.Errorf("after a screening in grid 9 the page fetched %s, a tile without grid 9", p)
-		}
-	}
+	again := screenRefetches(t, e, ctx, admin)
 	t.Logf("after the screening the page fetched %d grid tiles again: %v", len(again), again)
 	if eval[string](t, ctx, `location.pathname + (performance.getEntriesByType('navigation').length)`) != "/1" {
 		t.Errorf("the page reloaded")
@@ -108,6 +89,14 @@ func TestWallVectorTilesBrowser(t *testing.T) {
 	}
 	screenshot(t, ctx, "wall-vector-1920")
 
+	screenRefetches(t, e, ctx, admin)
+}
+
+// screenRefetches screens a household of grid 9 through the API and
+// returns the compound grids' tiles the page fetched after it, each
+// checked to hold grid 9 (with the tile's buffer, as the server makes it).
+func screenRefetches(t *testing.T, e *env, ctx context.Context, admin *client) []string {
+	t.Helper()
 	fetched := `performance.getEntriesByType('resource').map(r => new URL(r.name).pathname).filter(p => p.startsWith('/tiles/grids-3/'))`
 	before := len(eval[[]string](t, ctx, fetched))
 	var gaps gapsAnswer
@@ -117,6 +106,18 @@ func TestWallVectorTilesBrowser(t *testing.T) {
 		t.Fatalf("screening: %d %s", r.Status, r.Body)
 	}
 	waitJS(t, ctx, "tiles fetched again", fmt.Sprintf(`%s.length > %d`, fetched, before), 10*time.Second)
+	time.Sleep(time.Second) // the rest of the refetch
+	again := eval[[]string](t, ctx, fetched)[before:]
+	for _, p := range again {
+		var z, x, y int
+		if _, err := fmt.Sscanf(p, "/tiles/grids-3/%d/%d/%d.mvt", &z, &x, &y); err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		if !scalar[bool](t, e, `SELECT ST_Intersects(geom, ST_Transform(ST_TileEnvelope($1, $2, $3, margin => 64.0 / 4096), 4326)) FROM current_grids WHERE id = 9`, z, x, y) {
+			t.Errorf("after a screening in grid 9 the page fetched %s, a tile without grid 9", p)
+		}
+	}
+	return again
 }
 
 // TestGapListLoadMore opens the grid page of the whole subdistrict, whose
