@@ -13,6 +13,8 @@ import (
 type Arrivals struct {
 	Day      string          `json:"day"`
 	Arrivals []store.Arrival `json:"arrivals"`
+	// Truncated: there are more than store.ListCap; the first are listed.
+	Truncated bool `json:"truncated"`
 }
 
 // Arrivals returns the roster of grid's subtree (0: p's scope), today's
@@ -23,9 +25,9 @@ func (s *Service) Arrivals(ctx context.Context, p *auth.Principal, grid int64) (
 		return Arrivals{}, err
 	}
 	day := s.cov.Day()
-	list, err := s.store.Arrivals(ctx, grids, day)
+	list, more, err := s.store.Arrivals(ctx, grids, day)
 	for i := range list {
 		list[i].Name, list[i].Phone = access.MaskName(p, list[i].Name), access.MaskPhone(p, list[i].Phone)
 	}
-	return Arrivals{Day: day, Arrivals: list}, err
+	return Arrivals{Day: day, Arrivals: list, Truncated: more}, err
 }

@@ -93,31 +93,31 @@ func maskGaps(p *auth.Principal, g *store.Gaps) {
 }
 
 // Ledger returns the vulnerable residents of a grid's subtree with their
-// visits, masked for p.
-func (s *Service) Ledger(ctx context.Context, p *auth.Principal, grid int64) ([]store.LedgerEntry, error) {
+// visits, masked for p, and whether there are more than store.ListCap.
+func (s *Service) Ledger(ctx context.Context, p *auth.Principal, grid int64) ([]store.LedgerEntry, bool, error) {
 	grids, err := s.subtree(ctx, p, grid)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	entries, err := s.store.Ledger(ctx, grids, s.now())
+	entries, more, err := s.store.Ledger(ctx, grids, s.now())
 	for i := range entries {
 		entries[i].Name, entries[i].Phone = access.MaskName(p, entries[i].Name), access.MaskPhone(p, entries[i].Phone)
 	}
-	return entries, err
+	return entries, more, err
 }
 
 // PartyMembers returns the party members of a grid's subtree with their
-// points, masked for p.
-func (s *Service) PartyMembers(ctx context.Context, p *auth.Principal, grid int64) ([]store.PartyMemberActivity, error) {
+// points, masked for p, and whether there are more than store.ListCap.
+func (s *Service) PartyMembers(ctx context.Context, p *auth.Principal, grid int64) ([]store.PartyMemberActivity, bool, error) {
 	grids, err := s.subtree(ctx, p, grid)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	list, err := s.store.PartyMembers(ctx, grids, s.now())
+	list, more, err := s.store.PartyMembers(ctx, grids, s.now())
 	for i := range list {
 		list[i].Name, list[i].Phone = access.MaskName(p, list[i].Name), access.MaskPhone(p, list[i].Phone)
 	}
-	return list, err
+	return list, more, err
 }
 
 // The hotline requests a list shows besides the open ones: those received
@@ -148,20 +148,20 @@ func (f *RequestFilter) Validate() error {
 
 // Requests returns the hotline requests of a grid's subtree that f
 // chooses, callers masked for p.
-func (s *Service) Requests(ctx context.Context, p *auth.Principal, grid int64, f RequestFilter) ([]store.Request, error) {
+func (s *Service) Requests(ctx context.Context, p *auth.Principal, grid int64, f RequestFilter) ([]store.Request, bool, error) {
 	if err := f.Validate(); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if f.Days == 0 {
 		f.Days = RequestDays
 	}
 	grids, err := s.subtree(ctx, p, grid)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	list, err := s.store.Requests(ctx, grids, f.State != "all", s.now().AddDate(0, 0, -f.Days))
+	list, more, err := s.store.Requests(ctx, grids, f.State != "all", s.now().AddDate(0, 0, -f.Days))
 	for i := range list {
 		list[i].Caller, list[i].Phone = access.MaskNamePtr(p, list[i].Caller), access.MaskPhone(p, list[i].Phone)
 	}
-	return list, err
+	return list, more, err
 }

@@ -102,14 +102,14 @@ func TestScopeOfReads(t *testing.T) {
 		}, model.Forbidden, "grid"},
 		{"buildings of nowhere", func() error { _, _, err := d.svc.Buildings(ctx, admin, store.BuildingFilter{}); return err }, model.Invalid, "bbox"},
 		{"requests in a bad state", func() error {
-			_, err := d.svc.Requests(ctx, d.leader, d.mine, read.RequestFilter{State: "closed"})
+			_, _, err := d.svc.Requests(ctx, d.leader, d.mine, read.RequestFilter{State: "closed"})
 			return err
 		}, model.Invalid, "state"},
 		{"requests of another compound", func() error {
-			_, err := d.svc.Requests(ctx, d.leader, d.theirs, read.RequestFilter{})
+			_, _, err := d.svc.Requests(ctx, d.leader, d.theirs, read.RequestFilter{})
 			return err
 		}, model.Forbidden, "id"},
-		{"ledger of another compound", func() error { _, err := d.svc.Ledger(ctx, d.leader, d.theirs); return err }, model.Forbidden, "id"},
+		{"ledger of another compound", func() error { _, _, err := d.svc.Ledger(ctx, d.leader, d.theirs); return err }, model.Forbidden, "id"},
 		{"gaps of own compound", func() error { _, err := d.svc.Gaps(ctx, d.leader, d.mine); return err }, model.Internal, ""},
 		{"coverage of no level", func() error { _, err := d.svc.CoverageLevel(ctx, d.leader, 0); return err }, model.Invalid, "level"},
 	} {

@@ -18,6 +18,8 @@ import (
 type Sites struct {
 	Day   string               `json:"day"`
 	Sites []store.SamplingSite `json:"sites"`
+	// Truncated: there are more than store.ListCap; the first are listed.
+	Truncated bool `json:"truncated"`
 }
 
 // SamplingSites returns the active sampling sites of grid's subtree (0:
@@ -29,8 +31,8 @@ func (s *Service) SamplingSites(ctx context.Context, p *auth.Principal, grid int
 		return Sites{}, err
 	}
 	clk := store.ClockAt(s.now(), s.cov.Location())
-	list, err := s.store.SamplingSites(ctx, grids, clk)
-	return Sites{Day: clk.Day, Sites: list}, err
+	list, more, err := s.store.SamplingSites(ctx, grids, clk)
+	return Sites{Day: clk.Day, Sites: list, Truncated: more}, err
 }
 
 // gridsOf is grid's subtree (the parameter "grid") checked against p's

@@ -43,10 +43,10 @@ func (s *Server) checkpoints(w http.ResponseWriter, r *http.Request, p *auth.Pri
 	if !ok {
 		return
 	}
-	cps, err := s.store.Checkpoints(r.Context(), grids, s.cov.Today(s.now()))
+	cps, more, err := s.store.Checkpoints(r.Context(), grids, s.cov.Today(s.now()))
 	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
-	s.ok(w, r, map[string]any{"day": s.cov.Today(s.now()), "checkpoints": cps})
+	s.ok(w, r, map[string]any{"day": s.cov.Today(s.now()), "checkpoints": cps, "truncated": more})
 }

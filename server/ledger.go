@@ -63,14 +63,15 @@ func (s *Server) postPoints(w http.ResponseWriter, r *http.Request, p *auth.Prin
 func (s *Server) ledger(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
 	id, err := pathID(r)
 	var entries []store.LedgerEntry
+	var more bool
 	if err == nil {
-		entries, err = s.read.Ledger(r.Context(), p, id)
+		entries, more, err = s.read.Ledger(r.Context(), p, id)
 	}
 	if err != nil {
 		s.respondError(w, r, err)
 		return
 	}
-	s.ok(w, r, map[string]any{"residents": entries})
+	s.ok(w, r, map[string]any{"residents": entries, "truncated": more})
 }
 
 // requests lists a grid's hotline requests: ?state=open (default) or all
@@ -82,14 +83,15 @@ func (s *Server) requests(w http.ResponseWriter, r *http.Request, p *auth.Princi
 		id, err = pathID(r)
 	}
 	var list []store.Request
+	var more bool
 	if err == nil {
-		list, err = s.read.Requests(r.Context(), p, id, f)
+		list, more, err = s.read.Requests(r.Context(), p, id, f)
 	}
 	if err != nil {
 		s.respondError(w, r, err)
 		return
 	}
-	s.ok(w, r, map[string]any{"requests": list})
+	s.ok(w, r, map[string]any{"requests": list, "truncated": more})
 }
 
 // requestFilter parses the parameters of a grid's requests.
@@ -110,14 +112,15 @@ func requestFilter(q url.Values) (read.RequestFilter, error) {
 func (s *Server) partyMembers(w http.ResponseWriter, r *http.Request, p *auth.Principal) {
 	id, err := pathID(r)
 	var list []store.PartyMemberActivity
+	var more bool
 	if err == nil {
-		list, err = s.read.PartyMembers(r.Context(), p, id)
+		list, more, err = s.read.PartyMembers(r.Context(), p, id)
 	}
 	if err != nil {
 		s.respondError(w, r, err)
 		return
 	}
-	s.ok(w, r, map[string]any{"party_members": list})
+	s.ok(w, r, map[string]any{"party_members": list, "truncated": more})
 }
 
 // arrivals lists the roster of people arriving in ?grid= (default: the

@@ -92,20 +92,18 @@ func (s *Store) AddArrival(ctx context.Context, a Actor, clientID, today string,
 // the local day today: those still under observation first (fewest days left first),
 // then those who finished it in the last 14 days, newest first; at most
 // 5,000.
-func (s *Store) Arrivals(ctx context.Context, leaves []int64, today string) ([]Arrival, error) {
+func (s *Store) Arrivals(ctx context.Context, leaves []int64, today string) ([]Arrival, bool, error) {
 	rows, err := s.pool.Query(ctx, arrivalSelect+`
 		WHERE ($2::bigint[] IS NULL OR b.grid_id = ANY($2)) AND a.arrived_on <= $1::date AND a.arrived_on + a.observe_days >= $1::date - 14
 		ORDER BY (a.arrived_on + a.observe_days) <= $1::date, a.arrived_on + a.observe_days, a.id
-		LIMIT 5000`, today, leaves)
+		LIMIT `+listLimit, today, leaves)
 	if err != nil {
-		return nil, fmt.Errorf("store: arrivals: %w", err)
+		return nil, false, fmt.Errorf("store: arrivals: %w", err)
 	}
 	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Arrival, error) { return scanArrival(row) })
 	if err != nil {
-		return nil, fmt.Errorf("store: arrivals: %w", err)
+		return nil, false, fmt.Errorf("store: arrivals: %w", err)
 	}
-	if out == nil {
-		out = []Arrival{}
-	}
-	return out, nil
+	out, more := capRows(out)
+	return out, more, nil
 }

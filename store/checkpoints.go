@@ -158,14 +158,14 @@ func (s *Store) CountCheckpoint(ctx context.Context, a Actor, clientID, today st
 
 // Checkpoints lists the checkpoints of the compound grids given, with
 // their duty and today's counts.
-func (s *Store) Checkpoints(ctx context.Context, leaves []int64, today string) ([]Checkpoint, error) {
+func (s *Store) Checkpoints(ctx context.Context, leaves []int64, today string) ([]Checkpoint, bool, error) {
 	rows, err := s.pool.Query(ctx, `
 		SELECT c.id, c.grid_id, c.name, ST_X(c.geom), ST_Y(c.geom), c.on_duty, c.duty_person, c.duty_since,
 		       $2::date::text, COALESCE(d.scans, 0), COALESCE(d.temperatures, 0), COALESCE(d.fevers, 0)
 		FROM checkpoints c LEFT JOIN checkpoint_days d ON d.checkpoint_id = c.id AND d.day = $2::date
-		WHERE c.grid_id = ANY($1) ORDER BY c.name, c.id LIMIT 5000`, leaves, today)
+		WHERE c.grid_id = ANY($1) ORDER BY c.name, c.id LIMIT `+listLimit, leaves, today)
 	if err != nil {
-		return nil, fmt.Errorf("store: checkpoints: %w", err)
+		return nil, false, fmt.Errorf("store: checkpoints: %w", err)
 	}
 	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Checkpoint, error) {
 		var c Checkpoint
@@ -173,12 +173,10 @@ func (s *Store) Checkpoints(ctx context.Context, leaves []int64, today string) (
 		return c, err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("store: checkpoints: %w", err)
+		return nil, false, fmt.Errorf("store: checkpoints: %w", err)
 	}
-	if out == nil {
-		out = []Checkpoint{}
-	}
-	return out, nil
+	out, more := capRows(out)
+	return out, more, nil
 }
 
 // dutyPersonOfCommunity refuses a duty person who does not belong to the

@@ -10,6 +10,7 @@ import (
 	"github.com/gridmap/gridmap/internal/testdb"
 	"github.com/gridmap/gridmap/model"
 	"github.com/gridmap/gridmap/seed"
+	"github.com/gridmap/gridmap/store"
 )
 
 // TestImportDatasetChecks: an import copies with the households' and
@@ -112,4 +113,39 @@ func TestImportDatasetChecks(t *testing.T) {
 			t.Errorf("constraints, indexes and triggers after the import:\n%s\nbefore:\n%s", after, before)
 		}
 	})
+}
+
+// TestListCap: a grid's list with more rows than store.ListCap answers the
+// first ListCap and says there are more; with ListCap rows, that there are
+// none.
+func TestListCap(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := testdb.Demo(t)
+	c, err := pgx.Connect(ctx, db.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(ctx)
+	add := func(n int) {
+		t.Helper()
+		if _, err := c.Exec(ctx, `INSERT INTO checkpoints (grid_id, name, geom)
+			SELECT 9, 'cap-' || i, ST_PointOnSurface(geom) FROM current_grids, generate_series(1, $1) i WHERE id = 9`, n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var have int
+	if err := c.QueryRow(ctx, `SELECT count(*) FROM checkpoints WHERE grid_id = 9`).Scan(&have); err != nil {
+		t.Fatal(err)
+	}
+	add(store.ListCap - have)
+	list, more, err := db.Store.Checkpoints(ctx, []int64{9}, "2026-12-07")
+	if err != nil || len(list) != store.ListCap || more {
+		t.Fatalf("%d checkpoints: %d listed, more %v, %v", store.ListCap, len(list), more, err)
+	}
+	add(1)
+	list, more, err = db.Store.Checkpoints(ctx, []int64{9}, "2026-12-07")
+	if err != nil || len(list) != store.ListCap || !more {
+		t.Fatalf("%d checkpoints: %d listed, more %v, %v; want the first %d and more", store.ListCap+1, len(list), more, err, store.ListCap)
+	}
 }

@@ -164,14 +164,14 @@ func recordVisit(ctx context.Context, tx pgx.Tx, a Actor, now time.Time, in Visi
 
 // Ledger lists the residents on the ledger in the compound grids given,
 // overdue first, each with their visit log (newest first, at most 20).
-func (s *Store) Ledger(ctx context.Context, leaves []int64, now time.Time) ([]LedgerEntry, error) {
+func (s *Store) Ledger(ctx context.Context, leaves []int64, now time.Time) ([]LedgerEntry, bool, error) {
 	rows, err := s.pool.Query(ctx, `SELECT `+residentColumns+`, b.name, h.unit, h.room,
 		COALESCE((SELECT json_agg(json_build_object('id', v.id, 'at', v.at, 'method', v.method, 'note', v.note) ORDER BY v.at DESC)
 		          FROM (SELECT * FROM visits WHERE resident_id = r.id ORDER BY at DESC LIMIT 20) v), '[]')
 		`+residentFrom+` WHERE b.grid_id = ANY($1) AND r.left_at IS NULL
-		ORDER BY COALESCE(r.last_visit, r.since) + make_interval(days => r.visit_every_days), r.id LIMIT 5000`, leaves)
+		ORDER BY COALESCE(r.last_visit, r.since) + make_interval(days => r.visit_every_days), r.id LIMIT `+listLimit, leaves)
 	if err != nil {
-		return nil, fmt.Errorf("store: ledger: %w", err)
+		return nil, false, fmt.Errorf("store: ledger: %w", err)
 	}
 	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (LedgerEntry, error) {
 		var e LedgerEntry
@@ -182,12 +182,10 @@ func (s *Store) Ledger(ctx context.Context, leaves []int64, now time.Time) ([]Le
 		return e, err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("store: ledger: %w", err)
+		return nil, false, fmt.Errorf("store: ledger: %w", err)
 	}
-	if out == nil {
-		out = []LedgerEntry{}
-	}
-	return out, nil
+	out, more := capRows(out)
+	return out, more, nil
 }
 
 // LedgerEntry is a resident on the ledger with where they live and their

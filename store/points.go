@@ -55,15 +55,15 @@ type PartyMemberActivity struct {
 
 // PartyMembers lists the party members registered in the grids given, by
 // points.
-func (s *Store) PartyMembers(ctx context.Context, grids []int64, now time.Time) ([]PartyMemberActivity, error) {
+func (s *Store) PartyMembers(ctx context.Context, grids []int64, now time.Time) ([]PartyMemberActivity, bool, error) {
 	rows, err := s.pool.Query(ctx, `
 		SELECT m.person_id, p.name, p.phone, m.membership, m.employer, m.grid_id, m.points,
 		       (SELECT count(*) FROM households h WHERE h.contact_id = m.person_id),
 		       (SELECT count(*) FROM point_awards a WHERE a.person_id = m.person_id AND a.at >= $2::timestamptz - interval '30 days')
 		FROM party_members m JOIN people p ON p.id = m.person_id
-		WHERE m.grid_id = ANY($1) ORDER BY m.points DESC, m.person_id LIMIT 5000`, grids, now)
+		WHERE m.grid_id = ANY($1) ORDER BY m.points DESC, m.person_id LIMIT `+listLimit, grids, now)
 	if err != nil {
-		return nil, fmt.Errorf("store: party members: %w", err)
+		return nil, false, fmt.Errorf("store: party members: %w", err)
 	}
 	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (PartyMemberActivity, error) {
 		var a PartyMemberActivity
@@ -71,10 +71,8 @@ func (s *Store) PartyMembers(ctx context.Context, grids []int64, now time.Time) 
 		return a, err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("store: party members: %w", err)
+		return nil, false, fmt.Errorf("store: party members: %w", err)
 	}
-	if out == nil {
-		out = []PartyMemberActivity{}
-	}
-	return out, nil
+	out, more := capRows(out)
+	return out, more, nil
 }

@@ -162,21 +162,19 @@ func closeRequest(ctx context.Context, tx pgx.Tx, a Actor, id int64, resolution 
 
 // Requests lists the hotline requests of the compound grids given, newest
 // first: open ones only, or all received since.
-func (s *Store) Requests(ctx context.Context, leaves []int64, openOnly bool, since time.Time) ([]Request, error) {
+func (s *Store) Requests(ctx context.Context, leaves []int64, openOnly bool, since time.Time) ([]Request, bool, error) {
 	rows, err := s.pool.Query(ctx, `SELECT `+requestColumns+` FROM requests q JOIN buildings b ON b.id = q.building_id
 		WHERE q.grid_id = ANY($1) AND (q.closed_at IS NULL OR (NOT $2 AND q.received_at >= $3))
-		ORDER BY q.received_at DESC, q.id DESC LIMIT 5000`, leaves, openOnly, since)
+		ORDER BY q.received_at DESC, q.id DESC LIMIT `+listLimit, leaves, openOnly, since)
 	if err != nil {
-		return nil, fmt.Errorf("store: requests: %w", err)
+		return nil, false, fmt.Errorf("store: requests: %w", err)
 	}
 	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Request, error) { return scanRequest(row) })
 	if err != nil {
-		return nil, fmt.Errorf("store: requests: %w", err)
+		return nil, false, fmt.Errorf("store: requests: %w", err)
 	}
-	if out == nil {
-		out = []Request{}
-	}
-	return out, nil
+	out, more := capRows(out)
+	return out, more, nil
 }
 
 // FollowUpInput is a follow-up call about a closed request.

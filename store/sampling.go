@@ -165,21 +165,19 @@ func (s *Store) ReportSampling(ctx context.Context, a Actor, clientID string, cl
 
 // SamplingSites lists the active sampling sites of the compound grids
 // given (nil for all) with their state on the clock's day.
-func (s *Store) SamplingSites(ctx context.Context, leaves []int64, clk SiteClock) ([]SamplingSite, error) {
+func (s *Store) SamplingSites(ctx context.Context, leaves []int64, clk SiteClock) ([]SamplingSite, bool, error) {
 	rows, err := s.pool.Query(ctx, siteSelect+`
-		WHERE s.active AND ($4::bigint[] IS NULL OR s.grid_id = ANY($4)) ORDER BY s.name, s.id LIMIT 5000`,
+		WHERE s.active AND ($4::bigint[] IS NULL OR s.grid_id = ANY($4)) ORDER BY s.name, s.id LIMIT `+listLimit,
 		clk.Day, clk.Now, clk.Time, leaves)
 	if err != nil {
-		return nil, fmt.Errorf("store: sampling sites: %w", err)
+		return nil, false, fmt.Errorf("store: sampling sites: %w", err)
 	}
 	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (SamplingSite, error) { return scanSite(row) })
 	if err != nil {
-		return nil, fmt.Errorf("store: sampling sites: %w", err)
+		return nil, false, fmt.Errorf("store: sampling sites: %w", err)
 	}
-	if out == nil {
-		out = []SamplingSite{}
-	}
-	return out, nil
+	out, more := capRows(out)
+	return out, more, nil
 }
 
 // copySampling writes the dataset's sampling sites, through a staging

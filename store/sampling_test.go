@@ -35,7 +35,7 @@ func TestSampling(t *testing.T) {
 	clk := store.ClockAt(now, seed.Zone)
 
 	t.Run("sites", func(t *testing.T) {
-		sites, err := db.Store.SamplingSites(ctx, nil, clk)
+		sites, _, err := db.Store.SamplingSites(ctx, nil, clk)
 		if err != nil {
 			t.Fatal(err)
 		}
