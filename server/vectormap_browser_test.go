@@ -2,8 +2,10 @@ package server_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -11,6 +13,7 @@ import (
 
 	"github.com/gridmap/gridmap/auth"
 	"github.com/gridmap/gridmap/server"
+	"github.com/gridmap/gridmap/store"
 )
 
 // TestMapVectorTilesBrowser opens / with the grids as vector tiles, as an
@@ -208,4 +211,39 @@ func TestMapVectorTilesPhone(t *testing.T) {
 	waitJS(t, ctx, "grid 9 in the sheet", fmt.Sprintf(`(document.getElementById('panel-name') || {}).textContent === %q`, name), 10*time.Second)
 	time.Sleep(700 * time.Millisecond)
 	screenshot(t, ctx, "map-vector-phone-selected")
+}
+
+// TestLedgerTruncatedBrowser: a subdistrict with more vulnerable residents
+// than a list answers (store.ListCap) gets the first 5,000 and a notice
+// saying there are more, in the API and on the grid page.
+func TestLedgerTruncatedBrowser(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, server.Config{})
+	if _, err := e.conn.Exec(context.Background(), `
+		INSERT INTO vulnerable_residents (person_id, household_id, category, visit_every_days)
+		SELECT (SELECT min(id) FROM people) + i % 1000, (SELECT min(id) FROM households) + i % 5000, 'other', 30
+		FROM generate_series(1, $1) i`, store.ListCap+1); err != nil {
+		t.Fatal(err)
+	}
+	admin := e.client(t, "ledger-cap-api", auth.Admin, 0)
+	var answer struct {
+		Residents []json.RawMessage `json:"residents"`
+		Truncated bool              `json:"truncated"`
+	}
+	admin.get("/api/grids/1/vulnerable", &answer)
+	if len(answer.Residents) != store.ListCap || !answer.Truncated {
+		t.Errorf("the ledger answers %d residents, truncated %v; want %d and true", len(answer.Residents), answer.Truncated, store.ListCap)
+	}
+	_, password := e.account(t, "ledger-cap", auth.Admin, 0, 0)
+	ctx := newBrowser(t, 1280, 860)
+	login(t, ctx, e.ts.URL, "/grid/1", "ledger-cap", password)
+	waitJS(t, ctx, "gaps", `document.body.dataset.gapsLoaded === 'true'`, 20*time.Second)
+	openRecords(t, ctx, "ledger")
+	if s := eval[string](t, ctx, `(document.querySelector('#rec-ledger .rec-truncated') || {}).textContent || ''`); !strings.Contains(s, "5,000") {
+		t.Errorf("the ledger's notice says %q, want that only the first 5,000 are listed", s)
+	}
+	if s := eval[string](t, ctx, `document.querySelector('#records .rec-tab[data-tab="ledger"] .gap-tab-n').textContent`); s != "5,000+" {
+		t.Errorf("the ledger's tab counts %q, want 5,000+", s)
+	}
+	screenshot(t, ctx, "ledger-truncated")
 }

@@ -38,7 +38,7 @@ export function requestsList(node, { grid, done, changed, forms }) {
       const qs = list.items();
       if (!qs) return null;
       const n = qs.filter((q) => !q.closed_at).length;
-      return { n, alarm: n };
+      return { n, alarm: n, more: list.truncated() };
     },
   };
 }

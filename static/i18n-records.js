@@ -14,6 +14,7 @@ export const recordsDict = {
     'rec.loading': '正在加载…',
     'rec.failed': '加载失败',
     'rec.more': '再显示 {n} 条',
+    'rec.truncated': '仅列出前 {n} 条：本网格范围内还有更多，请进入下级网格查看',
     'jump.label': '跳到',
 
     'when.days': '{n} 天',
@@ -172,6 +173,7 @@ export const recordsDict = {
     'rec.loading': 'Loading…',
     'rec.failed': 'Could not be loaded',
     'rec.more': 'Show {n} more',
+    'rec.truncated': 'Only the first {n} are listed: there are more in this area; open a smaller grid to see them',
     'jump.label': 'Go to',
 
     'when.days': '{n} d',

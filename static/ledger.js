@@ -32,7 +32,7 @@ export function ledgerList(node, { grid, done, changed, forms }) {
     ...list,
     badge() {
       const rs = list.items();
-      return rs && { n: rs.length, alarm: rs.filter((r) => r.overdue).length };
+      return rs && { n: rs.length, alarm: rs.filter((r) => r.overdue).length, more: list.truncated() };
     },
   };
 }

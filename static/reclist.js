@@ -34,6 +34,7 @@ export function recordList(box, spec) {
       const d = await getJSON(spec.url, { signal: mine.signal });
       if (s.ctrl !== mine) return;
       s.items = spec.items(d);
+      s.truncated = !!(d && d.truncated); // the server lists its first 5,000 and has more
       s.failed = false;
     } catch (err) {
       if (isAbort(err)) return;
@@ -70,6 +71,7 @@ export function recordList(box, spec) {
     else if (!s.items.length) parts.push(el('p', { class: 'gap-empty' }, t(spec.empty)));
     else {
       parts.push(el('p', { class: 'rec-summary' }, spec.summary(s.items)));
+      if (s.truncated) parts.push(el('p', { class: 'rec-truncated', role: 'status' }, t('rec.truncated', { n: fmtNumber(s.items.length) })));
       parts.push(el(spec.tag || 'ul', { class: 'rec-list', id: spec.id }, s.items.slice(0, s.shown).map(entry)));
       const rest = s.items.length - s.shown;
       if (rest > 0) {
@@ -89,6 +91,7 @@ export function recordList(box, spec) {
     load,
     render,
     items: () => s.items,
+    truncated: () => !!s.truncated,
     form(k, make) {
       let f = s.forms.get(k);
       if (!f) {

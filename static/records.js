@@ -86,7 +86,7 @@ function renderTabs(card) {
           onclick: () => card.open(k),
         },
         t(`rec.${k}`),
-        b && el('span', { class: 'gap-tab-n' }, fmtNumber(b.n))
+        b && el('span', { class: 'gap-tab-n' }, `${fmtNumber(b.n)}${b.more ? '+' : ''}`)
       );
     })
   );
