@@ -3,7 +3,6 @@ package store_test
 import (
 	"context"
 	"os"
-	"os/exec"
 	"syscall"
 	"testing"
 	"time"
@@ -12,7 +11,6 @@ import (
 
 	"github.com/gridmap/gridmap/internal/testdb"
 	"github.com/gridmap/gridmap/seed"
-	"github.com/gridmap/gridmap/store"
 )
 
 // importChildEnv names the database TestImportDatasetChild imports into.
@@ -24,14 +22,7 @@ const importChildEnv = "GRIDMAP_IMPORT_CHILD_DB"
 // triggers off, in the import's transaction), says so and waits to be
 // killed. Without the variable it does nothing.
 func TestImportDatasetChild(t *testing.T) {
-	url := os.Getenv(importChildEnv)
-	if url == "" {
-		t.Skip("run by TestImportDatasetKilled")
-	}
-	st, err := store.Open(context.Background(), url)
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := childStore(t, importChildEnv)
 	ds, err := seed.Demo(1)
 	if err != nil {
 		t.Fatal(err)
@@ -74,8 +65,7 @@ func TestImportDatasetKilled(t *testing.T) {
 	}
 	before := defs()
 
-	child := exec.Command(os.Args[0], "-test.run=^TestImportDatasetChild$")
-	child.Env = append(os.Environ(), importChildEnv+"="+db.URL)
+	child := childCommand("TestImportDatasetChild", importChildEnv, db.URL)
 	out, err := child.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

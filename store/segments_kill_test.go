@@ -21,14 +21,7 @@ const compactChildEnv = "GRIDMAP_COMPACT_CHILD_DB"
 // kills: it compacts the database named by compactChildEnv, five
 // volunteers a transaction. Without the variable it does nothing.
 func TestCompactPositionsChild(t *testing.T) {
-	url := os.Getenv(compactChildEnv)
-	if url == "" {
-		t.Skip("run by TestCompactPositionsKilled")
-	}
-	st, err := store.Open(context.Background(), url)
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := childStore(t, compactChildEnv)
 	if _, err := st.CompactPositionsBy(context.Background(), time.Now().Add(-time.Hour), 5); err != nil {
 		t.Fatal(err)
 	}
@@ -91,8 +84,7 @@ func TestCompactPositionsKilled(t *testing.T) {
 		}
 	}
 
-	child := exec.Command(os.Args[0], "-test.run=^TestCompactPositionsChild$")
-	child.Env = append(os.Environ(), compactChildEnv+"="+db.URL)
+	child := childCommand("TestCompactPositionsChild", compactChildEnv, db.URL)
 	if err := child.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -129,4 +121,28 @@ func TestCompactPositionsKilled(t *testing.T) {
 		t.Errorf("after compacting again: %d rows and %d in segments, want 0 and %d", rows, seg, len(all))
 	}
 	readBack("after compacting again")
+}
+
+// childStore opens, for a test that runs as a child process to be killed,
+// the database its parent named in the environment variable env; run
+// directly (env unset), the test is skipped.
+func childStore(t *testing.T, env string) *store.Store {
+	t.Helper()
+	url := os.Getenv(env)
+	if url == "" {
+		t.Skip("run as a child process by the test that kills it")
+	}
+	st, err := store.Open(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// childCommand is this test binary running test alone, with env naming
+// the database url: the process a kill test starts and kills.
+func childCommand(test, env, url string) *exec.Cmd {
+	c := exec.Command(os.Args[0], "-test.run=^"+test+"$")
+	c.Env = append(os.Environ(), env+"="+url)
+	return c
 }
